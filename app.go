@@ -1,0 +1,31 @@
+package hookline
+
+import (
+	"time"
+)
+
+// Application is a tenant: the customer of the service that sends webhooks.
+// Endpoints and messages belong to exactly one application.
+type Application struct {
+	ID           string
+	UID          *string // optional caller-chosen unique id, usable in place of ID
+	Name         string
+	ThrottleRate *int // messages per second, default for its endpoints
+	Metadata     map[string]string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Validate checks the fields a caller sets.
+func (a *Application) Validate() error {
+	if a.Name == "" {
+		return Invalid([]string{"body", "name"}, "must not be empty")
+	}
+	if err := checkUID(a.UID); err != nil {
+		return err
+	}
+	if a.ThrottleRate != nil && (*a.ThrottleRate < 0 || *a.ThrottleRate > 65535) {
+		return Invalid([]string{"body", "throttleRate"}, "must be between 0 and 65535")
+	}
+	return nil
+}

@@ -1,0 +1,132 @@
+package hookline
+
+import (
+	"crypto/rand"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// SecretLen is the length in bytes of a generated endpoint signing secret.
+const SecretLen = 24
+
+// Endpoint is a URL an application's customer registered to receive messages.
+type Endpoint struct {
+	ID           string
+	AppID        string
+	UID          *string
+	URL          string
+	Description  string
+	Disabled     bool
+	EventTypes   []string // nil: every event type
+	Channels     []string // nil: every message, whatever its channels
+	ThrottleRate *int
+	Metadata     map[string]string
+	Headers      map[string]string // custom headers sent with every delivery
+	Secret       []byte            // the HMAC key; encoded as whsec_<base64> on the API
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Matches reports whether a message of eventType on channels goes to e: e is
+// enabled, subscribes to the event type (or to all), and, when e filters by
+// channel, the message is on one of e's channels.
+func (e *Endpoint) Matches(eventType string, channels []string) bool {
+	if e.Disabled {
+		return false
+	}
+	if e.EventTypes != nil && !slices.Contains(e.EventTypes, eventType) {
+		return false
+	}
+	if e.Channels != nil {
+		for _, c := range channels {
+			if slices.Contains(e.Channels, c) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// Validate checks the fields a caller sets.
+func (e *Endpoint) Validate() error {
+	if err := ValidateURL(e.URL); err != nil {
+		return err
+	}
+	if err := checkUID(e.UID); err != nil {
+		return err
+	}
+	if err := checkNames("filterTypes", e.EventTypes, MaxEventTypeLen, 0); err != nil {
+		return err
+	}
+	if err := checkNames("channels", e.Channels, MaxChannelLen, MaxChannels); err != nil {
+		return err
+	}
+	if e.ThrottleRate != nil && (*e.ThrottleRate < 0 || *e.ThrottleRate > 65535) {
+		return Invalid([]string{"body", "throttleRate"}, "must be between 0 and 65535")
+	}
+	if len(e.Secret) != 0 && (len(e.Secret) < 24 || len(e.Secret) > 75) {
+		return Invalid([]string{"body", "secret"}, "must decode to 24 to 75 bytes")
+	}
+	return ValidateHeaders(e.Headers)
+}
+
+// NewSecret returns a random signing secret of SecretLen bytes.
+func NewSecret() []byte {
+	b := make([]byte, SecretLen)
+	if _, err := rand.Read(b); err != nil {
+		panic("hookline: crypto/rand failed: " + err.Error())
+	}
+	return b
+}
+
+// forbiddenHeaders are the headers an endpoint may not override: those that
+// HTTP itself owns and those Hookline sets on every delivery.
+var forbiddenHeaders = map[string]bool{
+	"Connection": true, "Content-Length": true, "Content-Type": true, "Content-Encoding": true,
+	"Host": true, "Keep-Alive": true, "Proxy-Authorization": true, "Proxy-Connection": true,
+	"Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true, "User-Agent": true,
+	"Expect":     true,
+	"Webhook-Id": true, "Webhook-Timestamp": true, "Webhook-Signature": true,
+	"Svix-Id": true, "Svix-Timestamp": true, "Svix-Signature": true,
+}
+
+// MaxHeaders bounds the number of custom headers of an endpoint.
+const MaxHeaders = 50
+
+// ValidateHeaders checks custom endpoint headers: valid names and values, none
+// of the forbidden names, at most MaxHeaders.
+func ValidateHeaders(h map[string]string) error {
+	if len(h) > MaxHeaders {
+		return Invalid([]string{"body", "headers"}, "at most %d headers", MaxHeaders)
+	}
+	for k, v := range h {
+		field := []string{"body", "headers", k}
+		if !validHeaderName(k) {
+			return Invalid(field, "is not a valid header name")
+		}
+		canon := http.CanonicalHeaderKey(k)
+		if forbiddenHeaders[canon] || strings.HasPrefix(canon, "Webhook-") || strings.HasPrefix(canon, "Svix-") {
+			return Invalid(field, "is a reserved header and cannot be set")
+		}
+		if strings.ContainsAny(v, "\r\n\x00") || len(v) > 8192 {
+			return Invalid(field, "is not a valid header value")
+		}
+	}
+	return nil
+}
+
+func validHeaderName(s string) bool {
+	if s == "" || len(s) > 256 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("()<>@,;:\\\"/[]?={}", c) >= 0 {
+			return false
+		}
+	}
+	return true
+}

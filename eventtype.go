@@ -1,0 +1,32 @@
+package hookline
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// EventType is a kind of message ("invoice.paid") that endpoints subscribe to.
+// Event types are shared by all applications. Deleting one archives it.
+type EventType struct {
+	Name        string
+	Description string
+	Archived    bool
+	Deprecated  bool
+	FeatureFlag *string
+	Schemas     json.RawMessage // a JSON object or nil
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Validate checks the fields a caller sets.
+func (e *EventType) Validate() error {
+	if err := checkName([]string{"body", "name"}, e.Name, MaxEventTypeLen); err != nil {
+		return err
+	}
+	if e.FeatureFlag != nil {
+		if err := checkName([]string{"body", "featureFlag"}, *e.FeatureFlag, MaxEventTypeLen); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,64 @@
+package hookline
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Message is an event an application sends: a JSON object of an event type,
+// optionally on channels. Its ID is the webhook-id of every delivery of it.
+type Message struct {
+	ID        string
+	AppID     string
+	EventType string
+	EventID   *string // optional caller-chosen unique id, for de-duplication
+	Channels  []string
+	Tags      []string
+	Payload   json.RawMessage // the exact bytes delivered; nil once expunged
+	CreatedAt time.Time
+	// DeliverAt, when set, is when the first attempt is due instead of at once.
+	DeliverAt *time.Time
+	// ExpiresAt is when the payload may be expunged (payloadRetentionPeriod).
+	ExpiresAt time.Time
+
+	// OnlyEndpoint, when set, makes CreateMessage create a single delivery to
+	// that endpoint of the application, whatever its filters (send-example).
+	// It is not stored.
+	OnlyEndpoint string
+}
+
+// Validate checks the fields a caller sets. The payload must be a JSON object.
+func (m *Message) Validate() error {
+	if err := checkName([]string{"body", "eventType"}, m.EventType, MaxEventTypeLen); err != nil {
+		return err
+	}
+	if m.EventID != nil {
+		if err := checkName([]string{"body", "eventId"}, *m.EventID, MaxUIDLen); err != nil {
+			return err
+		}
+	}
+	if err := checkNames("channels", m.Channels, MaxChannelLen, MaxMsgChannels); err != nil {
+		return err
+	}
+	if err := checkNames("tags", m.Tags, MaxChannelLen, MaxMsgChannels); err != nil {
+		return err
+	}
+	if !IsJSONObject(m.Payload) {
+		return Invalid([]string{"body", "payload"}, "must be a JSON object")
+	}
+	return nil
+}
+
+// IsJSONObject reports whether b is valid JSON whose top-level value is an object.
+func IsJSONObject(b []byte) bool {
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{':
+			return json.Valid(b)
+		}
+		return false
+	}
+	return false
+}

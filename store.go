@@ -1,0 +1,175 @@
+package hookline
+
+import (
+	"context"
+	"time"
+)
+
+// MaxListLimit bounds the page size of every list.
+const MaxListLimit = 250
+
+// ListOptions selects one page of a list. Items are ordered by their id (by
+// name for event types), which for ids is the order they were created in.
+type ListOptions struct {
+	// Limit is the page size, 1 to MaxListLimit.
+	Limit int
+	// Iterator is exclusive: the page starts after the item with this id (or
+	// before it, when Descending). Empty starts at the first item.
+	Iterator   string
+	Descending bool
+}
+
+// Page is one page of a list. Done is true when no item follows the last one.
+type Page[T any] struct {
+	Items []T
+	Done  bool
+}
+
+// MessageFilter narrows a list of messages.
+type MessageFilter struct {
+	ListOptions
+	Channel    string   // only messages on this channel
+	Tag        string   // only messages with this tag
+	EventTypes []string // only messages of one of these types
+	Before     *time.Time
+	After      *time.Time
+}
+
+// AttemptFilter narrows a list of attempts.
+type AttemptFilter struct {
+	ListOptions
+	Status *Status // StatusSuccess or StatusFail (attempts are never pending)
+	// StatusCodeClass keeps attempts whose response status is in
+	// [class, class+100); 0 keeps attempts that got no response.
+	StatusCodeClass *int
+	Channel         string
+	EventTypes      []string
+	EndpointID      string // for ListAttemptsByMessage
+	Before          *time.Time
+	After           *time.Time
+}
+
+// EndpointMessageFilter narrows a list of the messages sent to an endpoint.
+type EndpointMessageFilter struct {
+	ListOptions
+	Channel    string
+	Status     *Status
+	EventTypes []string
+	Before     *time.Time
+	After      *time.Time
+}
+
+// IdempotentResponse is the first response to a request with an
+// idempotency-key, replayed for later requests with the same key.
+type IdempotentResponse struct {
+	Key        string // scoped by the caller: token, method, path and header
+	StatusCode int
+	Body       []byte
+	CreatedAt  time.Time
+}
+
+// Store keeps Hookline's state and is its delivery queue. Implementations
+// (sqlite, postgres) pass the storetest conformance suite.
+//
+// Every method that takes an appID only sees rows of that application: an id
+// of another application's endpoint, message or attempt is ENOTFOUND.
+// Lookups by "idOrUID" accept the entity's id or its caller-chosen uid.
+// Errors carry codes: ENOTFOUND, ECONFLICT (a taken uid, eventId or name),
+// EUNAVAILABLE (the database cannot be reached). Methods that write are
+// durable when they return nil.
+type Store interface {
+	CreateApplication(ctx context.Context, app *Application) error
+	Application(ctx context.Context, idOrUID string) (*Application, error)
+	UpdateApplication(ctx context.Context, app *Application) error
+	// DeleteApplication deletes the application with its endpoints, messages,
+	// deliveries and attempts.
+	DeleteApplication(ctx context.Context, id string) error
+	ListApplications(ctx context.Context, opts ListOptions) (Page[*Application], error)
+
+	CreateEventType(ctx context.Context, et *EventType) error
+	EventType(ctx context.Context, name string) (*EventType, error)
+	UpdateEventType(ctx context.Context, et *EventType) error
+	// DeleteEventType archives the event type, or removes it when expunge is set.
+	DeleteEventType(ctx context.Context, name string, expunge bool) error
+	ListEventTypes(ctx context.Context, opts ListOptions, includeArchived bool) (Page[*EventType], error)
+
+	CreateEndpoint(ctx context.Context, ep *Endpoint) error
+	Endpoint(ctx context.Context, appID, idOrUID string) (*Endpoint, error)
+	UpdateEndpoint(ctx context.Context, ep *Endpoint) error
+	// DeleteEndpoint deletes the endpoint; its pending deliveries are dropped,
+	// its attempts stay in the log.
+	DeleteEndpoint(ctx context.Context, appID, id string) error
+	ListEndpoints(ctx context.Context, appID string, opts ListOptions) (Page[*Endpoint], error)
+
+	// CreateMessage stores msg and, in the same transaction, one pending
+	// delivery due at once for every endpoint of msg.AppID that Matches it.
+	// It returns the number of deliveries. A taken EventID in the same
+	// application is ECONFLICT. It signals Due when it created deliveries.
+	CreateMessage(ctx context.Context, msg *Message) (int, error)
+	// Message looks a message up by id or by eventId.
+	Message(ctx context.Context, appID, idOrEventID string) (*Message, error)
+	ListMessages(ctx context.Context, appID string, f MessageFilter) (Page[*Message], error)
+	// ExpungeMessageContent removes the payload of a message for good.
+	ExpungeMessageContent(ctx context.Context, appID, msgID string) error
+
+	Attempt(ctx context.Context, appID, msgID, attemptID string) (*Attempt, error)
+	ListAttemptsByEndpoint(ctx context.Context, appID, endpointID string, f AttemptFilter) (Page[*Attempt], error)
+	ListAttemptsByMessage(ctx context.Context, appID, msgID string, f AttemptFilter) (Page[*Attempt], error)
+	// ExpungeAttemptContent removes the response body of an attempt for good.
+	ExpungeAttemptContent(ctx context.Context, appID, msgID, attemptID string) error
+	// ListDeliveriesByMessage lists the endpoints a message was sent to with
+	// the state of each delivery, ordered by endpoint id.
+	ListDeliveriesByMessage(ctx context.Context, appID, msgID string, opts ListOptions) (Page[*DeliveryView], error)
+	// ListMessagesByEndpoint lists the messages sent to an endpoint with the
+	// state of each delivery, ordered by message id.
+	ListMessagesByEndpoint(ctx context.Context, appID, endpointID string, f EndpointMessageFilter) (Page[*EndpointMessage], error)
+	// EndpointStats counts the endpoint's deliveries by status, for messages
+	// created in [since, until) where those are set.
+	EndpointStats(ctx context.Context, appID, endpointID string, since, until *time.Time) (*EndpointStats, error)
+
+	// Resend makes the delivery of a message to an endpoint pending and due at
+	// once with a manual trigger and a new schedule, creating the delivery when
+	// there was none. It signals Due.
+	Resend(ctx context.Context, appID, msgID, endpointID string) error
+	// Recover does what Resend does for every failed delivery to the endpoint
+	// whose message was created in [since, until). It returns how many.
+	Recover(ctx context.Context, appID, endpointID string, since, until time.Time) (int, error)
+
+	// ClaimDue leases up to limit deliveries that are pending, due at now, of
+	// an enabled endpoint, and not leased (or whose lease expired), oldest
+	// NextAttemptAt first. Each becomes StatusSending, leased by owner until
+	// now+lease. A delivery is never handed to two claimers while its lease
+	// lives.
+	ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*Task, error)
+	// Complete records the attempts of outcomes and moves each delivery to its
+	// new state, releasing the lease. An outcome whose delivery is no longer
+	// leased by owner only records its attempt.
+	Complete(ctx context.Context, owner string, outcomes []Outcome) error
+	// Release gives back every lease owner holds: the deliveries become
+	// pending and due at once. It signals Due.
+	Release(ctx context.Context, owner string) error
+	// NextDue returns the earliest time a delivery becomes claimable (a
+	// pending delivery's NextAttemptAt, or an expired lease's end), and false
+	// when nothing is pending or sending.
+	NextDue(ctx context.Context) (time.Time, bool, error)
+	// Due receives a value (coalesced) when deliveries may have become due
+	// sooner than NextDue last said. With several processes on one database,
+	// the driver relays the signal between them.
+	Due() <-chan struct{}
+
+	CreateToken(ctx context.Context, t *Token) error
+	// TokenByHash returns the unexpired token with this hash, or ENOTFOUND.
+	TokenByHash(ctx context.Context, hash []byte) (*Token, error)
+	// CountAdminTokens counts tokens that have no AppID.
+	CountAdminTokens(ctx context.Context) (int, error)
+	// DeleteToken deletes a token (logout).
+	DeleteToken(ctx context.Context, id string) error
+
+	// IdempotentResponse returns the response saved under key, or ENOTFOUND.
+	IdempotentResponse(ctx context.Context, key string) (*IdempotentResponse, error)
+	// SaveIdempotentResponse saves r unless a response is already saved under
+	// r.Key (the first one wins). Saved responses expire after a day.
+	SaveIdempotentResponse(ctx context.Context, r *IdempotentResponse) error
+
+	Close() error
+}
