@@ -12,9 +12,10 @@ import "errors"
 var (
 	// ErrMissingHeader: a header the scheme needs is absent or empty.
 	ErrMissingHeader = errors.New("signature: missing header")
-	// ErrBadFormat: a header is present but cannot be parsed (a timestamp
-	// that is not a number, a signature list with no entry of a known
-	// version, a signature of the wrong length or encoding).
+	// ErrBadFormat: a header is present but cannot be parsed: a timestamp
+	// that is not plain Unix seconds, a signature list without a single
+	// well-formed entry (e.g. a bare "v1," or a truncated signature), a
+	// signed header given twice with different values.
 	ErrBadFormat = errors.New("signature: malformed header")
 	// ErrNoMatch: the headers are well formed but no signature matches the
 	// body under any of the configured secrets.
@@ -28,6 +29,7 @@ var (
 	ErrBadSecret = errors.New("signature: bad secret")
 	// ErrBodyTooLarge: Middleware refused a body over its size limit.
 	ErrBodyTooLarge = errors.New("signature: body too large")
-	// ErrReplayed: a ReplayGuard has already seen this message id.
+	// ErrReplayed: Middleware's ReplayGuard has already accepted this
+	// request (same signed id and timestamp, or same signed body).
 	ErrReplayed = errors.New("signature: message already seen")
 )

@@ -47,13 +47,11 @@ func (k SecretKind) String() string {
 }
 
 // Secret is a decoded Standard Webhooks key. The zero Secret is invalid.
-//
-// Exactly one of Key, PrivateKey or PublicKey-only is meaningful, as told by
-// Kind:
+// Which fields are set depends on Kind:
 //
 //   - Symmetric: Key holds the raw HMAC-SHA256 key bytes.
-//   - PrivateKey: Private holds the 64-byte ed25519 private key and Public its
-//     public half.
+//   - PrivateKey: Private holds the 64-byte ed25519 private key and Public
+//     its public half.
 //   - PublicKey: Public holds the 32-byte ed25519 public key.
 //
 // A Secret must not be modified after it is built; its byte slices may be
