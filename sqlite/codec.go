@@ -1,0 +1,355 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/hookline/hookline"
+)
+
+const (
+	sqliteBUSY     = sqlite3.SQLITE_BUSY
+	sqliteLOCKED   = sqlite3.SQLITE_LOCKED
+	sqliteCANTOPEN = sqlite3.SQLITE_CANTOPEN
+	sqliteIOERR    = sqlite3.SQLITE_IOERR
+	sqliteFULL     = sqlite3.SQLITE_FULL
+	sqliteNOTADB   = sqlite3.SQLITE_NOTADB
+	sqliteCORRUPT  = sqlite3.SQLITE_CORRUPT
+	sqlitePERM     = sqlite3.SQLITE_PERM
+	sqliteREADONLY = sqlite3.SQLITE_READONLY
+)
+
+// isUnique reports whether err is the violation of a unique key.
+func isUnique(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		c := se.Code()
+		return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// dbErr gives err a code: errors that already carry one, and context errors,
+// pass unchanged; a missing row is ENOTFOUND; a taken unique key ECONFLICT;
+// a database that cannot be reached (locked, I/O, full, closed)
+// EUNAVAILABLE; anything else stays uncoded (EINTERNAL).
+func dbErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var he *hookline.Error
+	if errors.As(err, &he) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return hookline.Errorf(hookline.ENOTFOUND, "Not found.")
+	}
+	if errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "sql: database is closed") {
+		return fmt.Errorf("sqlite: %w: %w", errClosed, err)
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_CONSTRAINT:
+			if isUnique(err) {
+				return fmt.Errorf("sqlite: %w: %w", hookline.Errorf(hookline.ECONFLICT, "A unique key is taken."), err)
+			}
+		case sqliteBUSY, sqliteLOCKED, sqliteCANTOPEN, sqliteIOERR, sqliteFULL, sqlitePERM, sqliteREADONLY:
+			return fmt.Errorf("sqlite: %w: %w", hookline.Errorf(hookline.EUNAVAILABLE, "The database is unavailable."), err)
+		}
+	}
+	return fmt.Errorf("sqlite: %w", err)
+}
+
+// notFound is ErrNoRows as the ENOTFOUND of what.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return hookline.Errorf(hookline.ENOTFOUND, "%s not found.", what)
+	}
+	return dbErr(err)
+}
+
+// Times are stored as Unix microseconds.
+
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+// now is the current time at the precision stored.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// norm is t as it reads back: UTC, in microseconds.
+func norm(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+func normPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := norm(*t)
+	return &v
+}
+
+// nullTime stores a zero time as NULL.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return micros(t)
+}
+
+func nullTimePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return micros(*t)
+}
+
+func timeOf(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return fromMicros(v.Int64)
+}
+
+func timePtrOf(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMicros(v.Int64)
+	return &t
+}
+
+func nullString(s *string) any {
+	if s == nil {
+		return nil
+	}
+	return *s
+}
+
+func stringPtrOf(v sql.NullString) *string {
+	if !v.Valid {
+		return nil
+	}
+	s := v.String
+	return &s
+}
+
+func nullInt(i *int) any {
+	if i == nil {
+		return nil
+	}
+	return int64(*i)
+}
+
+func intPtrOf(v sql.NullInt64) *int {
+	if !v.Valid {
+		return nil
+	}
+	i := int(v.Int64)
+	return &i
+}
+
+// jsonList stores nil as NULL and any other list as a JSON array.
+func jsonList(l []string) any {
+	if l == nil {
+		return nil
+	}
+	b, _ := json.Marshal(l)
+	return string(b)
+}
+
+func listOf(v sql.NullString) ([]string, error) {
+	if !v.Valid {
+		return nil, nil
+	}
+	l := []string{}
+	if err := json.Unmarshal([]byte(v.String), &l); err != nil {
+		return nil, fmt.Errorf("sqlite: bad list %q: %w", v.String, err)
+	}
+	return l, nil
+}
+
+// jsonMap stores nil as NULL and any other map as a JSON object.
+func jsonMap(m map[string]string) any {
+	if m == nil {
+		return nil
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func mapOf(v sql.NullString) (map[string]string, error) {
+	if !v.Valid {
+		return nil, nil
+	}
+	m := map[string]string{}
+	if err := json.Unmarshal([]byte(v.String), &m); err != nil {
+		return nil, fmt.Errorf("sqlite: bad map: %w", err)
+	}
+	return m, nil
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Endpoint secrets are stored with a leading version byte: 0 for a secret
+// as it is, 1 for nonce || AES-256-GCM ciphertext.
+const (
+	secretPlain  = 0
+	secretSealed = 1
+)
+
+func (s *Store) sealSecret(secret []byte) []byte {
+	if s.aead == nil {
+		return append([]byte{secretPlain}, secret...)
+	}
+	out := make([]byte, 1+s.aead.NonceSize(), 1+s.aead.NonceSize()+len(secret)+s.aead.Overhead())
+	out[0] = secretSealed
+	if _, err := rand.Read(out[1:]); err != nil {
+		panic("sqlite: crypto/rand failed: " + err.Error())
+	}
+	return s.aead.Seal(out, out[1:1+s.aead.NonceSize()], secret, nil)
+}
+
+func (s *Store) openSecret(b []byte) ([]byte, error) {
+	if len(b) == 0 {
+		return nil, fmt.Errorf("sqlite: empty endpoint secret")
+	}
+	switch b[0] {
+	case secretPlain:
+		return append([]byte(nil), b[1:]...), nil
+	case secretSealed:
+		if s.aead == nil {
+			return nil, fmt.Errorf("sqlite: endpoint secrets are encrypted and no secret key was given")
+		}
+		ns := s.aead.NonceSize()
+		if len(b) < 1+ns {
+			return nil, fmt.Errorf("sqlite: truncated endpoint secret")
+		}
+		out, err := s.aead.Open(nil, b[1:1+ns], b[1+ns:], nil)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: cannot decrypt an endpoint secret (wrong secret key?): %w", err)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("sqlite: unknown endpoint secret format %d", b[0])
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// listQuery builds the query of one page of a keyset-paginated list.
+type listQuery struct {
+	where []string
+	args  []any
+}
+
+func (q *listQuery) add(cond string, args ...any) {
+	q.where = append(q.where, cond)
+	q.args = append(q.args, args...)
+}
+
+// addIn adds "col IN (?, ...)" for vals; nothing when vals is empty.
+func (q *listQuery) addIn(col string, vals []string) {
+	if len(vals) == 0 {
+		return
+	}
+	var b strings.Builder
+	b.WriteString(col)
+	b.WriteString(" IN (")
+	for i, v := range vals {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('?')
+		q.args = append(q.args, v)
+	}
+	b.WriteByte(')')
+	q.where = append(q.where, b.String())
+}
+
+// limit is the page size of opts: 50 when unset, at most MaxListLimit.
+func limit(opts hookline.ListOptions) int {
+	switch {
+	case opts.Limit <= 0:
+		return 50
+	case opts.Limit > hookline.MaxListLimit:
+		return hookline.MaxListLimit
+	}
+	return opts.Limit
+}
+
+// sql returns "SELECT <sel> WHERE ... AND key >/< iterator ORDER BY key
+// LIMIT n+1" and its arguments. sel holds everything up to the WHERE.
+func (q *listQuery) sql(sel, key string, opts hookline.ListOptions) (string, []any, int) {
+	n := limit(opts)
+	if opts.Iterator != "" {
+		if opts.Descending {
+			q.add(key+" < ?", opts.Iterator)
+		} else {
+			q.add(key+" > ?", opts.Iterator)
+		}
+	}
+	var b strings.Builder
+	b.WriteString(sel)
+	for i, w := range q.where {
+		if i == 0 {
+			b.WriteString(" WHERE ")
+		} else {
+			b.WriteString(" AND ")
+		}
+		b.WriteString(w)
+	}
+	b.WriteString(" ORDER BY ")
+	b.WriteString(key)
+	if opts.Descending {
+		b.WriteString(" DESC")
+	}
+	b.WriteString(" LIMIT ?")
+	return b.String(), append(q.args, n+1), n
+}
+
+// list runs a page query and scans its rows.
+func list[T any](ctx context.Context, db *sql.DB, query string, args []any, n int, scan func(scanner) (T, error)) (hookline.Page[T], error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return hookline.Page[T]{}, dbErr(err)
+	}
+	defer rows.Close()
+	items := make([]T, 0, min(n+1, 64))
+	for rows.Next() {
+		it, err := scan(rows)
+		if err != nil {
+			return hookline.Page[T]{}, dbErr(err)
+		}
+		items = append(items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return hookline.Page[T]{}, dbErr(err)
+	}
+	p := hookline.Page[T]{Items: items, Done: len(items) <= n}
+	if !p.Done {
+		p.Items = items[:n]
+	}
+	return p, nil
+}

@@ -1,0 +1,505 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/hookline/hookline"
+)
+
+const deliveryCols = `d.id, d.app_id, d.message_id, d.endpoint_id, d.status, d.trigger_type, d.attempts,
+	d.next_attempt_at, d.created_at, d.updated_at`
+
+// deliveryRow holds the scan targets of deliveryCols.
+type deliveryRow struct {
+	d    hookline.Delivery
+	next sql.NullInt64
+	c, u int64
+}
+
+func (r *deliveryRow) dest() []any {
+	return []any{&r.d.ID, &r.d.AppID, &r.d.MessageID, &r.d.EndpointID, &r.d.Status, &r.d.Trigger,
+		&r.d.Attempts, &r.next, &r.c, &r.u}
+}
+
+func (r *deliveryRow) delivery() hookline.Delivery {
+	d := r.d
+	d.NextAttemptAt = timePtrOf(r.next)
+	d.CreatedAt, d.UpdatedAt = fromMicros(r.c), fromMicros(r.u)
+	return d
+}
+
+// ListDeliveriesByMessage lists the deliveries of the application's message
+// with their endpoints, by endpoint id.
+func (s *Store) ListDeliveriesByMessage(ctx context.Context, appID, msgID string, opts hookline.ListOptions) (hookline.Page[*hookline.DeliveryView], error) {
+	seq, err := s.messageExists(ctx, appID, msgID)
+	if err != nil {
+		return hookline.Page[*hookline.DeliveryView]{}, err
+	}
+	var q listQuery
+	q.add("d.msg_seq = ?", seq)
+	q.add("d.app_id = ?", appID)
+	query, args, n := q.sql(`SELECT `+deliveryCols+`, `+prefixed("e", endpointCols)+
+		` FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id`, "d.endpoint_id", opts)
+	return list(ctx, s.rdb, query, args, n, func(sc scanner) (*hookline.DeliveryView, error) {
+		var dr deliveryRow
+		var er endpointRow
+		if err := sc.Scan(append(dr.dest(), er.dest()...)...); err != nil {
+			return nil, err
+		}
+		ep, err := s.endpointOf(&er)
+		if err != nil {
+			return nil, err
+		}
+		return &hookline.DeliveryView{Delivery: dr.delivery(), Endpoint: *ep}, nil
+	})
+}
+
+// ListMessagesByEndpoint lists the messages sent to the application's
+// endpoint with the state of their delivery, by message id.
+func (s *Store) ListMessagesByEndpoint(ctx context.Context, appID, endpointID string, f hookline.EndpointMessageFilter) (hookline.Page[*hookline.EndpointMessage], error) {
+	if err := s.endpointExists(ctx, appID, endpointID); err != nil {
+		return hookline.Page[*hookline.EndpointMessage]{}, err
+	}
+	var q listQuery
+	q.add("d.endpoint_id = ?", endpointID)
+	q.add("d.app_id = ?", appID)
+	if f.Status != nil {
+		q.add("d.status = ?", int64(*f.Status))
+	}
+	if f.Channel != "" {
+		q.add("EXISTS (SELECT 1 FROM json_each(m.channels) WHERE value = ?)", f.Channel)
+	}
+	q.addIn("m.event_type", f.EventTypes)
+	if f.Before != nil {
+		q.add("d.msg_created_at < ?", micros(*f.Before))
+	}
+	if f.After != nil {
+		q.add("d.msg_created_at > ?", micros(*f.After))
+	}
+	query, args, n := q.sql(`SELECT `+prefixed("m", messageCols)+`, `+deliveryCols+
+		` FROM deliveries d JOIN messages m ON m.seq = d.msg_seq`, "d.message_id", f.ListOptions)
+	return list(ctx, s.rdb, query, args, n, func(sc scanner) (*hookline.EndpointMessage, error) {
+		var mr messageRow
+		var dr deliveryRow
+		if err := sc.Scan(append(mr.dest(), dr.dest()...)...); err != nil {
+			return nil, err
+		}
+		m, err := mr.message()
+		if err != nil {
+			return nil, err
+		}
+		return &hookline.EndpointMessage{Message: *m, Delivery: dr.delivery()}, nil
+	})
+}
+
+// EndpointStats counts the deliveries to the application's endpoint by
+// status, for messages created in [since, until) where those are set.
+func (s *Store) EndpointStats(ctx context.Context, appID, endpointID string, since, until *time.Time) (*hookline.EndpointStats, error) {
+	if err := s.endpointExists(ctx, appID, endpointID); err != nil {
+		return nil, err
+	}
+	var q listQuery
+	q.add("endpoint_id = ?", endpointID)
+	if since != nil {
+		q.add("msg_created_at >= ?", micros(*since))
+	}
+	if until != nil {
+		q.add("msg_created_at < ?", micros(*until))
+	}
+	query := `SELECT status, count(*) FROM deliveries WHERE `
+	for i, w := range q.where {
+		if i > 0 {
+			query += " AND "
+		}
+		query += w
+	}
+	rows, err := s.rdb.QueryContext(ctx, query+` GROUP BY status`, q.args...)
+	if err != nil {
+		return nil, dbErr(err)
+	}
+	defer rows.Close()
+	var st hookline.EndpointStats
+	for rows.Next() {
+		var status hookline.Status
+		var n int64
+		if err := rows.Scan(&status, &n); err != nil {
+			return nil, dbErr(err)
+		}
+		switch status {
+		case hookline.StatusSuccess:
+			st.Success = n
+		case hookline.StatusPending:
+			st.Pending = n
+		case hookline.StatusFail:
+			st.Fail = n
+		case hookline.StatusSending:
+			st.Sending = n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbErr(err)
+	}
+	return &st, nil
+}
+
+// Resend makes the delivery of the message to the endpoint pending, due at
+// once, with a manual trigger and no attempts in its schedule; it creates the
+// delivery when there was none.
+func (s *Store) Resend(ctx context.Context, appID, msgID, endpointID string) error {
+	t := micros(now())
+	return s.write(ctx, func(w *writer) error {
+		eps, err := w.endpoints(appID)
+		if err != nil {
+			return clean(notFoundAs(err, errMessageNotFound))
+		}
+		var seq, created int64
+		err = w.queryRow(`SELECT seq, created_at FROM messages WHERE app_id = ? AND id = ?`, appID, msgID).Scan(&seq, &created)
+		if err != nil {
+			return clean(notFoundAs(err, errMessageNotFound))
+		}
+		ep := eps.byID[endpointID]
+		if ep == nil {
+			return clean(errEndpointNotFound)
+		}
+		var due any = t
+		if ep.Disabled {
+			due = nil
+		}
+		w.delSeq++
+		_, err = w.exec(`INSERT INTO deliveries (`+delInsertCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (endpoint_id, message_id) DO UPDATE SET status = excluded.status,
+				trigger_type = excluded.trigger_type, attempts = 0, next_attempt_at = excluded.next_attempt_at,
+				due_at = excluded.due_at, lease_owner = NULL, lease_until = NULL, updated_at = excluded.updated_at`,
+			w.delSeq, deliveryID(t/1000, w.delSeq), appID, seq, msgID, endpointID, int64(hookline.StatusPending),
+			int64(hookline.TriggerManual), 0, t, due, created, t, t)
+		if err != nil {
+			return clean(err)
+		}
+		w.due = true
+		return nil
+	})
+}
+
+// notFoundAs turns a missing row or application into notFound.
+func notFoundAs(err, notFound error) error {
+	if err == sql.ErrNoRows || hookline.ErrorCode(err) == hookline.ENOTFOUND {
+		return notFound
+	}
+	return err
+}
+
+// Recover resends every failed delivery to the endpoint whose message was
+// created in [since, until), and returns how many.
+func (s *Store) Recover(ctx context.Context, appID, endpointID string, since, until time.Time) (int, error) {
+	t := micros(now())
+	var n int64
+	err := s.write(ctx, func(w *writer) error {
+		eps, err := w.endpoints(appID)
+		if err != nil {
+			return clean(notFoundAs(err, errEndpointNotFound))
+		}
+		ep := eps.byID[endpointID]
+		if ep == nil {
+			return clean(errEndpointNotFound)
+		}
+		var due any = t
+		if ep.Disabled {
+			due = nil
+		}
+		n, err = w.affected(`UPDATE deliveries SET status = 1, trigger_type = 1, attempts = 0, next_attempt_at = ?,
+			due_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
+			WHERE endpoint_id = ? AND status = 2 AND msg_created_at >= ? AND msg_created_at < ?`,
+			t, due, t, endpointID, micros(since), micros(until))
+		if err != nil {
+			return clean(err)
+		}
+		if n > 0 {
+			w.due = true
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return int(n), nil
+}
+
+var claimQuery = `SELECT d.seq, ` + deliveryCols + `, ` + prefixed("m", messageCols) + `
+	FROM deliveries d JOIN messages m ON m.seq = d.msg_seq
+	WHERE d.due_at <= ? ORDER BY d.due_at LIMIT ?`
+
+// leaseQuery leases the deliveries whose seqs are in the JSON array ?4.
+const leaseQuery = `UPDATE deliveries SET status = 3, next_attempt_at = NULL, due_at = ?1, lease_owner = ?2,
+	lease_until = ?1, updated_at = ?3 WHERE seq IN (SELECT value FROM json_each(?4))`
+
+// parkQuery takes the deliveries whose seqs are in the JSON array ?1 out of
+// the queue: their endpoint is disabled (UpdateEndpoint puts them back).
+const parkQuery = `UPDATE deliveries SET due_at = NULL WHERE seq IN (SELECT value FROM json_each(?1))`
+
+// ClaimDue leases up to limit due deliveries of enabled endpoints to owner
+// until now+lease, oldest due first, and returns them with their message and
+// endpoint (from the writer's cache of endpoints).
+//
+// A due delivery of a disabled endpoint that the scan meets is parked: out
+// of the queue until the endpoint is enabled again.
+func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*hookline.Task, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	lease = max(lease, time.Microsecond) // a lease ends after now
+	nowUS := micros(now)
+	untilUS := micros(now.Add(lease))
+	untilT := fromMicros(untilUS)
+	var tasks []*hookline.Task
+	err := s.write(ctx, func(w *writer) error {
+		tasks = tasks[:0]
+		seqs := make([]byte, 0, 2+limit*12)
+		for round := 0; round < 10 && len(tasks) < limit; round++ {
+			rows, err := w.query(claimQuery, nowUS, limit-len(tasks))
+			if err != nil {
+				return err
+			}
+			var parked []byte
+			scanned, first := 0, len(tasks)
+			for rows.Next() {
+				scanned++
+				var seq int64
+				var dr deliveryRow
+				var mr messageRow
+				if err := rows.Scan(append(append([]any{&seq}, dr.dest()...), mr.dest()...)...); err != nil {
+					rows.Close()
+					return err
+				}
+				var ep *hookline.Endpoint
+				if eps, err := w.endpoints(dr.d.AppID); err == nil {
+					ep = eps.byID[dr.d.EndpointID]
+				} else if hookline.ErrorCode(err) != hookline.ENOTFOUND {
+					rows.Close()
+					return err
+				}
+				if ep == nil || ep.Disabled {
+					parked = appendSeq(parked, seq)
+					continue
+				}
+				m, err := mr.message()
+				if err != nil {
+					rows.Close()
+					return err
+				}
+				d := dr.delivery()
+				d.Status = hookline.StatusSending
+				d.NextAttemptAt = nil
+				d.UpdatedAt = fromMicros(nowUS)
+				tasks = append(tasks, &hookline.Task{Delivery: d, Message: *m, Endpoint: *ep, LeaseUntil: untilT})
+				seqs = appendSeq(seqs, seq)
+			}
+			if err := rows.Close(); err != nil {
+				return err
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if parked != nil {
+				if _, err := w.exec(parkQuery, string(append(parked, ']'))); err != nil {
+					return err
+				}
+			}
+			if len(tasks) > first {
+				if _, err := w.exec(leaseQuery, untilUS, owner, nowUS, string(append(seqs, ']'))); err != nil {
+					return err
+				}
+				seqs = seqs[:0]
+			}
+			if parked == nil || scanned == 0 {
+				break // the scan ended for want of due deliveries, not for parking
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return tasks, nil
+}
+
+// appendSeq adds seq to the JSON array being built in b.
+func appendSeq(b []byte, seq int64) []byte {
+	if len(b) == 0 {
+		b = append(b, '[')
+	} else {
+		b = append(b, ',')
+	}
+	return strconv.AppendInt(b, seq, 10)
+}
+
+// completeQuery moves the deliveries of a VALUES list of (seq, id, status,
+// attempts, next attempt) still leased by the owner (the last argument) to
+// their new state; the first argument is the time.
+const completeQuery = `UPDATE deliveries SET status = v.column3, attempts = v.column4, next_attempt_at = v.column5,
+	due_at = v.column5, trigger_type = 0, lease_owner = NULL, lease_until = NULL, updated_at = ?
+	FROM (VALUES %s) AS v
+	WHERE deliveries.seq = v.column1 AND deliveries.id = v.column2 AND deliveries.status = 3
+		AND deliveries.lease_owner = ?
+	RETURNING deliveries.id`
+
+// Complete records the attempt of every outcome and, where owner still
+// holds the delivery's lease, moves the delivery to its new state. The
+// attempts are inserted and the deliveries updated with a few multi-row
+// statements, not two statements an outcome.
+func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.Outcome) error {
+	if len(outcomes) == 0 {
+		return nil
+	}
+	t := now()
+	tUS := micros(t)
+	for i := range outcomes {
+		a := &outcomes[i].Attempt
+		if a.ID == "" {
+			a.ID = hookline.NewID(hookline.PrefixAttempt)
+		}
+		if a.DeliveryID == "" {
+			a.DeliveryID = outcomes[i].DeliveryID
+		}
+		if a.CreatedAt.IsZero() {
+			a.CreatedAt = t
+		}
+		a.CreatedAt = norm(a.CreatedAt)
+	}
+	return s.write(ctx, func(w *writer) error {
+		atts := make([]any, 0, len(outcomes)*12)
+		upds := make([]any, 0, len(outcomes)*5)
+		var disable map[string]*hookline.Attempt // by delivery id
+		for i := range outcomes {
+			o := &outcomes[i]
+			a := o.Attempt
+			seq, ok := deliverySeq(o.DeliveryID)
+			if !ok {
+				seq = -1 // matches no delivery
+			}
+			if a.AppID == "" || a.MessageID == "" || a.EndpointID == "" {
+				err := w.queryRow(`SELECT app_id, message_id, endpoint_id FROM deliveries WHERE seq = ? AND id = ?`,
+					seq, o.DeliveryID).Scan(&a.AppID, &a.MessageID, &a.EndpointID)
+				if err == sql.ErrNoRows {
+					continue // the delivery is gone and the attempt says too little to be logged
+				}
+				if err != nil {
+					return err
+				}
+			}
+			atts = append(atts, a.ID, a.AppID, a.MessageID, a.EndpointID, a.DeliveryID, a.URL, int64(a.Status),
+				int64(a.StatusCode), a.Response, a.DurationMS, int64(a.Trigger), micros(a.CreatedAt))
+			var next any
+			if o.Status == hookline.StatusPending {
+				at := o.NextAttemptAt
+				if at.IsZero() {
+					at = t
+				}
+				next = micros(at)
+			}
+			upds = append(upds, seq, o.DeliveryID, int64(o.Status), int64(o.Attempts), next)
+			if o.DisableEndpoint {
+				if disable == nil {
+					disable = map[string]*hookline.Attempt{}
+				}
+				disable[o.DeliveryID] = &a
+			}
+		}
+		if err := w.insertRows(`INSERT INTO attempts (`+attemptCols+`) VALUES `, 12, atts); err != nil {
+			return err
+		}
+		var pending bool
+		err := w.eachChunk(5, upds, func(values string, args []any) error {
+			rows, err := w.query(fmt.Sprintf(completeQuery, values), append(append([]any{tUS}, args...), owner)...)
+			if err != nil {
+				return err
+			}
+			var changed []string
+			for rows.Next() {
+				var id string
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return err
+				}
+				changed = append(changed, id)
+			}
+			if err := rows.Close(); err != nil {
+				return err
+			}
+			for _, id := range changed {
+				if a := disable[id]; a != nil {
+					if _, err := w.exec(`UPDATE endpoints SET disabled = 1, updated_at = ? WHERE id = ? AND app_id = ?`,
+						tUS, a.EndpointID, a.AppID); err != nil {
+						return err
+					}
+					w.endpointsChanged(a.AppID)
+				}
+			}
+			pending = pending || len(changed) > 0
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if pending {
+			// A retry may be due before what NextDue said.
+			w.due = true
+		}
+		return nil
+	})
+}
+
+// Release gives back every lease owner holds: those deliveries become
+// pending and due at once.
+func (s *Store) Release(ctx context.Context, owner string) error {
+	t := micros(now())
+	return s.write(ctx, func(w *writer) error {
+		n, err := w.affected(`UPDATE deliveries SET status = 1, next_attempt_at = ?, due_at = ?, lease_owner = NULL,
+			lease_until = NULL, updated_at = ? WHERE due_at IS NOT NULL AND status = 3 AND lease_owner = ?`, t, t, t, owner)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			w.due = true
+		}
+		return nil
+	})
+}
+
+// NextDue returns the earliest time a delivery of an enabled endpoint
+// becomes claimable.
+func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
+	var at int64
+	err := s.rdb.QueryRowContext(ctx, `SELECT d.due_at FROM deliveries d WHERE d.due_at IS NOT NULL
+		AND EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.disabled = 0)
+		ORDER BY d.due_at LIMIT 1`).Scan(&at)
+	if err == sql.ErrNoRows {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, dbErr(err)
+	}
+	return fromMicros(at), true, nil
+}
+
+// prefixed qualifies every column of cols with the alias a.
+func prefixed(a, cols string) string {
+	out := make([]byte, 0, len(cols)*2)
+	start := true
+	for i := 0; i < len(cols); i++ {
+		c := cols[i]
+		if start && c != ' ' && c != '\t' && c != '\n' {
+			out = append(out, a...)
+			out = append(out, '.')
+			start = false
+		}
+		out = append(out, c)
+		if c == ',' {
+			start = true
+		}
+	}
+	return string(out)
+}

@@ -1,0 +1,189 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/hookline/hookline"
+)
+
+const endpointCols = `id, app_id, uid, url, description, disabled, event_types, channels, throttle_rate,
+	metadata, headers, secret, created_at, updated_at`
+
+// endpointRow holds the scan targets of endpointCols.
+type endpointRow struct {
+	ep                         hookline.Endpoint
+	uid                        sql.NullString
+	types, channels, meta, hdr sql.NullString
+	throttle                   sql.NullInt64
+	secret                     []byte
+	c, u                       int64
+}
+
+func (r *endpointRow) dest() []any {
+	return []any{&r.ep.ID, &r.ep.AppID, &r.uid, &r.ep.URL, &r.ep.Description, &r.ep.Disabled, &r.types,
+		&r.channels, &r.throttle, &r.meta, &r.hdr, &r.secret, &r.c, &r.u}
+}
+
+func (s *Store) endpointOf(r *endpointRow) (*hookline.Endpoint, error) {
+	ep := r.ep
+	var err error
+	ep.UID = stringPtrOf(r.uid)
+	ep.ThrottleRate = intPtrOf(r.throttle)
+	if ep.EventTypes, err = listOf(r.types); err != nil {
+		return nil, err
+	}
+	if ep.Channels, err = listOf(r.channels); err != nil {
+		return nil, err
+	}
+	if ep.Metadata, err = mapOf(r.meta); err != nil {
+		return nil, err
+	}
+	if ep.Headers, err = mapOf(r.hdr); err != nil {
+		return nil, err
+	}
+	if ep.Secret, err = s.openSecret(r.secret); err != nil {
+		return nil, err
+	}
+	ep.CreatedAt, ep.UpdatedAt = fromMicros(r.c), fromMicros(r.u)
+	return &ep, nil
+}
+
+func (s *Store) scanEndpoint(sc scanner) (*hookline.Endpoint, error) {
+	var r endpointRow
+	if err := sc.Scan(r.dest()...); err != nil {
+		return nil, err
+	}
+	return s.endpointOf(&r)
+}
+
+var (
+	errEndpointNotFound = hookline.Errorf(hookline.ENOTFOUND, "Endpoint not found.")
+	errEndpointConflict = hookline.Errorf(hookline.ECONFLICT, "An endpoint with this uid already exists.")
+)
+
+// CreateEndpoint stores ep in its application (ENOTFOUND when there is no
+// such application), giving it an id, a creation time and a signing secret
+// when they are unset.
+func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint) error {
+	if ep.ID == "" {
+		ep.ID = hookline.NewID(hookline.PrefixEndpoint)
+	}
+	if len(ep.Secret) == 0 {
+		ep.Secret = hookline.NewSecret()
+	}
+	if ep.CreatedAt.IsZero() {
+		ep.CreatedAt = now()
+	}
+	ep.CreatedAt = norm(ep.CreatedAt)
+	if ep.UpdatedAt.IsZero() {
+		ep.UpdatedAt = ep.CreatedAt
+	}
+	ep.UpdatedAt = norm(ep.UpdatedAt)
+	secret := s.sealSecret(ep.Secret)
+	return s.write(ctx, func(w *writer) error {
+		if _, err := w.endpoints(ep.AppID); err != nil {
+			return clean(err)
+		}
+		_, err := w.exec(`INSERT INTO endpoints (`+endpointCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			ep.ID, ep.AppID, nullString(ep.UID), ep.URL, ep.Description, boolInt(ep.Disabled),
+			jsonList(ep.EventTypes), jsonList(ep.Channels), nullInt(ep.ThrottleRate), jsonMap(ep.Metadata),
+			jsonMap(ep.Headers), secret, micros(ep.CreatedAt), micros(ep.UpdatedAt))
+		w.endpointsChanged(ep.AppID)
+		if isUnique(err) {
+			return clean(errEndpointConflict)
+		}
+		return clean(err)
+	})
+}
+
+// Endpoint returns the endpoint of the application with this id or uid.
+func (s *Store) Endpoint(ctx context.Context, appID, idOrUID string) (*hookline.Endpoint, error) {
+	ep, err := s.scanEndpoint(s.rdb.QueryRowContext(ctx,
+		`SELECT `+endpointCols+` FROM endpoints WHERE app_id = ? AND (id = ? OR uid = ?) LIMIT 1`,
+		appID, idOrUID, idOrUID))
+	if err != nil {
+		return nil, notFound(err, "Endpoint")
+	}
+	return ep, nil
+}
+
+// UpdateEndpoint writes every field of ep but its creation time, which it
+// reads back, and its secret when ep.Secret is empty; it sets UpdatedAt.
+func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error {
+	t := now()
+	var secret any
+	if len(ep.Secret) != 0 {
+		secret = s.sealSecret(ep.Secret)
+	}
+	var created int64
+	err := s.write(ctx, func(w *writer) error {
+		eps, err := w.endpoints(ep.AppID)
+		if err != nil {
+			return clean(notFoundAs(err, errEndpointNotFound))
+		}
+		old := eps.byID[ep.ID]
+		if old == nil {
+			return clean(errEndpointNotFound)
+		}
+		err = w.queryRow(`UPDATE endpoints SET uid = ?, url = ?, description = ?, disabled = ?, event_types = ?,
+			channels = ?, throttle_rate = ?, metadata = ?, headers = ?, secret = coalesce(?, secret), updated_at = ?
+			WHERE app_id = ? AND id = ? RETURNING created_at`,
+			nullString(ep.UID), ep.URL, ep.Description, boolInt(ep.Disabled), jsonList(ep.EventTypes),
+			jsonList(ep.Channels), nullInt(ep.ThrottleRate), jsonMap(ep.Metadata), jsonMap(ep.Headers), secret,
+			micros(t), ep.AppID, ep.ID).Scan(&created)
+		w.endpointsChanged(ep.AppID)
+		if isUnique(err) {
+			return clean(errEndpointConflict)
+		}
+		if err != nil {
+			return clean(notFound(err, "Endpoint"))
+		}
+		if old.Disabled && !ep.Disabled {
+			// Back in the queue go the deliveries parked while it was disabled.
+			_, err = w.exec(`UPDATE deliveries SET due_at = CASE status WHEN 1 THEN next_attempt_at ELSE lease_until END
+				WHERE endpoint_id = ? AND status IN (1, 3) AND due_at IS NULL`, ep.ID)
+			if err != nil {
+				return err
+			}
+			w.due = true
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	ep.CreatedAt, ep.UpdatedAt = fromMicros(created), t
+	return nil
+}
+
+// DeleteEndpoint deletes the endpoint and its deliveries; its attempts stay.
+func (s *Store) DeleteEndpoint(ctx context.Context, appID, id string) error {
+	return s.write(ctx, func(w *writer) error {
+		n, err := w.affected(`DELETE FROM endpoints WHERE app_id = ? AND id = ?`, appID, id)
+		if err != nil {
+			return clean(err)
+		}
+		if n == 0 {
+			return clean(errEndpointNotFound)
+		}
+		w.endpointsChanged(appID)
+		_, err = w.exec(`DELETE FROM deliveries WHERE endpoint_id = ?`, id)
+		return err
+	})
+}
+
+// ListEndpoints lists the application's endpoints by id.
+func (s *Store) ListEndpoints(ctx context.Context, appID string, opts hookline.ListOptions) (hookline.Page[*hookline.Endpoint], error) {
+	var q listQuery
+	q.add("app_id = ?", appID)
+	query, args, n := q.sql(`SELECT `+endpointCols+` FROM endpoints`, "id", opts)
+	return list(ctx, s.rdb, query, args, n, s.scanEndpoint)
+}
+
+// endpointExists returns ENOTFOUND unless the application has the endpoint.
+func (s *Store) endpointExists(ctx context.Context, appID, id string) error {
+	var one int
+	err := s.rdb.QueryRowContext(ctx, `SELECT 1 FROM endpoints WHERE app_id = ? AND id = ?`, appID, id).Scan(&one)
+	return notFound(err, "Endpoint")
+}

@@ -1,0 +1,117 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+
+	"github.com/hookline/hookline"
+)
+
+const eventTypeCols = `name, description, archived, deprecated, feature_flag, schemas, created_at, updated_at`
+
+func scanEventType(r scanner) (*hookline.EventType, error) {
+	var (
+		et      hookline.EventType
+		flag    sql.NullString
+		schemas sql.NullString
+		c, u    int64
+	)
+	if err := r.Scan(&et.Name, &et.Description, &et.Archived, &et.Deprecated, &flag, &schemas, &c, &u); err != nil {
+		return nil, err
+	}
+	et.FeatureFlag = stringPtrOf(flag)
+	if schemas.Valid {
+		et.Schemas = json.RawMessage(schemas.String)
+	}
+	et.CreatedAt, et.UpdatedAt = fromMicros(c), fromMicros(u)
+	return &et, nil
+}
+
+func nullJSON(b json.RawMessage) any {
+	if b == nil {
+		return nil
+	}
+	return string(b)
+}
+
+// CreateEventType stores et. A taken name is ECONFLICT, even when the event
+// type of that name is archived.
+func (s *Store) CreateEventType(ctx context.Context, et *hookline.EventType) error {
+	if et.CreatedAt.IsZero() {
+		et.CreatedAt = now()
+	}
+	et.CreatedAt = norm(et.CreatedAt)
+	if et.UpdatedAt.IsZero() {
+		et.UpdatedAt = et.CreatedAt
+	}
+	et.UpdatedAt = norm(et.UpdatedAt)
+	return s.write(ctx, func(w *writer) error {
+		_, err := w.exec(`INSERT INTO event_types (`+eventTypeCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			et.Name, et.Description, boolInt(et.Archived), boolInt(et.Deprecated), nullString(et.FeatureFlag),
+			nullJSON(et.Schemas), micros(et.CreatedAt), micros(et.UpdatedAt))
+		if isUnique(err) {
+			return clean(hookline.Errorf(hookline.ECONFLICT, "An event type with this name already exists."))
+		}
+		return clean(err)
+	})
+}
+
+// EventType returns the event type of this name, archived or not.
+func (s *Store) EventType(ctx context.Context, name string) (*hookline.EventType, error) {
+	et, err := scanEventType(s.rdb.QueryRowContext(ctx,
+		`SELECT `+eventTypeCols+` FROM event_types WHERE name = ?`, name))
+	if err != nil {
+		return nil, notFound(err, "Event type")
+	}
+	return et, nil
+}
+
+// UpdateEventType writes every field of et but its name and creation time,
+// which it reads back; it sets UpdatedAt.
+func (s *Store) UpdateEventType(ctx context.Context, et *hookline.EventType) error {
+	t := now()
+	var created int64
+	err := s.write(ctx, func(w *writer) error {
+		err := w.queryRow(`UPDATE event_types SET description = ?, archived = ?, deprecated = ?, feature_flag = ?,
+			schemas = ?, updated_at = ? WHERE name = ? RETURNING created_at`,
+			et.Description, boolInt(et.Archived), boolInt(et.Deprecated), nullString(et.FeatureFlag),
+			nullJSON(et.Schemas), micros(t), et.Name).Scan(&created)
+		return clean(notFound(err, "Event type"))
+	})
+	if err != nil {
+		return err
+	}
+	et.CreatedAt, et.UpdatedAt = fromMicros(created), t
+	return nil
+}
+
+// DeleteEventType archives the event type, or removes it when expunge is set.
+func (s *Store) DeleteEventType(ctx context.Context, name string, expunge bool) error {
+	return s.write(ctx, func(w *writer) error {
+		var n int64
+		var err error
+		if expunge {
+			n, err = w.affected(`DELETE FROM event_types WHERE name = ?`, name)
+		} else {
+			n, err = w.affected(`UPDATE event_types SET archived = 1, updated_at = ? WHERE name = ?`, micros(now()), name)
+		}
+		if err != nil {
+			return clean(err)
+		}
+		if n == 0 {
+			return clean(hookline.Errorf(hookline.ENOTFOUND, "Event type not found."))
+		}
+		return nil
+	})
+}
+
+// ListEventTypes lists event types by name.
+func (s *Store) ListEventTypes(ctx context.Context, opts hookline.ListOptions, includeArchived bool) (hookline.Page[*hookline.EventType], error) {
+	var q listQuery
+	if !includeArchived {
+		q.add("archived = 0")
+	}
+	query, args, n := q.sql(`SELECT `+eventTypeCols+` FROM event_types`, "name", opts)
+	return list(ctx, s.rdb, query, args, n, scanEventType)
+}

@@ -1,0 +1,260 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/hookline/hookline"
+)
+
+const messageCols = `id, app_id, event_type, event_id, channels, tags, payload, created_at, deliver_at, expires_at`
+
+// messageRow holds the scan targets of messageCols.
+type messageRow struct {
+	m                  hookline.Message
+	eventID            sql.NullString
+	channels, tags     sql.NullString
+	payload            []byte
+	created            int64
+	deliverAt, expires sql.NullInt64
+}
+
+func (r *messageRow) dest() []any {
+	return []any{&r.m.ID, &r.m.AppID, &r.m.EventType, &r.eventID, &r.channels, &r.tags, &r.payload,
+		&r.created, &r.deliverAt, &r.expires}
+}
+
+func (r *messageRow) message() (*hookline.Message, error) {
+	m := r.m
+	var err error
+	m.EventID = stringPtrOf(r.eventID)
+	if m.Channels, err = listOf(r.channels); err != nil {
+		return nil, err
+	}
+	if m.Tags, err = listOf(r.tags); err != nil {
+		return nil, err
+	}
+	if r.payload != nil {
+		m.Payload = r.payload
+	}
+	m.CreatedAt = fromMicros(r.created)
+	m.DeliverAt = timePtrOf(r.deliverAt)
+	m.ExpiresAt = timeOf(r.expires)
+	return &m, nil
+}
+
+func scanMessage(sc scanner) (*hookline.Message, error) {
+	var r messageRow
+	if err := sc.Scan(r.dest()...); err != nil {
+		return nil, err
+	}
+	return r.message()
+}
+
+var errMessageNotFound = hookline.Errorf(hookline.ENOTFOUND, "Message not found.")
+
+const (
+	msgInsertCols = `seq, ` + messageCols
+	delInsertCols = `seq, id, app_id, msg_seq, message_id, endpoint_id, status, trigger_type, attempts,
+		next_attempt_at, due_at, msg_created_at, created_at, updated_at`
+)
+
+// msgOp is a CreateMessage queued to the writer. The writer takes the
+// messages of a batch together and inserts them, and their deliveries, with
+// a few multi-row statements.
+type msgOp struct {
+	m                       *hookline.Message
+	channels, tags, payload any
+	created, due            int64 // first attempt due at
+	now                     int64
+	n                       int // deliveries made
+}
+
+// CreateMessage stores msg and one pending delivery for every enabled
+// endpoint of its application that matches it (or for msg.OnlyEndpoint), in
+// one transaction. It gives msg an id and a creation time when unset.
+func (s *Store) CreateMessage(ctx context.Context, msg *hookline.Message) (int, error) {
+	if msg.ID == "" {
+		msg.ID = hookline.NewID(hookline.PrefixMessage)
+	}
+	t := now()
+	if msg.CreatedAt.IsZero() {
+		msg.CreatedAt = t
+	}
+	msg.CreatedAt = norm(msg.CreatedAt)
+	msg.DeliverAt = normPtr(msg.DeliverAt)
+	msg.ExpiresAt = norm(msg.ExpiresAt)
+	mo := &msgOp{m: msg, created: micros(msg.CreatedAt), now: micros(t)}
+	mo.due = mo.created
+	if msg.DeliverAt != nil {
+		mo.due = micros(*msg.DeliverAt)
+	}
+	mo.channels, mo.tags = jsonList(msg.Channels), jsonList(msg.Tags)
+	if msg.Payload != nil {
+		mo.payload = []byte(msg.Payload)
+	}
+	o := &op{ctx: ctx, msg: mo, done: make(chan error, 1)}
+	o.fn = func(w *writer) error {
+		var errs [1]error
+		if err := w.createMessages([]*msgOp{mo}, errs[:]); err != nil {
+			if isUnique(err) {
+				return clean(hookline.Errorf(hookline.ECONFLICT, "A message with this id or eventId already exists."))
+			}
+			return err
+		}
+		return errs[0]
+	}
+	if err := s.submit(o); err != nil {
+		return 0, err
+	}
+	return mo.n, nil
+}
+
+var errEventIDConflict = clean(hookline.Errorf(hookline.ECONFLICT, "A message with this eventId already exists."))
+
+// createMessages inserts the messages of ops and their deliveries. The
+// failure of a message alone (an unknown application or endpoint, a taken
+// eventId) is found before anything is written and goes to its errs entry;
+// an error returned is the failure of a statement, after which the
+// transaction must be rolled back.
+func (w *writer) createMessages(ops []*msgOp, errs []error) error {
+	var seen map[[2]string]bool
+	msgArgs := make([]any, 0, len(ops)*11)
+	delArgs := make([]any, 0, len(ops)*14)
+	for i, mo := range ops {
+		mo.n = 0
+		m := mo.m
+		eps, err := w.endpoints(m.AppID)
+		if err != nil {
+			if hookline.ErrorCode(err) == hookline.ENOTFOUND {
+				errs[i] = clean(err)
+				continue
+			}
+			return err
+		}
+		var only *hookline.Endpoint
+		if m.OnlyEndpoint != "" {
+			if only = eps.byID[m.OnlyEndpoint]; only == nil {
+				if only = eps.byUID[m.OnlyEndpoint]; only == nil {
+					errs[i] = clean(errEndpointNotFound)
+					continue
+				}
+			}
+		}
+		if m.EventID != nil {
+			key := [2]string{m.AppID, *m.EventID}
+			if seen[key] {
+				errs[i] = errEventIDConflict
+				continue
+			}
+			var one int
+			err := w.queryRow(`SELECT 1 FROM messages WHERE app_id = ? AND event_id = ?`, m.AppID, *m.EventID).Scan(&one)
+			if err == nil {
+				errs[i] = errEventIDConflict
+				continue
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if seen == nil {
+				seen = map[[2]string]bool{}
+			}
+			seen[key] = true
+		}
+		w.msgSeq++
+		seq := w.msgSeq
+		msgArgs = append(msgArgs, seq, m.ID, m.AppID, m.EventType, nullString(m.EventID), mo.channels, mo.tags,
+			mo.payload, mo.created, nullTimePtr(m.DeliverAt), nullTime(m.ExpiresAt))
+		add := func(ep *hookline.Endpoint) {
+			w.delSeq++
+			var due any = mo.due
+			if ep.Disabled {
+				due = nil // parked until the endpoint is enabled
+			}
+			delArgs = append(delArgs, w.delSeq, deliveryID(mo.now/1000, w.delSeq), m.AppID, seq, m.ID, ep.ID,
+				int64(hookline.StatusPending), int64(hookline.TriggerScheduled), 0, mo.due, due, mo.created, mo.now, mo.now)
+			mo.n++
+		}
+		if only != nil {
+			add(only)
+		} else {
+			for _, ep := range eps.list {
+				if ep.Matches(m.EventType, m.Channels) {
+					add(ep)
+				}
+			}
+		}
+		if mo.n > 0 {
+			w.due = true
+		}
+	}
+	if err := w.insertRows(`INSERT INTO messages (`+msgInsertCols+`) VALUES `, 11, msgArgs); err != nil {
+		return err
+	}
+	return w.insertRows(`INSERT INTO deliveries (`+delInsertCols+`) VALUES `, 14, delArgs)
+}
+
+// Message returns the application's message with this id or eventId.
+func (s *Store) Message(ctx context.Context, appID, idOrEventID string) (*hookline.Message, error) {
+	if strings.HasPrefix(idOrEventID, hookline.PrefixMessage) {
+		m, err := scanMessage(s.rdb.QueryRowContext(ctx,
+			`SELECT `+messageCols+` FROM messages WHERE app_id = ? AND id = ?`, appID, idOrEventID))
+		if err == nil {
+			return m, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, dbErr(err)
+		}
+	}
+	m, err := scanMessage(s.rdb.QueryRowContext(ctx,
+		`SELECT `+messageCols+` FROM messages WHERE app_id = ? AND event_id = ?`, appID, idOrEventID))
+	if err != nil {
+		return nil, notFound(err, "Message")
+	}
+	return m, nil
+}
+
+// ListMessages lists the application's messages by id.
+func (s *Store) ListMessages(ctx context.Context, appID string, f hookline.MessageFilter) (hookline.Page[*hookline.Message], error) {
+	var q listQuery
+	q.add("app_id = ?", appID)
+	if f.Channel != "" {
+		q.add("EXISTS (SELECT 1 FROM json_each(channels) WHERE value = ?)", f.Channel)
+	}
+	if f.Tag != "" {
+		q.add("EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ?)", f.Tag)
+	}
+	q.addIn("event_type", f.EventTypes)
+	if f.Before != nil {
+		q.add("created_at < ?", micros(*f.Before))
+	}
+	if f.After != nil {
+		q.add("created_at > ?", micros(*f.After))
+	}
+	query, args, n := q.sql(`SELECT `+messageCols+` FROM messages`, "id", f.ListOptions)
+	return list(ctx, s.rdb, query, args, n, scanMessage)
+}
+
+// ExpungeMessageContent removes the payload of the message for good.
+func (s *Store) ExpungeMessageContent(ctx context.Context, appID, msgID string) error {
+	return s.write(ctx, func(w *writer) error {
+		n, err := w.affected(`UPDATE messages SET payload = NULL WHERE app_id = ? AND id = ?`, appID, msgID)
+		if err != nil {
+			return clean(err)
+		}
+		if n == 0 {
+			return clean(errMessageNotFound)
+		}
+		return nil
+	})
+}
+
+// messageExists returns ENOTFOUND unless the application has the message.
+// It returns the message's seq.
+func (s *Store) messageExists(ctx context.Context, appID, id string) (int64, error) {
+	var seq int64
+	err := s.rdb.QueryRowContext(ctx, `SELECT seq FROM messages WHERE app_id = ? AND id = ?`, appID, id).Scan(&seq)
+	return seq, notFound(err, "Message")
+}

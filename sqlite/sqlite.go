@@ -1,0 +1,419 @@
+// Package sqlite is Hookline's default Store: one SQLite file (modernc.org/sqlite,
+// pure Go) in WAL mode with synchronous=FULL.
+//
+// Every write goes through one writer goroutine that owns the only writing
+// connection. It takes all the operations queued at the moment (up to a
+// bound), runs each in a savepoint of ONE transaction, commits once and then
+// answers every caller: many concurrent API requests share one fsync (group
+// commit). A write is durable when its method returns nil. Reads run on a
+// separate pool of query-only connections, which WAL lets proceed while the
+// writer commits.
+//
+// This process must be the only writer of the file: the writer keeps each
+// application's endpoints in memory for matching messages and for the tasks
+// it hands out, and every endpoint write made through the Store refreshes it.
+//
+// Tasks returned by ClaimDue share the slices and maps of their endpoint with
+// that cache and with each other; treat them as read-only.
+package sqlite
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+
+	"github.com/hookline/hookline"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+var _ hookline.Store = (*Store)(nil)
+
+const (
+	// maxBatch bounds the operations one transaction of the writer holds.
+	maxBatch = 256
+	// queueLen is the buffer of the writer's queue.
+	queueLen = 4096
+	// busyTimeoutMS is how long a connection waits for a lock held by another
+	// process (a migration, a backup) before giving up.
+	busyTimeoutMS = 10000
+	// idempotencyTTL is how long a saved idempotent response is replayed.
+	idempotencyTTL = 24 * time.Hour
+	// cleanupEvery is the period of the sweep of expired keys and tokens.
+	cleanupEvery = 10 * time.Minute
+)
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	logger    *slog.Logger
+	secretKey []byte
+	readers   int
+}
+
+// WithLogger sets the logger of background work (the periodic cleanup). The
+// default discards.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithSecretKey encrypts endpoint signing secrets at rest with AES-256-GCM
+// under key, which must be 32 bytes. Without it secrets are stored as they
+// are. A file written with a key cannot be read without it; secrets written
+// without a key stay readable after one is given.
+func WithSecretKey(key []byte) Option { return func(o *options) { o.secretKey = key } }
+
+// WithReaders sets the size of the pool of reading connections (default
+// 2×GOMAXPROCS, at least 4).
+func WithReaders(n int) Option { return func(o *options) { o.readers = n } }
+
+// Store is a hookline.Store on a SQLite file. It is safe for concurrent use.
+type Store struct {
+	path string
+	log  *slog.Logger
+	aead cipher.AEAD
+
+	wdb *sql.DB // one connection, owned by the writer goroutine
+	rdb *sql.DB // query-only pool
+	cdb *sql.DB // one connection, the checkpointer's
+
+	commits        atomic.Int64 // commits so far, for the checkpointer
+	tailCheckpoint atomic.Bool  // the writer should checkpoint between batches
+	checkpointDone chan struct{}
+
+	mu     sync.RWMutex // guards closed against sends on ops
+	closed bool
+	ops    chan *op
+	w      *writer
+
+	writerDone  chan struct{}
+	stopCleanup chan struct{}
+	cleanupDone chan struct{}
+	closeOnce   sync.Once
+	closeErr    error
+
+	due chan struct{}
+}
+
+// Open opens the SQLite database at path, creating it when it does not exist,
+// brings its schema up to date, and starts the writer.
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	o := options{logger: slog.New(slog.DiscardHandler)}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.readers <= 0 {
+		o.readers = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	s := &Store{
+		path:        path,
+		log:         o.logger,
+		ops:         make(chan *op, queueLen),
+		writerDone:  make(chan struct{}),
+		stopCleanup: make(chan struct{}),
+		cleanupDone: make(chan struct{}),
+		due:         make(chan struct{}, 1),
+
+		checkpointDone: make(chan struct{}),
+	}
+	if o.secretKey != nil {
+		if len(o.secretKey) != 32 {
+			return nil, hookline.Errorf(hookline.EINVALID, "sqlite: the secret key must be 32 bytes, not %d", len(o.secretKey))
+		}
+		block, err := aes.NewCipher(o.secretKey)
+		if err != nil {
+			return nil, err
+		}
+		if s.aead, err = cipher.NewGCM(block); err != nil {
+			return nil, err
+		}
+	}
+	if path == "" || path == ":memory:" {
+		return nil, hookline.Errorf(hookline.EINVALID, "sqlite: a file path is required (WAL needs a file)")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
+		return nil, hookline.Errorf(hookline.EINVALID, "sqlite: %s is a directory", path)
+	}
+
+	// SQLite commits with fsync by default; fdatasync is as durable for the
+	// database and WAL files and skips flushing their timestamps.
+	_, _ = sqlite.Fdatasync(true)
+
+	s.wdb, err = sql.Open("sqlite", dsn(abs, false))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	s.wdb.SetMaxOpenConns(1)
+	s.wdb.SetMaxIdleConns(1)
+	s.wdb.SetConnMaxLifetime(0)
+	s.wdb.SetConnMaxIdleTime(0)
+
+	fail := func(err error) (*Store, error) {
+		s.wdb.Close()
+		if s.rdb != nil {
+			s.rdb.Close()
+		}
+		if s.cdb != nil {
+			s.cdb.Close()
+		}
+		return nil, openError(path, err)
+	}
+	if err := s.wdb.PingContext(ctx); err != nil {
+		return fail(err)
+	}
+	if err := migrate(ctx, s.wdb); err != nil {
+		return fail(err)
+	}
+
+	s.cdb, err = sql.Open("sqlite", checkpointerDSN(abs))
+	if err != nil {
+		return fail(err)
+	}
+	s.cdb.SetMaxOpenConns(1)
+	s.cdb.SetMaxIdleConns(1)
+	s.cdb.SetConnMaxLifetime(0)
+	s.cdb.SetConnMaxIdleTime(0)
+
+	s.rdb, err = sql.Open("sqlite", dsn(abs, true))
+	if err != nil {
+		return fail(err)
+	}
+	s.rdb.SetMaxOpenConns(o.readers)
+	s.rdb.SetMaxIdleConns(o.readers)
+	s.rdb.SetConnMaxLifetime(0)
+	s.rdb.SetConnMaxIdleTime(0)
+	if err := s.rdb.PingContext(ctx); err != nil {
+		return fail(err)
+	}
+
+	conn, err := s.wdb.Conn(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	if s.w, err = newWriter(s, conn); err != nil {
+		conn.Close()
+		return fail(err)
+	}
+	go s.w.loop()
+	go s.cleanupLoop()
+	go s.checkpointLoop()
+	return s, nil
+}
+
+// dsn returns the URI of the database file with the connection's pragmas.
+func dsn(abs string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "temp_store(MEMORY)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Add("_pragma", "journal_size_limit(67108864)")
+		q.Add("_pragma", "cache_size(-32768)")
+		// The checkpointer copies the WAL into the database, not the commits.
+		q.Add("_pragma", "wal_autocheckpoint(0)")
+	}
+	u := url.URL{Scheme: "file", Path: abs, RawQuery: q.Encode()}
+	return u.String()
+}
+
+// checkpointerDSN is the URI of the checkpointer's connection: it waits
+// for locks only briefly, so that a RESTART checkpoint never holds the
+// writer off for long.
+func checkpointerDSN(abs string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(20)")
+	q.Add("_pragma", "synchronous(FULL)")
+	u := url.URL{Scheme: "file", Path: abs, RawQuery: q.Encode()}
+	return u.String()
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// openError explains a failure to open the database.
+func openError(path string, err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqliteNOTADB, sqliteCORRUPT:
+			return fmt.Errorf("sqlite: %s is not a Hookline database or is corrupt: %w", path, err)
+		case sqliteCANTOPEN, sqlitePERM, sqliteREADONLY:
+			return fmt.Errorf("sqlite: cannot open %s: %w: %w", path,
+				hookline.Errorf(hookline.EUNAVAILABLE, "The database cannot be opened."), err)
+		}
+	}
+	return fmt.Errorf("sqlite: open %s: %w", path, err)
+}
+
+// Due receives a value after a commit that created due deliveries.
+func (s *Store) Due() <-chan struct{} { return s.due }
+
+func (s *Store) signalDue() {
+	select {
+	case s.due <- struct{}{}:
+	default:
+	}
+}
+
+// Close stops the writer after it ran every queued operation, and closes the
+// database. It is safe to call more than once.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.stopCleanup)
+		<-s.cleanupDone
+		<-s.checkpointDone
+		s.mu.Lock()
+		s.closed = true
+		close(s.ops)
+		s.mu.Unlock()
+		<-s.writerDone
+		err1 := s.w.close()
+		err2 := s.wdb.Close()
+		err3 := s.rdb.Close()
+		err4 := s.cdb.Close()
+		s.closeErr = errors.Join(err1, err2, err3, err4)
+	})
+	return s.closeErr
+}
+
+// checkpointEvery is how often the checkpointer looks for new commits;
+// restartEvery how often at most it makes the WAL start over.
+const (
+	checkpointEvery = 100 * time.Millisecond
+	restartEvery    = time.Second
+)
+
+// checkpointLoop copies committed pages from the WAL into the database file
+// on its own connection, so that no commit waits for a checkpoint (SQLite's
+// automatic checkpoint runs inside the commit that crosses its threshold).
+//
+// A passive checkpoint blocks nobody, but under a steady stream of commits
+// it never catches up with the end of the WAL, and the WAL only starts over
+// from its beginning once a checkpoint has caught up: the file would grow
+// for as long as the stream lasts, and appending to a file makes every sync
+// dearer than overwriting it. So now and then, right after a passive
+// checkpoint has done the bulk of the copying, the checkpointer asks the
+// writer to checkpoint the few frames committed meanwhile between two
+// batches; the next transaction then starts the WAL over.
+func (s *Store) checkpointLoop() {
+	defer close(s.checkpointDone)
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	var seen int64
+	var restarted time.Time
+	ctx := context.Background()
+	for {
+		select {
+		case <-s.stopCleanup:
+			return
+		case <-t.C:
+		}
+		n := s.commits.Load()
+		if n == seen {
+			continue
+		}
+		seen = n
+		var busy, log, done int64
+		err := s.cdb.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &log, &done)
+		if err != nil {
+			s.log.Warn("sqlite: checkpoint failed", "err", err)
+			continue
+		}
+		if log > 0 && time.Since(restarted) >= restartEvery {
+			restarted = time.Now()
+			s.tailCheckpoint.Store(true)
+		}
+	}
+}
+
+// cleanupLoop deletes expired idempotent responses and tokens now and then.
+func (s *Store) cleanupLoop() {
+	defer close(s.cleanupDone)
+	t := time.NewTicker(cleanupEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopCleanup:
+			return
+		case <-t.C:
+			n, err := s.Cleanup(context.Background())
+			if err != nil {
+				s.log.Warn("sqlite: cleanup failed", "err", err)
+			} else if n > 0 {
+				s.log.Debug("sqlite: cleanup", "deleted", n)
+			}
+		}
+	}
+}
+
+// Cleanup deletes expired idempotent responses and tokens, a thousand rows a
+// transaction so that it never holds the writer long, and returns how many.
+// Open runs it every ten minutes.
+func (s *Store) Cleanup(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		var n int64
+		now := micros(time.Now())
+		err := s.write(ctx, func(w *writer) error {
+			res, err := w.exec(`DELETE FROM idempotency_keys WHERE rowid IN
+				(SELECT rowid FROM idempotency_keys WHERE expires_at <= ? LIMIT 1000)`, now)
+			if err != nil {
+				return err
+			}
+			n, _ = res.RowsAffected()
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+		total += int(n)
+		if n < 1000 {
+			break
+		}
+	}
+	var n int64
+	err := s.write(ctx, func(w *writer) error {
+		res, err := w.exec(`DELETE FROM tokens WHERE expires_at IS NOT NULL AND expires_at <= ?`, micros(time.Now()))
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return total + int(n), err
+}

@@ -1,0 +1,109 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/hookline/hookline"
+)
+
+// CreateToken stores t, giving it an id and a creation time when unset. A
+// hash already stored is ECONFLICT.
+func (s *Store) CreateToken(ctx context.Context, t *hookline.Token) error {
+	if t.ID == "" {
+		t.ID = hookline.NewID(hookline.PrefixToken)
+	}
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = now()
+	}
+	t.CreatedAt = norm(t.CreatedAt)
+	t.ExpiresAt = normPtr(t.ExpiresAt)
+	return s.write(ctx, func(w *writer) error {
+		_, err := w.exec(`INSERT INTO tokens (id, hash, app_id, expires_at, created_at) VALUES (?, ?, ?, ?, ?)`,
+			t.ID, t.Hash, t.AppID, nullTimePtr(t.ExpiresAt), micros(t.CreatedAt))
+		if isUnique(err) {
+			return clean(hookline.Errorf(hookline.ECONFLICT, "This token already exists."))
+		}
+		return clean(err)
+	})
+}
+
+// TokenByHash returns the unexpired token with this hash.
+func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*hookline.Token, error) {
+	var (
+		t       hookline.Token
+		expires sql.NullInt64
+		c       int64
+	)
+	err := s.rdb.QueryRowContext(ctx, `SELECT id, hash, app_id, expires_at, created_at FROM tokens
+		WHERE hash = ? AND (expires_at IS NULL OR expires_at > ?)`, hash, micros(time.Now())).
+		Scan(&t.ID, &t.Hash, &t.AppID, &expires, &c)
+	if err != nil {
+		return nil, notFound(err, "Token")
+	}
+	t.ExpiresAt = timePtrOf(expires)
+	t.CreatedAt = fromMicros(c)
+	return &t, nil
+}
+
+// CountAdminTokens counts the unexpired tokens that have no AppID.
+func (s *Store) CountAdminTokens(ctx context.Context) (int, error) {
+	var n int
+	err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM tokens WHERE app_id = ''
+		AND (expires_at IS NULL OR expires_at > ?)`, micros(time.Now())).Scan(&n)
+	return n, dbErr(err)
+}
+
+// DeleteToken deletes the token with this id.
+func (s *Store) DeleteToken(ctx context.Context, id string) error {
+	return s.write(ctx, func(w *writer) error {
+		n, err := w.affected(`DELETE FROM tokens WHERE id = ?`, id)
+		if err != nil {
+			return clean(err)
+		}
+		if n == 0 {
+			return clean(hookline.Errorf(hookline.ENOTFOUND, "Token not found."))
+		}
+		return nil
+	})
+}
+
+// IdempotentResponse returns the unexpired response saved under key.
+func (s *Store) IdempotentResponse(ctx context.Context, key string) (*hookline.IdempotentResponse, error) {
+	r := hookline.IdempotentResponse{Key: key}
+	var c int64
+	err := s.rdb.QueryRowContext(ctx, `SELECT status_code, body, created_at FROM idempotency_keys
+		WHERE key = ? AND expires_at > ?`, key, micros(time.Now())).Scan(&r.StatusCode, &r.Body, &c)
+	if err != nil {
+		return nil, notFound(err, "Idempotent response")
+	}
+	r.CreatedAt = fromMicros(c)
+	if r.Body == nil {
+		r.Body = []byte{}
+	}
+	return &r, nil
+}
+
+// SaveIdempotentResponse saves r unless an unexpired response is saved under
+// r.Key already; it expires a day after r.CreatedAt.
+func (s *Store) SaveIdempotentResponse(ctx context.Context, r *hookline.IdempotentResponse) error {
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = now()
+	}
+	r.CreatedAt = norm(r.CreatedAt)
+	body := r.Body
+	if body == nil {
+		body = []byte{}
+	}
+	return s.write(ctx, func(w *writer) error {
+		// An expired response is as good as none: the new one replaces it.
+		_, err := w.exec(`INSERT INTO idempotency_keys (key, status_code, body, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (key) DO UPDATE SET status_code = excluded.status_code, body = excluded.body,
+				created_at = excluded.created_at, expires_at = excluded.expires_at
+			WHERE idempotency_keys.expires_at <= ?`,
+			r.Key, r.StatusCode, body, micros(r.CreatedAt), micros(r.CreatedAt.Add(idempotencyTTL)), micros(time.Now()))
+		return clean(err)
+	})
+}

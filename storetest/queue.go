@@ -1,0 +1,640 @@
+package storetest
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookline/hookline"
+)
+
+func testClaimDueOnly(t *testing.T, s hookline.Store) {
+	if tasks := claim(t, s, "w", later()); len(tasks) != 0 {
+		t.Fatalf("empty store: claimed %d", len(tasks))
+	}
+	a := newApp(t, s)
+	newEndpoint(t, s, a.ID)
+	start := time.Now()
+	due, _ := newMessage(t, s, a.ID, "x")
+	in := start.Add(time.Hour)
+	newMessage(t, s, a.ID, "x", func(m *hookline.Message) { m.DeliverAt = &in })
+	// Before the message existed, nothing was due.
+	if tasks := claim(t, s, "w", start.Add(-time.Minute)); len(tasks) != 0 {
+		t.Fatalf("claimed %d deliveries before they were due", len(tasks))
+	}
+	task := claimOne(t, s, "w", later())
+	if task.Delivery.MessageID != due.ID {
+		t.Fatalf("claimed %s, want the due message %s", task.Delivery.MessageID, due.ID)
+	}
+	if tasks := claim(t, s, "w", later()); len(tasks) != 0 {
+		t.Fatalf("claimed %d more", len(tasks))
+	}
+	must(t, s.Complete(ctx(t), "w", []hookline.Outcome{outcome(task, hookline.StatusSuccess, 200)}), "Complete")
+	if len(claim(t, s, "w", in.Add(time.Second))) != 1 {
+		t.Fatal("the delayed delivery is not claimable once due")
+	}
+}
+
+func testClaimOrderAndLimit(t *testing.T, s hookline.Store) {
+	a := newApp(t, s)
+	newEndpoint(t, s, a.ID)
+	base := time.Now().Add(time.Hour)
+	// Due times in an order unlike the creation order.
+	offsets := []int{5, 1, 4, 2, 3}
+	byOffset := map[string]int{}
+	for _, off := range offsets {
+		at := base.Add(time.Duration(off) * time.Minute)
+		m, _ := newMessage(t, s, a.ID, "x", func(m *hookline.Message) { m.DeliverAt = &at })
+		byOffset[m.ID] = off
+	}
+	now := base.Add(time.Hour)
+	tasks, err := s.ClaimDue(ctx(t), "w", now, time.Minute, 2)
+	must(t, err, "ClaimDue")
+	if len(tasks) != 2 || byOffset[tasks[0].Delivery.MessageID] != 1 || byOffset[tasks[1].Delivery.MessageID] != 2 {
+		t.Fatalf("first claim of 2 got %d tasks: %v", len(tasks), tasksOffsets(tasks, byOffset))
+	}
+	tasks, err = s.ClaimDue(ctx(t), "w", now, time.Minute, 10)
+	must(t, err, "ClaimDue")
+	if len(tasks) != 3 || byOffset[tasks[0].Delivery.MessageID] != 3 || byOffset[tasks[2].Delivery.MessageID] != 5 {
+		t.Fatalf("second claim got %v", tasksOffsets(tasks, byOffset))
+	}
+}
+
+func tasksOffsets(tasks []*hookline.Task, by map[string]int) []int {
+	var out []int
+	for _, t := range tasks {
+		out = append(out, by[t.Delivery.MessageID])
+	}
+	return out
+}
+
+func testClaimTask(t *testing.T, s hookline.Store) {
+	a := newApp(t, s)
+	ep := newEndpoint(t, s, a.ID, func(e *hookline.Endpoint) {
+		e.Headers = map[string]string{"X-Key": "v"}
+		e.EventTypes = []string{"user.created"}
+	})
+	m, _ := newMessage(t, s, a.ID, "user.created", func(m *hookline.Message) {
+		m.Channels = []string{"eu"}
+		m.EventID = ptr("e1")
+	})
+	now := later().UTC().Truncate(time.Microsecond)
+	task := claimOne(t, s, "owner-1", now)
+	same(t, &task.Message, m, "task message")
+	same(t, &task.Endpoint, ep, "task endpoint")
+	if !bytes.Equal(task.Endpoint.Secret, ep.Secret) {
+		t.Fatal("task endpoint secret differs")
+	}
+	d := task.Delivery
+	if d.Status != hookline.StatusSending || d.AppID != a.ID || d.MessageID != m.ID || d.EndpointID != ep.ID ||
+		d.Attempts != 0 || d.Trigger != hookline.TriggerScheduled || d.ID == "" {
+		t.Fatalf("task delivery %+v", d)
+	}
+	if !task.LeaseUntil.Equal(now.Add(time.Minute)) {
+		t.Fatalf("LeaseUntil %v, want %v", task.LeaseUntil, now.Add(time.Minute))
+	}
+	// The stored delivery says the same.
+	got := delivery(t, s, a.ID, m.ID, ep.ID)
+	if got.ID != d.ID || got.Status != hookline.StatusSending {
+		t.Fatalf("stored delivery %+v, task %+v", got, d)
+	}
+}
+
+func testLease(t *testing.T, s hookline.Store) {
+	a := newApp(t, s)
+	newEndpoint(t, s, a.ID)
+	newMessage(t, s, a.ID, "x")
+	now := later()
+	task, err := s.ClaimDue(ctx(t), "a", now, 30*time.Second, 10)
+	must(t, err, "ClaimDue")
+	if len(task) != 1 {
+		t.Fatalf("claimed %d, want 1", len(task))
+	}
+	for _, at := range []time.Duration{0, time.Second, 29 * time.Second} {
+		if got := claim(t, s, "b", now.Add(at)); len(got) != 0 {
+			t.Fatalf("claimed a leased delivery %v into its lease", at)
+		}
+		if got := claim(t, s, "a", now.Add(at)); len(got) != 0 {
+			t.Fatalf("the owner claimed its own leased delivery again %v into its lease", at)
+		}
+	}
+	// Expired: claimable again, by anyone.
+	again := claimOne(t, s, "b", now.Add(31*time.Second))
+	if again.Delivery.ID != task[0].Delivery.ID {
+		t.Fatal("another delivery came back")
+	}
+	if again.Delivery.Attempts != 0 || again.Delivery.Status != hookline.StatusSending {
+		t.Fatalf("reclaimed delivery %+v", again.Delivery)
+	}
+	if got := claim(t, s, "a", now.Add(40*time.Second)); len(got) != 0 {
+		t.Fatal("claimed during the second lease")
+	}
+}
+
+func testCompleteSuccess(t *testing.T, s hookline.Store) {
+	a := newApp(t, s)
+	ep := newEndpoint(t, s, a.ID)
+	m, _ := newMessage(t, s, a.ID, "x")
+	task := claimOne(t, s, "w", later())
+	out := outcome(task, hookline.StatusSuccess, 204)
+	out.Attempt.ID = hookline.NewID(hookline.PrefixAttempt)
+	must(t, s.Complete(ctx(t), "w", []hookline.Outcome{out}), "Complete")
+	d := delivery(t, s, a.ID, m.ID, ep.ID)
+	if d.Status != hookline.StatusSuccess || d.Attempts != 1 || d.NextAttemptAt != nil {
+		t.Fatalf("delivery after success %+v", d)
+	}
+	at, err := s.Attempt(ctx(t), a.ID, m.ID, out.Attempt.ID)
+	must(t, err, "Attempt")
+	if at.StatusCode != 204 || at.Status != hookline.StatusSuccess || at.Response != "response 204" || at.DurationMS != 12 {
+		t.Fatalf("attempt %+v", at)
+	}
+	if got := claim(t, s, "w", later().Add(24*time.Hour)); len(got) != 0 {
+		t.Fatal("a delivered message was claimed again")
+	}
+	if _, ok, err := s.NextDue(ctx(t)); err != nil || ok {
+		t.Fatalf("NextDue after success: %v %v", ok, err)
+	}
+	// Completing nothing is fine.
+	must(t, s.Complete(ctx(t), "w", nil), "Complete(nil)")
+}
+
+func testCompleteRetry(t *testing.T, s hookline.Store) {
+	a := newApp(t, s)
+	ep := newEndpoint(t, s, a.ID)
+	m, _ := newMessage(t, s, a.ID, "x")
+	now := later()
+	task := claimOne(t, s, "w", now)
+	out := outcome(task, hookline.StatusPending, 503)
+	out.NextAttemptAt = now.Add(5 * time.Second).UTC().Truncate(time.Microsecond)
+	must(t, s.Complete(ctx(t), "w", []hookline.Outcome{out}), "Complete")
+	d := delivery(t, s, a.ID, m.ID, ep.ID)
+	if d.Status != hookline.StatusPending || d.Attempts != 1 || d.NextAttemptAt == nil || !d.NextAttemptAt.Equal(out.NextAttemptAt) {
+		t.Fatalf("delivery after a retryable failure %+v", d)
+	}
+	if got := claim(t, s, "w", now.Add(4*time.Second)); len(got) != 0 {
+		t.Fatal("claimed before NextAttemptAt")
+	}
+	next, ok, err := s.NextDue(ctx(t))
+	must(t, err, "NextDue")
+	if !ok || !next.Equal(out.NextAttemptAt) {
+		t.Fatalf("NextDue = %v %v, want %v", next, ok, out.NextAttemptAt)
+	}
+	task = claimOne(t, s, "w", now.Add(5*time.Second))
+	if task.Delivery.Attempts != 1 {
+		t.Fatalf("retry task has %d attempts, want 1", task.Delivery.Attempts)
+	}
+	must(t, s.Complete(ctx(t), "w", []hookline.Outcome{outcome(task, hookline.StatusSuccess, 200)}), "Complete")
+	d = delivery(t, s, a.ID, m.ID, ep.ID)
+	if d.Status != hookline.StatusSuccess || d.Attempts != 2 {
+		t.Fatalf("delivery after the retry %+v", d)
+	}
+	p, err := s.ListAttemptsByMessage(ctx(t), a.ID, m.ID, hookline.AttemptFilter{})
+	must(t, err, "ListAttemptsByMessage")
+	if len(p.Items) != 2 || p.Items[0].StatusCode != 503 || p.Items[1].StatusCode != 200 {
+		t.Fatalf("attempts %+v", p.Items)
+	}
+}
+
+func testCompleteFail(t *testing.T, s hookline.Store) {
+	a := newApp(t, s)
+	ep := newEndpoint(t, s, a.ID)
+	m, _ := newMessage(t, s, a.ID, "x")
+	task := claimOne(t, s, "w", later())
+	must(t, s.Complete(ctx(t), "w", []hookline.Outcome{outcome(task, hookline.StatusFail, 400)}), "Complete")
+	d := delivery(t, s, a.ID, m.ID, ep.ID)
+	if d.Status != hookline.StatusFail || d.NextAttemptAt != nil || d.Attempts != 1 {
+		t.Fatalf("failed delivery %+v", d)
+	}
+	if got := claim(t, s, "w", later().Add(24*time.Hour)); len(got) != 0 {
+		t.Fatal("a failed delivery was claimed")
+	}
+	if _, ok, _ := s.NextDue(ctx(t)); ok {
+		t.Fatal("NextDue reports a failed delivery")
+	}
+}
+
+func testCompleteDisablesEndpoint(t *testing.T, s hookline.Store) {
+	a := newApp(t, s)
+	gone := newEndpoint(t, s, a.ID)
+	m1, _ := newMessage(t, s, a.ID, "x")
+	now := later()
+	task := claimOne(t, s, "w", now)
+	newMessage(t, s, a.ID, "x") // pending behind the one in flight
+	out := outcome(task, hookline.StatusFail, 410)
+	out.DisableEndpoint = true
+	must(t, s.Complete(ctx(t), "w", []hookline.Outcome{out}), "Complete")
+	ep, err := s.Endpoint(ctx(t), a.ID, gone.ID)
+	must(t, err, "Endpoint")
+	if !ep.Disabled {
+		t.Fatal("endpoint not disabled")
+	}
+	if d := delivery(t, s, a.ID, m1.ID, gone.ID); d.Status != hookline.StatusFail {
+		t.Fatalf("delivery %+v", d)
+	}
+	if got := claim(t, s, "w", now.Add(time.Hour)); len(got) != 0 {
+		t.Fatal("a delivery of the disabled endpoint was claimed")
+	}
+	if _, ok, _ := s.NextDue(ctx(t)); ok {
+		t.Fatal("NextDue reports a delivery of a disabled endpoint")
+	}
+	// New messages skip it.
+	if _, n := newMessage(t, s, a.ID, "x"); n != 0 {
+		t.Fatalf("%d deliveries to a disabled endpoint", n)
+	}
+	// Enabled again, its pending delivery flows.
+	ep.Disabled = false
+	must(t, s.UpdateEndpoint(ctx(t), ep), "UpdateEndpoint")
+	if got := claim(t, s, "w", now.Add(time.Hour)); len(got) != 1 {
+		t.Fatalf("after enabling: claimed %d, want 1", len(got))
+	}
+}
+
+func testCompleteByNonOwner(t *testing.T, s hookline.Store) {
+	a := newApp(t, s)
+	ep := newEndpoint(t, s, a.ID)
+	m, _ := newMessage(t, s, a.ID, "x")
+	now := later()
+	slow := claimOne(t, s, "slow", now)
+	fast := claimOne(t, s, "fast", now.Add(2*time.Minute)) // after slow's lease expired
+
+	// The slow owner comes back late: its attempt is logged, nothing else.
+	late := outcome(slow, hookline.StatusFail, 410)
+	late.DisableEndpoint = true
+	must(t, s.Complete(ctx(t), "slow", []hookline.Outcome{late}), "Complete by the old owner")
+	d := delivery(t, s, a.ID, m.ID, ep.ID)
+	if d.Status != hookline.StatusSending {
+		t.Fatalf("a non-owner's Complete moved the delivery to %v", d.Status)
+	}
+	got, err := s.Endpoint(ctx(t), a.ID, ep.ID)
+	must(t, err, "Endpoint")
+	if got.Disabled {
+		t.Fatal("a non-owner's Complete disabled the endpoint")
+	}
+	// A stranger's too.
+	must(t, s.Complete(ctx(t), "stranger", []hookline.Outcome{outcome(fast, hookline.StatusSuccess, 200)}), "Complete by a stranger")
+	if d := delivery(t, s, a.ID, m.ID, ep.ID); d.Status != hookline.StatusSending {
+		t.Fatalf("a stranger's Complete moved the delivery to %v", d.Status)
+	}
+	must(t, s.Complete(ctx(t), "fast", []hookline.Outcome{outcome(fast, hookline.StatusSuccess, 200)}), "Complete by the owner")
+	if d := delivery(t, s, a.ID, m.ID, ep.ID); d.Status != hookline.StatusSuccess {
+		t.Fatalf("the owner's Complete left the delivery %v", d.Status)
+	}
+	// Every attempt is in the log.
+	p, err := s.ListAttemptsByMessage(ctx(t), a.ID, m.ID, hookline.AttemptFilter{})
+	must(t, err, "ListAttemptsByMessage")
+	if len(p.Items) != 3 {
+		t.Fatalf("%d attempts logged, want 3", len(p.Items))
+	}
+	// Completing the finished delivery again changes nothing.
+	must(t, s.Complete(ctx(t), "fast", []hookline.Outcome{outcome(fast, hookline.StatusFail, 500)}), "Complete twice")
+	if d := delivery(t, s, a.ID, m.ID, ep.ID); d.Status != hookline.StatusSuccess {
+		t.Fatalf("a second Complete moved the delivery to %v", d.Status)
+	}
+}
+
+func testDisabledEndpointNotClaimed(t *testing.T, s hookline.Store) {
+	a := newApp(t, s)
+	ep := newEndpoint(t, s, a.ID)
+	live := newEndpoint(t, s, a.ID)
+	newMessage(t, s, a.ID, "x")
+	ep.Disabled = true
+	must(t, s.UpdateEndpoint(ctx(t), ep), "UpdateEndpoint")
+	tasks := claim(t, s, "w", later())
+	if len(tasks) != 1 || tasks[0].Endpoint.ID != live.ID {
+		t.Fatalf("claimed %d tasks with a disabled endpoint", len(tasks))
+	}
+	must(t, s.Complete(ctx(t), "w", []hookline.Outcome{outcome(tasks[0], hookline.StatusSuccess, 200)}), "Complete")
+	if _, ok, _ := s.NextDue(ctx(t)); ok {
+		t.Fatal("NextDue reports a delivery of a disabled endpoint")
+	}
+}
+
+func testRelease(t *testing.T, s hookline.Store) {
+	a := newApp(t, s)
+	ep := newEndpoint(t, s, a.ID)
+	for range 3 {
+		newMessage(t, s, a.ID, "x")
+	}
+	now := later()
+	mine, err := s.ClaimDue(ctx(t), "me", now, time.Hour, 2)
+	must(t, err, "ClaimDue")
+	theirs := claimOne(t, s, "them", now)
+	drain(s)
+	must(t, s.Release(ctx(t), "me"), "Release")
+	if !signalled(s) {
+		t.Fatal("Release did not signal Due")
+	}
+	for _, task := range mine {
+		d := delivery(t, s, a.ID, task.Delivery.MessageID, ep.ID)
+		if d.Status != hookline.StatusPending || d.NextAttemptAt == nil || d.Attempts != 0 {
+			t.Fatalf("released delivery %+v", d)
+		}
+	}
+	if d := delivery(t, s, a.ID, theirs.Delivery.MessageID, ep.ID); d.Status != hookline.StatusSending {
+		t.Fatal("Release gave back another owner's lease")
+	}
+	// Due at once, long before the lease would have ended.
+	got := claim(t, s, "next", now)
+	if len(got) != 2 {
+		t.Fatalf("claimed %d released deliveries, want 2", len(got))
+	}
+	// An owner with nothing leased releases nothing.
+	must(t, s.Release(ctx(t), "nobody"), "Release of nobody")
+}
+
+func testNextDue(t *testing.T, s hookline.Store) {
+	_, ok, err := s.NextDue(ctx(t))
+	must(t, err, "NextDue")
+	if ok {
+		t.Fatal("NextDue on an empty store")
+	}
+	a := newApp(t, s)
+	newEndpoint(t, s, a.ID)
+	at1 := time.Now().Add(2 * time.Hour).UTC().Truncate(time.Microsecond)
+	at2 := time.Now().Add(time.Hour).UTC().Truncate(time.Microsecond)
+	newMessage(t, s, a.ID, "x", func(m *hookline.Message) { m.DeliverAt = &at1 })
+	next, ok, err := s.NextDue(ctx(t))
+	must(t, err, "NextDue")
+	if !ok || !next.Equal(at1) {
+		t.Fatalf("NextDue = %v %v, want %v", next, ok, at1)
+	}
+	newMessage(t, s, a.ID, "x", func(m *hookline.Message) { m.DeliverAt = &at2 })
+	next, _, _ = s.NextDue(ctx(t))
+	if !next.Equal(at2) {
+		t.Fatalf("NextDue = %v, want the earlier %v", next, at2)
+	}
+	// A claimed delivery is due again when its lease ends.
+	claimAt := at2.Add(time.Second)
+	tasks, err := s.ClaimDue(ctx(t), "w", claimAt, 10*time.Minute, 1)
+	must(t, err, "ClaimDue")
+	if len(tasks) != 1 {
+		t.Fatalf("claimed %d", len(tasks))
+	}
+	next, _, _ = s.NextDue(ctx(t))
+	if !next.Equal(claimAt.Add(10 * time.Minute)) {
+		t.Fatalf("NextDue = %v, want the lease end %v", next, claimAt.Add(10*time.Minute))
+	}
+	must(t, s.Complete(ctx(t), "w", []hookline.Outcome{outcome(tasks[0], hookline.StatusSuccess, 200)}), "Complete")
+	next, _, _ = s.NextDue(ctx(t))
+	if !next.Equal(at1) {
+		t.Fatalf("NextDue = %v, want %v", next, at1)
+	}
+	if next.Location() != time.UTC {
+		t.Fatalf("NextDue in %v", next.Location())
+	}
+}
+
+// drain empties the Due channel.
+func drain(s hookline.Store) {
+	for {
+		select {
+		case <-s.Due():
+		default:
+			return
+		}
+	}
+}
+
+// signalled waits a while for a Due signal. (The signal should come before
+// the method that caused it returns; the grace is for drivers that relay it.)
+func signalled(s hookline.Store) bool {
+	select {
+	case <-s.Due():
+		return true
+	case <-time.After(5 * time.Second):
+		return false
+	}
+}
+
+func testDueSignal(t *testing.T, s hookline.Store) {
+	if cap(s.Due()) < 1 {
+		t.Fatal("Due is not buffered")
+	}
+	a := newApp(t, s)
+	ep := newEndpoint(t, s, a.ID)
+	drain(s)
+	m, _ := newMessage(t, s, a.ID, "x")
+	if !signalled(s) {
+		t.Fatal("CreateMessage with a delivery did not signal Due")
+	}
+	// Coalesced: many signals, no blocking, at least one value.
+	for range 10 {
+		newMessage(t, s, a.ID, "x")
+	}
+	if !signalled(s) {
+		t.Fatal("no signal after ten messages")
+	}
+	task := claim(t, s, "w", later())[0]
+	must(t, s.Complete(ctx(t), "w", []hookline.Outcome{outcome(task, hookline.StatusFail, 400)}), "Complete")
+	drain(s)
+	must(t, s.Resend(ctx(t), a.ID, task.Delivery.MessageID, ep.ID), "Resend")
+	if !signalled(s) {
+		t.Fatal("Resend did not signal Due")
+	}
+	task = claimOne(t, s, "w2", later())
+	must(t, s.Complete(ctx(t), "w2", []hookline.Outcome{outcome(task, hookline.StatusFail, 400)}), "Complete")
+	drain(s)
+	n, err := s.Recover(ctx(t), a.ID, ep.ID, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	must(t, err, "Recover")
+	if n != 1 {
+		t.Fatalf("Recover = %d, want 1", n)
+	}
+	if !signalled(s) {
+		t.Fatal("Recover did not signal Due")
+	}
+	_ = m
+}
+
+func testConcurrentClaimers(t *testing.T, s hookline.Store) {
+	a := newApp(t, s)
+	newEndpoint(t, s, a.ID)
+	newEndpoint(t, s, a.ID)
+	const messages = 150
+	for range messages {
+		newMessage(t, s, a.ID, "x")
+	}
+	now := later()
+	var (
+		mu      sync.Mutex
+		claimed = map[string]string{}
+		dup     []string
+		wg      sync.WaitGroup
+		errs    = make(chan error, 8)
+	)
+	for w := range 6 {
+		owner := fmt.Sprintf("claimer-%d", w)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				tasks, err := s.ClaimDue(ctx(t), owner, now, time.Hour, 7)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if len(tasks) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, task := range tasks {
+					if prev, ok := claimed[task.Delivery.ID]; ok {
+						dup = append(dup, fmt.Sprintf("%s by %s and %s", task.Delivery.ID, prev, owner))
+					}
+					claimed[task.Delivery.ID] = owner
+				}
+				mu.Unlock()
+				// Complete half, leave half leased: neither may come back.
+				var outs []hookline.Outcome
+				for i, task := range tasks {
+					if i%2 == 0 {
+						outs = append(outs, outcome(task, hookline.StatusSuccess, 200))
+					}
+				}
+				if err := s.Complete(ctx(t), owner, outs); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if len(dup) > 0 {
+		t.Fatalf("deliveries handed to two claimers during their lease: %v", dup)
+	}
+	if len(claimed) != 2*messages {
+		t.Fatalf("claimed %d distinct deliveries, want %d", len(claimed), 2*messages)
+	}
+}
+
+func testResend(t *testing.T, s hookline.Store) {
+	a := newApp(t, s)
+	ep := newEndpoint(t, s, a.ID, func(e *hookline.Endpoint) { e.EventTypes = []string{"x"} })
+	never := newEndpoint(t, s, a.ID, func(e *hookline.Endpoint) { e.EventTypes = []string{"y"} })
+	m, n := newMessage(t, s, a.ID, "x")
+	if n != 1 {
+		t.Fatalf("%d deliveries", n)
+	}
+	now := later()
+	task := claimOne(t, s, "w", now)
+	must(t, s.Complete(ctx(t), "w", []hookline.Outcome{outcome(task, hookline.StatusFail, 400)}), "Complete")
+
+	// An existing delivery: pending again, manual, a new schedule.
+	must(t, s.Resend(ctx(t), a.ID, m.ID, ep.ID), "Resend")
+	d := delivery(t, s, a.ID, m.ID, ep.ID)
+	if d.ID != task.Delivery.ID || d.Status != hookline.StatusPending || d.Trigger != hookline.TriggerManual ||
+		d.Attempts != 0 || d.NextAttemptAt == nil {
+		t.Fatalf("resent delivery %+v", d)
+	}
+	task = claimOne(t, s, "w", now)
+	if task.Delivery.Trigger != hookline.TriggerManual || task.Delivery.Attempts != 0 {
+		t.Fatalf("resent task %+v", task.Delivery)
+	}
+
+	// Resending a delivery in flight takes it from its owner.
+	must(t, s.Resend(ctx(t), a.ID, m.ID, ep.ID), "Resend in flight")
+	must(t, s.Complete(ctx(t), "w", []hookline.Outcome{outcome(task, hookline.StatusSuccess, 200)}), "Complete by the old owner")
+	if d := delivery(t, s, a.ID, m.ID, ep.ID); d.Status != hookline.StatusPending {
+		t.Fatalf("resent delivery after its old owner completed: %v", d.Status)
+	}
+	task = claimOne(t, s, "w2", now)
+	must(t, s.Complete(ctx(t), "w2", []hookline.Outcome{outcome(task, hookline.StatusSuccess, 200)}), "Complete")
+
+	// A new delivery to an endpoint the message never went to.
+	must(t, s.Resend(ctx(t), a.ID, m.ID, never.ID), "Resend to a new endpoint")
+	d = delivery(t, s, a.ID, m.ID, never.ID)
+	if d.Status != hookline.StatusPending || d.Trigger != hookline.TriggerManual || d.Attempts != 0 {
+		t.Fatalf("new resent delivery %+v", d)
+	}
+	task = claimOne(t, s, "w", now)
+	if task.Endpoint.ID != never.ID || task.Message.ID != m.ID {
+		t.Fatal("the new delivery is not the task")
+	}
+
+	wantCode(t, s.Resend(ctx(t), a.ID, hookline.NewID(hookline.PrefixMessage), ep.ID), hookline.ENOTFOUND, "Resend of a missing message")
+}
+
+func testRecover(t *testing.T, s hookline.Store) {
+	a := newApp(t, s)
+	ep := newEndpoint(t, s, a.ID)
+	other := newEndpoint(t, s, a.ID)
+	base := time.Now().Add(-10 * time.Hour).UTC().Truncate(time.Second)
+	var msgs []*hookline.Message
+	for i := range 5 {
+		m, _ := newMessage(t, s, a.ID, "x", func(m *hookline.Message) { m.CreatedAt = base.Add(time.Duration(i) * time.Hour) })
+		msgs = append(msgs, m)
+	}
+	now := later()
+	tasks := claim(t, s, "w", now)
+	var outs []hookline.Outcome
+	for _, task := range tasks {
+		// Everything fails but message 1 to ep, which succeeds.
+		if task.Delivery.MessageID == msgs[1].ID && task.Delivery.EndpointID == ep.ID {
+			outs = append(outs, outcome(task, hookline.StatusSuccess, 200))
+		} else {
+			outs = append(outs, outcome(task, hookline.StatusFail, 500))
+		}
+	}
+	must(t, s.Complete(ctx(t), "w", outs), "Complete")
+
+	// Messages 1, 2, 3 are in [base+1h, base+4h); 1 succeeded.
+	n, err := s.Recover(ctx(t), a.ID, ep.ID, base.Add(time.Hour), base.Add(4*time.Hour))
+	must(t, err, "Recover")
+	if n != 2 {
+		t.Fatalf("Recover = %d, want 2", n)
+	}
+	for i, m := range msgs {
+		d := delivery(t, s, a.ID, m.ID, ep.ID)
+		want := hookline.StatusFail
+		switch i {
+		case 1:
+			want = hookline.StatusSuccess
+		case 2, 3:
+			want = hookline.StatusPending
+			if d.Trigger != hookline.TriggerManual || d.Attempts != 0 {
+				t.Fatalf("recovered delivery %+v", d)
+			}
+		}
+		if d.Status != want {
+			t.Fatalf("message %d: %v, want %v", i, d.Status, want)
+		}
+		if od := delivery(t, s, a.ID, m.ID, other.ID); od.Status != hookline.StatusFail {
+			t.Fatalf("Recover touched another endpoint: %v", od.Status)
+		}
+	}
+	tasks = claim(t, s, "w", now)
+	if len(tasks) != 2 {
+		t.Fatalf("claimed %d recovered deliveries, want 2", len(tasks))
+	}
+	n, err = s.Recover(ctx(t), a.ID, ep.ID, base, base.Add(time.Minute))
+	must(t, err, "Recover")
+	if n != 1 {
+		t.Fatalf("Recover of message 0 = %d, want 1", n)
+	}
+}
+
+func testDeleteEndpointDropsDeliveries(t *testing.T, s hookline.Store) {
+	a := newApp(t, s)
+	doomed := newEndpoint(t, s, a.ID)
+	kept := newEndpoint(t, s, a.ID)
+	newMessage(t, s, a.ID, "x")
+	newMessage(t, s, a.ID, "x")
+	now := later()
+	inflight, err := s.ClaimDue(ctx(t), "w", now, time.Minute, 1)
+	must(t, err, "ClaimDue")
+	must(t, s.DeleteEndpoint(ctx(t), a.ID, doomed.ID), "DeleteEndpoint")
+	tasks := claim(t, s, "w", now.Add(time.Hour))
+	for _, task := range tasks {
+		if task.Endpoint.ID == doomed.ID {
+			t.Fatal("claimed a delivery of a deleted endpoint")
+		}
+	}
+	// Completing a task of the deleted endpoint is harmless.
+	must(t, s.Complete(ctx(t), "w", []hookline.Outcome{outcome(inflight[0], hookline.StatusSuccess, 200)}), "Complete")
+	_ = kept
+}
