@@ -1,0 +1,187 @@
+package api
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hookline/hookline"
+)
+
+// TokenPrefix starts every token NewToken makes.
+const TokenPrefix = "hk_"
+
+// NewToken returns a new random API token: TokenPrefix and 256 random bits
+// in URL-safe base64. Store only HashToken of it.
+func NewToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("api: crypto/rand failed: " + err.Error())
+	}
+	return TokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// HashToken returns the SHA-256 of a token, the form in which tokens are
+// stored and looked up (hookline.Token.Hash).
+func HashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// authenticate finds the token of "Authorization: Bearer <token>". The token
+// is never compared: its hash is looked up.
+func (s *Server) authenticate(r *http.Request) (*hookline.Token, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return nil, hookline.Errorf(hookline.EUNAUTHORIZED, "Missing the Authorization header.")
+	}
+	scheme, tok, ok := strings.Cut(h, " ")
+	tok = strings.TrimSpace(tok)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+		return nil, hookline.Errorf(hookline.EUNAUTHORIZED, "The Authorization header must be 'Bearer <token>'.")
+	}
+	t, err := s.store.TokenByHash(r.Context(), HashToken(tok))
+	if hookline.ErrorCode(err) == hookline.ENOTFOUND || err == nil && t.ExpiresAt != nil && !time.Now().Before(*t.ExpiresAt) {
+		return nil, hookline.Errorf(hookline.EUNAUTHORIZED, "Invalid token.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// loadApp returns the application the path names by id or uid ({app_id}),
+// when it is in the caller's scope. Another application's id is not found,
+// as if it did not exist.
+func (c *call) loadApp() (*hookline.Application, error) {
+	if c.app != nil {
+		return c.app, nil
+	}
+	app, err := c.s.store.Application(c.ctx(), c.r.PathValue("app_id"))
+	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
+		return nil, notFound("Application")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.tok != nil && c.tok.AppID != "" && app.ID != c.tok.AppID {
+		return nil, notFound("Application")
+	}
+	c.app = app
+	return app, nil
+}
+
+// loadOrCreateApp is loadApp, but creates the application from in when the
+// path names it by a uid that is free (as Svix does for messages and
+// app-portal access). Only admin tokens create applications.
+func (c *call) loadOrCreateApp(in *applicationIn) (*hookline.Application, error) {
+	app, err := c.loadApp()
+	if err == nil || in == nil || hookline.ErrorCode(err) != hookline.ENOTFOUND || !c.admin() {
+		return app, err
+	}
+	pathID := c.r.PathValue("app_id")
+	if strings.HasPrefix(pathID, hookline.PrefixApplication) {
+		// An id Hookline did not make: an application cannot be created with it.
+		return nil, err
+	}
+	app = in.application()
+	app.UID = &pathID
+	if err := prefix(app.Validate(), "application"); err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC()
+	app.ID, app.CreatedAt, app.UpdatedAt = hookline.NewID(hookline.PrefixApplication), now, now
+	if err := c.s.store.CreateApplication(c.ctx(), app); err != nil {
+		if hookline.ErrorCode(err) != hookline.ECONFLICT {
+			return nil, err
+		}
+		// Created by a concurrent request meanwhile.
+		return c.loadApp()
+	}
+	c.app = app
+	return app, nil
+}
+
+// prefix moves the field of a validation error under a nested object:
+// ["body", "name"] becomes ["body", "application", "name"].
+func prefix(err error, field string) error {
+	he, ok := err.(*hookline.Error)
+	if !ok || len(he.Field) == 0 || he.Field[0] != "body" {
+		return err
+	}
+	f := append([]string{"body", field}, he.Field[1:]...)
+	return &hookline.Error{Code: he.Code, Message: he.Message, Field: f}
+}
+
+// appPortalAccessIn asks for a token to an application's portal.
+type appPortalAccessIn struct {
+	Application  *applicationIn `json:"application,omitempty" doc:"Creates the application when the path names it by a uid that does not exist yet."`
+	Expiry       *int64         `json:"expiry,omitempty" doc:"Seconds the token is valid for, 3600 to 604800; 604800 (7 days) by default."`
+	FeatureFlags []string       `json:"featureFlags,omitempty" doc:"Accepted for compatibility; Hookline has no feature flags on tokens yet."`
+	ReadOnly     *bool          `json:"readOnly,omitempty" doc:"Accepted for compatibility; not enforced yet."`
+	SessionID    *string        `json:"sessionId,omitempty" doc:"Accepted for compatibility; not used yet."`
+}
+
+// appPortalAccessOut is a token scoped to one application, and the portal URL.
+type appPortalAccessOut struct {
+	Token string `json:"token" doc:"A bearer token that reaches only this application's resources (and reads event types)."`
+	URL   string `json:"url" doc:"The app portal address, with the token in its fragment."`
+}
+
+const (
+	minPortalExpiry     = int64(3600)
+	maxPortalExpiry     = int64(7 * 24 * 3600)
+	defaultPortalExpiry = maxPortalExpiry
+)
+
+// appPortalAccess creates a token scoped to the application, valid for
+// expiry seconds, and returns it with the portal URL
+// PublicURL + "/app-portal#token=<token>". Hookline has no portal UI yet:
+// the URL is where it will be served; the token already works with the API
+// (and the Svix SDKs) for everything under /api/v1/app/{app_id} and for
+// reading event types.
+//
+// Its response is never saved for idempotency-key replay: saved responses
+// rest in the store in clear, and a bearer token must rest only as a hash.
+func (s *Server) appPortalAccess(c *call) (int, any, error) {
+	var in appPortalAccessIn
+	if _, err := c.decode(&in); err != nil {
+		return 0, nil, err
+	}
+	expiry := defaultPortalExpiry
+	if in.Expiry != nil {
+		if *in.Expiry < minPortalExpiry || *in.Expiry > maxPortalExpiry {
+			return 0, nil, hookline.Invalid([]string{"body", "expiry"}, "must be between %d and %d seconds", minPortalExpiry, maxPortalExpiry)
+		}
+		expiry = *in.Expiry
+	}
+	app, err := c.loadOrCreateApp(in.Application)
+	if err != nil {
+		return 0, nil, err
+	}
+	secret := NewToken()
+	now := time.Now().UTC()
+	exp := now.Add(time.Duration(expiry) * time.Second)
+	tok := &hookline.Token{
+		ID:        hookline.NewID(hookline.PrefixToken),
+		Hash:      HashToken(secret),
+		AppID:     app.ID,
+		ExpiresAt: &exp,
+		CreatedAt: now,
+	}
+	if err := s.store.CreateToken(c.ctx(), tok); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, appPortalAccessOut{Token: secret, URL: s.baseURL(c.r) + "/app-portal#token=" + secret}, nil
+}
+
+// logout deletes the token the request was made with.
+func (s *Server) logout(c *call) (int, any, error) {
+	if err := s.store.DeleteToken(c.ctx(), c.tok.ID); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, nil
+}

@@ -1,0 +1,250 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/hookline/hookline"
+)
+
+// eventTypeIn creates an event type.
+type eventTypeIn struct {
+	Name string `json:"name" api:"required" doc:"The event type's name, such as invoice.paid."`
+	eventTypeUpdate
+}
+
+// eventTypeUpdate replaces an event type.
+type eventTypeUpdate struct {
+	Description  string          `json:"description" api:"required"`
+	Archived     bool            `json:"archived,omitempty"`
+	Deprecated   bool            `json:"deprecated,omitempty"`
+	Schemas      json.RawMessage `json:"schemas,omitempty" doc:"JSON schemas of the payload by version, such as {\"1\": {...}}. A schema's examples (or example) feed send-example."`
+	FeatureFlag  *string         `json:"featureFlag,omitempty"`
+	FeatureFlags []string        `json:"featureFlags,omitempty" doc:"At most one flag; the same as featureFlag."`
+	GroupName    *string         `json:"groupName,omitempty" doc:"Accepted for compatibility; not stored."`
+}
+
+// eventTypePatch changes the fields it holds; null clears a nullable one.
+type eventTypePatch struct {
+	Description  *string         `json:"description,omitempty"`
+	Archived     *bool           `json:"archived,omitempty"`
+	Deprecated   *bool           `json:"deprecated,omitempty"`
+	Schemas      json.RawMessage `json:"schemas,omitempty"`
+	FeatureFlag  *string         `json:"featureFlag,omitempty"`
+	FeatureFlags []string        `json:"featureFlags,omitempty"`
+}
+
+// eventTypeOut is an event type.
+type eventTypeOut struct {
+	Name         string          `json:"name"`
+	Description  string          `json:"description"`
+	Archived     bool            `json:"archived"`
+	Deprecated   bool            `json:"deprecated"`
+	Schemas      json.RawMessage `json:"schemas,omitempty"`
+	FeatureFlag  *string         `json:"featureFlag,omitempty"`
+	FeatureFlags []string        `json:"featureFlags,omitempty"`
+	CreatedAt    jsonTime        `json:"createdAt"`
+	UpdatedAt    jsonTime        `json:"updatedAt"`
+}
+
+func eventTypeOutOf(et *hookline.EventType, withSchemas bool) eventTypeOut {
+	out := eventTypeOut{
+		Name: et.Name, Description: et.Description, Archived: et.Archived, Deprecated: et.Deprecated,
+		FeatureFlag: et.FeatureFlag, CreatedAt: jsonTime(et.CreatedAt), UpdatedAt: jsonTime(et.UpdatedAt),
+	}
+	if withSchemas {
+		out.Schemas = et.Schemas
+	}
+	if et.FeatureFlag != nil {
+		out.FeatureFlags = []string{*et.FeatureFlag}
+	}
+	return out
+}
+
+// schemas returns the schemas of an input: nil for null or absent, an error
+// when they are not a JSON object.
+func schemas(raw json.RawMessage) (json.RawMessage, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return nil, nil
+	}
+	if !hookline.IsJSONObject(raw) {
+		return nil, hookline.Invalid([]string{"body", "schemas"}, "must be a JSON object")
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return nil, hookline.Invalid([]string{"body", "schemas"}, "must be a JSON object")
+	}
+	return buf.Bytes(), nil
+}
+
+// featureFlag merges featureFlag and featureFlags, of which Hookline keeps one.
+func featureFlag(one *string, many []string) (*string, error) {
+	switch {
+	case len(many) > 1:
+		return nil, hookline.Invalid([]string{"body", "featureFlags"}, "at most one feature flag is supported")
+	case len(many) == 1:
+		return &many[0], nil
+	}
+	return one, nil
+}
+
+func (u *eventTypeUpdate) apply(et *hookline.EventType) error {
+	var err error
+	et.Description, et.Archived, et.Deprecated = u.Description, u.Archived, u.Deprecated
+	if et.Schemas, err = schemas(u.Schemas); err != nil {
+		return err
+	}
+	if et.FeatureFlag, err = featureFlag(u.FeatureFlag, u.FeatureFlags); err != nil {
+		return err
+	}
+	return et.Validate()
+}
+
+func (s *Server) listEventTypes(c *call) (int, any, error) {
+	q := c.query()
+	p, err := q.page(false, true)
+	if err != nil {
+		return 0, nil, err
+	}
+	archived, err := q.boolean("include_archived", false)
+	if err != nil {
+		return 0, nil, err
+	}
+	withContent, err := q.boolean("with_content", false)
+	if err != nil {
+		return 0, nil, err
+	}
+	got, err := s.store.ListEventTypes(c.ctx(), p.opts, archived)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, makeList(p, got, func(et *hookline.EventType) string { return et.Name },
+		func(et *hookline.EventType) eventTypeOut { return eventTypeOutOf(et, withContent) }), nil
+}
+
+func (s *Server) createEventType(c *call) (int, any, error) {
+	var in eventTypeIn
+	if _, err := c.decode(&in); err != nil {
+		return 0, nil, err
+	}
+	et := &hookline.EventType{Name: in.Name}
+	if err := in.apply(et); err != nil {
+		return 0, nil, err
+	}
+	now := time.Now().UTC()
+	et.CreatedAt, et.UpdatedAt = now, now
+	if err := s.store.CreateEventType(c.ctx(), et); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, eventTypeOutOf(et, true), nil
+}
+
+func (s *Server) loadEventType(c *call) (*hookline.EventType, error) {
+	et, err := s.store.EventType(c.ctx(), c.r.PathValue("event_type_name"))
+	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
+		return nil, notFound("Event type")
+	}
+	return et, err
+}
+
+func (s *Server) getEventType(c *call) (int, any, error) {
+	et, err := s.loadEventType(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, eventTypeOutOf(et, true), nil
+}
+
+// updateEventType replaces an event type (200), or creates it with the name
+// of the path (201).
+func (s *Server) updateEventType(c *call) (int, any, error) {
+	var in eventTypeUpdate
+	if _, err := c.decode(&in); err != nil {
+		return 0, nil, err
+	}
+	et, err := s.loadEventType(c)
+	created := false
+	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
+		now := time.Now().UTC()
+		et, created = &hookline.EventType{Name: c.r.PathValue("event_type_name"), CreatedAt: now}, true
+	} else if err != nil {
+		return 0, nil, err
+	}
+	next := *et
+	if err := in.apply(&next); err != nil {
+		return 0, nil, err
+	}
+	next.UpdatedAt = time.Now().UTC()
+	if created {
+		if err := s.store.CreateEventType(c.ctx(), &next); err != nil {
+			return 0, nil, err
+		}
+		return http.StatusCreated, eventTypeOutOf(&next, true), nil
+	}
+	if err := s.store.UpdateEventType(c.ctx(), &next); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, eventTypeOutOf(&next, true), nil
+}
+
+func (s *Server) patchEventType(c *call) (int, any, error) {
+	var in eventTypePatch
+	f, err := c.decode(&in)
+	if err != nil {
+		return 0, nil, err
+	}
+	et, err := s.loadEventType(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	next := *et
+	if in.Description != nil {
+		next.Description = *in.Description
+	}
+	if in.Archived != nil {
+		next.Archived = *in.Archived
+	}
+	if in.Deprecated != nil {
+		next.Deprecated = *in.Deprecated
+	}
+	if f.has("schemas") {
+		if next.Schemas, err = schemas(in.Schemas); err != nil {
+			return 0, nil, err
+		}
+	}
+	switch {
+	case f.has("featureFlags"):
+		if next.FeatureFlag, err = featureFlag(nil, in.FeatureFlags); err != nil {
+			return 0, nil, err
+		}
+	case f.has("featureFlag"):
+		next.FeatureFlag = in.FeatureFlag
+	}
+	if err := next.Validate(); err != nil {
+		return 0, nil, err
+	}
+	next.UpdatedAt = time.Now().UTC()
+	if err := s.store.UpdateEventType(c.ctx(), &next); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, eventTypeOutOf(&next, true), nil
+}
+
+// deleteEventType archives an event type, or removes it with expunge=true.
+func (s *Server) deleteEventType(c *call) (int, any, error) {
+	expunge, err := c.query().boolean("expunge", false)
+	if err != nil {
+		return 0, nil, err
+	}
+	et, err := s.loadEventType(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := s.store.DeleteEventType(c.ctx(), et.Name, expunge); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, nil
+}

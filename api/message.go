@@ -1,0 +1,289 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/hookline/hookline"
+)
+
+// messageIn is a message to send.
+type messageIn struct {
+	EventType              string          `json:"eventType" api:"required" doc:"The event type's name."`
+	EventID                *string         `json:"eventId,omitempty" doc:"A unique id of the caller's choice in the application; a second message with it is a conflict (409)."`
+	Payload                json.RawMessage `json:"payload" api:"required" doc:"The JSON object delivered as the webhook body, with its keys in the order given."`
+	Channels               []string        `json:"channels,omitempty"`
+	Tags                   []string        `json:"tags,omitempty"`
+	Application            *applicationIn  `json:"application,omitempty" doc:"Creates the application when the path names it by a uid that does not exist yet."`
+	DeliverAt              *string         `json:"deliverAt,omitempty" format:"date-time" doc:"When to make the first attempt instead of at once."`
+	PayloadRetentionPeriod *int64          `json:"payloadRetentionPeriod,omitempty" doc:"Days to keep the payload, 1 to 90; 90 by default."`
+	PayloadRetentionHours  *int64          `json:"payloadRetentionHours,omitempty" doc:"Hours to keep the payload, 1 to 2160, instead of payloadRetentionPeriod."`
+	TransformationsParams  json.RawMessage `json:"transformationsParams,omitempty" doc:"Accepted for compatibility; Hookline has no transformations."`
+}
+
+// messageOut is a message.
+type messageOut struct {
+	ID        string          `json:"id"`
+	EventType string          `json:"eventType"`
+	EventID   *string         `json:"eventId,omitempty"`
+	Channels  []string        `json:"channels,omitempty"`
+	Tags      []string        `json:"tags,omitempty"`
+	Payload   json.RawMessage `json:"payload" doc:"The payload; {} when it was not asked for (with_content=false) or was expunged."`
+	Timestamp jsonTime        `json:"timestamp"`
+	DeliverAt *jsonTime       `json:"deliverAt,omitempty"`
+}
+
+var emptyObject = json.RawMessage("{}")
+
+func messageOutOf(m *hookline.Message, withContent bool) messageOut {
+	out := messageOut{
+		ID: m.ID, EventType: m.EventType, EventID: m.EventID, Channels: m.Channels, Tags: m.Tags,
+		Payload: emptyObject, Timestamp: jsonTime(m.CreatedAt), DeliverAt: optTime(m.DeliverAt),
+	}
+	if withContent && len(m.Payload) > 0 {
+		out.Payload = m.Payload
+	}
+	return out
+}
+
+const (
+	maxRetentionDays  = 90
+	maxRetentionHours = 90 * 24
+)
+
+// createMessage stores a message and its deliveries (202). The payload is
+// kept as sent, without whitespace, its keys in their order.
+func (s *Server) createMessage(c *call) (int, any, error) {
+	var in messageIn
+	if _, err := c.decode(&in); err != nil {
+		return 0, nil, err
+	}
+	withContent, err := c.query().boolean("with_content", true)
+	if err != nil {
+		return 0, nil, err
+	}
+	now := time.Now().UTC()
+	msg := &hookline.Message{
+		ID: hookline.NewID(hookline.PrefixMessage), EventType: in.EventType, EventID: in.EventID,
+		Channels: in.Channels, Tags: in.Tags, Payload: in.Payload, CreatedAt: now,
+	}
+	if err := msg.Validate(); err != nil {
+		return 0, nil, err
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, in.Payload); err != nil {
+		return 0, nil, hookline.Invalid([]string{"body", "payload"}, "must be a JSON object")
+	}
+	msg.Payload = buf.Bytes()
+	retention := maxRetentionDays * 24 * time.Hour
+	switch {
+	case in.PayloadRetentionPeriod != nil && in.PayloadRetentionHours != nil:
+		return 0, nil, hookline.Invalid([]string{"body", "payloadRetentionHours"}, "cannot be set with payloadRetentionPeriod")
+	case in.PayloadRetentionPeriod != nil:
+		if d := *in.PayloadRetentionPeriod; d < 1 || d > maxRetentionDays {
+			return 0, nil, hookline.Invalid([]string{"body", "payloadRetentionPeriod"}, "must be between 1 and %d days", maxRetentionDays)
+		}
+		retention = time.Duration(*in.PayloadRetentionPeriod) * 24 * time.Hour
+	case in.PayloadRetentionHours != nil:
+		if h := *in.PayloadRetentionHours; h < 1 || h > maxRetentionHours {
+			return 0, nil, hookline.Invalid([]string{"body", "payloadRetentionHours"}, "must be between 1 and %d hours", maxRetentionHours)
+		}
+		retention = time.Duration(*in.PayloadRetentionHours) * time.Hour
+	}
+	msg.ExpiresAt = now.Add(retention)
+	if in.DeliverAt != nil {
+		t, err := parseTime([]string{"body", "deliverAt"}, *in.DeliverAt)
+		if err != nil {
+			return 0, nil, err
+		}
+		t = t.UTC()
+		msg.DeliverAt = &t
+	}
+	app, err := c.loadOrCreateApp(in.Application)
+	if err != nil {
+		return 0, nil, err
+	}
+	msg.AppID = app.ID
+	if _, err := s.store.CreateMessage(c.ctx(), msg); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusAccepted, messageOutOf(msg, withContent), nil
+}
+
+// loadMessage returns the message the path names by id or eventId ({msg_id}).
+func (c *call) loadMessage() (*hookline.Application, *hookline.Message, error) {
+	app, err := c.loadApp()
+	if err != nil {
+		return nil, nil, err
+	}
+	msg, err := c.s.store.Message(c.ctx(), app.ID, c.r.PathValue("msg_id"))
+	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
+		return nil, nil, notFound("Message")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return app, msg, nil
+}
+
+func (s *Server) listMessages(c *call) (int, any, error) {
+	q := c.query()
+	p, err := q.page(true, false)
+	if err != nil {
+		return 0, nil, err
+	}
+	f := hookline.MessageFilter{ListOptions: p.opts}
+	if f.Channel, err = q.name("channel", hookline.MaxChannelLen); err != nil {
+		return 0, nil, err
+	}
+	if f.Tag, err = q.name("tag", hookline.MaxChannelLen); err != nil {
+		return 0, nil, err
+	}
+	if f.EventTypes, err = q.eventTypes(); err != nil {
+		return 0, nil, err
+	}
+	if f.Before, err = q.time("before"); err != nil {
+		return 0, nil, err
+	}
+	if f.After, err = q.time("after"); err != nil {
+		return 0, nil, err
+	}
+	withContent, err := q.boolean("with_content", true)
+	if err != nil {
+		return 0, nil, err
+	}
+	app, err := c.loadApp()
+	if err != nil {
+		return 0, nil, err
+	}
+	got, err := s.store.ListMessages(c.ctx(), app.ID, f)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, makeList(p, got, func(m *hookline.Message) string { return m.ID },
+		func(m *hookline.Message) messageOut { return messageOutOf(m, withContent) }), nil
+}
+
+func (s *Server) getMessage(c *call) (int, any, error) {
+	withContent, err := c.query().boolean("with_content", true)
+	if err != nil {
+		return 0, nil, err
+	}
+	_, msg, err := c.loadMessage()
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, messageOutOf(msg, withContent), nil
+}
+
+// expungeMessageContent deletes a message's payload for good.
+func (s *Server) expungeMessageContent(c *call) (int, any, error) {
+	app, msg, err := c.loadMessage()
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := s.store.ExpungeMessageContent(c.ctx(), app.ID, msg.ID); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, nil
+}
+
+// eventExampleIn asks for an example message of an event type.
+type eventExampleIn struct {
+	EventType    string `json:"eventType" api:"required"`
+	ExampleIndex *int   `json:"exampleIndex,omitempty" doc:"Which of the schema's examples to send; 0 by default."`
+}
+
+// sendExample sends an example message of an event type to this endpoint
+// only. The payload is an example from the event type's schema (its
+// "examples" or "example"), or a small generic object when it has none.
+func (s *Server) sendExample(c *call) (int, any, error) {
+	var in eventExampleIn
+	if _, err := c.decode(&in); err != nil {
+		return 0, nil, err
+	}
+	idx := 0
+	if in.ExampleIndex != nil {
+		if *in.ExampleIndex < 0 {
+			return 0, nil, hookline.Invalid([]string{"body", "exampleIndex"}, "must not be negative")
+		}
+		idx = *in.ExampleIndex
+	}
+	if !hookline.ValidName(in.EventType, hookline.MaxEventTypeLen) {
+		return 0, nil, hookline.Invalid([]string{"body", "eventType"}, "must be 1 to %d characters of a-z, A-Z, 0-9, '-', '_' and '.'", hookline.MaxEventTypeLen)
+	}
+	app, ep, err := c.loadEndpoint()
+	if err != nil {
+		return 0, nil, err
+	}
+	var payload json.RawMessage
+	et, err := s.store.EventType(c.ctx(), in.EventType)
+	switch {
+	case err == nil:
+		payload = schemaExample(et.Schemas, idx)
+	case hookline.ErrorCode(err) != hookline.ENOTFOUND:
+		return 0, nil, err
+	}
+	if payload == nil {
+		payload = mustJSON(map[string]any{"type": in.EventType, "example": true})
+	}
+	now := time.Now().UTC()
+	msg := &hookline.Message{
+		ID: hookline.NewID(hookline.PrefixMessage), AppID: app.ID, EventType: in.EventType,
+		Payload: payload, CreatedAt: now, ExpiresAt: now.Add(maxRetentionDays * 24 * time.Hour),
+		OnlyEndpoint: ep.ID,
+	}
+	if err := msg.Validate(); err != nil {
+		return 0, nil, err
+	}
+	if _, err := s.store.CreateMessage(c.ctx(), msg); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, messageOutOf(msg, true), nil
+}
+
+// schemaExample finds example number idx in event type schemas, which map a
+// version to a JSON schema; the newest version's examples are tried first.
+// It returns nil when there is no such example that is a JSON object.
+func schemaExample(schemas json.RawMessage, idx int) json.RawMessage {
+	var byVersion map[string]struct {
+		Examples []json.RawMessage `json:"examples"`
+		Example  json.RawMessage   `json:"example"`
+	}
+	if len(schemas) == 0 || json.Unmarshal(schemas, &byVersion) != nil {
+		return nil
+	}
+	versions := make([]string, 0, len(byVersion))
+	for v := range byVersion {
+		versions = append(versions, v)
+	}
+	// Newest first: versions are numbers ("1", "2", "10"), so the longer one
+	// is newer, and of two as long the greater.
+	sort.Slice(versions, func(i, j int) bool {
+		a, b := versions[i], versions[j]
+		if len(a) != len(b) {
+			return len(a) > len(b)
+		}
+		return a > b
+	})
+	for _, v := range versions {
+		sch := byVersion[v]
+		var ex json.RawMessage
+		switch {
+		case idx < len(sch.Examples):
+			ex = sch.Examples[idx]
+		case idx == 0 && len(sch.Example) > 0:
+			ex = sch.Example
+		}
+		if hookline.IsJSONObject(ex) {
+			var buf bytes.Buffer
+			if json.Compact(&buf, ex) == nil {
+				return buf.Bytes()
+			}
+		}
+	}
+	return nil
+}

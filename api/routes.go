@@ -1,0 +1,180 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/hookline/hookline"
+)
+
+// param is a query parameter, for the OpenAPI document.
+type param struct {
+	Name string
+	Type string // integer, string, boolean, date-time, string-array, ordering, status, status-code-class
+	Doc  string
+}
+
+var (
+	pLimit     = param{"limit", "integer", "Items per page, 1 to 250; 50 by default."}
+	pIterator  = param{"iterator", "string", "The iterator (or prevIterator) of the previous page."}
+	pOrder     = param{"order", "ordering", "ascending (the default) or descending."}
+	pChannel   = param{"channel", "string", "Only items on this channel."}
+	pTag       = param{"tag", "string", "Only messages with this tag."}
+	pBefore    = param{"before", "date-time", "Only items created before this time."}
+	pAfter     = param{"after", "date-time", "Only items created after this time."}
+	pContent   = param{"with_content", "boolean", "Include payloads or response bodies; true by default."}
+	pTypes     = param{"event_types", "string-array", "Only items of these event types, repeated or comma-separated."}
+	pStatus    = param{"status", "status", "Only items in this status."}
+	pCodeClass = param{"status_code_class", "status-code-class", "Only attempts whose response status is in this class (0: no response)."}
+	pWithMsg   = param{"with_msg", "boolean", "Include each attempt's message, without its payload."}
+	pExpanded  = param{"expanded_statuses", "boolean", "Accepted for compatibility; Hookline has no canceled status."}
+)
+
+func params(ps ...param) []param { return ps }
+
+// table lists every operation of /api/v1.
+func (s *Server) table() []*route {
+	const app, ep, msg = "/api/v1/app/{app_id}", "/api/v1/app/{app_id}/endpoint/{endpoint_id}", "/api/v1/app/{app_id}/msg/{msg_id}"
+	return []*route{
+		{Method: "GET", Path: "/api/v1/app", ID: "v1.application.list", Tag: "Application", Summary: "List applications",
+			Doc: "Lists the applications, by creation.", Access: adminOnly, Out: listResponse[applicationOut]{}, Status: 200,
+			Query: params(pLimit, pIterator, pOrder,
+				param{"exclude_apps_with_no_endpoints", "boolean", "Not supported: true is refused (422)."},
+				param{"exclude_apps_with_disabled_endpoints", "boolean", "Not supported: true is refused (422)."},
+				param{"exclude_apps_with_svix_play_endpoints", "boolean", "Accepted; Hookline has no Svix Play endpoints, so it excludes nothing."}),
+			handle: s.listApplications},
+		{Method: "POST", Path: "/api/v1/app", ID: "v1.application.create", Tag: "Application", Summary: "Create an application",
+			Doc:    "Creates an application. With get_if_exists=true and the uid of an existing application, returns that one (200) instead of a conflict.",
+			Access: adminOnly, In: applicationIn{}, Out: applicationOut{}, Status: 201, Also: []int{200},
+			Query: params(param{"get_if_exists", "boolean", "Return the application with this uid when it exists."}), handle: s.createApplication},
+		{Method: "GET", Path: app, ID: "v1.application.get", Tag: "Application", Summary: "Get an application",
+			Access: appScoped, Out: applicationOut{}, Status: 200, handle: s.getApplication},
+		{Method: "PUT", Path: app, ID: "v1.application.update", Tag: "Application", Summary: "Update an application",
+			Doc:    "Replaces an application, or creates it (201) when the path names it by a uid that is free.",
+			Access: adminOnly, In: applicationIn{}, Out: applicationOut{}, Status: 200, Also: []int{201}, handle: s.updateApplication},
+		{Method: "PATCH", Path: app, ID: "v1.application.patch", Tag: "Application", Summary: "Patch an application",
+			Access: adminOnly, In: applicationPatch{}, Out: applicationOut{}, Status: 200, handle: s.patchApplication},
+		{Method: "DELETE", Path: app, ID: "v1.application.delete", Tag: "Application", Summary: "Delete an application",
+			Doc:    "Deletes an application with its endpoints, messages and attempts.",
+			Access: adminOnly, Status: 204, handle: s.deleteApplication},
+
+		{Method: "GET", Path: "/api/v1/event-type", ID: "v1.event-type.list", Tag: "Event Type", Summary: "List event types",
+			Doc: "Lists event types by name. Schemas are included with with_content=true.", Access: anyToken,
+			Out: listResponse[eventTypeOut]{}, Status: 200,
+			Query: params(pLimit, param{"iterator", "string", "The iterator (a name) of the previous page."}, pOrder,
+				param{"include_archived", "boolean", "Include archived event types."},
+				param{"with_content", "boolean", "Include schemas; false by default."}), handle: s.listEventTypes},
+		{Method: "POST", Path: "/api/v1/event-type", ID: "v1.event-type.create", Tag: "Event Type", Summary: "Create an event type",
+			Access: adminOnly, In: eventTypeIn{}, Out: eventTypeOut{}, Status: 201, handle: s.createEventType},
+		{Method: "GET", Path: "/api/v1/event-type/{event_type_name}", ID: "v1.event-type.get", Tag: "Event Type", Summary: "Get an event type",
+			Access: anyToken, Out: eventTypeOut{}, Status: 200, handle: s.getEventType},
+		{Method: "PUT", Path: "/api/v1/event-type/{event_type_name}", ID: "v1.event-type.update", Tag: "Event Type", Summary: "Update an event type",
+			Doc:    "Replaces an event type, or creates it (201) with the name of the path.",
+			Access: adminOnly, In: eventTypeUpdate{}, Out: eventTypeOut{}, Status: 200, Also: []int{201}, handle: s.updateEventType},
+		{Method: "PATCH", Path: "/api/v1/event-type/{event_type_name}", ID: "v1.event-type.patch", Tag: "Event Type", Summary: "Patch an event type",
+			Access: adminOnly, In: eventTypePatch{}, Out: eventTypeOut{}, Status: 200, handle: s.patchEventType},
+		{Method: "DELETE", Path: "/api/v1/event-type/{event_type_name}", ID: "v1.event-type.delete", Tag: "Event Type", Summary: "Delete an event type",
+			Doc:    "Archives an event type; with expunge=true removes it.",
+			Access: adminOnly, Status: 204, Query: params(param{"expunge", "boolean", "Remove the event type instead of archiving it."}),
+			handle: s.deleteEventType},
+
+		{Method: "GET", Path: app + "/endpoint", ID: "v1.endpoint.list", Tag: "Endpoint", Summary: "List endpoints",
+			Access: appScoped, Out: listResponse[endpointOut]{}, Status: 200, Query: params(pLimit, pIterator, pOrder), handle: s.listEndpoints},
+		{Method: "POST", Path: app + "/endpoint", ID: "v1.endpoint.create", Tag: "Endpoint", Summary: "Create an endpoint",
+			Access: appScoped, In: endpointIn{}, Out: endpointOut{}, Status: 201, handle: s.createEndpoint},
+		{Method: "GET", Path: ep, ID: "v1.endpoint.get", Tag: "Endpoint", Summary: "Get an endpoint",
+			Access: appScoped, Out: endpointOut{}, Status: 200, handle: s.getEndpoint},
+		{Method: "PUT", Path: ep, ID: "v1.endpoint.update", Tag: "Endpoint", Summary: "Update an endpoint",
+			Doc:    "Replaces an endpoint's settings, keeping its secret and headers, or creates it (201) when the path names it by a uid that is free.",
+			Access: appScoped, In: endpointUpdate{}, Out: endpointOut{}, Status: 200, Also: []int{201}, handle: s.updateEndpoint},
+		{Method: "PATCH", Path: ep, ID: "v1.endpoint.patch", Tag: "Endpoint", Summary: "Patch an endpoint",
+			Access: appScoped, In: endpointPatch{}, Out: endpointOut{}, Status: 200, handle: s.patchEndpoint},
+		{Method: "DELETE", Path: ep, ID: "v1.endpoint.delete", Tag: "Endpoint", Summary: "Delete an endpoint",
+			Doc:    "Deletes an endpoint; its pending deliveries are dropped, its attempts stay listed.",
+			Access: appScoped, Status: 204, handle: s.deleteEndpoint},
+		{Method: "GET", Path: ep + "/headers", ID: "v1.endpoint.get-headers", Tag: "Endpoint", Summary: "Get an endpoint's headers",
+			Doc:    "Returns the custom headers. Those that look like credentials are named in sensitive, without their values.",
+			Access: appScoped, Out: endpointHeadersOut{}, Status: 200, handle: s.getEndpointHeaders},
+		{Method: "PUT", Path: ep + "/headers", ID: "v1.endpoint.update-headers", Tag: "Endpoint", Summary: "Replace an endpoint's headers",
+			Access: appScoped, In: endpointHeadersIn{}, Status: 204, handle: s.updateEndpointHeaders},
+		{Method: "PATCH", Path: ep + "/headers", ID: "v1.endpoint.patch-headers", Tag: "Endpoint", Summary: "Patch an endpoint's headers",
+			Access: appScoped, In: endpointHeadersPatchIn{}, Status: 204, handle: s.patchEndpointHeaders},
+		{Method: "GET", Path: ep + "/secret", ID: "v1.endpoint.get-secret", Tag: "Endpoint", Summary: "Get an endpoint's signing secret",
+			Access: appScoped, Out: endpointSecretOut{}, Status: 200, handle: s.getEndpointSecret},
+		{Method: "POST", Path: ep + "/secret/rotate", ID: "v1.endpoint.rotate-secret", Tag: "Endpoint", Summary: "Rotate an endpoint's signing secret",
+			Doc:    "Replaces the secret at once. There is no grace period with two signatures yet.",
+			Access: appScoped, In: endpointSecretRotateIn{}, BodyOptional: true, Status: 204, handle: s.rotateEndpointSecret},
+		{Method: "POST", Path: ep + "/recover", ID: "v1.endpoint.recover", Tag: "Endpoint", Summary: "Recover failed messages",
+			Doc:    "Sends again every message created in [since, until) whose delivery to the endpoint failed.",
+			Access: appScoped, In: recoverIn{}, Out: recoverOut{}, Status: 202, handle: s.recoverEndpoint},
+		{Method: "POST", Path: ep + "/send-example", ID: "v1.endpoint.send-example", Tag: "Endpoint", Summary: "Send an example message",
+			Doc:    "Sends an example message of an event type to this endpoint only.",
+			Access: appScoped, In: eventExampleIn{}, Out: messageOut{}, Status: 200, handle: s.sendExample},
+		{Method: "GET", Path: ep + "/stats", ID: "v1.endpoint.get-stats", Tag: "Endpoint", Summary: "Get an endpoint's delivery statistics",
+			Access: appScoped, Out: endpointStats{}, Status: 200,
+			Query: params(param{"since", "date-time", "Count messages created at or after this time."},
+				param{"until", "date-time", "Count messages created before this time."}), handle: s.getEndpointStats},
+		{Method: "GET", Path: ep + "/msg", ID: "v1.message-attempt.list-attempted-messages", Tag: "Message Attempt",
+			Summary: "List the messages sent to an endpoint", Doc: "Lists the messages sent to an endpoint with the state of each delivery, newest first.",
+			Access: appScoped, Out: listResponse[endpointMessageOut]{}, Status: 200,
+			Query: params(pLimit, pIterator, pChannel, pStatus, pBefore, pAfter, pContent, pTypes, pExpanded), handle: s.listAttemptedMessages},
+
+		{Method: "GET", Path: app + "/msg", ID: "v1.message.list", Tag: "Message", Summary: "List messages",
+			Doc: "Lists the application's messages, newest first.", Access: appScoped, Out: listResponse[messageOut]{}, Status: 200,
+			Query: params(pLimit, pIterator, pChannel, pTag, pBefore, pAfter, pContent, pTypes), handle: s.listMessages},
+		{Method: "POST", Path: app + "/msg", ID: "v1.message.create", Tag: "Message", Summary: "Send a message",
+			Doc:    "Stores a message and a delivery to every enabled endpoint that subscribes to its event type and channels, in one transaction, before answering.",
+			Access: appScoped, In: messageIn{}, Out: messageOut{}, Status: 202,
+			Query: params(param{"with_content", "boolean", "Include the payload in the response; true by default."}), handle: s.createMessage},
+		{Method: "GET", Path: msg, ID: "v1.message.get", Tag: "Message", Summary: "Get a message",
+			Doc: "Gets a message by id or eventId.", Access: appScoped, Out: messageOut{}, Status: 200,
+			Query: params(param{"with_content", "boolean", "Include the payload; true by default."}), handle: s.getMessage},
+		{Method: "DELETE", Path: msg + "/content", ID: "v1.message.expunge-content", Tag: "Message", Summary: "Delete a message's payload",
+			Access: appScoped, Status: 204, handle: s.expungeMessageContent},
+		{Method: "GET", Path: msg + "/endpoint", ID: "v1.message-attempt.list-attempted-destinations", Tag: "Message Attempt",
+			Summary: "List a message's destinations", Doc: "Lists the endpoints a message was sent to with the state of each delivery.",
+			Access: appScoped, Out: listResponse[messageEndpointOut]{}, Status: 200, Query: params(pLimit, pIterator), handle: s.listAttemptedDestinations},
+		{Method: "POST", Path: msg + "/endpoint/{endpoint_id}/resend", ID: "v1.message-attempt.resend", Tag: "Message Attempt",
+			Summary: "Resend a message to an endpoint", Access: appScoped, Out: emptyResponse{}, Status: 202, handle: s.resend},
+		{Method: "GET", Path: msg + "/attempt/{attempt_id}", ID: "v1.message-attempt.get", Tag: "Message Attempt", Summary: "Get an attempt",
+			Access: appScoped, Out: messageAttemptOut{}, Status: 200, handle: s.getAttempt},
+		{Method: "DELETE", Path: msg + "/attempt/{attempt_id}/content", ID: "v1.message-attempt.expunge-content", Tag: "Message Attempt",
+			Summary: "Delete an attempt's response body", Access: appScoped, Status: 204, handle: s.expungeAttemptContent},
+		{Method: "GET", Path: app + "/attempt/endpoint/{endpoint_id}", ID: "v1.message-attempt.list-by-endpoint", Tag: "Message Attempt",
+			Summary: "List an endpoint's attempts", Doc: "Lists the attempts made to an endpoint, newest first.",
+			Access: appScoped, Out: listResponse[messageAttemptOut]{}, Status: 200,
+			Query: params(pLimit, pIterator, pStatus, pCodeClass, pChannel, pBefore, pAfter, pContent, pWithMsg, pTypes, pExpanded), handle: s.listAttemptsByEndpoint},
+		{Method: "GET", Path: app + "/attempt/msg/{msg_id}", ID: "v1.message-attempt.list-by-msg", Tag: "Message Attempt",
+			Summary: "List a message's attempts", Doc: "Lists the attempts made for a message, newest first.",
+			Access: appScoped, Out: listResponse[messageAttemptOut]{}, Status: 200,
+			Query: params(pLimit, pIterator, pStatus, pCodeClass, pChannel,
+				param{"endpoint_id", "string", "Only attempts to this endpoint (id or uid)."}, pBefore, pAfter, pContent, pWithMsg, pTypes, pExpanded),
+			handle: s.listAttemptsByMessage},
+
+		{Method: "POST", Path: "/api/v1/auth/app-portal-access/{app_id}", ID: "v1.authentication.app-portal-access", Tag: "Authentication",
+			Summary: "Get app-portal access", Doc: "Creates a token scoped to one application, valid for expiry seconds, with the app-portal URL. The response is not replayed for an idempotency-key: it holds a new secret.",
+			Access: adminOnly, In: appPortalAccessIn{}, BodyOptional: true, Out: appPortalAccessOut{}, Status: 200, NoReplay: true, handle: s.appPortalAccess},
+		{Method: "POST", Path: "/api/v1/auth/logout", ID: "v1.authentication.logout", Tag: "Authentication", Summary: "Log out",
+			Doc: "Deletes the token this request is made with.", Access: anyToken, Status: 204, handle: s.logout},
+
+		{Method: "GET", Path: "/api/v1/health", ID: "v1.health.get", Tag: "Health", Summary: "Check health",
+			Doc:    "Answers 204 when the server and its store work, 503 when the store cannot be reached. Needs no token.",
+			Access: public, Status: 204, handle: s.health},
+		{Method: "GET", Path: "/api/v1/health/ping", ID: "v1.health.ping", Tag: "Health", Summary: "Ping",
+			Doc: "Answers 204 while the process runs. Needs no token.", Access: public, Status: 204, handle: s.ping},
+	}
+}
+
+// health answers 204 when the store answers a query in time.
+func (s *Server) health(c *call) (int, any, error) {
+	ctx, cancel := context.WithTimeout(c.ctx(), 5*time.Second)
+	defer cancel()
+	if _, err := s.store.CountAdminTokens(ctx); err != nil {
+		s.log.Error("api: health check: the store does not answer", "error", err.Error())
+		return 0, nil, hookline.Errorf(hookline.EUNAVAILABLE, "The store does not answer.")
+	}
+	return http.StatusNoContent, nil, nil
+}
+
+func (s *Server) ping(*call) (int, any, error) { return http.StatusNoContent, nil, nil }

@@ -1,0 +1,89 @@
+package api_test
+
+import (
+	"encoding/json"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/hookline/hookline/api"
+)
+
+// svixOperations are the operations of the open-source Svix server's API
+// (1.1.1), which Hookline serves.
+var svixOperations = []string{
+	"GET /api/v1/app", "POST /api/v1/app",
+	"GET /api/v1/app/{app_id}", "PUT /api/v1/app/{app_id}", "PATCH /api/v1/app/{app_id}", "DELETE /api/v1/app/{app_id}",
+	"GET /api/v1/app/{app_id}/attempt/endpoint/{endpoint_id}",
+	"GET /api/v1/app/{app_id}/attempt/msg/{msg_id}",
+	"GET /api/v1/app/{app_id}/endpoint", "POST /api/v1/app/{app_id}/endpoint",
+	"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}", "PUT /api/v1/app/{app_id}/endpoint/{endpoint_id}",
+	"PATCH /api/v1/app/{app_id}/endpoint/{endpoint_id}", "DELETE /api/v1/app/{app_id}/endpoint/{endpoint_id}",
+	"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/headers", "PUT /api/v1/app/{app_id}/endpoint/{endpoint_id}/headers",
+	"PATCH /api/v1/app/{app_id}/endpoint/{endpoint_id}/headers",
+	"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/msg",
+	"POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/recover",
+	"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/secret",
+	"POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/secret/rotate",
+	"POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/send-example",
+	"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/stats",
+	"GET /api/v1/app/{app_id}/msg", "POST /api/v1/app/{app_id}/msg",
+	"GET /api/v1/app/{app_id}/msg/{msg_id}",
+	"GET /api/v1/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}",
+	"DELETE /api/v1/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}/content",
+	"DELETE /api/v1/app/{app_id}/msg/{msg_id}/content",
+	"GET /api/v1/app/{app_id}/msg/{msg_id}/endpoint",
+	"POST /api/v1/app/{app_id}/msg/{msg_id}/endpoint/{endpoint_id}/resend",
+	"POST /api/v1/auth/app-portal-access/{app_id}", "POST /api/v1/auth/logout",
+	"GET /api/v1/event-type", "POST /api/v1/event-type",
+	"GET /api/v1/event-type/{event_type_name}", "PUT /api/v1/event-type/{event_type_name}",
+	"PATCH /api/v1/event-type/{event_type_name}", "DELETE /api/v1/event-type/{event_type_name}",
+	"GET /api/v1/health", "GET /api/v1/health/ping",
+}
+
+// TestRoutesMatchTheDocument checks that every route the server registers is
+// in openapi/openapi.json and every operation there is served.
+func TestRoutesMatchTheDocument(t *testing.T) {
+	b, err := os.ReadFile("../openapi/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var documented []string
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			documented = append(documented, strings.ToUpper(method)+" "+path)
+		}
+	}
+	sort.Strings(documented)
+	served := api.New(api.Config{}).Routes()
+	for _, r := range served {
+		if !slices.Contains(documented, r) {
+			t.Errorf("served but not documented: %s", r)
+		}
+	}
+	for _, d := range documented {
+		if !slices.Contains(served, d) {
+			t.Errorf("documented but not served: %s", d)
+		}
+	}
+}
+
+func TestEverySvixOperationIsServed(t *testing.T) {
+	served := api.New(api.Config{}).Routes()
+	if len(svixOperations) != 41 {
+		t.Fatalf("%d Svix operations listed", len(svixOperations))
+	}
+	for _, op := range svixOperations {
+		if !slices.Contains(served, op) {
+			t.Errorf("not served: %s", op)
+		}
+	}
+}

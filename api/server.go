@@ -1,0 +1,255 @@
+// Package api serves Hookline's /api/v1: the Svix API, so that the official
+// Svix SDKs work against Hookline unchanged.
+//
+// Every request but the health checks carries an API token
+// ("Authorization: Bearer ..."). An admin token may do everything; a token
+// scoped to an application (app-portal access) sees only that application
+// and the event types. POST requests may carry an idempotency-key header:
+// the first response for a key is replayed for later requests with the same
+// key, token, method and path.
+package api
+
+//go:generate go test -run TestOpenAPIDocument -update .
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hookline/hookline"
+)
+
+// DefaultMaxBodyBytes is the request body limit when Config.MaxBodyBytes is 0.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Config configures a Server.
+type Config struct {
+	// Store holds the state. Required to serve requests (Routes works
+	// without one).
+	Store hookline.Store
+	// Logger receives one line per request and the details of internal
+	// errors. It never receives tokens, secrets or payloads. nil discards.
+	Logger *slog.Logger
+	// MaxBodyBytes bounds a request body; a larger one is answered with 413.
+	// 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// PublicURL is the address users reach the server at, such as
+	// "https://hooks.example.com"; it prefixes the app-portal URLs. When
+	// empty, the scheme and Host of the request are used.
+	PublicURL string
+}
+
+// Server is the /api/v1 HTTP handler.
+type Server struct {
+	store     hookline.Store
+	log       *slog.Logger
+	maxBody   int64
+	publicURL string
+	mux       *http.ServeMux
+	routes    []*route
+	keys      keyLocks
+}
+
+// New returns a Server for cfg.
+func New(cfg Config) *Server {
+	s := &Server{
+		store:     cfg.Store,
+		log:       cfg.Logger,
+		maxBody:   cfg.MaxBodyBytes,
+		publicURL: strings.TrimRight(cfg.PublicURL, "/"),
+		mux:       http.NewServeMux(),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	s.routes = s.table()
+	for _, rt := range s.routes {
+		s.mux.Handle(rt.Method+" "+rt.Path, s.handler(rt))
+	}
+	return s
+}
+
+// Routes returns the operations the server serves, each as "METHOD /path"
+// with Go ServeMux wildcards ({app_id}), sorted.
+func (s *Server) Routes() []string {
+	out := make([]string, 0, len(s.routes))
+	for _, rt := range s.routes {
+		out = append(out, rt.Method+" "+rt.Path)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern != "" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	// No route: learn from the mux whether that is a 404 or a 405 (and the
+	// Allow header), then answer in the Svix error shape.
+	rec := &statusRecorder{header: http.Header{}}
+	s.mux.ServeHTTP(rec, r)
+	if allow := rec.header.Get("Allow"); allow != "" {
+		w.Header().Set("Allow", allow)
+	}
+	status := rec.status
+	var body []byte
+	if status == http.StatusMethodNotAllowed {
+		body = mustJSON(httpError{Code: "method_not_allowed", Detail: "Method not allowed."})
+	} else {
+		status = http.StatusNotFound
+		body = mustJSON(httpError{Code: "not_found", Detail: "No such path."})
+	}
+	writeRaw(w, status, body)
+	s.logRequest(r, status, time.Now(), nil)
+}
+
+// access says which tokens may call a route.
+type access int
+
+const (
+	public    access = iota // no token needed
+	anyToken                // any valid token
+	adminOnly               // tokens that are not scoped to an application
+	appScoped               // admin tokens, and tokens of the application in the path
+)
+
+// route is one operation: its handler and what the OpenAPI document says of it.
+type route struct {
+	Method  string
+	Path    string
+	ID      string // operationId, as the Svix API names it
+	Tag     string
+	Summary string
+	Doc     string
+	Access  access
+	In      any // a value of the request body type; nil when there is none
+	// BodyOptional says an empty body counts as {}.
+	BodyOptional bool
+	Out          any   // a value of the response body type; nil when there is none
+	Status       int   // the success status
+	Also         []int // other success statuses (201 when PUT creates)
+	Query        []param
+	// NoReplay turns idempotency-key replay off, for responses that must
+	// not rest in the store (a new token).
+	NoReplay bool
+	handle   func(c *call) (int, any, error)
+}
+
+// call is one request being served.
+type call struct {
+	s   *Server
+	rt  *route
+	r   *http.Request
+	tok *hookline.Token // nil on public routes
+	app *hookline.Application
+}
+
+func (c *call) ctx() context.Context { return c.r.Context() }
+
+// admin reports whether the caller's token is not scoped to an application.
+func (c *call) admin() bool { return c.tok != nil && c.tok.AppID == "" }
+
+// handler wraps a route: body limit, authentication, access, idempotency,
+// the Svix error shape, panics and the request log.
+func (s *Server) handler(rt *route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+		c := &call{s: s, rt: rt, r: r}
+		status, body, err := s.serve(c, rt)
+		writeRaw(w, status, body)
+		s.logRequest(r, status, start, err)
+	})
+}
+
+// serve runs the route and returns the response to write. err is the error
+// behind a 5xx status, for the log.
+func (s *Server) serve(c *call, rt *route) (int, []byte, error) {
+	if rt.Access != public {
+		tok, err := s.authenticate(c.r)
+		if err != nil {
+			return render(0, nil, err)
+		}
+		c.tok = tok
+		if rt.Access == adminOnly && !c.admin() {
+			return render(0, nil, hookline.Errorf(hookline.EFORBIDDEN,
+				"This token is scoped to one application and cannot do this."))
+		}
+	}
+	if key := c.r.Header.Get("Idempotency-Key"); key != "" && c.r.Method == http.MethodPost && c.tok != nil && !rt.NoReplay {
+		return s.idempotent(c, rt, key)
+	}
+	return s.run(c, rt)
+}
+
+// run calls the route's handler, turning a panic into a 500.
+func (s *Server) run(c *call, rt *route) (status int, body []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.log.Error("api: panic", "method", c.r.Method, "path", c.r.URL.Path, "panic", p)
+			status, body, err = render(0, nil, hookline.Errorf(hookline.EINTERNAL, "panic"))
+		}
+	}()
+	st, v, herr := rt.handle(c)
+	return render(st, v, herr)
+}
+
+func (s *Server) logRequest(r *http.Request, status int, start time.Time, err error) {
+	attrs := []slog.Attr{
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", status),
+		slog.Duration("duration", time.Since(start)),
+	}
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+		if err != nil {
+			attrs = append(attrs, slog.String("error", err.Error()))
+		}
+	}
+	s.log.LogAttrs(r.Context(), level, "api request", attrs...)
+}
+
+// baseURL returns PublicURL, or the address the request was sent to.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.publicURL != "" {
+		return s.publicURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// statusRecorder keeps the status and headers a handler writes and drops
+// its body.
+type statusRecorder struct {
+	header http.Header
+	status int
+}
+
+func (r *statusRecorder) Header() http.Header { return r.header }
+
+func (r *statusRecorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	return len(b), nil
+}
