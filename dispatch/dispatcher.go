@@ -1,0 +1,420 @@
+// Package dispatch delivers messages. A Dispatcher claims due deliveries from
+// the store in batches under a lease, POSTs each to its endpoint, signed per
+// Standard Webhooks, and writes the outcomes back in batches. It never holds
+// the queue in memory: what it has claimed and not finished goes back to the
+// queue when its lease expires, so a crash loses nothing.
+package dispatch
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/egress"
+	"github.com/hookline/hookline/signature"
+)
+
+// Config configures a Dispatcher. Only Store is required.
+type Config struct {
+	Store hookline.Store
+	// Client sends the requests. Default: egress.NewClient with Timeout,
+	// which refuses private and loopback networks.
+	Client *http.Client
+	Logger *slog.Logger
+	// Owner names this dispatcher in leases. Default: host, pid and a random part.
+	Owner string
+	// Workers is the number of attempts in flight at once. Default 64.
+	Workers int
+	// ClaimBatch bounds the deliveries claimed in one query. Default 128.
+	ClaimBatch int
+	// Timeout bounds one attempt. Default 15 s.
+	Timeout time.Duration
+	// Lease is how long a claim lasts before another dispatcher may take the
+	// delivery. Default 2×Timeout + 30 s. It must exceed Timeout.
+	Lease time.Duration
+	// Schedule is the delay before each retry. Default DefaultSchedule.
+	Schedule []time.Duration
+	// Jitter moves each retry delay randomly by up to ±Jitter of itself.
+	// Default 0.2; a negative value disables jitter.
+	Jitter float64
+	// MaxResponseBytes caps the response body kept in an attempt. Default 16 KiB.
+	MaxResponseBytes int
+	// DrainTimeout bounds how long Run waits for attempts in flight once its
+	// context is done. Default Timeout + 5 s.
+	DrainTimeout time.Duration
+}
+
+// Dispatcher delivers due messages. Make one with New and call Run.
+type Dispatcher struct {
+	cfg      Config
+	store    hookline.Store
+	client   *http.Client
+	log      *slog.Logger
+	inflight atomic.Int64
+	freed    chan struct{}
+	now      func() time.Time
+}
+
+// New returns a Dispatcher with cfg's defaults filled in.
+func New(cfg Config) *Dispatcher {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 15 * time.Second
+	}
+	if cfg.Client == nil {
+		cfg.Client = egress.NewClient(egress.Config{Timeout: cfg.Timeout})
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Owner == "" {
+		host, _ := os.Hostname()
+		cfg.Owner = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hookline.NewID("")[10:])
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 64
+	}
+	if cfg.ClaimBatch <= 0 {
+		cfg.ClaimBatch = 128
+	}
+	if cfg.Lease <= cfg.Timeout {
+		cfg.Lease = 2*cfg.Timeout + 30*time.Second
+	}
+	if cfg.Schedule == nil {
+		cfg.Schedule = DefaultSchedule
+	}
+	if cfg.Jitter == 0 {
+		cfg.Jitter = 0.2
+	}
+	if cfg.MaxResponseBytes <= 0 {
+		cfg.MaxResponseBytes = 16 << 10
+	}
+	if cfg.DrainTimeout <= 0 {
+		cfg.DrainTimeout = cfg.Timeout + 5*time.Second
+	}
+	return &Dispatcher{
+		cfg:    cfg,
+		store:  cfg.Store,
+		client: cfg.Client,
+		log:    cfg.Logger,
+		freed:  make(chan struct{}, 1),
+		now:    time.Now,
+	}
+}
+
+// Owner returns the name this dispatcher leases deliveries under.
+func (d *Dispatcher) Owner() string { return d.cfg.Owner }
+
+// Run delivers until ctx is done. Then it stops claiming, lets the attempts
+// in flight finish (up to DrainTimeout), writes their outcomes, releases
+// every lease it still holds, and returns.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	work := make(chan *hookline.Task, d.cfg.Workers)
+	results := make(chan hookline.Outcome, d.cfg.Workers)
+	// Attempts outlive ctx by up to DrainTimeout.
+	attemptCtx, cancelAttempts := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelAttempts()
+
+	var workers sync.WaitGroup
+	for range d.cfg.Workers {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for t := range work {
+				if ctx.Err() != nil {
+					// Not started: Release below puts it back in the queue.
+					d.done()
+					continue
+				}
+				results <- d.attempt(attemptCtx, t)
+				d.done()
+			}
+		}()
+	}
+	completed := make(chan struct{})
+	go func() {
+		defer close(completed)
+		d.completeLoop(results)
+	}()
+
+	d.claimLoop(ctx, work)
+
+	close(work)
+	drained := make(chan struct{})
+	go func() { workers.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-time.After(d.cfg.DrainTimeout):
+		d.log.Warn("dispatch: drain timeout, cancelling attempts in flight")
+		cancelAttempts()
+		<-drained
+	}
+	close(results)
+	<-completed
+
+	releaseCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := d.store.Release(releaseCtx, d.cfg.Owner); err != nil {
+		return fmt.Errorf("dispatch: release leases: %w", err)
+	}
+	return nil
+}
+
+// done marks one claimed task finished and wakes the claim loop.
+func (d *Dispatcher) done() {
+	d.inflight.Add(-1)
+	select {
+	case d.freed <- struct{}{}:
+	default:
+	}
+}
+
+// maxIdleWait bounds a sleep with nothing due, so that leases that expire
+// without a signal are noticed.
+const maxIdleWait = time.Minute
+
+func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- *hookline.Task) {
+	failures := 0
+	for ctx.Err() == nil {
+		free := d.cfg.Workers - int(d.inflight.Load())
+		saturated := free <= 0
+		if free > 0 {
+			n := min(free, d.cfg.ClaimBatch)
+			tasks, err := d.store.ClaimDue(ctx, d.cfg.Owner, d.now(), d.cfg.Lease, n)
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				failures++
+				wait := min(time.Duration(failures)*500*time.Millisecond, 10*time.Second)
+				d.log.Error("dispatch: claim failed", "err", err, "retry_in", wait)
+				sleep(ctx, wait)
+				continue
+			}
+			failures = 0
+			d.inflight.Add(int64(len(tasks)))
+			for _, t := range tasks {
+				work <- t
+			}
+			if len(tasks) == n {
+				continue // there may be more due now
+			}
+		}
+
+		var timer *time.Timer
+		var fired <-chan time.Time
+		if !saturated {
+			wait := maxIdleWait
+			next, ok, err := d.store.NextDue(ctx)
+			if err != nil {
+				wait = time.Second
+			} else if ok {
+				// A due time already past means deliveries are held for
+				// reasons ClaimDue knows (a disabled endpoint): look again
+				// later rather than spin.
+				wait = min(max(next.Sub(d.now()), 10*time.Millisecond), maxIdleWait)
+				if !next.After(d.now()) {
+					wait = time.Second
+				}
+			}
+			timer = time.NewTimer(wait)
+			fired = timer.C
+		}
+		var freed <-chan struct{}
+		if saturated {
+			freed = d.freed
+		}
+		select {
+		case <-ctx.Done():
+		case <-d.store.Due():
+		case <-freed:
+		case <-fired:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+	}
+}
+
+// completeLoop writes outcomes back in batches: whatever arrived while the
+// previous batch was being written goes into the next one.
+func (d *Dispatcher) completeLoop(results <-chan hookline.Outcome) {
+	const maxBatch = 512
+	batch := make([]hookline.Outcome, 0, maxBatch)
+	for o := range results {
+		batch = append(batch[:0], o)
+	gather:
+		for len(batch) < maxBatch {
+			select {
+			case o, ok := <-results:
+				if !ok {
+					break gather
+				}
+				batch = append(batch, o)
+			default:
+				break gather
+			}
+		}
+		d.writeOutcomes(batch)
+	}
+}
+
+// writeOutcomes retries a failed write a few times. If it never succeeds the
+// leases expire and the deliveries are attempted again: at least once, never
+// lost.
+func (d *Dispatcher) writeOutcomes(batch []hookline.Outcome) {
+	for try := 1; ; try++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := d.store.Complete(ctx, d.cfg.Owner, batch)
+		cancel()
+		if err == nil {
+			return
+		}
+		if try == 5 {
+			d.log.Error("dispatch: giving up writing outcomes; their deliveries will be retried when the leases expire",
+				"err", err, "outcomes", len(batch))
+			return
+		}
+		d.log.Warn("dispatch: writing outcomes failed", "err", err, "try", try)
+		time.Sleep(time.Duration(try) * 200 * time.Millisecond)
+	}
+}
+
+// attempt makes one HTTP request for t and says what follows from it.
+func (d *Dispatcher) attempt(ctx context.Context, t *hookline.Task) hookline.Outcome {
+	start := d.now()
+	res := d.send(ctx, t, start)
+	elapsed := d.now().Sub(start)
+
+	a := hookline.Attempt{
+		ID:         hookline.NewID(hookline.PrefixAttempt),
+		AppID:      t.Delivery.AppID,
+		MessageID:  t.Delivery.MessageID,
+		EndpointID: t.Delivery.EndpointID,
+		DeliveryID: t.Delivery.ID,
+		URL:        redactURL(t.Endpoint.URL),
+		StatusCode: res.status,
+		Response:   res.body,
+		DurationMS: elapsed.Milliseconds(),
+		Trigger:    t.Delivery.Trigger,
+		CreatedAt:  start,
+	}
+	o := hookline.Outcome{DeliveryID: t.Delivery.ID, Attempts: t.Delivery.Attempts + 1}
+	switch {
+	case res.status >= 200 && res.status < 300:
+		a.Status = hookline.StatusSuccess
+		o.Status = hookline.StatusSuccess
+	case res.status == http.StatusGone:
+		a.Status = hookline.StatusFail
+		o.Status = hookline.StatusFail
+		o.DisableEndpoint = true
+	default:
+		a.Status = hookline.StatusFail
+		if o.Attempts > len(d.cfg.Schedule) {
+			o.Status = hookline.StatusFail
+			break
+		}
+		delay := d.cfg.Schedule[o.Attempts-1]
+		if d.cfg.Jitter > 0 {
+			delay = jitter(delay, d.cfg.Jitter)
+		}
+		if res.status == http.StatusTooManyRequests || res.status == http.StatusServiceUnavailable {
+			if ra, ok := retryAfter(res.retryAfter, start); ok {
+				delay = ra
+			}
+		}
+		o.Status = hookline.StatusPending
+		o.NextAttemptAt = d.now().Add(delay)
+	}
+	o.Attempt = a
+	d.log.Debug("dispatch: attempt", "msg", t.Message.ID, "endpoint", t.Endpoint.ID,
+		"status", res.status, "duration", elapsed, "outcome", o.Status.String())
+	return o
+}
+
+type response struct {
+	status     int    // 0: no response
+	body       string // the response body, capped, or why there was none
+	retryAfter string
+}
+
+func (d *Dispatcher) send(ctx context.Context, t *hookline.Task, now time.Time) response {
+	if t.Message.Payload == nil {
+		return response{body: "not sent: the message payload was expunged"}
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.Endpoint.URL, bytes.NewReader(t.Message.Payload))
+	if err != nil {
+		return response{body: "not sent: invalid endpoint URL"}
+	}
+	h := req.Header
+	for k, v := range t.Endpoint.Headers {
+		h.Set(k, v)
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("User-Agent", hookline.UserAgent())
+	h.Set(signature.HeaderID, t.Message.ID)
+	h.Set(signature.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
+	h.Set(signature.HeaderSignature, signature.SignV1(t.Endpoint.Secret, t.Message.ID, now, t.Message.Payload))
+
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return response{body: describeError(err, d.cfg.Timeout)}
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, int64(d.cfg.MaxResponseBytes)))
+	// Read a little more so the connection can be reused; give up on huge bodies.
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	return response{
+		status:     resp.StatusCode,
+		body:       strings.ToValidUTF8(string(body), string(utf8.RuneError)),
+		retryAfter: resp.Header.Get("Retry-After"),
+	}
+}
+
+// describeError turns a failed request into a reason for the attempt log,
+// without the URL (which may carry credentials).
+func describeError(err error, timeout time.Duration) string {
+	if b, ok := egress.Blocked(err); ok {
+		return b.Error()
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if ue.Timeout() {
+			return fmt.Sprintf("timeout: no response within %s", timeout)
+		}
+		err = ue.Err
+	}
+	return "connection error: " + err.Error()
+}
+
+// redactURL removes a password from a URL before it is logged or stored.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	return u.Redacted()
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}

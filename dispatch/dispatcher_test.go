@@ -1,0 +1,391 @@
+package dispatch_test
+
+import (
+	"context"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/dispatch"
+	"github.com/hookline/hookline/egress"
+	"github.com/hookline/hookline/sqlite"
+)
+
+// receiver is a real HTTP server on 127.0.0.1 that records what it gets and
+// answers with whatever respond says.
+type receiver struct {
+	*httptest.Server
+	mu       sync.Mutex
+	requests []*recorded
+	respond  func(n int, w http.ResponseWriter, r *http.Request)
+}
+
+type recorded struct {
+	header http.Header
+	body   []byte
+	path   string
+}
+
+func newReceiver(t *testing.T, respond func(n int, w http.ResponseWriter, r *http.Request)) *receiver {
+	rc := &receiver{respond: respond}
+	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		rc.mu.Lock()
+		rc.requests = append(rc.requests, &recorded{header: r.Header.Clone(), body: body, path: r.URL.Path})
+		n := len(rc.requests)
+		rc.mu.Unlock()
+		if rc.respond != nil {
+			rc.respond(n, w, r)
+		}
+	}))
+	t.Cleanup(rc.Close)
+	return rc
+}
+
+func (rc *receiver) count() int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return len(rc.requests)
+}
+
+func (rc *receiver) request(i int) *recorded {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.requests[i]
+}
+
+type fixture struct {
+	store hookline.Store
+	app   *hookline.Application
+	ctx   context.Context
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hookline.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	now := time.Now()
+	app := &hookline.Application{ID: hookline.NewID(hookline.PrefixApplication), Name: "test", CreatedAt: now, UpdatedAt: now}
+	if err := store.CreateApplication(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{store: store, app: app, ctx: ctx}
+}
+
+func (f *fixture) endpoint(t *testing.T, url string) *hookline.Endpoint {
+	t.Helper()
+	now := time.Now()
+	ep := &hookline.Endpoint{
+		ID: hookline.NewID(hookline.PrefixEndpoint), AppID: f.app.ID, URL: url,
+		Secret: hookline.NewSecret(), Headers: map[string]string{"X-Custom": "yes"},
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if err := f.store.CreateEndpoint(f.ctx, ep); err != nil {
+		t.Fatal(err)
+	}
+	return ep
+}
+
+func (f *fixture) message(t *testing.T, payload string) *hookline.Message {
+	t.Helper()
+	now := time.Now()
+	m := &hookline.Message{
+		ID: hookline.NewID(hookline.PrefixMessage), AppID: f.app.ID, EventType: "invoice.paid",
+		Payload: []byte(payload), CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour),
+	}
+	if _, err := f.store.CreateMessage(f.ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// run starts a dispatcher allowed to reach loopback and stops it at cleanup.
+func (f *fixture) run(t *testing.T, cfg dispatch.Config) {
+	t.Helper()
+	cfg.Store = f.store
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 5 * time.Second
+	}
+	if cfg.Client == nil {
+		cfg.Client = egress.NewClient(egress.Config{
+			Policy:  egress.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
+			Timeout: cfg.Timeout,
+		})
+	}
+	if cfg.Jitter == 0 {
+		cfg.Jitter = -1
+	}
+	ctx, cancel := context.WithCancel(f.ctx)
+	done := make(chan error, 1)
+	go func() { done <- dispatch.New(cfg).Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+}
+
+// waitFor polls cond until it holds; the deadline only keeps a broken test
+// from hanging, it measures nothing.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func (f *fixture) attempts(t *testing.T, msgID string) []*hookline.Attempt {
+	t.Helper()
+	page, err := f.store.ListAttemptsByMessage(f.ctx, f.app.ID, msgID, hookline.AttemptFilter{
+		ListOptions: hookline.ListOptions{Limit: 100},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page.Items
+}
+
+func (f *fixture) delivery(t *testing.T, msgID string) hookline.Delivery {
+	t.Helper()
+	page, err := f.store.ListDeliveriesByMessage(f.ctx, f.app.ID, msgID, hookline.ListOptions{Limit: 10})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("deliveries of %s: %v, %v", msgID, page.Items, err)
+	}
+	return page.Items[0].Delivery
+}
+
+func TestDeliverSigned(t *testing.T) {
+	f := newFixture(t)
+	rc := newReceiver(t, nil)
+	ep := f.endpoint(t, rc.URL+"/hook")
+	f.run(t, dispatch.Config{})
+	msg := f.message(t, `{"amount":42,"currency":"EUR"}`)
+
+	waitFor(t, "the delivery", func() bool { return rc.count() == 1 })
+	req := rc.request(0)
+	if string(req.body) != `{"amount":42,"currency":"EUR"}` {
+		t.Errorf("body %q", req.body)
+	}
+	for k, want := range map[string]string{
+		"Content-Type": "application/json", "User-Agent": hookline.UserAgent(),
+		"Webhook-Id": msg.ID, "X-Custom": "yes",
+	} {
+		if got := req.header.Get(k); got != want {
+			t.Errorf("header %s = %q, want %q", k, got, want)
+		}
+	}
+	// Verify with the Standard Webhooks reference library, not our own code.
+	wh, err := standardwebhooks.NewWebhook("whsec_" + base64.StdEncoding.EncodeToString(ep.Secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wh.Verify(req.body, req.header); err != nil {
+		t.Errorf("signature does not verify with the Standard Webhooks library: %v", err)
+	}
+	waitFor(t, "the success to be recorded", func() bool {
+		return f.delivery(t, msg.ID).Status == hookline.StatusSuccess
+	})
+	atts := f.attempts(t, msg.ID)
+	if len(atts) != 1 || atts[0].Status != hookline.StatusSuccess || atts[0].StatusCode != 200 ||
+		atts[0].Trigger != hookline.TriggerScheduled {
+		t.Fatalf("attempts %+v", atts)
+	}
+}
+
+func TestRetryAfterFailure(t *testing.T) {
+	f := newFixture(t)
+	rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if n == 1 {
+			w.WriteHeader(500)
+			io.WriteString(w, "try later")
+		}
+	})
+	f.endpoint(t, rc.URL)
+	f.run(t, dispatch.Config{Schedule: []time.Duration{50 * time.Millisecond, time.Hour}})
+	msg := f.message(t, `{"a":1}`)
+
+	waitFor(t, "success after a retry", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusSuccess })
+	if rc.count() != 2 {
+		t.Fatalf("receiver got %d requests, want 2", rc.count())
+	}
+	if a, b := rc.request(0).header.Get("Webhook-Id"), rc.request(1).header.Get("Webhook-Id"); a != msg.ID || b != msg.ID {
+		t.Errorf("webhook-id changed across retries: %q, %q", a, b)
+	}
+	atts := f.attempts(t, msg.ID) // oldest first
+	if len(atts) != 2 || atts[0].StatusCode != 500 || atts[0].Response != "try later" || atts[0].Status != hookline.StatusFail ||
+		atts[1].StatusCode != 200 {
+		t.Fatalf("attempts %+v %+v", atts[0], atts[1])
+	}
+}
+
+func TestExhaustedScheduleFails(t *testing.T) {
+	f := newFixture(t)
+	rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) { w.WriteHeader(502) })
+	f.endpoint(t, rc.URL)
+	f.run(t, dispatch.Config{Schedule: []time.Duration{10 * time.Millisecond, 10 * time.Millisecond}})
+	msg := f.message(t, `{"a":1}`)
+
+	waitFor(t, "the delivery to fail", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusFail })
+	if n := len(f.attempts(t, msg.ID)); n != 3 {
+		t.Fatalf("%d attempts, want 3 (first + 2 retries)", n)
+	}
+	if d := f.delivery(t, msg.ID); d.NextAttemptAt != nil {
+		t.Errorf("failed delivery still has a next attempt at %v", d.NextAttemptAt)
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	f := newFixture(t)
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	f.endpoint(t, rc.URL)
+	f.run(t, dispatch.Config{Timeout: 300 * time.Millisecond, Schedule: []time.Duration{time.Hour}})
+	msg := f.message(t, `{"a":1}`)
+
+	waitFor(t, "the timed-out attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
+	a := f.attempts(t, msg.ID)[0]
+	if a.Status != hookline.StatusFail || a.StatusCode != 0 || !strings.Contains(a.Response, "timeout") {
+		t.Fatalf("attempt %+v", a)
+	}
+	d := f.delivery(t, msg.ID)
+	if d.Status != hookline.StatusPending || d.NextAttemptAt == nil {
+		t.Fatalf("delivery after a timeout: %+v", d)
+	}
+}
+
+func TestGoneDisablesEndpoint(t *testing.T) {
+	f := newFixture(t)
+	rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusGone) })
+	ep := f.endpoint(t, rc.URL)
+	f.run(t, dispatch.Config{Schedule: []time.Duration{10 * time.Millisecond}})
+	msg := f.message(t, `{"a":1}`)
+
+	waitFor(t, "the delivery to fail", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusFail })
+	got, err := f.store.Endpoint(f.ctx, f.app.ID, ep.ID)
+	if err != nil || !got.Disabled {
+		t.Fatalf("endpoint after 410: %+v, %v", got, err)
+	}
+	if rc.count() != 1 {
+		t.Fatalf("receiver got %d requests after 410, want 1", rc.count())
+	}
+}
+
+func TestRedirectNotFollowed(t *testing.T) {
+	f := newFixture(t)
+	var target int
+	var mu sync.Mutex
+	rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/elsewhere" {
+			mu.Lock()
+			target++
+			mu.Unlock()
+			return
+		}
+		http.Redirect(w, r, "/elsewhere", http.StatusTemporaryRedirect)
+	})
+	f.endpoint(t, rc.URL+"/hook")
+	f.run(t, dispatch.Config{Schedule: []time.Duration{time.Hour}})
+	msg := f.message(t, `{"a":1}`)
+
+	waitFor(t, "the attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
+	a := f.attempts(t, msg.ID)[0]
+	mu.Lock()
+	defer mu.Unlock()
+	if a.StatusCode != http.StatusTemporaryRedirect || a.Status != hookline.StatusFail || target != 0 {
+		t.Fatalf("attempt %+v, redirect target hit %d times", a, target)
+	}
+}
+
+func TestRetryAfterHonoured(t *testing.T) {
+	f := newFixture(t)
+	rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if n == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+		}
+	})
+	f.endpoint(t, rc.URL)
+	// The schedule alone would wait an hour; Retry-After says one second.
+	f.run(t, dispatch.Config{Schedule: []time.Duration{time.Hour}})
+	msg := f.message(t, `{"a":1}`)
+
+	waitFor(t, "the first attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
+	first := f.attempts(t, msg.ID)[0]
+	d := f.delivery(t, msg.ID)
+	if d.NextAttemptAt == nil {
+		t.Fatalf("no next attempt after 429: %+v", d)
+	}
+	if gap := d.NextAttemptAt.Sub(first.CreatedAt); gap < time.Second || gap > time.Minute {
+		t.Fatalf("next attempt %v after the first, want Retry-After's 1s (not the schedule's hour)", gap)
+	}
+	waitFor(t, "the retry", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusSuccess })
+}
+
+func TestPrivateNetworkRefused(t *testing.T) {
+	f := newFixture(t)
+	rc := newReceiver(t, nil)
+	f.endpoint(t, rc.URL)
+	// The default client allows no private network.
+	f.run(t, dispatch.Config{Client: egress.NewClient(egress.Config{}), Schedule: []time.Duration{time.Hour}})
+	msg := f.message(t, `{"a":1}`)
+
+	waitFor(t, "the refused attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
+	a := f.attempts(t, msg.ID)[0]
+	if a.Status != hookline.StatusFail || !strings.Contains(a.Response, "loopback") || rc.count() != 0 {
+		t.Fatalf("attempt %+v, receiver hits %d", a, rc.count())
+	}
+}
+
+func TestManyMessagesAllDelivered(t *testing.T) {
+	f := newFixture(t)
+	var mu sync.Mutex
+	seen := map[string]int{}
+	rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.Header.Get("Webhook-Id")]++
+		mu.Unlock()
+	})
+	f.endpoint(t, rc.URL)
+	f.endpoint(t, rc.URL+"/second")
+	f.run(t, dispatch.Config{Workers: 8, ClaimBatch: 16})
+	const n = 300
+	for i := 0; i < n; i++ {
+		f.message(t, `{"i":1}`)
+	}
+	waitFor(t, "every delivery", func() bool { return rc.count() >= 2*n })
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != n {
+		t.Fatalf("%d distinct messages delivered, want %d", len(seen), n)
+	}
+	for id, c := range seen {
+		if c != 2 {
+			t.Fatalf("message %s delivered %d times, want 2 (two endpoints)", id, c)
+		}
+	}
+}
