@@ -1,0 +1,207 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hookline/hookline/egress"
+)
+
+// serveConfig is the configuration of 'hookline serve'. Every field has a
+// flag and an environment variable; docs/configuration.md lists them.
+type serveConfig struct {
+	Listen        string
+	DB            string
+	AllowNetworks []netip.Prefix
+	AdminToken    string
+	PublicURL     string
+	MaxBodyBytes  int64
+	Timeout       time.Duration
+	Workers       int
+	Schedule      []time.Duration
+	LogLevel      slog.Level
+	// NoDispatch accepts messages without delivering them (for measuring
+	// ingest, or a node that only serves the API).
+	NoDispatch bool
+}
+
+// envFlags is a FlagSet whose every flag has an environment twin: the
+// variable, when set, is the flag's default, and the flag on the command line
+// wins over it.
+type envFlags struct {
+	*flag.FlagSet
+	getenv func(string) string
+	errs   []error
+}
+
+func newEnvFlags(name string, getenv func(string) string, stderr io.Writer) *envFlags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return &envFlags{FlagSet: fs, getenv: getenv}
+}
+
+func (f *envFlags) env(name, env, def string) string {
+	if v := f.getenv(env); v != "" {
+		return v
+	}
+	return def
+}
+
+func (f *envFlags) str(p *string, name, env, def, usage string) {
+	f.StringVar(p, name, f.env(name, env, def), usage+" ($"+env+")")
+}
+
+func (f *envFlags) text(p flag.Value, name, env, def, usage string) {
+	if v := f.env(name, env, def); v != "" {
+		if err := p.Set(v); err != nil {
+			f.errs = append(f.errs, fmt.Errorf("$%s: %w", env, err))
+		}
+	}
+	f.Var(p, name, usage+" ($"+env+")")
+}
+
+func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (*serveConfig, error) {
+	cfg := &serveConfig{}
+	f := newEnvFlags("serve", getenv, stderr)
+	f.str(&cfg.Listen, "listen", "HOOKLINE_LISTEN", "127.0.0.1:8071", "address the API listens on")
+	f.str(&cfg.DB, "db", "HOOKLINE_DB", "hookline.db", "database: a file path for SQLite")
+	f.str(&cfg.PublicURL, "public-url", "HOOKLINE_PUBLIC_URL", "", "URL clients reach the server at (default http://<listen>)")
+	f.text((*networksValue)(&cfg.AllowNetworks), "allow-network", "HOOKLINE_ALLOW_NETWORK", "",
+		"comma-separated CIDRs deliveries may reach although private or loopback (repeatable)")
+	f.text((*bytesValue)(&cfg.MaxBodyBytes), "max-body", "HOOKLINE_MAX_BODY", "1MiB", "largest API request body (message payload limit)")
+	f.text((*durationValue)(&cfg.Timeout), "timeout", "HOOKLINE_TIMEOUT", "15s", "timeout of one delivery attempt")
+	f.text((*intValue)(&cfg.Workers), "workers", "HOOKLINE_WORKERS", "64", "delivery attempts in flight at once")
+	f.text((*scheduleValue)(&cfg.Schedule), "retry-schedule", "HOOKLINE_RETRY_SCHEDULE", "5s,5m,30m,2h,5h,10h,10h",
+		"comma-separated delays before each retry")
+	f.text((*levelValue)(&cfg.LogLevel), "log-level", "HOOKLINE_LOG_LEVEL", "info", "debug, info, warn or error")
+	f.text((*boolValue)(&cfg.NoDispatch), "no-dispatch", "HOOKLINE_NO_DISPATCH", "false", "accept messages but do not deliver them")
+	cfg.AdminToken = getenv("HOOKLINE_ADMIN_TOKEN")
+	if err := f.Parse(args); err != nil {
+		return nil, err
+	}
+	if len(f.errs) > 0 {
+		return nil, f.errs[0]
+	}
+	if f.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", f.Arg(0))
+	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + cfg.Listen
+	}
+	return cfg, nil
+}
+
+type networksValue []netip.Prefix
+
+func (v *networksValue) String() string {
+	s := make([]string, len(*v))
+	for i, p := range *v {
+		s[i] = p.String()
+	}
+	return strings.Join(s, ",")
+}
+
+func (v *networksValue) Set(s string) error {
+	p, err := egress.ParseNetworks(strings.Split(s, ","))
+	if err != nil {
+		return err
+	}
+	*v = append(*v, p...)
+	return nil
+}
+
+type bytesValue int64
+
+func (v *bytesValue) String() string { return strconv.FormatInt(int64(*v), 10) }
+
+// Set accepts a number of bytes with an optional KiB, MiB or GiB suffix.
+func (v *bytesValue) Set(s string) error {
+	mult := int64(1)
+	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
+		if strings.HasSuffix(s, suffix) {
+			s, mult = strings.TrimSuffix(s, suffix), m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("%q is not a size (e.g. 1048576 or 1MiB)", s)
+	}
+	*v = bytesValue(n * mult)
+	return nil
+}
+
+type durationValue time.Duration
+
+func (v *durationValue) String() string { return time.Duration(*v).String() }
+func (v *durationValue) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("%q is not a positive duration", s)
+	}
+	*v = durationValue(d)
+	return nil
+}
+
+type intValue int
+
+func (v *intValue) String() string { return strconv.Itoa(int(*v)) }
+func (v *intValue) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("%q is not a positive number", s)
+	}
+	*v = intValue(n)
+	return nil
+}
+
+type boolValue bool
+
+func (v *boolValue) String() string   { return strconv.FormatBool(bool(*v)) }
+func (v *boolValue) IsBoolFlag() bool { return true }
+func (v *boolValue) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("%q is not true or false", s)
+	}
+	*v = boolValue(b)
+	return nil
+}
+
+type scheduleValue []time.Duration
+
+func (v *scheduleValue) String() string {
+	s := make([]string, len(*v))
+	for i, d := range *v {
+		s[i] = d.String()
+	}
+	return strings.Join(s, ",")
+}
+
+func (v *scheduleValue) Set(s string) error {
+	var out []time.Duration
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		d, err := time.ParseDuration(part)
+		if err != nil || d < 0 {
+			return fmt.Errorf("%q is not a duration", part)
+		}
+		out = append(out, d)
+	}
+	*v = out
+	return nil
+}
+
+type levelValue slog.Level
+
+func (v *levelValue) String() string     { return slog.Level(*v).String() }
+func (v *levelValue) Set(s string) error { return (*slog.Level)(v).UnmarshalText([]byte(s)) }

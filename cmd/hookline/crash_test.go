@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// buildBinary compiles this command into a temporary directory.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "hookline")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("go build: %v", err)
+	}
+	return bin
+}
+
+// child is a 'hookline serve' process.
+type child struct {
+	cmd  *exec.Cmd
+	url  string
+	logs *bytes.Buffer
+}
+
+var addrRE = regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
+
+func startChild(t *testing.T, bin, db, token string) *child {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--db", db, "--allow-network", "127.0.0.0/8")
+	cmd.Env = append(os.Environ(), "HOOKLINE_ADMIN_TOKEN="+token)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &child{cmd: cmd, logs: &bytes.Buffer{}}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			if m := addrRE.FindStringSubmatch(line); m != nil {
+				select {
+				case found <- m[1]:
+				default:
+				}
+			}
+		}
+	}()
+	select {
+	case addr := <-found:
+		c.url = "http://" + addr
+	case <-time.After(30 * time.Second):
+		t.Fatal("child did not start listening")
+	}
+	return c
+}
+
+func apiCall(client *http.Client, method, url, token string, body any, out any) (int, error) {
+	b, _ := json.Marshal(body)
+	req, err := http.NewRequest(method, url, bytes.NewReader(b))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(data, out); err != nil {
+			return resp.StatusCode, fmt.Errorf("decoding %s: %w", data, err)
+		}
+	}
+	return resp.StatusCode, nil
+}
+
+// TestCrashLosesNothing kills a serving process with SIGKILL while messages
+// flow, restarts it on the same database, and checks that every message the
+// API accepted (answered 2xx) reaches the receiver, with its original
+// webhook-id.
+func TestCrashLosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs child processes")
+	}
+	bin := buildBinary(t)
+	db := filepath.Join(t.TempDir(), "hookline.db")
+	const token = "hk_crash_test_token_0123456789abcdef"
+
+	var mu sync.Mutex
+	received := map[string]int{}
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		received[r.Header.Get("webhook-id")]++
+		mu.Unlock()
+	}))
+	defer rc.Close()
+
+	c := startChild(t, bin, db, token)
+	client := &http.Client{Timeout: 10 * time.Second}
+	var app, ep struct{ ID string }
+	if code, err := apiCall(client, "POST", c.url+"/api/v1/app", token, map[string]any{"name": "crash"}, &app); err != nil || code != 201 {
+		t.Fatalf("create app: %d %v", code, err)
+	}
+	if code, err := apiCall(client, "POST", c.url+"/api/v1/app/"+app.ID+"/endpoint", token,
+		map[string]any{"url": rc.URL}, &ep); err != nil || code != 201 {
+		t.Fatalf("create endpoint: %d %v", code, err)
+	}
+
+	// Publish from 8 goroutines; kill the server once 1,500 were accepted.
+	const killAfter, publishers = 1500, 8
+	var acceptedMu sync.Mutex
+	var accepted []string
+	var count atomic.Int64
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for p := 0; p < publishers; p++ {
+		wg.Add(1)
+		go func(p int) {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				var msg struct{ ID string }
+				code, err := apiCall(client, "POST", c.url+"/api/v1/app/"+app.ID+"/msg", token,
+					map[string]any{"eventType": "crash.test", "payload": map[string]any{"p": p, "i": i}}, &msg)
+				if err != nil {
+					return // the server is gone
+				}
+				if code == 202 {
+					acceptedMu.Lock()
+					accepted = append(accepted, msg.ID)
+					acceptedMu.Unlock()
+					if count.Add(1) == killAfter {
+						c.cmd.Process.Signal(syscall.SIGKILL)
+					}
+				}
+			}
+		}(p)
+	}
+	c.cmd.Wait()
+	close(stop)
+	wg.Wait()
+	if len(accepted) < killAfter {
+		t.Fatalf("only %d messages accepted before the crash", len(accepted))
+	}
+	mu.Lock()
+	before := len(received)
+	mu.Unlock()
+	t.Logf("accepted %d messages; %d delivered before SIGKILL", len(accepted), before)
+
+	startChild(t, bin, db, token)
+	waitFor(t, "every accepted message to be delivered after the restart", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, id := range accepted {
+			if received[id] == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	dups := 0
+	for _, n := range received {
+		if n > 1 {
+			dups++
+		}
+	}
+	t.Logf("all %d accepted messages delivered; %d delivered more than once (at-least-once)", len(accepted), dups)
+}

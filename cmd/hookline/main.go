@@ -1,0 +1,64 @@
+// Command hookline is the Hookline webhook server and its tools.
+//
+//	hookline serve     run the server (API and dispatcher)
+//	hookline migrate   create or upgrade the database and exit
+//	hookline token     create an admin API token
+//	hookline sign      sign a payload as Hookline would
+//	hookline verify    verify a received webhook
+//	hookline version   print the version
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/hookline/hookline"
+)
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+}
+
+const usage = `Usage: hookline <command> [flags]
+
+Commands:
+  serve     run the server: the /api/v1 API and the dispatcher
+  migrate   create or upgrade the database, then exit
+  token     create a new admin API token and print it
+  sign      print the headers a receiver should accept for a payload
+  verify    verify a received webhook's signature
+  version   print the version
+
+Run 'hookline <command> -h' for a command's flags.
+`
+
+// run runs the command in args and returns the process exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return runServe(ctx, rest, getenv, stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, rest, getenv, stdout, stderr)
+	case "token":
+		return runToken(ctx, rest, getenv, stdout, stderr)
+	case "sign":
+		return runSign(ctx, rest, stdin, stdout, stderr)
+	case "verify":
+		return runVerify(ctx, rest, stdin, stdout, stderr)
+	case "version", "-v", "--version":
+		fmt.Fprintln(stdout, "hookline", hookline.Version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "hookline: unknown command %q\n\n%s", cmd, usage)
+	return 2
+}

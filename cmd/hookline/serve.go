@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/api"
+	"github.com/hookline/hookline/dispatch"
+	"github.com/hookline/hookline/egress"
+	"github.com/hookline/hookline/sqlite"
+)
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cfg, err := parseServeFlags(args, getenv, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintln(stderr, "hookline serve:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, cfg, nil, stdout, stderr); err != nil {
+		fmt.Fprintln(stderr, "hookline serve:", err)
+		return 1
+	}
+	return 0
+}
+
+// serve runs the API and the dispatcher until ctx is done, then shuts down
+// in order: stop accepting requests and finish those in flight, let the
+// dispatcher finish its attempts and release its leases, close the store.
+// ready, when not nil, is called with the listening address.
+func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdout, stderr io.Writer) error {
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+
+	store, err := openStore(ctx, cfg.DB, logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	if err := ensureAdminToken(ctx, store, cfg.AdminToken, stdout); err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler: api.New(api.Config{
+			Store:        store,
+			Logger:       logger,
+			MaxBodyBytes: cfg.MaxBodyBytes,
+			PublicURL:    cfg.PublicURL,
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+
+	var wg sync.WaitGroup
+	dispatchCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopDispatch()
+	if !cfg.NoDispatch {
+		d := dispatch.New(dispatch.Config{
+			Store: store,
+			Client: egress.NewClient(egress.Config{
+				Policy:          egress.Policy{Allow: cfg.AllowNetworks},
+				Timeout:         cfg.Timeout,
+				MaxConnsPerHost: cfg.Workers,
+			}),
+			Logger:   logger,
+			Workers:  cfg.Workers,
+			Timeout:  cfg.Timeout,
+			Schedule: cfg.Schedule,
+		})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := d.Run(dispatchCtx); err != nil {
+				logger.Error("dispatcher stopped", "err", err)
+			}
+		}()
+	}
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	logger.Info("hookline serving", "version", hookline.Version, "addr", ln.Addr().String(), "db", cfg.DB,
+		"dispatch", !cfg.NoDispatch)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		stopDispatch()
+		wg.Wait()
+		return err
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		logger.Warn("closing connections", "err", err)
+	}
+	stopDispatch()
+	wg.Wait()
+	logger.Info("stopped")
+	return nil
+}
+
+// openStore opens the database named by dsn.
+func openStore(ctx context.Context, dsn string, logger *slog.Logger) (hookline.Store, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return nil, errors.New("PostgreSQL is not supported by this build yet; use a file path for SQLite")
+	}
+	return sqlite.Open(ctx, dsn, sqlite.WithLogger(logger))
+}
+
+// ensureAdminToken makes sure an admin token exists. A token given in
+// HOOKLINE_ADMIN_TOKEN is stored (as a hash) if new. Otherwise, when the
+// store has no admin token at all, one is generated and printed once.
+func ensureAdminToken(ctx context.Context, store hookline.Store, token string, stdout io.Writer) error {
+	if token != "" {
+		hash := api.HashToken(token)
+		_, err := store.TokenByHash(ctx, hash)
+		if hookline.ErrorCode(err) != hookline.ENOTFOUND {
+			return err
+		}
+		return store.CreateToken(ctx, &hookline.Token{
+			ID: hookline.NewID(hookline.PrefixToken), Hash: hash, CreatedAt: time.Now(),
+		})
+	}
+	n, err := store.CountAdminTokens(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	token, err = createAdminToken(ctx, store)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Created an admin API token; it is shown only this once, keep it safe:\n\n    %s\n\n", token)
+	return nil
+}
+
+func createAdminToken(ctx context.Context, store hookline.Store) (string, error) {
+	token := api.NewToken()
+	err := store.CreateToken(ctx, &hookline.Token{
+		ID: hookline.NewID(hookline.PrefixToken), Hash: api.HashToken(token), CreatedAt: time.Now(),
+	})
+	return token, err
+}
+
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	f := newEnvFlags("migrate", getenv, stderr)
+	var dsn string
+	f.str(&dsn, "db", "HOOKLINE_DB", "hookline.db", "database: a file path for SQLite")
+	if err := f.Parse(args); err != nil {
+		return 2
+	}
+	store, err := openStore(ctx, dsn, slog.New(slog.NewTextHandler(stderr, nil)))
+	if err != nil {
+		fmt.Fprintln(stderr, "hookline migrate:", err)
+		return 1
+	}
+	store.Close()
+	fmt.Fprintln(stdout, "database is up to date:", dsn)
+	return 0
+}
+
+func runToken(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	f := newEnvFlags("token", getenv, stderr)
+	var dsn string
+	f.str(&dsn, "db", "HOOKLINE_DB", "hookline.db", "database: a file path for SQLite")
+	if err := f.Parse(args); err != nil {
+		return 2
+	}
+	store, err := openStore(ctx, dsn, slog.New(slog.NewTextHandler(stderr, nil)))
+	if err != nil {
+		fmt.Fprintln(stderr, "hookline token:", err)
+		return 1
+	}
+	defer store.Close()
+	token, err := createAdminToken(ctx, store)
+	if err != nil {
+		fmt.Fprintln(stderr, "hookline token:", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, token)
+	return 0
+}

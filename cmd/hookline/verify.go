@@ -1,0 +1,307 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hookline/hookline/signature"
+)
+
+const verifyUsage = `Usage: hookline verify --secret S [flags] < body
+       hookline verify --secret S --request [flags] < raw-http-request
+
+Verify a received webhook. The body is read from standard input, the
+headers from --header flags; with --request, standard input holds a whole
+HTTP/1.x request (request line, headers, blank line, body) as captured.
+
+Exit status: 0 when the signature is valid, 1 when it is not (the reason
+is printed on standard error), 2 on a usage error.
+
+The secret may also come from $HOOKLINE_WEBHOOK_SECRET, which keeps it out
+of shell history and process lists.
+
+Flags:
+`
+
+// webhookSecretEnv is read when no --secret is given.
+const webhookSecretEnv = "HOOKLINE_WEBHOOK_SECRET"
+
+// maxCLIBody bounds what sign and verify read from standard input.
+const maxCLIBody = 64 << 20
+
+// cliSchemes are the --scheme values of sign and verify, in help order.
+var cliSchemes = []string{"standard", "svix", "github", "stripe", "shopify", "slack"}
+
+// cliSchemeOptions holds what it takes to build a signature.Scheme.
+type cliSchemeOptions struct {
+	name      string
+	secrets   []string
+	tolerance time.Duration // 0 means the default; negative disables
+	now       func() time.Time
+	allowSHA1 bool
+}
+
+// cliUsageError marks errors that come from how the command was called
+// (exit status 2), as opposed to a signature that does not verify.
+type cliUsageError struct{ err error }
+
+func (e cliUsageError) Error() string { return e.err.Error() }
+func (e cliUsageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return cliUsageError{fmt.Errorf(format, args...)}
+}
+
+// buildScheme returns the signer/verifier for o. Standard and Svix take
+// their secrets in Standard Webhooks form (whsec_/whsk_/whpk_); the
+// providers' HMAC schemes take them as the raw text the provider shows.
+// Several secrets make a verifier that accepts any of them.
+func buildScheme(o cliSchemeOptions) (signature.Scheme, []signature.Verifier, error) {
+	if len(o.secrets) == 0 {
+		return nil, nil, usageErrorf("no secret: give --secret or set $%s", webhookSecretEnv)
+	}
+	switch o.name {
+	case "standard", "svix":
+		secrets := make([]signature.Secret, 0, len(o.secrets))
+		for _, s := range o.secrets {
+			sec, err := signature.ParseSecret(s)
+			if err != nil {
+				return nil, nil, cliUsageError{err}
+			}
+			secrets = append(secrets, sec)
+		}
+		std := signature.Standard{Secrets: secrets, Tolerance: o.tolerance, Now: o.now}
+		if o.name == "svix" {
+			s := &signature.Svix{Standard: std}
+			return s, []signature.Verifier{s}, nil
+		}
+		return &std, []signature.Verifier{&std}, nil
+	}
+	var all []signature.Verifier
+	var first signature.Scheme
+	for _, s := range o.secrets {
+		if s == "" {
+			return nil, nil, cliUsageError{fmt.Errorf("%w: empty secret", signature.ErrBadSecret)}
+		}
+		key := []byte(s)
+		var sc signature.Scheme
+		switch o.name {
+		case "github":
+			sc = &signature.GitHub{Secret: key, AllowSHA1: o.allowSHA1}
+		case "stripe":
+			sc = &signature.Stripe{Secret: key, Tolerance: o.tolerance, Now: o.now}
+		case "shopify":
+			sc = &signature.Shopify{Secret: key}
+		case "slack":
+			sc = &signature.Slack{Secret: key, Tolerance: o.tolerance, Now: o.now}
+		default:
+			return nil, nil, usageErrorf("unknown scheme %q (want one of %s)", o.name, strings.Join(cliSchemes, ", "))
+		}
+		if first == nil {
+			first = sc
+		}
+		all = append(all, sc)
+	}
+	return first, all, nil
+}
+
+// cliStringList is a repeatable string flag.
+type cliStringList []string
+
+func (l *cliStringList) String() string     { return strings.Join(*l, ", ") }
+func (l *cliStringList) Set(s string) error { *l = append(*l, s); return nil }
+
+// cliTime is a flag holding an instant, written as Unix seconds or RFC 3339.
+type cliTime struct {
+	t   time.Time
+	set bool
+}
+
+func (c *cliTime) String() string {
+	if !c.set {
+		return ""
+	}
+	return strconv.FormatInt(c.t.Unix(), 10)
+}
+
+func (c *cliTime) Set(s string) error {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		c.t, c.set = time.Unix(n, 0), true
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return errors.New("want Unix seconds or an RFC 3339 time such as 2026-01-02T15:04:05Z")
+	}
+	c.t, c.set = t, true
+	return nil
+}
+
+// secretsOrEnv returns the --secret values, or the environment secret.
+func secretsOrEnv(flagged []string) []string {
+	if len(flagged) > 0 {
+		return flagged
+	}
+	if s := os.Getenv(webhookSecretEnv); s != "" {
+		return []string{s}
+	}
+	return nil
+}
+
+func readAllLimited(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxCLIBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxCLIBody {
+		return nil, fmt.Errorf("input is over %d bytes", maxCLIBody)
+	}
+	return b, nil
+}
+
+// parseHeaderFlag splits "Name: value".
+func parseHeaderFlag(s string) (string, string, error) {
+	name, value, ok := strings.Cut(s, ":")
+	name = strings.TrimSpace(name)
+	if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") {
+		return "", "", fmt.Errorf("--header %q: want 'Name: value'", s)
+	}
+	return name, strings.TrimSpace(value), nil
+}
+
+// runVerify implements "hookline verify". See verifyUsage.
+func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("hookline verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		secrets   cliStringList
+		headers   cliStringList
+		now       cliTime
+		scheme    = fs.String("scheme", "standard", "signature scheme: "+strings.Join(cliSchemes, ", "))
+		tolerance = fs.Duration("tolerance", signature.DefaultTolerance, "how far the signed timestamp may be from now, either way; 0 skips the timestamp check")
+		request   = fs.Bool("request", false, "read a raw HTTP request (request line, headers, body) from standard input")
+		allowSHA1 = fs.Bool("allow-sha1", false, "github: accept the legacy X-Hub-Signature (SHA-1) when X-Hub-Signature-256 is absent")
+	)
+	fs.Var(&secrets, "secret", "secret to verify with; repeat to accept any of several (default $"+webhookSecretEnv+")")
+	fs.Var(&headers, "header", "a received header as 'Name: value'; repeat for each")
+	fs.Var(&now, "now", "verify as of this time (Unix seconds or RFC 3339) instead of the clock")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, verifyUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "hookline verify: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if *tolerance < 0 {
+		fmt.Fprintln(stderr, "hookline verify: --tolerance must not be negative (0 skips the check)")
+		return 2
+	}
+
+	opts := cliSchemeOptions{name: *scheme, secrets: secretsOrEnv(secrets), allowSHA1: *allowSHA1, tolerance: *tolerance}
+	if *tolerance == 0 {
+		opts.tolerance = -1 // the library's "no timestamp check"
+	}
+	if now.set {
+		t := now.t
+		opts.now = func() time.Time { return t }
+	}
+	_, verifiers, err := buildScheme(opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "hookline verify: %v\n", err)
+		return 2
+	}
+
+	h := http.Header{}
+	var body []byte
+	if *request {
+		req, err := http.ReadRequest(bufio.NewReader(io.LimitReader(stdin, maxCLIBody+64<<10)))
+		if err != nil {
+			fmt.Fprintf(stderr, "hookline verify: --request: cannot parse an HTTP request from standard input: %v\n", err)
+			return 2
+		}
+		if body, err = readAllLimited(req.Body); err != nil {
+			fmt.Fprintf(stderr, "hookline verify: --request: reading body: %v\n", err)
+			return 2
+		}
+		h = req.Header
+	} else if body, err = readAllLimited(stdin); err != nil {
+		fmt.Fprintf(stderr, "hookline verify: reading body: %v\n", err)
+		return 2
+	}
+	for _, hv := range headers {
+		name, value, err := parseHeaderFlag(hv)
+		if err != nil {
+			fmt.Fprintf(stderr, "hookline verify: %v\n", err)
+			return 2
+		}
+		h.Add(name, value)
+	}
+	if err := ctx.Err(); err != nil {
+		fmt.Fprintf(stderr, "hookline verify: %v\n", err)
+		return 1
+	}
+
+	verr := signature.Any(verifiers...).Verify(h, body)
+	if verr == nil {
+		fmt.Fprintf(stdout, "valid: %s signature verified (%d-byte body)\n", opts.name, len(body))
+		return 0
+	}
+	if errors.Is(verr, signature.ErrBadSecret) {
+		fmt.Fprintf(stderr, "hookline verify: %v\n", verr)
+		return 2
+	}
+	fmt.Fprintf(stderr, "invalid: %v\n", verr)
+	fmt.Fprintln(stderr, verifyHint(verr, opts, h, body))
+	return 1
+}
+
+// verifyHint explains a failure in terms a person debugging a receiver can
+// act on. For a timestamp outside the window it also says whether the
+// signature itself is right.
+func verifyHint(err error, o cliSchemeOptions, h http.Header, body []byte) string {
+	switch {
+	case errors.Is(err, signature.ErrTooOld), errors.Is(err, signature.ErrTooNew):
+		o.tolerance = -1
+		_, vs, berr := buildScheme(o)
+		if berr == nil && signature.Any(vs...).Verify(h, body) == nil {
+			return "hint: the signature itself is valid; only the timestamp is outside the window (a replay, a stale capture, or a clock off). Use --now or --tolerance 0 to check an old capture."
+		}
+		return "hint: the timestamp is outside the window, and the signature does not match either."
+	case errors.Is(err, signature.ErrMissingHeader):
+		return "hint: headers present: " + headerNames(h) + ". Pass each received header with --header 'Name: value', or use --request."
+	case errors.Is(err, signature.ErrNoMatch):
+		return "hint: check the secret and that the body is byte-for-byte what was received (no re-encoded JSON, no added newline: use 'printf %s' or --data-binary)."
+	case errors.Is(err, signature.ErrBadFormat):
+		return "hint: a signature header is malformed; check that it was copied whole."
+	}
+	return ""
+}
+
+func headerNames(h http.Header) string {
+	if len(h) == 0 {
+		return "none"
+	}
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
