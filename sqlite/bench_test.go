@@ -229,4 +229,3 @@ func BenchmarkPipeline(b *testing.B) {
 	wg.Wait()
 	m.stop()
 }
-
