@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestSIGTERMFinishesInFlight sends SIGTERM while a delivery is in flight:
+// the attempt must finish and be recorded, and the process must exit 0.
+func TestSIGTERMFinishesInFlight(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs child processes")
+	}
+	bin := buildBinary(t)
+	db := filepath.Join(t.TempDir(), "hookline.db")
+	const token = "hk_sigterm_test_token_0123456789abcdef"
+
+	arrived := make(chan struct{}, 1)
+	var answered atomic.Int64
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		arrived <- struct{}{}
+		time.Sleep(time.Second) // still in flight when SIGTERM arrives
+		answered.Add(1)
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer rc.Close()
+
+	c := startChild(t, bin, db, token)
+	client := &http.Client{Timeout: 10 * time.Second}
+	var app, msg struct{ ID string }
+	if code, err := apiCall(client, "POST", c.url+"/api/v1/app", token, map[string]any{"name": "t"}, &app); err != nil || code != 201 {
+		t.Fatalf("create app: %d %v", code, err)
+	}
+	if code, err := apiCall(client, "POST", c.url+"/api/v1/app/"+app.ID+"/endpoint", token, map[string]any{"url": rc.URL}, nil); err != nil || code != 201 {
+		t.Fatalf("create endpoint: %d %v", code, err)
+	}
+	if code, err := apiCall(client, "POST", c.url+"/api/v1/app/"+app.ID+"/msg", token,
+		map[string]any{"eventType": "a.b", "payload": map[string]any{"x": 1}}, &msg); err != nil || code != 202 {
+		t.Fatalf("create message: %d %v", code, err)
+	}
+	<-arrived
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.cmd.Wait(); err != nil {
+		t.Fatalf("serve exited with %v after SIGTERM, want exit 0", err)
+	}
+	if answered.Load() != 1 {
+		t.Fatal("the receiver's in-flight request did not complete")
+	}
+
+	// The attempt was recorded as a success: a restarted server shows it and
+	// does not deliver again.
+	c2 := startChild(t, bin, db, token)
+	var atts struct {
+		Data []struct {
+			Status             int
+			ResponseStatusCode int
+		}
+	}
+	if code, err := apiCall(client, "GET", c2.url+"/api/v1/app/"+app.ID+"/attempt/msg/"+msg.ID, token, nil, &atts); err != nil || code != 200 {
+		t.Fatalf("list attempts: %d %v", code, err)
+	}
+	if len(atts.Data) != 1 || atts.Data[0].Status != 0 || atts.Data[0].ResponseStatusCode != 200 {
+		t.Fatalf("attempts after a graceful shutdown: %+v", atts.Data)
+	}
+}
+
+var tokenRE = regexp.MustCompile(`hk_[A-Za-z0-9_-]+`)
+
+// TestGeneratedAdminToken starts serve without HOOKLINE_ADMIN_TOKEN on a new
+// database: it prints a token once, the token works, and a second start on
+// the same database prints none.
+func TestGeneratedAdminToken(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "hookline.db")
+	start := func() (string, *bytes.Buffer, func()) {
+		cfg, err := parseServeFlags([]string{"--listen", "127.0.0.1:0", "--db", db, "--no-dispatch"},
+			func(string) string { return "" }, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		addr := make(chan string, 1)
+		done := make(chan error, 1)
+		out := &bytes.Buffer{}
+		go func() { done <- serve(ctx, cfg, func(a string) { addr <- a }, out, io.Discard) }()
+		var a string
+		select {
+		case a = <-addr:
+		case err := <-done:
+			t.Fatalf("serve: %v", err)
+		}
+		return "http://" + a, out, func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		}
+	}
+	url, out, stop := start()
+	token := tokenRE.FindString(out.String())
+	if token == "" {
+		t.Fatalf("no token printed on first start: %q", out.String())
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	if code, err := apiCall(client, "GET", url+"/api/v1/app", token, nil, nil); err != nil || code != 200 {
+		t.Fatalf("the printed token does not work: %d %v", code, err)
+	}
+	if code, _ := apiCall(client, "GET", url+"/api/v1/app", token+"x", nil, nil); code != 401 {
+		t.Fatalf("a wrong token got %d, want 401", code)
+	}
+	stop()
+
+	url, out, stop = start()
+	defer stop()
+	if strings.Contains(out.String(), "hk_") {
+		t.Fatalf("a second start printed a token again: %q", out.String())
+	}
+	if code, err := apiCall(client, "GET", url+"/api/v1/app", token, nil, nil); err != nil || code != 200 {
+		t.Fatalf("the first token stopped working after a restart: %d %v", code, err)
+	}
+	// Only the hash is stored: the token string is nowhere in the database.
+	for _, f := range []string{db, db + "-wal"} {
+		if data, err := readFileIfExists(f); err != nil {
+			t.Fatal(err)
+		} else if bytes.Contains(data, []byte(token)) {
+			t.Fatalf("%s contains the admin token in clear", f)
+		}
+	}
+}
+
+func readFileIfExists(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	return data, err
+}
