@@ -57,6 +57,18 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 		return err
 	}
 
+	// A SQLite file is served by one process (the sqlite Store's writer
+	// assumes it), so this process takes back at once the deliveries a
+	// previous run had claimed when it died, instead of waiting for their
+	// leases to expire. On a shared database each node keeps its own name.
+	var owner string
+	if _, ok := store.(*sqlite.Store); ok {
+		owner = "sqlite-local"
+		if err := store.Release(ctx, owner); err != nil {
+			return err
+		}
+	}
+
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
@@ -88,6 +100,7 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 				MaxConnsPerHost: cfg.Workers,
 			}),
 			Logger:   logger,
+			Owner:    owner,
 			Workers:  cfg.Workers,
 			Timeout:  cfg.Timeout,
 			Schedule: cfg.Schedule,
