@@ -10,8 +10,6 @@ import (
 const attemptCols = `id, app_id, message_id, endpoint_id, delivery_id, url, status, status_code, response,
 	duration_ms, trigger_type, created_at`
 
-const insertAttempt = `INSERT INTO attempts (` + attemptCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-
 func scanAttempt(r scanner) (*hookline.Attempt, error) {
 	var (
 		a hookline.Attempt

@@ -71,6 +71,10 @@ func (m *meter) stop() {
 		if c > 0 {
 			m.b.ReportMetric(float64(st.Ops-m.st0.Ops)/float64(c), "ops/commit")
 			m.b.ReportMetric(float64((st.CommitTime-m.st0.CommitTime).Microseconds())/float64(c), "µs/commit")
+			if n := st.Syncs - m.st0.Syncs; n > 0 {
+				m.b.ReportMetric(float64(c)/float64(n), "commits/sync")
+				m.b.ReportMetric(float64((st.SyncTime-m.st0.SyncTime).Microseconds())/float64(n), "µs/sync")
+			}
 		}
 	}
 	u := m.units()

@@ -38,6 +38,23 @@ func isUnique(err error) bool {
 	return false
 }
 
+// isFatal reports whether err is a failure of the database rather than of
+// one statement (a full disk, an I/O error, a lock, no memory, corruption):
+// SQLite may have rolled the whole transaction back by itself, and no op of
+// the batch can succeed.
+func isFatal(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case sqliteBUSY, sqliteLOCKED, sqliteIOERR, sqliteFULL, sqliteCORRUPT, sqliteNOTADB, sqlite3.SQLITE_NOMEM,
+		sqlite3.SQLITE_INTERRUPT, sqliteREADONLY, sqliteCANTOPEN:
+		return true
+	}
+	return false
+}
+
 // dbErr gives err a code: errors that already carry one, and context errors,
 // pass unchanged; a missing row is ENOTFOUND; a taken unique key ECONFLICT;
 // a database that cannot be reached (locked, I/O, full, closed)

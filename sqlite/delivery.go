@@ -35,15 +35,16 @@ func (r *deliveryRow) delivery() hookline.Delivery {
 // ListDeliveriesByMessage lists the deliveries of the application's message
 // with their endpoints, by endpoint id.
 func (s *Store) ListDeliveriesByMessage(ctx context.Context, appID, msgID string, opts hookline.ListOptions) (hookline.Page[*hookline.DeliveryView], error) {
-	seq, err := s.messageExists(ctx, appID, msgID)
-	if err != nil {
+	if _, err := s.messageExists(ctx, appID, msgID); err != nil {
 		return hookline.Page[*hookline.DeliveryView]{}, err
 	}
+	// Through the application's endpoints, in id order: one probe of
+	// deliveries_endpoint each.
 	var q listQuery
-	q.add("d.msg_seq = ?", seq)
-	q.add("d.app_id = ?", appID)
+	q.add("e.app_id = ?", appID)
+	q.add("d.message_id = ?", msgID)
 	query, args, n := q.sql(`SELECT `+deliveryCols+`, `+prefixed("e", endpointCols)+
-		` FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id`, "d.endpoint_id", opts)
+		` FROM endpoints e JOIN deliveries d ON d.endpoint_id = e.id`, "e.id", opts)
 	return list(ctx, s.rdb, query, args, n, func(sc scanner) (*hookline.DeliveryView, error) {
 		var dr deliveryRow
 		var er endpointRow
@@ -228,24 +229,37 @@ func (s *Store) Recover(ctx context.Context, appID, endpointID string, since, un
 	return int(n), nil
 }
 
+// claimQuery reads the due deliveries, oldest due first, with their
+// messages.
 var claimQuery = `SELECT d.seq, ` + deliveryCols + `, ` + prefixed("m", messageCols) + `
 	FROM deliveries d JOIN messages m ON m.seq = d.msg_seq
 	WHERE d.due_at <= ? ORDER BY d.due_at LIMIT ?`
 
-// leaseQuery leases the deliveries whose seqs are in the JSON array ?4.
+// leaseQuery leases the deliveries whose seqs are in the JSON array ?4 and
+// that are still due at ?5, and returns their seqs.
 const leaseQuery = `UPDATE deliveries SET status = 3, next_attempt_at = NULL, due_at = ?1, lease_owner = ?2,
-	lease_until = ?1, updated_at = ?3 WHERE seq IN (SELECT value FROM json_each(?4))`
+	lease_until = ?1, updated_at = ?3 WHERE seq IN (SELECT value FROM json_each(?4)) AND due_at <= ?5
+	RETURNING seq`
 
 // parkQuery takes the deliveries whose seqs are in the JSON array ?1 out of
 // the queue: their endpoint is disabled (UpdateEndpoint puts them back).
 const parkQuery = `UPDATE deliveries SET due_at = NULL WHERE seq IN (SELECT value FROM json_each(?1))`
 
+// candidate is a due delivery read for a claim.
+type candidate struct {
+	seq  int64
+	task *hookline.Task
+}
+
 // ClaimDue leases up to limit due deliveries of enabled endpoints to owner
 // until now+lease, oldest due first, and returns them with their message and
-// endpoint (from the writer's cache of endpoints).
+// endpoint.
 //
-// A due delivery of a disabled endpoint that the scan meets is parked: out
-// of the queue until the endpoint is enabled again.
+// The due deliveries and their messages are read on a reading connection,
+// in the caller's goroutine; the writer only leases them, with an UPDATE
+// that skips any no longer due (taken by another claimer meanwhile), and
+// fills in the endpoints from its cache. A due delivery of a disabled
+// endpoint is parked: out of the queue until the endpoint is enabled again.
 func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*hookline.Task, error) {
 	if limit <= 0 {
 		return nil, nil
@@ -255,75 +269,114 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 	untilUS := micros(now.Add(lease))
 	untilT := fromMicros(untilUS)
 	var tasks []*hookline.Task
-	err := s.write(ctx, func(w *writer) error {
-		tasks = tasks[:0]
-		seqs := make([]byte, 0, 2+limit*12)
-		for round := 0; round < 10 && len(tasks) < limit; round++ {
-			rows, err := w.query(claimQuery, nowUS, limit-len(tasks))
-			if err != nil {
-				return err
-			}
-			var parked []byte
-			scanned, first := 0, len(tasks)
-			for rows.Next() {
-				scanned++
-				var seq int64
-				var dr deliveryRow
-				var mr messageRow
-				if err := rows.Scan(append(append([]any{&seq}, dr.dest()...), mr.dest()...)...); err != nil {
-					rows.Close()
-					return err
-				}
+	for round := 0; round < 5 && len(tasks) < limit; round++ {
+		want := limit - len(tasks)
+		cands, err := s.dueCandidates(ctx, nowUS, want)
+		if err != nil {
+			return tasks, err
+		}
+		if len(cands) == 0 {
+			break
+		}
+		var leased []*hookline.Task
+		missed := 0 // parked or taken meanwhile
+		o := &op{ctx: ctx, early: true, done: make(chan error, 1)}
+		o.fn = func(w *writer) error {
+			leased, missed = leased[:0], 0
+			var parked, seqs []byte
+			eps := make(map[int64]*hookline.Endpoint, len(cands))
+			for _, c := range cands {
+				d := &c.task.Delivery
 				var ep *hookline.Endpoint
-				if eps, err := w.endpoints(dr.d.AppID); err == nil {
-					ep = eps.byID[dr.d.EndpointID]
+				if app, err := w.endpoints(d.AppID); err == nil {
+					ep = app.byID[d.EndpointID]
 				} else if hookline.ErrorCode(err) != hookline.ENOTFOUND {
-					rows.Close()
 					return err
 				}
 				if ep == nil || ep.Disabled {
-					parked = appendSeq(parked, seq)
+					parked = appendSeq(parked, c.seq)
 					continue
 				}
-				m, err := mr.message()
-				if err != nil {
-					rows.Close()
-					return err
-				}
-				d := dr.delivery()
-				d.Status = hookline.StatusSending
-				d.NextAttemptAt = nil
-				d.UpdatedAt = fromMicros(nowUS)
-				tasks = append(tasks, &hookline.Task{Delivery: d, Message: *m, Endpoint: *ep, LeaseUntil: untilT})
-				seqs = appendSeq(seqs, seq)
-			}
-			if err := rows.Close(); err != nil {
-				return err
-			}
-			if err := rows.Err(); err != nil {
-				return err
+				eps[c.seq] = ep
+				seqs = appendSeq(seqs, c.seq)
 			}
 			if parked != nil {
 				if _, err := w.exec(parkQuery, string(append(parked, ']'))); err != nil {
 					return err
 				}
 			}
-			if len(tasks) > first {
-				if _, err := w.exec(leaseQuery, untilUS, owner, nowUS, string(append(seqs, ']'))); err != nil {
+			if seqs == nil {
+				missed = len(cands)
+				return nil
+			}
+			rows, err := w.query(leaseQuery, untilUS, owner, nowUS, string(append(seqs, ']')), nowUS)
+			if err != nil {
+				return err
+			}
+			got := make(map[int64]bool, len(eps))
+			for rows.Next() {
+				var seq int64
+				if err := rows.Scan(&seq); err != nil {
+					rows.Close()
 					return err
 				}
-				seqs = seqs[:0]
+				got[seq] = true
 			}
-			if parked == nil || scanned == 0 {
-				break // the scan ended for want of due deliveries, not for parking
+			if err := rows.Close(); err != nil {
+				return err
 			}
+			for _, c := range cands {
+				if !got[c.seq] {
+					missed++
+					continue
+				}
+				t := c.task
+				t.Endpoint = *eps[c.seq]
+				t.LeaseUntil = untilT
+				t.Delivery.Status = hookline.StatusSending
+				t.Delivery.NextAttemptAt = nil
+				t.Delivery.UpdatedAt = fromMicros(nowUS)
+				leased = append(leased, t)
+			}
+			return nil
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		if err := s.submit(o); err != nil {
+			return tasks, err
+		}
+		tasks = append(tasks, leased...)
+		if len(cands) < want && missed == 0 {
+			break // every due delivery is ours
+		}
 	}
 	return tasks, nil
+}
+
+// dueCandidates reads up to n due deliveries, oldest due first.
+func (s *Store) dueCandidates(ctx context.Context, nowUS int64, n int) ([]candidate, error) {
+	rows, err := s.claimStmt.QueryContext(ctx, nowUS, n)
+	if err != nil {
+		return nil, dbErr(err)
+	}
+	defer rows.Close()
+	cands := make([]candidate, 0, n)
+	for rows.Next() {
+		var c candidate
+		var dr deliveryRow
+		var mr messageRow
+		if err := rows.Scan(append(append([]any{&c.seq}, dr.dest()...), mr.dest()...)...); err != nil {
+			return nil, dbErr(err)
+		}
+		m, err := mr.message()
+		if err != nil {
+			return nil, dbErr(err)
+		}
+		c.task = &hookline.Task{Delivery: dr.delivery(), Message: *m}
+		cands = append(cands, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbErr(err)
+	}
+	return cands, nil
 }
 
 // appendSeq adds seq to the JSON array being built in b.
@@ -349,70 +402,89 @@ const completeQuery = `UPDATE deliveries SET status = v.column3, attempts = v.co
 // Complete records the attempt of every outcome and, where owner still
 // holds the delivery's lease, moves the delivery to its new state. The
 // attempts are inserted and the deliveries updated with a few multi-row
-// statements, not two statements an outcome.
+// statements, not two statements an outcome, whose arguments are made
+// before the op reaches the writer.
 func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.Outcome) error {
 	if len(outcomes) == 0 {
 		return nil
 	}
 	t := now()
 	tUS := micros(t)
+	atts := make([]any, 0, len(outcomes)*12)
+	upds := make([]any, 0, len(outcomes)*5)
+	var (
+		partial []hookline.Attempt           // attempts that lack ids the delivery knows
+		disable map[string]*hookline.Attempt // by delivery id
+		retry   map[string]bool              // deliveries to retry, by id
+	)
 	for i := range outcomes {
-		a := &outcomes[i].Attempt
-		if a.ID == "" {
-			a.ID = hookline.NewID(hookline.PrefixAttempt)
+		o := &outcomes[i]
+		if o.Attempt.ID == "" {
+			// Kept in the caller's outcome: Complete called again with the
+			// same outcomes (its first answer lost) logs no attempt twice.
+			o.Attempt.ID = hookline.NewID(hookline.PrefixAttempt)
 		}
+		a := o.Attempt
 		if a.DeliveryID == "" {
-			a.DeliveryID = outcomes[i].DeliveryID
+			a.DeliveryID = o.DeliveryID
 		}
 		if a.CreatedAt.IsZero() {
 			a.CreatedAt = t
 		}
-		a.CreatedAt = norm(a.CreatedAt)
-	}
-	return s.write(ctx, func(w *writer) error {
-		atts := make([]any, 0, len(outcomes)*12)
-		upds := make([]any, 0, len(outcomes)*5)
-		var disable map[string]*hookline.Attempt // by delivery id
-		for i := range outcomes {
-			o := &outcomes[i]
-			a := o.Attempt
-			seq, ok := deliverySeq(o.DeliveryID)
-			if !ok {
-				seq = -1 // matches no delivery
-			}
-			if a.AppID == "" || a.MessageID == "" || a.EndpointID == "" {
-				err := w.queryRow(`SELECT app_id, message_id, endpoint_id FROM deliveries WHERE seq = ? AND id = ?`,
-					seq, o.DeliveryID).Scan(&a.AppID, &a.MessageID, &a.EndpointID)
-				if err == sql.ErrNoRows {
-					continue // the delivery is gone and the attempt says too little to be logged
-				}
-				if err != nil {
-					return err
-				}
-			}
+		seq, ok := deliverySeq(o.DeliveryID)
+		if !ok {
+			seq = -1 // matches no delivery
+		}
+		if a.AppID == "" || a.MessageID == "" || a.EndpointID == "" {
+			partial = append(partial, a)
+		} else {
 			atts = append(atts, a.ID, a.AppID, a.MessageID, a.EndpointID, a.DeliveryID, a.URL, int64(a.Status),
 				int64(a.StatusCode), a.Response, a.DurationMS, int64(a.Trigger), micros(a.CreatedAt))
-			var next any
-			if o.Status == hookline.StatusPending {
-				at := o.NextAttemptAt
-				if at.IsZero() {
-					at = t
-				}
-				next = micros(at)
-			}
-			upds = append(upds, seq, o.DeliveryID, int64(o.Status), int64(o.Attempts), next)
-			if o.DisableEndpoint {
-				if disable == nil {
-					disable = map[string]*hookline.Attempt{}
-				}
-				disable[o.DeliveryID] = &a
-			}
 		}
-		if err := w.insertRows(`INSERT INTO attempts (`+attemptCols+`) VALUES `, 12, atts); err != nil {
+		var next any
+		if o.Status == hookline.StatusPending {
+			at := o.NextAttemptAt
+			if at.IsZero() {
+				at = t
+			}
+			next = micros(at)
+			if retry == nil {
+				retry = map[string]bool{}
+			}
+			retry[o.DeliveryID] = true
+		}
+		upds = append(upds, seq, o.DeliveryID, int64(o.Status), int64(o.Attempts), next)
+		if o.DisableEndpoint {
+			if disable == nil {
+				disable = map[string]*hookline.Attempt{}
+			}
+			disable[o.DeliveryID] = &a
+		}
+	}
+	return s.write(ctx, func(w *writer) error {
+		rows := atts
+		for _, a := range partial {
+			seq, _ := deliverySeq(a.DeliveryID)
+			err := w.queryRow(`SELECT app_id, message_id, endpoint_id FROM deliveries WHERE seq = ? AND id = ?`,
+				seq, a.DeliveryID).Scan(&a.AppID, &a.MessageID, &a.EndpointID)
+			if err == sql.ErrNoRows {
+				continue // the delivery is gone and the attempt says too little to be logged
+			}
+			if err != nil {
+				return err
+			}
+			if d := disable[a.DeliveryID]; d != nil {
+				d.AppID, d.EndpointID = a.AppID, a.EndpointID
+			}
+			rows = append(rows[:len(rows):len(rows)], a.ID, a.AppID, a.MessageID, a.EndpointID, a.DeliveryID, a.URL,
+				int64(a.Status), int64(a.StatusCode), a.Response, a.DurationMS, int64(a.Trigger), micros(a.CreatedAt))
+		}
+		// OR IGNORE: an attempt already logged (a Complete retried after its
+		// commit was not acknowledged) is not logged twice.
+		if err := w.insertRows(`INSERT OR IGNORE INTO attempts (`+attemptCols+`) VALUES `, 12, rows); err != nil {
 			return err
 		}
-		var pending bool
-		err := w.eachChunk(5, upds, func(values string, args []any) error {
+		return w.eachChunk(5, upds, func(values string, args []any) error {
 			rows, err := w.query(fmt.Sprintf(completeQuery, values), append(append([]any{tUS}, args...), owner)...)
 			if err != nil {
 				return err
@@ -430,25 +502,20 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 				return err
 			}
 			for _, id := range changed {
-				if a := disable[id]; a != nil {
+				if a := disable[id]; a != nil && a.EndpointID != "" {
 					if _, err := w.exec(`UPDATE endpoints SET disabled = 1, updated_at = ? WHERE id = ? AND app_id = ?`,
 						tUS, a.EndpointID, a.AppID); err != nil {
 						return err
 					}
 					w.endpointsChanged(a.AppID)
 				}
+				if retry[id] {
+					// A retry may be due before what NextDue said.
+					w.due = true
+				}
 			}
-			pending = pending || len(changed) > 0
 			return nil
 		})
-		if err != nil {
-			return err
-		}
-		if pending {
-			// A retry may be due before what NextDue said.
-			w.due = true
-		}
-		return nil
 	})
 }
 

@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"math"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +22,10 @@ type op struct {
 	// msg, when set, is a CreateMessage the writer may run together with
 	// the others of its batch; fn runs it alone.
 	msg *msgOp
+	// early answers the op when its transaction has committed, without
+	// waiting for the WAL to reach the disk (a claim: losing a lease to a
+	// power failure only makes its deliveries due again).
+	early bool
 }
 
 // cleanError is the error of an op that failed before it wrote anything: no
@@ -71,6 +78,9 @@ type writer struct {
 	statsMu sync.Mutex
 	stats   WriterStats
 
+	committed bool  // the last try committed
+	fatal     error // why execOps failed the batch
+
 	// msgSeq and delSeq are the last seq given to a message and a delivery.
 	// A rolled-back transaction leaves a gap, which is harmless.
 	msgSeq, delSeq int64
@@ -105,6 +115,9 @@ func (s *Store) write(ctx context.Context, fn func(w *writer) error) error {
 }
 
 func (s *Store) submit(o *op) error {
+	if err := s.brokenErr(); err != nil {
+		return err
+	}
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
@@ -129,27 +142,13 @@ var errClosed = hookline.Errorf(hookline.EUNAVAILABLE, "The store is closed.")
 
 func (w *writer) loop() {
 	defer close(w.s.writerDone)
-	batch := make([]*op, 0, maxBatch)
+	defer close(w.s.syncq)
 	for {
 		o, ok := <-w.s.ops
 		if !ok {
 			return
 		}
-		batch = append(batch[:0], o)
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case o, ok := <-w.s.ops:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, o)
-			default:
-				break fill
-			}
-		}
-		w.run(batch)
-		clear(batch)
+		w.run(w.drain([]*op{o}, maxBatch))
 		if w.s.tailCheckpoint.CompareAndSwap(true, false) {
 			// See checkpointLoop. PASSIVE: it waits for nobody.
 			if _, err := w.conn.ExecContext(w.ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
@@ -159,11 +158,32 @@ func (w *writer) loop() {
 	}
 }
 
+// drain adds the ops queued now to batch, until it holds n.
+func (w *writer) drain(batch []*op, n int) []*op {
+	for len(batch) < n {
+		select {
+		case o, ok := <-w.s.ops:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, o)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
 // run executes a batch in one transaction and answers each op.
 //
 // The ops of a batch were all under way at once, so any order is a correct
 // one: the writer runs the CreateMessage ops first, all together, and the
 // others after them in the order they came.
+//
+// While the syncer is still syncing an earlier commit, the transaction stays
+// open and takes in the ops that arrive meanwhile: the commit happens when
+// the disk is free, and holds as many ops as came during one sync. The
+// batch grows with the load, and an idle store commits at once.
 //
 // Savepoints cost: SQLite copies every page an op touches into a
 // sub-journal so that it could roll the op back. So the batch first runs
@@ -175,9 +195,9 @@ func (w *writer) loop() {
 // its own. Such failures are rare, and cost one rerun.
 func (w *writer) run(batch []*op) {
 	errs := make([]error, len(batch))
-	m := mode{coalesce: true, safeFrom: len(batch)}
+	m := mode{coalesce: true, safeFrom: math.MaxInt, extend: true}
 	for {
-		again, err := w.try(batch, errs, &m)
+		again, err := w.try(&batch, &errs, &m)
 		if err != nil {
 			for i := range errs {
 				if errs[i] == nil {
@@ -190,8 +210,26 @@ func (w *writer) run(batch []*op) {
 			break
 		}
 	}
+	if !w.committed {
+		for i, o := range batch {
+			o.done <- errs[i]
+		}
+		return
+	}
+	// Committed, but not yet on disk: the syncer answers the ops that
+	// succeeded once it has synced the WAL, while this goroutine goes on with
+	// the next batch.
+	wait := make([]*op, 0, len(batch))
 	for i, o := range batch {
-		o.done <- errs[i]
+		if errs[i] != nil || o.early {
+			o.done <- errs[i]
+		} else {
+			wait = append(wait, o)
+		}
+	}
+	if len(wait) > 0 {
+		w.s.syncing.Add(1)
+		w.s.syncq <- wait
 	}
 }
 
@@ -199,14 +237,25 @@ func (w *writer) run(batch []*op) {
 type mode struct {
 	coalesce bool // run the CreateMessage ops together
 	safeFrom int  // run the other ops from this index on in savepoints
+	extend   bool // take in ops that arrive while the syncer is busy
 }
+
+// outcomes of execOps
+const (
+	execOK    = iota // the ops ran; go on
+	execRerun        // rolled back; run the batch again as m now says
+	execAbort        // rolled back; nothing left to commit
+	execFail         // rolled back; the batch fails (w.fatal says why)
+)
 
 // try runs the batch once. It returns again when it rolled the transaction
 // back and changed m for another run; otherwise the batch is done:
 // committed, or rolled back because no op succeeded. An error is the
-// failure of the transaction itself.
-func (w *writer) try(batch []*op, errs []error, m *mode) (again bool, err error) {
+// failure of the transaction itself. The batch may grow (see run).
+func (w *writer) try(batchp *[]*op, errsp *[]error, m *mode) (again bool, err error) {
+	batch, errs := *batchp, *errsp
 	clear(errs)
+	w.committed = false
 	w.due = false
 	w.endpointsTouched = false
 	err = w.control(&w.begin, "BEGIN IMMEDIATE")
@@ -220,10 +269,74 @@ func (w *writer) try(batch []*op, errs []error, m *mode) (again bool, err error)
 		return false, dbErr(err)
 	}
 	ran := 0
+	for from := 0; ; {
+		n, status := w.execOps(batch, errs, from, m)
+		switch status {
+		case execRerun:
+			return true, nil
+		case execAbort:
+			return false, nil
+		case execFail:
+			return false, dbErr(w.fatal)
+		}
+		ran += n
+		if !m.extend || len(batch) >= maxBatch || w.s.syncing.Load() == 0 {
+			break
+		}
+		more := w.waitMore(maxBatch - len(batch))
+		if len(more) == 0 {
+			break
+		}
+		from = len(batch)
+		batch = append(batch, more...)
+		errs = append(errs, make([]error, len(more))...)
+		*batchp, *errsp = batch, errs
+	}
+	if ran == 0 {
+		w.rollbackAll()
+		return false, nil
+	}
+	t0 := time.Now()
+	if err := w.control(&w.commit, "COMMIT"); err != nil {
+		w.rollbackAll()
+		return false, dbErr(err)
+	}
+	w.committed = true
+	w.s.commits.Add(1)
+	w.statsMu.Lock()
+	w.stats.Commits++
+	w.stats.Ops += int64(len(batch))
+	w.stats.CommitTime += time.Since(t0)
+	w.statsMu.Unlock()
+	if w.due {
+		w.s.signalDue()
+	}
+	return false, nil
+}
+
+// waitMore waits for ops to arrive (and returns up to n of them) or for the
+// syncer to finish (and returns none).
+func (w *writer) waitMore(n int) []*op {
+	select {
+	case o, ok := <-w.s.ops:
+		if !ok {
+			return nil
+		}
+		return w.drain([]*op{o}, n)
+	case <-w.s.syncIdle:
+		return nil
+	}
+}
+
+// execOps runs batch[from:] in the open transaction and returns how many ops
+// succeeded. On execRerun and execAbort it has rolled the transaction back.
+func (w *writer) execOps(batch []*op, errs []error, from int, m *mode) (int, int) {
+	ran := 0
 	if m.coalesce {
 		var msgs []*msgOp
 		var idx []int
-		for i, o := range batch {
+		for i := from; i < len(batch); i++ {
+			o := batch[i]
 			if o.msg == nil {
 				continue
 			}
@@ -236,8 +349,12 @@ func (w *writer) try(batch []*op, errs []error, m *mode) (again bool, err error)
 			merrs := make([]error, len(msgs))
 			if err := w.createMessages(msgs, merrs); err != nil {
 				w.rollbackAll()
-				m.coalesce = false
-				return true, nil
+				if isFatal(err) {
+					w.fatal = err
+					return 0, execFail
+				}
+				m.coalesce, m.extend = false, false
+				return 0, execRerun
 			}
 			for j, i := range idx {
 				if merrs[j] != nil {
@@ -248,7 +365,8 @@ func (w *writer) try(batch []*op, errs []error, m *mode) (again bool, err error)
 			}
 		}
 	}
-	for i, o := range batch {
+	for i := from; i < len(batch); i++ {
+		o := batch[i]
 		if o.msg != nil && m.coalesce {
 			continue
 		}
@@ -260,20 +378,32 @@ func (w *writer) try(batch []*op, errs []error, m *mode) (again bool, err error)
 		if i < m.safeFrom {
 			if err := o.fn(w); err != nil {
 				var isClean bool
-				if err, isClean = unclean(err); isClean {
+				err, isClean = unclean(err)
+				if isFatal(err) {
+					// SQLite may have ended the transaction itself.
+					w.rollbackAll()
+					w.fatal = err
+					return 0, execFail
+				}
+				if isClean {
 					errs[i] = dbErr(err)
 					continue
 				}
 				w.rollbackAll()
 				if w.alone(batch, i) {
 					errs[i] = dbErr(err)
-					return false, nil // nothing else to run again
+					return 0, execAbort // nothing else to run again
 				}
-				m.safeFrom = i
-				return true, nil
+				m.safeFrom, m.extend = i, false
+				return 0, execRerun
 			}
 		} else if err := w.inSavepoint(o.fn); err != nil {
 			err, _ = unclean(err)
+			if isFatal(err) {
+				w.rollbackAll()
+				w.fatal = err
+				return 0, execFail
+			}
 			errs[i] = dbErr(err)
 			if w.cacheDirty {
 				clear(w.cache)
@@ -282,25 +412,7 @@ func (w *writer) try(batch []*op, errs []error, m *mode) (again bool, err error)
 		}
 		ran++
 	}
-	if ran == 0 {
-		w.rollbackAll()
-		return false, nil
-	}
-	t0 := time.Now()
-	if err := w.control(&w.commit, "COMMIT"); err != nil {
-		w.rollbackAll()
-		return false, dbErr(err)
-	}
-	w.s.commits.Add(1)
-	w.statsMu.Lock()
-	w.stats.Commits++
-	w.stats.Ops += int64(len(batch))
-	w.stats.CommitTime += time.Since(t0)
-	w.statsMu.Unlock()
-	if w.due {
-		w.s.signalDue()
-	}
-	return false, nil
+	return ran, execOK
 }
 
 // alone reports whether batch[i] is the only op of the batch that could
@@ -525,7 +637,9 @@ var errAppNotFound = hookline.Errorf(hookline.ENOTFOUND, "Application not found.
 type WriterStats struct {
 	Commits    int64         // transactions committed
 	Ops        int64         // operations in them (Ops/Commits is the mean batch)
-	CommitTime time.Duration // spent in COMMIT (writing the WAL and syncing it)
+	CommitTime time.Duration // spent in COMMIT (writing the WAL)
+	Syncs      int64         // syncs of the WAL (each makes one or more commits durable)
+	SyncTime   time.Duration // spent syncing
 }
 
 // Stats returns the counters of the writer.
@@ -533,4 +647,87 @@ func (s *Store) Stats() WriterStats {
 	s.w.statsMu.Lock()
 	defer s.w.statsMu.Unlock()
 	return s.w.stats
+}
+
+// syncLoop makes commits durable and answers their ops. The writer commits
+// with synchronous=NORMAL, which writes the WAL but does not sync it, and
+// queues the ops of each commit here; this goroutine syncs the WAL once for
+// every commit queued so far, then answers their ops. An op therefore
+// returns nil only once its commit is on disk, as with synchronous=FULL,
+// but the sync of one commit overlaps the work of the next ones instead of
+// stalling the writer, and one sync often covers several commits.
+func (s *Store) syncLoop() {
+	defer close(s.syncDone)
+	var pending []*op
+	for ops := range s.syncq {
+		pending = append(pending[:0], ops...)
+		rounds := 1
+	more:
+		for {
+			select {
+			case ops, ok := <-s.syncq:
+				if !ok {
+					break more
+				}
+				pending = append(pending, ops...)
+				rounds++
+			default:
+				break more
+			}
+		}
+		t0 := time.Now()
+		err := s.syncWAL()
+		s.w.statsMu.Lock()
+		s.w.stats.Syncs++
+		s.w.stats.SyncTime += time.Since(t0)
+		s.w.statsMu.Unlock()
+		for _, o := range pending {
+			o.done <- err
+		}
+		clear(pending)
+		if s.syncing.Add(-int64(rounds)) == 0 {
+			select {
+			case s.syncIdle <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+// syncWAL syncs the WAL file. A failure leaves it unknown what reached the
+// disk: the store refuses every later write.
+func (s *Store) syncWAL() error {
+	if err := s.brokenErr(); err != nil {
+		return err
+	}
+	if s.wal == nil {
+		f, err := os.OpenFile(s.walPath, os.O_RDWR, 0)
+		if err != nil {
+			return s.breakDown(err)
+		}
+		s.wal = f
+	}
+	if err := datasync(s.wal); err != nil {
+		return s.breakDown(err)
+	}
+	return nil
+}
+
+func (s *Store) breakDown(err error) error {
+	s.log.Error("sqlite: cannot sync the WAL; refusing further writes", "err", err)
+	e := fmt.Errorf("sqlite: sync %s: %w: %w", s.walPath,
+		hookline.Errorf(hookline.EUNAVAILABLE, "The database cannot be written."), err)
+	s.brokenMu.Lock()
+	defer s.brokenMu.Unlock()
+	if s.broken == nil {
+		s.broken = e
+	}
+	return s.broken
+}
+
+// brokenErr is the error of a failed sync, or nil.
+func (s *Store) brokenErr() error {
+	s.brokenMu.Lock()
+	defer s.brokenMu.Unlock()
+	return s.broken
 }

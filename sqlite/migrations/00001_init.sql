@@ -69,6 +69,8 @@ CREATE UNIQUE INDEX messages_event_id ON messages (app_id, event_id) WHERE event
 -- once it succeeded or failed, and while its endpoint is disabled. The
 -- partial index on it holds only the live queue, so ClaimDue and NextDue are
 -- short range scans. A delivery's id carries its seq (see deliveryID).
+-- There is no index by message: a message's deliveries are found through
+-- its application's endpoints, which spares every delivery an index entry.
 CREATE TABLE deliveries (
     seq             INTEGER PRIMARY KEY,
     id              TEXT    NOT NULL,
@@ -88,7 +90,6 @@ CREATE TABLE deliveries (
     updated_at      INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX deliveries_endpoint ON deliveries (endpoint_id, message_id);
-CREATE INDEX deliveries_message ON deliveries (msg_seq, endpoint_id);
 CREATE INDEX deliveries_due ON deliveries (due_at) WHERE due_at IS NOT NULL;
 
 CREATE TABLE attempts (

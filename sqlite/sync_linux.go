@@ -1,0 +1,17 @@
+package sqlite
+
+import (
+	"os"
+	"syscall"
+)
+
+// datasync flushes f's data, and the metadata needed to read it back, to
+// disk: fdatasync, which skips the timestamps fsync also writes.
+func datasync(f *os.File) error {
+	for {
+		err := syscall.Fdatasync(int(f.Fd()))
+		if err != syscall.EINTR {
+			return err
+		}
+	}
+}
