@@ -388,8 +388,8 @@ func (d *Dispatcher) send(ctx context.Context, t *hookline.Task, now time.Time) 
 // describeError turns a failed request into a reason for the attempt log,
 // without the URL (which may carry credentials).
 func describeError(err error, timeout time.Duration) string {
-	if b, ok := egress.Blocked(err); ok {
-		return b.Error()
+	if reason, ok := egress.Refused(err); ok {
+		return reason
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {

@@ -20,6 +20,24 @@ type Config struct {
 	DialTimeout time.Duration
 	// MaxConnsPerHost bounds the connections kept to one receiver. Default 64.
 	MaxConnsPerHost int
+	// HTTPSOnly refuses plain-http URLs.
+	HTTPSOnly bool
+}
+
+// ErrHTTPSOnly is the error of a plain-http request when only https is allowed.
+var ErrHTTPSOnly = errors.New("egress refused: only https endpoints are allowed (see --https-only)")
+
+// httpsOnly refuses requests that are not https before any connection is made.
+type httpsOnly struct{ next http.RoundTripper }
+
+func (t httpsOnly) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != "https" {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, ErrHTTPSOnly
+	}
+	return t.next.RoundTrip(req)
 }
 
 // NewClient returns an *http.Client that enforces cfg.Policy on every address
@@ -62,8 +80,12 @@ func NewClient(cfg Config) *http.Client {
 		ExpectContinueTimeout:  time.Second,
 		MaxResponseHeaderBytes: 64 << 10,
 	}
+	var rt http.RoundTripper = transport
+	if cfg.HTTPSOnly {
+		rt = httpsOnly{transport}
+	}
 	return &http.Client{
-		Transport: transport,
+		Transport: rt,
 		Timeout:   cfg.Timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
@@ -77,4 +99,17 @@ func Blocked(err error) (*BlockedError, bool) {
 	var b *BlockedError
 	ok := errors.As(err, &b)
 	return b, ok
+}
+
+// Refused reports whether err is any refusal of this package (a blocked
+// address or port, or plain http when only https is allowed), and returns a
+// description of it that holds no URL.
+func Refused(err error) (string, bool) {
+	if b, ok := Blocked(err); ok {
+		return b.Error(), true
+	}
+	if errors.Is(err, ErrHTTPSOnly) {
+		return ErrHTTPSOnly.Error(), true
+	}
+	return "", false
 }

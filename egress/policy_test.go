@@ -134,3 +134,48 @@ func TestParseNetworks(t *testing.T) {
 		t.Fatal("nonsense parsed")
 	}
 }
+
+func TestHTTPSOnly(t *testing.T) {
+	hits := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ }))
+	defer srv.Close()
+	c := NewClient(Config{HTTPSOnly: true, Policy: Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}})
+	resp, err := c.Get(srv.URL)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatal("plain http was not refused")
+	}
+	if reason, ok := Refused(err); !ok || !strings.Contains(reason, "https") {
+		t.Fatalf("error %v is not an https-only refusal", err)
+	}
+	if hits != 0 {
+		t.Fatalf("receiver got %d requests", hits)
+	}
+
+	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ }))
+	defer tlsSrv.Close()
+	c = NewClient(Config{HTTPSOnly: true, Policy: Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}})
+	c.Transport.(httpsOnly).next.(*http.Transport).TLSClientConfig = tlsSrv.Client().Transport.(*http.Transport).TLSClientConfig
+	resp, err = c.Get(tlsSrv.URL)
+	if err != nil {
+		t.Fatalf("https refused: %v", err)
+	}
+	resp.Body.Close()
+	if hits != 1 {
+		t.Fatalf("receiver got %d requests, want 1", hits)
+	}
+}
+
+func TestAllowedPorts(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	c := NewClient(Config{Policy: Policy{Ports: []int{443}, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}})
+	resp, err := c.Get(srv.URL) // a random high port
+	if err == nil {
+		resp.Body.Close()
+		t.Fatal("a port outside --allow-port was not refused")
+	}
+	if reason, ok := Refused(err); !ok || !strings.Contains(reason, "port") {
+		t.Fatalf("error %v: not a port refusal", err)
+	}
+}

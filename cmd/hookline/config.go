@@ -19,6 +19,8 @@ type serveConfig struct {
 	Listen        string
 	DB            string
 	AllowNetworks []netip.Prefix
+	AllowPorts    []int
+	HTTPSOnly     bool
 	AdminToken    string
 	PublicURL     string
 	MaxBodyBytes  int64
@@ -74,6 +76,9 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	f.str(&cfg.PublicURL, "public-url", "HOOKLINE_PUBLIC_URL", "", "URL clients reach the server at (default http://<listen>)")
 	f.text((*networksValue)(&cfg.AllowNetworks), "allow-network", "HOOKLINE_ALLOW_NETWORK", "",
 		"comma-separated CIDRs deliveries may reach although private or loopback (repeatable)")
+	f.text((*portsValue)(&cfg.AllowPorts), "allow-port", "HOOKLINE_ALLOW_PORT", "",
+		"comma-separated ports deliveries may use (default: any; repeatable)")
+	f.text((*boolValue)(&cfg.HTTPSOnly), "https-only", "HOOKLINE_HTTPS_ONLY", "false", "refuse plain-http endpoints")
 	f.text((*bytesValue)(&cfg.MaxBodyBytes), "max-body", "HOOKLINE_MAX_BODY", "1MiB", "largest API request body (message payload limit)")
 	f.text((*durationValue)(&cfg.Timeout), "timeout", "HOOKLINE_TIMEOUT", "15s", "timeout of one delivery attempt")
 	f.text((*intValue)(&cfg.Workers), "workers", "HOOKLINE_WORKERS", "64", "delivery attempts in flight at once")
@@ -113,6 +118,30 @@ func (v *networksValue) Set(s string) error {
 		return err
 	}
 	*v = append(*v, p...)
+	return nil
+}
+
+type portsValue []int
+
+func (v *portsValue) String() string {
+	s := make([]string, len(*v))
+	for i, p := range *v {
+		s[i] = strconv.Itoa(p)
+	}
+	return strings.Join(s, ",")
+}
+
+func (v *portsValue) Set(s string) error {
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		n, err := strconv.Atoi(part)
+		if err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%q is not a port", part)
+		}
+		*v = append(*v, n)
+	}
 	return nil
 }
 

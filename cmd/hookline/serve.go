@@ -95,7 +95,8 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 		d := dispatch.New(dispatch.Config{
 			Store: store,
 			Client: egress.NewClient(egress.Config{
-				Policy:          egress.Policy{Allow: cfg.AllowNetworks},
+				Policy:          egress.Policy{Allow: cfg.AllowNetworks, Ports: cfg.AllowPorts},
+				HTTPSOnly:       cfg.HTTPSOnly,
 				Timeout:         cfg.Timeout,
 				MaxConnsPerHost: cfg.Workers,
 			}),
