@@ -22,6 +22,8 @@ type serveConfig struct {
 	AllowPorts    []int
 	HTTPSOnly     bool
 	AdminToken    string
+	SecretKey     string // base64, from HOOKLINE_SECRET_KEY only (never a flag: it would show in ps)
+	SecretKeyFile string
 	PublicURL     string
 	MaxBodyBytes  int64
 	Timeout       time.Duration
@@ -86,7 +88,10 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		"comma-separated delays before each retry")
 	f.text((*levelValue)(&cfg.LogLevel), "log-level", "HOOKLINE_LOG_LEVEL", "info", "debug, info, warn or error")
 	f.text((*boolValue)(&cfg.NoDispatch), "no-dispatch", "HOOKLINE_NO_DISPATCH", "false", "accept messages but do not deliver them")
+	f.str(&cfg.SecretKeyFile, "secret-key-file", "HOOKLINE_SECRET_KEY_FILE", "",
+		"file holding the base64 master key that encrypts endpoint secrets (default: <db>.key for SQLite)")
 	cfg.AdminToken = getenv("HOOKLINE_ADMIN_TOKEN")
+	cfg.SecretKey = getenv("HOOKLINE_SECRET_KEY")
 	if err := f.Parse(args); err != nil {
 		return nil, err
 	}

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -47,7 +46,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdout, stderr io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
-	store, err := openStore(ctx, cfg.DB, logger)
+	key, err := loadSecretKey(cfg, logger)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg.DB, logger, key)
 	if err != nil {
 		return err
 	}
@@ -142,12 +145,13 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	return nil
 }
 
-// openStore opens the database named by dsn.
-func openStore(ctx context.Context, dsn string, logger *slog.Logger) (hookline.Store, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+// openStore opens the database named by dsn. key, when not nil, is the
+// master key that encrypts endpoint secrets at rest.
+func openStore(ctx context.Context, dsn string, logger *slog.Logger, key []byte) (hookline.Store, error) {
+	if isPostgresURL(dsn) {
 		return nil, errors.New("PostgreSQL is not supported by this build yet; use a file path for SQLite")
 	}
-	return sqlite.Open(ctx, dsn, sqlite.WithLogger(logger))
+	return sqlite.Open(ctx, dsn, sqlite.WithLogger(logger), sqlite.WithSecretKey(key))
 }
 
 // ensureAdminToken makes sure an admin token exists. A token given in
@@ -191,7 +195,7 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	if err := f.Parse(args); err != nil {
 		return 2
 	}
-	store, err := openStore(ctx, dsn, slog.New(slog.NewTextHandler(stderr, nil)))
+	store, err := openStore(ctx, dsn, slog.New(slog.NewTextHandler(stderr, nil)), nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "hookline migrate:", err)
 		return 1
@@ -208,7 +212,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	if err := f.Parse(args); err != nil {
 		return 2
 	}
-	store, err := openStore(ctx, dsn, slog.New(slog.NewTextHandler(stderr, nil)))
+	store, err := openStore(ctx, dsn, slog.New(slog.NewTextHandler(stderr, nil)), nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "hookline token:", err)
 		return 1

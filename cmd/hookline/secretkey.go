@@ -1,0 +1,80 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+)
+
+// secretKeyLen is the length of the master key: AES-256.
+const secretKeyLen = 32
+
+// loadSecretKey returns the master key that encrypts endpoint secrets at
+// rest, from the first of: HOOKLINE_SECRET_KEY (base64), the file
+// --secret-key-file names, or — for a SQLite database — the file beside it
+// (<db>.key), which is generated on first start with a warning. It returns
+// nil (no encryption) only for a database that is not a file and when no key
+// was given.
+func loadSecretKey(cfg *serveConfig, logger *slog.Logger) ([]byte, error) {
+	if cfg.SecretKey != "" {
+		return decodeSecretKey(cfg.SecretKey, "$HOOKLINE_SECRET_KEY")
+	}
+	if cfg.SecretKeyFile != "" {
+		data, err := os.ReadFile(cfg.SecretKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("secret key: %w", err)
+		}
+		return decodeSecretKey(string(data), cfg.SecretKeyFile)
+	}
+	if isPostgresURL(cfg.DB) {
+		logger.Warn("no --secret-key-file or HOOKLINE_SECRET_KEY: endpoint secrets are stored unencrypted")
+		return nil, nil
+	}
+	path := cfg.DB + ".key"
+	data, err := os.ReadFile(path)
+	if err == nil {
+		return decodeSecretKey(string(data), path)
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("secret key: %w", err)
+	}
+	key := make([]byte, secretKeyLen)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("secret key: %w", err)
+	}
+	_, err = f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return nil, fmt.Errorf("secret key: %w", err)
+	}
+	logger.Warn("generated a master key for endpoint secrets beside the database; back it up with the database, "+
+		"without it the secrets cannot be read (or give one with --secret-key-file)", "path", path)
+	return key, nil
+}
+
+func decodeSecretKey(s, from string) ([]byte, error) {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+	if err != nil || len(key) != secretKeyLen {
+		return nil, fmt.Errorf("secret key from %s: want the base64 of %d random bytes (e.g. `openssl rand -base64 32`)", from, secretKeyLen)
+	}
+	return key, nil
+}
+
+// isPostgresURL reports whether dsn names a PostgreSQL database.
+func isPostgresURL(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
