@@ -20,7 +20,7 @@ import (
 )
 
 // buildBinary compiles this command into a temporary directory.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "hookline")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
@@ -35,14 +35,25 @@ func buildBinary(t *testing.T) string {
 type child struct {
 	cmd  *exec.Cmd
 	url  string
-	logs *bytes.Buffer
+	mu   sync.Mutex
+	logs *bytes.Buffer // its stderr
+}
+
+// log returns what the child wrote to stderr so far.
+func (c *child) log() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.logs.String()
 }
 
 var addrRE = regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
 
-func startChild(t *testing.T, bin, db, token string) *child {
+// startChild starts 'hookline serve' on db with the flags extra, and waits
+// until it listens.
+func startChild(t testing.TB, bin, db, token string, extra ...string) *child {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--db", db, "--allow-network", "127.0.0.0/8")
+	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--db", db, "--allow-network", "127.0.0.0/8"}, extra...)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "HOOKLINE_ADMIN_TOKEN="+token)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -58,6 +69,10 @@ func startChild(t *testing.T, bin, db, token string) *child {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			line := sc.Text()
+			c.mu.Lock()
+			c.logs.WriteString(line)
+			c.logs.WriteByte('\n')
+			c.mu.Unlock()
 			if m := addrRE.FindStringSubmatch(line); m != nil {
 				select {
 				case found <- m[1]:

@@ -18,6 +18,7 @@ import (
 	"github.com/hookline/hookline/api"
 	"github.com/hookline/hookline/dispatch"
 	"github.com/hookline/hookline/egress"
+	"github.com/hookline/hookline/postgres"
 	"github.com/hookline/hookline/sqlite"
 )
 
@@ -145,11 +146,14 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	return nil
 }
 
-// openStore opens the database named by dsn. key, when not nil, is the
-// master key that encrypts endpoint secrets at rest.
+// openStore opens the database named by dsn: a postgres:// or postgresql://
+// URL selects PostgreSQL (its search_path parameter, when set, names the
+// schema of Hookline's tables), anything else is a SQLite file path.
+//
+// key, when not nil, is the master key that encrypts endpoint secrets at rest.
 func openStore(ctx context.Context, dsn string, logger *slog.Logger, key []byte) (hookline.Store, error) {
 	if isPostgresURL(dsn) {
-		return nil, errors.New("PostgreSQL is not supported by this build yet; use a file path for SQLite")
+		return postgres.Open(ctx, dsn, postgres.WithLogger(logger), postgres.WithSecretKey(key))
 	}
 	return sqlite.Open(ctx, dsn, sqlite.WithLogger(logger), sqlite.WithSecretKey(key))
 }

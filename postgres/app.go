@@ -1,0 +1,133 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hookline/hookline"
+)
+
+const appCols = `id, uid, name, throttle_rate, metadata, created_at, updated_at`
+
+func scanApp(r pgx.Row) (*hookline.Application, error) {
+	var (
+		a        hookline.Application
+		throttle *int32
+		meta     []byte
+		c, u     time.Time
+	)
+	if err := r.Scan(&a.ID, &a.UID, &a.Name, &throttle, &meta, &c, &u); err != nil {
+		return nil, err
+	}
+	a.ThrottleRate = intPtr(throttle)
+	var err error
+	if a.Metadata, err = mapOf(meta); err != nil {
+		return nil, err
+	}
+	a.CreatedAt, a.UpdatedAt = c.UTC(), u.UTC()
+	return &a, nil
+}
+
+var (
+	errAppConflict = hookline.Errorf(hookline.ECONFLICT, "An application with this uid already exists.")
+	errAppNotFound = hookline.Errorf(hookline.ENOTFOUND, "Application not found.")
+)
+
+// CreateApplication stores app, giving it an id and creation time when they
+// are unset.
+func (s *Store) CreateApplication(ctx context.Context, app *hookline.Application) error {
+	if app.ID == "" {
+		app.ID = hookline.NewID(hookline.PrefixApplication)
+	}
+	if app.CreatedAt.IsZero() {
+		app.CreatedAt = now()
+	}
+	app.CreatedAt = norm(app.CreatedAt)
+	if app.UpdatedAt.IsZero() {
+		app.UpdatedAt = app.CreatedAt
+	}
+	app.UpdatedAt = norm(app.UpdatedAt)
+	err := s.do(ctx, func(ctx context.Context) error {
+		_, err := s.pool.Exec(ctx, `INSERT INTO applications (`+appCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			app.ID, app.UID, app.Name, app.ThrottleRate, jsonMap(app.Metadata), app.CreatedAt, app.UpdatedAt)
+		return err
+	})
+	if hookline.ErrorCode(err) == hookline.ECONFLICT {
+		return errAppConflict
+	}
+	return err
+}
+
+// Application returns the application with this id or uid.
+func (s *Store) Application(ctx context.Context, idOrUID string) (*hookline.Application, error) {
+	var a *hookline.Application
+	err := s.do(ctx, func(ctx context.Context) error {
+		var err error
+		a, err = scanApp(s.pool.QueryRow(ctx,
+			`SELECT `+appCols+` FROM applications WHERE id = $1 OR uid = $1 LIMIT 1`, idOrUID))
+		return err
+	})
+	if err != nil {
+		return nil, notFound(ctx, err, "Application")
+	}
+	return a, nil
+}
+
+// UpdateApplication writes every field of app but its creation time, which
+// it reads back; it sets UpdatedAt.
+func (s *Store) UpdateApplication(ctx context.Context, app *hookline.Application) error {
+	t := now()
+	var created time.Time
+	err := s.do(ctx, func(ctx context.Context) error {
+		return s.pool.QueryRow(ctx, `UPDATE applications SET uid = $1, name = $2, throttle_rate = $3, metadata = $4,
+			updated_at = $5 WHERE id = $6 RETURNING created_at`,
+			app.UID, app.Name, app.ThrottleRate, jsonMap(app.Metadata), t, app.ID).Scan(&created)
+	})
+	switch hookline.ErrorCode(err) {
+	case "":
+	case hookline.ECONFLICT:
+		return errAppConflict
+	case hookline.ENOTFOUND:
+		return errAppNotFound
+	default:
+		return err
+	}
+	app.CreatedAt, app.UpdatedAt = created.UTC(), t
+	return nil
+}
+
+// DeleteApplication deletes the application and everything in it: endpoints,
+// messages, deliveries, attempts and its tokens, in one transaction.
+func (s *Store) DeleteApplication(ctx context.Context, id string) error {
+	return s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM applications WHERE id = $1`, id)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return errAppNotFound
+		}
+		for _, q := range []string{
+			`DELETE FROM attempts WHERE message_id IN (SELECT id FROM messages WHERE app_id = $1)`,
+			`DELETE FROM attempts WHERE endpoint_id IN (SELECT id FROM endpoints WHERE app_id = $1)`,
+			`DELETE FROM deliveries WHERE endpoint_id IN (SELECT id FROM endpoints WHERE app_id = $1)`,
+			`DELETE FROM messages WHERE app_id = $1`,
+			`DELETE FROM endpoints WHERE app_id = $1`,
+			`DELETE FROM tokens WHERE app_id = $1`,
+		} {
+			if _, err := tx.Exec(ctx, q, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ListApplications lists applications by id.
+func (s *Store) ListApplications(ctx context.Context, opts hookline.ListOptions) (hookline.Page[*hookline.Application], error) {
+	var q listQuery
+	query, args, n := q.sql(`SELECT `+appCols+` FROM applications`, "id", opts)
+	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.Application, error) { return scanApp(r) })
+}

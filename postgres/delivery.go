@@ -1,0 +1,521 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hookline/hookline"
+)
+
+const deliveryCols = `id, app_id, message_id, endpoint_id, status, trigger_type, attempts, next_attempt_at,
+	created_at, updated_at`
+
+// deliveryRow holds the scan targets of deliveryCols.
+type deliveryRow struct {
+	d        hookline.Delivery
+	status   int16
+	trigger  int16
+	attempts int32
+	next     *time.Time
+	c, u     time.Time
+}
+
+func (r *deliveryRow) dest() []any {
+	return []any{&r.d.ID, &r.d.AppID, &r.d.MessageID, &r.d.EndpointID, &r.status, &r.trigger, &r.attempts,
+		&r.next, &r.c, &r.u}
+}
+
+func (r *deliveryRow) delivery() hookline.Delivery {
+	d := r.d
+	d.Status = hookline.Status(r.status)
+	d.Trigger = hookline.Trigger(r.trigger)
+	d.Attempts = int(r.attempts)
+	d.NextAttemptAt = utc(r.next)
+	d.CreatedAt, d.UpdatedAt = r.c.UTC(), r.u.UTC()
+	return d
+}
+
+// prefixed qualifies every column of cols with the alias a.
+func prefixed(a, cols string) string {
+	out := make([]byte, 0, len(cols)*2)
+	start := true
+	for i := 0; i < len(cols); i++ {
+		c := cols[i]
+		if start && c != ' ' && c != '\t' && c != '\n' {
+			out = append(out, a...)
+			out = append(out, '.')
+			start = false
+		}
+		out = append(out, c)
+		if c == ',' {
+			start = true
+		}
+	}
+	return string(out)
+}
+
+// ListDeliveriesByMessage lists the deliveries of the application's message
+// with their endpoints, by endpoint id.
+func (s *Store) ListDeliveriesByMessage(ctx context.Context, appID, msgID string, opts hookline.ListOptions) (hookline.Page[*hookline.DeliveryView], error) {
+	if err := s.messageExists(ctx, appID, msgID); err != nil {
+		return hookline.Page[*hookline.DeliveryView]{}, err
+	}
+	// Through the application's endpoints, in id order: one probe of
+	// deliveries_endpoint each.
+	var q listQuery
+	q.add("e.app_id = ?", appID)
+	q.add("d.message_id = ?", msgID)
+	query, args, n := q.sql(`SELECT `+prefixed("d", deliveryCols)+`, `+prefixed("e", endpointCols)+
+		` FROM endpoints e JOIN deliveries d ON d.endpoint_id = e.id`, "e.id", opts)
+	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.DeliveryView, error) {
+		var dr deliveryRow
+		var er endpointRow
+		if err := r.Scan(append(dr.dest(), er.dest()...)...); err != nil {
+			return nil, err
+		}
+		ep, err := s.endpointOf(&er)
+		if err != nil {
+			return nil, err
+		}
+		return &hookline.DeliveryView{Delivery: dr.delivery(), Endpoint: *ep}, nil
+	})
+}
+
+// ListMessagesByEndpoint lists the messages sent to the application's
+// endpoint with the state of their delivery, by message id.
+func (s *Store) ListMessagesByEndpoint(ctx context.Context, appID, endpointID string, f hookline.EndpointMessageFilter) (hookline.Page[*hookline.EndpointMessage], error) {
+	if err := s.endpointExists(ctx, appID, endpointID); err != nil {
+		return hookline.Page[*hookline.EndpointMessage]{}, err
+	}
+	var q listQuery
+	q.add("d.endpoint_id = ?", endpointID)
+	q.add("d.app_id = ?", appID)
+	if f.Status != nil {
+		q.add("d.status = ?", int16(*f.Status))
+	}
+	if f.Channel != "" {
+		q.add("? = ANY(m.channels)", f.Channel)
+	}
+	if len(f.EventTypes) > 0 {
+		q.add("m.event_type = ANY(?)", f.EventTypes)
+	}
+	if f.Before != nil {
+		q.add("d.msg_created_at < ?", *f.Before)
+	}
+	if f.After != nil {
+		q.add("d.msg_created_at > ?", *f.After)
+	}
+	query, args, n := q.sql(`SELECT `+prefixed("m", messageCols)+`, `+prefixed("d", deliveryCols)+
+		` FROM deliveries d JOIN messages m ON m.id = d.message_id`, "d.message_id", f.ListOptions)
+	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.EndpointMessage, error) {
+		var mr messageRow
+		var dr deliveryRow
+		if err := r.Scan(append(mr.dest(), dr.dest()...)...); err != nil {
+			return nil, err
+		}
+		return &hookline.EndpointMessage{Message: *mr.message(), Delivery: dr.delivery()}, nil
+	})
+}
+
+// EndpointStats counts the deliveries to the application's endpoint by
+// status, for messages created in [since, until) where those are set.
+func (s *Store) EndpointStats(ctx context.Context, appID, endpointID string, since, until *time.Time) (*hookline.EndpointStats, error) {
+	if err := s.endpointExists(ctx, appID, endpointID); err != nil {
+		return nil, err
+	}
+	var q listQuery
+	q.add("endpoint_id = ?", endpointID)
+	if since != nil {
+		q.add("msg_created_at >= ?", *since)
+	}
+	if until != nil {
+		q.add("msg_created_at < ?", *until)
+	}
+	query := `SELECT status, count(*) FROM deliveries WHERE `
+	for i, w := range q.where {
+		if i > 0 {
+			query += " AND "
+		}
+		query += w
+	}
+	var st hookline.EndpointStats
+	err := s.do(ctx, func(ctx context.Context) error {
+		st = hookline.EndpointStats{}
+		rows, err := s.pool.Query(ctx, query+` GROUP BY status`, q.args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var status int16
+			var n int64
+			if err := rows.Scan(&status, &n); err != nil {
+				return err
+			}
+			switch hookline.Status(status) {
+			case hookline.StatusSuccess:
+				st.Success = n
+			case hookline.StatusPending:
+				st.Pending = n
+			case hookline.StatusFail:
+				st.Fail = n
+			case hookline.StatusSending:
+				st.Sending = n
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+// Resend makes the delivery of the message to the endpoint pending, due at
+// once, with a manual trigger and no attempts in its schedule; it creates the
+// delivery when there was none. Every node's dispatcher is notified.
+func (s *Store) Resend(ctx context.Context, appID, msgID, endpointID string) error {
+	t := now()
+	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var msgCreated time.Time
+		err := tx.QueryRow(ctx, `SELECT created_at FROM messages WHERE id = $1 AND app_id = $2`, msgID, appID).Scan(&msgCreated)
+		if err == pgx.ErrNoRows {
+			return errMessageNotFound
+		}
+		if err != nil {
+			return err
+		}
+		var disabled bool
+		err = tx.QueryRow(ctx, `SELECT disabled FROM endpoints WHERE id = $1 AND app_id = $2`, endpointID, appID).Scan(&disabled)
+		if err == pgx.ErrNoRows {
+			return errEndpointNotFound
+		}
+		if err != nil {
+			return err
+		}
+		due := &t
+		if disabled {
+			due = nil // parked until the endpoint is enabled
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO deliveries (id, app_id, message_id, endpoint_id, status, trigger_type,
+				attempts, next_attempt_at, due_at, msg_created_at, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, 1, 1, 0, $5, $6, $7, $5, $5)
+			ON CONFLICT (endpoint_id, message_id) DO UPDATE SET status = 1, trigger_type = 1, attempts = 0,
+				next_attempt_at = excluded.next_attempt_at, due_at = excluded.due_at, lease_owner = NULL,
+				lease_until = NULL, updated_at = excluded.updated_at`,
+			hookline.NewID(hookline.PrefixDelivery), appID, msgID, endpointID, t, due, msgCreated)
+		if err != nil {
+			return err
+		}
+		return s.notify(ctx, tx)
+	})
+	if err != nil {
+		return err
+	}
+	s.signalDue()
+	return nil
+}
+
+// Recover resends every failed delivery to the endpoint whose message was
+// created in [since, until), and returns how many.
+func (s *Store) Recover(ctx context.Context, appID, endpointID string, since, until time.Time) (int, error) {
+	t := now()
+	var n int64
+	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var disabled bool
+		err := tx.QueryRow(ctx, `SELECT disabled FROM endpoints WHERE id = $1 AND app_id = $2`, endpointID, appID).Scan(&disabled)
+		if err == pgx.ErrNoRows {
+			return errEndpointNotFound
+		}
+		if err != nil {
+			return err
+		}
+		due := &t
+		if disabled {
+			due = nil
+		}
+		tag, err := tx.Exec(ctx, `UPDATE deliveries SET status = 1, trigger_type = 1, attempts = 0, next_attempt_at = $1,
+				due_at = $2, lease_owner = NULL, lease_until = NULL, updated_at = $1
+			WHERE endpoint_id = $3 AND status = 2 AND msg_created_at >= $4 AND msg_created_at < $5`,
+			t, due, endpointID, since, until)
+		if err != nil {
+			return err
+		}
+		if n = tag.RowsAffected(); n > 0 {
+			return s.notify(ctx, tx)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		s.signalDue()
+	}
+	return int(n), nil
+}
+
+// claimQuery leases the due deliveries, oldest due first, in one statement:
+// cand locks up to $2 deliveries due at $1, skipping rows another claimer
+// holds locked (FOR UPDATE SKIP LOCKED); a delivery whose endpoint is gone is
+// dropped, one whose endpoint is disabled parked; the others are leased to
+// $4 until $3 and returned with their message and endpoint.
+//
+// A row another transaction leased and committed after this statement's
+// snapshot is rechecked once locked, and skipped: its due_at has moved to
+// the end of that lease. So a delivery is never leased twice while its
+// lease lives.
+var claimQuery = `WITH cand AS (
+		SELECT id, due_at FROM deliveries WHERE due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED
+	), gone AS (
+		DELETE FROM deliveries d USING cand
+		WHERE d.id = cand.id AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id)
+	), parked AS (
+		UPDATE deliveries d SET due_at = NULL FROM cand, endpoints e
+		WHERE d.id = cand.id AND e.id = d.endpoint_id AND e.disabled
+	), leased AS (
+		UPDATE deliveries d SET status = 3, next_attempt_at = NULL, due_at = $3, lease_owner = $4, lease_until = $3,
+			updated_at = $1
+		FROM cand, endpoints e
+		WHERE d.id = cand.id AND e.id = d.endpoint_id AND NOT e.disabled
+		RETURNING cand.due_at AS claim_order, d.id, d.app_id, d.message_id, d.endpoint_id, d.status, d.trigger_type,
+			d.attempts, d.next_attempt_at, d.created_at, d.updated_at, e.uid, e.url, e.description, e.disabled,
+			e.event_types, e.channels, e.throttle_rate, e.metadata, e.headers, e.secret,
+			e.created_at AS e_created_at, e.updated_at AS e_updated_at
+	)
+	SELECT ` + prefixed("l", deliveryCols) + `, ` + prefixed("m", messageCols) + `,
+		l.endpoint_id, l.app_id, l.uid, l.url, l.description, l.disabled, l.event_types, l.channels,
+		l.throttle_rate, l.metadata, l.headers, l.secret, l.e_created_at, l.e_updated_at
+	FROM leased l JOIN messages m ON m.id = l.message_id
+	ORDER BY l.claim_order`
+
+// ClaimDue leases up to limit due deliveries of enabled endpoints to owner
+// until now+lease, oldest due first, and returns them with their message and
+// endpoint. Claimers on any node may run it at once.
+func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*hookline.Task, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	lease = max(lease, time.Microsecond) // a lease ends after now
+	now = norm(now)
+	until := norm(now.Add(lease))
+	var tasks []*hookline.Task
+	err := s.do(ctx, func(ctx context.Context) error {
+		tasks = tasks[:0]
+		rows, err := s.pool.Query(ctx, claimQuery, now, limit, until, owner)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var dr deliveryRow
+			var mr messageRow
+			var er endpointRow
+			if err := rows.Scan(append(append(dr.dest(), mr.dest()...), er.dest()...)...); err != nil {
+				return err
+			}
+			ep, err := s.endpointOf(&er)
+			if err != nil {
+				return err
+			}
+			tasks = append(tasks, &hookline.Task{
+				Delivery:   dr.delivery(),
+				Message:    *mr.message(),
+				Endpoint:   *ep,
+				LeaseUntil: until,
+			})
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return tasks, nil
+}
+
+// completeQuery moves the deliveries of the outcomes ($2: ids, $3: states,
+// $4: attempt counts, $5: next attempts) still leased by $6 to their new
+// state at $1, and returns those it moved with their application and
+// endpoint.
+const completeQuery = `UPDATE deliveries d SET status = o.status, attempts = o.attempts, next_attempt_at = o.next_at,
+		due_at = o.next_at, trigger_type = 0, lease_owner = NULL, lease_until = NULL, updated_at = $1
+	FROM unnest($2::text[], $3::smallint[], $4::integer[], $5::timestamptz[]) AS o(id, status, attempts, next_at)
+	WHERE d.id = o.id AND d.status = 3 AND d.lease_owner = $6
+	RETURNING d.id, d.app_id, d.endpoint_id`
+
+// attemptQuery logs the attempts of the outcomes; an attempt that does not
+// say its application, message or endpoint takes them from its delivery, and
+// is not logged when that is gone. An attempt already logged (a Complete
+// retried after its commit was not acknowledged) is not logged twice.
+const attemptQuery = `INSERT INTO attempts (` + attemptCols + `)
+	SELECT a.id, coalesce(nullif(a.app_id, ''), d.app_id), coalesce(nullif(a.message_id, ''), d.message_id),
+		coalesce(nullif(a.endpoint_id, ''), d.endpoint_id), a.delivery_id, a.url, a.status, a.status_code,
+		a.response, a.duration_ms, a.trigger_type, a.created_at
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::smallint[],
+		$8::integer[], $9::text[], $10::bigint[], $11::smallint[], $12::timestamptz[])
+		AS a(id, app_id, message_id, endpoint_id, delivery_id, url, status, status_code, response, duration_ms,
+			trigger_type, created_at)
+	LEFT JOIN deliveries d ON d.id = a.delivery_id
+		AND (a.app_id = '' OR a.message_id = '' OR a.endpoint_id = '')
+	WHERE coalesce(nullif(a.app_id, ''), d.app_id) IS NOT NULL
+		AND coalesce(nullif(a.message_id, ''), d.message_id) IS NOT NULL
+		AND coalesce(nullif(a.endpoint_id, ''), d.endpoint_id) IS NOT NULL
+	ON CONFLICT (message_id, id) DO NOTHING`
+
+// Complete records the attempt of every outcome and, where owner still
+// holds the delivery's lease, moves the delivery to its new state: all of
+// them in one transaction of three statements, whatever their number.
+func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.Outcome) error {
+	if len(outcomes) == 0 {
+		return nil
+	}
+	t := now()
+	n := len(outcomes)
+	var (
+		aID, aApp, aMsg, aEP, aDel, aURL, aResp = make([]string, n), make([]string, n), make([]string, n),
+			make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		aStatus, aTrigger = make([]int16, n), make([]int16, n)
+		aCode             = make([]int32, n)
+		aDur              = make([]int64, n)
+		aAt               = make([]time.Time, n)
+
+		dID      = make([]string, n)
+		dStatus  = make([]int16, n)
+		dAtt     = make([]int32, n)
+		dNext    = make([]*time.Time, n)
+		disable  = map[string]bool{}
+		retrying bool
+	)
+	for i := range outcomes {
+		o := &outcomes[i]
+		a := &o.Attempt
+		if a.ID == "" {
+			a.ID = hookline.NewID(hookline.PrefixAttempt)
+		}
+		if a.DeliveryID == "" {
+			a.DeliveryID = o.DeliveryID
+		}
+		if a.CreatedAt.IsZero() {
+			a.CreatedAt = t
+		}
+		a.CreatedAt = norm(a.CreatedAt)
+		aID[i], aApp[i], aMsg[i], aEP[i], aDel[i], aURL[i], aResp[i] = a.ID, a.AppID, a.MessageID, a.EndpointID,
+			a.DeliveryID, a.URL, a.Response
+		aStatus[i], aTrigger[i], aCode[i], aDur[i], aAt[i] = int16(a.Status), int16(a.Trigger), int32(a.StatusCode),
+			a.DurationMS, a.CreatedAt
+
+		dID[i], dStatus[i], dAtt[i] = o.DeliveryID, int16(o.Status), int32(o.Attempts)
+		if o.Status == hookline.StatusPending {
+			at := o.NextAttemptAt
+			if at.IsZero() {
+				at = t
+			}
+			at = norm(at)
+			dNext[i] = &at
+			retrying = true
+		}
+		if o.DisableEndpoint {
+			disable[o.DeliveryID] = true
+		}
+	}
+	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, attemptQuery, aID, aApp, aMsg, aEP, aDel, aURL, aStatus, aCode, aResp, aDur,
+			aTrigger, aAt); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, completeQuery, t, dID, dStatus, dAtt, dNext, owner)
+		if err != nil {
+			return err
+		}
+		var gone [][2]string // endpoints to disable: app, endpoint
+		for rows.Next() {
+			var id, app, ep string
+			if err := rows.Scan(&id, &app, &ep); err != nil {
+				rows.Close()
+				return err
+			}
+			if disable[id] {
+				gone = append(gone, [2]string{app, ep})
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, g := range gone {
+			tag, err := tx.Exec(ctx, `UPDATE endpoints SET disabled = true, updated_at = $1
+				WHERE app_id = $2 AND id = $3 AND NOT disabled`, t, g[0], g[1])
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() > 0 {
+				if _, err := tx.Exec(ctx, parkQuery, g[1]); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if retrying {
+		// A retry may be due before what NextDue said. This node's
+		// dispatcher, which made it, hears of it; the others find it when
+		// they next look at the queue.
+		s.signalDue()
+	}
+	return nil
+}
+
+// Release gives back every lease owner holds: those deliveries become
+// pending and due at once, and every node's dispatcher is notified.
+func (s *Store) Release(ctx context.Context, owner string) error {
+	t := now()
+	var n int64
+	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE deliveries SET status = 1, next_attempt_at = $1, due_at = $1,
+				lease_owner = NULL, lease_until = NULL, updated_at = $1
+			WHERE due_at IS NOT NULL AND status = 3 AND lease_owner = $2`, t, owner)
+		if err != nil {
+			return err
+		}
+		if n = tag.RowsAffected(); n > 0 {
+			return s.notify(ctx, tx)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.signalDue()
+	}
+	return nil
+}
+
+// NextDue returns the earliest time a delivery of an enabled endpoint
+// becomes claimable.
+func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
+	var at *time.Time
+	err := s.do(ctx, func(ctx context.Context) error {
+		at = nil
+		err := s.pool.QueryRow(ctx, `SELECT d.due_at FROM deliveries d WHERE d.due_at IS NOT NULL
+			AND EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND NOT e.disabled)
+			ORDER BY d.due_at LIMIT 1`).Scan(&at)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	if at == nil {
+		return time.Time{}, false, nil
+	}
+	return at.UTC(), true, nil
+}

@@ -1,0 +1,224 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hookline/hookline"
+)
+
+const endpointCols = `id, app_id, uid, url, description, disabled, event_types, channels, throttle_rate,
+	metadata, headers, secret, created_at, updated_at`
+
+// endpointRow holds the scan targets of endpointCols.
+type endpointRow struct {
+	ep              hookline.Endpoint
+	types, channels []string
+	throttle        *int32
+	meta, hdr       []byte
+	secret          []byte
+	c, u            time.Time
+}
+
+func (r *endpointRow) dest() []any {
+	return []any{&r.ep.ID, &r.ep.AppID, &r.ep.UID, &r.ep.URL, &r.ep.Description, &r.ep.Disabled, &r.types,
+		&r.channels, &r.throttle, &r.meta, &r.hdr, &r.secret, &r.c, &r.u}
+}
+
+func (s *Store) endpointOf(r *endpointRow) (*hookline.Endpoint, error) {
+	ep := r.ep
+	var err error
+	ep.EventTypes = r.types
+	ep.Channels = r.channels
+	ep.ThrottleRate = intPtr(r.throttle)
+	if ep.Metadata, err = mapOf(r.meta); err != nil {
+		return nil, err
+	}
+	if ep.Headers, err = mapOf(r.hdr); err != nil {
+		return nil, err
+	}
+	if ep.Secret, err = s.openSecret(r.secret); err != nil {
+		return nil, err
+	}
+	ep.CreatedAt, ep.UpdatedAt = r.c.UTC(), r.u.UTC()
+	return &ep, nil
+}
+
+func (s *Store) scanEndpoint(sc pgx.Row) (*hookline.Endpoint, error) {
+	var r endpointRow
+	if err := sc.Scan(r.dest()...); err != nil {
+		return nil, err
+	}
+	return s.endpointOf(&r)
+}
+
+var (
+	errEndpointNotFound = hookline.Errorf(hookline.ENOTFOUND, "Endpoint not found.")
+	errEndpointConflict = hookline.Errorf(hookline.ECONFLICT, "An endpoint with this uid already exists.")
+)
+
+// CreateEndpoint stores ep in its application (ENOTFOUND when there is no
+// such application), giving it an id, a creation time and a signing secret
+// when they are unset.
+func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint) error {
+	if ep.ID == "" {
+		ep.ID = hookline.NewID(hookline.PrefixEndpoint)
+	}
+	if len(ep.Secret) == 0 {
+		ep.Secret = hookline.NewSecret()
+	}
+	if ep.CreatedAt.IsZero() {
+		ep.CreatedAt = now()
+	}
+	ep.CreatedAt = norm(ep.CreatedAt)
+	if ep.UpdatedAt.IsZero() {
+		ep.UpdatedAt = ep.CreatedAt
+	}
+	ep.UpdatedAt = norm(ep.UpdatedAt)
+	secret := s.sealSecret(ep.Secret)
+	var n int64
+	err := s.do(ctx, func(ctx context.Context) error {
+		tag, err := s.pool.Exec(ctx, `INSERT INTO endpoints (`+endpointCols+`)
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14
+			WHERE EXISTS (SELECT 1 FROM applications WHERE id = $2)`,
+			ep.ID, ep.AppID, ep.UID, ep.URL, ep.Description, ep.Disabled, ep.EventTypes, ep.Channels,
+			ep.ThrottleRate, jsonMap(ep.Metadata), jsonMap(ep.Headers), secret, ep.CreatedAt, ep.UpdatedAt)
+		n = tag.RowsAffected()
+		return err
+	})
+	switch {
+	case hookline.ErrorCode(err) == hookline.ECONFLICT:
+		return errEndpointConflict
+	case err != nil:
+		return err
+	case n == 0:
+		return errAppNotFound
+	}
+	return nil
+}
+
+// Endpoint returns the endpoint of the application with this id or uid.
+func (s *Store) Endpoint(ctx context.Context, appID, idOrUID string) (*hookline.Endpoint, error) {
+	var ep *hookline.Endpoint
+	err := s.do(ctx, func(ctx context.Context) error {
+		var err error
+		ep, err = s.scanEndpoint(s.pool.QueryRow(ctx,
+			`SELECT `+endpointCols+` FROM endpoints WHERE app_id = $1 AND (id = $2 OR uid = $2) LIMIT 1`,
+			appID, idOrUID))
+		return err
+	})
+	if err != nil {
+		return nil, notFound(ctx, err, "Endpoint")
+	}
+	return ep, nil
+}
+
+// parkQuery takes the deliveries of the endpoint $1 out of the queue while
+// it is disabled; unparkQuery puts them back.
+const (
+	parkQuery   = `UPDATE deliveries SET due_at = NULL WHERE endpoint_id = $1 AND due_at IS NOT NULL`
+	unparkQuery = `UPDATE deliveries SET due_at = CASE status WHEN 1 THEN next_attempt_at ELSE lease_until END
+		WHERE endpoint_id = $1 AND status IN (1, 3) AND due_at IS NULL`
+)
+
+// UpdateEndpoint writes every field of ep but its creation time, which it
+// reads back, and its secret when ep.Secret is empty; it sets UpdatedAt.
+// Disabling the endpoint parks its deliveries; enabling it again puts them
+// back in the queue and signals Due on every node.
+func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error {
+	t := now()
+	var secret []byte
+	if len(ep.Secret) != 0 {
+		secret = s.sealSecret(ep.Secret)
+	}
+	var created time.Time
+	var enabled bool
+	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		enabled = false
+		var wasDisabled bool
+		err := tx.QueryRow(ctx, `SELECT disabled FROM endpoints WHERE app_id = $1 AND id = $2 FOR UPDATE`,
+			ep.AppID, ep.ID).Scan(&wasDisabled)
+		if err == pgx.ErrNoRows {
+			return errEndpointNotFound
+		}
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRow(ctx, `UPDATE endpoints SET uid = $1, url = $2, description = $3, disabled = $4,
+			event_types = $5, channels = $6, throttle_rate = $7, metadata = $8, headers = $9,
+			secret = coalesce($10, secret), updated_at = $11
+			WHERE app_id = $12 AND id = $13 RETURNING created_at`,
+			ep.UID, ep.URL, ep.Description, ep.Disabled, ep.EventTypes, ep.Channels, ep.ThrottleRate,
+			jsonMap(ep.Metadata), jsonMap(ep.Headers), secret, t, ep.AppID, ep.ID).Scan(&created)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !wasDisabled && ep.Disabled:
+			_, err = tx.Exec(ctx, parkQuery, ep.ID)
+		case wasDisabled && !ep.Disabled:
+			// Back in the queue go the deliveries parked while it was disabled.
+			var tag pgconnTag
+			if tag, err = tx.Exec(ctx, unparkQuery, ep.ID); err == nil && tag.RowsAffected() > 0 {
+				enabled = true
+				err = s.notify(ctx, tx)
+			}
+		}
+		return err
+	})
+	if hookline.ErrorCode(err) == hookline.ECONFLICT {
+		return errEndpointConflict
+	}
+	if err != nil {
+		return err
+	}
+	if enabled {
+		s.signalDue()
+	}
+	ep.CreatedAt, ep.UpdatedAt = created.UTC(), t
+	return nil
+}
+
+// DeleteEndpoint deletes the endpoint and its deliveries; its attempts stay.
+func (s *Store) DeleteEndpoint(ctx context.Context, appID, id string) error {
+	return s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM endpoints WHERE app_id = $1 AND id = $2`, appID, id)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return errEndpointNotFound
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM deliveries WHERE endpoint_id = $1`, id)
+		return err
+	})
+}
+
+// ListEndpoints lists the application's endpoints by id.
+func (s *Store) ListEndpoints(ctx context.Context, appID string, opts hookline.ListOptions) (hookline.Page[*hookline.Endpoint], error) {
+	var q listQuery
+	q.add("app_id = ?", appID)
+	query, args, n := q.sql(`SELECT `+endpointCols+` FROM endpoints`, "id", opts)
+	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.Endpoint, error) { return s.scanEndpoint(r) })
+}
+
+// endpointExists returns ENOTFOUND unless the application has the endpoint.
+func (s *Store) endpointExists(ctx context.Context, appID, id string) error {
+	err := s.do(ctx, func(ctx context.Context) error {
+		var one int
+		return s.pool.QueryRow(ctx, `SELECT 1 FROM endpoints WHERE app_id = $1 AND id = $2`, appID, id).Scan(&one)
+	})
+	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
+		return errEndpointNotFound
+	}
+	return err
+}
+
+// notify queues the Due notification of the store's schema in tx: PostgreSQL
+// delivers it to every listening node when tx commits, never before.
+func (s *Store) notify(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, s.channel)
+	return err
+}

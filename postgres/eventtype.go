@@ -1,0 +1,130 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hookline/hookline"
+)
+
+const eventTypeCols = `name, description, archived, deprecated, feature_flag, schemas, created_at, updated_at`
+
+func scanEventType(r pgx.Row) (*hookline.EventType, error) {
+	var (
+		et      hookline.EventType
+		schemas *string
+		c, u    time.Time
+	)
+	if err := r.Scan(&et.Name, &et.Description, &et.Archived, &et.Deprecated, &et.FeatureFlag, &schemas, &c, &u); err != nil {
+		return nil, err
+	}
+	if schemas != nil {
+		et.Schemas = json.RawMessage(*schemas)
+	}
+	et.CreatedAt, et.UpdatedAt = c.UTC(), u.UTC()
+	return &et, nil
+}
+
+// nullJSON stores nil as NULL and JSON as its text, as it was given.
+func nullJSON(b json.RawMessage) *string {
+	if b == nil {
+		return nil
+	}
+	s := string(b)
+	return &s
+}
+
+var errEventTypeNotFound = hookline.Errorf(hookline.ENOTFOUND, "Event type not found.")
+
+// CreateEventType stores et. A taken name is ECONFLICT, even when the event
+// type of that name is archived.
+func (s *Store) CreateEventType(ctx context.Context, et *hookline.EventType) error {
+	if et.CreatedAt.IsZero() {
+		et.CreatedAt = now()
+	}
+	et.CreatedAt = norm(et.CreatedAt)
+	if et.UpdatedAt.IsZero() {
+		et.UpdatedAt = et.CreatedAt
+	}
+	et.UpdatedAt = norm(et.UpdatedAt)
+	err := s.do(ctx, func(ctx context.Context) error {
+		_, err := s.pool.Exec(ctx, `INSERT INTO event_types (`+eventTypeCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			et.Name, et.Description, et.Archived, et.Deprecated, et.FeatureFlag, nullJSON(et.Schemas),
+			et.CreatedAt, et.UpdatedAt)
+		return err
+	})
+	if hookline.ErrorCode(err) == hookline.ECONFLICT {
+		return hookline.Errorf(hookline.ECONFLICT, "An event type with this name already exists.")
+	}
+	return err
+}
+
+// EventType returns the event type of this name, archived or not.
+func (s *Store) EventType(ctx context.Context, name string) (*hookline.EventType, error) {
+	var et *hookline.EventType
+	err := s.do(ctx, func(ctx context.Context) error {
+		var err error
+		et, err = scanEventType(s.pool.QueryRow(ctx, `SELECT `+eventTypeCols+` FROM event_types WHERE name = $1`, name))
+		return err
+	})
+	if err != nil {
+		return nil, notFound(ctx, err, "Event type")
+	}
+	return et, nil
+}
+
+// UpdateEventType writes every field of et but its name and creation time,
+// which it reads back; it sets UpdatedAt.
+func (s *Store) UpdateEventType(ctx context.Context, et *hookline.EventType) error {
+	t := now()
+	var created time.Time
+	err := s.do(ctx, func(ctx context.Context) error {
+		return s.pool.QueryRow(ctx, `UPDATE event_types SET description = $1, archived = $2, deprecated = $3,
+			feature_flag = $4, schemas = $5, updated_at = $6 WHERE name = $7 RETURNING created_at`,
+			et.Description, et.Archived, et.Deprecated, et.FeatureFlag, nullJSON(et.Schemas), t, et.Name).Scan(&created)
+	})
+	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
+		return errEventTypeNotFound
+	}
+	if err != nil {
+		return err
+	}
+	et.CreatedAt, et.UpdatedAt = created.UTC(), t
+	return nil
+}
+
+// DeleteEventType archives the event type, or removes it when expunge is set.
+func (s *Store) DeleteEventType(ctx context.Context, name string, expunge bool) error {
+	var n int64
+	err := s.do(ctx, func(ctx context.Context) error {
+		var tag pgconnTag
+		var err error
+		if expunge {
+			tag, err = s.pool.Exec(ctx, `DELETE FROM event_types WHERE name = $1`, name)
+		} else {
+			tag, err = s.pool.Exec(ctx, `UPDATE event_types SET archived = true, updated_at = $1 WHERE name = $2`, now(), name)
+		}
+		n = tag.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return errEventTypeNotFound
+	}
+	return nil
+}
+
+// ListEventTypes lists event types by name.
+func (s *Store) ListEventTypes(ctx context.Context, opts hookline.ListOptions, includeArchived bool) (hookline.Page[*hookline.EventType], error) {
+	var q listQuery
+	if !includeArchived {
+		q.add("NOT archived")
+	}
+	query, args, n := q.sql(`SELECT `+eventTypeCols+` FROM event_types`, "name", opts)
+	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.EventType, error) { return scanEventType(r) })
+}

@@ -1,0 +1,282 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hookline/hookline"
+)
+
+const messageCols = `id, app_id, event_type, event_id, channels, tags, payload, created_at, deliver_at, expires_at`
+
+// messageRow holds the scan targets of messageCols.
+type messageRow struct {
+	m                  hookline.Message
+	payload            []byte
+	created            time.Time
+	deliverAt, expires *time.Time
+}
+
+func (r *messageRow) dest() []any {
+	return []any{&r.m.ID, &r.m.AppID, &r.m.EventType, &r.m.EventID, &r.m.Channels, &r.m.Tags, &r.payload,
+		&r.created, &r.deliverAt, &r.expires}
+}
+
+func (r *messageRow) message() *hookline.Message {
+	m := r.m
+	if r.payload != nil {
+		m.Payload = r.payload
+	}
+	m.CreatedAt = r.created.UTC()
+	m.DeliverAt = utc(r.deliverAt)
+	m.ExpiresAt = timeOf(r.expires)
+	return &m
+}
+
+func scanMessage(sc pgx.Row) (*hookline.Message, error) {
+	var r messageRow
+	if err := sc.Scan(r.dest()...); err != nil {
+		return nil, err
+	}
+	return r.message(), nil
+}
+
+var (
+	errMessageNotFound = hookline.Errorf(hookline.ENOTFOUND, "Message not found.")
+	errMessageConflict = hookline.Errorf(hookline.ECONFLICT, "A message with this id or eventId already exists.")
+)
+
+// prepareMessage gives msg an id and a creation time when unset, and its
+// times the precision they read back with.
+func prepareMessage(msg *hookline.Message) {
+	if msg.ID == "" {
+		msg.ID = hookline.NewID(hookline.PrefixMessage)
+	}
+	if msg.CreatedAt.IsZero() {
+		msg.CreatedAt = now()
+	}
+	msg.CreatedAt = norm(msg.CreatedAt)
+	msg.DeliverAt = normPtr(msg.DeliverAt)
+	msg.ExpiresAt = norm(msg.ExpiresAt)
+}
+
+// CreateMessage stores msg and one pending delivery for every endpoint of
+// its application that matches it (or for msg.OnlyEndpoint) in one
+// transaction, which also notifies every node's dispatcher when it made
+// deliveries. It gives msg an id and a creation time when unset.
+func (s *Store) CreateMessage(ctx context.Context, msg *hookline.Message) (int, error) {
+	prepareMessage(msg)
+	var n int
+	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		n, err = insertMessage(ctx, tx, "", "$16", s.channel, msg, false)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		s.signalDue()
+	}
+	return n, nil
+}
+
+// CreateMessageTx does what Store.CreateMessage does, inside tx: a
+// transaction of the caller's on the database of a Store. The message, its
+// deliveries and the notification that wakes the dispatchers of every node
+// take effect if and only if tx commits. Schema names the schema of
+// Hookline's tables ("" for tx's search_path). msg.AppID may be the
+// application's id or uid; it is set to the id. msg must be valid
+// (hookline.Message.Validate); the outbox package checks it.
+//
+// A missing application or OnlyEndpoint (ENOTFOUND) and a taken id or
+// eventId (ECONFLICT) are reported without failing tx; any other error is
+// one of PostgreSQL's, after which tx can only be rolled back.
+func CreateMessageTx(ctx context.Context, tx pgx.Tx, schema string, msg *hookline.Message) (int, error) {
+	prepareMessage(msg)
+	prefix, chanExpr, channel := "", fmt.Sprintf(channelSQL, "current_schema()"), ""
+	if schema != "" {
+		prefix = pgx.Identifier{schema}.Sanitize() + "."
+		chanExpr, channel = "$16", Channel(schema)
+	}
+	n, err := insertMessage(ctx, tx, prefix, chanExpr, channel, msg, true)
+	return n, dbErr(ctx, err)
+}
+
+// insertMessage inserts msg and its deliveries with q, into the tables of
+// prefix ("" or a quoted schema and a dot), and notifies chanExpr (a SQL
+// expression; "$16" is channel) when it made deliveries. With byUID,
+// msg.AppID may be a uid and is set to the application's id. Failures of
+// msg alone (ENOTFOUND, ECONFLICT) are found without a failed statement.
+func insertMessage(ctx context.Context, q querier, prefix, chanExpr, channel string, msg *hookline.Message, byUID bool) (int, error) {
+	appCond := `a.id = $1`
+	if byUID {
+		appCond = `a.id = (SELECT id FROM ` + prefix + `applications WHERE id = $1 OR uid = $1 LIMIT 1)`
+	}
+	rows, err := q.Query(ctx, `SELECT a.id, e.id, e.uid, e.disabled, e.event_types, e.channels
+		FROM `+prefix+`applications a LEFT JOIN `+prefix+`endpoints e ON e.app_id = a.id
+		WHERE `+appCond+` ORDER BY e.id`, msg.AppID)
+	if err != nil {
+		return 0, err
+	}
+	var (
+		appID         string
+		ids, epIDs    []string
+		parked        []bool
+		found, picked bool
+		t             = now()
+	)
+	for rows.Next() {
+		var (
+			epID, uid *string
+			ep        hookline.Endpoint
+			disabled  *bool
+		)
+		if err := rows.Scan(&appID, &epID, &uid, &disabled, &ep.EventTypes, &ep.Channels); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		found = true
+		if epID == nil {
+			continue // an application without endpoints
+		}
+		ep.Disabled = *disabled
+		switch {
+		case msg.OnlyEndpoint != "":
+			if picked || (*epID != msg.OnlyEndpoint && (uid == nil || *uid != msg.OnlyEndpoint)) {
+				continue
+			}
+			picked = true
+		case !ep.Matches(msg.EventType, msg.Channels):
+			continue
+		}
+		ids = append(ids, hookline.NewID(hookline.PrefixDelivery))
+		epIDs = append(epIDs, *epID)
+		parked = append(parked, ep.Disabled) // only OnlyEndpoint picks a disabled one
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if !found {
+		return 0, errAppNotFound
+	}
+	if msg.OnlyEndpoint != "" && !picked {
+		return 0, errEndpointNotFound
+	}
+	msg.AppID = appID
+	due := msg.CreatedAt
+	if msg.DeliverAt != nil {
+		due = *msg.DeliverAt
+	}
+	var payload []byte
+	if msg.Payload != nil {
+		payload = []byte(msg.Payload)
+	}
+	args := []any{msg.ID, msg.AppID, msg.EventType, msg.EventID, msg.Channels, msg.Tags, payload,
+		msg.CreatedAt, msg.DeliverAt, nullTime(msg.ExpiresAt), due, t, ids, epIDs, parked}
+	if chanExpr == "$16" {
+		args = append(args, channel)
+	}
+	var msgs, dels int
+	err = q.QueryRow(ctx, `WITH m AS (
+			INSERT INTO `+prefix+`messages (`+messageCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+			ON CONFLICT DO NOTHING RETURNING id
+		), d AS (
+			INSERT INTO `+prefix+`deliveries (id, app_id, message_id, endpoint_id, status, trigger_type, attempts,
+				next_attempt_at, due_at, msg_created_at, created_at, updated_at)
+			SELECT u.id, $2, m.id, u.ep, 1, 0, 0, $11::timestamptz, CASE WHEN u.parked THEN NULL ELSE $11::timestamptz END,
+				$8, $12::timestamptz, $12
+			FROM m, unnest($13::text[], $14::text[], $15::boolean[]) AS u(id, ep, parked)
+			RETURNING 1
+		)
+		SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM d),
+			(SELECT count(*) FROM (SELECT pg_notify(`+chanExpr+`, '') WHERE EXISTS (SELECT 1 FROM d)) AS n)`,
+		args...).Scan(&msgs, &dels, new(int))
+	if err != nil {
+		return 0, err
+	}
+	if msgs == 0 {
+		return 0, errMessageConflict
+	}
+	return dels, nil
+}
+
+// Message returns the application's message with this id or eventId.
+func (s *Store) Message(ctx context.Context, appID, idOrEventID string) (*hookline.Message, error) {
+	var m *hookline.Message
+	err := s.do(ctx, func(ctx context.Context) error {
+		var err error
+		if strings.HasPrefix(idOrEventID, hookline.PrefixMessage) {
+			m, err = scanMessage(s.pool.QueryRow(ctx,
+				`SELECT `+messageCols+` FROM messages WHERE id = $1 AND app_id = $2`, idOrEventID, appID))
+			if !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+		}
+		m, err = scanMessage(s.pool.QueryRow(ctx,
+			`SELECT `+messageCols+` FROM messages WHERE app_id = $1 AND event_id = $2`, appID, idOrEventID))
+		return err
+	})
+	if err != nil {
+		return nil, notFound(ctx, err, "Message")
+	}
+	return m, nil
+}
+
+// ListMessages lists the application's messages by id.
+func (s *Store) ListMessages(ctx context.Context, appID string, f hookline.MessageFilter) (hookline.Page[*hookline.Message], error) {
+	var q listQuery
+	q.add("app_id = ?", appID)
+	if f.Channel != "" {
+		q.add("? = ANY(channels)", f.Channel)
+	}
+	if f.Tag != "" {
+		q.add("? = ANY(tags)", f.Tag)
+	}
+	if len(f.EventTypes) > 0 {
+		q.add("event_type = ANY(?)", f.EventTypes)
+	}
+	if f.Before != nil {
+		q.add("created_at < ?", *f.Before)
+	}
+	if f.After != nil {
+		q.add("created_at > ?", *f.After)
+	}
+	query, args, n := q.sql(`SELECT `+messageCols+` FROM messages`, "id", f.ListOptions)
+	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.Message, error) { return scanMessage(r) })
+}
+
+// ExpungeMessageContent removes the payload of the message for good.
+func (s *Store) ExpungeMessageContent(ctx context.Context, appID, msgID string) error {
+	var n int64
+	err := s.do(ctx, func(ctx context.Context) error {
+		tag, err := s.pool.Exec(ctx, `UPDATE messages SET payload = NULL WHERE id = $1 AND app_id = $2`, msgID, appID)
+		n = tag.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return errMessageNotFound
+	}
+	return nil
+}
+
+// messageExists returns ENOTFOUND unless the application has the message.
+func (s *Store) messageExists(ctx context.Context, appID, id string) error {
+	err := s.do(ctx, func(ctx context.Context) error {
+		var one int
+		return s.pool.QueryRow(ctx, `SELECT 1 FROM messages WHERE id = $1 AND app_id = $2`, id, appID).Scan(&one)
+	})
+	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
+		return errMessageNotFound
+	}
+	return err
+}

@@ -1,0 +1,464 @@
+// Package postgres is Hookline's Store on PostgreSQL, for when one machine is
+// not enough: several 'hookline serve' processes share one database, and the
+// deliveries table is their common queue.
+//
+// Connections come from a pgx pool (jackc/pgx/v5). The tables live in one
+// schema (WithSchema, or the first entry of the URL's search_path), so that
+// several installations or tests can share a database. Open brings the
+// schema up to date with embedded goose migrations, holding an advisory lock
+// so that nodes starting together migrate one after the other.
+//
+// The queue: ClaimDue locks due rows with FOR UPDATE SKIP LOCKED and leases
+// them in the same statement, so concurrent claimers on any node never get
+// the same delivery while its lease lives; Complete changes only deliveries
+// still leased by the caller. A lease that ends (its node died) makes the
+// delivery due again for every node.
+//
+// Due: every transaction that makes deliveries due (CreateMessage, Resend,
+// Recover, Release, enabling an endpoint) also runs pg_notify on the
+// schema's channel, which PostgreSQL delivers only once the transaction has
+// committed. Each Store listens on that channel on a connection of its own
+// (reconnecting after failures) and relays notifications to Due, so the
+// dispatchers of every node wake at once. An idle store sends no queries
+// but a ping of the listening connection once a minute.
+//
+// Every call is bounded (WithTimeout). Errors that mean the database cannot
+// be reached now (refused or lost connections, a server shutting down, the
+// bound running out) carry hookline.EUNAVAILABLE, which the API answers with
+// 503. Calls that failed that way before anything could have been committed
+// are retried a few times on fresh connections first.
+package postgres
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/md5"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+
+	"github.com/hookline/hookline"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+var _ hookline.Store = (*Store)(nil)
+
+const (
+	// defaultTimeout bounds one call of the Store.
+	defaultTimeout = 10 * time.Second
+	// defaultMaxConns is the pool size when neither WithMaxConns nor the
+	// URL's pool_max_conns sets it.
+	defaultMaxConns = 16
+	// connectTimeout bounds the opening of one connection unless the URL
+	// sets connect_timeout.
+	connectTimeout = 5 * time.Second
+	// pingEvery is how often the listening connection, when idle, is checked.
+	pingEvery = time.Minute
+	// idempotencyTTL is how long a saved idempotent response is replayed.
+	idempotencyTTL = 24 * time.Hour
+	// cleanupEvery is the period of the sweep of expired keys and tokens.
+	cleanupEvery = 10 * time.Minute
+)
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	schema    string
+	logger    *slog.Logger
+	secretKey []byte
+	maxConns  int32
+	timeout   time.Duration
+}
+
+// WithSchema keeps Hookline's tables in schema, created if missing. It
+// overrides a search_path given in the URL. The default is the URL's
+// search_path, else the server's (normally "public").
+func WithSchema(schema string) Option { return func(o *options) { o.schema = schema } }
+
+// WithLogger sets the logger of background work (the LISTEN connection, the
+// periodic cleanup). The default discards.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithSecretKey encrypts endpoint signing secrets at rest with AES-256-GCM
+// under key, which must be 32 bytes, as the sqlite store does.
+func WithSecretKey(key []byte) Option { return func(o *options) { o.secretKey = key } }
+
+// WithMaxConns sets the size of the connection pool (default 16, or the
+// URL's pool_max_conns). The store holds one more connection, for LISTEN.
+func WithMaxConns(n int32) Option { return func(o *options) { o.maxConns = n } }
+
+// WithTimeout bounds every call of the Store, waiting for a pooled
+// connection included (default 10 s). A call that runs out of it fails with
+// EUNAVAILABLE.
+func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
+
+// Store is a hookline.Store on PostgreSQL. It is safe for concurrent use, and
+// several Stores, in one process or many, may share one database and schema.
+type Store struct {
+	pool    *pgxpool.Pool
+	schema  string // the schema of the tables
+	channel string // the NOTIFY channel of the schema
+	log     *slog.Logger
+	aead    cipher.AEAD
+	timeout time.Duration
+
+	due chan struct{}
+
+	listenConf *pgx.ConnConfig
+	stop       context.CancelFunc
+	bg         sync.WaitGroup
+	closeOnce  sync.Once
+}
+
+// Open connects to the database at url (postgres://user@host:5432/db?...,
+// with any of pgx's parameters), brings the schema up to date and starts
+// listening for Due notifications.
+func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
+	o := options{logger: slog.New(slog.DiscardHandler), timeout: defaultTimeout}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.timeout <= 0 {
+		o.timeout = defaultTimeout
+	}
+	conf, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, hookline.Errorf(hookline.EINVALID, "postgres: invalid database URL: %s", redact(err))
+	}
+	cc := conf.ConnConfig
+	if o.schema != "" {
+		cc.RuntimeParams["search_path"] = pgx.Identifier{o.schema}.Sanitize()
+	} else if sp := cc.RuntimeParams["search_path"]; sp != "" {
+		o.schema = firstSchema(sp)
+	}
+	if cc.RuntimeParams["application_name"] == "" {
+		cc.RuntimeParams["application_name"] = "hookline"
+	}
+	if cc.ConnectTimeout == 0 {
+		cc.ConnectTimeout = connectTimeout
+	}
+	if o.maxConns > 0 {
+		conf.MaxConns = o.maxConns
+	} else if !strings.Contains(url, "pool_max_conns") {
+		conf.MaxConns = defaultMaxConns
+	}
+
+	s := &Store{
+		log:     o.logger,
+		timeout: o.timeout,
+		due:     make(chan struct{}, 1),
+	}
+	if o.secretKey != nil {
+		if len(o.secretKey) != 32 {
+			return nil, hookline.Errorf(hookline.EINVALID, "postgres: the secret key must be 32 bytes, not %d", len(o.secretKey))
+		}
+		block, err := aes.NewCipher(o.secretKey)
+		if err != nil {
+			return nil, err
+		}
+		if s.aead, err = cipher.NewGCM(block); err != nil {
+			return nil, err
+		}
+	}
+
+	octx, cancel := context.WithTimeout(ctx, max(o.timeout, time.Minute))
+	defer cancel()
+	s.pool, err = pgxpool.NewWithConfig(octx, conf)
+	if err != nil {
+		return nil, openError(err)
+	}
+	if err := s.migrate(octx, o.schema); err != nil {
+		s.pool.Close()
+		return nil, openError(err)
+	}
+	if err := s.pool.QueryRow(octx, `SELECT current_schema()`).Scan(&s.schema); err != nil {
+		s.pool.Close()
+		return nil, openError(err)
+	}
+	s.channel = Channel(s.schema)
+
+	s.listenConf = cc.Copy()
+	s.listenConf.OnNotification = func(*pgconn.PgConn, *pgconn.Notification) { s.signalDue() }
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s.stop = stop
+	listening := make(chan struct{})
+	s.bg.Add(2)
+	go s.listenLoop(bg, listening)
+	go s.cleanupLoop(bg)
+	// Wait (boundedly) for LISTEN, so that a notification sent right after
+	// Open returns is not missed.
+	wait := time.NewTimer(o.timeout)
+	defer wait.Stop()
+	select {
+	case <-listening:
+	case <-wait.C:
+		s.log.Warn("postgres: not listening for Due notifications yet; retrying in the background")
+	}
+	return s, nil
+}
+
+// firstSchema returns the first schema of a search_path setting.
+func firstSchema(sp string) string {
+	first, _, _ := strings.Cut(sp, ",")
+	first = strings.TrimSpace(first)
+	if len(first) >= 2 && first[0] == '"' && first[len(first)-1] == '"' {
+		return strings.ReplaceAll(first[1:len(first)-1], `""`, `"`)
+	}
+	if first == "$user" {
+		return ""
+	}
+	return strings.ToLower(first)
+}
+
+// Channel returns the NOTIFY channel on which the stores of schema relay
+// Due: "hookline_due_" and 16 hex digits of the MD5 of the schema name (a
+// channel name is at most 63 bytes; a schema name may be as long).
+func Channel(schema string) string {
+	sum := md5.Sum([]byte(schema))
+	return "hookline_due_" + hex.EncodeToString(sum[:8])
+}
+
+// channelSQL computes Channel in SQL from a schema name.
+const channelSQL = `'hookline_due_' || left(md5(%s), 16)`
+
+// migrationLock is the key of the advisory lock held while migrating; the
+// schema name is mixed in, so stores of other schemas migrate at once.
+const migrationLock = `hashtextextended('hookline migrate ' || $1, 0)`
+
+// migrate creates the schema if needed and applies the embedded migrations,
+// under a session advisory lock: nodes that start together wait for each
+// other (pg_advisory_lock blocks; no polling), and the later ones find
+// nothing left to do.
+func (s *Store) migrate(ctx context.Context, schema string) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(`+migrationLock+`)`, schema); err != nil {
+		return err
+	}
+	defer func() {
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if _, err := conn.Exec(uctx, `SELECT pg_advisory_unlock(`+migrationLock+`)`, schema); err != nil {
+			// The lock goes with the session: drop the connection.
+			conn.Conn().Close(uctx)
+		}
+	}()
+	if schema != "" {
+		if _, err := conn.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{schema}.Sanitize()); err != nil {
+			return fmt.Errorf("create schema %s: %w", schema, err)
+		}
+	}
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	db := stdlib.OpenDB(*s.pool.Config().ConnConfig.Copy())
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// openError explains a failure to open the store.
+func openError(err error) error {
+	var he *hookline.Error
+	if errors.As(err, &he) {
+		return err
+	}
+	if isUnavailable(err) {
+		return fmt.Errorf("postgres: open: %w: %s", hookline.Errorf(hookline.EUNAVAILABLE, "The database cannot be reached."), redact(err))
+	}
+	return fmt.Errorf("postgres: open: %s", redact(err))
+}
+
+// redact returns the message of err, which pgx writes without passwords.
+func redact(err error) string { return err.Error() }
+
+// Pool returns the store's connection pool, for an application that writes
+// messages in its own transactions (see the outbox package) or for
+// monitoring. Closing the store closes it.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Schema returns the schema the store's tables are in.
+func (s *Store) Schema() string { return s.schema }
+
+// Due receives a value after a commit on any node, made through a Store or
+// the outbox on this schema, that made deliveries due; and after the
+// listening connection was restored, since notifications may have been
+// missed meanwhile.
+func (s *Store) Due() <-chan struct{} { return s.due }
+
+func (s *Store) signalDue() {
+	select {
+	case s.due <- struct{}{}:
+	default:
+	}
+}
+
+// listenLoop keeps a connection listening on the store's channel until ctx
+// ends, reconnecting with backoff after every failure. listening is closed
+// once the first LISTEN succeeded.
+func (s *Store) listenLoop(ctx context.Context, listening chan struct{}) {
+	defer s.bg.Done()
+	var once sync.Once
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		up := false
+		err := s.listen(ctx, func() {
+			up = true
+			once.Do(func() { close(listening) })
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		if up {
+			backoff = 100 * time.Millisecond
+		}
+		s.log.Warn("postgres: the LISTEN connection failed; reconnecting", "err", err, "retry_in", backoff)
+		sleep(ctx, backoff)
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+// listen opens a connection, listens on the channel and waits for
+// notifications (handled by the connection's OnNotification) until the
+// connection fails or ctx ends. It calls up once it listens.
+func (s *Store) listen(ctx context.Context, up func()) error {
+	cctx, cancel := context.WithTimeout(ctx, s.timeout)
+	conn, err := pgx.ConnectConfig(cctx, s.listenConf)
+	cancel()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		conn.Close(cctx)
+		cancel()
+	}()
+	cctx, cancel = context.WithTimeout(ctx, s.timeout)
+	_, err = conn.Exec(cctx, `LISTEN `+pgx.Identifier{s.channel}.Sanitize())
+	cancel()
+	if err != nil {
+		return err
+	}
+	up()
+	// Whatever was notified while this connection was not listening is
+	// missed: look at the queue.
+	s.signalDue()
+	for {
+		wctx, cancel := context.WithTimeout(ctx, pingEvery)
+		err := conn.PgConn().WaitForNotification(wctx)
+		cancel()
+		if err == nil {
+			continue // OnNotification signalled
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !pgconn.Timeout(err) && !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		// A quiet minute: make sure the connection still works.
+		pctx, cancel := context.WithTimeout(ctx, s.timeout)
+		err = conn.Ping(pctx)
+		cancel()
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// Close stops listening and closes the pool. It is safe to call more than
+// once.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.stop()
+		s.bg.Wait()
+		s.pool.Close()
+	})
+	return nil
+}
+
+// cleanupLoop deletes expired idempotent responses and tokens now and then.
+// Every node runs it; they skip the rows another is deleting.
+func (s *Store) cleanupLoop(ctx context.Context) {
+	defer s.bg.Done()
+	t := time.NewTicker(cleanupEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n, err := s.Cleanup(ctx)
+			if err != nil && ctx.Err() == nil {
+				s.log.Warn("postgres: cleanup failed", "err", err)
+			} else if n > 0 {
+				s.log.Debug("postgres: cleanup", "deleted", n)
+			}
+		}
+	}
+}
+
+// Cleanup deletes expired idempotent responses and tokens, a thousand rows a
+// statement, and returns how many. Open runs it every ten minutes.
+func (s *Store) Cleanup(ctx context.Context) (int, error) {
+	total := 0
+	for _, q := range []string{
+		`DELETE FROM idempotency_keys WHERE key IN
+			(SELECT key FROM idempotency_keys WHERE expires_at <= $1 LIMIT 1000 FOR UPDATE SKIP LOCKED)`,
+		`DELETE FROM tokens WHERE id IN
+			(SELECT id FROM tokens WHERE expires_at <= $1 LIMIT 1000 FOR UPDATE SKIP LOCKED)`,
+	} {
+		for {
+			var n int64
+			err := s.do(ctx, func(ctx context.Context) error {
+				tag, err := s.pool.Exec(ctx, q, now())
+				n = tag.RowsAffected()
+				return err
+			})
+			if err != nil {
+				return total, err
+			}
+			total += int(n)
+			if n < 1000 {
+				break
+			}
+		}
+	}
+	return total, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}

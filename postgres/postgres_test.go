@@ -1,0 +1,314 @@
+package postgres_test
+
+import (
+	"net"
+	neturl "net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/postgres"
+	"github.com/hookline/hookline/postgres/pgtest"
+	"github.com/hookline/hookline/storetest"
+)
+
+// open opens a Store on url and closes it when t ends.
+func open(t *testing.T, url string, opts ...postgres.Option) *postgres.Store {
+	t.Helper()
+	s, err := postgres.Open(t.Context(), url, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestStore runs the conformance suite, each test in a schema of its own.
+func TestStore(t *testing.T) {
+	pgtest.URL(t)
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T) hookline.Store {
+		_, url := pgtest.Schema(t)
+		return open(t, url)
+	})
+}
+
+// TestStoreWithSecretKey runs the suite with endpoint secrets encrypted.
+func TestStoreWithSecretKey(t *testing.T) {
+	pgtest.URL(t)
+	t.Parallel()
+	key := []byte("0123456789abcdef0123456789abcdef")
+	storetest.Run(t, func(t *testing.T) hookline.Store {
+		_, url := pgtest.Schema(t)
+		return open(t, url, postgres.WithSecretKey(key))
+	})
+}
+
+// signalled waits a while for a Due signal.
+func signalled(s hookline.Store) bool {
+	select {
+	case <-s.Due():
+		return true
+	case <-time.After(10 * time.Second):
+		return false
+	}
+}
+
+// quiet reports whether s.Due stays silent for a moment.
+func quiet(s hookline.Store) bool {
+	select {
+	case <-s.Due():
+		return false
+	case <-time.After(300 * time.Millisecond):
+		return true
+	}
+}
+
+func drain(s hookline.Store) {
+	for {
+		select {
+		case <-s.Due():
+		default:
+			return
+		}
+	}
+}
+
+// TestDueAcrossNodes: a change on one store wakes the dispatchers of every
+// other store of the schema (through LISTEN/NOTIFY), not those of another
+// schema.
+func TestDueAcrossNodes(t *testing.T) {
+	t.Parallel()
+	_, url := pgtest.Schema(t)
+	_, otherURL := pgtest.Schema(t)
+	a, b := open(t, url), open(t, url)
+	other := open(t, otherURL)
+	ctx := t.Context()
+
+	app := &hookline.Application{Name: "due"}
+	must(t, a.CreateApplication(ctx, app))
+	ep := &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/hook"}
+	must(t, a.CreateEndpoint(ctx, ep))
+
+	step := func(what string, fn func()) {
+		t.Helper()
+		drain(b)
+		drain(other)
+		fn()
+		if !signalled(b) {
+			t.Fatalf("%s on one store did not signal Due on the other", what)
+		}
+		if !quiet(other) {
+			t.Fatalf("%s signalled Due on a store of another schema", what)
+		}
+	}
+	msg := &hookline.Message{AppID: app.ID, EventType: "x", Payload: []byte(`{}`)}
+	step("CreateMessage", func() {
+		_, err := a.CreateMessage(ctx, msg)
+		must(t, err)
+	})
+	tasks, err := a.ClaimDue(ctx, "node-a", time.Now(), time.Hour, 10)
+	must(t, err)
+	if len(tasks) != 1 {
+		t.Fatalf("claimed %d", len(tasks))
+	}
+	step("Release", func() { must(t, a.Release(ctx, "node-a")) })
+	step("Resend", func() { must(t, a.Resend(ctx, app.ID, msg.ID, ep.ID)) })
+	tasks, err = a.ClaimDue(ctx, "node-a", time.Now(), time.Hour, 10)
+	must(t, err)
+	out := hookline.Outcome{DeliveryID: tasks[0].Delivery.ID, Status: hookline.StatusFail, Attempts: 1,
+		Attempt: hookline.Attempt{Status: hookline.StatusFail, StatusCode: 500, URL: ep.URL}}
+	must(t, a.Complete(ctx, "node-a", []hookline.Outcome{out}))
+	step("Recover", func() {
+		n, err := a.Recover(ctx, app.ID, ep.ID, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+		must(t, err)
+		if n != 1 {
+			t.Fatalf("Recover = %d", n)
+		}
+	})
+	ep.Disabled = true
+	must(t, a.UpdateEndpoint(ctx, ep))
+	ep.Disabled = false
+	step("Enabling an endpoint", func() { must(t, a.UpdateEndpoint(ctx, ep)) })
+}
+
+// TestListenReconnects ends the LISTEN connections as a database restart
+// would: the stores connect again, signal Due (notifications may have been
+// missed), and relay notifications again.
+func TestListenReconnects(t *testing.T) {
+	t.Parallel()
+	schema, url := pgtest.Schema(t)
+	a, b := open(t, url), open(t, url)
+	ctx := t.Context()
+	app := &hookline.Application{Name: "reconnect"}
+	must(t, a.CreateApplication(ctx, app))
+	must(t, a.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/hook"}))
+
+	for round := range 3 {
+		drain(b)
+		if n := pgtest.Terminate(t, schema); n < 2 {
+			t.Fatalf("round %d: terminated %d sessions, want at least the two LISTEN connections", round, n)
+		}
+		if !signalled(b) {
+			t.Fatalf("round %d: no Due signal after the LISTEN connection came back", round)
+		}
+		// Wait until both listen again, then a message on a wakes b.
+		waitFor(t, "both stores to listen again", func() bool { return listeners(t, schema) == 2 })
+		drain(b)
+		_, err := a.CreateMessage(ctx, &hookline.Message{AppID: app.ID, EventType: "x", Payload: []byte(`{}`)})
+		must(t, err) // on a connection that was just terminated: retried on a new one
+		if !signalled(b) {
+			t.Fatalf("round %d: a message on one store did not wake the other after a reconnect", round)
+		}
+	}
+}
+
+// listeners counts the sessions of schema's stores that are listening.
+func listeners(t *testing.T, schema string) int {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), pgtest.URL(t))
+	must(t, err)
+	defer conn.Close(t.Context())
+	var n int
+	must(t, conn.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity
+		WHERE application_name = $1 AND query LIKE 'LISTEN %'`, schema).Scan(&n))
+	return n
+}
+
+// TestMigrateConcurrently opens several stores at once on a new schema, as
+// nodes starting together do: the advisory lock lets one migrate and the
+// others find the schema up to date.
+func TestMigrateConcurrently(t *testing.T) {
+	t.Parallel()
+	base := pgtest.URL(t)
+	schema := pgtest.Name("hl_test_")
+	t.Cleanup(func() { pgtest.Exec(t, base, `DROP SCHEMA IF EXISTS `+schema+` CASCADE`) })
+	var wg sync.WaitGroup
+	errs := make(chan error, 6)
+	for range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := postgres.Open(t.Context(), base, postgres.WithSchema(schema))
+			if err == nil {
+				s.Close()
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("concurrent Open: %v", err)
+		}
+	}
+	s := open(t, base, postgres.WithSchema(schema))
+	if s.Schema() != schema {
+		t.Fatalf("Schema() = %q, want %q", s.Schema(), schema)
+	}
+	conn, err := pgx.Connect(t.Context(), base)
+	must(t, err)
+	defer conn.Close(t.Context())
+	var applied int
+	must(t, conn.QueryRow(t.Context(), `SELECT count(*) FROM `+schema+`.goose_db_version WHERE version_id > 0`).Scan(&applied))
+	if applied != 1 {
+		t.Fatalf("%d migrations recorded, want 1", applied)
+	}
+}
+
+// TestConnectionsTerminated ends every session of a store between calls, as
+// a database restart does: the calls that follow succeed on new
+// connections, and nothing written before is lost.
+func TestConnectionsTerminated(t *testing.T) {
+	t.Parallel()
+	schema, url := pgtest.Schema(t)
+	s := open(t, url)
+	ctx := t.Context()
+	app := &hookline.Application{Name: "restart"}
+	must(t, s.CreateApplication(ctx, app))
+	must(t, s.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/hook"}))
+	var ids []string
+	for i := range 20 {
+		if i%4 == 0 {
+			pgtest.Terminate(t, schema)
+		}
+		m := &hookline.Message{AppID: app.ID, EventType: "x", Payload: []byte(`{}`)}
+		if _, err := s.CreateMessage(ctx, m); err != nil {
+			t.Fatalf("CreateMessage %d after terminated sessions: %v", i, err)
+		}
+		ids = append(ids, m.ID)
+		if _, err := s.Application(ctx, app.ID); err != nil {
+			t.Fatalf("Application after terminated sessions: %v", err)
+		}
+	}
+	pgtest.Terminate(t, schema)
+	tasks, err := s.ClaimDue(ctx, "w", time.Now().Add(time.Minute), time.Minute, 100)
+	must(t, err)
+	if len(tasks) != len(ids) {
+		t.Fatalf("claimed %d deliveries, want %d", len(tasks), len(ids))
+	}
+}
+
+// TestUnavailable: a database that cannot be reached is EUNAVAILABLE, within
+// the store's time bound, both at Open and for a store whose database stops
+// accepting connections; and the store recovers when it comes back.
+func TestUnavailable(t *testing.T) {
+	t.Parallel()
+	base := pgtest.URL(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	closedPort := ln.Addr().String()
+	ln.Close()
+	u, _ := neturl.Parse(base)
+	u.Host = closedPort
+	_, err = postgres.Open(t.Context(), u.String(), postgres.WithTimeout(2*time.Second))
+	if code := hookline.ErrorCode(err); code != hookline.EUNAVAILABLE {
+		t.Fatalf("Open on a closed port: %v (code %q), want EUNAVAILABLE", err, code)
+	}
+
+	db, url := pgtest.Database(t)
+	s := open(t, url, postgres.WithTimeout(2*time.Second))
+	ctx := t.Context()
+	app := &hookline.Application{Name: "away"}
+	must(t, s.CreateApplication(ctx, app))
+
+	pgtest.Exec(t, base, `ALTER DATABASE `+db+` ALLOW_CONNECTIONS false`)
+	pgtest.Terminate(t, db)
+	start := time.Now()
+	_, err = s.Application(ctx, app.ID)
+	if code := hookline.ErrorCode(err); code != hookline.EUNAVAILABLE {
+		t.Fatalf("Application while the database refuses connections: %v (code %q), want EUNAVAILABLE", err, code)
+	}
+	_, err = s.CreateMessage(ctx, &hookline.Message{AppID: app.ID, EventType: "x", Payload: []byte(`{}`)})
+	if code := hookline.ErrorCode(err); code != hookline.EUNAVAILABLE {
+		t.Fatalf("CreateMessage while the database refuses connections: %v (code %q), want EUNAVAILABLE", err, code)
+	}
+	t.Logf("two calls failed with EUNAVAILABLE in %v", time.Since(start))
+
+	pgtest.Exec(t, base, `ALTER DATABASE `+db+` ALLOW_CONNECTIONS true`)
+	if _, err := s.Application(ctx, app.ID); err != nil {
+		t.Fatalf("Application once the database is back: %v", err)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,120 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/hookline/hookline"
+)
+
+// CreateToken stores t, giving it an id and a creation time when unset. A
+// hash already stored is ECONFLICT.
+func (s *Store) CreateToken(ctx context.Context, t *hookline.Token) error {
+	if t.ID == "" {
+		t.ID = hookline.NewID(hookline.PrefixToken)
+	}
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = now()
+	}
+	t.CreatedAt = norm(t.CreatedAt)
+	t.ExpiresAt = normPtr(t.ExpiresAt)
+	err := s.do(ctx, func(ctx context.Context) error {
+		_, err := s.pool.Exec(ctx, `INSERT INTO tokens (id, hash, app_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			t.ID, t.Hash, t.AppID, t.ExpiresAt, t.CreatedAt)
+		return err
+	})
+	if hookline.ErrorCode(err) == hookline.ECONFLICT {
+		return hookline.Errorf(hookline.ECONFLICT, "This token already exists.")
+	}
+	return err
+}
+
+// TokenByHash returns the unexpired token with this hash.
+func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*hookline.Token, error) {
+	var (
+		t       hookline.Token
+		expires *time.Time
+		c       time.Time
+	)
+	err := s.do(ctx, func(ctx context.Context) error {
+		return s.pool.QueryRow(ctx, `SELECT id, hash, app_id, expires_at, created_at FROM tokens
+			WHERE hash = $1 AND (expires_at IS NULL OR expires_at > $2)`, hash, time.Now()).
+			Scan(&t.ID, &t.Hash, &t.AppID, &expires, &c)
+	})
+	if err != nil {
+		return nil, notFound(ctx, err, "Token")
+	}
+	t.ExpiresAt = utc(expires)
+	t.CreatedAt = c.UTC()
+	return &t, nil
+}
+
+// CountAdminTokens counts the unexpired tokens that have no AppID.
+func (s *Store) CountAdminTokens(ctx context.Context) (int, error) {
+	var n int
+	err := s.do(ctx, func(ctx context.Context) error {
+		return s.pool.QueryRow(ctx, `SELECT count(*) FROM tokens WHERE app_id = ''
+			AND (expires_at IS NULL OR expires_at > $1)`, time.Now()).Scan(&n)
+	})
+	return n, err
+}
+
+// DeleteToken deletes the token with this id.
+func (s *Store) DeleteToken(ctx context.Context, id string) error {
+	var n int64
+	err := s.do(ctx, func(ctx context.Context) error {
+		tag, err := s.pool.Exec(ctx, `DELETE FROM tokens WHERE id = $1`, id)
+		n = tag.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return hookline.Errorf(hookline.ENOTFOUND, "Token not found.")
+	}
+	return nil
+}
+
+// IdempotentResponse returns the unexpired response saved under key.
+func (s *Store) IdempotentResponse(ctx context.Context, key string) (*hookline.IdempotentResponse, error) {
+	r := hookline.IdempotentResponse{Key: key}
+	var c time.Time
+	var code int32
+	err := s.do(ctx, func(ctx context.Context) error {
+		return s.pool.QueryRow(ctx, `SELECT status_code, body, created_at FROM idempotency_keys
+			WHERE key = $1 AND expires_at > $2`, key, time.Now()).Scan(&code, &r.Body, &c)
+	})
+	if err != nil {
+		return nil, notFound(ctx, err, "Idempotent response")
+	}
+	r.StatusCode = int(code)
+	r.CreatedAt = c.UTC()
+	if r.Body == nil {
+		r.Body = []byte{}
+	}
+	return &r, nil
+}
+
+// SaveIdempotentResponse saves r unless an unexpired response is saved under
+// r.Key already; it expires a day after r.CreatedAt.
+func (s *Store) SaveIdempotentResponse(ctx context.Context, r *hookline.IdempotentResponse) error {
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = now()
+	}
+	r.CreatedAt = norm(r.CreatedAt)
+	body := r.Body
+	if body == nil {
+		body = []byte{}
+	}
+	return s.do(ctx, func(ctx context.Context) error {
+		// An expired response is as good as none: the new one replaces it.
+		_, err := s.pool.Exec(ctx, `INSERT INTO idempotency_keys (key, status_code, body, created_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (key) DO UPDATE SET status_code = excluded.status_code, body = excluded.body,
+				created_at = excluded.created_at, expires_at = excluded.expires_at
+			WHERE idempotency_keys.expires_at <= $6`,
+			r.Key, int32(r.StatusCode), body, r.CreatedAt, r.CreatedAt.Add(idempotencyTTL), time.Now())
+		return err
+	})
+}
