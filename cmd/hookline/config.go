@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -27,12 +28,27 @@ type serveConfig struct {
 	PublicURL     string
 	MaxBodyBytes  int64
 	Timeout       time.Duration
+	Lease         time.Duration // 0: the dispatcher's default, 2×Timeout + 30 s
 	Workers       int
 	Schedule      []time.Duration
 	LogLevel      slog.Level
 	// NoDispatch accepts messages without delivering them (for measuring
 	// ingest, or a node that only serves the API).
 	NoDispatch bool
+}
+
+const dbUsage = "database: a file path for SQLite, or a postgres:// URL for PostgreSQL"
+
+// redactDB returns dsn with any password replaced, for logs.
+func redactDB(dsn string) string {
+	if !isPostgresURL(dsn) {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://(unparsable URL)"
+	}
+	return u.Redacted()
 }
 
 // envFlags is a FlagSet whose every flag has an environment twin: the
@@ -74,7 +90,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	cfg := &serveConfig{}
 	f := newEnvFlags("serve", getenv, stderr)
 	f.str(&cfg.Listen, "listen", "HOOKLINE_LISTEN", "127.0.0.1:8071", "address the API listens on")
-	f.str(&cfg.DB, "db", "HOOKLINE_DB", "hookline.db", "database: a file path for SQLite")
+	f.str(&cfg.DB, "db", "HOOKLINE_DB", "hookline.db", dbUsage)
 	f.str(&cfg.PublicURL, "public-url", "HOOKLINE_PUBLIC_URL", "", "URL clients reach the server at (default http://<listen>)")
 	f.text((*networksValue)(&cfg.AllowNetworks), "allow-network", "HOOKLINE_ALLOW_NETWORK", "",
 		"comma-separated CIDRs deliveries may reach although private or loopback (repeatable)")
@@ -83,6 +99,8 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	f.text((*boolValue)(&cfg.HTTPSOnly), "https-only", "HOOKLINE_HTTPS_ONLY", "false", "refuse plain-http endpoints")
 	f.text((*bytesValue)(&cfg.MaxBodyBytes), "max-body", "HOOKLINE_MAX_BODY", "1MiB", "largest API request body (message payload limit)")
 	f.text((*durationValue)(&cfg.Timeout), "timeout", "HOOKLINE_TIMEOUT", "15s", "timeout of one delivery attempt")
+	f.text((*durationValue)(&cfg.Lease), "lease", "HOOKLINE_LEASE", "",
+		"how long a node's claim on a delivery lasts before another node may take it over (default 2×timeout+30s)")
 	f.text((*intValue)(&cfg.Workers), "workers", "HOOKLINE_WORKERS", "64", "delivery attempts in flight at once")
 	f.text((*scheduleValue)(&cfg.Schedule), "retry-schedule", "HOOKLINE_RETRY_SCHEDULE", "5s,5m,30m,2h,5h,10h,10h",
 		"comma-separated delays before each retry")
@@ -100,6 +118,9 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	if f.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", f.Arg(0))
+	}
+	if cfg.Lease != 0 && cfg.Lease <= cfg.Timeout {
+		return nil, fmt.Errorf("--lease (%s) must be longer than --timeout (%s)", cfg.Lease, cfg.Timeout)
 	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + cfg.Listen

@@ -108,6 +108,7 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 			Owner:    owner,
 			Workers:  cfg.Workers,
 			Timeout:  cfg.Timeout,
+			Lease:    cfg.Lease,
 			Schedule: cfg.Schedule,
 		})
 		wg.Add(1)
@@ -121,7 +122,7 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	logger.Info("hookline serving", "version", hookline.Version, "addr", ln.Addr().String(), "db", cfg.DB,
+	logger.Info("hookline serving", "version", hookline.Version, "addr", ln.Addr().String(), "db", redactDB(cfg.DB),
 		"dispatch", !cfg.NoDispatch)
 	if ready != nil {
 		ready(ln.Addr().String())
@@ -195,7 +196,7 @@ func createAdminToken(ctx context.Context, store hookline.Store) (string, error)
 func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	f := newEnvFlags("migrate", getenv, stderr)
 	var dsn string
-	f.str(&dsn, "db", "HOOKLINE_DB", "hookline.db", "database: a file path for SQLite")
+	f.str(&dsn, "db", "HOOKLINE_DB", "hookline.db", dbUsage)
 	if err := f.Parse(args); err != nil {
 		return 2
 	}
@@ -205,14 +206,14 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return 1
 	}
 	store.Close()
-	fmt.Fprintln(stdout, "database is up to date:", dsn)
+	fmt.Fprintln(stdout, "database is up to date:", redactDB(dsn))
 	return 0
 }
 
 func runToken(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	f := newEnvFlags("token", getenv, stderr)
 	var dsn string
-	f.str(&dsn, "db", "HOOKLINE_DB", "hookline.db", "database: a file path for SQLite")
+	f.str(&dsn, "db", "HOOKLINE_DB", "hookline.db", dbUsage)
 	if err := f.Parse(args); err != nil {
 		return 2
 	}

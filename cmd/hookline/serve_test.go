@@ -264,6 +264,7 @@ func TestServeRejectsBadFlags(t *testing.T) {
 		{"--max-body", "huge"},
 		{"--timeout", "-1s"},
 		{"--retry-schedule", "5s,soon"},
+		{"--timeout", "10s", "--lease", "5s"},
 		{"stray"},
 	} {
 		var stderr bytes.Buffer
@@ -292,3 +293,12 @@ func TestEnvironmentTwins(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestRedactDB(t *testing.T) {
+	if got := redactDB("postgres://hook:s3cret@db.internal:5432/hooks"); strings.Contains(got, "s3cret") {
+		t.Fatalf("password in %q", got)
+	}
+	if got := redactDB("/var/lib/hookline/hookline.db"); got != "/var/lib/hookline/hookline.db" {
+		t.Fatalf("a file path changed: %q", got)
+	}
+}
