@@ -27,7 +27,7 @@ var errAttemptNotFound = hookline.Errorf(hookline.ENOTFOUND, "Message attempt no
 
 // Attempt returns an attempt of the application's message.
 func (s *Store) Attempt(ctx context.Context, appID, msgID, attemptID string) (*hookline.Attempt, error) {
-	a, err := scanAttempt(s.rdb.QueryRowContext(ctx,
+	a, err := scanAttempt(s.queryRow(ctx,
 		`SELECT `+attemptCols+` FROM attempts WHERE message_id = ? AND id = ? AND app_id = ?`, msgID, attemptID, appID))
 	if err != nil {
 		return nil, notFound(err, "Message attempt")

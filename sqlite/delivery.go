@@ -540,7 +540,7 @@ func (s *Store) Release(ctx context.Context, owner string) error {
 // becomes claimable.
 func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 	var at int64
-	err := s.rdb.QueryRowContext(ctx, `SELECT d.due_at FROM deliveries d WHERE d.due_at IS NOT NULL
+	err := s.queryRow(ctx, `SELECT d.due_at FROM deliveries d WHERE d.due_at IS NOT NULL
 		AND EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.disabled = 0)
 		ORDER BY d.due_at LIMIT 1`).Scan(&at)
 	if err == sql.ErrNoRows {

@@ -99,7 +99,7 @@ func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 
 // Endpoint returns the endpoint of the application with this id or uid.
 func (s *Store) Endpoint(ctx context.Context, appID, idOrUID string) (*hookline.Endpoint, error) {
-	ep, err := s.scanEndpoint(s.rdb.QueryRowContext(ctx,
+	ep, err := s.scanEndpoint(s.queryRow(ctx,
 		`SELECT `+endpointCols+` FROM endpoints WHERE app_id = ? AND (id = ? OR uid = ?) LIMIT 1`,
 		appID, idOrUID, idOrUID))
 	if err != nil {
@@ -184,6 +184,6 @@ func (s *Store) ListEndpoints(ctx context.Context, appID string, opts hookline.L
 // endpointExists returns ENOTFOUND unless the application has the endpoint.
 func (s *Store) endpointExists(ctx context.Context, appID, id string) error {
 	var one int
-	err := s.rdb.QueryRowContext(ctx, `SELECT 1 FROM endpoints WHERE app_id = ? AND id = ?`, appID, id).Scan(&one)
+	err := s.queryRow(ctx, `SELECT 1 FROM endpoints WHERE app_id = ? AND id = ?`, appID, id).Scan(&one)
 	return notFound(err, "Endpoint")
 }

@@ -59,7 +59,7 @@ func (s *Store) CreateEventType(ctx context.Context, et *hookline.EventType) err
 
 // EventType returns the event type of this name, archived or not.
 func (s *Store) EventType(ctx context.Context, name string) (*hookline.EventType, error) {
-	et, err := scanEventType(s.rdb.QueryRowContext(ctx,
+	et, err := scanEventType(s.queryRow(ctx,
 		`SELECT `+eventTypeCols+` FROM event_types WHERE name = ?`, name))
 	if err != nil {
 		return nil, notFound(err, "Event type")

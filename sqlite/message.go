@@ -199,7 +199,7 @@ func (w *writer) createMessages(ops []*msgOp, errs []error) error {
 // Message returns the application's message with this id or eventId.
 func (s *Store) Message(ctx context.Context, appID, idOrEventID string) (*hookline.Message, error) {
 	if strings.HasPrefix(idOrEventID, hookline.PrefixMessage) {
-		m, err := scanMessage(s.rdb.QueryRowContext(ctx,
+		m, err := scanMessage(s.queryRow(ctx,
 			`SELECT `+messageCols+` FROM messages WHERE app_id = ? AND id = ?`, appID, idOrEventID))
 		if err == nil {
 			return m, nil
@@ -208,7 +208,7 @@ func (s *Store) Message(ctx context.Context, appID, idOrEventID string) (*hookli
 			return nil, dbErr(err)
 		}
 	}
-	m, err := scanMessage(s.rdb.QueryRowContext(ctx,
+	m, err := scanMessage(s.queryRow(ctx,
 		`SELECT `+messageCols+` FROM messages WHERE app_id = ? AND event_id = ?`, appID, idOrEventID))
 	if err != nil {
 		return nil, notFound(err, "Message")
@@ -255,6 +255,6 @@ func (s *Store) ExpungeMessageContent(ctx context.Context, appID, msgID string) 
 // It returns the message's seq.
 func (s *Store) messageExists(ctx context.Context, appID, id string) (int64, error) {
 	var seq int64
-	err := s.rdb.QueryRowContext(ctx, `SELECT seq FROM messages WHERE app_id = ? AND id = ?`, appID, id).Scan(&seq)
+	err := s.queryRow(ctx, `SELECT seq FROM messages WHERE app_id = ? AND id = ?`, appID, id).Scan(&seq)
 	return seq, notFound(err, "Message")
 }

@@ -110,7 +110,13 @@ type Store struct {
 	rdb *sql.DB // query-only pool
 
 	claimStmt *sql.Stmt // claimQuery on rdb
-	cdb       *sql.DB   // one connection, the checkpointer's
+	// reads caches the reading pool's prepared statements by their text:
+	// parsing a statement costs more than running most of them.
+	reads sync.Map // string -> *sql.Stmt
+
+	apps   readCache[*hookline.Application] // by id and by uid
+	tokens readCache[*hookline.Token]       // by hash
+	cdb    *sql.DB                          // one connection, the checkpointer's
 
 	syncq    chan []*op    // committed ops waiting for the WAL sync
 	syncing  atomic.Int64  // commits handed to the syncer and not yet synced
@@ -361,6 +367,7 @@ func (s *Store) Close() error {
 			s.wal.Close()
 		}
 		s.claimStmt.Close()
+		s.reads.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 		err1 := s.w.close()
 		err2 := s.wdb.Close()
 		err3 := s.rdb.Close()
@@ -475,4 +482,22 @@ func (s *Store) Cleanup(ctx context.Context) (int, error) {
 		return nil
 	})
 	return total + int(n), err
+}
+
+// queryRow runs a read on the reading pool as a prepared statement, prepared
+// once per query text and per connection.
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st, ok := s.reads.Load(query); ok {
+		return st.(*sql.Stmt).QueryRowContext(ctx, args...)
+	}
+	st, err := s.rdb.PrepareContext(ctx, query)
+	if err != nil {
+		// The error (or a closed store) surfaces from the plain query.
+		return s.rdb.QueryRowContext(ctx, query, args...)
+	}
+	if prev, loaded := s.reads.LoadOrStore(query, st); loaded {
+		st.Close()
+		st = prev.(*sql.Stmt)
+	}
+	return st.QueryRowContext(ctx, args...)
 }

@@ -231,3 +231,65 @@ func TestOpenErrors(t *testing.T) {
 		t.Fatalf("missing directory: %v (code %s)", err, hookline.ErrorCode(err))
 	}
 }
+
+// TestReadCacheSeesChanges checks the application and token caches never
+// answer with what a later write changed or deleted.
+func TestReadCacheSeesChanges(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "cache.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	uid := "cached"
+	app := &hookline.Application{ID: hookline.NewID(hookline.PrefixApplication), UID: &uid, Name: "one",
+		CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	if err := s.CreateApplication(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Application(ctx, "cached") // now cached
+	if err != nil || got.Name != "one" {
+		t.Fatalf("%+v %v", got, err)
+	}
+	got.Name = "changed by the caller" // must not reach the cache
+	if again, _ := s.Application(ctx, "cached"); again.Name != "one" {
+		t.Fatalf("the cache shares memory with callers: %q", again.Name)
+	}
+	app.Name = "two"
+	if err := s.UpdateApplication(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Application(ctx, "cached"); got.Name != "two" {
+		t.Fatalf("stale application after an update: %q", got.Name)
+	}
+
+	tok := &hookline.Token{ID: hookline.NewID(hookline.PrefixToken), Hash: []byte("0123456789abcdef0123456789abcdef"),
+		AppID: app.ID, CreatedAt: time.Now()}
+	if err := s.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.TokenByHash(ctx, tok.Hash); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteToken(ctx, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.TokenByHash(ctx, tok.Hash); hookline.ErrorCode(err) != hookline.ENOTFOUND {
+		t.Fatalf("a deleted token is still found: %v", err)
+	}
+	if err := s.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.TokenByHash(ctx, tok.Hash); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteApplication(ctx, app.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Application(ctx, "cached"); hookline.ErrorCode(err) != hookline.ENOTFOUND {
+		t.Fatalf("a deleted application is still found: %v", err)
+	}
+	if _, err := s.TokenByHash(ctx, tok.Hash); hookline.ErrorCode(err) != hookline.ENOTFOUND {
+		t.Fatalf("a token of a deleted application is still found: %v", err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 // CreateToken stores t, giving it an id and a creation time when unset. A
 // hash already stored is ECONFLICT.
 func (s *Store) CreateToken(ctx context.Context, t *hookline.Token) error {
+	defer s.tokens.invalidate()
 	if t.ID == "" {
 		t.ID = hookline.NewID(hookline.PrefixToken)
 	}
@@ -36,27 +37,34 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*hookline.Token, 
 		expires sql.NullInt64
 		c       int64
 	)
-	err := s.rdb.QueryRowContext(ctx, `SELECT id, hash, app_id, expires_at, created_at FROM tokens
-		WHERE hash = ? AND (expires_at IS NULL OR expires_at > ?)`, hash, micros(time.Now())).
+	now := time.Now()
+	cached, gen, ok := s.tokens.get(string(hash))
+	if ok && tokenLive(cached, now) {
+		return cloneToken(cached), nil
+	}
+	err := s.queryRow(ctx, `SELECT id, hash, app_id, expires_at, created_at FROM tokens
+		WHERE hash = ? AND (expires_at IS NULL OR expires_at > ?)`, hash, micros(now)).
 		Scan(&t.ID, &t.Hash, &t.AppID, &expires, &c)
 	if err != nil {
 		return nil, notFound(err, "Token")
 	}
 	t.ExpiresAt = timePtrOf(expires)
 	t.CreatedAt = fromMicros(c)
+	s.tokens.put(string(hash), cloneToken(&t), gen)
 	return &t, nil
 }
 
 // CountAdminTokens counts the unexpired tokens that have no AppID.
 func (s *Store) CountAdminTokens(ctx context.Context) (int, error) {
 	var n int
-	err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM tokens WHERE app_id = ''
+	err := s.queryRow(ctx, `SELECT count(*) FROM tokens WHERE app_id = ''
 		AND (expires_at IS NULL OR expires_at > ?)`, micros(time.Now())).Scan(&n)
 	return n, dbErr(err)
 }
 
 // DeleteToken deletes the token with this id.
 func (s *Store) DeleteToken(ctx context.Context, id string) error {
+	defer s.tokens.invalidate()
 	return s.write(ctx, func(w *writer) error {
 		n, err := w.affected(`DELETE FROM tokens WHERE id = ?`, id)
 		if err != nil {
@@ -73,7 +81,7 @@ func (s *Store) DeleteToken(ctx context.Context, id string) error {
 func (s *Store) IdempotentResponse(ctx context.Context, key string) (*hookline.IdempotentResponse, error) {
 	r := hookline.IdempotentResponse{Key: key}
 	var c int64
-	err := s.rdb.QueryRowContext(ctx, `SELECT status_code, body, created_at FROM idempotency_keys
+	err := s.queryRow(ctx, `SELECT status_code, body, created_at FROM idempotency_keys
 		WHERE key = ? AND expires_at > ?`, key, micros(time.Now())).Scan(&r.StatusCode, &r.Body, &c)
 	if err != nil {
 		return nil, notFound(err, "Idempotent response")

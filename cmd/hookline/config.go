@@ -32,6 +32,7 @@ type serveConfig struct {
 	Workers       int
 	Schedule      []time.Duration
 	LogLevel      slog.Level
+	PprofListen   string // when set, net/http/pprof is served there
 	// NoDispatch accepts messages without delivering them (for measuring
 	// ingest, or a node that only serves the API).
 	NoDispatch bool
@@ -104,6 +105,8 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	f.text((*intValue)(&cfg.Workers), "workers", "HOOKLINE_WORKERS", "64", "delivery attempts in flight at once")
 	f.text((*scheduleValue)(&cfg.Schedule), "retry-schedule", "HOOKLINE_RETRY_SCHEDULE", "5s,5m,30m,2h,5h,10h,10h",
 		"comma-separated delays before each retry")
+	f.str(&cfg.PprofListen, "pprof-listen", "HOOKLINE_PPROF_LISTEN", "",
+		"address to serve Go's profiler (net/http/pprof) on, e.g. 127.0.0.1:6060; off when empty")
 	f.text((*levelValue)(&cfg.LogLevel), "log-level", "HOOKLINE_LOG_LEVEL", "info", "debug, info, warn or error")
 	f.text((*boolValue)(&cfg.NoDispatch), "no-dispatch", "HOOKLINE_NO_DISPATCH", "false", "accept messages but do not deliver them")
 	f.str(&cfg.SecretKeyFile, "secret-key-file", "HOOKLINE_SECRET_KEY_FILE", "",
