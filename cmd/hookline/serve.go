@@ -120,6 +120,17 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 		}()
 	}
 
+	if cfg.PprofListen != "" {
+		stopPprof, err := servePprof(cfg.PprofListen, logger)
+		if err != nil {
+			ln.Close()
+			stopDispatch()
+			wg.Wait()
+			return err
+		}
+		defer stopPprof()
+	}
+
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	logger.Info("hookline serving", "version", hookline.Version, "addr", ln.Addr().String(), "db", redactDB(cfg.DB),
