@@ -3,6 +3,7 @@
 //	hookline serve     run the server (API and dispatcher)
 //	hookline migrate   create or upgrade the database and exit
 //	hookline token     create an admin API token
+//	hookline bench     measure throughput and latency end to end
 //	hookline sign      sign a payload as Hookline would
 //	hookline verify    verify a received webhook
 //	hookline version   print the version
@@ -27,6 +28,7 @@ Commands:
   serve     run the server: the /api/v1 API and the dispatcher
   migrate   create or upgrade the database, then exit
   token     create a new admin API token and print it
+  bench     measure end-to-end throughput and latency (docs/BENCHMARKS.md)
   sign      print the headers a receiver should accept for a payload
   verify    verify a received webhook's signature
   version   print the version
@@ -48,6 +50,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runMigrate(ctx, rest, getenv, stdout, stderr)
 	case "token":
 		return runToken(ctx, rest, getenv, stdout, stderr)
+	case "bench":
+		return runBench(ctx, rest, getenv, stdout, stderr)
 	case "sign":
 		return runSign(ctx, rest, stdin, stdout, stderr)
 	case "verify":
