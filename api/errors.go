@@ -106,6 +106,9 @@ func render(status int, v any, err error) (int, []byte, error) {
 	if v == nil {
 		return status, nil, nil
 	}
+	if a, ok := v.(jsonAppender); ok {
+		return status, a.appendJSON(make([]byte, 0, 512)), nil
+	}
 	b, merr := json.Marshal(v)
 	if merr != nil {
 		st, body := errorResponse(merr)

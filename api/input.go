@@ -132,9 +132,12 @@ func jsonKind(goType string) string {
 // jsonTime is a time that encodes as RFC 3339 in UTC with microseconds.
 type jsonTime time.Time
 
+// timeLayout is RFC 3339 in UTC with microseconds, the precision stored.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
 // MarshalJSON implements json.Marshaler.
 func (t jsonTime) MarshalJSON() ([]byte, error) {
-	return []byte(`"` + time.Time(t).UTC().Format("2006-01-02T15:04:05.000000Z") + `"`), nil
+	return appendJSONTime(nil, time.Time(t)), nil
 }
 
 func optTime(t *time.Time) *jsonTime {
