@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -278,47 +277,14 @@ func listOf(l []string, valid bool) []string {
 	return l
 }
 
-// Endpoint secrets are stored with a leading version byte: 0 for a secret
-// as it is, 1 for nonce || AES-256-GCM ciphertext (the sqlite store's format).
-const (
-	secretPlain  = 0
-	secretSealed = 1
-)
-
-func (s *Store) sealSecret(secret []byte) []byte {
-	if s.aead == nil {
-		return append([]byte{secretPlain}, secret...)
-	}
-	out := make([]byte, 1+s.aead.NonceSize(), 1+s.aead.NonceSize()+len(secret)+s.aead.Overhead())
-	out[0] = secretSealed
-	if _, err := rand.Read(out[1:]); err != nil {
-		panic("postgres: crypto/rand failed: " + err.Error())
-	}
-	return s.aead.Seal(out, out[1:1+s.aead.NonceSize()], secret, nil)
-}
+func (s *Store) sealSecret(secret []byte) []byte { return s.box.Seal(secret) }
 
 func (s *Store) openSecret(b []byte) ([]byte, error) {
-	if len(b) == 0 {
-		return nil, fmt.Errorf("postgres: empty endpoint secret")
+	secret, err := s.box.Open(b)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: endpoint secret: %w", err)
 	}
-	switch b[0] {
-	case secretPlain:
-		return append([]byte(nil), b[1:]...), nil
-	case secretSealed:
-		if s.aead == nil {
-			return nil, fmt.Errorf("postgres: endpoint secrets are encrypted and no secret key was given")
-		}
-		ns := s.aead.NonceSize()
-		if len(b) < 1+ns {
-			return nil, fmt.Errorf("postgres: truncated endpoint secret")
-		}
-		out, err := s.aead.Open(nil, b[1:1+ns], b[1+ns:], nil)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: cannot decrypt an endpoint secret (wrong secret key?): %w", err)
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("postgres: unknown endpoint secret format %d", b[0])
+	return secret, nil
 }
 
 // listQuery builds the query of one page of a keyset-paginated list.

@@ -31,8 +31,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/md5"
 	"embed"
 	"encoding/hex"
@@ -115,7 +113,7 @@ type Store struct {
 	schema  string // the schema of the tables
 	channel string // the NOTIFY channel of the schema
 	log     *slog.Logger
-	aead    cipher.AEAD
+	box     *hookline.SecretBox // encrypts endpoint secrets; nil stores them as they are
 	timeout time.Duration
 
 	due chan struct{}
@@ -164,17 +162,8 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		timeout: o.timeout,
 		due:     make(chan struct{}, 1),
 	}
-	if o.secretKey != nil {
-		if len(o.secretKey) != 32 {
-			return nil, hookline.Errorf(hookline.EINVALID, "postgres: the secret key must be 32 bytes, not %d", len(o.secretKey))
-		}
-		block, err := aes.NewCipher(o.secretKey)
-		if err != nil {
-			return nil, err
-		}
-		if s.aead, err = cipher.NewGCM(block); err != nil {
-			return nil, err
-		}
+	if s.box, err = hookline.NewSecretBox(o.secretKey); err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 
 	octx, cancel := context.WithTimeout(ctx, max(o.timeout, time.Minute))

@@ -30,8 +30,6 @@ package sqlite
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"database/sql"
 	"embed"
 	"errors"
@@ -104,7 +102,7 @@ func WithReaders(n int) Option { return func(o *options) { o.readers = n } }
 type Store struct {
 	path string
 	log  *slog.Logger
-	aead cipher.AEAD
+	box  *hookline.SecretBox // encrypts endpoint secrets; nil stores them as they are
 
 	wdb *sql.DB // one connection, owned by the writer goroutine
 	rdb *sql.DB // query-only pool
@@ -169,17 +167,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		syncDone:       make(chan struct{}),
 		syncIdle:       make(chan struct{}, 1),
 	}
-	if o.secretKey != nil {
-		if len(o.secretKey) != 32 {
-			return nil, hookline.Errorf(hookline.EINVALID, "sqlite: the secret key must be 32 bytes, not %d", len(o.secretKey))
-		}
-		block, err := aes.NewCipher(o.secretKey)
-		if err != nil {
-			return nil, err
-		}
-		if s.aead, err = cipher.NewGCM(block); err != nil {
-			return nil, err
-		}
+	var err error
+	if s.box, err = hookline.NewSecretBox(o.secretKey); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	if path == "" || path == ":memory:" {
 		return nil, hookline.Errorf(hookline.EINVALID, "sqlite: a file path is required (WAL needs a file)")

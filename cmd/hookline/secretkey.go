@@ -8,10 +8,9 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-)
 
-// secretKeyLen is the length of the master key: AES-256.
-const secretKeyLen = 32
+	"github.com/hookline/hookline"
+)
 
 // loadSecretKey returns the master key that encrypts endpoint secrets at
 // rest, from the first of: HOOKLINE_SECRET_KEY (base64), the file
@@ -42,7 +41,7 @@ func loadSecretKey(cfg *serveConfig, logger *slog.Logger) ([]byte, error) {
 	if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("secret key: %w", err)
 	}
-	key := make([]byte, secretKeyLen)
+	key := make([]byte, hookline.SecretKeyLen)
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
@@ -68,8 +67,8 @@ func loadSecretKey(cfg *serveConfig, logger *slog.Logger) ([]byte, error) {
 
 func decodeSecretKey(s, from string) ([]byte, error) {
 	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
-	if err != nil || len(key) != secretKeyLen {
-		return nil, fmt.Errorf("secret key from %s: want the base64 of %d random bytes (e.g. `openssl rand -base64 32`)", from, secretKeyLen)
+	if err != nil || len(key) != hookline.SecretKeyLen {
+		return nil, fmt.Errorf("secret key from %s: want the base64 of %d random bytes (e.g. `openssl rand -base64 32`)", from, hookline.SecretKeyLen)
 	}
 	return key, nil
 }
