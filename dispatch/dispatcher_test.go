@@ -389,3 +389,80 @@ func TestManyMessagesAllDelivered(t *testing.T) {
 		}
 	}
 }
+
+func TestRetryAfterOn503(t *testing.T) {
+	f := newFixture(t)
+	retryAt := time.Now().Add(2 * time.Second).UTC()
+	rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if n == 1 {
+			w.Header().Set("Retry-After", retryAt.Format(http.TimeFormat)) // the HTTP-date form
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})
+	f.endpoint(t, rc.URL)
+	f.run(t, dispatch.Config{Schedule: []time.Duration{time.Hour}})
+	msg := f.message(t, `{"a":1}`)
+
+	waitFor(t, "the first attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
+	d := f.delivery(t, msg.ID)
+	if d.NextAttemptAt == nil {
+		t.Fatalf("no next attempt after 503: %+v", d)
+	}
+	// The header has whole seconds; the schedule alone would say an hour.
+	if off := d.NextAttemptAt.Sub(retryAt); off < -2*time.Second || off > time.Second {
+		t.Fatalf("next attempt at %v, want about %v (Retry-After)", d.NextAttemptAt, retryAt)
+	}
+	waitFor(t, "the retry", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusSuccess })
+}
+
+func TestRetryAfterIgnoredOn500(t *testing.T) {
+	f := newFixture(t)
+	rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusInternalServerError)
+	})
+	f.endpoint(t, rc.URL)
+	f.run(t, dispatch.Config{Schedule: []time.Duration{time.Hour}})
+	msg := f.message(t, `{"a":1}`)
+
+	waitFor(t, "the first attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
+	d := f.delivery(t, msg.ID)
+	if d.NextAttemptAt == nil || time.Until(*d.NextAttemptAt) < 50*time.Minute {
+		t.Fatalf("next attempt %v after a 500, want the schedule's hour", d.NextAttemptAt)
+	}
+}
+
+func TestResponseBodyCapped(t *testing.T) {
+	f := newFixture(t)
+	big := strings.Repeat("x", 40<<10)
+	rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, big)
+	})
+	f.endpoint(t, rc.URL)
+	f.run(t, dispatch.Config{Schedule: []time.Duration{time.Hour}})
+	msg := f.message(t, `{"a":1}`)
+
+	waitFor(t, "the attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
+	a := f.attempts(t, msg.ID)[0]
+	if len(a.Response) != 16<<10 || a.StatusCode != http.StatusBadRequest {
+		t.Fatalf("attempt kept %d bytes of the response (status %d), want the default cap of 16 KiB", len(a.Response), a.StatusCode)
+	}
+}
+
+func TestAttemptRecordsDuration(t *testing.T) {
+	f := newFixture(t)
+	rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		time.Sleep(120 * time.Millisecond)
+	})
+	f.endpoint(t, rc.URL)
+	f.run(t, dispatch.Config{})
+	msg := f.message(t, `{"a":1}`)
+
+	waitFor(t, "the success", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusSuccess })
+	a := f.attempts(t, msg.ID)[0]
+	// The receiver held the request 120 ms: the recorded duration cannot be less.
+	if a.DurationMS < 120 {
+		t.Fatalf("attempt duration %d ms, want at least the receiver's 120 ms", a.DurationMS)
+	}
+}
