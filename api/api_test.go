@@ -306,6 +306,22 @@ func TestTenantIsolation(t *testing.T) {
 		// Another application's ids under its own application.
 		{"GET", "/api/v1/app/shop/endpoint/" + f.otherEp, nil, 404},
 		{"GET", "/api/v1/app/shop/msg/" + f.otherMsg, nil, 404},
+		{"GET", "/api/v1/app/shop/endpoint/" + f.otherEp + "/secret", nil, 404},
+		{"POST", "/api/v1/app/shop/endpoint/" + f.otherEp + "/secret/rotate", map[string]any{}, 404},
+		{"GET", "/api/v1/app/shop/endpoint/" + f.otherEp + "/headers", nil, 404},
+		{"PUT", "/api/v1/app/shop/endpoint/" + f.otherEp + "/headers", map[string]any{"headers": map[string]string{"X-A": "b"}}, 404},
+		{"PATCH", "/api/v1/app/shop/endpoint/" + f.otherEp + "/headers", map[string]any{"headers": map[string]string{"X-A": "b"}}, 404},
+		{"GET", "/api/v1/app/shop/endpoint/" + f.otherEp + "/stats", nil, 404},
+		{"GET", "/api/v1/app/shop/endpoint/" + f.otherEp + "/msg", nil, 404},
+		{"POST", "/api/v1/app/shop/endpoint/" + f.otherEp + "/recover", map[string]any{"since": "2020-01-01T00:00:00Z"}, 404},
+		{"POST", "/api/v1/app/shop/endpoint/" + f.otherEp + "/send-example", map[string]any{"eventType": "a.b"}, 404},
+		{"GET", "/api/v1/app/shop/attempt/endpoint/" + f.otherEp, nil, 404},
+		{"DELETE", "/api/v1/app/shop/msg/" + f.otherMsg + "/content", nil, 404},
+		{"GET", "/api/v1/app/shop/attempt/msg/" + f.otherMsg, nil, 404},
+		{"GET", "/api/v1/app/shop/msg/" + f.otherMsg + "/endpoint", nil, 404},
+		{"GET", "/api/v1/app/shop/attempt/msg/" + f.msg + "?endpoint_id=" + f.otherEp, nil, 404},
+		{"POST", "/api/v1/app/shop/msg/" + f.msg + "/endpoint/" + f.otherEp + "/resend", nil, 404},
+		{"POST", "/api/v1/app/shop/msg/" + f.otherMsg + "/endpoint/" + f.ep + "/resend", nil, 404},
 		// It cannot create applications, even with a message.
 		{"POST", "/api/v1/app/brand-new/msg", map[string]any{"eventType": "a.b", "payload": map[string]any{}, "application": map[string]any{"name": "x"}}, 404},
 		// Global operations and operations on the application itself are forbidden.
