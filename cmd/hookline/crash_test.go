@@ -148,8 +148,8 @@ func TestCrashLosesNothing(t *testing.T) {
 		t.Fatalf("create endpoint: %d %v", code, err)
 	}
 
-	// Publish from 8 goroutines; kill the server once 1,500 were accepted.
-	const killAfter, publishers = 1500, 8
+	// Publish from 16 goroutines; kill the server once 5,000 were accepted.
+	const killAfter, publishers = 5000, 16
 	var acceptedMu sync.Mutex
 	var accepted []string
 	var count atomic.Int64
