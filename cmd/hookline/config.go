@@ -90,6 +90,30 @@ func (f *envFlags) text(p flag.Value, name, env, def, usage string) {
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (*serveConfig, error) {
 	cfg := &serveConfig{}
 	f := newEnvFlags("serve", getenv, stderr)
+	defineServeFlags(f, cfg)
+	cfg.AdminToken = getenv("HOOKLINE_ADMIN_TOKEN")
+	cfg.SecretKey = getenv("HOOKLINE_SECRET_KEY")
+	if err := f.Parse(args); err != nil {
+		return nil, err
+	}
+	if len(f.errs) > 0 {
+		return nil, f.errs[0]
+	}
+	if f.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", f.Arg(0))
+	}
+	if cfg.Lease != 0 && cfg.Lease <= cfg.Timeout {
+		return nil, fmt.Errorf("--lease (%s) must be longer than --timeout (%s)", cfg.Lease, cfg.Timeout)
+	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + cfg.Listen
+	}
+	return cfg, nil
+}
+
+// defineServeFlags defines the flags of 'hookline serve' on f, each with its
+// environment twin, writing into cfg.
+func defineServeFlags(f *envFlags, cfg *serveConfig) {
 	f.str(&cfg.Listen, "listen", "HOOKLINE_LISTEN", "127.0.0.1:8071", "address the API listens on")
 	f.str(&cfg.DB, "db", "HOOKLINE_DB", "hookline.db", dbUsage)
 	f.str(&cfg.PublicURL, "public-url", "HOOKLINE_PUBLIC_URL", "", "URL clients reach the server at (default http://<listen>)")
@@ -111,24 +135,6 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	f.text((*boolValue)(&cfg.NoDispatch), "no-dispatch", "HOOKLINE_NO_DISPATCH", "false", "accept messages but do not deliver them")
 	f.str(&cfg.SecretKeyFile, "secret-key-file", "HOOKLINE_SECRET_KEY_FILE", "",
 		"file holding the base64 master key that encrypts endpoint secrets (default: <db>.key for SQLite)")
-	cfg.AdminToken = getenv("HOOKLINE_ADMIN_TOKEN")
-	cfg.SecretKey = getenv("HOOKLINE_SECRET_KEY")
-	if err := f.Parse(args); err != nil {
-		return nil, err
-	}
-	if len(f.errs) > 0 {
-		return nil, f.errs[0]
-	}
-	if f.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", f.Arg(0))
-	}
-	if cfg.Lease != 0 && cfg.Lease <= cfg.Timeout {
-		return nil, fmt.Errorf("--lease (%s) must be longer than --timeout (%s)", cfg.Lease, cfg.Timeout)
-	}
-	if cfg.PublicURL == "" {
-		cfg.PublicURL = "http://" + cfg.Listen
-	}
-	return cfg, nil
 }
 
 type networksValue []netip.Prefix

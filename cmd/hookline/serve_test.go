@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +20,8 @@ import (
 
 	svix "github.com/svix/svix-webhooks/go"
 	"github.com/svix/svix-webhooks/go/models"
+
+	"github.com/hookline/hookline/dispatch"
 )
 
 // server is an in-process 'hookline serve' on 127.0.0.1 with a SQLite file.
@@ -289,6 +295,106 @@ func TestEnvironmentTwins(t *testing.T) {
 	if cfg.Listen != "127.0.0.1:9999" || cfg.DB != "/tmp/x.db" || len(cfg.AllowNetworks) != 2 ||
 		cfg.MaxBodyBytes != 2<<20 || cfg.Timeout != 4*time.Second || len(cfg.Schedule) != 2 {
 		t.Fatalf("config from environment: %+v", cfg)
+	}
+}
+
+func TestServeDefaults(t *testing.T) {
+	cfg, err := parseServeFlags(nil, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &serveConfig{
+		Listen: "127.0.0.1:8071", DB: "hookline.db", PublicURL: "http://127.0.0.1:8071",
+		MaxBodyBytes: 1 << 20, Timeout: 15 * time.Second, Workers: 64,
+		Schedule: dispatch.DefaultSchedule, LogLevel: slog.LevelInfo,
+	}
+	if !reflect.DeepEqual(cfg, want) {
+		t.Fatalf("defaults\n got %+v\nwant %+v", cfg, want)
+	}
+}
+
+// TestEveryVariableIsATwin sets each environment variable alone and checks
+// that it lands in the configuration, and that a flag given as well wins.
+func TestEveryVariableIsATwin(t *testing.T) {
+	for _, tc := range []struct {
+		env, value, flag, flagValue string
+		check                       func(*serveConfig) any
+		fromEnv, fromFlag           any
+	}{
+		{"HOOKLINE_LISTEN", "127.0.0.1:9", "--listen", "127.0.0.1:10", func(c *serveConfig) any { return c.Listen }, "127.0.0.1:9", "127.0.0.1:10"},
+		{"HOOKLINE_DB", "/tmp/a.db", "--db", "/tmp/b.db", func(c *serveConfig) any { return c.DB }, "/tmp/a.db", "/tmp/b.db"},
+		{"HOOKLINE_PUBLIC_URL", "https://a.example", "--public-url", "https://b.example", func(c *serveConfig) any { return c.PublicURL }, "https://a.example", "https://b.example"},
+		{"HOOKLINE_ALLOW_NETWORK", "10.0.0.0/8", "--allow-network", "192.168.0.0/16", func(c *serveConfig) any { return len(c.AllowNetworks) }, 1, 2},
+		{"HOOKLINE_ALLOW_PORT", "443", "--allow-port", "8443", func(c *serveConfig) any { return len(c.AllowPorts) }, 1, 2},
+		{"HOOKLINE_HTTPS_ONLY", "true", "--https-only=false", "", func(c *serveConfig) any { return c.HTTPSOnly }, true, false},
+		{"HOOKLINE_MAX_BODY", "2MiB", "--max-body", "3KiB", func(c *serveConfig) any { return c.MaxBodyBytes }, int64(2 << 20), int64(3 << 10)},
+		{"HOOKLINE_TIMEOUT", "3s", "--timeout", "4s", func(c *serveConfig) any { return c.Timeout }, 3 * time.Second, 4 * time.Second},
+		{"HOOKLINE_LEASE", "90s", "--lease", "100s", func(c *serveConfig) any { return c.Lease }, 90 * time.Second, 100 * time.Second},
+		{"HOOKLINE_WORKERS", "8", "--workers", "9", func(c *serveConfig) any { return c.Workers }, 8, 9},
+		{"HOOKLINE_RETRY_SCHEDULE", "1s,2s", "--retry-schedule", "3s", func(c *serveConfig) any { return len(c.Schedule) }, 2, 1},
+		{"HOOKLINE_PPROF_LISTEN", "127.0.0.1:6060", "--pprof-listen", "127.0.0.1:6061", func(c *serveConfig) any { return c.PprofListen }, "127.0.0.1:6060", "127.0.0.1:6061"},
+		{"HOOKLINE_LOG_LEVEL", "debug", "--log-level", "error", func(c *serveConfig) any { return c.LogLevel }, slog.LevelDebug, slog.LevelError},
+		{"HOOKLINE_NO_DISPATCH", "true", "--no-dispatch=false", "", func(c *serveConfig) any { return c.NoDispatch }, true, false},
+		{"HOOKLINE_SECRET_KEY_FILE", "/tmp/a.key", "--secret-key-file", "/tmp/b.key", func(c *serveConfig) any { return c.SecretKeyFile }, "/tmp/a.key", "/tmp/b.key"},
+	} {
+		getenv := func(k string) string {
+			if k == tc.env {
+				return tc.value
+			}
+			return ""
+		}
+		cfg, err := parseServeFlags(nil, getenv, io.Discard)
+		if err != nil {
+			t.Errorf("%s=%s: %v", tc.env, tc.value, err)
+			continue
+		}
+		if got := tc.check(cfg); got != tc.fromEnv {
+			t.Errorf("%s=%s: got %v, want %v", tc.env, tc.value, got, tc.fromEnv)
+		}
+		args := []string{tc.flag}
+		if tc.flagValue != "" {
+			args = append(args, tc.flagValue)
+		}
+		if cfg, err = parseServeFlags(args, getenv, io.Discard); err != nil {
+			t.Errorf("%s=%s %v: %v", tc.env, tc.value, args, err)
+			continue
+		}
+		if got := tc.check(cfg); got != tc.fromFlag {
+			t.Errorf("%s=%s %v: got %v, want %v", tc.env, tc.value, args, got, tc.fromFlag)
+		}
+	}
+	// The two variables without a flag.
+	cfg, err := parseServeFlags(nil, func(k string) string {
+		return map[string]string{"HOOKLINE_ADMIN_TOKEN": "hk_x", "HOOKLINE_SECRET_KEY": "a2V5"}[k]
+	}, io.Discard)
+	if err != nil || cfg.AdminToken != "hk_x" || cfg.SecretKey != "a2V5" {
+		t.Fatalf("HOOKLINE_ADMIN_TOKEN and HOOKLINE_SECRET_KEY: %+v, %v", cfg, err)
+	}
+}
+
+// TestConfigurationDocumented checks that docs/configuration.md names every
+// flag of serve with its variable.
+func TestConfigurationDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newEnvFlags("serve", func(string) string { return "" }, io.Discard)
+	defineServeFlags(f, &serveConfig{})
+	f.VisitAll(func(fl *flag.Flag) {
+		env := "HOOKLINE_" + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
+		row := "| `--" + fl.Name + "` | `" + env + "` |"
+		if !strings.Contains(fl.Usage, "($"+env+")") {
+			t.Errorf("flag --%s: usage %q does not name $%s", fl.Name, fl.Usage, env)
+		}
+		if !bytes.Contains(doc, []byte(row)) {
+			t.Errorf("docs/configuration.md has no row %q", row)
+		}
+	})
+	for _, env := range []string{"HOOKLINE_ADMIN_TOKEN", "HOOKLINE_SECRET_KEY"} {
+		if !bytes.Contains(doc, []byte("`"+env+"`")) {
+			t.Errorf("docs/configuration.md does not name %s", env)
+		}
 	}
 }
 
