@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/hookline/hookline"
 )
@@ -295,6 +296,14 @@ var claimQuery = `WITH cand AS (
 // ClaimDue leases up to limit due deliveries of enabled endpoints to owner
 // until now+lease, oldest due first, and returns them with their message and
 // endpoint. Claimers on any node may run it at once.
+//
+// The claim is one auto-committed statement, so a claim that failed after
+// it was sent (its connection died, or the bound ran out, before every row
+// arrived) may have leased deliveries that never reached the caller. Before
+// trying again, and before returning such a failure, ClaimDue gives those
+// back (releaseClaim): they are due again at once, for every node, instead of
+// waiting for their lease to end. Should the database stay out of reach
+// meanwhile, they wait for it.
 func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*hookline.Task, error) {
 	if limit <= 0 {
 		return nil, nil
@@ -302,38 +311,114 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 	lease = max(lease, time.Microsecond) // a lease ends after now
 	now = norm(now)
 	until := norm(now.Add(lease))
-	var tasks []*hookline.Task
+	var (
+		tasks   []*hookline.Task
+		unknown bool // a failed claim may have leased rows
+	)
 	err := s.do(ctx, func(ctx context.Context) error {
+		if unknown {
+			if err := s.releaseClaim(ctx, owner, now, until); err != nil {
+				return err
+			}
+			unknown = false
+		}
 		tasks = tasks[:0]
-		rows, err := s.pool.Query(ctx, claimQuery, now, limit, until, owner)
-		if err != nil {
-			return err
+		err := s.claim(ctx, owner, now, until, limit, &tasks)
+		if err != nil && !claimRolledBack(err) {
+			unknown = true
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var dr deliveryRow
-			var mr messageRow
-			var er endpointRow
-			if err := rows.Scan(append(append(dr.dest(), mr.dest()...), er.dest()...)...); err != nil {
-				return err
-			}
-			ep, err := s.endpointOf(&er)
-			if err != nil {
-				return err
-			}
-			tasks = append(tasks, &hookline.Task{
-				Delivery:   dr.delivery(),
-				Message:    *mr.message(),
-				Endpoint:   *ep,
-				LeaseUntil: until,
-			})
-		}
-		return rows.Err()
+		return err
 	})
 	if err != nil {
+		if unknown {
+			// The bound (or the caller) ended the call: give the rows back
+			// on a bound of its own, short, as the database may be away.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+			if rerr := s.releaseClaim(rctx, owner, now, until); rerr != nil {
+				s.log.Warn("postgres: a failed claim may hold deliveries until its lease ends", "owner", owner,
+					"lease_until", until, "err", rerr)
+			}
+			cancel()
+		}
 		return nil, err
 	}
 	return tasks, nil
+}
+
+// releaseTimeout bounds the release of a failed claim's rows once the
+// claim's own bound has run out.
+const releaseTimeout = 2 * time.Second
+
+// claim runs claimQuery once and appends the leased deliveries to tasks.
+func (s *Store) claim(ctx context.Context, owner string, now, until time.Time, limit int, tasks *[]*hookline.Task) error {
+	rows, err := s.pool.Query(ctx, claimQuery, now, limit, until, owner)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var dr deliveryRow
+		var mr messageRow
+		var er endpointRow
+		if err := rows.Scan(append(append(dr.dest(), mr.dest()...), er.dest()...)...); err != nil {
+			return err
+		}
+		ep, err := s.endpointOf(&er)
+		if err != nil {
+			return err
+		}
+		*tasks = append(*tasks, &hookline.Task{
+			Delivery:   dr.delivery(),
+			Message:    *mr.message(),
+			Endpoint:   *ep,
+			LeaseUntil: until,
+		})
+	}
+	return rows.Err()
+}
+
+// claimRolledBack reports whether a failed claim certainly leased nothing:
+// its statement was never sent, or the server refused it with an error that
+// ends the statement (not the session), which rolls it back.
+func claimRolledBack(err error) bool {
+	if pgconn.SafeToRetry(err) {
+		return true
+	}
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Severity == "ERROR"
+}
+
+// releaseClaimQuery gives back what one claim leased: the rows still
+// leased by owner ($2) until $3 and stamped at $4 by claimQuery. Only that
+// claim wrote this owner, lease end and time together (a dispatcher claims
+// from one loop, with a fresh now each time); and it returned none of them.
+const releaseClaimQuery = `UPDATE deliveries SET status = 1, next_attempt_at = $1, due_at = $1,
+		lease_owner = NULL, lease_until = NULL, updated_at = $1
+	WHERE due_at = $3 AND status = 3 AND lease_owner = $2 AND lease_until = $3 AND updated_at = $4`
+
+// releaseClaim makes the deliveries a failed claim of owner at now, until
+// until, may have leased due again at once, and notifies every node if there
+// were any.
+func (s *Store) releaseClaim(ctx context.Context, owner string, now, until time.Time) error {
+	var n int64
+	err := inTx(ctx, s.pool, func(ctx context.Context, tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, releaseClaimQuery, norm(time.Now()), owner, until, now)
+		if err != nil {
+			return err
+		}
+		if n = tag.RowsAffected(); n > 0 {
+			return s.notify(ctx, tx)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.log.Info("postgres: gave back the deliveries of a failed claim", "owner", owner, "deliveries", n)
+		s.signalDue()
+	}
+	return nil
 }
 
 // completeQuery moves the deliveries of the outcomes ($2: ids, $3: states,
