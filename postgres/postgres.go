@@ -125,9 +125,11 @@ type Store struct {
 }
 
 // Open connects to the database at url (postgres://user@host:5432/db?...,
-// with any of pgx's parameters), brings the schema up to date and starts
-// listening for Due notifications.
+// with any of pgx's parameters; the scheme postgres or postgresql, in any
+// case), brings the schema up to date and starts listening for Due
+// notifications.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
+	url = lowerScheme(url)
 	o := options{logger: slog.New(slog.DiscardHandler), timeout: defaultTimeout}
 	for _, opt := range opts {
 		opt(&o)
@@ -202,6 +204,17 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
+// lowerScheme returns url with its scheme in lower case when it is
+// postgres:// or postgresql:// in any case (URL schemes are
+// case-insensitive; pgx recognises only the lower-case ones).
+func lowerScheme(url string) string {
+	scheme, rest, ok := strings.Cut(url, "://")
+	if ok && (strings.EqualFold(scheme, "postgres") || strings.EqualFold(scheme, "postgresql")) {
+		return strings.ToLower(scheme) + "://" + rest
+	}
+	return url
+}
+
 // firstSchema returns the first schema of a search_path setting.
 func firstSchema(sp string) string {
 	first, _, _ := strings.Cut(sp, ",")
@@ -233,20 +246,35 @@ const migrationLock = `hashtextextended('hookline migrate ' || $1, 0)`
 // migrate creates the schema if needed and applies the embedded migrations,
 // under a session advisory lock: nodes that start together wait for each
 // other (pg_advisory_lock blocks; no polling), and the later ones find
-// nothing left to do.
+// nothing left to do. schema is "" when the connections' search_path
+// decides (set on the server, for the role or the database, or by the URL's
+// options): the lock is then keyed on the schema it resolves to, so nodes
+// that reach the same schema by any route take the same lock.
 func (s *Store) migrate(ctx context.Context, schema string) error {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Release()
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(`+migrationLock+`)`, schema); err != nil {
+	lockKey := schema
+	if lockKey == "" {
+		var current *string // NULL when no schema of the search_path exists
+		if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&current); err != nil {
+			return err
+		}
+		if current == nil {
+			return hookline.Errorf(hookline.EINVALID,
+				"postgres: no schema of the search_path exists; name one with search_path in the URL")
+		}
+		lockKey = *current
+	}
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(`+migrationLock+`)`, lockKey); err != nil {
 		return err
 	}
 	defer func() {
 		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		if _, err := conn.Exec(uctx, `SELECT pg_advisory_unlock(`+migrationLock+`)`, schema); err != nil {
+		if _, err := conn.Exec(uctx, `SELECT pg_advisory_unlock(`+migrationLock+`)`, lockKey); err != nil {
 			// The lock goes with the session: drop the connection.
 			conn.Conn().Close(uctx)
 		}
