@@ -57,9 +57,21 @@ const (
 // createMessage stores a message and its deliveries (202). The payload is
 // kept as sent, without whitespace, its keys in their order.
 func (s *Server) createMessage(c *call) (int, any, error) {
-	var in messageIn
-	if _, err := c.decode(&in); err != nil {
+	b, err := c.readBody()
+	if err != nil {
 		return 0, nil, err
+	}
+	var in messageIn
+	if !in.decodeFast(b) {
+		in = messageIn{}
+		if _, err := decodeJSON(b, &in); err != nil {
+			return 0, nil, err
+		}
+		// A payload that is not valid JSON is refused by Validate below.
+		var buf bytes.Buffer
+		if json.Compact(&buf, in.Payload) == nil {
+			in.Payload = buf.Bytes()
+		}
 	}
 	withContent, err := c.query().boolean("with_content", true)
 	if err != nil {
@@ -73,11 +85,6 @@ func (s *Server) createMessage(c *call) (int, any, error) {
 	if err := msg.Validate(); err != nil {
 		return 0, nil, err
 	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, in.Payload); err != nil {
-		return 0, nil, hookline.Invalid([]string{"body", "payload"}, "must be a JSON object")
-	}
-	msg.Payload = buf.Bytes()
 	retention := maxRetentionDays * 24 * time.Hour
 	switch {
 	case in.PayloadRetentionPeriod != nil && in.PayloadRetentionHours != nil:

@@ -205,21 +205,32 @@ func (s *Server) run(c *call, rt *route) (status int, body []byte, err error) {
 	return render(st, v, herr)
 }
 
+// logRequest logs a request that succeeded at the debug level, one the
+// client got wrong (4xx) at info, and one the server failed (5xx) at error,
+// with the reason. At info, every request would cost a log line: a write to
+// standard error, about 5 µs of CPU, a tenth of an ingest request's handling.
 func (s *Server) logRequest(r *http.Request, status int, start time.Time, err error) {
+	level := slog.LevelDebug
+	switch {
+	case status >= 500:
+		level = slog.LevelError
+	case status >= 400:
+		level = slog.LevelInfo
+	}
+	ctx := r.Context()
+	if !s.log.Enabled(ctx, level) {
+		return
+	}
 	attrs := []slog.Attr{
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
 		slog.Int("status", status),
 		slog.Duration("duration", time.Since(start)),
 	}
-	level := slog.LevelInfo
-	if status >= 500 {
-		level = slog.LevelError
-		if err != nil {
-			attrs = append(attrs, slog.String("error", err.Error()))
-		}
+	if status >= 500 && err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
 	}
-	s.log.LogAttrs(r.Context(), level, "api request", attrs...)
+	s.log.LogAttrs(ctx, level, "api request", attrs...)
 }
 
 // baseURL returns PublicURL, or the address the request was sent to.
