@@ -13,9 +13,10 @@ var (
 	// ErrMissingHeader: a header the scheme needs is absent or empty.
 	ErrMissingHeader = errors.New("signature: missing header")
 	// ErrBadFormat: a header is present but cannot be parsed: a timestamp
-	// that is not plain Unix seconds, a signature list without a single
-	// well-formed entry (e.g. a bare "v1," or a truncated signature), a
-	// signed header given twice with different values.
+	// that is not plain Unix seconds (digits only, no leading zero), a
+	// signature list without a single well-formed entry (e.g. a bare "v1,"
+	// or a truncated signature), a signed header given twice with
+	// different values.
 	ErrBadFormat = errors.New("signature: malformed header")
 	// ErrNoMatch: the headers are well formed but no signature matches the
 	// body under any of the configured secrets.
@@ -25,7 +26,8 @@ var (
 	// ErrTooNew: the timestamp is further in the future than the tolerance.
 	ErrTooNew = errors.New("signature: timestamp too new")
 	// ErrBadSecret: a secret is empty, malformed or of the wrong kind for
-	// the operation (e.g. signing with a public key).
+	// the operation (e.g. signing with a public key), or a verifier holds
+	// no secret that can verify anything.
 	ErrBadSecret = errors.New("signature: bad secret")
 	// ErrBodyTooLarge: Middleware refused a body over its size limit.
 	ErrBodyTooLarge = errors.New("signature: body too large")

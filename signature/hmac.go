@@ -166,7 +166,7 @@ func (g *HMAC) ReplayKey(header http.Header, body []byte) (string, time.Time) {
 	}
 	tsText, _ := singleHeader(header, http.CanonicalHeaderKey(g.TimestampHeader))
 	ts, _ := parseUnix(tsText)
-	return bodyReplayKey("hmac", tsText, body), expiry(ts, g.Tolerance)
+	return bodyReplayKey("hmac", strconv.FormatInt(ts, 10), body), expiry(ts, g.Tolerance)
 }
 
 // hmacSum returns HMAC(newHash, key, prefix || body).

@@ -246,3 +246,71 @@ func TestHandlerShortcut(t *testing.T) {
 	}()
 	(&signature.Middleware{}).Wrap(http.NotFoundHandler())
 }
+
+// TestMiddlewareReplayPaddedTimestamp proves that a captured request cannot
+// be replayed by writing its timestamp with leading zeros: the number, and
+// so the signature, is the same, but the copy must still be refused.
+func TestMiddlewareReplayPaddedTimestamp(t *testing.T) {
+	key, _ := signature.GenerateSecret()
+	now := at0()
+	std := &signature.Standard{Secrets: []signature.Secret{key}, Now: at(now)}
+	guard := signature.NewMemoryReplayGuard(10)
+	guard.Now = at(now)
+	rc := newReceiver(t, &signature.Middleware{Verifier: std, Replay: guard})
+
+	body := []byte(`{"n":1}`)
+	h := http.Header{}
+	std.Sign(h, body)
+	if code, _ := rc.post(t, h, body); code != http.StatusNoContent {
+		t.Fatalf("first delivery: %d", code)
+	}
+	for _, pad := range []string{"0", "00", "000000"} {
+		padded := h.Clone()
+		padded.Set(signature.HeaderTimestamp, pad+h.Get(signature.HeaderTimestamp))
+		if code, _ := rc.post(t, padded, body); code != http.StatusUnauthorized {
+			t.Fatalf("replay with timestamp %q: status %d", padded.Get(signature.HeaderTimestamp), code)
+		}
+	}
+	if len(rc.bodies) != 1 {
+		t.Fatalf("handler ran %d times", len(rc.bodies))
+	}
+}
+
+// TestMiddlewareReplaySvixRenamedHeaders proves that a captured Svix
+// request cannot be replayed by moving its values from the svix-* headers
+// to the webhook-* ones (which Svix also reads), or the other way round.
+func TestMiddlewareReplaySvixRenamedHeaders(t *testing.T) {
+	key, _ := signature.GenerateSecret()
+	now := at0()
+	svix := &signature.Svix{Standard: signature.Standard{Secrets: []signature.Secret{key}, Now: at(now)}}
+	rename := func(h http.Header, from, to string) http.Header {
+		out := http.Header{}
+		for _, f := range []string{"-Id", "-Timestamp", "-Signature"} {
+			out[to+f] = h[from+f]
+		}
+		return out
+	}
+	for _, order := range [][2]string{{"Svix", "Webhook"}, {"Webhook", "Svix"}} {
+		t.Run(order[0]+"First", func(t *testing.T) {
+			guard := signature.NewMemoryReplayGuard(10)
+			guard.Now = at(now)
+			rc := newReceiver(t, &signature.Middleware{Verifier: svix, Replay: guard})
+			body := []byte(`{"n":1}`)
+			signed := http.Header{}
+			svix.Sign(signed, body)
+			first := rename(signed, "Svix", order[0])
+			if code, _ := rc.post(t, first, body); code != http.StatusNoContent {
+				t.Fatalf("first delivery: %d", code)
+			}
+			if code, _ := rc.post(t, rename(signed, "Svix", order[1]), body); code != http.StatusUnauthorized {
+				t.Fatalf("replay under %s-* headers: status %d", order[1], code)
+			}
+			if !errors.Is(rc.lastErr(), signature.ErrReplayed) {
+				t.Fatalf("OnError: %v", rc.lastErr())
+			}
+			if len(rc.bodies) != 1 {
+				t.Fatalf("handler ran %d times", len(rc.bodies))
+			}
+		})
+	}
+}

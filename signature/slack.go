@@ -79,5 +79,5 @@ func (s *Slack) Sign(header http.Header, body []byte) error {
 func (s *Slack) ReplayKey(header http.Header, body []byte) (string, time.Time) {
 	tsText, _ := singleHeader(header, SlackTimestampHeader)
 	ts, _ := parseUnix(tsText)
-	return bodyReplayKey("slack", tsText, body), expiry(ts, s.Tolerance)
+	return bodyReplayKey("slack", strconv.FormatInt(ts, 10), body), expiry(ts, s.Tolerance)
 }

@@ -28,6 +28,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -206,6 +207,8 @@ func (s *Standard) VerifyValues(id, timestamp, signatures string, body []byte) e
 		return fmt.Errorf("%w: %s", ErrMissingHeader, HeaderSignature)
 	case len(s.Secrets) == 0:
 		return fmt.Errorf("%w: no secret configured", ErrBadSecret)
+	case !slices.ContainsFunc(s.Secrets, canVerify):
+		return fmt.Errorf("%w: none of the %d configured secrets can verify (zero or truncated keys)", ErrBadSecret, len(s.Secrets))
 	}
 	ts, ok := parseUnix(timestamp)
 	if !ok {
@@ -261,13 +264,13 @@ func (s *Standard) matchSignatures(id string, ts int64, list string, body []byte
 					sums = make([][sha256.Size]byte, len(s.Secrets))
 				}
 				for i, sec := range s.Secrets {
-					if sec.Kind == Symmetric && len(sec.Key) > 0 {
+					if canVerifyV1(sec) {
 						macV1(sec.Key, id, ts, body, &sums[i])
 					}
 				}
 			}
 			for i, sec := range s.Secrets {
-				if sec.Kind == Symmetric && len(sec.Key) > 0 && hmac.Equal(sums[i][:], got[:]) {
+				if canVerifyV1(sec) && hmac.Equal(sums[i][:], got[:]) {
 					return nil
 				}
 			}
@@ -282,8 +285,7 @@ func (s *Standard) matchSignatures(id string, ts int64, list string, body []byte
 				content = appendSignedContent((*pooled)[:0], id, ts, body)
 			}
 			for _, sec := range s.Secrets {
-				if (sec.Kind == PublicKey || sec.Kind == PrivateKey) && len(sec.Public) == ed25519.PublicKeySize &&
-					ed25519.Verify(sec.Public, content, got[:]) {
+				if canVerifyV1a(sec) && ed25519.Verify(sec.Public, content, got[:]) {
 					return nil
 				}
 			}
@@ -299,6 +301,17 @@ func (s *Standard) matchSignatures(id string, ts int64, list string, body []byte
 	return fmt.Errorf("%w: %s", ErrNoMatch, HeaderSignature)
 }
 
+// canVerifyV1 reports whether sec can check "v1" signatures.
+func canVerifyV1(sec Secret) bool { return sec.Kind == Symmetric && len(sec.Key) > 0 }
+
+// canVerifyV1a reports whether sec can check "v1a" signatures.
+func canVerifyV1a(sec Secret) bool {
+	return (sec.Kind == PublicKey || sec.Kind == PrivateKey) && len(sec.Public) == ed25519.PublicKeySize
+}
+
+// canVerify reports whether sec can check signatures of some version.
+func canVerify(sec Secret) bool { return canVerifyV1(sec) || canVerifyV1a(sec) }
+
 // Sign sets the webhook-id, webhook-timestamp and webhook-signature headers
 // of header for body. The id is taken from header when it already holds a
 // webhook-id (a retry keeps its id) and is generated otherwise; the
@@ -312,8 +325,13 @@ func (s *Standard) Sign(header http.Header, body []byte) error {
 // repeats them; a sender's retry of the same message carries a new
 // timestamp and is not mistaken for a replay. expires is when the
 // timestamp leaves the tolerance window (zero if the check is disabled).
+//
+// The key holds the timestamp as the number it denotes, not as the text
+// received, and Standard and Svix (whichever headers carried the values)
+// share one key space: the signed content is the same in every case, so a
+// copy must not get a second key by being spelt or labelled differently.
 func (s *Standard) ReplayKey(header http.Header, _ []byte) (key string, expires time.Time) {
-	return standardReplayKey("webhook", header, s.Tolerance, canonicalID, canonicalTimestamp)
+	return standardReplayKey(header, s.Tolerance, canonicalID, canonicalTimestamp)
 }
 
 func standardHeaders(h http.Header, idName, tsName, sigName string) (id, ts, sigs string, err error) {
@@ -349,11 +367,14 @@ func signStandard(h http.Header, body []byte, secrets []Secret, now func() time.
 	return nil
 }
 
-func standardReplayKey(scheme string, h http.Header, tolerance time.Duration, idName, tsName string) (string, time.Time) {
+// standardReplayKey is the replay key of Standard and Svix, whose header
+// names are given: "webhook:<len(id)>:<id>:<ts>" with ts the canonical
+// decimal form of the signed timestamp.
+func standardReplayKey(h http.Header, tolerance time.Duration, idName, tsName string) (string, time.Time) {
 	id, _ := singleHeader(h, idName)
 	tsText, _ := singleHeader(h, tsName)
 	ts, _ := parseUnix(tsText)
-	return scheme + ":" + strconv.Itoa(len(id)) + ":" + id + ":" + tsText, expiry(ts, tolerance)
+	return "webhook:" + strconv.Itoa(len(id)) + ":" + id + ":" + strconv.FormatInt(ts, 10), expiry(ts, tolerance)
 }
 
 // NewMessageID returns a fresh random message id, "msg_" followed by 26

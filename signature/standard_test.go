@@ -231,3 +231,105 @@ func TestAny(t *testing.T) {
 		t.Fatal("Any() accepted a request")
 	}
 }
+
+// TestStandardTimestampSpelling proves that a timestamp has one spelling:
+// leading zeros, signs and white space are refused even though they parse
+// to the signed number, and the replay key does not depend on the spelling.
+func TestStandardTimestampSpelling(t *testing.T) {
+	v := loadVectors(t)[0]
+	s := v.verifier(t)
+	for _, ts := range []string{"01614265330", "001614265330", "+1614265330", " 1614265330", "1614265330 ", "-0"} {
+		if err := s.VerifyValues(v.ID, ts, v.Signature, []byte(v.Payload)); !errors.Is(err, signature.ErrBadFormat) {
+			t.Errorf("timestamp %q: %v, want ErrBadFormat", ts, err)
+		}
+	}
+	if err := s.VerifyValues(v.ID, "1614265330", v.Signature, []byte(v.Payload)); err != nil {
+		t.Fatalf("canonical timestamp: %v", err)
+	}
+	// "0" alone is a valid (if very old) time, not a leading zero.
+	s.Tolerance = -1
+	sig := signature.SignV1(mustParse(t, v.Secret).Key, v.ID, time.Unix(0, 0), []byte(v.Payload))
+	if err := s.VerifyValues(v.ID, "0", sig, []byte(v.Payload)); err != nil {
+		t.Fatalf("timestamp 0: %v", err)
+	}
+	// The replay key holds the number, whatever text carried it.
+	if k, _ := s.ReplayKey(v.headers(v.Signature), nil); !strings.HasSuffix(k, ":1614265330") {
+		t.Fatalf("replay key %q", k)
+	}
+}
+
+// TestStandardNoUsableSecret proves that a Standard whose secrets cannot
+// verify anything (zero values, empty keys, truncated public keys) reports
+// ErrBadSecret, a configuration error, rather than ErrNoMatch, which would
+// blame the sender.
+func TestStandardNoUsableSecret(t *testing.T) {
+	good, _ := signature.GenerateSecret()
+	pair, _ := signature.GenerateKeyPair()
+	body := []byte("{}")
+	h := http.Header{}
+	signer := &signature.Standard{Secrets: []signature.Secret{good, pair}, Now: at(at0())}
+	if err := signer.Sign(h, body); err != nil {
+		t.Fatal(err)
+	}
+	for name, secrets := range map[string][]signature.Secret{
+		"zero":            {{}},
+		"empty HMAC key":  {{Kind: signature.Symmetric}},
+		"empty public":    {{Kind: signature.PublicKey}},
+		"short public":    {{Kind: signature.PublicKey, Public: pair.Public[:31]}},
+		"private, no pub": {{Kind: signature.PrivateKey}},
+		"unknown kind":    {{Kind: 99, Key: good.Key}},
+		"all unusable":    {{}, {Kind: signature.Symmetric}, {Kind: signature.PublicKey}},
+	} {
+		s := &signature.Standard{Secrets: secrets, Now: at(at0())}
+		if err := s.Verify(h, body); !errors.Is(err, signature.ErrBadSecret) {
+			t.Errorf("%s: %v, want ErrBadSecret", name, err)
+		}
+		sv := &signature.Svix{Standard: *s}
+		if err := sv.Verify(h, body); !errors.Is(err, signature.ErrBadSecret) {
+			t.Errorf("%s (Svix): %v, want ErrBadSecret", name, err)
+		}
+	}
+	// One usable secret among unusable ones: a wrong signature is the
+	// sender's problem again.
+	other, _ := signature.GenerateSecret()
+	s := &signature.Standard{Secrets: []signature.Secret{{}, other}, Now: at(at0())}
+	if err := s.Verify(h, body); !errors.Is(err, signature.ErrNoMatch) {
+		t.Fatalf("usable but wrong secret: %v, want ErrNoMatch", err)
+	}
+}
+
+// TestHeaderLookupHandBuiltMaps proves that, in maps built by hand, a
+// header spelt in several cases is read as one header (the same one by
+// Verify and ReplayKey, whatever the map order), and that only ASCII case
+// is folded, as in HTTP.
+func TestHeaderLookupHandBuiltMaps(t *testing.T) {
+	v := loadVectors(t)[0]
+	s := v.verifier(t)
+	h := http.Header{
+		"webhook-id":        {v.ID},
+		"WEBHOOK-ID":        {"msg_other"},
+		"webhook-timestamp": {"1614265330"},
+		"webhook-signature": {v.Signature},
+	}
+	for i := 0; i < 20; i++ { // map order varies from run to run
+		if err := s.Verify(h, []byte(v.Payload)); !errors.Is(err, signature.ErrBadFormat) {
+			t.Fatalf("two spellings with different ids: %v, want ErrBadFormat", err)
+		}
+	}
+	h["WEBHOOK-ID"] = []string{v.ID}
+	if err := s.Verify(h, []byte(v.Payload)); err != nil {
+		t.Fatalf("two spellings with one id: %v", err)
+	}
+	// U+017F (long s) folds to "s" in Unicode, but not in HTTP.
+	sv, _ := signature.NewSvix(v.Secret)
+	sv.Now = s.Now
+	odd := http.Header{
+		"\u017fvix-id":      {"x"},
+		"webhook-id":        {v.ID},
+		"webhook-timestamp": {"1614265330"},
+		"webhook-signature": {v.Signature},
+	}
+	if err := sv.Verify(odd, []byte(v.Payload)); err != nil {
+		t.Fatalf("non-ASCII look-alike of svix-id was taken for it: %v", err)
+	}
+}

@@ -148,5 +148,5 @@ func (s *Stripe) ReplayKey(header http.Header, body []byte) (string, time.Time) 
 	v, _ := singleHeader(header, StripeSignatureHeader)
 	tsText, _, _ := stripeTimestamp(v)
 	ts, _ := parseUnix(tsText)
-	return bodyReplayKey("stripe", tsText, body), expiry(ts, s.Tolerance)
+	return bodyReplayKey("stripe", strconv.FormatInt(ts, 10), body), expiry(ts, s.Tolerance)
 }

@@ -57,10 +57,13 @@ func (s *Svix) Sign(header http.Header, body []byte) error {
 	return signStandard(header, body, s.Secrets, s.Now, canonicalSvixID, canonicalSvixTimestamp, canonicalSvixSignature)
 }
 
-// ReplayKey is Standard.ReplayKey over the svix-* headers.
+// ReplayKey is Standard.ReplayKey over the headers Verify read: the
+// svix-* ones or, failing those, the webhook-* ones. Both give the same key
+// for the same id and timestamp, so a copy of a request cannot pass again
+// by moving its values to the other header names.
 func (s *Svix) ReplayKey(header http.Header, body []byte) (string, time.Time) {
 	if len(headerValues(header, canonicalSvixID)) == 0 {
 		return s.Standard.ReplayKey(header, body)
 	}
-	return standardReplayKey("svix", header, s.Tolerance, canonicalSvixID, canonicalSvixTimestamp)
+	return standardReplayKey(header, s.Tolerance, canonicalSvixID, canonicalSvixTimestamp)
 }

@@ -17,10 +17,13 @@ const DefaultTolerance = 5 * time.Minute
 const maxTimestampDigits = 18
 
 // parseUnix parses a Unix timestamp in seconds written as plain ASCII
-// digits: no sign, no fraction, no white space. What it accepts is exactly
-// what was signed, so there is no second spelling of the same instant.
+// digits: no sign, no fraction, no white space, and no leading zero unless
+// the number is 0 itself. What it accepts is the one spelling that
+// strconv.FormatInt gives, so there is no second spelling of the same
+// instant: a replay key or a signed content built from the number cannot
+// be varied by rewriting the text.
 func parseUnix(s string) (int64, bool) {
-	if s == "" || len(s) > maxTimestampDigits {
+	if s == "" || len(s) > maxTimestampDigits || (s[0] == '0' && len(s) > 1) {
 		return 0, false
 	}
 	for i := 0; i < len(s); i++ {
