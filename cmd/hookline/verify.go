@@ -23,6 +23,8 @@ const verifyUsage = `Usage: hookline verify --secret S [flags] < body
 Verify a received webhook. The body is read from standard input, the
 headers from --header flags; with --request, standard input holds a whole
 HTTP/1.x request (request line, headers, blank line, body) as captured.
+Its body ends where Content-Length or chunked encoding says (bytes after
+it are reported, not verified); with neither, it is the rest of the input.
 
 Exit status: 0 when the signature is valid, 1 when it is not (the reason
 is printed on standard error), 2 on a usage error.
@@ -179,6 +181,48 @@ func parseHeaderFlag(s string) (string, string, error) {
 	return name, strings.TrimSpace(value), nil
 }
 
+// maxCLIHead bounds the request line and headers that --request reads
+// before the body.
+const maxCLIHead = 64 << 10
+
+// readRawRequest reads a captured HTTP/1.x request from r and returns its
+// headers and body. The body is framed as HTTP frames it: by
+// Content-Length, or by chunked encoding. A capture with neither (a tool
+// that dropped the header, a request typed by hand) would have an empty
+// body under HTTP's rules; here the rest of the input is taken as the body
+// instead, with a note on notes. Input left after a framed body is not
+// verified, and notes gets a warning saying how many bytes were left, since
+// a wrong Content-Length otherwise shows only as "no matching signature".
+func readRawRequest(r io.Reader, notes io.Writer) (http.Header, []byte, error) {
+	br := bufio.NewReader(io.LimitReader(r, maxCLIBody+maxCLIHead))
+	req, err := http.ReadRequest(br)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot parse an HTTP request from standard input: %w", err)
+	}
+	if len(req.TransferEncoding) == 0 && len(req.Header.Values("Content-Length")) == 0 {
+		body, err := readAllLimited(br)
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading body: %w", err)
+		}
+		if len(body) > 0 {
+			fmt.Fprintf(notes, "note: the request has no Content-Length and is not chunked; taking the rest of the input (%d bytes) as the body\n", len(body))
+		}
+		return req.Header, body, nil
+	}
+	body, err := readAllLimited(req.Body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading body: %w", err)
+	}
+	if rest, _ := io.Copy(io.Discard, br); rest > 0 {
+		framing := "after the last chunk"
+		if len(req.TransferEncoding) == 0 {
+			framing = "beyond Content-Length: " + strconv.FormatInt(req.ContentLength, 10)
+		}
+		fmt.Fprintf(notes, "warning: %d bytes after the body (%s) were not verified\n", rest, framing)
+	}
+	return req.Header, body, nil
+}
+
 // runVerify implements "hookline verify". See verifyUsage.
 func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("hookline verify", flag.ContinueOnError)
@@ -231,16 +275,10 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	h := http.Header{}
 	var body []byte
 	if *request {
-		req, err := http.ReadRequest(bufio.NewReader(io.LimitReader(stdin, maxCLIBody+64<<10)))
-		if err != nil {
-			fmt.Fprintf(stderr, "hookline verify: --request: cannot parse an HTTP request from standard input: %v\n", err)
+		if h, body, err = readRawRequest(stdin, stderr); err != nil {
+			fmt.Fprintf(stderr, "hookline verify: --request: %v\n", err)
 			return 2
 		}
-		if body, err = readAllLimited(req.Body); err != nil {
-			fmt.Fprintf(stderr, "hookline verify: --request: reading body: %v\n", err)
-			return 2
-		}
-		h = req.Header
 	} else if body, err = readAllLimited(stdin); err != nil {
 		fmt.Fprintf(stderr, "hookline verify: reading body: %v\n", err)
 		return 2

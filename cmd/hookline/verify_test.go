@@ -108,6 +108,55 @@ func TestVerifyRequest(t *testing.T) {
 	}
 }
 
+// TestVerifyRequestBodyFraming proves how --request finds the body when
+// the captured request does not frame it exactly: without Content-Length
+// or chunked encoding the rest of the input is the body (as a capture
+// tool that dropped the header would leave it), and bytes after a
+// Content-Length body are reported on standard error, not silently lost.
+func TestVerifyRequestBodyFraming(t *testing.T) {
+	head := "POST /webhook HTTP/1.1\r\nHost: example.com\r\nContent-Type: application/json\r\n" +
+		"Webhook-Id: " + vecID + "\r\nWebhook-Timestamp: " + vecTS + "\r\nWebhook-Signature: " + vecSig + "\r\n"
+	args := []string{"--secret", vecSecret, "--now", vecTS, "--request"}
+
+	// No Content-Length, not chunked: the body runs to the end of input.
+	code, out, errOut := cli(t, runVerify, head+"\r\n"+vecBody, args...)
+	if code != 0 || !strings.Contains(out, "("+itoa(len(vecBody))+"-byte body)") {
+		t.Fatalf("no Content-Length: exit %d: %s %s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "no Content-Length") {
+		t.Errorf("no Content-Length: no note on stderr: %q", errOut)
+	}
+	// A request that has no body at all is still fine.
+	code, _, errOut = cli(t, runVerify, head+"\r\n", args...)
+	if code != 1 || !strings.Contains(errOut, "no matching signature") {
+		t.Fatalf("no body: exit %d: %s", code, errOut)
+	}
+
+	// Content-Length shorter than what follows: verified over the declared
+	// body, with a warning about the rest.
+	cl := head + "Content-Length: " + itoa(len(vecBody)) + "\r\n\r\n"
+	code, _, errOut = cli(t, runVerify, cl+vecBody+"\r\n", args...)
+	if code != 0 || !strings.Contains(errOut, "warning") || !strings.Contains(errOut, "2 bytes after the body") {
+		t.Fatalf("trailing bytes: exit %d: %q", code, errOut)
+	}
+	// Content-Length too short: no match, and the warning says why.
+	short := head + "Content-Length: 5\r\n\r\n" + vecBody
+	code, _, errOut = cli(t, runVerify, short, args...)
+	if code != 1 || !strings.Contains(errOut, "warning") || !strings.Contains(errOut, itoa(len(vecBody)-5)+" bytes after the body") {
+		t.Fatalf("short Content-Length: exit %d: %q", code, errOut)
+	}
+	// An exact capture gets no warning.
+	if code, _, errOut := cli(t, runVerify, cl+vecBody, args...); code != 0 || errOut != "" {
+		t.Fatalf("exact: exit %d: %q", code, errOut)
+	}
+	// Content-Length longer than the input is an error, not a silent
+	// truncation.
+	long := head + "Content-Length: 999\r\n\r\n" + vecBody
+	if code, _, errOut := cli(t, runVerify, long, args...); code != 2 || !strings.Contains(errOut, "reading body") {
+		t.Fatalf("long Content-Length: exit %d: %q", code, errOut)
+	}
+}
+
 // TestVerifyProviders proves each provider scheme through the command,
 // with requests signed by the library, and a wrong secret refused.
 func TestVerifyProviders(t *testing.T) {
