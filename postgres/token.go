@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/hookline/hookline"
 )
 
@@ -27,6 +29,46 @@ func (s *Store) CreateToken(ctx context.Context, t *hookline.Token) error {
 		return hookline.Errorf(hookline.ECONFLICT, "This token already exists.")
 	}
 	return err
+}
+
+// adminTokenLock is the key of the transaction advisory lock under which
+// CreateFirstAdminToken looks for an admin token and creates one: one per
+// schema.
+const adminTokenLock = `hashtextextended('hookline admin token ' || current_schema(), 0)`
+
+// CreateFirstAdminToken stores t, as CreateToken does, unless an unexpired
+// admin token (one without an AppID) exists already; it reports whether it
+// stored t. Nodes that call it at once on one schema store one token between
+// them: each looks and inserts under one advisory lock of the schema, held
+// until its transaction ends.
+func (s *Store) CreateFirstAdminToken(ctx context.Context, t *hookline.Token) (bool, error) {
+	if t.AppID != "" {
+		return false, hookline.Invalid([]string{"appId"}, "an admin token has no application")
+	}
+	if t.ID == "" {
+		t.ID = hookline.NewID(hookline.PrefixToken)
+	}
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = now()
+	}
+	t.CreatedAt = norm(t.CreatedAt)
+	t.ExpiresAt = normPtr(t.ExpiresAt)
+	var created bool
+	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(`+adminTokenLock+`)`); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO tokens (id, hash, app_id, expires_at, created_at)
+			SELECT $1, $2, '', $3, $4
+			WHERE NOT EXISTS (SELECT 1 FROM tokens WHERE app_id = '' AND (expires_at IS NULL OR expires_at > $5))`,
+			t.ID, t.Hash, t.ExpiresAt, t.CreatedAt, time.Now())
+		created = err == nil && tag.RowsAffected() == 1
+		return err
+	})
+	if hookline.ErrorCode(err) == hookline.ECONFLICT {
+		return false, hookline.Errorf(hookline.ECONFLICT, "This token already exists.")
+	}
+	return created, err
 }
 
 // TokenByHash returns the unexpired token with this hash.

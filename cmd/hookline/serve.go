@@ -171,8 +171,12 @@ func openStore(ctx context.Context, dsn string, logger *slog.Logger, key []byte)
 }
 
 // ensureAdminToken makes sure an admin token exists. A token given in
-// HOOKLINE_ADMIN_TOKEN is stored (as a hash) if new. Otherwise, when the
-// store has no admin token at all, one is generated and printed once.
+// HOOKLINE_ADMIN_TOKEN is stored (as a hash) if new; nodes that start at
+// once with the same token all succeed, whichever of them stores it.
+// Otherwise, when the store has no admin token at all, one is generated and
+// printed once: on a store that can create it atomically (PostgreSQL, whose
+// nodes may start together) by the one node that stored it; the others
+// print nothing.
 func ensureAdminToken(ctx context.Context, store hookline.Store, token string, stdout io.Writer) error {
 	if token != "" {
 		hash := api.HashToken(token)
@@ -180,16 +184,38 @@ func ensureAdminToken(ctx context.Context, store hookline.Store, token string, s
 		if hookline.ErrorCode(err) != hookline.ENOTFOUND {
 			return err
 		}
-		return store.CreateToken(ctx, &hookline.Token{
+		err = store.CreateToken(ctx, &hookline.Token{
 			ID: hookline.NewID(hookline.PrefixToken), Hash: hash, CreatedAt: time.Now(),
 		})
-	}
-	n, err := store.CountAdminTokens(ctx)
-	if err != nil || n > 0 {
+		if hookline.ErrorCode(err) == hookline.ECONFLICT {
+			// Another node stored the same token since we looked: the hash
+			// is taken by it, which is what we wanted, if it is valid.
+			if _, lerr := store.TokenByHash(ctx, hash); lerr == nil {
+				return nil
+			}
+		}
 		return err
 	}
-	token, err = createAdminToken(ctx, store)
-	if err != nil {
+	// A store whose nodes may start together can look and create at once.
+	type firstAdminTokenCreator interface {
+		CreateFirstAdminToken(ctx context.Context, t *hookline.Token) (bool, error)
+	}
+	var created bool
+	var err error
+	if fc, ok := store.(firstAdminTokenCreator); ok {
+		token = api.NewToken()
+		created, err = fc.CreateFirstAdminToken(ctx, &hookline.Token{
+			ID: hookline.NewID(hookline.PrefixToken), Hash: api.HashToken(token), CreatedAt: time.Now(),
+		})
+	} else {
+		var n int
+		if n, err = store.CountAdminTokens(ctx); err != nil || n > 0 {
+			return err
+		}
+		token, err = createAdminToken(ctx, store)
+		created = err == nil
+	}
+	if err != nil || !created {
 		return err
 	}
 	fmt.Fprintf(stdout, "Created an admin API token; it is shown only this once, keep it safe:\n\n    %s\n\n", token)
