@@ -73,7 +73,10 @@ func decodeSecretKey(s, from string) ([]byte, error) {
 	return key, nil
 }
 
-// isPostgresURL reports whether dsn names a PostgreSQL database.
+// isPostgresURL reports whether dsn names a PostgreSQL database: a URL
+// whose scheme is postgres or postgresql, in any case (schemes are
+// case-insensitive).
 func isPostgresURL(dsn string) bool {
-	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+	scheme, _, ok := strings.Cut(dsn, "://")
+	return ok && (strings.EqualFold(scheme, "postgres") || strings.EqualFold(scheme, "postgresql"))
 }
