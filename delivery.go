@@ -64,6 +64,40 @@ type Task struct {
 	LeaseUntil time.Time
 }
 
+// A Feed takes deliveries from a Store as the store creates them: a Store
+// that is a Feeder leases each new delivery due at once to the feed's Owner
+// in the transaction that creates it (while the feed reserves room for it)
+// and hands the Task over once that transaction commits, so that a local
+// dispatcher sends it without claiming it first. The store is still the
+// queue: a fed delivery is leased like a claimed one, and goes back to the
+// queue when its lease expires or is released.
+//
+// The store calls Reserve, Unreserve and Deliver from its own goroutine and
+// within its transactions: they must be quick and must not block, nor call
+// the store.
+type Feed interface {
+	// Owner names the lease holder, as ClaimDue's owner does.
+	Owner() string
+	// Lease is how long a fed delivery is leased for.
+	Lease() time.Duration
+	// Reserve asks room for n deliveries and returns how many of them the
+	// feed takes, 0 to n.
+	Reserve(n int) int
+	// Unreserve gives back room reserved for deliveries that were not
+	// created after all (their transaction was rolled back).
+	Unreserve(n int)
+	// Deliver hands over leased tasks whose transaction committed, each
+	// reserved before.
+	Deliver(tasks []*Task)
+}
+
+// A Feeder is a Store that can feed new deliveries to a local dispatcher.
+type Feeder interface {
+	// SetFeed makes the store feed f, or stop feeding when f is nil. Once it
+	// returns, the previous feed gets no more calls.
+	SetFeed(f Feed)
+}
+
 // Outcome is the result of attempting a Task, written back by the dispatcher.
 type Outcome struct {
 	DeliveryID string

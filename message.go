@@ -29,6 +29,18 @@ type Message struct {
 
 // Validate checks the fields a caller sets. The payload must be a JSON object.
 func (m *Message) Validate() error {
+	if err := m.ValidateFields(); err != nil {
+		return err
+	}
+	if !IsJSONObject(m.Payload) {
+		return Invalid([]string{"body", "payload"}, "must be a JSON object")
+	}
+	return nil
+}
+
+// ValidateFields is Validate without the check of the payload, for a caller
+// that has parsed the payload as a JSON object already.
+func (m *Message) ValidateFields() error {
 	if err := checkName([]string{"body", "eventType"}, m.EventType, MaxEventTypeLen); err != nil {
 		return err
 	}
@@ -40,13 +52,7 @@ func (m *Message) Validate() error {
 	if err := checkNames("channels", m.Channels, MaxChannelLen, MaxMsgChannels); err != nil {
 		return err
 	}
-	if err := checkNames("tags", m.Tags, MaxChannelLen, MaxMsgChannels); err != nil {
-		return err
-	}
-	if !IsJSONObject(m.Payload) {
-		return Invalid([]string{"body", "payload"}, "must be a JSON object")
-	}
-	return nil
+	return checkNames("tags", m.Tags, MaxChannelLen, MaxMsgChannels)
 }
 
 // IsJSONObject reports whether b is valid JSON whose top-level value is an object.

@@ -62,7 +62,8 @@ func (s *Server) createMessage(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	var in messageIn
-	if !in.decodeFast(b) {
+	fast := in.decodeFast(b)
+	if !fast {
 		in = messageIn{}
 		if _, err := decodeJSON(b, &in); err != nil {
 			return 0, nil, err
@@ -82,7 +83,11 @@ func (s *Server) createMessage(c *call) (int, any, error) {
 		ID: hookline.NewID(hookline.PrefixMessage), EventType: in.EventType, EventID: in.EventID,
 		Channels: in.Channels, Tags: in.Tags, Payload: in.Payload, CreatedAt: now,
 	}
-	if err := msg.Validate(); err != nil {
+	validate := msg.Validate
+	if fast {
+		validate = msg.ValidateFields // decodeFast parsed the payload as an object
+	}
+	if err := validate(); err != nil {
 		return 0, nil, err
 	}
 	retention := maxRetentionDays * 24 * time.Hour

@@ -59,12 +59,19 @@ type Config struct {
 
 // Dispatcher delivers due messages. Make one with New and call Run.
 type Dispatcher struct {
-	cfg      Config
-	store    hookline.Store
-	client   *http.Client
-	log      *slog.Logger
+	cfg    Config
+	store  hookline.Store
+	client *http.Client
+	log    *slog.Logger
+	// inflight counts the tasks claimed or fed and not yet done, and the
+	// room reserved for tasks on their way; it never exceeds Workers, so
+	// that sending a task to the workers never blocks.
 	inflight atomic.Int64
 	freed    chan struct{}
+	// caughtUp is set while the last claim found fewer due deliveries than
+	// it asked for: only then does the store feed new deliveries straight
+	// to the workers, so that they never overtake older due ones.
+	caughtUp atomic.Bool
 	now      func() time.Time
 }
 
@@ -149,8 +156,18 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		d.completeLoop(results)
 	}()
 
+	feeder, _ := d.store.(hookline.Feeder)
+	f := &feed{d: d, work: work}
+	if feeder != nil {
+		feeder.SetFeed(f)
+	}
+
 	d.claimLoop(ctx, work)
 
+	if feeder != nil {
+		feeder.SetFeed(nil)
+	}
+	f.close()
 	close(work)
 	drained := make(chan struct{})
 	go func() { workers.Wait(); close(drained) }()
@@ -172,13 +189,78 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	return nil
 }
 
-// done marks one claimed task finished and wakes the claim loop.
-func (d *Dispatcher) done() {
-	d.inflight.Add(-1)
+// reserve takes room for up to n tasks and returns how much it took.
+func (d *Dispatcher) reserve(n int) int {
+	for {
+		cur := d.inflight.Load()
+		take := min(int64(n), int64(d.cfg.Workers)-cur)
+		if take <= 0 {
+			return 0
+		}
+		if d.inflight.CompareAndSwap(cur, cur+take) {
+			return int(take)
+		}
+	}
+}
+
+// unreserve gives back room for n tasks and wakes the claim loop.
+func (d *Dispatcher) unreserve(n int) {
+	if n <= 0 {
+		return
+	}
+	d.inflight.Add(int64(-n))
 	select {
 	case d.freed <- struct{}{}:
 	default:
 	}
+}
+
+// done marks one task finished and wakes the claim loop.
+func (d *Dispatcher) done() { d.unreserve(1) }
+
+// feed is the dispatcher's hookline.Feed: a Feeder store leases new
+// deliveries to it while the dispatcher is caught up and has room.
+type feed struct {
+	d      *Dispatcher
+	work   chan<- *hookline.Task
+	mu     sync.Mutex
+	closed bool
+}
+
+func (f *feed) Owner() string        { return f.d.cfg.Owner }
+func (f *feed) Lease() time.Duration { return f.d.cfg.Lease }
+
+func (f *feed) Reserve(n int) int {
+	if !f.d.caughtUp.Load() {
+		return 0
+	}
+	return f.d.reserve(n)
+}
+
+func (f *feed) Unreserve(n int) { f.d.unreserve(n) }
+
+// Deliver never blocks: each task had room reserved, so the work channel,
+// as long as Workers, has room too.
+func (f *feed) Deliver(tasks []*hookline.Task) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		// Run is over: the tasks stay leased in the store, and Release gives
+		// them back.
+		f.d.unreserve(len(tasks))
+		return
+	}
+	for _, t := range tasks {
+		f.work <- t
+	}
+}
+
+// close makes later Deliver calls drop their tasks, so that the work channel
+// can be closed.
+func (f *feed) close() {
+	f.mu.Lock()
+	f.closed = true
+	f.mu.Unlock()
 }
 
 // maxIdleWait bounds a sleep with nothing due, so that leases that expire
@@ -188,12 +270,16 @@ const maxIdleWait = time.Minute
 func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- *hookline.Task) {
 	failures := 0
 	for ctx.Err() == nil {
-		free := d.cfg.Workers - int(d.inflight.Load())
-		saturated := free <= 0
-		if free > 0 {
-			n := min(free, d.cfg.ClaimBatch)
+		n := d.reserve(d.cfg.ClaimBatch)
+		saturated := n == 0
+		if n > 0 {
 			tasks, err := d.store.ClaimDue(ctx, d.cfg.Owner, d.now(), d.cfg.Lease, n)
+			d.unreserve(n - len(tasks))
 			if err != nil {
+				d.caughtUp.Store(false)
+				for _, t := range tasks {
+					work <- t
+				}
 				if ctx.Err() != nil {
 					return
 				}
@@ -204,7 +290,7 @@ func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- *hookline.Task) 
 				continue
 			}
 			failures = 0
-			d.inflight.Add(int64(len(tasks)))
+			d.caughtUp.Store(len(tasks) < n)
 			for _, t := range tasks {
 				work <- t
 			}

@@ -466,3 +466,41 @@ func TestAttemptRecordsDuration(t *testing.T) {
 		t.Fatalf("attempt duration %d ms, want at least the receiver's 120 ms", a.DurationMS)
 	}
 }
+
+// TestBacklogAndNewMessages publishes while a backlog is being drained: the
+// backlog is claimed, new messages may be fed straight to the workers, and
+// every message arrives exactly once.
+func TestBacklogAndNewMessages(t *testing.T) {
+	f := newFixture(t)
+	var mu sync.Mutex
+	seen := map[string]int{}
+	rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.Header.Get("Webhook-Id")]++
+		mu.Unlock()
+	})
+	f.endpoint(t, rc.URL)
+	const n = 300
+	for range n {
+		f.message(t, `{"old":true}`)
+	}
+	f.run(t, dispatch.Config{Workers: 4, ClaimBatch: 8})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range n / 4 {
+				f.message(t, `{"new":true}`)
+			}
+		}()
+	}
+	wg.Wait()
+	waitFor(t, "every delivery", func() bool { return rc.count() >= 2*n })
+	time.Sleep(100 * time.Millisecond) // a duplicate would show up now
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 2*n || rc.count() != 2*n {
+		t.Fatalf("%d distinct messages in %d requests, want %d in %d", len(seen), rc.count(), 2*n, 2*n)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/hookline/hookline"
 )
@@ -70,6 +71,19 @@ type msgOp struct {
 	created, due            int64 // first attempt due at
 	now                     int64
 	n                       int // deliveries made
+	// fed are the deliveries leased to feed in the current run, handed over
+	// once it commits.
+	feed hookline.Feed
+	fed  []*hookline.Task
+}
+
+// unfeed gives back the room reserved for mo's fed deliveries, which were
+// not created after all.
+func (mo *msgOp) unfeed() {
+	if len(mo.fed) > 0 {
+		mo.feed.Unreserve(len(mo.fed))
+	}
+	mo.feed, mo.fed = nil, nil
 }
 
 // CreateMessage stores msg and one pending delivery for every enabled
@@ -122,9 +136,16 @@ var errEventIDConflict = clean(hookline.Errorf(hookline.ECONFLICT, "A message wi
 func (w *writer) createMessages(ops []*msgOp, errs []error) error {
 	var seen map[[2]string]bool
 	msgArgs := make([]any, 0, len(ops)*11)
-	delArgs := make([]any, 0, len(ops)*14)
+	delArgs := make([]any, 0, len(ops)*16)
+	var leaseOwner string
+	var leaseUntil int64
+	if w.feed != nil {
+		leaseOwner = w.feed.Owner()
+		leaseUntil = micros(now().Add(max(w.feed.Lease(), time.Microsecond)))
+	}
 	for i, mo := range ops {
 		mo.n = 0
+		mo.unfeed() // what an earlier run of the batch reserved
 		m := mo.m
 		eps, err := w.endpoints(m.AppID)
 		if err != nil {
@@ -169,13 +190,37 @@ func (w *writer) createMessages(ops []*msgOp, errs []error) error {
 			mo.payload, mo.created, nullTimePtr(m.DeliverAt), nullTime(m.ExpiresAt))
 		add := func(ep *hookline.Endpoint) {
 			w.delSeq++
-			var due any = mo.due
-			if ep.Disabled {
-				due = nil // parked until the endpoint is enabled
-			}
-			delArgs = append(delArgs, w.delSeq, deliveryID(mo.now/1000, w.delSeq), m.AppID, seq, m.ID, ep.ID,
-				int64(hookline.StatusPending), int64(hookline.TriggerScheduled), 0, mo.due, due, mo.created, mo.now, mo.now)
+			id := deliveryID(mo.now/1000, w.delSeq)
 			mo.n++
+			if ep.Disabled {
+				// Parked until the endpoint is enabled.
+				delArgs = append(delArgs, w.delSeq, id, m.AppID, seq, m.ID, ep.ID,
+					int64(hookline.StatusPending), int64(hookline.TriggerScheduled), 0, mo.due, nil, mo.created, mo.now, mo.now,
+					nil, nil)
+				return
+			}
+			if w.feed != nil && mo.due <= mo.now && w.feed.Reserve(1) == 1 {
+				// Leased as ClaimDue would lease it, and sent without a claim.
+				if mo.feed == nil {
+					mo.feed = w.feed
+				}
+				mo.fed = append(mo.fed, &hookline.Task{
+					Delivery: hookline.Delivery{
+						ID: id, AppID: m.AppID, MessageID: m.ID, EndpointID: ep.ID,
+						Status: hookline.StatusSending, Trigger: hookline.TriggerScheduled,
+						CreatedAt: fromMicros(mo.now), UpdatedAt: fromMicros(mo.now),
+					},
+					Message: *m, Endpoint: *ep, LeaseUntil: fromMicros(leaseUntil),
+				})
+				delArgs = append(delArgs, w.delSeq, id, m.AppID, seq, m.ID, ep.ID,
+					int64(hookline.StatusSending), int64(hookline.TriggerScheduled), 0, nil, leaseUntil, mo.created, mo.now, mo.now,
+					leaseOwner, leaseUntil)
+				return
+			}
+			delArgs = append(delArgs, w.delSeq, id, m.AppID, seq, m.ID, ep.ID,
+				int64(hookline.StatusPending), int64(hookline.TriggerScheduled), 0, mo.due, mo.due, mo.created, mo.now, mo.now,
+				nil, nil)
+			w.due = true
 		}
 		if only != nil {
 			add(only)
@@ -186,14 +231,38 @@ func (w *writer) createMessages(ops []*msgOp, errs []error) error {
 				}
 			}
 		}
-		if mo.n > 0 {
-			w.due = true
-		}
 	}
 	if err := w.insertRows(`INSERT INTO messages (`+msgInsertCols+`) VALUES `, 11, msgArgs); err != nil {
 		return err
 	}
-	return w.insertRows(`INSERT INTO deliveries (`+delInsertCols+`) VALUES `, 14, delArgs)
+	return w.insertRows(`INSERT INTO deliveries (`+delInsertCols+`, lease_owner, lease_until) VALUES `, 16, delArgs)
+}
+
+// SetFeed makes the writer feed f the deliveries it creates due at once, or
+// stop when f is nil. The change is made by the writer between two batches:
+// once SetFeed returns, the previous feed gets no more calls.
+func (s *Store) SetFeed(f hookline.Feed) {
+	_ = s.submit(&op{ctx: context.Background(), early: true, done: make(chan error, 1), fn: func(w *writer) error {
+		w.feed = f
+		return nil
+	}})
+}
+
+// settleFeed hands the fed tasks of the batch's messages that were created
+// over to their feed, and gives back the room of those that were not.
+func settleFeed(batch []*op, errs []error, committed bool) {
+	for i, o := range batch {
+		mo := o.msg
+		if mo == nil || mo.feed == nil {
+			continue
+		}
+		if committed && errs[i] == nil {
+			mo.feed.Deliver(mo.fed)
+			mo.feed, mo.fed = nil, nil
+		} else {
+			mo.unfeed()
+		}
+	}
 }
 
 // Message returns the application's message with this id or eventId.

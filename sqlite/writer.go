@@ -74,6 +74,9 @@ type writer struct {
 	// due is set by an op that made deliveries due; Due is signalled after
 	// the commit.
 	due bool
+	// feed, when set, takes the deliveries due at once that CreateMessage
+	// makes (see hookline.Feed).
+	feed hookline.Feed
 
 	statsMu sync.Mutex
 	stats   WriterStats
@@ -210,6 +213,7 @@ func (w *writer) run(batch []*op) {
 			break
 		}
 	}
+	settleFeed(batch, errs, w.committed)
 	if !w.committed {
 		for i, o := range batch {
 			o.done <- errs[i]
