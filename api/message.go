@@ -19,7 +19,7 @@ type messageIn struct {
 	Tags                   []string        `json:"tags,omitempty"`
 	Application            *applicationIn  `json:"application,omitempty" doc:"Creates the application when the path names it by a uid that does not exist yet."`
 	DeliverAt              *string         `json:"deliverAt,omitempty" format:"date-time" doc:"When to make the first attempt instead of at once."`
-	PayloadRetentionPeriod *int64          `json:"payloadRetentionPeriod,omitempty" doc:"Days to keep the payload, 1 to 90; 90 by default."`
+	PayloadRetentionPeriod *int64          `json:"payloadRetentionPeriod,omitempty" doc:"Days to keep the payload, 5 to 90; 90 by default. Then the payload is expunged."`
 	PayloadRetentionHours  *int64          `json:"payloadRetentionHours,omitempty" doc:"Hours to keep the payload, 1 to 2160, instead of payloadRetentionPeriod."`
 	TransformationsParams  json.RawMessage `json:"transformationsParams,omitempty" doc:"Accepted for compatibility; Hookline has no transformations."`
 }
@@ -49,7 +49,11 @@ func messageOutOf(m *hookline.Message, withContent bool) messageOut {
 	return out
 }
 
+// Bounds of a message's payload retention: payloadRetentionPeriod as the
+// Svix API has it, payloadRetentionHours as its hosted API has it. When the
+// retention ends, the store expunges the payload.
 const (
+	minRetentionDays  = 5
 	maxRetentionDays  = 90
 	maxRetentionHours = 90 * 24
 )
@@ -95,8 +99,8 @@ func (s *Server) createMessage(c *call) (int, any, error) {
 	case in.PayloadRetentionPeriod != nil && in.PayloadRetentionHours != nil:
 		return 0, nil, hookline.Invalid([]string{"body", "payloadRetentionHours"}, "cannot be set with payloadRetentionPeriod")
 	case in.PayloadRetentionPeriod != nil:
-		if d := *in.PayloadRetentionPeriod; d < 1 || d > maxRetentionDays {
-			return 0, nil, hookline.Invalid([]string{"body", "payloadRetentionPeriod"}, "must be between 1 and %d days", maxRetentionDays)
+		if d := *in.PayloadRetentionPeriod; d < minRetentionDays || d > maxRetentionDays {
+			return 0, nil, hookline.Invalid([]string{"body", "payloadRetentionPeriod"}, "must be between %d and %d days", minRetentionDays, maxRetentionDays)
 		}
 		retention = time.Duration(*in.PayloadRetentionPeriod) * 24 * time.Hour
 	case in.PayloadRetentionHours != nil:

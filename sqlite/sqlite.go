@@ -437,41 +437,38 @@ func (s *Store) cleanupLoop() {
 	}
 }
 
-// Cleanup deletes expired idempotent responses and tokens, a thousand rows a
-// transaction so that it never holds the writer long, and returns how many.
-// Open runs it every ten minutes.
+// Cleanup expunges the payloads of messages whose retention has ended and
+// deletes expired idempotent responses and tokens, a thousand rows a
+// transaction so that it never holds the writer long, and returns how many
+// rows it changed. Open runs it every ten minutes.
 func (s *Store) Cleanup(ctx context.Context) (int, error) {
 	total := 0
-	for {
-		var n int64
-		now := micros(time.Now())
-		err := s.write(ctx, func(w *writer) error {
-			res, err := w.exec(`DELETE FROM idempotency_keys WHERE rowid IN
-				(SELECT rowid FROM idempotency_keys WHERE expires_at <= ? LIMIT 1000)`, now)
-			if err != nil {
+	for _, q := range []string{
+		`UPDATE messages SET payload = NULL WHERE rowid IN (SELECT rowid FROM messages
+			WHERE payload IS NOT NULL AND expires_at IS NOT NULL AND expires_at <= ? LIMIT 1000)`,
+		`DELETE FROM idempotency_keys WHERE rowid IN
+			(SELECT rowid FROM idempotency_keys WHERE expires_at <= ? LIMIT 1000)`,
+		`DELETE FROM tokens WHERE id IN
+			(SELECT id FROM tokens WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT 1000)`,
+	} {
+		for {
+			var n int64
+			now := micros(time.Now())
+			err := s.write(ctx, func(w *writer) error {
+				var err error
+				n, err = w.affected(q, now)
 				return err
+			})
+			if err != nil {
+				return total, err
 			}
-			n, _ = res.RowsAffected()
-			return nil
-		})
-		if err != nil {
-			return total, err
-		}
-		total += int(n)
-		if n < 1000 {
-			break
+			total += int(n)
+			if n < 1000 {
+				break
+			}
 		}
 	}
-	var n int64
-	err := s.write(ctx, func(w *writer) error {
-		res, err := w.exec(`DELETE FROM tokens WHERE expires_at IS NOT NULL AND expires_at <= ?`, micros(time.Now()))
-		if err != nil {
-			return err
-		}
-		n, _ = res.RowsAffected()
-		return nil
-	})
-	return total + int(n), err
+	return total, nil
 }
 
 // queryRow runs a read on the reading pool as a prepared statement, prepared
