@@ -17,8 +17,13 @@ import (
 // commits, the webhook is delivered by the 'hookline serve' nodes running on
 // the same database (with --db postgres://...?search_path=hookline).
 //
-// (This example is compiled, not run: it needs a server. TestSend runs the
-// same steps against HOOKLINE_TEST_POSTGRES.)
+// This example is compiled, not run: it needs a server with an invoices
+// table and Hookline's nodes. examples/outbox is the same transaction as a
+// program that needs only a database, and plays the nodes' part itself:
+//
+//	go run ./examples/outbox -db 'postgres://user@127.0.0.1:5432/shop'
+//
+// Its test runs it in CI against HOOKLINE_TEST_POSTGRES.
 func Example() {
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, "postgres://shop@127.0.0.1:5432/shop")
