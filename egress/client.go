@@ -1,12 +1,14 @@
 package egress
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
-	"fmt"
-	"net"
+	"io"
 	"net/http"
 	"net/netip"
-	"syscall"
+	"slices"
 	"time"
 )
 
@@ -16,12 +18,45 @@ type Config struct {
 	// Timeout bounds a whole attempt: connect, TLS, request and response
 	// headers and body. Default 15 s.
 	Timeout time.Duration
-	// DialTimeout bounds connecting. Default 10 s.
+	// DialTimeout bounds connecting: resolving, every address tried, and the
+	// proxy's handshake. Default 10 s.
 	DialTimeout time.Duration
-	// MaxConnsPerHost bounds the connections kept to one receiver. Default 64.
+	// MaxConnsPerHost bounds the idle connections kept to one receiver.
+	// Default 64.
 	MaxConnsPerHost int
-	// HTTPSOnly refuses plain-http URLs.
+	// HTTPSOnly refuses plain-http URLs, token URLs included.
 	HTTPSOnly bool
+
+	// LookupNetIP resolves receivers' names. Default
+	// net.DefaultResolver.LookupNetIP. Whatever it answers, the policy is
+	// checked on each address before it is connected to.
+	LookupNetIP LookupFunc
+
+	// Proxy, when set, is the proxy every connection goes through, for
+	// static egress IPs: http://[user:password@]host:port for HTTP CONNECT,
+	// socks5://[user:password@]host:port for SOCKS5. The proxy is asked for
+	// the receiver's address after the policy allowed it, never for its name.
+	// The proxy's own address is not subject to the policy.
+	Proxy string
+	// EgressIPs are the addresses receivers see deliveries come from, as the
+	// operator declares them (those of the proxy, or of the hosts). They are
+	// not checked, only carried for the API and docs: see Client.EgressIPs.
+	EgressIPs []netip.Addr
+
+	// ClientCert and ClientKey are the PEM default client certificate and
+	// key for mutual TLS, presented to receivers whose endpoint has none of
+	// its own. ClientKey may be empty when ClientCert holds the key too.
+	ClientCert, ClientKey []byte
+	// RootCAs are the CAs trusted for receivers whose endpoint has no CA
+	// bundle of its own. Default: the system's.
+	RootCAs *x509.CertPool
+
+	// TokenTimeout bounds one OAuth 2.0 token request. Default 10 s.
+	TokenTimeout time.Duration
+	// MaxTransports bounds the transports (each with its own connection
+	// pool) kept for distinct per-endpoint TLS settings; the least recently
+	// used goes beyond it. Default 256.
+	MaxTransports int
 }
 
 // ErrHTTPSOnly is the error of a plain-http request when only https is allowed.
@@ -40,11 +75,26 @@ func (t httpsOnly) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.next.RoundTrip(req)
 }
 
-// NewClient returns an *http.Client that enforces cfg.Policy on every address
-// it connects to, after name resolution (so a name that resolves to a denied
-// address, or changes to one, is refused), never follows redirects (a 3xx is
-// the response), and bounds every phase with a timeout.
-func NewClient(cfg Config) *http.Client {
+// Client sends deliveries. It enforces the policy on every address it
+// connects to, after name resolution (so a name that resolves to a denied
+// address, or changes to one, is refused), goes through the proxy when one is
+// configured, never follows redirects (a 3xx is the response), bounds every
+// phase with a timeout, and authenticates to each receiver as its
+// EndpointAuth says. A Client is safe for concurrent use; make one per
+// process with New and reuse it, so connections are reused.
+type Client struct {
+	cfg        Config
+	dialer     *dialer
+	base       *http.Transport // the template of every transport
+	def        *http.Client    // for requests without TLS settings of their own
+	identity   *tls.Certificate
+	transports *transportCache
+	tokens     *tokenCache
+}
+
+// New returns a Client for cfg, with its defaults filled in. It fails when
+// cfg.Proxy or the default client certificate cannot be used.
+func New(cfg Config) (*Client, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 15 * time.Second
 	}
@@ -54,23 +104,39 @@ func NewClient(cfg Config) *http.Client {
 	if cfg.MaxConnsPerHost <= 0 {
 		cfg.MaxConnsPerHost = 64
 	}
-	policy := cfg.Policy
-	dialer := &net.Dialer{
-		Timeout:   cfg.DialTimeout,
-		KeepAlive: 30 * time.Second,
-		// Control runs for each address the dialer is about to connect to,
-		// after resolution: the one place a DNS answer cannot slip past.
-		Control: func(network, address string, _ syscall.RawConn) error {
-			ap, err := netip.ParseAddrPort(address)
-			if err != nil {
-				return fmt.Errorf("egress refused: unparsable address %q", address)
-			}
-			return policy.Check(ap.Addr(), int(ap.Port()))
-		},
+	if cfg.TokenTimeout <= 0 {
+		cfg.TokenTimeout = 10 * time.Second
 	}
-	transport := &http.Transport{
-		Proxy:                  nil, // a proxy would dial on our behalf; see issue on static egress
-		DialContext:            dialer.DialContext,
+	if cfg.MaxTransports <= 0 {
+		cfg.MaxTransports = 256
+	}
+	cfg.EgressIPs = slices.Clone(cfg.EgressIPs)
+	var px *proxy
+	if cfg.Proxy != "" {
+		var err error
+		if px, err = parseProxy(cfg.Proxy); err != nil {
+			return nil, err
+		}
+	}
+	c := &Client{
+		cfg:        cfg,
+		dialer:     newDialer(cfg.Policy, cfg.LookupNetIP, cfg.DialTimeout, px),
+		transports: newTransportCache(cfg.MaxTransports),
+		tokens:     newTokenCache(),
+	}
+	if len(cfg.ClientCert)+len(cfg.ClientKey) > 0 {
+		id, err := parseIdentity(cfg.ClientCert, cfg.ClientKey, "default client certificate")
+		if err != nil {
+			return nil, err
+		}
+		c.identity = &id
+	}
+	c.base = &http.Transport{
+		// No Proxy: the dialer goes through the proxy itself, after the
+		// policy checked the address; the transport then does TLS over the
+		// tunnel with the request's host name.
+		Proxy:                  nil,
+		DialContext:            c.dialer.dialContext,
 		ForceAttemptHTTP2:      true,
 		MaxIdleConns:           1024,
 		MaxIdleConnsPerHost:    cfg.MaxConnsPerHost,
@@ -80,21 +146,176 @@ func NewClient(cfg Config) *http.Client {
 		ExpectContinueTimeout:  time.Second,
 		MaxResponseHeaderBytes: 64 << 10,
 	}
-	var rt http.RoundTripper = transport
-	if cfg.HTTPSOnly {
-		rt = httpsOnly{transport}
+	c.base.TLSClientConfig = c.tlsConfig(nil, nil)
+	c.def = c.httpClient(c.base)
+	return c, nil
+}
+
+// NewClient returns an *http.Client that sends requests as a Client made by
+// New does for requests without EndpointAuth. It is for configurations known
+// to be valid (no proxy, or one checked before) and panics when New would
+// fail; prefer New, whose Do also authenticates per endpoint.
+func NewClient(cfg Config) *http.Client {
+	c, err := New(cfg)
+	if err != nil {
+		panic(err)
+	}
+	return c.HTTPClient()
+}
+
+// HTTPClient returns the *http.Client used for requests without TLS settings
+// of their own: the policy, the proxy, the default client certificate, no
+// redirects. It does not do OAuth 2.0.
+func (c *Client) HTTPClient() *http.Client { return c.def }
+
+// EgressIPs returns the addresses the operator declared deliveries come
+// from (Config.EgressIPs), for the API and docs to show. Hookline does not
+// check them.
+func (c *Client) EgressIPs() []netip.Addr { return slices.Clone(c.cfg.EgressIPs) }
+
+// CloseIdleConnections closes the idle connections of every transport.
+func (c *Client) CloseIdleConnections() {
+	c.base.CloseIdleConnections()
+	c.transports.closeIdleConnections()
+}
+
+// Do sends req as auth says (nil: the defaults) and returns the response,
+// which the caller must close. With auth.OAuth2 it first gets a token (cached
+// until shortly before it expires; concurrent requests share one fetch) and
+// sends it as "Authorization: Bearer"; when the receiver answers 401, the
+// token is dropped and req is sent once more with a fresh one, provided its
+// body can be replayed (req.GetBody, which http.NewRequest sets for in-memory
+// bodies; without it the 401 is returned). req is not modified.
+//
+// Errors are, besides the transport's: a *BlockedError or ErrHTTPSOnly
+// (see Refused), an *AuthConfigError for unusable TLS or OAuth 2.0 settings,
+// a *TokenError when no token could be had. None holds a secret or a token.
+func (c *Client) Do(req *http.Request, auth *EndpointAuth) (*http.Response, error) {
+	hc, tlsID, err := c.clientFor(auth)
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	if auth == nil || auth.OAuth2 == nil {
+		return hc.Do(req)
+	}
+	o := auth.OAuth2
+	if err := o.validate(); err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	key := o.tokenKey(tlsID)
+	fetch := func(ctx context.Context) (string, time.Duration, error) {
+		return fetchToken(ctx, hc, o, c.cfg.TokenTimeout)
+	}
+	tok, err := c.tokens.get(req.Context(), key, fetch)
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	first := req.Clone(req.Context())
+	first.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := hc.Do(first)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		return resp, err
+	}
+
+	// 401: the token may have been revoked or expired early.
+	c.tokens.invalidate(key, tok)
+	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	if !replayable {
+		return resp, nil
+	}
+	tok, err = c.tokens.get(req.Context(), key, fetch)
+	if err != nil {
+		return resp, nil // the receiver's 401 says more than the token error
+	}
+	retry := req.Clone(req.Context())
+	if req.GetBody != nil {
+		body, err := req.GetBody()
+		if err != nil {
+			return resp, nil
+		}
+		retry.Body = body
+	}
+	retry.Header.Set("Authorization", "Bearer "+tok)
+	// Free the first connection for reuse before sending again.
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	return hc.Do(retry)
+}
+
+// clientFor returns the client for auth's TLS settings and the key of those
+// settings (zero for the default client).
+func (c *Client) clientFor(auth *EndpointAuth) (*http.Client, [32]byte, error) {
+	key, ok := tlsKey(auth)
+	if !ok {
+		return c.def, key, nil
+	}
+	hc, err := c.transports.get(key, func() (*http.Client, *http.Transport, error) {
+		var id *tls.Certificate
+		if len(auth.ClientCert)+len(auth.ClientKey) > 0 {
+			cert, err := parseIdentity(auth.ClientCert, auth.ClientKey, "client certificate")
+			if err != nil {
+				return nil, nil, err
+			}
+			id = &cert
+		}
+		var roots *x509.CertPool
+		if len(auth.CACerts) > 0 {
+			var err error
+			if roots, err = parseCAs(auth.CACerts, "CA certificates"); err != nil {
+				return nil, nil, err
+			}
+		}
+		tr := c.base.Clone()
+		tr.TLSClientConfig = c.tlsConfig(id, roots)
+		// One endpoint, or a few, per transport: keep few idle connections.
+		tr.MaxIdleConns = c.cfg.MaxConnsPerHost
+		return c.httpClient(tr), tr, nil
+	})
+	return hc, key, err
+}
+
+// tlsConfig returns the TLS settings for an identity (nil: the default one)
+// and roots (nil: Config.RootCAs or the system's). The transport verifies
+// the receiver's certificate against the request's host name.
+func (c *Client) tlsConfig(id *tls.Certificate, roots *x509.CertPool) *tls.Config {
+	if id == nil {
+		id = c.identity
+	}
+	if roots == nil {
+		roots = c.cfg.RootCAs
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots}
+	if id != nil {
+		tc.Certificates = []tls.Certificate{*id}
+	}
+	return tc
+}
+
+func (c *Client) httpClient(tr *http.Transport) *http.Client {
+	var rt http.RoundTripper = tr
+	if c.cfg.HTTPSOnly {
+		rt = httpsOnly{tr}
 	}
 	return &http.Client{
 		Transport: rt,
-		Timeout:   cfg.Timeout,
+		Timeout:   c.cfg.Timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
 	}
 }
 
-// Blocked reports whether err (from a request through a client made by
-// NewClient) is a refusal by the policy, and returns it.
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
+// Blocked reports whether err (from a request through a client of this
+// package) is a refusal by the policy, and returns it.
 func Blocked(err error) (*BlockedError, bool) {
 	var b *BlockedError
 	ok := errors.As(err, &b)

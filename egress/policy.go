@@ -77,7 +77,7 @@ func (e *BlockedError) Error() string {
 
 // Check returns a *BlockedError when addr:port may not be reached, nil otherwise.
 func (p *Policy) Check(addr netip.Addr, port int) error {
-	if len(p.Ports) > 0 && !slices.Contains(p.Ports, port) {
+	if !p.portAllowed(port) {
 		return &BlockedError{Addr: addr, Port: port}
 	}
 	addr = addr.WithZone("")
@@ -90,6 +90,11 @@ func (p *Policy) Check(addr netip.Addr, port int) error {
 		return &BlockedError{Addr: addr, Port: port, Reason: reason}
 	}
 	return nil
+}
+
+// portAllowed reports whether deliveries may use port.
+func (p *Policy) portAllowed(port int) bool {
+	return len(p.Ports) == 0 || slices.Contains(p.Ports, port)
 }
 
 // deniedReason says why addr is denied by default, or "" when it is not.

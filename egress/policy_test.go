@@ -1,6 +1,7 @@
 package egress
 
 import (
+	"crypto/x509"
 	"errors"
 	"net"
 	"net/http"
@@ -154,8 +155,9 @@ func TestHTTPSOnly(t *testing.T) {
 
 	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ }))
 	defer tlsSrv.Close()
-	c = NewClient(Config{HTTPSOnly: true, Policy: Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}})
-	c.Transport.(httpsOnly).next.(*http.Transport).TLSClientConfig = tlsSrv.Client().Transport.(*http.Transport).TLSClientConfig
+	roots := x509.NewCertPool()
+	roots.AddCert(tlsSrv.Certificate())
+	c = NewClient(Config{HTTPSOnly: true, RootCAs: roots, Policy: Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}})
 	resp, err = c.Get(tlsSrv.URL)
 	if err != nil {
 		t.Fatalf("https refused: %v", err)
