@@ -421,7 +421,8 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// cleanupLoop deletes expired idempotent responses and tokens now and then.
+// cleanupLoop expunges expired payloads and deletes expired idempotent
+// responses and tokens now and then.
 // Every node runs it; they skip the rows another is deleting.
 func (s *Store) cleanupLoop(ctx context.Context) {
 	defer s.bg.Done()
@@ -442,11 +443,15 @@ func (s *Store) cleanupLoop(ctx context.Context) {
 	}
 }
 
-// Cleanup deletes expired idempotent responses and tokens, a thousand rows a
-// statement, and returns how many. Open runs it every ten minutes.
+// Cleanup expunges the payloads of messages whose retention has ended and
+// deletes expired idempotent responses and tokens, a thousand rows a
+// statement, and returns how many rows it changed. Open runs it every ten
+// minutes.
 func (s *Store) Cleanup(ctx context.Context) (int, error) {
 	total := 0
 	for _, q := range []string{
+		`UPDATE messages SET payload = NULL WHERE id IN (SELECT id FROM messages
+			WHERE payload IS NOT NULL AND expires_at IS NOT NULL AND expires_at <= $1 LIMIT 1000 FOR UPDATE SKIP LOCKED)`,
 		`DELETE FROM idempotency_keys WHERE key IN
 			(SELECT key FROM idempotency_keys WHERE expires_at <= $1 LIMIT 1000 FOR UPDATE SKIP LOCKED)`,
 		`DELETE FROM tokens WHERE id IN

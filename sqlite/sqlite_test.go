@@ -293,31 +293,3 @@ func TestReadCacheSeesChanges(t *testing.T) {
 		t.Fatalf("a token of a deleted application is still found: %v", err)
 	}
 }
-
-func TestCleanupExpungesExpiredPayloads(t *testing.T) {
-	ctx := t.Context()
-	s := open(t, filepath.Join(t.TempDir(), "hookline.db"))
-	app := &hookline.Application{Name: "retention"}
-	if err := s.CreateApplication(ctx, app); err != nil {
-		t.Fatal(err)
-	}
-	old := &hookline.Message{AppID: app.ID, EventType: "x", Payload: []byte(`{"old":1}`), ExpiresAt: time.Now().Add(-time.Minute)}
-	kept := &hookline.Message{AppID: app.ID, EventType: "x", Payload: []byte(`{"kept":1}`), ExpiresAt: time.Now().Add(time.Hour)}
-	for _, m := range []*hookline.Message{old, kept} {
-		if _, err := s.CreateMessage(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if n, err := s.Cleanup(ctx); err != nil || n != 1 {
-		t.Fatalf("Cleanup: %d rows, %v; want 1", n, err)
-	}
-	if got, err := s.Message(ctx, app.ID, old.ID); err != nil || got.Payload != nil {
-		t.Fatalf("expired message: payload %q, %v; want none", got.Payload, err)
-	}
-	if got, err := s.Message(ctx, app.ID, kept.ID); err != nil || string(got.Payload) != `{"kept":1}` {
-		t.Fatalf("unexpired message: payload %q, %v", got.Payload, err)
-	}
-	if n, err := s.Cleanup(ctx); err != nil || n != 0 {
-		t.Fatalf("second Cleanup: %d rows, %v; want 0", n, err)
-	}
-}

@@ -67,6 +67,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Message/List", testMessageList},
 		{"Message/ListFilters", testMessageListFilters},
 		{"Message/Expunge", testMessageExpunge},
+		{"Message/RetentionEnds", testCleanupExpunges},
 		{"Attempt/GetAndExpunge", testAttemptGetAndExpunge},
 		{"Attempt/ListFilters", testAttemptListFilters},
 		{"Attempt/ListPagination", testAttemptListPagination},
