@@ -64,6 +64,10 @@ type Options struct {
 	ServeFlags []string
 	// TempDir holds the temporary stores. Default: os.TempDir().
 	TempDir string
+	// Postgres, when set, is the URL of a PostgreSQL database the started
+	// servers keep their stores in instead of SQLite: a new schema per
+	// scenario, dropped afterwards.
+	Postgres string
 
 	PayloadSize int // bytes of each payload; default 1024
 
@@ -317,6 +321,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		rep.Server = opts.ServerURL
 	} else {
 		rep.Server = "child: " + strings.Join(opts.ServerCommand, " ") + " serve (SQLite in a temporary directory, a new store per scenario)"
+		if opts.Postgres != "" {
+			rep.Server = "child: " + strings.Join(opts.ServerCommand, " ") + " serve (PostgreSQL, a new schema per scenario)"
+		}
 		if len(opts.ServeFlags) > 0 {
 			rep.Server += " with " + strings.Join(opts.ServeFlags, " ")
 		}
@@ -426,10 +433,20 @@ type runner struct {
 
 // target is the server a scenario measures.
 type target struct {
-	api   *apiClient
-	child *child // nil for an external server
-	dir   string // the temporary store's directory
-	token string
+	api    *apiClient
+	child  *child // nil for an external server
+	dir    string // the temporary store's directory
+	schema string // on PostgreSQL: the temporary store's schema
+	token  string
+}
+
+// db returns the --db of t's server: a file in t's directory, or a URL of
+// t's schema.
+func (r *runner) db(t *target) string {
+	if t.schema == "" {
+		return t.dir + string(os.PathSeparator) + "bench.db"
+	}
+	return withSearchPath(r.opts.Postgres, t.schema)
 }
 
 // open starts a server on a new temporary store (or returns the external
@@ -446,8 +463,14 @@ func (r *runner) open(ctx context.Context, noDispatch bool) (*target, error) {
 		return nil, err
 	}
 	t := &target{dir: dir, token: newToken()}
+	if r.opts.Postgres != "" {
+		if t.schema, err = createSchema(ctx, r.opts.Postgres); err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+	}
 	if err := r.restart(ctx, t, noDispatch); err != nil {
-		os.RemoveAll(dir)
+		t.close(r)
 		return nil, err
 	}
 	return t, nil
@@ -455,7 +478,7 @@ func (r *runner) open(ctx context.Context, noDispatch bool) (*target, error) {
 
 // restart starts a child server on t's store (after open or stop).
 func (r *runner) restart(ctx context.Context, t *target, noDispatch bool) error {
-	c, err := startChild(ctx, r.opts.ServerCommand, t.dir+string(os.PathSeparator)+"bench.db", t.token, noDispatch, r.opts.ServeFlags, r.opts.ServerLog)
+	c, err := startChild(ctx, r.opts.ServerCommand, r.db(t), t.token, noDispatch, r.opts.ServeFlags, r.opts.ServerLog)
 	if err != nil {
 		return err
 	}
@@ -481,10 +504,15 @@ func (t *target) stop() (usage, error) {
 }
 
 // close stops the server and removes its store.
-func (t *target) close() error {
+func (t *target) close(r *runner) error {
 	_, err := t.stop()
 	if t.dir != "" {
 		os.RemoveAll(t.dir)
+	}
+	if t.schema != "" {
+		if derr := dropSchema(r.opts.Postgres, t.schema); err == nil {
+			err = derr
+		}
 	}
 	return err
 }
@@ -689,7 +717,7 @@ func (r *runner) deliver(ctx context.Context, name string, n, eps, workers int, 
 	if err != nil {
 		return failed(name, err)
 	}
-	defer t.close()
+	defer t.close(r)
 	tr := newTracker(n, eps, r.verifier, r.opts.VerifyEvery)
 	run := r.recv.track(tr)
 	defer r.recv.untrack(run)
@@ -744,7 +772,7 @@ func (r *runner) ingest(ctx context.Context) *Result {
 	if err != nil {
 		return failed(Ingest, err)
 	}
-	defer t.close()
+	defer t.close(r)
 	// One endpoint, so that each message writes its delivery as in real use;
 	// with dispatch off nothing is sent to it.
 	app, err := r.setup(ctx, t, Ingest, 0, 1)
@@ -796,7 +824,7 @@ func (r *runner) backlog(ctx context.Context) *Result {
 	if err != nil {
 		return failed(Backlog, err)
 	}
-	defer t.close()
+	defer t.close(r)
 	tr := newTracker(n, 1, r.verifier, r.opts.VerifyEvery)
 	run := r.recv.track(tr)
 	defer r.recv.untrack(run)

@@ -78,6 +78,7 @@ func parseBenchFlags(args []string, getenv func(string) string, stderr io.Writer
 	serveFlags := fs.String("serve-flags", "", "extra flags for the 'serve' the benchmark starts, space-separated (e.g. \"--workers 128\")")
 	serverCmd := fs.String("server-command", "", "hookline binary to start as 'serve' (default: this executable)")
 	fs.StringVar(&opts.TempDir, "tmp", "", "directory for the temporary stores (default: the system's)")
+	fs.StringVar(&opts.Postgres, "postgres", getenv("HOOKLINE_BENCH_POSTGRES"), "URL of a PostgreSQL database: the started servers use a new schema in it per scenario instead of SQLite ($HOOKLINE_BENCH_POSTGRES)")
 	size := bytesFlag(opts.PayloadSize)
 	fs.Var(&size, "size", "payload size, bytes or with a KiB suffix")
 	fs.IntVar(&opts.Messages, "messages", opts.Messages, "throughput: messages")
