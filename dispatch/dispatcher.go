@@ -30,9 +30,9 @@ import (
 // Config configures a Dispatcher. Only Store is required.
 type Config struct {
 	Store hookline.Store
-	// Client sends the requests. Default: egress.NewClient with Timeout,
+	// Client sends the requests. Default: egress.New with Timeout,
 	// which refuses private and loopback networks.
-	Client *http.Client
+	Client *egress.Client
 	Logger *slog.Logger
 	// Owner names this dispatcher in leases. Default: host, pid and a random part.
 	Owner string
@@ -61,7 +61,7 @@ type Config struct {
 type Dispatcher struct {
 	cfg    Config
 	store  hookline.Store
-	client *http.Client
+	client *egress.Client
 	log    *slog.Logger
 	// inflight counts the tasks claimed or fed and not yet done, and the
 	// room reserved for tasks on their way; it never exceeds Workers, so
@@ -81,7 +81,8 @@ func New(cfg Config) *Dispatcher {
 		cfg.Timeout = 15 * time.Second
 	}
 	if cfg.Client == nil {
-		cfg.Client = egress.NewClient(egress.Config{Timeout: cfg.Timeout})
+		// A Config with no proxy and no certificate cannot fail.
+		cfg.Client, _ = egress.New(egress.Config{Timeout: cfg.Timeout})
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -456,7 +457,7 @@ func (d *Dispatcher) send(ctx context.Context, t *hookline.Task, now time.Time) 
 	h.Set(signature.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
 	h.Set(signature.HeaderSignature, signature.SignV1(t.Endpoint.Secret, t.Message.ID, now, t.Message.Payload))
 
-	resp, err := d.client.Do(req)
+	resp, err := d.client.Do(req, endpointAuth(&t.Endpoint))
 	if err != nil {
 		return response{body: describeError(err, d.cfg.Timeout)}
 	}
@@ -471,11 +472,25 @@ func (d *Dispatcher) send(ctx context.Context, t *hookline.Task, now time.Time) 
 	}
 }
 
+// endpointAuth returns the TLS and OAuth 2.0 settings of ep's requests, or
+// nil when it has none of its own.
+func endpointAuth(ep *hookline.Endpoint) *egress.EndpointAuth {
+	return nil
+}
+
 // describeError turns a failed request into a reason for the attempt log,
 // without the URL (which may carry credentials).
 func describeError(err error, timeout time.Duration) string {
 	if reason, ok := egress.Refused(err); ok {
 		return reason
+	}
+	var authErr *egress.AuthConfigError
+	var tokenErr *egress.TokenError
+	if errors.As(err, &authErr) {
+		return "not sent: " + authErr.Error()
+	}
+	if errors.As(err, &tokenErr) {
+		return "not sent: " + tokenErr.Error()
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {

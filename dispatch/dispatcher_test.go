@@ -121,7 +121,7 @@ func (f *fixture) run(t *testing.T, cfg dispatch.Config) {
 		cfg.Timeout = 5 * time.Second
 	}
 	if cfg.Client == nil {
-		cfg.Client = egress.NewClient(egress.Config{
+		cfg.Client = newEgress(t, egress.Config{
 			Policy:  egress.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
 			Timeout: cfg.Timeout,
 		})
@@ -138,6 +138,15 @@ func (f *fixture) run(t *testing.T, cfg dispatch.Config) {
 			t.Errorf("Run: %v", err)
 		}
 	})
+}
+
+func newEgress(t *testing.T, cfg egress.Config) *egress.Client {
+	t.Helper()
+	c, err := egress.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // waitFor polls cond until it holds; the deadline only keeps a broken test
@@ -351,7 +360,7 @@ func TestPrivateNetworkRefused(t *testing.T) {
 	rc := newReceiver(t, nil)
 	f.endpoint(t, rc.URL)
 	// The default client allows no private network.
-	f.run(t, dispatch.Config{Client: egress.NewClient(egress.Config{}), Schedule: []time.Duration{time.Hour}})
+	f.run(t, dispatch.Config{Client: newEgress(t, egress.Config{}), Schedule: []time.Duration{time.Hour}})
 	msg := f.message(t, `{"a":1}`)
 
 	waitFor(t, "the refused attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })

@@ -94,14 +94,14 @@ func TestSend(t *testing.T) {
 
 	// The dispatcher: on the store, waiting on Due. Nothing is due yet, so
 	// it sleeps up to a minute unless a notification wakes it.
-	d := dispatch.New(dispatch.Config{
-		Store: store,
-		Client: egress.NewClient(egress.Config{
-			Policy:  egress.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
-			Timeout: 5 * time.Second,
-		}),
+	client, err := egress.New(egress.Config{
+		Policy:  egress.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
 		Timeout: 5 * time.Second,
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dispatch.New(dispatch.Config{Store: store, Client: client, Timeout: 5 * time.Second})
 	dctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.Run(dctx) }()

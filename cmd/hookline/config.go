@@ -22,17 +22,24 @@ type serveConfig struct {
 	AllowNetworks []netip.Prefix
 	AllowPorts    []int
 	HTTPSOnly     bool
-	AdminToken    string
-	SecretKey     string // base64, from HOOKLINE_SECRET_KEY only (never a flag: it would show in ps)
-	SecretKeyFile string
-	PublicURL     string
-	MaxBodyBytes  int64
-	Timeout       time.Duration
-	Lease         time.Duration // 0: the dispatcher's default, 2×Timeout + 30 s
-	Workers       int
-	Schedule      []time.Duration
-	LogLevel      slog.Level
-	PprofListen   string // when set, net/http/pprof is served there
+	// EgressProxy is the proxy deliveries leave through (static egress
+	// IPs); EgressIPs are the addresses the operator declares receivers see.
+	EgressProxy string
+	EgressIPs   []netip.Addr
+	// EgressCertFile and EgressKeyFile hold the default client
+	// certificate and key (PEM) for receivers that require mutual TLS.
+	EgressCertFile, EgressKeyFile string
+	AdminToken                    string
+	SecretKey                     string // base64, from HOOKLINE_SECRET_KEY only (never a flag: it would show in ps)
+	SecretKeyFile                 string
+	PublicURL                     string
+	MaxBodyBytes                  int64
+	Timeout                       time.Duration
+	Lease                         time.Duration // 0: the dispatcher's default, 2×Timeout + 30 s
+	Workers                       int
+	Schedule                      []time.Duration
+	LogLevel                      slog.Level
+	PprofListen                   string // when set, net/http/pprof is served there
 	// NoDispatch accepts messages without delivering them (for measuring
 	// ingest, or a node that only serves the API).
 	NoDispatch bool
@@ -122,6 +129,14 @@ func defineServeFlags(f *envFlags, cfg *serveConfig) {
 	f.text((*portsValue)(&cfg.AllowPorts), "allow-port", "HOOKLINE_ALLOW_PORT", "",
 		"comma-separated ports deliveries may use (default: any; repeatable)")
 	f.text((*boolValue)(&cfg.HTTPSOnly), "https-only", "HOOKLINE_HTTPS_ONLY", "false", "refuse plain-http endpoints")
+	f.str(&cfg.EgressProxy, "egress-proxy", "HOOKLINE_EGRESS_PROXY", "",
+		"proxy every delivery goes through: http://[user:pass@]host:port (CONNECT) or socks5://[user:pass@]host:port")
+	f.text((*addrsValue)(&cfg.EgressIPs), "egress-ips", "HOOKLINE_EGRESS_IPS", "",
+		"comma-separated addresses receivers see deliveries come from, shown by the API (repeatable)")
+	f.str(&cfg.EgressCertFile, "egress-client-cert-file", "HOOKLINE_EGRESS_CLIENT_CERT_FILE", "",
+		"PEM client certificate (and key) presented to receivers that require mutual TLS, unless the endpoint has its own")
+	f.str(&cfg.EgressKeyFile, "egress-client-key-file", "HOOKLINE_EGRESS_CLIENT_KEY_FILE", "",
+		"PEM private key of --egress-client-cert-file, when not in that file")
 	f.text((*bytesValue)(&cfg.MaxBodyBytes), "max-body", "HOOKLINE_MAX_BODY", "1MiB", "largest API request body (message payload limit)")
 	f.text((*durationValue)(&cfg.Timeout), "timeout", "HOOKLINE_TIMEOUT", "15s", "timeout of one delivery attempt")
 	f.text((*durationValue)(&cfg.Lease), "lease", "HOOKLINE_LEASE", "",
@@ -153,6 +168,30 @@ func (v *networksValue) Set(s string) error {
 		return err
 	}
 	*v = append(*v, p...)
+	return nil
+}
+
+type addrsValue []netip.Addr
+
+func (v *addrsValue) String() string {
+	s := make([]string, len(*v))
+	for i, a := range *v {
+		s[i] = a.String()
+	}
+	return strings.Join(s, ",")
+}
+
+func (v *addrsValue) Set(s string) error {
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		a, err := netip.ParseAddr(part)
+		if err != nil {
+			return fmt.Errorf("%q is not an IP address", part)
+		}
+		*v = append(*v, a)
+	}
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
 	"sync"
 	"syscall"
@@ -44,12 +45,48 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 // in order: stop accepting requests and finish those in flight, let the
 // dispatcher finish its attempts and release its leases, close the store.
 // ready, when not nil, is called with the listening address.
+// newEgressClient returns the client deliveries go out with: the network
+// policy, the proxy and the default client certificate of cfg.
+func newEgressClient(cfg *serveConfig) (*egress.Client, error) {
+	ec := egress.Config{
+		Policy:          egress.Policy{Allow: cfg.AllowNetworks, Ports: cfg.AllowPorts},
+		HTTPSOnly:       cfg.HTTPSOnly,
+		Timeout:         cfg.Timeout,
+		MaxConnsPerHost: cfg.Workers,
+		Proxy:           cfg.EgressProxy,
+		EgressIPs:       cfg.EgressIPs,
+	}
+	var err error
+	if cfg.EgressCertFile != "" {
+		if ec.ClientCert, err = os.ReadFile(cfg.EgressCertFile); err != nil {
+			return nil, fmt.Errorf("--egress-client-cert-file: %w", err)
+		}
+	}
+	if cfg.EgressKeyFile != "" {
+		if ec.ClientKey, err = os.ReadFile(cfg.EgressKeyFile); err != nil {
+			return nil, fmt.Errorf("--egress-client-key-file: %w", err)
+		}
+	}
+	c, err := egress.New(ec)
+	if err != nil {
+		return nil, fmt.Errorf("egress: %w", err)
+	}
+	return c, nil
+}
+
 func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdout, stderr io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
 	key, err := loadSecretKey(cfg, logger)
 	if err != nil {
 		return err
+	}
+	client, err := newEgressClient(cfg)
+	if err != nil {
+		return err
+	}
+	if cfg.EgressProxy != "" {
+		logger.Info("deliveries go through a proxy", "proxy", egress.RedactURL(cfg.EgressProxy), "egress_ips", cfg.EgressIPs)
 	}
 	store, err := openStore(ctx, cfg.DB, logger, key)
 	if err != nil {
@@ -97,13 +134,8 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	defer stopDispatch()
 	if !cfg.NoDispatch {
 		d := dispatch.New(dispatch.Config{
-			Store: store,
-			Client: egress.NewClient(egress.Config{
-				Policy:          egress.Policy{Allow: cfg.AllowNetworks, Ports: cfg.AllowPorts},
-				HTTPSOnly:       cfg.HTTPSOnly,
-				Timeout:         cfg.Timeout,
-				MaxConnsPerHost: cfg.Workers,
-			}),
+			Store:    store,
+			Client:   client,
 			Logger:   logger,
 			Owner:    owner,
 			Workers:  cfg.Workers,

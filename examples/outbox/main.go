@@ -107,16 +107,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	if err := rc.setSecret(ep.Secret); err != nil {
 		return err
 	}
-	d := dispatch.New(dispatch.Config{
-		Store: store,
-		Client: egress.NewClient(egress.Config{
-			// The receiver is on loopback, which deliveries may not reach
-			// by default.
-			Policy:  egress.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
-			Timeout: 5 * time.Second,
-		}),
+	client, err := egress.New(egress.Config{
+		// The receiver is on loopback, which deliveries may not reach by
+		// default.
+		Policy:  egress.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
 		Timeout: 5 * time.Second,
 	})
+	if err != nil {
+		return err
+	}
+	d := dispatch.New(dispatch.Config{Store: store, Client: client, Timeout: 5 * time.Second})
 	dctx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
 	dispatched := make(chan error, 1)
 	go func() { dispatched <- d.Run(dctx) }()
