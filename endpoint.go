@@ -12,10 +12,17 @@ import (
 const SecretLen = 24
 
 // Endpoint is a URL an application's customer registered to receive messages.
+//
+// Its secrets (Secret, PreviousSecrets, the credentials in URL, MTLS.Key,
+// OAuth.ClientSecret) are in clear here; stores seal them with their
+// SecretBox, and the API never returns them (see endpointauth.go).
 type Endpoint struct {
-	ID           string
-	AppID        string
-	UID          *string
+	ID    string
+	AppID string
+	UID   *string
+	// URL is where deliveries go. It may hold Basic credentials
+	// (https://user:password@host/), sent as "Authorization: Basic" (see
+	// BasicAuth) and hidden wherever the URL is shown (RedactURL).
 	URL          string
 	Description  string
 	Disabled     bool
@@ -24,9 +31,19 @@ type Endpoint struct {
 	ThrottleRate *int
 	Metadata     map[string]string
 	Headers      map[string]string // custom headers sent with every delivery
-	Secret       []byte            // the HMAC key; encoded as whsec_<base64> on the API
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Secret is the current signing key, of kind SecretKind: an HMAC key
+	// (whsec_<base64> on the API) or a 64-byte ed25519 private key (whsk_).
+	Secret     []byte
+	SecretKind SecretKind
+	// PreviousSecrets are the keys a rotation replaced, newest first, which
+	// keep signing until they expire (see SigningSecrets); nil when none.
+	PreviousSecrets []EndpointSecret
+	// MTLS, when set, is the client certificate deliveries present.
+	MTLS *EndpointMTLS
+	// OAuth, when set, gets the bearer token deliveries carry.
+	OAuth     *EndpointOAuth
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Matches reports whether a message of eventType on channels goes to e: e is
@@ -50,7 +67,8 @@ func (e *Endpoint) Matches(eventType string, channels []string) bool {
 	return true
 }
 
-// Validate checks the fields a caller sets.
+// Validate checks the fields a caller sets, the authentication settings
+// among them. An empty Secret is valid: stores generate one.
 func (e *Endpoint) Validate() error {
 	if err := ValidateURL(e.URL); err != nil {
 		return err
@@ -67,8 +85,8 @@ func (e *Endpoint) Validate() error {
 	if e.ThrottleRate != nil && (*e.ThrottleRate < 0 || *e.ThrottleRate > 65535) {
 		return Invalid([]string{"body", "throttleRate"}, "must be between 0 and 65535")
 	}
-	if len(e.Secret) != 0 && (len(e.Secret) < 24 || len(e.Secret) > 75) {
-		return Invalid([]string{"body", "secret"}, "must decode to 24 to 75 bytes")
+	if err := e.validateAuth(); err != nil {
+		return err
 	}
 	return ValidateHeaders(e.Headers)
 }

@@ -18,10 +18,11 @@ const (
 	secretSealed = 1
 )
 
-// SecretBox encrypts secrets (endpoint signing keys and, later, passwords
-// and private keys) before a Store writes them, and decrypts them when it
-// reads them. A nil *SecretBox stores secrets as they are, marked so that a
-// box given later still reads them.
+// SecretBox encrypts secrets (endpoint signing keys, current and previous,
+// the Basic credentials of endpoint URLs, mTLS private keys and OAuth client
+// secrets) before a Store writes them, and decrypts them when it reads them.
+// A nil *SecretBox stores secrets as they are, marked so that a box given
+// later still reads them.
 type SecretBox struct {
 	aead cipher.AEAD
 }
