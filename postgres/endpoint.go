@@ -9,10 +9,19 @@ import (
 	"github.com/hookline/hookline"
 )
 
-const endpointCols = `id, app_id, uid, url, description, disabled, event_types, channels, throttle_rate,
+// endpointCols are the columns of an endpoint but its authentication
+// settings, endpointAuthCols; a query that returns an endpoint to be used
+// for deliveries must select both and scan dest then authDest. (Those that
+// select endpointCols alone read the URL with its credentials redacted and
+// no settings but the current secret.)
+const (
+	endpointCols = `id, app_id, uid, url, description, disabled, event_types, channels, throttle_rate,
 	metadata, headers, secret, created_at, updated_at`
+	endpointAuthCols = `secret_kind, previous_secrets, url_sealed, mtls, oauth`
+	endpointAllCols  = endpointCols + `, ` + endpointAuthCols
+)
 
-// endpointRow holds the scan targets of endpointCols.
+// endpointRow holds the scan targets of endpointCols and endpointAuthCols.
 type endpointRow struct {
 	ep              hookline.Endpoint
 	types, channels []string
@@ -20,12 +29,23 @@ type endpointRow struct {
 	meta, hdr       []byte
 	secret          []byte
 	c, u            time.Time
+	auth            storedAuth
 }
 
+// dest returns the scan targets of endpointCols.
 func (r *endpointRow) dest() []any {
 	return []any{&r.ep.ID, &r.ep.AppID, &r.ep.UID, &r.ep.URL, &r.ep.Description, &r.ep.Disabled, &r.types,
 		&r.channels, &r.throttle, &r.meta, &r.hdr, &r.secret, &r.c, &r.u}
 }
+
+// authDest returns the scan targets of endpointAuthCols.
+func (r *endpointRow) authDest() []any {
+	r.auth.loaded = true
+	return []any{&r.auth.kind, &r.auth.previous, &r.auth.url, &r.auth.mtls, &r.auth.oauth}
+}
+
+// allDest returns the scan targets of endpointAllCols.
+func (r *endpointRow) allDest() []any { return append(r.dest(), r.authDest()...) }
 
 func (s *Store) endpointOf(r *endpointRow) (*hookline.Endpoint, error) {
 	ep := r.ep
@@ -42,13 +62,22 @@ func (s *Store) endpointOf(r *endpointRow) (*hookline.Endpoint, error) {
 	if ep.Secret, err = s.openSecret(r.secret); err != nil {
 		return nil, err
 	}
+	if r.auth.loaded {
+		if r.auth.kind != nil {
+			ep.SecretKind = hookline.SecretKind(*r.auth.kind)
+		}
+		if err := s.openAuth(&r.auth, &ep); err != nil {
+			return nil, err
+		}
+	}
 	ep.CreatedAt, ep.UpdatedAt = r.c.UTC(), r.u.UTC()
 	return &ep, nil
 }
 
+// scanEndpoint scans a row of endpointAllCols.
 func (s *Store) scanEndpoint(sc pgx.Row) (*hookline.Endpoint, error) {
 	var r endpointRow
-	if err := sc.Scan(r.dest()...); err != nil {
+	if err := sc.Scan(r.allDest()...); err != nil {
 		return nil, err
 	}
 	return s.endpointOf(&r)
@@ -61,7 +90,7 @@ var (
 
 // CreateEndpoint stores ep in its application (ENOTFOUND when there is no
 // such application), giving it an id, a creation time and a signing secret
-// when they are unset.
+// when they are unset, and pruning its expired previous secrets.
 func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint) error {
 	if ep.ID == "" {
 		ep.ID = hookline.NewID(hookline.PrefixEndpoint)
@@ -78,13 +107,15 @@ func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 	}
 	ep.UpdatedAt = norm(ep.UpdatedAt)
 	secret := s.sealSecret(ep.Secret)
+	auth := s.sealAuth(ep)
 	var n int64
 	err := s.do(ctx, func(ctx context.Context) error {
-		tag, err := s.pool.Exec(ctx, `INSERT INTO endpoints (`+endpointCols+`)
-			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14
+		tag, err := s.pool.Exec(ctx, `INSERT INTO endpoints (`+endpointAllCols+`)
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19
 			WHERE EXISTS (SELECT 1 FROM applications WHERE id = $2)`,
-			ep.ID, ep.AppID, ep.UID, ep.URL, ep.Description, ep.Disabled, ep.EventTypes, ep.Channels,
-			ep.ThrottleRate, jsonMap(ep.Metadata), jsonMap(ep.Headers), secret, ep.CreatedAt, ep.UpdatedAt)
+			ep.ID, ep.AppID, ep.UID, auth.shownURL, ep.Description, ep.Disabled, ep.EventTypes, ep.Channels,
+			ep.ThrottleRate, jsonMap(ep.Metadata), jsonMap(ep.Headers), secret, ep.CreatedAt, ep.UpdatedAt,
+			int16(ep.SecretKind), auth.previous, auth.url, auth.mtls, auth.oauth)
 		n = tag.RowsAffected()
 		return err
 	})
@@ -105,7 +136,7 @@ func (s *Store) Endpoint(ctx context.Context, appID, idOrUID string) (*hookline.
 	err := s.do(ctx, func(ctx context.Context) error {
 		var err error
 		ep, err = s.scanEndpoint(s.pool.QueryRow(ctx,
-			`SELECT `+endpointCols+` FROM endpoints WHERE app_id = $1 AND (id = $2 OR uid = $2) LIMIT 1`,
+			`SELECT `+endpointAllCols+` FROM endpoints WHERE app_id = $1 AND (id = $2 OR uid = $2) LIMIT 1`,
 			appID, idOrUID))
 		return err
 	})
@@ -124,15 +155,20 @@ const (
 )
 
 // UpdateEndpoint writes every field of ep but its creation time, which it
-// reads back, and its secret when ep.Secret is empty; it sets UpdatedAt.
+// reads back, and its secret and SecretKind when ep.Secret is empty; it sets
+// UpdatedAt and prunes ep's expired previous secrets.
 // Disabling the endpoint parks its deliveries; enabling it again puts them
 // back in the queue and signals Due on every node.
 func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error {
 	t := now()
 	var secret []byte
+	var kind *int16
 	if len(ep.Secret) != 0 {
 		secret = s.sealSecret(ep.Secret)
+		k := int16(ep.SecretKind)
+		kind = &k
 	}
+	auth := s.sealAuth(ep)
 	var created time.Time
 	var enabled bool
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
@@ -148,10 +184,12 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 		}
 		err = tx.QueryRow(ctx, `UPDATE endpoints SET uid = $1, url = $2, description = $3, disabled = $4,
 			event_types = $5, channels = $6, throttle_rate = $7, metadata = $8, headers = $9,
-			secret = coalesce($10, secret), updated_at = $11
+			secret = coalesce($10, secret), updated_at = $11, secret_kind = coalesce($14, secret_kind),
+			previous_secrets = $15, url_sealed = $16, mtls = $17, oauth = $18
 			WHERE app_id = $12 AND id = $13 RETURNING created_at`,
-			ep.UID, ep.URL, ep.Description, ep.Disabled, ep.EventTypes, ep.Channels, ep.ThrottleRate,
-			jsonMap(ep.Metadata), jsonMap(ep.Headers), secret, t, ep.AppID, ep.ID).Scan(&created)
+			ep.UID, auth.shownURL, ep.Description, ep.Disabled, ep.EventTypes, ep.Channels, ep.ThrottleRate,
+			jsonMap(ep.Metadata), jsonMap(ep.Headers), secret, t, ep.AppID, ep.ID,
+			kind, auth.previous, auth.url, auth.mtls, auth.oauth).Scan(&created)
 		if err != nil {
 			return err
 		}
@@ -200,7 +238,7 @@ func (s *Store) DeleteEndpoint(ctx context.Context, appID, id string) error {
 func (s *Store) ListEndpoints(ctx context.Context, appID string, opts hookline.ListOptions) (hookline.Page[*hookline.Endpoint], error) {
 	var q listQuery
 	q.add("app_id = ?", appID)
-	query, args, n := q.sql(`SELECT `+endpointCols+` FROM endpoints`, "id", opts)
+	query, args, n := q.sql(`SELECT `+endpointAllCols+` FROM endpoints`, "id", opts)
 	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.Endpoint, error) { return s.scanEndpoint(r) })
 }
 

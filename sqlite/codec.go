@@ -336,3 +336,141 @@ func list[T any](ctx context.Context, db *sql.DB, query string, args []any, n in
 	}
 	return p, nil
 }
+
+// storedAuth is an endpoint's authentication settings as stored: each
+// column NULL (nil) when the setting is unset, else the SecretBox seal of
+// its JSON form (the URL: of its text). Scanned, it holds what was read.
+type storedAuth struct {
+	previous, url, mtls, oauth []byte
+}
+
+// sealedAuth holds the arguments that write an endpoint's authentication
+// settings: its URL as shown (credentials redacted) and the sealed columns,
+// nil for NULL.
+type sealedAuth struct {
+	shownURL                   string
+	previous, url, mtls, oauth any
+}
+
+// The JSON forms of the sealed settings. They are this store's format: add
+// fields, never rename them.
+type (
+	previousSecretJSON struct {
+		Kind    int    `json:"kind"`
+		Key     []byte `json:"key"`
+		Expires int64  `json:"expires"` // Unix microseconds
+	}
+	mtlsJSON struct {
+		Certificate   []byte `json:"certificate"`
+		Key           []byte `json:"key"`
+		ServerCACerts []byte `json:"serverCaCerts"`
+	}
+	oauthJSON struct {
+		TokenURL     string            `json:"tokenUrl"`
+		ClientID     string            `json:"clientId"`
+		ClientSecret string            `json:"clientSecret"`
+		AuthMethod   string            `json:"authMethod"`
+		GrantType    string            `json:"grantType"`
+		Scopes       []string          `json:"scopes"`
+		ExtraParams  map[string]string `json:"extraParams"`
+		ExtraHeaders map[string]string `json:"extraHeaders"`
+	}
+)
+
+// sealAuth prunes ep's expired previous secrets, brings their expiry to the
+// precision stored, and seals its authentication settings.
+func (s *Store) sealAuth(ep *hookline.Endpoint) sealedAuth {
+	ep.PruneSecrets(now())
+	a := sealedAuth{shownURL: ep.URL}
+	if hookline.HasURLCredentials(ep.URL) {
+		a.shownURL = hookline.RedactURL(ep.URL)
+		a.url = s.box.Seal([]byte(ep.URL))
+	}
+	if ep.PreviousSecrets != nil {
+		prev := make([]hookline.EndpointSecret, len(ep.PreviousSecrets))
+		list := make([]previousSecretJSON, len(ep.PreviousSecrets))
+		for i, p := range ep.PreviousSecrets {
+			p.Expires = norm(p.Expires)
+			prev[i] = p
+			list[i] = previousSecretJSON{Kind: int(p.Kind), Key: p.Key, Expires: micros(p.Expires)}
+		}
+		ep.PreviousSecrets = prev
+		a.previous = s.sealJSON(list)
+	}
+	if m := ep.MTLS; m != nil {
+		a.mtls = s.sealJSON(mtlsJSON{Certificate: m.Certificate, Key: m.Key, ServerCACerts: m.ServerCACerts})
+	}
+	if o := ep.OAuth; o != nil {
+		a.oauth = s.sealJSON(oauthJSON{TokenURL: o.TokenURL, ClientID: o.ClientID, ClientSecret: o.ClientSecret,
+			AuthMethod: o.AuthMethod, GrantType: o.GrantType, Scopes: o.Scopes, ExtraParams: o.ExtraParams,
+			ExtraHeaders: o.ExtraHeaders})
+	}
+	return a
+}
+
+func (s *Store) sealJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("sqlite: cannot encode a sealed setting: " + err.Error()) // strings, bytes and maps of strings only
+	}
+	return s.box.Seal(b)
+}
+
+// openAuth sets the authentication settings of ep from what was read,
+// dropping the previous secrets that have expired.
+func (s *Store) openAuth(a *storedAuth, ep *hookline.Endpoint) error {
+	if a.url != nil {
+		u, err := s.openColumn(a.url, "URL")
+		if err != nil {
+			return err
+		}
+		ep.URL = string(u)
+	}
+	if a.previous != nil {
+		var list []previousSecretJSON
+		if err := s.openJSON(a.previous, "previous secrets", &list); err != nil {
+			return err
+		}
+		ep.PreviousSecrets = make([]hookline.EndpointSecret, len(list))
+		for i, p := range list {
+			ep.PreviousSecrets[i] = hookline.EndpointSecret{Kind: hookline.SecretKind(p.Kind), Key: p.Key, Expires: fromMicros(p.Expires)}
+		}
+		ep.PruneSecrets(now())
+	}
+	if a.mtls != nil {
+		var m mtlsJSON
+		if err := s.openJSON(a.mtls, "mTLS settings", &m); err != nil {
+			return err
+		}
+		ep.MTLS = &hookline.EndpointMTLS{Certificate: m.Certificate, Key: m.Key, ServerCACerts: m.ServerCACerts}
+	}
+	if a.oauth != nil {
+		var o oauthJSON
+		if err := s.openJSON(a.oauth, "OAuth settings", &o); err != nil {
+			return err
+		}
+		ep.OAuth = &hookline.EndpointOAuth{TokenURL: o.TokenURL, ClientID: o.ClientID, ClientSecret: o.ClientSecret,
+			AuthMethod: o.AuthMethod, GrantType: o.GrantType, Scopes: o.Scopes, ExtraParams: o.ExtraParams,
+			ExtraHeaders: o.ExtraHeaders}
+	}
+	return nil
+}
+
+func (s *Store) openColumn(b []byte, what string) ([]byte, error) {
+	v, err := s.box.Open(b)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: endpoint %s: %w", what, err)
+	}
+	return v, nil
+}
+
+func (s *Store) openJSON(b []byte, what string, v any) error {
+	plain, err := s.openColumn(b, what)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(plain, v); err != nil {
+		return fmt.Errorf("sqlite: endpoint %s: %w", what, err)
+	}
+	return nil
+}

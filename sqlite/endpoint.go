@@ -7,8 +7,10 @@ import (
 	"github.com/hookline/hookline"
 )
 
+// endpointCols are the columns of an endpoint; those from secret_kind on
+// hold its authentication settings, sealed (see sealAuth).
 const endpointCols = `id, app_id, uid, url, description, disabled, event_types, channels, throttle_rate,
-	metadata, headers, secret, created_at, updated_at`
+	metadata, headers, secret, created_at, updated_at, secret_kind, previous_secrets, url_sealed, mtls, oauth`
 
 // endpointRow holds the scan targets of endpointCols.
 type endpointRow struct {
@@ -18,11 +20,14 @@ type endpointRow struct {
 	throttle                   sql.NullInt64
 	secret                     []byte
 	c, u                       int64
+	kind                       sql.NullInt64
+	auth                       storedAuth
 }
 
 func (r *endpointRow) dest() []any {
 	return []any{&r.ep.ID, &r.ep.AppID, &r.uid, &r.ep.URL, &r.ep.Description, &r.ep.Disabled, &r.types,
-		&r.channels, &r.throttle, &r.meta, &r.hdr, &r.secret, &r.c, &r.u}
+		&r.channels, &r.throttle, &r.meta, &r.hdr, &r.secret, &r.c, &r.u,
+		&r.kind, &r.auth.previous, &r.auth.url, &r.auth.mtls, &r.auth.oauth}
 }
 
 func (s *Store) endpointOf(r *endpointRow) (*hookline.Endpoint, error) {
@@ -45,6 +50,10 @@ func (s *Store) endpointOf(r *endpointRow) (*hookline.Endpoint, error) {
 	if ep.Secret, err = s.openSecret(r.secret); err != nil {
 		return nil, err
 	}
+	ep.SecretKind = hookline.SecretKind(r.kind.Int64)
+	if err := s.openAuth(&r.auth, &ep); err != nil {
+		return nil, err
+	}
 	ep.CreatedAt, ep.UpdatedAt = fromMicros(r.c), fromMicros(r.u)
 	return &ep, nil
 }
@@ -64,7 +73,7 @@ var (
 
 // CreateEndpoint stores ep in its application (ENOTFOUND when there is no
 // such application), giving it an id, a creation time and a signing secret
-// when they are unset.
+// when they are unset, and pruning its expired previous secrets.
 func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint) error {
 	if ep.ID == "" {
 		ep.ID = hookline.NewID(hookline.PrefixEndpoint)
@@ -81,14 +90,17 @@ func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 	}
 	ep.UpdatedAt = norm(ep.UpdatedAt)
 	secret := s.sealSecret(ep.Secret)
+	auth := s.sealAuth(ep)
 	return s.write(ctx, func(w *writer) error {
 		if _, err := w.endpoints(ep.AppID); err != nil {
 			return clean(err)
 		}
-		_, err := w.exec(`INSERT INTO endpoints (`+endpointCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			ep.ID, ep.AppID, nullString(ep.UID), ep.URL, ep.Description, boolInt(ep.Disabled),
+		_, err := w.exec(`INSERT INTO endpoints (`+endpointCols+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			ep.ID, ep.AppID, nullString(ep.UID), auth.shownURL, ep.Description, boolInt(ep.Disabled),
 			jsonList(ep.EventTypes), jsonList(ep.Channels), nullInt(ep.ThrottleRate), jsonMap(ep.Metadata),
-			jsonMap(ep.Headers), secret, micros(ep.CreatedAt), micros(ep.UpdatedAt))
+			jsonMap(ep.Headers), secret, micros(ep.CreatedAt), micros(ep.UpdatedAt),
+			int64(ep.SecretKind), auth.previous, auth.url, auth.mtls, auth.oauth)
 		w.endpointsChanged(ep.AppID)
 		if isUnique(err) {
 			return clean(errEndpointConflict)
@@ -109,13 +121,15 @@ func (s *Store) Endpoint(ctx context.Context, appID, idOrUID string) (*hookline.
 }
 
 // UpdateEndpoint writes every field of ep but its creation time, which it
-// reads back, and its secret when ep.Secret is empty; it sets UpdatedAt.
+// reads back, and its secret and SecretKind when ep.Secret is empty; it sets
+// UpdatedAt and prunes ep's expired previous secrets.
 func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error {
 	t := now()
-	var secret any
+	var secret, kind any
 	if len(ep.Secret) != 0 {
-		secret = s.sealSecret(ep.Secret)
+		secret, kind = s.sealSecret(ep.Secret), int64(ep.SecretKind)
 	}
+	auth := s.sealAuth(ep)
 	var created int64
 	err := s.write(ctx, func(w *writer) error {
 		eps, err := w.endpoints(ep.AppID)
@@ -127,10 +141,13 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 			return clean(errEndpointNotFound)
 		}
 		err = w.queryRow(`UPDATE endpoints SET uid = ?, url = ?, description = ?, disabled = ?, event_types = ?,
-			channels = ?, throttle_rate = ?, metadata = ?, headers = ?, secret = coalesce(?, secret), updated_at = ?
+			channels = ?, throttle_rate = ?, metadata = ?, headers = ?, secret = coalesce(?, secret),
+			secret_kind = coalesce(?, secret_kind), previous_secrets = ?, url_sealed = ?, mtls = ?, oauth = ?,
+			updated_at = ?
 			WHERE app_id = ? AND id = ? RETURNING created_at`,
-			nullString(ep.UID), ep.URL, ep.Description, boolInt(ep.Disabled), jsonList(ep.EventTypes),
+			nullString(ep.UID), auth.shownURL, ep.Description, boolInt(ep.Disabled), jsonList(ep.EventTypes),
 			jsonList(ep.Channels), nullInt(ep.ThrottleRate), jsonMap(ep.Metadata), jsonMap(ep.Headers), secret,
+			kind, auth.previous, auth.url, auth.mtls, auth.oauth,
 			micros(t), ep.AppID, ep.ID).Scan(&created)
 		w.endpointsChanged(ep.AppID)
 		if isUnique(err) {
