@@ -80,12 +80,12 @@ type Feed interface {
 	Owner() string
 	// Lease is how long a fed delivery is leased for.
 	Lease() time.Duration
-	// Reserve asks room for n deliveries and returns how many of them the
-	// feed takes, 0 to n.
-	Reserve(n int) int
-	// Unreserve gives back room reserved for deliveries that were not
-	// created after all (their transaction was rolled back).
-	Unreserve(n int)
+	// Reserve asks room for a delivery to ep and reports whether the feed
+	// takes it.
+	Reserve(ep *Endpoint) bool
+	// Unreserve gives back the room reserved for a delivery to ep that was
+	// not created after all (its transaction was rolled back).
+	Unreserve(ep *Endpoint)
 	// Deliver hands over leased tasks whose transaction committed, each
 	// reserved before.
 	Deliver(tasks []*Task)
@@ -110,6 +110,11 @@ type Outcome struct {
 	Attempts int
 	// DisableEndpoint disables the endpoint (it answered 410 Gone).
 	DisableEndpoint bool
+	// Deferred says the delivery was not attempted (its endpoint was at its
+	// rate or concurrency limit, or its circuit breaker was open): it is
+	// pending again at NextAttemptAt with its Attempts and trigger as they
+	// were, and Attempt is not logged.
+	Deferred bool
 }
 
 // DeliveryView is a delivery with its endpoint, for listing a message's

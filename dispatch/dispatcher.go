@@ -36,8 +36,29 @@ type Config struct {
 	Logger *slog.Logger
 	// Owner names this dispatcher in leases. Default: host, pid and a random part.
 	Owner string
-	// Workers is the number of attempts in flight at once. Default 64.
+	// Workers is the number of attempts in flight at once to healthy
+	// endpoints. Default 64.
 	Workers int
+	// EndpointConcurrency caps the attempts in flight to one healthy
+	// endpoint. Default 16.
+	EndpointConcurrency int
+	// FailingWorkers is the number of attempts in flight at once to
+	// endpoints whose last attempt failed, one per endpoint, apart from
+	// Workers: endpoints that time out cannot slow the healthy ones.
+	// Default 128.
+	FailingWorkers int
+	// BreakerFailures is the number of consecutive failed attempts (no
+	// answer, a timeout, a 5xx or a 429) after which an endpoint's circuit
+	// breaker opens: its deliveries wait in the store for BreakerCooldown,
+	// then one probe is sent; each failed probe doubles the wait, up to
+	// BreakerMaxCooldown. Defaults 5, 30 s and 10 min.
+	BreakerFailures    int
+	BreakerCooldown    time.Duration
+	BreakerMaxCooldown time.Duration
+	// SlowAfter is how long an attempt may hold its place among the
+	// healthy endpoints' Workers; then it moves to the failing lane, and its
+	// endpoint counts as failing until it ends. Default 5 s.
+	SlowAfter time.Duration
 	// ClaimBatch bounds the deliveries claimed in one query. Default 128.
 	ClaimBatch int
 	// Timeout bounds one attempt. Default 15 s.
@@ -72,7 +93,17 @@ type Dispatcher struct {
 	// it asked for: only then does the store feed new deliveries straight
 	// to the workers, so that they never overtake older due ones.
 	caughtUp atomic.Bool
+	gate     *gate
 	now      func() time.Time
+}
+
+// job is a task on its way to a worker, with the lane it holds a place in.
+// The gate's mutex guards lane, demoted and ended once the job is sent.
+type job struct {
+	task    *hookline.Task
+	lane    lane
+	demoted bool // moved to the failing lane for outlasting SlowAfter
+	ended   bool
 }
 
 // New returns a Dispatcher with cfg's defaults filled in.
@@ -94,6 +125,24 @@ func New(cfg Config) *Dispatcher {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 64
 	}
+	if cfg.EndpointConcurrency <= 0 {
+		cfg.EndpointConcurrency = 16
+	}
+	if cfg.FailingWorkers <= 0 {
+		cfg.FailingWorkers = 128
+	}
+	if cfg.BreakerFailures <= 0 {
+		cfg.BreakerFailures = 5
+	}
+	if cfg.BreakerCooldown <= 0 {
+		cfg.BreakerCooldown = 30 * time.Second
+	}
+	if cfg.SlowAfter <= 0 {
+		cfg.SlowAfter = 5 * time.Second
+	}
+	if cfg.BreakerMaxCooldown < cfg.BreakerCooldown {
+		cfg.BreakerMaxCooldown = max(10*time.Minute, cfg.BreakerCooldown)
+	}
 	if cfg.ClaimBatch <= 0 {
 		cfg.ClaimBatch = 128
 	}
@@ -112,7 +161,7 @@ func New(cfg Config) *Dispatcher {
 	if cfg.DrainTimeout <= 0 {
 		cfg.DrainTimeout = cfg.Timeout + 5*time.Second
 	}
-	return &Dispatcher{
+	d := &Dispatcher{
 		cfg:    cfg,
 		store:  cfg.Store,
 		client: cfg.Client,
@@ -120,6 +169,8 @@ func New(cfg Config) *Dispatcher {
 		freed:  make(chan struct{}, 1),
 		now:    time.Now,
 	}
+	d.gate = newGate(cfg, func() time.Time { return d.now() })
+	return d
 }
 
 // Owner returns the name this dispatcher leases deliveries under.
@@ -129,25 +180,42 @@ func (d *Dispatcher) Owner() string { return d.cfg.Owner }
 // in flight finish (up to DrainTimeout), writes their outcomes, releases
 // every lease it still holds, and returns.
 func (d *Dispatcher) Run(ctx context.Context) error {
-	work := make(chan *hookline.Task, d.cfg.Workers)
-	results := make(chan hookline.Outcome, d.cfg.Workers)
+	// Each lane bounds its jobs (see reserve and gate), so neither channel
+	// ever holds more than both lanes together.
+	slots := d.cfg.Workers + d.cfg.FailingWorkers
+	work := make(chan *job, slots)
+	results := make(chan hookline.Outcome, slots)
 	// Attempts outlive ctx by up to DrainTimeout.
 	attemptCtx, cancelAttempts := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelAttempts()
 
 	var workers sync.WaitGroup
-	for range d.cfg.Workers {
+	for range slots {
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
-			for t := range work {
+			for j := range work {
 				if ctx.Err() != nil {
 					// Not started: Release below puts it back in the queue.
-					d.done()
+					d.gate.cancel(j.task.Endpoint.ID, j.lane, &j.task.Endpoint)
+					d.finished(j.lane)
 					continue
 				}
-				results <- d.attempt(attemptCtx, t)
-				d.done()
+				var slow *time.Timer
+				if j.lane == laneHealthy {
+					slow = time.AfterFunc(d.cfg.SlowAfter, func() {
+						if d.gate.demote(j) {
+							d.unreserve(1)
+						}
+					})
+				}
+				o, failed := d.attempt(attemptCtx, j.task)
+				if slow != nil {
+					slow.Stop()
+				}
+				l := d.gate.done(j, failed, time.Duration(o.Attempt.DurationMS)*time.Millisecond)
+				results <- o
+				d.finished(l)
 			}
 		}()
 	}
@@ -163,7 +231,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		feeder.SetFeed(f)
 	}
 
-	d.claimLoop(ctx, work)
+	d.claimLoop(ctx, work, results)
 
 	if feeder != nil {
 		feeder.SetFeed(nil)
@@ -216,14 +284,39 @@ func (d *Dispatcher) unreserve(n int) {
 	}
 }
 
-// done marks one task finished and wakes the claim loop.
-func (d *Dispatcher) done() { d.unreserve(1) }
+// finished marks a job of lane l finished: a healthy lane's place is free
+// again, and the claim loop hears of it.
+func (d *Dispatcher) finished(l lane) {
+	if l == laneHealthy {
+		d.unreserve(1)
+	}
+}
+
+// admit routes a claimed task, which holds a place in the healthy lane, to
+// the lane the gate admits it to, or defers it in the store.
+func (d *Dispatcher) admit(t *hookline.Task, work chan<- *job, results chan<- hookline.Outcome) {
+	l, retryAt := d.gate.admit(&t.Endpoint, true)
+	switch l {
+	case laneHealthy:
+		work <- &job{task: t, lane: l}
+	case laneFailing:
+		d.unreserve(1) // its place is in the failing lane
+		work <- &job{task: t, lane: l}
+	default:
+		d.unreserve(1)
+		results <- hookline.Outcome{
+			DeliveryID: t.Delivery.ID, Status: hookline.StatusPending, Attempts: t.Delivery.Attempts,
+			NextAttemptAt: retryAt, Deferred: true,
+		}
+	}
+}
 
 // feed is the dispatcher's hookline.Feed: a Feeder store leases new
-// deliveries to it while the dispatcher is caught up and has room.
+// deliveries to it while the dispatcher is caught up and the delivery's
+// endpoint is healthy and within its limits.
 type feed struct {
 	d      *Dispatcher
-	work   chan<- *hookline.Task
+	work   chan<- *job
 	mu     sync.Mutex
 	closed bool
 }
@@ -231,28 +324,39 @@ type feed struct {
 func (f *feed) Owner() string        { return f.d.cfg.Owner }
 func (f *feed) Lease() time.Duration { return f.d.cfg.Lease }
 
-func (f *feed) Reserve(n int) int {
-	if !f.d.caughtUp.Load() {
-		return 0
+func (f *feed) Reserve(ep *hookline.Endpoint) bool {
+	if !f.d.caughtUp.Load() || f.d.reserve(1) == 0 {
+		return false
 	}
-	return f.d.reserve(n)
+	switch l, _ := f.d.gate.admit(ep, true); l {
+	case laneHealthy:
+		return true
+	case laneFailing:
+		// The claim loop sends it, or defers it, after the commit.
+		f.d.gate.cancel(ep.ID, l, ep)
+	}
+	f.d.unreserve(1)
+	return false
 }
 
-func (f *feed) Unreserve(n int) { f.d.unreserve(n) }
+func (f *feed) Unreserve(ep *hookline.Endpoint) {
+	f.d.gate.cancel(ep.ID, laneHealthy, ep)
+	f.d.unreserve(1)
+}
 
-// Deliver never blocks: each task had room reserved, so the work channel,
-// as long as Workers, has room too.
+// Deliver never blocks: each task had a place reserved in the healthy
+// lane, so the work channel has room too.
 func (f *feed) Deliver(tasks []*hookline.Task) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.closed {
-		// Run is over: the tasks stay leased in the store, and Release gives
-		// them back.
-		f.d.unreserve(len(tasks))
-		return
-	}
 	for _, t := range tasks {
-		f.work <- t
+		if f.closed {
+			// Run is over: the task stays leased in the store, and Release
+			// gives it back.
+			f.Unreserve(&t.Endpoint)
+			continue
+		}
+		f.work <- &job{task: t, lane: laneHealthy}
 	}
 }
 
@@ -268,7 +372,7 @@ func (f *feed) close() {
 // without a signal are noticed.
 const maxIdleWait = time.Minute
 
-func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- *hookline.Task) {
+func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- *job, results chan<- hookline.Outcome) {
 	failures := 0
 	for ctx.Err() == nil {
 		n := d.reserve(d.cfg.ClaimBatch)
@@ -279,7 +383,7 @@ func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- *hookline.Task) 
 			if err != nil {
 				d.caughtUp.Store(false)
 				for _, t := range tasks {
-					work <- t
+					d.admit(t, work, results)
 				}
 				if ctx.Err() != nil {
 					return
@@ -293,7 +397,7 @@ func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- *hookline.Task) 
 			failures = 0
 			d.caughtUp.Store(len(tasks) < n)
 			for _, t := range tasks {
-				work <- t
+				d.admit(t, work, results)
 			}
 			if len(tasks) == n {
 				continue // there may be more due now
@@ -379,8 +483,10 @@ func (d *Dispatcher) writeOutcomes(batch []hookline.Outcome) {
 	}
 }
 
-// attempt makes one HTTP request for t and says what follows from it.
-func (d *Dispatcher) attempt(ctx context.Context, t *hookline.Task) hookline.Outcome {
+// attempt makes one HTTP request for t and says what follows from it, and
+// whether it counts against the endpoint's health (no answer, a 5xx or a
+// 429).
+func (d *Dispatcher) attempt(ctx context.Context, t *hookline.Task) (hookline.Outcome, bool) {
 	start := d.now()
 	res := d.send(ctx, t, start)
 	elapsed := d.now().Sub(start)
@@ -428,7 +534,8 @@ func (d *Dispatcher) attempt(ctx context.Context, t *hookline.Task) hookline.Out
 	o.Attempt = a
 	d.log.Debug("dispatch: attempt", "msg", t.Message.ID, "endpoint", t.Endpoint.ID,
 		"status", res.status, "duration", elapsed, "outcome", o.Status.String())
-	return o
+	unhealthy := res.status == 0 || res.status >= 500 || res.status == http.StatusTooManyRequests
+	return o, unhealthy
 }
 
 type response struct {

@@ -426,8 +426,10 @@ func (s *Store) releaseClaim(ctx context.Context, owner string, now, until time.
 // state at $1, and returns those it moved with their application and
 // endpoint.
 const completeQuery = `UPDATE deliveries d SET status = o.status, attempts = o.attempts, next_attempt_at = o.next_at,
-		due_at = o.next_at, trigger_type = 0, lease_owner = NULL, lease_until = NULL, updated_at = $1
-	FROM unnest($2::text[], $3::smallint[], $4::integer[], $5::timestamptz[]) AS o(id, status, attempts, next_at)
+		due_at = o.next_at, trigger_type = CASE WHEN o.deferred THEN d.trigger_type ELSE 0 END,
+		lease_owner = NULL, lease_until = NULL, updated_at = $1
+	FROM unnest($2::text[], $3::smallint[], $4::integer[], $5::timestamptz[], $7::boolean[])
+		AS o(id, status, attempts, next_at, deferred)
 	WHERE d.id = o.id AND d.status = 3 AND d.lease_owner = $6
 	RETURNING d.id, d.app_id, d.endpoint_id`
 
@@ -467,15 +469,33 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 		aDur              = make([]int64, n)
 		aAt               = make([]time.Time, n)
 
-		dID      = make([]string, n)
-		dStatus  = make([]int16, n)
-		dAtt     = make([]int32, n)
-		dNext    = make([]*time.Time, n)
-		disable  = map[string]bool{}
-		retrying bool
+		dID       = make([]string, n)
+		dStatus   = make([]int16, n)
+		dAtt      = make([]int32, n)
+		dNext     = make([]*time.Time, n)
+		dDeferred = make([]bool, n)
+		disable   = map[string]bool{}
+		retrying  bool
 	)
+	logged := 0 // attempts to log, at the front of the a* slices
 	for i := range outcomes {
 		o := &outcomes[i]
+		dID[i], dStatus[i], dAtt[i], dDeferred[i] = o.DeliveryID, int16(o.Status), int32(o.Attempts), o.Deferred
+		if o.Status == hookline.StatusPending {
+			at := o.NextAttemptAt
+			if at.IsZero() {
+				at = t
+			}
+			at = norm(at)
+			dNext[i] = &at
+			retrying = true
+		}
+		if o.Deferred {
+			continue // not attempted: nothing to log
+		}
+		if o.DisableEndpoint {
+			disable[o.DeliveryID] = true
+		}
 		a := &o.Attempt
 		if a.ID == "" {
 			a.ID = hookline.NewID(hookline.PrefixAttempt)
@@ -487,31 +507,22 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 			a.CreatedAt = t
 		}
 		a.CreatedAt = norm(a.CreatedAt)
-		aID[i], aApp[i], aMsg[i], aEP[i], aDel[i], aURL[i], aResp[i] = a.ID, a.AppID, a.MessageID, a.EndpointID,
+		j := logged
+		logged++
+		aID[j], aApp[j], aMsg[j], aEP[j], aDel[j], aURL[j], aResp[j] = a.ID, a.AppID, a.MessageID, a.EndpointID,
 			a.DeliveryID, a.URL, a.Response
-		aStatus[i], aTrigger[i], aCode[i], aDur[i], aAt[i] = int16(a.Status), int16(a.Trigger), int32(a.StatusCode),
+		aStatus[j], aTrigger[j], aCode[j], aDur[j], aAt[j] = int16(a.Status), int16(a.Trigger), int32(a.StatusCode),
 			a.DurationMS, a.CreatedAt
-
-		dID[i], dStatus[i], dAtt[i] = o.DeliveryID, int16(o.Status), int32(o.Attempts)
-		if o.Status == hookline.StatusPending {
-			at := o.NextAttemptAt
-			if at.IsZero() {
-				at = t
-			}
-			at = norm(at)
-			dNext[i] = &at
-			retrying = true
-		}
-		if o.DisableEndpoint {
-			disable[o.DeliveryID] = true
-		}
 	}
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, attemptQuery, aID, aApp, aMsg, aEP, aDel, aURL, aStatus, aCode, aResp, aDur,
-			aTrigger, aAt); err != nil {
-			return err
+		if logged > 0 {
+			k := logged
+			if _, err := tx.Exec(ctx, attemptQuery, aID[:k], aApp[:k], aMsg[:k], aEP[:k], aDel[:k], aURL[:k],
+				aStatus[:k], aCode[:k], aResp[:k], aDur[:k], aTrigger[:k], aAt[:k]); err != nil {
+				return err
+			}
 		}
-		rows, err := tx.Query(ctx, completeQuery, t, dID, dStatus, dAtt, dNext, owner)
+		rows, err := tx.Query(ctx, completeQuery, t, dID, dStatus, dAtt, dNext, owner, dDeferred)
 		if err != nil {
 			return err
 		}

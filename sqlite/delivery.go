@@ -390,10 +390,12 @@ func appendSeq(b []byte, seq int64) []byte {
 }
 
 // completeQuery moves the deliveries of a VALUES list of (seq, id, status,
-// attempts, next attempt) still leased by the owner (the last argument) to
-// their new state; the first argument is the time.
+// attempts, next attempt, deferred) still leased by the owner (the last
+// argument) to their new state; the first argument is the time. A deferred
+// delivery keeps its trigger; an attempted one's next attempt is scheduled.
 const completeQuery = `UPDATE deliveries SET status = v.column3, attempts = v.column4, next_attempt_at = v.column5,
-	due_at = v.column5, trigger_type = 0, lease_owner = NULL, lease_until = NULL, updated_at = ?
+	due_at = v.column5, trigger_type = CASE WHEN v.column6 THEN deliveries.trigger_type ELSE 0 END,
+	lease_owner = NULL, lease_until = NULL, updated_at = ?
 	FROM (VALUES %s) AS v
 	WHERE deliveries.seq = v.column1 AND deliveries.id = v.column2 AND deliveries.status = 3
 		AND deliveries.lease_owner = ?
@@ -411,7 +413,7 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 	t := now()
 	tUS := micros(t)
 	atts := make([]any, 0, len(outcomes)*12)
-	upds := make([]any, 0, len(outcomes)*5)
+	upds := make([]any, 0, len(outcomes)*6)
 	var (
 		partial []hookline.Attempt           // attempts that lack ids the delivery knows
 		disable map[string]*hookline.Attempt // by delivery id
@@ -435,9 +437,12 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 		if !ok {
 			seq = -1 // matches no delivery
 		}
-		if a.AppID == "" || a.MessageID == "" || a.EndpointID == "" {
+		switch {
+		case o.Deferred:
+			// Not attempted: nothing to log.
+		case a.AppID == "" || a.MessageID == "" || a.EndpointID == "":
 			partial = append(partial, a)
-		} else {
+		default:
 			atts = append(atts, a.ID, a.AppID, a.MessageID, a.EndpointID, a.DeliveryID, a.URL, int64(a.Status),
 				int64(a.StatusCode), a.Response, a.DurationMS, int64(a.Trigger), micros(a.CreatedAt))
 		}
@@ -453,8 +458,8 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 			}
 			retry[o.DeliveryID] = true
 		}
-		upds = append(upds, seq, o.DeliveryID, int64(o.Status), int64(o.Attempts), next)
-		if o.DisableEndpoint {
+		upds = append(upds, seq, o.DeliveryID, int64(o.Status), int64(o.Attempts), next, o.Deferred)
+		if o.DisableEndpoint && !o.Deferred {
 			if disable == nil {
 				disable = map[string]*hookline.Attempt{}
 			}
@@ -484,7 +489,7 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 		if err := w.insertRows(`INSERT OR IGNORE INTO attempts (`+attemptCols+`) VALUES `, 12, rows); err != nil {
 			return err
 		}
-		return w.eachChunk(5, upds, func(values string, args []any) error {
+		return w.eachChunk(6, upds, func(values string, args []any) error {
 			rows, err := w.query(fmt.Sprintf(completeQuery, values), append(append([]any{tUS}, args...), owner)...)
 			if err != nil {
 				return err

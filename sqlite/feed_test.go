@@ -21,18 +21,20 @@ type testFeed struct {
 func (f *testFeed) Owner() string        { return "feed-owner" }
 func (f *testFeed) Lease() time.Duration { return time.Minute }
 
-func (f *testFeed) Reserve(n int) int {
+func (f *testFeed) Reserve(*hookline.Endpoint) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	n = min(n, f.room-f.reserved)
-	f.reserved += n
-	return n
+	if f.reserved >= f.room {
+		return false
+	}
+	f.reserved++
+	return true
 }
 
-func (f *testFeed) Unreserve(n int) {
+func (f *testFeed) Unreserve(*hookline.Endpoint) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.reserved -= n
+	f.reserved--
 }
 
 func (f *testFeed) Deliver(tasks []*hookline.Task) {

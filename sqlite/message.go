@@ -80,8 +80,8 @@ type msgOp struct {
 // unfeed gives back the room reserved for mo's fed deliveries, which were
 // not created after all.
 func (mo *msgOp) unfeed() {
-	if len(mo.fed) > 0 {
-		mo.feed.Unreserve(len(mo.fed))
+	for _, t := range mo.fed {
+		mo.feed.Unreserve(&t.Endpoint)
 	}
 	mo.feed, mo.fed = nil, nil
 }
@@ -199,7 +199,7 @@ func (w *writer) createMessages(ops []*msgOp, errs []error) error {
 					nil, nil)
 				return
 			}
-			if w.feed != nil && mo.due <= mo.now && w.feed.Reserve(1) == 1 {
+			if w.feed != nil && mo.due <= mo.now && w.feed.Reserve(ep) {
 				// Leased as ClaimDue would lease it, and sent without a claim.
 				if mo.feed == nil {
 					mo.feed = w.feed

@@ -638,3 +638,35 @@ func testDeleteEndpointDropsDeliveries(t *testing.T, s hookline.Store) {
 	must(t, s.Complete(ctx(t), "w", []hookline.Outcome{outcome(inflight[0], hookline.StatusSuccess, 200)}), "Complete")
 	_ = kept
 }
+
+func testCompleteDeferred(t *testing.T, s hookline.Store) {
+	a := newApp(t, s)
+	ep := newEndpoint(t, s, a.ID)
+	m, _ := newMessage(t, s, a.ID, "x")
+	must(t, s.Resend(ctx(t), a.ID, m.ID, ep.ID), "Resend") // a manual trigger, to be kept
+	now := later()
+	task := claimOne(t, s, "w", now)
+	out := hookline.Outcome{
+		DeliveryID: task.Delivery.ID, Status: hookline.StatusPending, Attempts: task.Delivery.Attempts,
+		NextAttemptAt: now.Add(2 * time.Second).UTC().Truncate(time.Microsecond), Deferred: true,
+		Attempt: hookline.Attempt{StatusCode: 999, DeliveryID: task.Delivery.ID}, // must not be logged
+	}
+	must(t, s.Complete(ctx(t), "w", []hookline.Outcome{out}), "Complete")
+	d := delivery(t, s, a.ID, m.ID, ep.ID)
+	if d.Status != hookline.StatusPending || d.Attempts != 0 || d.Trigger != hookline.TriggerManual ||
+		d.NextAttemptAt == nil || !d.NextAttemptAt.Equal(out.NextAttemptAt) {
+		t.Fatalf("delivery after it was deferred %+v", d)
+	}
+	p, err := s.ListAttemptsByMessage(ctx(t), a.ID, m.ID, hookline.AttemptFilter{})
+	must(t, err, "ListAttemptsByMessage")
+	if len(p.Items) != 0 {
+		t.Fatalf("a deferred delivery logged attempts %+v", p.Items)
+	}
+	if got := claim(t, s, "w", now.Add(time.Second)); len(got) != 0 {
+		t.Fatal("claimed before the deferral ended")
+	}
+	task = claimOne(t, s, "w", now.Add(2*time.Second))
+	if task.Delivery.Trigger != hookline.TriggerManual || task.Delivery.Attempts != 0 {
+		t.Fatalf("task after the deferral %+v", task.Delivery)
+	}
+}

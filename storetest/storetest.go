@@ -81,6 +81,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Queue/CompleteSuccess", testCompleteSuccess},
 		{"Queue/CompleteRetry", testCompleteRetry},
 		{"Queue/CompleteFail", testCompleteFail},
+		{"Queue/CompleteDeferred", testCompleteDeferred},
 		{"Queue/CompleteDisablesEndpoint", testCompleteDisablesEndpoint},
 		{"Queue/CompleteByNonOwner", testCompleteByNonOwner},
 		{"Queue/DisabledEndpointNotClaimed", testDisabledEndpointNotClaimed},

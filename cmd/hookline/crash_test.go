@@ -128,9 +128,9 @@ func TestCrashLosesNothing(t *testing.T) {
 	received := map[string]int{}
 	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
-		// A slow receiver keeps every worker busy, so the kill catches
+		// A slow receiver keeps attempts in flight, so the kill catches
 		// deliveries claimed and in flight, not only queued ones.
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 		mu.Lock()
 		received[r.Header.Get("webhook-id")]++
 		mu.Unlock()

@@ -1,0 +1,176 @@
+package dispatch_test
+
+import (
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/dispatch"
+)
+
+func TestThrottleRateEnforced(t *testing.T) {
+	f := newFixture(t)
+	var mu sync.Mutex
+	var arrivals []time.Time
+	rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		arrivals = append(arrivals, time.Now())
+		mu.Unlock()
+	})
+	ep := f.endpoint(t, rc.URL)
+	rate := 10
+	ep.ThrottleRate = &rate
+	if err := f.store.UpdateEndpoint(f.ctx, ep); err != nil {
+		t.Fatal(err)
+	}
+	const n = 35
+	for range n {
+		f.message(t, `{"a":1}`)
+	}
+	f.run(t, dispatch.Config{})
+	waitFor(t, "every delivery", func() bool { return rc.count() >= n })
+	mu.Lock()
+	defer mu.Unlock()
+	// A second's burst, then the rate: no window of a second may hold
+	// more than 2×rate arrivals. (A slow machine only spreads them more.)
+	for i := range arrivals {
+		in := 0
+		for j := i; j < len(arrivals) && arrivals[j].Sub(arrivals[i]) < time.Second; j++ {
+			in++
+		}
+		if in > 2*rate {
+			t.Fatalf("%d deliveries within a second from arrival %d; throttleRate is %d/s", in, i, rate)
+		}
+	}
+	if span := arrivals[len(arrivals)-1].Sub(arrivals[0]); span < time.Second {
+		t.Fatalf("%d deliveries at %d/s arrived within %v", n, rate, span)
+	}
+}
+
+func TestEndpointConcurrencyCapped(t *testing.T) {
+	f := newFixture(t)
+	var inflight, peak atomic.Int64
+	rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		now := inflight.Add(1)
+		for {
+			p := peak.Load()
+			if now <= p || peak.CompareAndSwap(p, now) {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+		inflight.Add(-1)
+	})
+	ep := f.endpoint(t, rc.URL)
+	const n = 60
+	for range n {
+		f.message(t, `{"a":1}`)
+	}
+	f.run(t, dispatch.Config{Workers: 32, EndpointConcurrency: 3})
+	waitFor(t, "every delivery", func() bool { return rc.count() >= n })
+	if p := peak.Load(); p > 3 {
+		t.Fatalf("%d attempts in flight to one endpoint at once, cap 3", p)
+	}
+	waitFor(t, "every success recorded", func() bool {
+		page, _ := f.store.EndpointStats(f.ctx, f.app.ID, ep.ID, nil, nil)
+		return page != nil && page.Success == n
+	})
+}
+
+func TestCircuitBreakerHoldsAFailingEndpoint(t *testing.T) {
+	f := newFixture(t)
+	var healthy atomic.Bool
+	rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if !healthy.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})
+	f.endpoint(t, rc.URL)
+	const n = 10
+	var msgs []*hookline.Message
+	for range n {
+		msgs = append(msgs, f.message(t, `{"a":1}`))
+	}
+	// One attempt at a time, so that the breaker opens after exactly three.
+	f.run(t, dispatch.Config{
+		Schedule:        []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond, time.Millisecond},
+		BreakerFailures: 3, BreakerCooldown: 2 * time.Second, EndpointConcurrency: 1,
+	})
+	waitFor(t, "three failed attempts", func() bool { return rc.count() >= 3 })
+	// The breaker is open: for its cooldown, nothing more is attempted
+	// (without it, the ten messages would use up their four retries in
+	// milliseconds).
+	time.Sleep(500 * time.Millisecond)
+	if got := rc.count(); got != 3 {
+		t.Fatalf("%d attempts while the breaker was open, want 3", got)
+	}
+	for _, m := range msgs {
+		if d := f.delivery(t, m.ID); d.Status != hookline.StatusPending {
+			t.Fatalf("delivery held by the breaker: %+v, want pending", d)
+		}
+	}
+	healthy.Store(true)
+	// After the cooldown one probe goes; it succeeds and the breaker closes.
+	waitFor(t, "every message delivered after the breaker closed", func() bool {
+		for _, m := range msgs {
+			if f.delivery(t, m.ID).Status != hookline.StatusSuccess {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// TestHangingEndpointsDoNotStarveHealthyOnes has twenty endpoints that never
+// answer take every attempt they can get, while a healthy endpoint's messages
+// must all arrive: a hanging attempt leaves the healthy lane after SlowAfter,
+// and its endpoint only gets the failing lane's places, one at a time.
+func TestHangingEndpointsDoNotStarveHealthyOnes(t *testing.T) {
+	f := newFixture(t)
+	release := make(chan struct{})
+	dead := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	for i := range 20 {
+		f.endpoint(t, dead.URL+"/dead/"+string(rune('a'+i)))
+	}
+	healthy := &hookline.Application{ID: hookline.NewID(hookline.PrefixApplication), Name: "healthy",
+		CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	if err := f.store.CreateApplication(f.ctx, healthy); err != nil {
+		t.Fatal(err)
+	}
+	good := newReceiver(t, nil)
+	goodEp := &hookline.Endpoint{ID: hookline.NewID(hookline.PrefixEndpoint), AppID: healthy.ID, URL: good.URL,
+		Secret: hookline.NewSecret(), CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	if err := f.store.CreateEndpoint(f.ctx, goodEp); err != nil {
+		t.Fatal(err)
+	}
+	// Attempts time out only after a minute: the test must not wait for it.
+	f.run(t, dispatch.Config{Workers: 8, FailingWorkers: 30, EndpointConcurrency: 8, Timeout: time.Minute,
+		SlowAfter: 100 * time.Millisecond})
+	t.Cleanup(func() { close(release) }) // before the dispatcher drains
+	for range 10 {
+		f.message(t, `{"to":"dead"}`) // to each of the twenty
+	}
+	waitFor(t, "the dead endpoints to take the healthy lane", func() bool { return dead.count() >= 8 })
+	const n = 50
+	for range n {
+		m := &hookline.Message{ID: hookline.NewID(hookline.PrefixMessage), AppID: healthy.ID, EventType: "x",
+			Payload: []byte(`{"to":"good"}`), CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}
+		if _, err := f.store.CreateMessage(f.ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "every healthy delivery while the dead endpoints hang", func() bool { return good.count() >= n })
+	// Each dead endpoint holds at most a few hanging attempts: those that
+	// started while it still looked healthy, then one in the failing lane.
+	if got := dead.count(); got > 8+20 {
+		t.Fatalf("%d attempts hang at dead endpoints; want at most the 8 that took the healthy lane and one more each", got)
+	}
+}
