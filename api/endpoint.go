@@ -1,6 +1,8 @@
 package api
 
 import (
+	"bytes"
+	"crypto/ed25519"
 	"encoding/base64"
 	"net/http"
 	"regexp"
@@ -13,7 +15,7 @@ import (
 
 // endpointUpdate replaces an endpoint's settings.
 type endpointUpdate struct {
-	URL          string            `json:"url" api:"required" doc:"Where messages are POSTed: an absolute http or https URL."`
+	URL          string            `json:"url" api:"required" doc:"Where messages are POSTed: an absolute http or https URL. Credentials in it (https://user:password@host/) are sent as Basic authentication, kept encrypted and shown redacted (https://user:xxxxx@host/); giving the redacted URL back keeps the stored password."`
 	Description  string            `json:"description,omitempty"`
 	Disabled     bool              `json:"disabled,omitempty"`
 	FilterTypes  []string          `json:"filterTypes,omitempty" doc:"The event types the endpoint receives; absent or null for all."`
@@ -29,13 +31,13 @@ type endpointUpdate struct {
 // endpointIn creates an endpoint.
 type endpointIn struct {
 	endpointUpdate
-	Secret  *string           `json:"secret,omitempty" doc:"The signing secret, whsec_ and 24 to 75 bytes in base64; generated when absent."`
+	Secret  *string           `json:"secret,omitempty" doc:"The signing secret: whsec_ and 24 to 75 bytes in base64 (HMAC, signatures v1), or whsk_ and an ed25519 private key of 64 bytes (or its 32-byte seed) in base64 (signatures v1a); an HMAC secret is generated when absent."`
 	Headers map[string]string `json:"headers,omitempty" doc:"Custom headers sent with every delivery."`
 }
 
 // endpointPatch changes the fields it holds; null clears a nullable one.
 type endpointPatch struct {
-	URL          *string           `json:"url,omitempty"`
+	URL          *string           `json:"url,omitempty" doc:"As in EndpointIn; the redacted URL given back keeps the stored password."`
 	Description  *string           `json:"description,omitempty"`
 	Disabled     *bool             `json:"disabled,omitempty"`
 	FilterTypes  []string          `json:"filterTypes,omitempty"`
@@ -45,7 +47,7 @@ type endpointPatch struct {
 	RateLimit    *int              `json:"rateLimit,omitempty"`
 	UID          *string           `json:"uid,omitempty"`
 	Metadata     map[string]string `json:"metadata,omitempty"`
-	Secret       *string           `json:"secret,omitempty" doc:"A new signing secret; null keeps the current one."`
+	Secret       *string           `json:"secret,omitempty" doc:"A new signing secret (whsec_ or whsk_, as in EndpointIn), in use at once; null keeps the current one."`
 	Version      *int              `json:"version,omitempty"`
 }
 
@@ -53,7 +55,7 @@ type endpointPatch struct {
 type endpointOut struct {
 	ID           string            `json:"id"`
 	UID          *string           `json:"uid,omitempty"`
-	URL          string            `json:"url"`
+	URL          string            `json:"url" doc:"The URL, with any password (or user name given alone) replaced by xxxxx."`
 	Description  string            `json:"description"`
 	Disabled     bool              `json:"disabled"`
 	FilterTypes  []string          `json:"filterTypes,omitempty"`
@@ -73,7 +75,7 @@ func endpointOutOf(e *hookline.Endpoint) endpointOut {
 		md = map[string]string{}
 	}
 	return endpointOut{
-		ID: e.ID, UID: e.UID, URL: e.URL, Description: e.Description, Disabled: e.Disabled,
+		ID: e.ID, UID: e.UID, URL: hookline.RedactURL(e.URL), Description: e.Description, Disabled: e.Disabled,
 		FilterTypes: e.EventTypes, EventTypes: e.EventTypes, Channels: e.Channels,
 		ThrottleRate: e.ThrottleRate, RateLimit: e.ThrottleRate, Metadata: md, Version: 1,
 		CreatedAt: jsonTime(e.CreatedAt), UpdatedAt: jsonTime(e.UpdatedAt),
@@ -94,24 +96,59 @@ func (u *endpointUpdate) apply(e *hookline.Endpoint) {
 	}
 }
 
-var secretPattern = regexp.MustCompile(`^(whsec_)?[a-zA-Z0-9+/=]{32,100}$`)
+// Secret prefixes, as in Standard Webhooks.
+const (
+	prefixHMAC       = "whsec_"
+	prefixPrivateKey = "whsk_"
+	prefixPublicKey  = "whpk_"
+)
 
-// decodeSecret decodes a whsec_ secret given at loc.
-func decodeSecret(loc []string, s string) ([]byte, error) {
+var secretPattern = regexp.MustCompile(`^(whsec_|whsk_|whpk_)?[a-zA-Z0-9+/=]{32,100}$`)
+
+// decodeSecret decodes a signing secret given at loc: whsec_ (or no prefix)
+// and an HMAC key, or whsk_ and an ed25519 private key, 64 bytes or its
+// 32-byte seed, returned as the 64-byte key.
+func decodeSecret(loc []string, s string) (hookline.SecretKind, []byte, error) {
 	if !secretPattern.MatchString(s) {
-		return nil, hookline.Invalid(loc, "must be whsec_ followed by 32 to 100 base64 characters")
+		return 0, nil, hookline.Invalid(loc, "must be whsec_ (HMAC) or whsk_ (ed25519 private key) followed by 32 to 100 base64 characters")
 	}
-	b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(s, "whsec_"))
+	if strings.HasPrefix(s, prefixPublicKey) {
+		return 0, nil, hookline.Invalid(loc, "is an ed25519 public key (whpk_), which cannot sign: give the private key (whsk_); receivers get the public key from GET .../secret")
+	}
+	kind, prefix := hookline.SecretHMAC, prefixHMAC
+	if strings.HasPrefix(s, prefixPrivateKey) {
+		kind, prefix = hookline.SecretEd25519, prefixPrivateKey
+	}
+	b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(s, prefix))
 	if err != nil {
-		return nil, hookline.Invalid(loc, "is not valid base64")
+		return 0, nil, hookline.Invalid(loc, "is not valid base64")
 	}
-	if len(b) < 24 || len(b) > 75 {
-		return nil, hookline.Invalid(loc, "must decode to 24 to 75 bytes")
+	if kind == hookline.SecretHMAC {
+		if len(b) < 24 || len(b) > 75 {
+			return 0, nil, hookline.Invalid(loc, "an HMAC secret (whsec_) must decode to 24 to 75 bytes, not %d", len(b))
+		}
+		return kind, b, nil
 	}
-	return b, nil
+	switch len(b) {
+	case ed25519.SeedSize:
+		return kind, ed25519.NewKeyFromSeed(b), nil
+	case ed25519.PrivateKeySize:
+		if !bytes.Equal(ed25519.NewKeyFromSeed(b[:ed25519.SeedSize])[ed25519.SeedSize:], b[ed25519.SeedSize:]) {
+			return 0, nil, hookline.Invalid(loc, "the ed25519 private key (whsk_) is not a key pair: its public half does not match its seed")
+		}
+		return kind, b, nil
+	}
+	return 0, nil, hookline.Invalid(loc, "an ed25519 private key (whsk_) must decode to 64 bytes (seed and public key) or a 32-byte seed, not %d", len(b))
 }
 
-func encodeSecret(b []byte) string { return "whsec_" + base64.StdEncoding.EncodeToString(b) }
+// verifyingKey returns what receivers verify an endpoint's signatures with:
+// its HMAC secret (whsec_), or the public key of its ed25519 key (whpk_).
+func verifyingKey(e *hookline.Endpoint) string {
+	if e.SecretKind == hookline.SecretEd25519 && len(e.Secret) == ed25519.PrivateKeySize {
+		return prefixPublicKey + base64.StdEncoding.EncodeToString(e.Secret[ed25519.SeedSize:])
+	}
+	return prefixHMAC + base64.StdEncoding.EncodeToString(e.Secret)
+}
 
 // loadEndpoint returns the endpoint the path names by id or uid
 // ({endpoint_id}) in the application of the path.
@@ -159,7 +196,7 @@ func (s *Server) createEndpoint(c *call) (int, any, error) {
 	ep := &hookline.Endpoint{AppID: app.ID, Headers: in.Headers}
 	in.apply(ep)
 	if in.Secret != nil {
-		if ep.Secret, err = decodeSecret([]string{"body", "secret"}, *in.Secret); err != nil {
+		if ep.SecretKind, ep.Secret, err = decodeSecret([]string{"body", "secret"}, *in.Secret); err != nil {
 			return 0, nil, err
 		}
 	} else {
@@ -169,6 +206,10 @@ func (s *Server) createEndpoint(c *call) (int, any, error) {
 }
 
 func (s *Server) insertEndpoint(c *call, ep *hookline.Endpoint) (int, any, error) {
+	var err error
+	if ep.URL, err = hookline.KeepURLCredentials([]string{"body", "url"}, ep.URL, ""); err != nil {
+		return 0, nil, err
+	}
 	if err := ep.Validate(); err != nil {
 		return 0, nil, err
 	}
@@ -188,9 +229,10 @@ func (s *Server) getEndpoint(c *call) (int, any, error) {
 	return http.StatusOK, endpointOutOf(ep), nil
 }
 
-// updateEndpoint replaces an endpoint's settings, keeping its secret and
-// headers (200), or creates it (201) when the path names it by a uid that
-// does not exist yet.
+// updateEndpoint replaces an endpoint's settings, keeping its secrets,
+// headers, mTLS and OAuth settings, and the password of its URL when given
+// back redacted (200), or creates it (201) when the path names it by a uid
+// that does not exist yet.
 func (s *Server) updateEndpoint(c *call) (int, any, error) {
 	var in endpointUpdate
 	if _, err := c.decode(&in); err != nil {
@@ -218,6 +260,9 @@ func (s *Server) updateEndpoint(c *call) (int, any, error) {
 	}
 	next := *ep
 	in.apply(&next)
+	if next.URL, err = hookline.KeepURLCredentials([]string{"body", "url"}, next.URL, ep.URL); err != nil {
+		return 0, nil, err
+	}
 	return s.saveEndpoint(c, &next)
 }
 
@@ -244,7 +289,9 @@ func (s *Server) patchEndpoint(c *call) (int, any, error) {
 	}
 	next := *ep
 	if in.URL != nil {
-		next.URL = *in.URL
+		if next.URL, err = hookline.KeepURLCredentials([]string{"body", "url"}, *in.URL, ep.URL); err != nil {
+			return 0, nil, err
+		}
 	}
 	if in.Description != nil {
 		next.Description = *in.Description
@@ -274,7 +321,7 @@ func (s *Server) patchEndpoint(c *call) (int, any, error) {
 		next.Metadata = in.Metadata
 	}
 	if in.Secret != nil {
-		if next.Secret, err = decodeSecret([]string{"body", "secret"}, *in.Secret); err != nil {
+		if next.SecretKind, next.Secret, err = decodeSecret([]string{"body", "secret"}, *in.Secret); err != nil {
 			return 0, nil, err
 		}
 	}
@@ -292,9 +339,9 @@ func (s *Server) deleteEndpoint(c *call) (int, any, error) {
 	return http.StatusNoContent, nil, nil
 }
 
-// endpointSecretOut is an endpoint's signing secret.
+// endpointSecretOut is what receivers verify an endpoint's signatures with.
 type endpointSecretOut struct {
-	Key string `json:"key" doc:"whsec_ and the secret in base64."`
+	Key string `json:"key" doc:"For an HMAC secret, whsec_ and the secret in base64 (signatures v1); for an ed25519 key, whpk_ and its public key in base64 (signatures v1a). The private key (whsk_) is never returned."`
 }
 
 func (s *Server) getEndpointSecret(c *call) (int, any, error) {
@@ -302,19 +349,18 @@ func (s *Server) getEndpointSecret(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, endpointSecretOut{Key: encodeSecret(ep.Secret)}, nil
+	return http.StatusOK, endpointSecretOut{Key: verifyingKey(ep)}, nil
 }
 
 // endpointSecretRotateIn gives the new secret, or asks for a generated one.
 type endpointSecretRotateIn struct {
-	Key                *string `json:"key,omitempty" doc:"The new secret; generated when absent."`
-	GracePeriodSeconds *int    `json:"gracePeriodSeconds,omitempty" doc:"Accepted for compatibility; Hookline does not sign with the old secret after a rotation yet."`
+	Key                *string `json:"key,omitempty" doc:"The new secret, whsec_ or whsk_ as in EndpointIn; a new HMAC secret is generated when absent."`
+	GracePeriodSeconds *int    `json:"gracePeriodSeconds,omitempty" doc:"How long the previous secret keeps signing, 0 (not at all) to 604800 seconds; the server's default (24 hours unless configured) when absent."`
 }
 
-// rotateEndpointSecret replaces the endpoint's secret at once. Svix keeps
-// signing with the old secret too for a grace period; Hookline does not do
-// that yet (a later issue), so receivers must switch to the new secret when
-// it is rotated.
+// rotateEndpointSecret replaces the endpoint's secret. The previous one
+// keeps signing for the grace period, so that every delivery meanwhile
+// carries a signature with each and receivers can switch at their pace.
 func (s *Server) rotateEndpointSecret(c *call) (int, any, error) {
 	var in endpointSecretRotateIn
 	if _, err := c.decode(&in); err != nil {
@@ -327,14 +373,21 @@ func (s *Server) rotateEndpointSecret(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	next := *ep
+	var kind hookline.SecretKind
+	var key []byte
 	if in.Key != nil {
-		if next.Secret, err = decodeSecret([]string{"body", "key"}, *in.Key); err != nil {
+		if kind, key, err = decodeSecret([]string{"body", "key"}, *in.Key); err != nil {
 			return 0, nil, err
 		}
 	} else {
-		next.Secret = hookline.NewSecret()
+		kind, key = hookline.SecretHMAC, hookline.NewSecret()
 	}
+	grace := s.grace
+	if g := in.GracePeriodSeconds; g != nil {
+		grace = time.Duration(*g) * time.Second
+	}
+	next := *ep
+	next.RotateSecret(kind, key, time.Now().UTC(), grace)
 	if _, _, err := s.saveEndpoint(c, &next); err != nil {
 		return 0, nil, err
 	}

@@ -2,11 +2,15 @@ package api_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +20,7 @@ import (
 	"github.com/svix/svix-webhooks/go/utils"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/signature"
 )
 
 // These tests drive the API through the official Svix Go SDK, unchanged,
@@ -773,4 +778,75 @@ func TestSDKIdempotencyKey(t *testing.T) {
 	if !strings.Contains(string(b), m1.Id) {
 		t.Fatal("replay lost the message id")
 	}
+}
+
+// TestSDKSecretRotationGracePeriod rotates through the SDK: during the grace
+// period a delivery signed with every signing secret verifies with the Svix
+// SDK's verifier under the old secret and under the new one.
+func TestSDKSecretRotationGracePeriod(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	c := e.sdk(e.admin)
+	ctx := context.Background()
+	app, err := c.Application.Create(ctx, models.ApplicationIn{Name: "A"}, nil)
+	ok(t, err)
+	ep, err := c.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "https://user:s3cret-pw@example.com/hook"}, nil)
+	ok(t, err)
+	if ep.Url != "https://user:xxxxx@example.com/hook" {
+		t.Fatalf("the SDK sees the URL %q", ep.Url)
+	}
+	old, err := c.Endpoint.GetSecret(ctx, app.Id, ep.Id)
+	ok(t, err)
+
+	grace := uint32(3600)
+	ok(t, c.Endpoint.RotateSecret(ctx, app.Id, ep.Id, models.EndpointSecretRotateIn{GracePeriodSeconds: &grace}, nil))
+	cur, err := c.Endpoint.GetSecret(ctx, app.Id, ep.Id)
+	ok(t, err)
+	stored, err := e.store.Endpoint(ctx, app.Id, ep.Id)
+	ok(t, err)
+	now := time.Now()
+	secrets := stored.SigningSecrets(now)
+	if len(secrets) != 2 || secrets[1].Expires.After(now.Add(time.Hour)) || secrets[1].Expires.Before(now.Add(59*time.Minute)) {
+		t.Fatalf("signing secrets after a rotation with a grace period of an hour: %+v", secrets)
+	}
+	var sigs []signature.Secret
+	for _, s := range secrets {
+		sec, err := signature.NewHMACSecret(s.Key)
+		ok(t, err)
+		sigs = append(sigs, sec)
+	}
+	payload := []byte(`{"n":1}`)
+	header, err := signature.SignatureHeader("msg_rot", now, payload, sigs...)
+	ok(t, err)
+	h := http.Header{}
+	h.Set("webhook-id", "msg_rot")
+	h.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
+	h.Set("webhook-signature", header)
+	for name, key := range map[string]string{"old": old.Key, "new": cur.Key} {
+		wh, err := svix.NewWebhook(key)
+		ok(t, err)
+		if err := wh.Verify(payload, h); err != nil {
+			t.Errorf("the SDK does not verify with the %s secret: %v", name, err)
+		}
+	}
+
+	// The SDK's Update with the URL it was shown keeps the password.
+	_, err = c.Endpoint.Update(ctx, app.Id, ep.Id, models.EndpointUpdate{Url: ep.Url, Description: ptr("d")})
+	ok(t, err)
+	stored, err = e.store.Endpoint(ctx, app.Id, ep.Id)
+	ok(t, err)
+	if stored.URL != "https://user:s3cret-pw@example.com/hook" || len(stored.PreviousSecrets) != 1 {
+		t.Fatalf("after an SDK update: %q, %d previous secrets", stored.URL, len(stored.PreviousSecrets))
+	}
+
+	// An ed25519 secret: the SDK gets its public key.
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	key := "whsk_" + base64.StdEncoding.EncodeToString(priv)
+	ok(t, c.Endpoint.RotateSecret(ctx, app.Id, ep.Id, models.EndpointSecretRotateIn{Key: &key}, nil))
+	pk, err := c.Endpoint.GetSecret(ctx, app.Id, ep.Id)
+	ok(t, err)
+	if pk.Key != "whpk_"+base64.StdEncoding.EncodeToString(priv.Public().(ed25519.PublicKey)) {
+		t.Fatalf("GetSecret of an ed25519 endpoint: %q", pk.Key)
+	}
+	bad := "whsk_" + base64.StdEncoding.EncodeToString(priv[:48])
+	wantStatus(t, c.Endpoint.RotateSecret(ctx, app.Id, ep.Id, models.EndpointSecretRotateIn{Key: &bad}, nil), http.StatusUnprocessableEntity)
 }

@@ -25,6 +25,10 @@ import (
 // DefaultMaxBodyBytes is the request body limit when Config.MaxBodyBytes is 0.
 const DefaultMaxBodyBytes = 1 << 20
 
+// DefaultSecretGracePeriod is how long a rotated-out endpoint secret keeps
+// signing when Config.SecretGracePeriod is 0 and the rotation does not say.
+const DefaultSecretGracePeriod = 24 * time.Hour
+
 // Config configures a Server.
 type Config struct {
 	// Store holds the state. Required to serve requests (Routes works
@@ -40,6 +44,11 @@ type Config struct {
 	// "https://hooks.example.com"; it prefixes the app-portal URLs. When
 	// empty, the scheme and Host of the request are used.
 	PublicURL string
+	// SecretGracePeriod is how long an endpoint's previous secret keeps
+	// signing deliveries after POST .../secret/rotate, when the request does
+	// not give gracePeriodSeconds. 0 means DefaultSecretGracePeriod; a
+	// negative value ends the previous secret at once.
+	SecretGracePeriod time.Duration
 }
 
 // Server is the /api/v1 HTTP handler.
@@ -48,6 +57,7 @@ type Server struct {
 	log       *slog.Logger
 	maxBody   int64
 	publicURL string
+	grace     time.Duration // SecretGracePeriod, resolved
 	mux       *http.ServeMux
 	routes    []*route
 	keys      keyLocks
@@ -60,7 +70,11 @@ func New(cfg Config) *Server {
 		log:       cfg.Logger,
 		maxBody:   cfg.MaxBodyBytes,
 		publicURL: strings.TrimRight(cfg.PublicURL, "/"),
+		grace:     max(cfg.SecretGracePeriod, 0),
 		mux:       http.NewServeMux(),
+	}
+	if cfg.SecretGracePeriod == 0 {
+		s.grace = DefaultSecretGracePeriod
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -1,0 +1,212 @@
+package api
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+
+	"github.com/hookline/hookline"
+)
+
+// The mTLS and OAuth 2.0 settings of an endpoint, in the shapes of the hosted
+// Svix API (.../mtls, .../oauth). Their secrets (the private key, the client
+// secret) are written, never read back.
+
+// endpointMtlsConfigIn sets the client certificate of an endpoint.
+type endpointMtlsConfigIn struct {
+	Identity     string  `json:"identity" api:"required" doc:"PEM: one unencrypted private key (PKCS #8, PKCS #1 or SEC 1) and its X.509 certificate, with any intermediate certificates, in any order. Deliveries present it when the receiver asks for a client certificate."`
+	ServerCACert *string `json:"serverCaCert,omitempty" doc:"PEM: the CA certificates the receiver's certificate must chain to, instead of the system roots, for receivers with a private CA."`
+}
+
+// endpointMtlsOut says whether an endpoint has a client certificate.
+type endpointMtlsOut struct {
+	Enabled bool                   `json:"enabled"`
+	Config  *endpointMtlsConfigOut `json:"config" doc:"The settings, without the private key; null when not enabled."`
+}
+
+// endpointMtlsConfigOut describes an endpoint's client certificate.
+type endpointMtlsConfigOut struct {
+	Certificate  string   `json:"certificate" doc:"PEM: the client certificate chain, the certificate of the key first."`
+	Fingerprint  string   `json:"fingerprint" doc:"The SHA-256 of the client certificate (DER), in hex."`
+	Subject      string   `json:"subject" doc:"The client certificate's subject."`
+	Issuer       string   `json:"issuer" doc:"The client certificate's issuer."`
+	NotBefore    jsonTime `json:"notBefore"`
+	NotAfter     jsonTime `json:"notAfter" doc:"When the client certificate expires."`
+	ServerCACert *string  `json:"serverCaCert,omitempty" doc:"PEM: the CA certificates the receiver's certificate must chain to, when set."`
+}
+
+func mtlsOutOf(m *hookline.EndpointMTLS) (endpointMtlsOut, error) {
+	if m == nil {
+		return endpointMtlsOut{}, nil
+	}
+	leaf, err := m.Leaf()
+	if err != nil {
+		return endpointMtlsOut{}, err
+	}
+	sum := sha256.Sum256(leaf.Raw)
+	out := &endpointMtlsConfigOut{
+		Certificate: string(m.Certificate), Fingerprint: hex.EncodeToString(sum[:]),
+		Subject: leaf.Subject.String(), Issuer: leaf.Issuer.String(),
+		NotBefore: jsonTime(leaf.NotBefore.UTC()), NotAfter: jsonTime(leaf.NotAfter.UTC()),
+	}
+	if len(m.ServerCACerts) > 0 {
+		ca := string(m.ServerCACerts)
+		out.ServerCACert = &ca
+	}
+	return endpointMtlsOut{Enabled: true, Config: out}, nil
+}
+
+func (s *Server) getEndpointMtls(c *call) (int, any, error) {
+	_, ep, err := c.loadEndpoint()
+	if err != nil {
+		return 0, nil, err
+	}
+	out, err := mtlsOutOf(ep.MTLS)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, out, nil
+}
+
+// setEndpointMtls sets (or replaces) the client certificate and CA bundle.
+func (s *Server) setEndpointMtls(c *call) (int, any, error) {
+	var in endpointMtlsConfigIn
+	if _, err := c.decode(&in); err != nil {
+		return 0, nil, err
+	}
+	_, ep, err := c.loadEndpoint()
+	if err != nil {
+		return 0, nil, err
+	}
+	if in.Identity == "" {
+		return 0, nil, badInput([]string{"body", "identity"}, "value_error.missing", "field required")
+	}
+	m, err := hookline.ParseIdentity([]string{"body", "identity"}, []byte(in.Identity))
+	if err != nil {
+		return 0, nil, err
+	}
+	if in.ServerCACert != nil && *in.ServerCACert != "" {
+		ca := []byte(*in.ServerCACert)
+		if err := hookline.ParseCACerts([]string{"body", "serverCaCert"}, ca); err != nil {
+			return 0, nil, err
+		}
+		m.ServerCACerts = ca
+	}
+	next := *ep
+	next.MTLS = m
+	if _, _, err := s.saveEndpoint(c, &next); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, nil
+}
+
+func (s *Server) deleteEndpointMtls(c *call) (int, any, error) {
+	_, ep, err := c.loadEndpoint()
+	if err != nil {
+		return 0, nil, err
+	}
+	if ep.MTLS != nil {
+		next := *ep
+		next.MTLS = nil
+		if _, _, err := s.saveEndpoint(c, &next); err != nil {
+			return 0, nil, err
+		}
+	}
+	return http.StatusNoContent, nil, nil
+}
+
+// endpointOauthConfigIn sets the OAuth 2.0 client of an endpoint.
+type endpointOauthConfigIn struct {
+	TokenURL     string            `json:"tokenUrl" api:"required" format:"uri" doc:"The authorization server's token endpoint: an absolute http or https URL."`
+	ClientID     string            `json:"clientId" api:"required"`
+	ClientSecret *string           `json:"clientSecret,omitempty" doc:"The client secret, required by clientSecretBasic and clientSecretPost; absent keeps the one set before. It is stored encrypted and never returned."`
+	AuthMethod   string            `json:"authMethod" api:"required" enum:"clientSecretBasic,clientSecretPost,clientSecretJwt" doc:"How the client authenticates to the token endpoint: clientSecretBasic (HTTP Basic) or clientSecretPost (in the form body). clientSecretJwt is refused (422)."`
+	GrantType    string            `json:"grantType" api:"required" enum:"clientCredentials,refreshToken" doc:"clientCredentials; refreshToken is refused (422)."`
+	Scopes       []string          `json:"scopes,omitempty" doc:"Sent space-separated as scope."`
+	ExtraParams  map[string]string `json:"extraParams,omitempty" doc:"Added to the token request's form body (audience, resource...)."`
+	ExtraHeaders map[string]string `json:"extraHeaders,omitempty" doc:"Added to the token request."`
+}
+
+// endpointOauthOut says whether an endpoint has an OAuth 2.0 client.
+type endpointOauthOut struct {
+	Enabled bool                    `json:"enabled"`
+	Config  *endpointOauthConfigOut `json:"config" doc:"The settings, without the client secret; null when not enabled."`
+}
+
+// endpointOauthConfigOut is an endpoint's OAuth 2.0 client without its
+// secret.
+type endpointOauthConfigOut struct {
+	TokenURL        string            `json:"tokenUrl"`
+	ClientID        string            `json:"clientId"`
+	ClientSecretSet bool              `json:"clientSecretSet" doc:"Whether a client secret is set; the secret itself is never returned."`
+	AuthMethod      string            `json:"authMethod" enum:"clientSecretBasic,clientSecretPost"`
+	GrantType       string            `json:"grantType" enum:"clientCredentials"`
+	Scopes          []string          `json:"scopes,omitempty"`
+	ExtraParams     map[string]string `json:"extraParams,omitempty"`
+	ExtraHeaders    map[string]string `json:"extraHeaders,omitempty"`
+}
+
+func oauthOutOf(o *hookline.EndpointOAuth) endpointOauthOut {
+	if o == nil {
+		return endpointOauthOut{}
+	}
+	return endpointOauthOut{Enabled: true, Config: &endpointOauthConfigOut{
+		TokenURL: o.TokenURL, ClientID: o.ClientID, ClientSecretSet: o.ClientSecret != "",
+		AuthMethod: o.AuthMethod, GrantType: o.GrantType, Scopes: o.Scopes,
+		ExtraParams: o.ExtraParams, ExtraHeaders: o.ExtraHeaders,
+	}}
+}
+
+func (s *Server) getEndpointOauth(c *call) (int, any, error) {
+	_, ep, err := c.loadEndpoint()
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, oauthOutOf(ep.OAuth), nil
+}
+
+// setEndpointOauth sets (or replaces) the OAuth 2.0 client.
+func (s *Server) setEndpointOauth(c *call) (int, any, error) {
+	var in endpointOauthConfigIn
+	if _, err := c.decode(&in); err != nil {
+		return 0, nil, err
+	}
+	_, ep, err := c.loadEndpoint()
+	if err != nil {
+		return 0, nil, err
+	}
+	o := &hookline.EndpointOAuth{
+		TokenURL: in.TokenURL, ClientID: in.ClientID, AuthMethod: in.AuthMethod, GrantType: in.GrantType,
+		Scopes: in.Scopes, ExtraParams: in.ExtraParams, ExtraHeaders: in.ExtraHeaders,
+	}
+	switch {
+	case in.ClientSecret != nil:
+		o.ClientSecret = *in.ClientSecret
+	case ep.OAuth != nil:
+		o.ClientSecret = ep.OAuth.ClientSecret
+	}
+	if err := o.Validate(); err != nil {
+		return 0, nil, err
+	}
+	next := *ep
+	next.OAuth = o
+	if _, _, err := s.saveEndpoint(c, &next); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, nil
+}
+
+func (s *Server) deleteEndpointOauth(c *call) (int, any, error) {
+	_, ep, err := c.loadEndpoint()
+	if err != nil {
+		return 0, nil, err
+	}
+	if ep.OAuth != nil {
+		next := *ep
+		next.OAuth = nil
+		if _, _, err := s.saveEndpoint(c, &next); err != nil {
+			return 0, nil, err
+		}
+	}
+	return http.StatusNoContent, nil, nil
+}
