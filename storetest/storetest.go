@@ -59,6 +59,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Endpoint/NotFound", testEndpointNotFound},
 		{"Endpoint/List", testEndpointList},
 		{"Endpoint/DeleteKeepsAttempts", testEndpointDeleteKeepsAttempts},
+		{"Endpoint/Auth", testEndpointAuth},
 		{"Message/CreateAndGet", testMessageCreateAndGet},
 		{"Message/EventIDConflict", testMessageEventIDConflict},
 		{"Message/FanOut", testMessageFanOut},
