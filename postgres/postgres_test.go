@@ -2,8 +2,8 @@ package postgres_test
 
 import (
 	"net"
-	"os"
 	neturl "net/url"
+	"os"
 	"sync"
 	"testing"
 	"time"
