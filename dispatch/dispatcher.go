@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -180,9 +181,11 @@ func (d *Dispatcher) Owner() string { return d.cfg.Owner }
 // in flight finish (up to DrainTimeout), writes their outcomes, releases
 // every lease it still holds, and returns.
 func (d *Dispatcher) Run(ctx context.Context) error {
-	// Each lane bounds its jobs (see reserve and gate), so neither channel
-	// ever holds more than both lanes together.
-	slots := d.cfg.Workers + d.cfg.FailingWorkers
+	// Each lane bounds its jobs (see reserve and gate): the healthy lane
+	// Workers, the failing lane FailingWorkers and, beyond, the attempts
+	// demoted from the healthy lane (at most Workers). So no job waits for a
+	// worker, and neither channel fills up.
+	slots := 2*d.cfg.Workers + d.cfg.FailingWorkers
 	work := make(chan *job, slots)
 	results := make(chan hookline.Outcome, slots)
 	// Attempts outlive ctx by up to DrainTimeout.
@@ -195,27 +198,11 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		go func() {
 			defer workers.Done()
 			for j := range work {
-				if ctx.Err() != nil {
-					// Not started: Release below puts it back in the queue.
-					d.gate.cancel(j.task.Endpoint.ID, j.lane, &j.task.Endpoint)
-					d.finished(j.lane)
-					continue
+				// j, then the deliveries that waited for its endpoint's
+				// cap, one after the other.
+				for j != nil {
+					j = d.run(ctx, attemptCtx, j, results)
 				}
-				var slow *time.Timer
-				if j.lane == laneHealthy {
-					slow = time.AfterFunc(d.cfg.SlowAfter, func() {
-						if d.gate.demote(j) {
-							d.unreserve(1)
-						}
-					})
-				}
-				o, failed := d.attempt(attemptCtx, j.task)
-				if slow != nil {
-					slow.Stop()
-				}
-				l := d.gate.done(j, failed, time.Duration(o.Attempt.DurationMS)*time.Millisecond)
-				results <- o
-				d.finished(l)
 			}
 		}()
 	}
@@ -284,6 +271,73 @@ func (d *Dispatcher) unreserve(n int) {
 	}
 }
 
+// run makes j's attempt (unless ctx is done: then the delivery stays leased
+// for Release), sends its outcome, and returns the job that was waiting for
+// j's endpoint, if any, now admitted to this worker.
+func (d *Dispatcher) run(ctx, attemptCtx context.Context, j *job, results chan<- hookline.Outcome) *job {
+	if ctx.Err() != nil {
+		d.gate.cancel(j.task.Endpoint.ID, j.lane, &j.task.Endpoint)
+		d.finished(j.lane)
+		return nil
+	}
+	var slow *time.Timer
+	if j.lane == laneHealthy {
+		slow = time.AfterFunc(d.cfg.SlowAfter, func() {
+			if d.gate.demote(j) {
+				d.unreserve(1)
+			}
+		})
+	}
+	o, h := d.attempt(attemptCtx, j.task)
+	if slow != nil {
+		slow.Stop()
+	}
+	took := time.Duration(o.Attempt.DurationMS) * time.Millisecond
+	if took >= d.cfg.SlowAfter {
+		h = hung
+	}
+	l, next := d.gate.done(j, h, took)
+	results <- o
+	d.finished(l)
+	// The waiting deliveries: the first that may start is this worker's; those
+	// the gate defers go to the store, and the next one is looked at.
+	for next != nil {
+		run, queued := d.route(next.task, next, results)
+		if run != nil || queued {
+			return run
+		}
+		next = d.gate.pop(j.task.Endpoint.ID)
+	}
+	return nil
+}
+
+// route admits t, whose job j (nil: make one) holds a place in the healthy
+// lane. It returns the job when its attempt may start now; queued when it
+// waits for its endpoint's cap; neither when it was deferred in the store.
+func (d *Dispatcher) route(t *hookline.Task, j *job, results chan<- hookline.Outcome) (run *job, queued bool) {
+	if j == nil {
+		j = &job{task: t}
+	}
+	l, retryAt := d.gate.admit(&t.Endpoint, j)
+	switch l {
+	case laneHealthy:
+		j.lane = l
+		return j, false
+	case laneFailing:
+		d.unreserve(1) // its place is in the failing lane
+		j.lane = l
+		return j, false
+	case laneWaiting:
+		return nil, true
+	}
+	d.unreserve(1)
+	results <- hookline.Outcome{
+		DeliveryID: t.Delivery.ID, Status: hookline.StatusPending, Attempts: t.Delivery.Attempts,
+		NextAttemptAt: retryAt, Deferred: true,
+	}
+	return nil, false
+}
+
 // finished marks a job of lane l finished: a healthy lane's place is free
 // again, and the claim loop hears of it.
 func (d *Dispatcher) finished(l lane) {
@@ -292,22 +346,11 @@ func (d *Dispatcher) finished(l lane) {
 	}
 }
 
-// admit routes a claimed task, which holds a place in the healthy lane, to
-// the lane the gate admits it to, or defers it in the store.
+// admit routes a claimed task, which holds a place in the healthy lane, to a
+// worker, to its endpoint's queue, or to the store, deferred.
 func (d *Dispatcher) admit(t *hookline.Task, work chan<- *job, results chan<- hookline.Outcome) {
-	l, retryAt := d.gate.admit(&t.Endpoint, true)
-	switch l {
-	case laneHealthy:
-		work <- &job{task: t, lane: l}
-	case laneFailing:
-		d.unreserve(1) // its place is in the failing lane
-		work <- &job{task: t, lane: l}
-	default:
-		d.unreserve(1)
-		results <- hookline.Outcome{
-			DeliveryID: t.Delivery.ID, Status: hookline.StatusPending, Attempts: t.Delivery.Attempts,
-			NextAttemptAt: retryAt, Deferred: true,
-		}
+	if j, _ := d.route(t, nil, results); j != nil {
+		work <- j
 	}
 }
 
@@ -328,7 +371,7 @@ func (f *feed) Reserve(ep *hookline.Endpoint) bool {
 	if !f.d.caughtUp.Load() || f.d.reserve(1) == 0 {
 		return false
 	}
-	switch l, _ := f.d.gate.admit(ep, true); l {
+	switch l, _ := f.d.gate.admit(ep, nil); l {
 	case laneHealthy:
 		return true
 	case laneFailing:
@@ -484,9 +527,8 @@ func (d *Dispatcher) writeOutcomes(batch []hookline.Outcome) {
 }
 
 // attempt makes one HTTP request for t and says what follows from it, and
-// whether it counts against the endpoint's health (no answer, a 5xx or a
-// 429).
-func (d *Dispatcher) attempt(ctx context.Context, t *hookline.Task) (hookline.Outcome, bool) {
+// what it says of the endpoint's health.
+func (d *Dispatcher) attempt(ctx context.Context, t *hookline.Task) (hookline.Outcome, health) {
 	start := d.now()
 	res := d.send(ctx, t, start)
 	elapsed := d.now().Sub(start)
@@ -534,14 +576,21 @@ func (d *Dispatcher) attempt(ctx context.Context, t *hookline.Task) (hookline.Ou
 	o.Attempt = a
 	d.log.Debug("dispatch: attempt", "msg", t.Message.ID, "endpoint", t.Endpoint.ID,
 		"status", res.status, "duration", elapsed, "outcome", o.Status.String())
-	unhealthy := res.status == 0 || res.status >= 500 || res.status == http.StatusTooManyRequests
-	return o, unhealthy
+	h := answered
+	switch {
+	case res.timedOut:
+		h = hung
+	case res.status == 0 || res.status >= 500 || res.status == http.StatusTooManyRequests:
+		h = failed
+	}
+	return o, h
 }
 
 type response struct {
 	status     int    // 0: no response
 	body       string // the response body, capped, or why there was none
 	retryAfter string
+	timedOut   bool // no response within the timeout
 }
 
 func (d *Dispatcher) send(ctx context.Context, t *hookline.Task, now time.Time) response {
@@ -566,7 +615,9 @@ func (d *Dispatcher) send(ctx context.Context, t *hookline.Task, now time.Time) 
 
 	resp, err := d.client.Do(req, endpointAuth(&t.Endpoint))
 	if err != nil {
-		return response{body: describeError(err, d.cfg.Timeout)}
+		var ne net.Error
+		timedOut := errors.As(err, &ne) && ne.Timeout()
+		return response{body: describeError(err, d.cfg.Timeout), timedOut: timedOut}
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, int64(d.cfg.MaxResponseBytes)))

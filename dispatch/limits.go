@@ -17,10 +17,16 @@ const (
 	// laneHealthy holds the attempts to endpoints whose last attempt
 	// succeeded: Workers of them at once, EndpointConcurrency per endpoint.
 	laneHealthy
-	// laneFailing holds the attempts to endpoints that failed lately (they
-	// often end in a timeout): FailingWorkers at once, one per endpoint, so
-	// that broken endpoints never take the healthy ones' workers.
+	// laneFailing holds the attempts to endpoints that hung lately (no
+	// answer within the timeout, or slower than SlowAfter), and the probes of
+	// half-open breakers: FailingWorkers at once, a quarter of the
+	// per-endpoint cap each, so that such endpoints never take the healthy
+	// ones' workers.
 	laneFailing
+	// laneWaiting: a claimed delivery whose endpoint is at its concurrency
+	// cap waits, in its place in the healthy lane, for one of the
+	// endpoint's attempts to end.
+	laneWaiting
 )
 
 // gate decides, in this process's memory, which deliveries may be attempted
@@ -45,8 +51,9 @@ type gate struct {
 // endpointState is what the gate knows of one endpoint.
 type endpointState struct {
 	inflight int
-	// failures counts the consecutive failed attempts; 0 means healthy.
-	failures int
+	// failures counts the consecutive failed attempts; timeouts those of
+	// them that got no answer in time (or took longer than SlowAfter).
+	failures, timeouts int
 	// openUntil is when the open breaker lets a probe through; zero while
 	// the breaker is closed. cooldown is how long it opened for last.
 	openUntil time.Time
@@ -61,6 +68,10 @@ type endpointState struct {
 	// to the failing lane; while there are any, the endpoint is treated as
 	// failing.
 	slow int
+	// waiting are the claimed deliveries waiting for the concurrency cap;
+	// each holds a place in the healthy lane, so there are never more than
+	// Workers in all.
+	waiting []*job
 	// latency is a moving average of the endpoint's attempt durations.
 	latency  time.Duration
 	lastUsed time.Time
@@ -102,38 +113,55 @@ func (g *gate) state(id string, now time.Time) *endpointState {
 func (g *gate) sweep(now time.Time) {
 	g.lastSweep = now
 	for id, st := range g.eps {
-		if st.inflight == 0 && st.failures == 0 && now.Sub(st.lastUsed) > g.sweepInterval && now.After(st.tat) {
+		if st.inflight == 0 && len(st.waiting) == 0 && st.failures == 0 && st.openUntil.IsZero() && now.Sub(st.lastUsed) > g.sweepInterval && now.After(st.tat) {
 			delete(g.eps, id)
 		}
 	}
 }
 
-// admit decides whether an attempt to ep may start now. It returns the lane
-// it took a place in, or laneNone and when to try again. healthyRoom says
-// whether the caller has a place in the healthy lane for it.
-func (g *gate) admit(ep *hookline.Endpoint, healthyRoom bool) (lane, time.Time) {
+// admit decides whether an attempt to ep may start now, for a delivery that
+// holds a place in the healthy lane. It returns the lane the attempt took a
+// place in; or laneWaiting when j (a claimed delivery, nil for a fed one) was
+// queued behind the endpoint's attempts in flight; or laneNone and when to
+// try again.
+func (g *gate) admit(ep *hookline.Endpoint, j *job) (lane, time.Time) {
 	now := g.now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	st := g.state(ep.ID, now)
+	return g.admitLocked(g.state(ep.ID, now), ep, j, now)
+}
+
+func (g *gate) admitLocked(st *endpointState, ep *hookline.Endpoint, j *job, now time.Time) (lane, time.Time) {
 
 	l := laneHealthy
-	if st.failures > 0 || st.slow > 0 {
+	halfOpen := false
+	if !st.openUntil.IsZero() {
+		if now.Before(st.openUntil) {
+			// Open: back when it lets a probe through, spread over a tenth
+			// of the cooldown.
+			return laneNone, st.openUntil.Add(randDuration(st.cooldown / 10))
+		}
+		halfOpen = true
+	}
+	if halfOpen || st.timeouts > 0 || st.slow > 0 {
+		// Its attempts may hold a place for as long as the timeout: the
+		// failing lane, a quarter of the per-endpoint cap (one probe when
+		// half open).
 		l = laneFailing
-		if !st.openUntil.IsZero() {
-			if now.Before(st.openUntil) {
-				return laneNone, g.spread(st, st.openUntil, st.cooldown/10)
-			}
-			// Half open: one probe at a time, which the per-endpoint
-			// cap of the failing lane ensures.
+		limit := max(1, g.perEndpoint/4)
+		if halfOpen {
+			limit = 1
 		}
-		if st.inflight > 0 || g.failingUsed >= g.failingSlots {
+		if st.inflight >= limit || g.failingUsed >= g.failingSlots {
 			wait := max(st.latency, time.Second)
-			return laneNone, g.spread(st, now.Add(wait), wait/4)
+			return laneNone, now.Add(wait + randDuration(wait))
 		}
-	} else if !healthyRoom || st.inflight >= g.perEndpoint {
-		step := max(st.latency, time.Millisecond) / time.Duration(g.perEndpoint)
-		return laneNone, g.spread(st, now.Add(step), step)
+	} else if st.inflight >= g.perEndpoint || (j == nil && len(st.waiting) > 0) {
+		if j == nil {
+			return laneNone, time.Time{} // fed: the store keeps it
+		}
+		st.waiting = append(st.waiting, j)
+		return laneWaiting, time.Time{}
 	}
 
 	if rate := throttle(ep); rate > 0 {
@@ -142,8 +170,11 @@ func (g *gate) admit(ep *hookline.Endpoint, healthyRoom bool) (lane, time.Time) 
 		if tat.Before(now) {
 			tat = now
 		}
-		// A burst of rate attempts, then one an interval.
-		if allowAt := tat.Add(-rateBurst + interval); now.Before(allowAt) {
+		// A burst of rate attempts, then one an interval. Deliveries
+		// deferred for the rate come back in a line; a fed one does not
+		// jump it.
+		allowAt := tat.Add(-rateBurst + interval)
+		if now.Before(allowAt) || (j == nil && st.deferCursor.After(now)) {
 			return laneNone, g.spread(st, allowAt, interval)
 		}
 		st.tat = tat.Add(interval)
@@ -168,13 +199,15 @@ func (g *gate) spread(st *endpointState, at time.Time, step time.Duration) time.
 }
 
 // demote moves j, an attempt that has lasted SlowAfter in the healthy lane,
-// to the failing lane if it has room, and reports whether it did: the
-// healthy lane's place is then free (the caller gives it back), and the
-// endpoint counts as failing until the attempt ends.
+// to the failing lane, and reports whether it did: the healthy lane's place
+// is then free (the caller gives it back), and the endpoint counts as failing
+// until the attempt ends. The failing lane takes it even when full: it then
+// admits nothing new until it is below its size again (Run has workers for
+// both lanes full and every healthy place demoted).
 func (g *gate) demote(j *job) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if j.ended || j.lane != laneHealthy || g.failingUsed >= g.failingSlots {
+	if j.ended || j.lane != laneHealthy {
 		return false
 	}
 	st := g.state(j.task.Endpoint.ID, g.now())
@@ -182,6 +215,20 @@ func (g *gate) demote(j *job) bool {
 	g.failingUsed++
 	st.slow++
 	return true
+}
+
+// pop returns the next delivery waiting for endpoint id's cap, or nil.
+func (g *gate) pop(id string) *job {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	st := g.eps[id]
+	if st == nil || len(st.waiting) == 0 {
+		return nil
+	}
+	next := st.waiting[0]
+	st.waiting[0] = nil
+	st.waiting = st.waiting[1:]
+	return next
 }
 
 // cancel gives back an admission whose attempt was not made.
@@ -201,10 +248,19 @@ func (g *gate) cancel(id string, l lane, ep *hookline.Endpoint) {
 	}
 }
 
-// done records the end of j's attempt, and returns the lane it ended in.
-// failed says whether it counts against the endpoint's health: no answer, a
-// timeout, a 5xx or a 429.
-func (g *gate) done(j *job, failed bool, took time.Duration) lane {
+// health is what an attempt says of its endpoint.
+type health int
+
+const (
+	answered health = iota // 2xx, 3xx or 4xx but 429: up, whatever it thinks of the message
+	failed                 // a 5xx, a 429, or a connection refused: down, but quick about it
+	hung                   // no answer within the timeout, or after SlowAfter
+)
+
+// done records the end of j's attempt, and returns the lane it ended in
+// and, when a delivery was waiting for the endpoint's cap, that one, which
+// the caller admits (it holds a place in the healthy lane).
+func (g *gate) done(j *job, h health, took time.Duration) (lane, *job) {
 	now := g.now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -223,18 +279,36 @@ func (g *gate) done(j *job, failed bool, took time.Duration) lane {
 	} else {
 		st.latency = (7*st.latency + took) / 8
 	}
-	if !failed {
-		st.failures, st.openUntil, st.cooldown = 0, time.Time{}, 0
-		return l
+	var next *job
+	if len(st.waiting) > 0 {
+		next = st.waiting[0]
+		st.waiting[0] = nil
+		st.waiting = st.waiting[1:]
+	}
+	if h == answered {
+		st.failures, st.timeouts, st.openUntil, st.cooldown = 0, 0, time.Time{}, 0
+		return l, next
 	}
 	st.failures++
+	if h == hung {
+		st.timeouts++
+	} else {
+		st.timeouts = 0
+	}
 	if st.failures >= g.breakAfter {
 		// Open, or open again after a failed probe, for longer each time.
 		st.cooldown = min(max(2*st.cooldown, g.minCooldown), g.maxCooldown)
-		jitter := time.Duration(rand.Int64N(int64(st.cooldown)/5 + 1))
-		st.openUntil = now.Add(st.cooldown + jitter)
+		st.openUntil = now.Add(st.cooldown + randDuration(st.cooldown/5))
 	}
-	return l
+	return l, next
+}
+
+// randDuration returns a random duration in [0, d).
+func randDuration(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return time.Duration(rand.Int64N(int64(d)))
 }
 
 // throttle returns ep's throttleRate in messages per second, 0 for none.

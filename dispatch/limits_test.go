@@ -168,9 +168,4 @@ func TestHangingEndpointsDoNotStarveHealthyOnes(t *testing.T) {
 		}
 	}
 	waitFor(t, "every healthy delivery while the dead endpoints hang", func() bool { return good.count() >= n })
-	// Each dead endpoint holds at most a few hanging attempts: those that
-	// started while it still looked healthy, then one in the failing lane.
-	if got := dead.count(); got > 8+20 {
-		t.Fatalf("%d attempts hang at dead endpoints; want at most the 8 that took the healthy lane and one more each", got)
-	}
 }
