@@ -8,6 +8,7 @@ package dispatch
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -539,7 +540,7 @@ func (d *Dispatcher) attempt(ctx context.Context, t *hookline.Task) (hookline.Ou
 		MessageID:  t.Delivery.MessageID,
 		EndpointID: t.Delivery.EndpointID,
 		DeliveryID: t.Delivery.ID,
-		URL:        redactURL(t.Endpoint.URL),
+		URL:        hookline.RedactURL(t.Endpoint.URL),
 		StatusCode: res.status,
 		Response:   res.body,
 		DurationMS: elapsed.Milliseconds(),
@@ -611,7 +612,11 @@ func (d *Dispatcher) send(ctx context.Context, t *hookline.Task, now time.Time) 
 	h.Set("User-Agent", hookline.UserAgent())
 	h.Set(signature.HeaderID, t.Message.ID)
 	h.Set(signature.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
-	h.Set(signature.HeaderSignature, signature.SignV1(t.Endpoint.Secret, t.Message.ID, now, t.Message.Payload))
+	sig, err := sign(&t.Endpoint, t.Message.ID, now, t.Message.Payload)
+	if err != nil {
+		return response{body: "not sent: " + err.Error()}
+	}
+	h.Set(signature.HeaderSignature, sig)
 
 	resp, err := d.client.Do(req, endpointAuth(&t.Endpoint))
 	if err != nil {
@@ -630,10 +635,51 @@ func (d *Dispatcher) send(ctx context.Context, t *hookline.Task, now time.Time) 
 	}
 }
 
+// sign returns the webhook-signature of a delivery to ep: one signature per
+// secret ep signs with at now (the current one, and those rotated out less
+// than their grace period ago), "v1" for HMAC and "v1a" for ed25519, space
+// separated. Receivers accept the delivery when any one verifies.
+func sign(ep *hookline.Endpoint, id string, now time.Time, body []byte) (string, error) {
+	if len(ep.PreviousSecrets) == 0 && ep.SecretKind == hookline.SecretHMAC {
+		return signature.SignV1(ep.Secret, id, now, body), nil // the common case, without a slice
+	}
+	var b strings.Builder
+	for i, s := range ep.SigningSecrets(now) {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		switch s.Kind {
+		case hookline.SecretHMAC:
+			b.WriteString(signature.SignV1(s.Key, id, now, body))
+		case hookline.SecretEd25519:
+			if len(s.Key) != ed25519.PrivateKeySize {
+				return "", errors.New("the endpoint's ed25519 signing key is not 64 bytes")
+			}
+			b.WriteString(signature.SignV1a(ed25519.PrivateKey(s.Key), id, now, body))
+		default:
+			return "", fmt.Errorf("the endpoint's signing secret is of an unknown kind %d", s.Kind)
+		}
+	}
+	return b.String(), nil
+}
+
 // endpointAuth returns the TLS and OAuth 2.0 settings of ep's requests, or
-// nil when it has none of its own.
+// nil when it has none of its own (the client's defaults apply).
 func endpointAuth(ep *hookline.Endpoint) *egress.EndpointAuth {
-	return nil
+	if ep.MTLS == nil && ep.OAuth == nil {
+		return nil
+	}
+	auth := &egress.EndpointAuth{}
+	if m := ep.MTLS; m != nil {
+		auth.ClientCert, auth.ClientKey, auth.CACerts = m.Certificate, m.Key, m.ServerCACerts
+	}
+	if o := ep.OAuth; o != nil {
+		auth.OAuth2 = &egress.OAuth2Config{
+			TokenURL: o.TokenURL, ClientID: o.ClientID, ClientSecret: o.ClientSecret, Scopes: o.Scopes,
+			AuthMethod: o.AuthMethod, ExtraParams: o.ExtraParams, ExtraHeaders: o.ExtraHeaders,
+		}
+	}
+	return auth
 }
 
 // describeError turns a failed request into a reason for the attempt log,
@@ -660,14 +706,6 @@ func describeError(err error, timeout time.Duration) string {
 	return "connection error: " + err.Error()
 }
 
-// redactURL removes a password from a URL before it is logged or stored.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	return u.Redacted()
-}
 
 func sleep(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)
