@@ -285,11 +285,11 @@ var claimQuery = `WITH cand AS (
 		RETURNING cand.due_at AS claim_order, d.id, d.app_id, d.message_id, d.endpoint_id, d.status, d.trigger_type,
 			d.attempts, d.next_attempt_at, d.created_at, d.updated_at, e.uid, e.url, e.description, e.disabled,
 			e.event_types, e.channels, e.throttle_rate, e.metadata, e.headers, e.secret,
-			e.created_at AS e_created_at, e.updated_at AS e_updated_at
+			e.created_at AS e_created_at, e.updated_at AS e_updated_at, ` + prefixed("e", endpointAuthCols) + `
 	)
 	SELECT ` + prefixed("l", deliveryCols) + `, ` + prefixed("m", messageCols) + `,
 		l.endpoint_id, l.app_id, l.uid, l.url, l.description, l.disabled, l.event_types, l.channels,
-		l.throttle_rate, l.metadata, l.headers, l.secret, l.e_created_at, l.e_updated_at
+		l.throttle_rate, l.metadata, l.headers, l.secret, l.e_created_at, l.e_updated_at, ` + prefixed("l", endpointAuthCols) + `
 	FROM leased l JOIN messages m ON m.id = l.message_id
 	ORDER BY l.claim_order`
 
@@ -360,7 +360,7 @@ func (s *Store) claim(ctx context.Context, owner string, now, until time.Time, l
 		var dr deliveryRow
 		var mr messageRow
 		var er endpointRow
-		if err := rows.Scan(append(append(dr.dest(), mr.dest()...), er.dest()...)...); err != nil {
+		if err := rows.Scan(append(append(dr.dest(), mr.dest()...), er.allDest()...)...); err != nil {
 			return err
 		}
 		ep, err := s.endpointOf(&er)

@@ -138,10 +138,6 @@ func testEndpointAuthClaimed(t *testing.T, s hookline.Store) {
 	must(t, s.CreateEndpoint(ctx(t), ep), "CreateEndpoint")
 	newMessage(t, s, a.ID, "user.created")
 	task := claimOne(t, s, "auth-owner", later())
-	if task.Endpoint.MTLS == nil && task.Endpoint.OAuth == nil && task.Endpoint.PreviousSecrets == nil {
-		t.Skip("ClaimDue returns endpoints without their authentication settings, which the dispatcher needs " +
-			"(postgres: claimQuery must select endpointAuthCols and scan authDest)")
-	}
 	same(t, &task.Endpoint, ep, "task endpoint")
 	if got := task.Endpoint.SigningSecrets(time.Now()); len(got) != 3 || got[0].Kind != hookline.SecretEd25519 {
 		t.Fatalf("task endpoint signs with %d secrets", len(got))
