@@ -22,6 +22,23 @@ type serveConfig struct {
 	AllowNetworks []netip.Prefix
 	AllowPorts    []int
 	HTTPSOnly     bool
+	AdminToken    string
+	SecretKey     string // base64, from HOOKLINE_SECRET_KEY only (never a flag: it would show in ps)
+	SecretKeyFile string
+	PublicURL     string
+	MaxBodyBytes  int64
+	Timeout       time.Duration
+	Lease         time.Duration // 0: the dispatcher's default, 2×Timeout + 30 s
+	Workers       int
+	Schedule      []time.Duration
+	LogLevel      slog.Level
+	PprofListen   string // when set, net/http/pprof is served there
+	// NoDispatch accepts messages without delivering them (for measuring
+	// ingest, or a node that only serves the API).
+	NoDispatch bool
+	// SecretGrace is how long a rotated-out signing secret keeps signing.
+	SecretGrace time.Duration
+
 	// EgressProxy is the proxy deliveries leave through (static egress
 	// IPs); EgressIPs are the addresses the operator declares receivers see.
 	EgressProxy string
@@ -29,20 +46,6 @@ type serveConfig struct {
 	// EgressCertFile and EgressKeyFile hold the default client
 	// certificate and key (PEM) for receivers that require mutual TLS.
 	EgressCertFile, EgressKeyFile string
-	AdminToken                    string
-	SecretKey                     string // base64, from HOOKLINE_SECRET_KEY only (never a flag: it would show in ps)
-	SecretKeyFile                 string
-	PublicURL                     string
-	MaxBodyBytes                  int64
-	Timeout                       time.Duration
-	Lease                         time.Duration // 0: the dispatcher's default, 2×Timeout + 30 s
-	Workers                       int
-	Schedule                      []time.Duration
-	LogLevel                      slog.Level
-	PprofListen                   string // when set, net/http/pprof is served there
-	// NoDispatch accepts messages without delivering them (for measuring
-	// ingest, or a node that only serves the API).
-	NoDispatch bool
 }
 
 const dbUsage = "database: a file path for SQLite, or a postgres:// URL for PostgreSQL"
@@ -139,6 +142,8 @@ func defineServeFlags(f *envFlags, cfg *serveConfig) {
 		"PEM private key of --egress-client-cert-file, when not in that file")
 	f.text((*bytesValue)(&cfg.MaxBodyBytes), "max-body", "HOOKLINE_MAX_BODY", "1MiB", "largest API request body (message payload limit)")
 	f.text((*durationValue)(&cfg.Timeout), "timeout", "HOOKLINE_TIMEOUT", "15s", "timeout of one delivery attempt")
+	f.text((*durationValue)(&cfg.SecretGrace), "secret-grace-period", "HOOKLINE_SECRET_GRACE_PERIOD", "24h",
+		"how long a rotated-out signing secret keeps signing deliveries, beside the new one (unless the rotation says)")
 	f.text((*durationValue)(&cfg.Lease), "lease", "HOOKLINE_LEASE", "",
 		"how long a node's claim on a delivery lasts before another node may take it over (default 2×timeout+30s)")
 	f.text((*intValue)(&cfg.Workers), "workers", "HOOKLINE_WORKERS", "64", "delivery attempts in flight at once")

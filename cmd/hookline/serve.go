@@ -116,10 +116,11 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	}
 	srv := &http.Server{
 		Handler: api.New(api.Config{
-			Store:        store,
-			Logger:       logger,
-			MaxBodyBytes: cfg.MaxBodyBytes,
-			PublicURL:    cfg.PublicURL,
+			Store:             store,
+			Logger:            logger,
+			MaxBodyBytes:      cfg.MaxBodyBytes,
+			PublicURL:         cfg.PublicURL,
+			SecretGracePeriod: cfg.SecretGrace,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
