@@ -157,6 +157,13 @@ type Store interface {
 	// the driver relays the signal between them.
 	Due() <-chan struct{}
 
+	// MarkFailing records that the endpoint's attempts have been failing
+	// since at, unless an earlier time is recorded, and returns the time
+	// recorded. ClearFailing records that its last attempt succeeded. The
+	// dispatcher disables an endpoint that has been failing for too long.
+	MarkFailing(ctx context.Context, appID, endpointID string, at time.Time) (time.Time, error)
+	ClearFailing(ctx context.Context, appID, endpointID string) error
+
 	CreateToken(ctx context.Context, t *Token) error
 	// TokenByHash returns the unexpired token with this hash, or ENOTFOUND.
 	TokenByHash(ctx context.Context, hash []byte) (*Token, error)

@@ -57,6 +57,15 @@ type Config struct {
 	BreakerFailures    int
 	BreakerCooldown    time.Duration
 	BreakerMaxCooldown time.Duration
+	// DisableAfter disables an endpoint whose attempts have all failed for
+	// this long (Store.MarkFailing keeps the time across restarts and
+	// nodes), with an endpoint.disabled event. Default 5 days; negative:
+	// never.
+	DisableAfter time.Duration
+	// Notifier, when set, is sent the operational events of deliveries:
+	// message.attempt.failing, .exhausted and .recovered, and
+	// endpoint.disabled when the dispatcher disables an endpoint.
+	Notifier hookline.Notifier
 	// SlowAfter is how long an attempt may hold its place among the
 	// healthy endpoints' Workers; then it moves to the failing lane, and its
 	// endpoint counts as failing until it ends. Default 5 s.
@@ -97,6 +106,9 @@ type Dispatcher struct {
 	caughtUp atomic.Bool
 	gate     *gate
 	now      func() time.Time
+
+	failingMu sync.Mutex
+	failingOf map[string]failingState // by endpoint id
 }
 
 // job is a task on its way to a worker, with the lane it holds a place in.
@@ -139,6 +151,9 @@ func New(cfg Config) *Dispatcher {
 	if cfg.BreakerCooldown <= 0 {
 		cfg.BreakerCooldown = 30 * time.Second
 	}
+	if cfg.DisableAfter == 0 {
+		cfg.DisableAfter = 5 * 24 * time.Hour
+	}
 	if cfg.SlowAfter <= 0 {
 		cfg.SlowAfter = 5 * time.Second
 	}
@@ -170,6 +185,8 @@ func New(cfg Config) *Dispatcher {
 		log:    cfg.Logger,
 		freed:  make(chan struct{}, 1),
 		now:    time.Now,
+
+		failingOf: make(map[string]failingState),
 	}
 	d.gate = newGate(cfg, func() time.Time { return d.now() })
 	return d
@@ -298,6 +315,7 @@ func (d *Dispatcher) run(ctx, attemptCtx context.Context, j *job, results chan<-
 		h = hung
 	}
 	l, next := d.gate.done(j, h, took)
+	d.track(j.task, &o)
 	results <- o
 	d.finished(l)
 	// The waiting deliveries: the first that may start is this worker's; those
@@ -705,7 +723,6 @@ func describeError(err error, timeout time.Duration) string {
 	}
 	return "connection error: " + err.Error()
 }
-
 
 func sleep(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)

@@ -670,3 +670,31 @@ func testCompleteDeferred(t *testing.T, s hookline.Store) {
 		t.Fatalf("task after the deferral %+v", task.Delivery)
 	}
 }
+
+func testEndpointFailing(t *testing.T, s hookline.Store) {
+	a := newApp(t, s)
+	ep := newEndpoint(t, s, a.ID)
+	first := time.Now().Add(-time.Hour).UTC().Truncate(time.Microsecond)
+	got, err := s.MarkFailing(ctx(t), a.ID, ep.ID, first)
+	must(t, err, "MarkFailing")
+	if !got.Equal(first) {
+		t.Fatalf("MarkFailing = %v, want %v", got, first)
+	}
+	// A later failure keeps the first time.
+	if got, err = s.MarkFailing(ctx(t), a.ID, ep.ID, time.Now()); err != nil || !got.Equal(first) {
+		t.Fatalf("second MarkFailing = %v, %v; want %v", got, err, first)
+	}
+	must(t, s.ClearFailing(ctx(t), a.ID, ep.ID), "ClearFailing")
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	if got, err = s.MarkFailing(ctx(t), a.ID, ep.ID, now); err != nil || !got.Equal(now) {
+		t.Fatalf("MarkFailing after ClearFailing = %v, %v; want %v", got, err, now)
+	}
+	// Another application's endpoint is not found, and is not changed.
+	other := newApp(t, s)
+	_, err = s.MarkFailing(ctx(t), other.ID, ep.ID, time.Now())
+	wantCode(t, err, hookline.ENOTFOUND, "MarkFailing of another application's endpoint")
+	must(t, s.ClearFailing(ctx(t), other.ID, ep.ID), "ClearFailing of another application's endpoint")
+	if got, err = s.MarkFailing(ctx(t), a.ID, ep.ID, time.Now()); err != nil || !got.Equal(now) {
+		t.Fatalf("after another application's ClearFailing: %v, %v; want %v", got, err, now)
+	}
+}

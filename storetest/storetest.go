@@ -83,6 +83,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Queue/CompleteRetry", testCompleteRetry},
 		{"Queue/CompleteFail", testCompleteFail},
 		{"Queue/CompleteDeferred", testCompleteDeferred},
+		{"Queue/EndpointFailing", testEndpointFailing},
 		{"Queue/CompleteDisablesEndpoint", testCompleteDisablesEndpoint},
 		{"Queue/CompleteByNonOwner", testCompleteByNonOwner},
 		{"Queue/DisabledEndpointNotClaimed", testDisabledEndpointNotClaimed},

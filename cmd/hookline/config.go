@@ -38,6 +38,11 @@ type serveConfig struct {
 	NoDispatch bool
 	// SecretGrace is how long a rotated-out signing secret keeps signing.
 	SecretGrace time.Duration
+	// DisableAfter disables endpoints that have failed for this long; 0:
+	// never.
+	DisableAfter time.Duration
+	// EndpointConcurrency caps the attempts in flight to one endpoint.
+	EndpointConcurrency int
 
 	// EgressProxy is the proxy deliveries leave through (static egress
 	// IPs); EgressIPs are the addresses the operator declares receivers see.
@@ -147,6 +152,10 @@ func defineServeFlags(f *envFlags, cfg *serveConfig) {
 	f.text((*durationValue)(&cfg.Lease), "lease", "HOOKLINE_LEASE", "",
 		"how long a node's claim on a delivery lasts before another node may take it over (default 2×timeout+30s)")
 	f.text((*intValue)(&cfg.Workers), "workers", "HOOKLINE_WORKERS", "64", "delivery attempts in flight at once")
+	f.text((*intValue)(&cfg.EndpointConcurrency), "endpoint-concurrency", "HOOKLINE_ENDPOINT_CONCURRENCY", "16",
+		"delivery attempts in flight at once to one endpoint")
+	f.text((*optDurationValue)(&cfg.DisableAfter), "disable-after", "HOOKLINE_DISABLE_AFTER", "120h",
+		"disable an endpoint whose attempts have all failed for this long (0: never)")
 	f.text((*scheduleValue)(&cfg.Schedule), "retry-schedule", "HOOKLINE_RETRY_SCHEDULE", "5s,5m,30m,2h,5h,10h,10h",
 		"comma-separated delays before each retry")
 	f.str(&cfg.PprofListen, "pprof-listen", "HOOKLINE_PPROF_LISTEN", "",
@@ -254,6 +263,19 @@ func (v *durationValue) Set(s string) error {
 		return fmt.Errorf("%q is not a positive duration", s)
 	}
 	*v = durationValue(d)
+	return nil
+}
+
+// optDurationValue is a duration that may be 0.
+type optDurationValue time.Duration
+
+func (v *optDurationValue) String() string { return time.Duration(*v).String() }
+func (v *optDurationValue) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return fmt.Errorf("%q is not a duration (0 or more)", s)
+	}
+	*v = optDurationValue(d)
 	return nil
 }
 

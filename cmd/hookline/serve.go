@@ -74,6 +74,15 @@ func newEgressClient(cfg *serveConfig) (*egress.Client, error) {
 	return c, nil
 }
 
+// disableAfter turns --disable-after, where 0 means never, into
+// dispatch.Config.DisableAfter, where never is negative.
+func disableAfter(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
+}
+
 func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdout, stderr io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
@@ -135,14 +144,16 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	defer stopDispatch()
 	if !cfg.NoDispatch {
 		d := dispatch.New(dispatch.Config{
-			Store:    store,
-			Client:   client,
-			Logger:   logger,
-			Owner:    owner,
-			Workers:  cfg.Workers,
-			Timeout:  cfg.Timeout,
-			Lease:    cfg.Lease,
-			Schedule: cfg.Schedule,
+			Store:               store,
+			Client:              client,
+			Logger:              logger,
+			Owner:               owner,
+			Workers:             cfg.Workers,
+			DisableAfter:        disableAfter(cfg.DisableAfter),
+			EndpointConcurrency: cfg.EndpointConcurrency,
+			Timeout:             cfg.Timeout,
+			Lease:               cfg.Lease,
+			Schedule:            cfg.Schedule,
 		})
 		wg.Add(1)
 		go func() {
