@@ -40,10 +40,11 @@ const (
 	Ingest     = "ingest"
 	Backlog    = "backlog"
 	Fanout     = "fanout"
+	Isolation  = "isolation"
 )
 
 // Scenarios lists every scenario, in the order Run runs them.
-var Scenarios = []string{Throughput, Latency, Ingest, Backlog, Fanout}
+var Scenarios = []string{Throughput, Latency, Ingest, Backlog, Fanout, Isolation}
 
 // Options configures a run. Zero fields take the defaults of the issue's
 // scenarios (see DefaultOptions).
@@ -86,6 +87,14 @@ type Options struct {
 
 	FanoutEndpoints int // fanout: endpoints that get the one message; default 1,000
 
+	// Isolation: DeadEndpoints that never answer get DeadRate messages a
+	// second (each to all of them) from DeadWarmup before the healthy
+	// endpoint's Messages are published, and until they are delivered.
+	// Defaults 100, 10/s and 20 s.
+	DeadEndpoints int
+	DeadRate      float64
+	DeadWarmup    time.Duration
+
 	// VerifyEvery checks the signature of one request in VerifyEvery; 1
 	// checks all. Default 10.
 	VerifyEvery int
@@ -113,6 +122,9 @@ func DefaultOptions() Options {
 		IngestPublishers: 64,
 		BacklogMessages:  1_000_000,
 		FanoutEndpoints:  1000,
+		DeadEndpoints:    100,
+		DeadRate:         10,
+		DeadWarmup:       20 * time.Second,
 		VerifyEvery:      10,
 		LostWait:         60 * time.Second,
 	}
@@ -141,6 +153,15 @@ func (o *Options) fill() error {
 	setInt(&o.IngestPublishers, d.IngestPublishers)
 	setInt(&o.BacklogMessages, d.BacklogMessages)
 	setInt(&o.FanoutEndpoints, d.FanoutEndpoints)
+	setInt(&o.DeadEndpoints, d.DeadEndpoints)
+	if o.DeadRate <= 0 {
+		o.DeadRate = d.DeadRate
+	}
+	if o.DeadWarmup < 0 {
+		o.DeadWarmup = 0
+	} else if o.DeadWarmup == 0 {
+		o.DeadWarmup = d.DeadWarmup
+	}
 	setInt(&o.VerifyEvery, d.VerifyEvery)
 	if o.LatencyRate <= 0 {
 		o.LatencyRate = d.LatencyRate
@@ -352,6 +373,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			res = r.backlog(ctx)
 		case Fanout:
 			res = r.fanout(ctx)
+		case Isolation:
+			res = r.isolation(ctx)
 		}
 		rep.Results = append(rep.Results, res)
 		if err := ctx.Err(); err != nil {
@@ -417,6 +440,11 @@ func targets(r, throughput *Result) []Check {
 		}
 	case Fanout:
 		add("all delivered within 1 s", fmt.Sprintf("%.3f s", r.Seconds), r.Lost == 0 && r.Seconds <= 1)
+	case Isolation:
+		if throughput != nil && throughput.Rate > 0 {
+			add("healthy endpoint ≥ 80 % of its solo throughput", fmt.Sprintf("%.1f %%", 100*r.Rate/throughput.Rate),
+				r.Rate >= 0.8*throughput.Rate)
+		}
 	}
 	return c
 }

@@ -80,6 +80,9 @@ func tiny(t *testing.T) Options {
 		IngestPublishers: 8,
 		BacklogMessages:  500,
 		FanoutEndpoints:  10,
+		DeadEndpoints:    5,
+		DeadRate:         5,
+		DeadWarmup:       500 * time.Millisecond,
 		VerifyEvery:      1,
 		LostWait:         20 * time.Second,
 		Progress:         testWriter{t},
@@ -117,6 +120,7 @@ func TestScenarios(t *testing.T) {
 		Latency:    {200, 200},
 		Backlog:    {500, 500},
 		Fanout:     {1, 10},
+		Isolation:  {200, 200},
 	}
 	for _, r := range rep.Results {
 		if r.Error != "" || r.Skipped != "" {

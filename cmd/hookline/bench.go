@@ -25,7 +25,7 @@ client posting the same payloads to the same receiver. Starts its own
 --server. Exits 1 if a message was lost (accepted by the API, never
 delivered), a signature or a webhook-id was wrong, or a publish failed.
 
-Scenarios: throughput, latency, ingest, backlog, fanout (or all).
+Scenarios: throughput, latency, ingest, backlog, fanout, isolation (or all).
 
 Flags:
 `
@@ -90,6 +90,9 @@ func parseBenchFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.IntVar(&opts.IngestPublishers, "ingest-publishers", opts.IngestPublishers, "ingest: concurrent publishers")
 	fs.IntVar(&opts.BacklogMessages, "backlog", opts.BacklogMessages, "backlog: messages waiting before delivery starts")
 	fs.IntVar(&opts.FanoutEndpoints, "fanout", opts.FanoutEndpoints, "fanout: endpoints that get the one message")
+	fs.IntVar(&opts.DeadEndpoints, "dead-endpoints", opts.DeadEndpoints, "isolation: endpoints that never answer")
+	fs.Float64Var(&opts.DeadRate, "dead-rate", opts.DeadRate, "isolation: messages per second to the dead endpoints (each to all)")
+	fs.DurationVar(&opts.DeadWarmup, "dead-warmup", opts.DeadWarmup, "isolation: how long the dead endpoints get messages before the healthy one's are published")
 	fs.IntVar(&opts.VerifyEvery, "verify-every", opts.VerifyEvery, "check the signature of one delivery in N (1: all)")
 	fs.DurationVar(&opts.LostWait, "lost-wait", opts.LostWait, "after publishing, how long without an arrival before missing deliveries count as lost")
 	serverLog := fs.Bool("server-log", false, "copy what the started servers log to stderr")
