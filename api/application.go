@@ -2,9 +2,11 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/operational"
 )
 
 // applicationIn creates or replaces an application.
@@ -78,7 +80,16 @@ func (s *Server) listApplications(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, makeList(p, got, func(a *hookline.Application) string { return a.ID }, applicationOutOf), nil
+	// The internal application of the operational webhooks is not listed;
+	// the iterators still come from the whole page, so that a page that
+	// held only it does not stop the walk.
+	out := makeList(p, got, func(a *hookline.Application) string { return a.ID }, applicationOutOf)
+	for _, a := range got.Items {
+		if operational.IsInternal(a) {
+			out.Data = slices.DeleteFunc(out.Data, func(o applicationOut) bool { return o.ID == a.ID })
+		}
+	}
+	return http.StatusOK, out, nil
 }
 
 // createApplication creates an application (201). With get_if_exists=true
@@ -94,6 +105,9 @@ func (s *Server) createApplication(c *call) (int, any, error) {
 	}
 	app := in.application()
 	if err := app.Validate(); err != nil {
+		return 0, nil, err
+	}
+	if err := checkReservedUID(app.UID); err != nil {
 		return 0, nil, err
 	}
 	if getIfExists && app.UID != nil {
@@ -146,6 +160,9 @@ func (s *Server) updateApplication(c *call) (int, any, error) {
 		if err := app.Validate(); err != nil {
 			return 0, nil, err
 		}
+		if err := checkReservedUID(app.UID); err != nil {
+			return 0, nil, err
+		}
 		now := time.Now().UTC()
 		app.ID, app.CreatedAt, app.UpdatedAt = hookline.NewID(hookline.PrefixApplication), now, now
 		if err := s.store.CreateApplication(c.ctx(), app); err != nil {
@@ -159,6 +176,9 @@ func (s *Server) updateApplication(c *call) (int, any, error) {
 	next := in.application()
 	next.ID, next.CreatedAt, next.UpdatedAt = app.ID, app.CreatedAt, time.Now().UTC()
 	if err := next.Validate(); err != nil {
+		return 0, nil, err
+	}
+	if err := checkReservedUID(next.UID); err != nil {
 		return 0, nil, err
 	}
 	if err := s.store.UpdateApplication(c.ctx(), next); err != nil {
@@ -195,6 +215,9 @@ func (s *Server) patchApplication(c *call) (int, any, error) {
 	}
 	next.UpdatedAt = time.Now().UTC()
 	if err := next.Validate(); err != nil {
+		return 0, nil, err
+	}
+	if err := checkReservedUID(next.UID); err != nil {
 		return 0, nil, err
 	}
 	if err := s.store.UpdateApplication(c.ctx(), &next); err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/operational"
 )
 
 // TokenPrefix starts every token NewToken makes.
@@ -67,7 +68,9 @@ func (c *call) loadApp() (*hookline.Application, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.tok != nil && c.tok.AppID != "" && app.ID != c.tok.AppID {
+	if c.tok != nil && c.tok.AppID != "" && app.ID != c.tok.AppID || operational.IsInternal(app) {
+		// Another tenant's application, or the internal application of
+		// the operational webhooks, which only their own routes reach.
 		return nil, notFound("Application")
 	}
 	c.app = app
@@ -91,6 +94,9 @@ func (c *call) loadOrCreateApp(in *applicationIn) (*hookline.Application, error)
 	app.UID = &pathID
 	if err := prefix(app.Validate(), "application"); err != nil {
 		return nil, err
+	}
+	if pathID == operational.AppUID {
+		return nil, notFound("Application")
 	}
 	now := time.Now().UTC()
 	app.ID, app.CreatedAt, app.UpdatedAt = hookline.NewID(hookline.PrefixApplication), now, now

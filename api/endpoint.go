@@ -218,6 +218,7 @@ func (s *Server) insertEndpoint(c *call, ep *hookline.Endpoint) (int, any, error
 	if err := s.store.CreateEndpoint(c.ctx(), ep); err != nil {
 		return 0, nil, err
 	}
+	s.notifyEndpoint(c, hookline.EventEndpointCreated, c.app, ep)
 	return http.StatusCreated, endpointOutOf(ep), nil
 }
 
@@ -263,7 +264,11 @@ func (s *Server) updateEndpoint(c *call) (int, any, error) {
 	if next.URL, err = hookline.KeepURLCredentials([]string{"body", "url"}, next.URL, ep.URL); err != nil {
 		return 0, nil, err
 	}
-	return s.saveEndpoint(c, &next)
+	st, out, err := s.saveEndpoint(c, &next)
+	if err == nil {
+		s.notifyUpdated(c, app, ep, &next)
+	}
+	return st, out, err
 }
 
 func (s *Server) saveEndpoint(c *call, ep *hookline.Endpoint) (int, any, error) {
@@ -283,7 +288,7 @@ func (s *Server) patchEndpoint(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	_, ep, err := c.loadEndpoint()
+	app, ep, err := c.loadEndpoint()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -325,7 +330,11 @@ func (s *Server) patchEndpoint(c *call) (int, any, error) {
 			return 0, nil, err
 		}
 	}
-	return s.saveEndpoint(c, &next)
+	st, out, err := s.saveEndpoint(c, &next)
+	if err == nil {
+		s.notifyUpdated(c, app, ep, &next)
+	}
+	return st, out, err
 }
 
 func (s *Server) deleteEndpoint(c *call) (int, any, error) {
@@ -336,6 +345,7 @@ func (s *Server) deleteEndpoint(c *call) (int, any, error) {
 	if err := s.store.DeleteEndpoint(c.ctx(), app.ID, ep.ID); err != nil {
 		return 0, nil, err
 	}
+	s.notifyEndpoint(c, hookline.EventEndpointDeleted, app, ep)
 	return http.StatusNoContent, nil, nil
 }
 
@@ -451,7 +461,7 @@ func (s *Server) updateEndpointHeaders(c *call) (int, any, error) {
 	if _, err := c.decode(&in); err != nil {
 		return 0, nil, err
 	}
-	_, ep, err := c.loadEndpoint()
+	app, ep, err := c.loadEndpoint()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -460,6 +470,7 @@ func (s *Server) updateEndpointHeaders(c *call) (int, any, error) {
 	if _, _, err := s.saveEndpoint(c, &next); err != nil {
 		return 0, nil, err
 	}
+	s.notifyEndpoint(c, hookline.EventEndpointUpdated, app, &next)
 	return http.StatusNoContent, nil, nil
 }
 
@@ -468,7 +479,7 @@ func (s *Server) patchEndpointHeaders(c *call) (int, any, error) {
 	if _, err := c.decode(&in); err != nil {
 		return 0, nil, err
 	}
-	_, ep, err := c.loadEndpoint()
+	app, ep, err := c.loadEndpoint()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -496,6 +507,7 @@ func (s *Server) patchEndpointHeaders(c *call) (int, any, error) {
 	if _, _, err := s.saveEndpoint(c, &next); err != nil {
 		return 0, nil, err
 	}
+	s.notifyEndpoint(c, hookline.EventEndpointUpdated, app, &next)
 	return http.StatusNoContent, nil, nil
 }
 

@@ -36,6 +36,7 @@ func params(ps ...param) []param { return ps }
 // table lists every operation of /api/v1.
 func (s *Server) table() []*route {
 	const app, ep, msg = "/api/v1/app/{app_id}", "/api/v1/app/{app_id}/endpoint/{endpoint_id}", "/api/v1/app/{app_id}/msg/{msg_id}"
+	const opEp = "/api/v1/operational-webhook/endpoint/{endpoint_id}"
 	return []*route{
 		{Method: "GET", Path: "/api/v1/app", ID: "v1.application.list", Tag: "Application", Summary: "List applications",
 			Doc: "Lists the applications, by creation.", Access: adminOnly, Out: listResponse[applicationOut]{}, Status: 200,
@@ -172,6 +173,45 @@ func (s *Server) table() []*route {
 			Query: params(pLimit, pIterator, pStatus, pCodeClass, pChannel,
 				param{"endpoint_id", "string", "Only attempts to this endpoint (id or uid)."}, pBefore, pAfter, pContent, pWithMsg, pTypes, pExpanded),
 			handle: s.listAttemptsByMessage},
+
+		{Method: "GET", Path: "/api/v1/operational-webhook/endpoint", ID: "v1.operational-webhook.endpoint.list", Tag: "Webhook Endpoint",
+			Summary: "List operational webhook endpoints",
+			Doc:     "Lists the operator's operational webhook endpoints, which receive events about endpoints and deliveries (endpoint.created, message.attempt.exhausted...).",
+			Access:  adminOnly, Out: listResponse[operationalWebhookEndpointOut]{}, Status: 200, Query: params(pLimit, pIterator, pOrder),
+			handle: s.listOperationalEndpoints},
+		{Method: "POST", Path: "/api/v1/operational-webhook/endpoint", ID: "v1.operational-webhook.endpoint.create", Tag: "Webhook Endpoint",
+			Summary: "Create an operational webhook endpoint",
+			Doc: "Creates an endpoint that receives the operational events of filterTypes, each as a message {\"type\", \"data\"} in the shape the Svix API sends, " +
+				"signed, retried and logged like any delivery.",
+			Access: adminOnly, In: operationalWebhookEndpointIn{}, Out: operationalWebhookEndpointOut{}, Status: 201, handle: s.createOperationalEndpoint},
+		{Method: "GET", Path: opEp, ID: "v1.operational-webhook.endpoint.get", Tag: "Webhook Endpoint", Summary: "Get an operational webhook endpoint",
+			Access: adminOnly, Out: operationalWebhookEndpointOut{}, Status: 200, handle: s.getOperationalEndpoint},
+		{Method: "PUT", Path: opEp, ID: "v1.operational-webhook.endpoint.upsert", Tag: "Webhook Endpoint", Summary: "Create or update an operational webhook endpoint",
+			Doc:    "Replaces an operational webhook endpoint's settings, keeping its secret and headers, or creates it (201) when the path names it by a uid that is free.",
+			Access: adminOnly, In: operationalWebhookEndpointUpdate{}, Out: operationalWebhookEndpointOut{}, Status: 200, Also: []int{201},
+			handle: s.upsertOperationalEndpoint},
+		{Method: "DELETE", Path: opEp, ID: "v1.operational-webhook.endpoint.delete", Tag: "Webhook Endpoint", Summary: "Delete an operational webhook endpoint",
+			Access: adminOnly, Status: 204, handle: s.deleteOperationalEndpoint},
+		{Method: "GET", Path: opEp + "/secret", ID: "v1.operational-webhook.endpoint.get-secret", Tag: "Webhook Endpoint",
+			Summary: "Get an operational webhook endpoint's signing secret",
+			Doc:     "Returns what receivers verify signatures with: the HMAC secret (whsec_), or the public key (whpk_) of an ed25519 secret.",
+			Access:  adminOnly, Out: operationalWebhookEndpointSecretOut{}, Status: 200, handle: s.getOperationalEndpointSecret},
+		{Method: "POST", Path: opEp + "/secret/rotate", ID: "v1.operational-webhook.endpoint.rotate-secret", Tag: "Webhook Endpoint",
+			Summary: "Rotate an operational webhook endpoint's signing secret",
+			Doc:     "Replaces the secret; the previous one keeps signing for the grace period (gracePeriodSeconds, 24 hours by default).",
+			Access:  adminOnly, In: operationalWebhookEndpointSecretIn{}, BodyOptional: true, Status: 204, handle: s.rotateOperationalEndpointSecret},
+		{Method: "GET", Path: opEp + "/headers", ID: "v1.operational-webhook.endpoint.get-headers", Tag: "Webhook Endpoint",
+			Summary: "Get an operational webhook endpoint's headers",
+			Doc:     "Returns the custom headers. Those that look like credentials are named in sensitive, without their values.",
+			Access:  adminOnly, Out: operationalWebhookEndpointHeadersOut{}, Status: 200, handle: s.getOperationalEndpointHeaders},
+		{Method: "PUT", Path: opEp + "/headers", ID: "v1.operational-webhook.endpoint.set-headers", Tag: "Webhook Endpoint",
+			Summary: "Replace an operational webhook endpoint's headers",
+			Access:  adminOnly, In: operationalWebhookEndpointHeadersIn{}, Status: 204, handle: s.updateOperationalEndpointHeaders},
+
+		{Method: "GET", Path: "/api/v1/egress-ips", ID: "v1.egress-ips.list", Tag: "Environment", Summary: "List the egress IP addresses",
+			Doc: "Lists the addresses deliveries come from, for receivers to allow. A Hookline extension: the operator declares them " +
+				"(--egress-ips) when deliveries go out through a proxy with fixed addresses.",
+			Access: anyToken, Out: egressIPsOut{}, Status: 200, handle: s.listEgressIPs},
 
 		{Method: "POST", Path: "/api/v1/auth/app-portal-access/{app_id}", ID: "v1.authentication.app-portal-access", Tag: "Authentication",
 			Summary: "Get app-portal access", Doc: "Creates a token scoped to one application, valid for expiry seconds, with the app-portal URL. The response is not replayed for an idempotency-key: it holds a new secret.",

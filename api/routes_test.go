@@ -43,6 +43,27 @@ var svixOperations = []string{
 	"GET /api/v1/health", "GET /api/v1/health/ping",
 }
 
+// hostedOperations are operations of the hosted Svix API that Hookline
+// serves in the same shapes.
+var hostedOperations = []string{
+	"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/mtls", "PUT /api/v1/app/{app_id}/endpoint/{endpoint_id}/mtls",
+	"DELETE /api/v1/app/{app_id}/endpoint/{endpoint_id}/mtls",
+	"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/oauth", "PUT /api/v1/app/{app_id}/endpoint/{endpoint_id}/oauth",
+	"DELETE /api/v1/app/{app_id}/endpoint/{endpoint_id}/oauth",
+	"GET /api/v1/operational-webhook/endpoint", "POST /api/v1/operational-webhook/endpoint",
+	"GET /api/v1/operational-webhook/endpoint/{endpoint_id}", "PUT /api/v1/operational-webhook/endpoint/{endpoint_id}",
+	"DELETE /api/v1/operational-webhook/endpoint/{endpoint_id}",
+	"GET /api/v1/operational-webhook/endpoint/{endpoint_id}/secret",
+	"POST /api/v1/operational-webhook/endpoint/{endpoint_id}/secret/rotate",
+	"GET /api/v1/operational-webhook/endpoint/{endpoint_id}/headers",
+	"PUT /api/v1/operational-webhook/endpoint/{endpoint_id}/headers",
+}
+
+// extensionOperations are Hookline's own operations, which no Svix API has.
+var extensionOperations = []string{
+	"GET /api/v1/egress-ips",
+}
+
 // TestRoutesMatchTheDocument checks that every route the server registers is
 // in openapi/openapi.json and every operation there is served.
 func TestRoutesMatchTheDocument(t *testing.T) {
@@ -86,4 +107,32 @@ func TestEverySvixOperationIsServed(t *testing.T) {
 			t.Errorf("not served: %s", op)
 		}
 	}
+}
+
+// TestEveryRouteIsAccountedFor checks that each route the server registers
+// is listed once: an operation of the open-source Svix API, of the hosted
+// one, or a Hookline extension; and that each listed one is served.
+func TestEveryRouteIsAccountedFor(t *testing.T) {
+	served := api.New(api.Config{}).Routes()
+	listed := slices.Concat(svixOperations, hostedOperations, extensionOperations)
+	for _, r := range served {
+		if n := count(listed, r); n != 1 {
+			t.Errorf("%s is listed %d times", r, n)
+		}
+	}
+	for _, op := range listed {
+		if !slices.Contains(served, op) {
+			t.Errorf("listed but not served: %s", op)
+		}
+	}
+}
+
+func count(list []string, s string) int {
+	n := 0
+	for _, v := range list {
+		if v == s {
+			n++
+		}
+	}
+	return n
 }

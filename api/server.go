@@ -15,11 +15,13 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/operational"
 )
 
 // DefaultMaxBodyBytes is the request body limit when Config.MaxBodyBytes is 0.
@@ -49,6 +51,21 @@ type Config struct {
 	// not give gracePeriodSeconds. 0 means DefaultSecretGracePeriod; a
 	// negative value ends the previous secret at once.
 	SecretGracePeriod time.Duration
+	// Notifier, when set, is told of the endpoint.* operational events:
+	// endpoint.created, .updated and .deleted by the endpoint operations,
+	// and endpoint.disabled (trigger "manual") by an update that disables an
+	// enabled endpoint, each after its store write succeeded. nil sends no
+	// events.
+	Notifier hookline.Notifier
+	// Operational holds the operator's operational webhook endpoints, which
+	// /api/v1/operational-webhook/endpoint manages. nil means an
+	// operational.Notifier on Store, used only for that (it sends nothing
+	// unless it is the Notifier too).
+	Operational OperationalApp
+	// EgressIPs are the addresses deliveries come from (through the egress
+	// proxy), which GET /api/v1/egress-ips lists so that receivers can allow
+	// them. Empty lists none.
+	EgressIPs []netip.Addr
 }
 
 // Server is the /api/v1 HTTP handler.
@@ -58,6 +75,9 @@ type Server struct {
 	maxBody   int64
 	publicURL string
 	grace     time.Duration // SecretGracePeriod, resolved
+	notifier  hookline.Notifier
+	opApp     OperationalApp
+	egressIPs []string
 	mux       *http.ServeMux
 	routes    []*route
 	keys      keyLocks
@@ -71,7 +91,16 @@ func New(cfg Config) *Server {
 		maxBody:   cfg.MaxBodyBytes,
 		publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 		grace:     max(cfg.SecretGracePeriod, 0),
+		notifier:  cfg.Notifier,
+		opApp:     cfg.Operational,
+		egressIPs: make([]string, 0, len(cfg.EgressIPs)),
 		mux:       http.NewServeMux(),
+	}
+	for _, ip := range cfg.EgressIPs {
+		s.egressIPs = append(s.egressIPs, ip.String())
+	}
+	if s.opApp == nil && cfg.Store != nil {
+		s.opApp = operational.New(operational.Config{Store: cfg.Store, Logger: cfg.Logger})
 	}
 	if cfg.SecretGracePeriod == 0 {
 		s.grace = DefaultSecretGracePeriod
