@@ -19,6 +19,7 @@ import (
 	"github.com/hookline/hookline/api"
 	"github.com/hookline/hookline/dispatch"
 	"github.com/hookline/hookline/egress"
+	"github.com/hookline/hookline/operational"
 	"github.com/hookline/hookline/postgres"
 	"github.com/hookline/hookline/sqlite"
 )
@@ -123,6 +124,9 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	if err != nil {
 		return err
 	}
+	// Operational webhooks: events of the API and the dispatcher become
+	// messages of an internal application, delivered like any other.
+	notifier := operational.New(operational.Config{Store: store, Logger: logger})
 	srv := &http.Server{
 		Handler: api.New(api.Config{
 			Store:             store,
@@ -130,6 +134,9 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 			MaxBodyBytes:      cfg.MaxBodyBytes,
 			PublicURL:         cfg.PublicURL,
 			SecretGracePeriod: cfg.SecretGrace,
+			Notifier:          notifier,
+			Operational:       notifier,
+			EgressIPs:         cfg.EgressIPs,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
@@ -154,6 +161,7 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 			Timeout:             cfg.Timeout,
 			Lease:               cfg.Lease,
 			Schedule:            cfg.Schedule,
+			Notifier:            notifier,
 		})
 		wg.Add(1)
 		go func() {
