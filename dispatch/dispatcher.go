@@ -231,7 +231,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}()
 
 	feeder, _ := d.store.(hookline.Feeder)
-	f := &feed{d: d, work: work}
+	f := &feed{d: d, work: work, results: results}
 	if feeder != nil {
 		feeder.SetFeed(f)
 	}
@@ -252,6 +252,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		cancelAttempts()
 		<-drained
 	}
+	f.pending.Wait()
 	close(results)
 	<-completed
 
@@ -321,10 +322,11 @@ func (d *Dispatcher) run(ctx, attemptCtx context.Context, j *job, results chan<-
 	// The waiting deliveries: the first that may start is this worker's; those
 	// the gate defers go to the store, and the next one is looked at.
 	for next != nil {
-		run, queued := d.route(next.task, next, results)
+		run, queued, deferred := d.route(next.task, next)
 		if run != nil || queued {
 			return run
 		}
+		results <- *deferred
 		next = d.gate.pop(j.task.Endpoint.ID)
 	}
 	return nil
@@ -332,8 +334,9 @@ func (d *Dispatcher) run(ctx, attemptCtx context.Context, j *job, results chan<-
 
 // route admits t, whose job j (nil: make one) holds a place in the healthy
 // lane. It returns the job when its attempt may start now; queued when it
-// waits for its endpoint's cap; neither when it was deferred in the store.
-func (d *Dispatcher) route(t *hookline.Task, j *job, results chan<- hookline.Outcome) (run *job, queued bool) {
+// waits for its endpoint's cap; otherwise the outcome that defers it in the
+// store, for the caller to send.
+func (d *Dispatcher) route(t *hookline.Task, j *job) (run *job, queued bool, deferred *hookline.Outcome) {
 	if j == nil {
 		j = &job{task: t}
 	}
@@ -341,20 +344,19 @@ func (d *Dispatcher) route(t *hookline.Task, j *job, results chan<- hookline.Out
 	switch l {
 	case laneHealthy:
 		j.lane = l
-		return j, false
+		return j, false, nil
 	case laneFailing:
 		d.unreserve(1) // its place is in the failing lane
 		j.lane = l
-		return j, false
+		return j, false, nil
 	case laneWaiting:
-		return nil, true
+		return nil, true, nil
 	}
 	d.unreserve(1)
-	results <- hookline.Outcome{
+	return nil, false, &hookline.Outcome{
 		DeliveryID: t.Delivery.ID, Status: hookline.StatusPending, Attempts: t.Delivery.Attempts,
 		NextAttemptAt: retryAt, Deferred: true,
 	}
-	return nil, false
 }
 
 // finished marks a job of lane l finished: a healthy lane's place is free
@@ -368,8 +370,11 @@ func (d *Dispatcher) finished(l lane) {
 // admit routes a claimed task, which holds a place in the healthy lane, to a
 // worker, to its endpoint's queue, or to the store, deferred.
 func (d *Dispatcher) admit(t *hookline.Task, work chan<- *job, results chan<- hookline.Outcome) {
-	if j, _ := d.route(t, nil, results); j != nil {
+	j, _, deferred := d.route(t, nil)
+	if j != nil {
 		work <- j
+	} else if deferred != nil {
+		results <- *deferred
 	}
 }
 
@@ -377,37 +382,32 @@ func (d *Dispatcher) admit(t *hookline.Task, work chan<- *job, results chan<- ho
 // deliveries to it while the dispatcher is caught up and the delivery's
 // endpoint is healthy and within its limits.
 type feed struct {
-	d      *Dispatcher
-	work   chan<- *job
-	mu     sync.Mutex
-	closed bool
+	d       *Dispatcher
+	work    chan<- *job
+	results chan<- hookline.Outcome
+	pending sync.WaitGroup // deferred outcomes on their way to results
+	mu      sync.Mutex
+	closed  bool
 }
 
 func (f *feed) Owner() string        { return f.d.cfg.Owner }
 func (f *feed) Lease() time.Duration { return f.d.cfg.Lease }
 
+// Reserve takes a place in the healthy lane for a delivery to ep, if the
+// endpoint is one a delivery may go to without delay but its cap: the fed
+// delivery may wait, in its place, for the endpoint's next free attempt.
 func (f *feed) Reserve(ep *hookline.Endpoint) bool {
-	if !f.d.caughtUp.Load() || f.d.reserve(1) == 0 {
+	if !f.d.caughtUp.Load() || !f.d.gate.feedable(ep) || f.d.reserve(1) == 0 {
 		return false
 	}
-	switch l, _ := f.d.gate.admit(ep, nil); l {
-	case laneHealthy:
-		return true
-	case laneFailing:
-		// The claim loop sends it, or defers it, after the commit.
-		f.d.gate.cancel(ep.ID, l, ep)
-	}
-	f.d.unreserve(1)
-	return false
+	return true
 }
 
-func (f *feed) Unreserve(ep *hookline.Endpoint) {
-	f.d.gate.cancel(ep.ID, laneHealthy, ep)
-	f.d.unreserve(1)
-}
+func (f *feed) Unreserve(*hookline.Endpoint) { f.d.unreserve(1) }
 
 // Deliver never blocks: each task had a place reserved in the healthy
-// lane, so the work channel has room too.
+// lane, so the work channel has room too; a task the gate defers after all
+// (its endpoint failed meanwhile) is written back from another goroutine.
 func (f *feed) Deliver(tasks []*hookline.Task) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -415,10 +415,20 @@ func (f *feed) Deliver(tasks []*hookline.Task) {
 		if f.closed {
 			// Run is over: the task stays leased in the store, and Release
 			// gives it back.
-			f.Unreserve(&t.Endpoint)
+			f.d.unreserve(1)
 			continue
 		}
-		f.work <- &job{task: t, lane: laneHealthy}
+		j, _, deferred := f.d.route(t, nil)
+		switch {
+		case j != nil:
+			f.work <- j
+		case deferred != nil:
+			f.pending.Add(1)
+			go func() {
+				defer f.pending.Done()
+				f.results <- *deferred
+			}()
+		}
 	}
 }
 

@@ -119,11 +119,10 @@ func (g *gate) sweep(now time.Time) {
 	}
 }
 
-// admit decides whether an attempt to ep may start now, for a delivery that
-// holds a place in the healthy lane. It returns the lane the attempt took a
-// place in; or laneWaiting when j (a claimed delivery, nil for a fed one) was
-// queued behind the endpoint's attempts in flight; or laneNone and when to
-// try again.
+// admit decides whether the attempt of j, to ep, may start now; j holds a
+// place in the healthy lane. It returns the lane the attempt took a place
+// in; or laneWaiting when j was queued behind the endpoint's attempts in
+// flight; or laneNone and when to try again.
 func (g *gate) admit(ep *hookline.Endpoint, j *job) (lane, time.Time) {
 	now := g.now()
 	g.mu.Lock()
@@ -156,10 +155,7 @@ func (g *gate) admitLocked(st *endpointState, ep *hookline.Endpoint, j *job, now
 			wait := max(st.latency, time.Second)
 			return laneNone, now.Add(wait + randDuration(wait))
 		}
-	} else if st.inflight >= g.perEndpoint || (j == nil && len(st.waiting) > 0) {
-		if j == nil {
-			return laneNone, time.Time{} // fed: the store keeps it
-		}
+	} else if st.inflight >= g.perEndpoint {
 		st.waiting = append(st.waiting, j)
 		return laneWaiting, time.Time{}
 	}
@@ -171,10 +167,10 @@ func (g *gate) admitLocked(st *endpointState, ep *hookline.Endpoint, j *job, now
 			tat = now
 		}
 		// A burst of rate attempts, then one an interval. Deliveries
-		// deferred for the rate come back in a line; a fed one does not
-		// jump it.
+		// deferred for the rate come back in a line (feedable keeps new
+		// ones from jumping it).
 		allowAt := tat.Add(-rateBurst + interval)
-		if now.Before(allowAt) || (j == nil && st.deferCursor.After(now)) {
+		if now.Before(allowAt) {
 			return laneNone, g.spread(st, allowAt, interval)
 		}
 		st.tat = tat.Add(interval)
@@ -185,6 +181,30 @@ func (g *gate) admitLocked(st *endpointState, ep *hookline.Endpoint, j *job, now
 		g.failingUsed++
 	}
 	return l, time.Time{}
+}
+
+// feedable reports whether a new delivery to ep may be fed to the workers:
+// its breaker is closed, it has not hung lately, and it is not throttled
+// beyond its rate. It takes nothing: the delivery is admitted when handed
+// over.
+func (g *gate) feedable(ep *hookline.Endpoint) bool {
+	now := g.now()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	st := g.eps[ep.ID]
+	if st == nil {
+		return true
+	}
+	if !st.openUntil.IsZero() || st.timeouts > 0 || st.slow > 0 {
+		return false
+	}
+	if rate := throttle(ep); rate > 0 {
+		interval := time.Second / time.Duration(rate)
+		if st.deferCursor.After(now) || now.Before(st.tat.Add(-rateBurst+interval)) {
+			return false
+		}
+	}
+	return true
 }
 
 // spread returns a time at or after at, and after every time it returned for
