@@ -25,14 +25,37 @@ const (
 // later still reads them.
 type SecretBox struct {
 	aead cipher.AEAD
+	// previous open what earlier master keys sealed, during a key rotation.
+	previous []cipher.AEAD
 }
 
-// NewSecretBox returns a box under key, which must be SecretKeyLen bytes;
-// a nil key returns a nil box (no encryption).
-func NewSecretBox(key []byte) (*SecretBox, error) {
+// NewSecretBox returns a box that seals under key and opens what key or
+// any of previous sealed (a master key rotation: see the rekey command).
+// Keys must be SecretKeyLen bytes; a nil key returns a nil box (no
+// encryption).
+func NewSecretBox(key []byte, previous ...[]byte) (*SecretBox, error) {
 	if key == nil {
+		if len(previous) > 0 {
+			return nil, Errorf(EINVALID, "previous secret keys need a current one")
+		}
 		return nil, nil
 	}
+	aead, err := newAEAD(key)
+	if err != nil {
+		return nil, err
+	}
+	b := &SecretBox{aead: aead}
+	for _, k := range previous {
+		a, err := newAEAD(k)
+		if err != nil {
+			return nil, err
+		}
+		b.previous = append(b.previous, a)
+	}
+	return b, nil
+}
+
+func newAEAD(key []byte) (cipher.AEAD, error) {
 	if len(key) != SecretKeyLen {
 		return nil, Errorf(EINVALID, "the secret key must be %d bytes, not %d", SecretKeyLen, len(key))
 	}
@@ -40,11 +63,7 @@ func NewSecretBox(key []byte) (*SecretBox, error) {
 	if err != nil {
 		return nil, err
 	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	return &SecretBox{aead: aead}, nil
+	return cipher.NewGCM(block)
 }
 
 // Seal returns secret in its stored form.
@@ -82,6 +101,12 @@ func (b *SecretBox) Open(stored []byte) ([]byte, error) {
 			return nil, errors.New("truncated stored secret")
 		}
 		out, err := b.aead.Open(nil, stored[1:1+ns], stored[1+ns:], nil)
+		for _, a := range b.previous {
+			if err == nil {
+				break
+			}
+			out, err = a.Open(nil, stored[1:1+ns], stored[1+ns:], nil)
+		}
 		if err != nil {
 			return nil, ErrSecretKey
 		}

@@ -53,3 +53,33 @@ func TestSecretBox(t *testing.T) {
 		t.Fatalf("nil key: %v, %v", b, err)
 	}
 }
+
+func TestSecretBoxPreviousKeys(t *testing.T) {
+	oldKey, newKey := bytes.Repeat([]byte{7}, SecretKeyLen), bytes.Repeat([]byte{8}, SecretKeyLen)
+	old, err := NewSecretBox(oldKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealedOld := old.Seal([]byte("signing secret"))
+	rotating, err := NewSecretBox(newKey, oldKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := rotating.Open(sealedOld); err != nil || string(got) != "signing secret" {
+		t.Fatalf("a previous key does not open: %q, %v", got, err)
+	}
+	sealedNew := rotating.Seal([]byte("signing secret"))
+	if _, err := old.Open(sealedNew); err == nil {
+		t.Fatal("a rotating box seals under the previous key")
+	}
+	fresh, _ := NewSecretBox(newKey)
+	if got, err := fresh.Open(sealedNew); err != nil || string(got) != "signing secret" {
+		t.Fatalf("the new key does not open what the rotating box sealed: %q, %v", got, err)
+	}
+	if _, err := NewSecretBox(nil, oldKey); err == nil {
+		t.Fatal("previous keys without a current one")
+	}
+	if _, err := NewSecretBox(newKey, []byte("short")); err == nil {
+		t.Fatal("a previous key of the wrong size")
+	}
+}

@@ -77,11 +77,12 @@ const (
 type Option func(*options)
 
 type options struct {
-	schema    string
-	logger    *slog.Logger
-	secretKey []byte
-	maxConns  int32
-	timeout   time.Duration
+	schema       string
+	logger       *slog.Logger
+	previousKeys [][]byte
+	secretKey    []byte
+	maxConns     int32
+	timeout      time.Duration
 }
 
 // WithSchema keeps Hookline's tables in schema, created if missing. It
@@ -95,7 +96,11 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l 
 
 // WithSecretKey encrypts endpoint signing secrets at rest with AES-256-GCM
 // under key, which must be 32 bytes, as the sqlite store does.
-func WithSecretKey(key []byte) Option { return func(o *options) { o.secretKey = key } }
+// Secrets sealed under one of previous (earlier master keys) are read too,
+// and sealed under key when next written: see the rekey command.
+func WithSecretKey(key []byte, previous ...[]byte) Option {
+	return func(o *options) { o.secretKey, o.previousKeys = key, previous }
+}
 
 // WithMaxConns sets the size of the connection pool (default 16, or the
 // URL's pool_max_conns). The store holds one more connection, for LISTEN.
@@ -164,7 +169,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		timeout: o.timeout,
 		due:     make(chan struct{}, 1),
 	}
-	if s.box, err = hookline.NewSecretBox(o.secretKey); err != nil {
+	if s.box, err = hookline.NewSecretBox(o.secretKey, o.previousKeys...); err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 

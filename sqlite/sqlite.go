@@ -79,9 +79,10 @@ const pageSize = 4096
 type Option func(*options)
 
 type options struct {
-	logger    *slog.Logger
-	secretKey []byte
-	readers   int
+	logger       *slog.Logger
+	previousKeys [][]byte
+	secretKey    []byte
+	readers      int
 }
 
 // WithLogger sets the logger of background work (the periodic cleanup). The
@@ -92,7 +93,11 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l 
 // under key, which must be 32 bytes. Without it secrets are stored as they
 // are. A file written with a key cannot be read without it; secrets written
 // without a key stay readable after one is given.
-func WithSecretKey(key []byte) Option { return func(o *options) { o.secretKey = key } }
+// Secrets sealed under one of previous (earlier master keys) are read too,
+// and sealed under key when next written: see the rekey command.
+func WithSecretKey(key []byte, previous ...[]byte) Option {
+	return func(o *options) { o.secretKey, o.previousKeys = key, previous }
+}
 
 // WithReaders sets the size of the pool of reading connections (default
 // 2×GOMAXPROCS, at least 4).
@@ -168,7 +173,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		syncIdle:       make(chan struct{}, 1),
 	}
 	var err error
-	if s.box, err = hookline.NewSecretBox(o.secretKey); err != nil {
+	if s.box, err = hookline.NewSecretBox(o.secretKey, o.previousKeys...); err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	if path == "" || path == ":memory:" {

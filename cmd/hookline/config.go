@@ -25,14 +25,17 @@ type serveConfig struct {
 	AdminToken    string
 	SecretKey     string // base64, from HOOKLINE_SECRET_KEY only (never a flag: it would show in ps)
 	SecretKeyFile string
-	PublicURL     string
-	MaxBodyBytes  int64
-	Timeout       time.Duration
-	Lease         time.Duration // 0: the dispatcher's default, 2×Timeout + 30 s
-	Workers       int
-	Schedule      []time.Duration
-	LogLevel      slog.Level
-	PprofListen   string // when set, net/http/pprof is served there
+	// PreviousSecretKeys are earlier master keys, comma-separated base64,
+	// from HOOKLINE_PREVIOUS_SECRET_KEYS only: during a key rotation.
+	PreviousSecretKeys string
+	PublicURL          string
+	MaxBodyBytes       int64
+	Timeout            time.Duration
+	Lease              time.Duration // 0: the dispatcher's default, 2×Timeout + 30 s
+	Workers            int
+	Schedule           []time.Duration
+	LogLevel           slog.Level
+	PprofListen        string // when set, net/http/pprof is served there
 	// NoDispatch accepts messages without delivering them (for measuring
 	// ingest, or a node that only serves the API).
 	NoDispatch bool
@@ -108,6 +111,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	defineServeFlags(f, cfg)
 	cfg.AdminToken = getenv("HOOKLINE_ADMIN_TOKEN")
 	cfg.SecretKey = getenv("HOOKLINE_SECRET_KEY")
+	cfg.PreviousSecretKeys = getenv("HOOKLINE_PREVIOUS_SECRET_KEYS")
 	if err := f.Parse(args); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@
 //	hookline serve     run the server (API and dispatcher)
 //	hookline migrate   create or upgrade the database and exit
 //	hookline token     create an admin API token
+//	hookline rekey     seal the stored secrets under a new master key
 //	hookline bench     measure throughput and latency end to end
 //	hookline sign      sign a payload as Hookline would
 //	hookline verify    verify a received webhook
@@ -28,6 +29,7 @@ Commands:
   serve     run the server: the /api/v1 API and the dispatcher
   migrate   create or upgrade the database, then exit
   token     create a new admin API token and print it
+  rekey     seal the stored secrets under a new master key
   bench     measure end-to-end throughput and latency (docs/BENCHMARKS.md)
   sign      print the headers a receiver should accept for a payload
   verify    verify a received webhook's signature
@@ -48,6 +50,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runServe(ctx, rest, getenv, stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, rest, getenv, stdout, stderr)
+	case "rekey":
+		return runRekey(ctx, rest, getenv, stdout, stderr)
 	case "token":
 		return runToken(ctx, rest, getenv, stdout, stderr)
 	case "bench":

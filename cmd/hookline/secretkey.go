@@ -65,6 +65,22 @@ func loadSecretKey(cfg *serveConfig, logger *slog.Logger) ([]byte, error) {
 	return key, nil
 }
 
+// decodeSecretKeys decodes a comma-separated list of base64 keys.
+func decodeSecretKeys(list, from string) ([][]byte, error) {
+	var keys [][]byte
+	for _, s := range strings.Split(list, ",") {
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
+		k, err := decodeSecretKey(s, from)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
 func decodeSecretKey(s, from string) ([]byte, error) {
 	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
 	if err != nil || len(key) != hookline.SecretKeyLen {

@@ -98,7 +98,11 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	if cfg.EgressProxy != "" {
 		logger.Info("deliveries go through a proxy", "proxy", egress.RedactURL(cfg.EgressProxy), "egress_ips", cfg.EgressIPs)
 	}
-	store, err := openStore(ctx, cfg.DB, logger, key)
+	previous, err := decodeSecretKeys(cfg.PreviousSecretKeys, "$HOOKLINE_PREVIOUS_SECRET_KEYS")
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg.DB, logger, key, previous...)
 	if err != nil {
 		return err
 	}
@@ -215,11 +219,11 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 // schema of Hookline's tables), anything else is a SQLite file path.
 //
 // key, when not nil, is the master key that encrypts endpoint secrets at rest.
-func openStore(ctx context.Context, dsn string, logger *slog.Logger, key []byte) (hookline.Store, error) {
+func openStore(ctx context.Context, dsn string, logger *slog.Logger, key []byte, previous ...[]byte) (hookline.Store, error) {
 	if isPostgresURL(dsn) {
-		return postgres.Open(ctx, dsn, postgres.WithLogger(logger), postgres.WithSecretKey(key))
+		return postgres.Open(ctx, dsn, postgres.WithLogger(logger), postgres.WithSecretKey(key, previous...))
 	}
-	return sqlite.Open(ctx, dsn, sqlite.WithLogger(logger), sqlite.WithSecretKey(key))
+	return sqlite.Open(ctx, dsn, sqlite.WithLogger(logger), sqlite.WithSecretKey(key, previous...))
 }
 
 // ensureAdminToken makes sure an admin token exists. A token given in

@@ -399,7 +399,7 @@ func TestConfigurationDocumented(t *testing.T) {
 			t.Errorf("docs/configuration.md has no row %q", row)
 		}
 	})
-	for _, env := range []string{"HOOKLINE_ADMIN_TOKEN", "HOOKLINE_SECRET_KEY"} {
+	for _, env := range []string{"HOOKLINE_ADMIN_TOKEN", "HOOKLINE_SECRET_KEY", "HOOKLINE_PREVIOUS_SECRET_KEYS"} {
 		if !bytes.Contains(doc, []byte("`"+env+"`")) {
 			t.Errorf("docs/configuration.md does not name %s", env)
 		}

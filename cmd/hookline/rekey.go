@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/hookline/hookline"
+)
+
+const rekeyUsage = `Usage: hookline rekey [flags]
+
+Seals every stored secret again under the current master key: endpoint
+signing secrets (and those of their rotations), the Basic credentials of
+endpoint URLs, mTLS private keys and OAuth client secrets. Give the new key
+as serve takes it (HOOKLINE_SECRET_KEY, --secret-key-file, or <db>.key for
+SQLite) and the old ones in HOOKLINE_PREVIOUS_SECRET_KEYS (comma-separated
+base64). On SQLite, stop serve first; on PostgreSQL, nodes may keep running
+if they were restarted with the new key and the old ones.
+
+Flags:
+`
+
+// runRekey runs 'hookline rekey'.
+func runRekey(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	f := newEnvFlags("rekey", getenv, stderr)
+	f.Usage = func() {
+		fmt.Fprint(stderr, rekeyUsage)
+		f.PrintDefaults()
+	}
+	cfg := &serveConfig{SecretKey: getenv("HOOKLINE_SECRET_KEY"), PreviousSecretKeys: getenv("HOOKLINE_PREVIOUS_SECRET_KEYS")}
+	f.str(&cfg.DB, "db", "HOOKLINE_DB", "hookline.db", dbUsage)
+	f.str(&cfg.SecretKeyFile, "secret-key-file", "HOOKLINE_SECRET_KEY_FILE", "", "file holding the new master key, base64")
+	if err := f.Parse(args); err != nil {
+		return 2
+	}
+	if cfg.PreviousSecretKeys == "" {
+		fmt.Fprintln(stderr, "hookline rekey: set HOOKLINE_PREVIOUS_SECRET_KEYS to the key (or keys) the secrets are sealed with now")
+		return 2
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	n, err := rekey(ctx, cfg, logger)
+	if err != nil {
+		fmt.Fprintln(stderr, "hookline rekey:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "sealed the secrets of %d endpoints under the new key: %s\n", n, redactDB(cfg.DB))
+	return 0
+}
+
+// rekey opens the store with the current and previous keys and writes every
+// endpoint back, which seals its secrets under the current key. It returns
+// how many endpoints it wrote.
+func rekey(ctx context.Context, cfg *serveConfig, logger *slog.Logger) (int, error) {
+	key, err := loadSecretKey(cfg, logger)
+	if err != nil {
+		return 0, err
+	}
+	if key == nil {
+		return 0, fmt.Errorf("no new master key: set HOOKLINE_SECRET_KEY or --secret-key-file")
+	}
+	previous, err := decodeSecretKeys(cfg.PreviousSecretKeys, "$HOOKLINE_PREVIOUS_SECRET_KEYS")
+	if err != nil {
+		return 0, err
+	}
+	store, err := openStore(ctx, cfg.DB, logger, key, previous...)
+	if err != nil {
+		return 0, err
+	}
+	defer store.Close()
+	n := 0
+	apps := hookline.ListOptions{Limit: hookline.MaxListLimit}
+	for {
+		page, err := store.ListApplications(ctx, apps)
+		if err != nil {
+			return n, err
+		}
+		for _, app := range page.Items {
+			eps := hookline.ListOptions{Limit: hookline.MaxListLimit}
+			for {
+				ep, err := store.ListEndpoints(ctx, app.ID, eps)
+				if err != nil {
+					return n, fmt.Errorf("the endpoints of %s: %w", app.ID, err)
+				}
+				for _, e := range ep.Items {
+					if err := store.UpdateEndpoint(ctx, e); err != nil {
+						return n, fmt.Errorf("endpoint %s: %w", e.ID, err)
+					}
+					n++
+				}
+				if ep.Done || len(ep.Items) == 0 {
+					break
+				}
+				eps.Iterator = ep.Items[len(ep.Items)-1].ID
+			}
+		}
+		if page.Done || len(page.Items) == 0 {
+			return n, nil
+		}
+		apps.Iterator = page.Items[len(page.Items)-1].ID
+	}
+}
