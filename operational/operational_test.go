@@ -14,6 +14,8 @@ import (
 
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/operational"
+	"github.com/hookline/hookline/postgres"
+	"github.com/hookline/hookline/postgres/pgtest"
 	"github.com/hookline/hookline/sqlite"
 )
 
@@ -316,5 +318,49 @@ func TestNotifyLogsFailures(t *testing.T) {
 		if strings.Contains(l, string(secret)) {
 			t.Fatal("a secret in the logs")
 		}
+	}
+}
+
+// On PostgreSQL, several processes share the internal application: it is
+// created once however many start together, and each sees the others'
+// operational endpoints once its cache expires.
+func TestTwoNodesOnPostgres(t *testing.T) {
+	_, url := pgtest.Schema(t)
+	ctx := context.Background()
+	var stores [2]*postgres.Store
+	for i := range stores {
+		st, err := postgres.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		stores[i] = st
+	}
+	var nodes [2]*operational.Notifier
+	var apps [2]*hookline.Application
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i := range nodes {
+		nodes[i] = operational.New(operational.Config{Store: stores[i], CacheTTL: time.Nanosecond})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			apps[i], errs[i] = nodes[i].Application(ctx)
+		}()
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil || apps[0].ID != apps[1].ID {
+		t.Fatalf("%v %v", errs, apps)
+	}
+	page, err := stores[0].ListApplications(ctx, hookline.ListOptions{Limit: 10})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("%v %d applications", err, len(page.Items))
+	}
+	_, ep := tenant(t, stores[0])
+	addEndpoint(t, stores[0], apps[0].ID, nil, []string{hookline.EventEndpointDeleted})
+	nodes[1].Notify(ctx, hookline.EndpointEvent(hookline.EventEndpointDeleted, ep, "", nil))
+	got := messages(t, stores[1], apps[0].ID)
+	if len(got) != 1 || !strings.Contains(string(got[0].Payload), `"endpointUid":"ep1"`) {
+		t.Fatalf("messages: %v", got)
 	}
 }
