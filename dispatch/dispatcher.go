@@ -50,8 +50,9 @@ type Config struct {
 	// Default 128.
 	FailingWorkers int
 	// BreakerFailures is the number of consecutive failed attempts (no
-	// answer, a timeout, a 5xx or a 429) after which an endpoint's circuit
-	// breaker opens: its deliveries wait in the store for BreakerCooldown,
+	// answer, a 5xx or a 429) after which an endpoint's circuit breaker
+	// opens (two attempts in a row that hung, timed out or outlasted
+	// SlowAfter, open it too): its deliveries wait in the store for BreakerCooldown,
 	// then one probe is sent; each failed probe doubles the wait, up to
 	// BreakerMaxCooldown. Defaults 5, 30 s and 10 min.
 	BreakerFailures    int

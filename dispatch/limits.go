@@ -42,6 +42,7 @@ type gate struct {
 	failingSlots  int           // attempts in flight to failing endpoints, in all
 	failingUsed   int           //
 	breakAfter    int           // consecutive failures that open the breaker
+	slowAfter     time.Duration // see Config.SlowAfter
 	minCooldown   time.Duration // the first time the breaker is open
 	maxCooldown   time.Duration // the longest it stays open
 	lastSweep     time.Time
@@ -77,6 +78,10 @@ type endpointState struct {
 	lastUsed time.Time
 }
 
+// hungBreakAfter is the number of consecutive hung attempts that open an
+// endpoint's breaker.
+const hungBreakAfter = 2
+
 // rateBurst is how far ahead of its rate an endpoint may get attempts: a
 // second's worth, throttleRate attempts at once.
 const rateBurst = time.Second
@@ -88,6 +93,7 @@ func newGate(cfg Config, now func() time.Time) *gate {
 		perEndpoint:   cfg.EndpointConcurrency,
 		failingSlots:  cfg.FailingWorkers,
 		breakAfter:    cfg.BreakerFailures,
+		slowAfter:     cfg.SlowAfter,
 		minCooldown:   cfg.BreakerCooldown,
 		maxCooldown:   cfg.BreakerMaxCooldown,
 		sweepInterval: 10 * time.Minute,
@@ -152,7 +158,9 @@ func (g *gate) admitLocked(st *endpointState, ep *hookline.Endpoint, j *job, now
 			limit = 1
 		}
 		if st.inflight >= limit || g.failingUsed >= g.failingSlots {
-			wait := max(st.latency, time.Second)
+			// Its attempts in flight may hang until their timeout: come back
+			// after about as long as one has hung, at least SlowAfter.
+			wait := max(st.latency, g.slowAfter)
 			return laneNone, now.Add(wait + randDuration(wait))
 		}
 	} else if st.inflight >= g.perEndpoint {
@@ -315,7 +323,9 @@ func (g *gate) done(j *job, h health, took time.Duration) (lane, *job) {
 	} else {
 		st.timeouts = 0
 	}
-	if st.failures >= g.breakAfter {
+	// Hung attempts cost a worker for the whole timeout: two in a row open
+	// the breaker, where quick failures take breakAfter.
+	if st.failures >= g.breakAfter || st.timeouts >= hungBreakAfter {
 		// Open, or open again after a failed probe, for longer each time.
 		st.cooldown = min(max(2*st.cooldown, g.minCooldown), g.maxCooldown)
 		st.openUntil = now.Add(st.cooldown + randDuration(st.cooldown/5))
