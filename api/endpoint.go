@@ -264,22 +264,23 @@ func (s *Server) updateEndpoint(c *call) (int, any, error) {
 	if next.URL, err = hookline.KeepURLCredentials([]string{"body", "url"}, next.URL, ep.URL); err != nil {
 		return 0, nil, err
 	}
-	st, out, err := s.saveEndpoint(c, &next)
-	if err == nil {
-		s.notifyUpdated(c, app, ep, &next)
-	}
-	return st, out, err
+	return s.saveEndpoint(c, app, ep, &next)
 }
 
-func (s *Server) saveEndpoint(c *call, ep *hookline.Endpoint) (int, any, error) {
-	if err := ep.Validate(); err != nil {
+// saveEndpoint validates and stores next, the new state of the application's
+// endpoint prev, and sends endpoint.updated (and endpoint.disabled when it
+// disables it) once it is stored: every change of an endpoint goes through
+// here.
+func (s *Server) saveEndpoint(c *call, app *hookline.Application, prev, next *hookline.Endpoint) (int, any, error) {
+	if err := next.Validate(); err != nil {
 		return 0, nil, err
 	}
-	ep.UpdatedAt = time.Now().UTC()
-	if err := s.store.UpdateEndpoint(c.ctx(), ep); err != nil {
+	next.UpdatedAt = time.Now().UTC()
+	if err := s.store.UpdateEndpoint(c.ctx(), next); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, endpointOutOf(ep), nil
+	s.notifyUpdated(c, app, prev, next)
+	return http.StatusOK, endpointOutOf(next), nil
 }
 
 func (s *Server) patchEndpoint(c *call) (int, any, error) {
@@ -330,11 +331,7 @@ func (s *Server) patchEndpoint(c *call) (int, any, error) {
 			return 0, nil, err
 		}
 	}
-	st, out, err := s.saveEndpoint(c, &next)
-	if err == nil {
-		s.notifyUpdated(c, app, ep, &next)
-	}
-	return st, out, err
+	return s.saveEndpoint(c, app, ep, &next)
 }
 
 func (s *Server) deleteEndpoint(c *call) (int, any, error) {
@@ -379,7 +376,7 @@ func (s *Server) rotateEndpointSecret(c *call) (int, any, error) {
 	if g := in.GracePeriodSeconds; g != nil && (*g < 0 || *g > 7*24*3600) {
 		return 0, nil, hookline.Invalid([]string{"body", "gracePeriodSeconds"}, "must be between 0 and 604800")
 	}
-	_, ep, err := c.loadEndpoint()
+	app, ep, err := c.loadEndpoint()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -398,7 +395,7 @@ func (s *Server) rotateEndpointSecret(c *call) (int, any, error) {
 	}
 	next := *ep
 	next.RotateSecret(kind, key, time.Now().UTC(), grace)
-	if _, _, err := s.saveEndpoint(c, &next); err != nil {
+	if _, _, err := s.saveEndpoint(c, app, ep, &next); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusNoContent, nil, nil
@@ -467,10 +464,9 @@ func (s *Server) updateEndpointHeaders(c *call) (int, any, error) {
 	}
 	next := *ep
 	next.Headers = in.Headers
-	if _, _, err := s.saveEndpoint(c, &next); err != nil {
+	if _, _, err := s.saveEndpoint(c, app, ep, &next); err != nil {
 		return 0, nil, err
 	}
-	s.notifyEndpoint(c, hookline.EventEndpointUpdated, app, &next)
 	return http.StatusNoContent, nil, nil
 }
 
@@ -504,10 +500,9 @@ func (s *Server) patchEndpointHeaders(c *call) (int, any, error) {
 	for _, k := range in.DeleteHeaders {
 		remove(k)
 	}
-	if _, _, err := s.saveEndpoint(c, &next); err != nil {
+	if _, _, err := s.saveEndpoint(c, app, ep, &next); err != nil {
 		return 0, nil, err
 	}
-	s.notifyEndpoint(c, hookline.EventEndpointUpdated, app, &next)
 	return http.StatusNoContent, nil, nil
 }
 

@@ -74,7 +74,7 @@ func (s *Server) setEndpointMtls(c *call) (int, any, error) {
 	if _, err := c.decode(&in); err != nil {
 		return 0, nil, err
 	}
-	_, ep, err := c.loadEndpoint()
+	app, ep, err := c.loadEndpoint()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -94,21 +94,21 @@ func (s *Server) setEndpointMtls(c *call) (int, any, error) {
 	}
 	next := *ep
 	next.MTLS = m
-	if _, _, err := s.saveEndpoint(c, &next); err != nil {
+	if _, _, err := s.saveEndpoint(c, app, ep, &next); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusNoContent, nil, nil
 }
 
 func (s *Server) deleteEndpointMtls(c *call) (int, any, error) {
-	_, ep, err := c.loadEndpoint()
+	app, ep, err := c.loadEndpoint()
 	if err != nil {
 		return 0, nil, err
 	}
 	if ep.MTLS != nil {
 		next := *ep
 		next.MTLS = nil
-		if _, _, err := s.saveEndpoint(c, &next); err != nil {
+		if _, _, err := s.saveEndpoint(c, app, ep, &next); err != nil {
 			return 0, nil, err
 		}
 	}
@@ -171,7 +171,7 @@ func (s *Server) setEndpointOauth(c *call) (int, any, error) {
 	if _, err := c.decode(&in); err != nil {
 		return 0, nil, err
 	}
-	_, ep, err := c.loadEndpoint()
+	app, ep, err := c.loadEndpoint()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -190,21 +190,21 @@ func (s *Server) setEndpointOauth(c *call) (int, any, error) {
 	}
 	next := *ep
 	next.OAuth = o
-	if _, _, err := s.saveEndpoint(c, &next); err != nil {
+	if _, _, err := s.saveEndpoint(c, app, ep, &next); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusNoContent, nil, nil
 }
 
 func (s *Server) deleteEndpointOauth(c *call) (int, any, error) {
-	_, ep, err := c.loadEndpoint()
+	app, ep, err := c.loadEndpoint()
 	if err != nil {
 		return 0, nil, err
 	}
 	if ep.OAuth != nil {
 		next := *ep
 		next.OAuth = nil
-		if _, _, err := s.saveEndpoint(c, &next); err != nil {
+		if _, _, err := s.saveEndpoint(c, app, ep, &next); err != nil {
 			return 0, nil, err
 		}
 	}

@@ -369,6 +369,11 @@ func TestEndpointEventsAreNotified(t *testing.T) {
 		{"PATCH", ep, map[string]any{"description": "d"}, 200, []string{"endpoint.updated e2"}},
 		{"PUT", ep + "/headers", map[string]any{"headers": map[string]string{"X-A": "1"}}, 204, []string{"endpoint.updated e2"}},
 		{"PATCH", ep + "/headers", map[string]any{"headers": map[string]string{"X-B": "2"}}, 204, []string{"endpoint.updated e2"}},
+		{"POST", ep + "/secret/rotate", map[string]any{}, 204, []string{"endpoint.updated e2"}},
+		{"PUT", ep + "/oauth", map[string]any{"tokenUrl": "https://auth.example.com/token", "clientId": "c", "clientSecret": "s",
+			"authMethod": "clientSecretBasic", "grantType": "clientCredentials"}, 204, []string{"endpoint.updated e2"}},
+		{"DELETE", ep + "/oauth", nil, 204, []string{"endpoint.updated e2"}},
+		{"DELETE", ep + "/oauth", nil, 204, nil}, // nothing to change
 		{"PATCH", ep, map[string]any{"disabled": true}, 200, []string{"endpoint.updated e2", "endpoint.disabled e2 manual"}},
 		{"PATCH", ep, map[string]any{"disabled": true}, 200, []string{"endpoint.updated e2"}},
 		{"PUT", ep, map[string]any{"url": "https://b.example.com/", "uid": "e2"}, 200, []string{"endpoint.updated e2"}},
