@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,7 +30,11 @@ type endpointRow struct {
 	meta, hdr       []byte
 	secret          []byte
 	c, u            time.Time
-	auth            storedAuth
+	// kind and auth hold endpointAuthCols; authRead says whether they were
+	// read at all.
+	kind     *int16
+	auth     hookline.SealedAuth
+	authRead bool
 }
 
 // dest returns the scan targets of endpointCols.
@@ -40,8 +45,8 @@ func (r *endpointRow) dest() []any {
 
 // authDest returns the scan targets of endpointAuthCols.
 func (r *endpointRow) authDest() []any {
-	r.auth.loaded = true
-	return []any{&r.auth.kind, &r.auth.previous, &r.auth.url, &r.auth.mtls, &r.auth.oauth}
+	r.authRead = true
+	return []any{&r.kind, &r.auth.Previous, &r.auth.URL, &r.auth.MTLS, &r.auth.OAuth}
 }
 
 // allDest returns the scan targets of endpointAllCols.
@@ -62,12 +67,12 @@ func (s *Store) endpointOf(r *endpointRow) (*hookline.Endpoint, error) {
 	if ep.Secret, err = s.openSecret(r.secret); err != nil {
 		return nil, err
 	}
-	if r.auth.loaded {
-		if r.auth.kind != nil {
-			ep.SecretKind = hookline.SecretKind(*r.auth.kind)
+	if r.authRead {
+		if r.kind != nil {
+			ep.SecretKind = hookline.SecretKind(*r.kind)
 		}
-		if err := s.openAuth(&r.auth, &ep); err != nil {
-			return nil, err
+		if err := s.box.OpenAuth(&r.auth, &ep, now()); err != nil {
+			return nil, fmt.Errorf("postgres: %w", err)
 		}
 	}
 	ep.CreatedAt, ep.UpdatedAt = r.c.UTC(), r.u.UTC()
@@ -107,15 +112,15 @@ func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 	}
 	ep.UpdatedAt = norm(ep.UpdatedAt)
 	secret := s.sealSecret(ep.Secret)
-	auth := s.sealAuth(ep)
+	auth := s.box.SealAuth(ep, now())
 	var n int64
 	err := s.do(ctx, func(ctx context.Context) error {
 		tag, err := s.pool.Exec(ctx, `INSERT INTO endpoints (`+endpointAllCols+`)
 			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19
 			WHERE EXISTS (SELECT 1 FROM applications WHERE id = $2)`,
-			ep.ID, ep.AppID, ep.UID, auth.shownURL, ep.Description, ep.Disabled, ep.EventTypes, ep.Channels,
+			ep.ID, ep.AppID, ep.UID, auth.ShownURL, ep.Description, ep.Disabled, ep.EventTypes, ep.Channels,
 			ep.ThrottleRate, jsonMap(ep.Metadata), jsonMap(ep.Headers), secret, ep.CreatedAt, ep.UpdatedAt,
-			int16(ep.SecretKind), auth.previous, auth.url, auth.mtls, auth.oauth)
+			int16(ep.SecretKind), auth.Previous, auth.URL, auth.MTLS, auth.OAuth)
 		n = tag.RowsAffected()
 		return err
 	})
@@ -168,7 +173,7 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 		k := int16(ep.SecretKind)
 		kind = &k
 	}
-	auth := s.sealAuth(ep)
+	auth := s.box.SealAuth(ep, now())
 	var created time.Time
 	var enabled bool
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
@@ -187,9 +192,9 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 			secret = coalesce($10, secret), updated_at = $11, secret_kind = coalesce($14, secret_kind),
 			previous_secrets = $15, url_sealed = $16, mtls = $17, oauth = $18
 			WHERE app_id = $12 AND id = $13 RETURNING created_at`,
-			ep.UID, auth.shownURL, ep.Description, ep.Disabled, ep.EventTypes, ep.Channels, ep.ThrottleRate,
+			ep.UID, auth.ShownURL, ep.Description, ep.Disabled, ep.EventTypes, ep.Channels, ep.ThrottleRate,
 			jsonMap(ep.Metadata), jsonMap(ep.Headers), secret, t, ep.AppID, ep.ID,
-			kind, auth.previous, auth.url, auth.mtls, auth.oauth).Scan(&created)
+			kind, auth.Previous, auth.URL, auth.MTLS, auth.OAuth).Scan(&created)
 		if err != nil {
 			return err
 		}

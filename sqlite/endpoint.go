@@ -3,12 +3,13 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 
 	"github.com/hookline/hookline"
 )
 
 // endpointCols are the columns of an endpoint; those from secret_kind on
-// hold its authentication settings, sealed (see sealAuth).
+// hold its authentication settings, sealed (see hookline.SecretBox.SealAuth).
 const endpointCols = `id, app_id, uid, url, description, disabled, event_types, channels, throttle_rate,
 	metadata, headers, secret, created_at, updated_at, secret_kind, previous_secrets, url_sealed, mtls, oauth`
 
@@ -21,13 +22,13 @@ type endpointRow struct {
 	secret                     []byte
 	c, u                       int64
 	kind                       sql.NullInt64
-	auth                       storedAuth
+	auth                       hookline.SealedAuth
 }
 
 func (r *endpointRow) dest() []any {
 	return []any{&r.ep.ID, &r.ep.AppID, &r.uid, &r.ep.URL, &r.ep.Description, &r.ep.Disabled, &r.types,
 		&r.channels, &r.throttle, &r.meta, &r.hdr, &r.secret, &r.c, &r.u,
-		&r.kind, &r.auth.previous, &r.auth.url, &r.auth.mtls, &r.auth.oauth}
+		&r.kind, &r.auth.Previous, &r.auth.URL, &r.auth.MTLS, &r.auth.OAuth}
 }
 
 func (s *Store) endpointOf(r *endpointRow) (*hookline.Endpoint, error) {
@@ -51,8 +52,8 @@ func (s *Store) endpointOf(r *endpointRow) (*hookline.Endpoint, error) {
 		return nil, err
 	}
 	ep.SecretKind = hookline.SecretKind(r.kind.Int64)
-	if err := s.openAuth(&r.auth, &ep); err != nil {
-		return nil, err
+	if err := s.box.OpenAuth(&r.auth, &ep, now()); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	ep.CreatedAt, ep.UpdatedAt = fromMicros(r.c), fromMicros(r.u)
 	return &ep, nil
@@ -90,17 +91,17 @@ func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 	}
 	ep.UpdatedAt = norm(ep.UpdatedAt)
 	secret := s.sealSecret(ep.Secret)
-	auth := s.sealAuth(ep)
+	auth := s.box.SealAuth(ep, now())
 	return s.write(ctx, func(w *writer) error {
 		if _, err := w.endpoints(ep.AppID); err != nil {
 			return clean(err)
 		}
 		_, err := w.exec(`INSERT INTO endpoints (`+endpointCols+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			ep.ID, ep.AppID, nullString(ep.UID), auth.shownURL, ep.Description, boolInt(ep.Disabled),
+			ep.ID, ep.AppID, nullString(ep.UID), auth.ShownURL, ep.Description, boolInt(ep.Disabled),
 			jsonList(ep.EventTypes), jsonList(ep.Channels), nullInt(ep.ThrottleRate), jsonMap(ep.Metadata),
 			jsonMap(ep.Headers), secret, micros(ep.CreatedAt), micros(ep.UpdatedAt),
-			int64(ep.SecretKind), auth.previous, auth.url, auth.mtls, auth.oauth)
+			int64(ep.SecretKind), nullBytes(auth.Previous), nullBytes(auth.URL), nullBytes(auth.MTLS), nullBytes(auth.OAuth))
 		w.endpointsChanged(ep.AppID)
 		if isUnique(err) {
 			return clean(errEndpointConflict)
@@ -129,7 +130,7 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 	if len(ep.Secret) != 0 {
 		secret, kind = s.sealSecret(ep.Secret), int64(ep.SecretKind)
 	}
-	auth := s.sealAuth(ep)
+	auth := s.box.SealAuth(ep, now())
 	var created int64
 	err := s.write(ctx, func(w *writer) error {
 		eps, err := w.endpoints(ep.AppID)
@@ -145,9 +146,9 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 			secret_kind = coalesce(?, secret_kind), previous_secrets = ?, url_sealed = ?, mtls = ?, oauth = ?,
 			updated_at = ?
 			WHERE app_id = ? AND id = ? RETURNING created_at`,
-			nullString(ep.UID), auth.shownURL, ep.Description, boolInt(ep.Disabled), jsonList(ep.EventTypes),
+			nullString(ep.UID), auth.ShownURL, ep.Description, boolInt(ep.Disabled), jsonList(ep.EventTypes),
 			jsonList(ep.Channels), nullInt(ep.ThrottleRate), jsonMap(ep.Metadata), jsonMap(ep.Headers), secret,
-			kind, auth.previous, auth.url, auth.mtls, auth.oauth,
+			kind, nullBytes(auth.Previous), nullBytes(auth.URL), nullBytes(auth.MTLS), nullBytes(auth.OAuth),
 			micros(t), ep.AppID, ep.ID).Scan(&created)
 		w.endpointsChanged(ep.AppID)
 		if isUnique(err) {
