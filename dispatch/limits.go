@@ -133,10 +133,7 @@ func (g *gate) admit(ep *hookline.Endpoint, j *job) (lane, time.Time) {
 	now := g.now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.admitLocked(g.state(ep.ID, now), ep, j, now)
-}
-
-func (g *gate) admitLocked(st *endpointState, ep *hookline.Endpoint, j *job, now time.Time) (lane, time.Time) {
+	st := g.state(ep.ID, now)
 
 	l := laneHealthy
 	halfOpen := false
