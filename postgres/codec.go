@@ -174,16 +174,20 @@ func inTx(ctx context.Context, pool *pgxpool.Pool, fn func(ctx context.Context, 
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		if pgconn.SafeToRetry(err) {
-			return err // COMMIT was never sent
+		if mayHaveCommitted(err) {
+			return fmt.Errorf("%w: %w", errCommitUnknown, err)
 		}
-		var pe *pgconn.PgError
-		if errors.As(err, &pe) {
-			return err // the server refused it: rolled back
-		}
-		return fmt.Errorf("%w: %w", errCommitUnknown, err)
+		return err
 	}
 	return nil
+}
+
+// mayHaveCommitted reports whether err, the failure of a COMMIT or of a
+// statement run outside a transaction, leaves it unknown whether it took
+// effect: the connection failed after the statement was sent. It did not
+// when it was never sent or when the server answered with an error.
+func mayHaveCommitted(err error) bool {
+	return err != nil && !pgconn.SafeToRetry(err) && !errors.As(err, new(*pgconn.PgError))
 }
 
 // querier runs statements: a pool, a connection or a transaction.

@@ -14,13 +14,23 @@
 // still leased by the caller. A lease that ends (its node died) makes the
 // delivery due again for every node.
 //
-// Due: every transaction that makes deliveries due (CreateMessage, Resend,
-// Recover, Release, enabling an endpoint) also runs pg_notify on the
-// schema's channel, which PostgreSQL delivers only once the transaction has
-// committed. Each Store listens on that channel on a connection of its own
-// (reconnecting after failures) and relays notifications to Due, so the
-// dispatchers of every node wake at once. An idle store sends no queries
-// but a ping of the listening connection once a minute.
+// Due: every transaction that makes deliveries due (Resend, Recover,
+// Release, enabling an endpoint, a message created through the outbox) also
+// runs pg_notify on the schema's channel, which PostgreSQL delivers only
+// once the transaction has committed. Each Store listens on that channel on
+// a connection of its own (reconnecting after failures) and relays
+// notifications to Due, so the dispatchers of every node wake at once.
+// CreateMessage, the hot path, does not notify in its transaction:
+// PostgreSQL serialises the commits of notifying transactions on one lock,
+// held through the commit's WAL flush, which would cap the store at one
+// message per flush. It signals the node's own Due after the commit, and a
+// background goroutine tells the other nodes with one pg_notify for all the
+// messages committed while the previous one was under way (its payload
+// names the node, whose own listener ignores it). Should the process die
+// between a commit and that notification, the other nodes find the
+// deliveries at their next look at the queue (within a minute). An idle
+// store sends no queries but a ping of the listening connection once a
+// minute.
 //
 // Every call is bounded (WithTimeout). Errors that mean the database cannot
 // be reached now (refused or lost connections, a server shutting down, the
@@ -32,6 +42,7 @@ package postgres
 import (
 	"context"
 	"crypto/md5"
+	"crypto/rand"
 	"embed"
 	"encoding/hex"
 	"errors"
@@ -122,6 +133,10 @@ type Store struct {
 	timeout time.Duration
 
 	due chan struct{}
+	// node names this Store in the notifications it sends; announce queues
+	// one (see announceLoop).
+	node     string
+	announce chan struct{}
 
 	listenConf *pgx.ConnConfig
 	stop       context.CancelFunc
@@ -165,9 +180,11 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	}
 
 	s := &Store{
-		log:     o.logger,
-		timeout: o.timeout,
-		due:     make(chan struct{}, 1),
+		log:      o.logger,
+		timeout:  o.timeout,
+		due:      make(chan struct{}, 1),
+		node:     rand.Text(),
+		announce: make(chan struct{}, 1),
 	}
 	if s.box, err = hookline.NewSecretBox(o.secretKey, o.previousKeys...); err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -190,12 +207,17 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	s.channel = Channel(s.schema)
 
 	s.listenConf = cc.Copy()
-	s.listenConf.OnNotification = func(*pgconn.PgConn, *pgconn.Notification) { s.signalDue() }
+	s.listenConf.OnNotification = func(_ *pgconn.PgConn, n *pgconn.Notification) {
+		if n.Payload != s.node { // its own announcements were signalled already
+			s.signalDue()
+		}
+	}
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = stop
 	listening := make(chan struct{})
-	s.bg.Add(2)
+	s.bg.Add(3)
 	go s.listenLoop(bg, listening)
+	go s.announceLoop(bg)
 	go s.cleanupLoop(bg)
 	// Wait (boundedly) for LISTEN, so that a notification sent right after
 	// Open returns is not missed.
@@ -339,6 +361,38 @@ func (s *Store) signalDue() {
 	select {
 	case s.due <- struct{}{}:
 	default:
+	}
+}
+
+// announceDue makes announceLoop tell the other nodes that deliveries are
+// due. It never blocks: calls while a notification is queued add nothing.
+func (s *Store) announceDue() {
+	select {
+	case s.announce <- struct{}{}:
+	default:
+	}
+}
+
+// announceLoop sends the Due notification of the commits announceDue was
+// called for, one at a time: the calls made while one is under way are
+// covered by the next, so a busy node sends about one per round trip
+// instead of one per message. A failure is logged and not retried: the
+// other nodes look at the queue again within a minute, and this node's own
+// dispatcher was signalled already.
+func (s *Store) announceLoop(ctx context.Context) {
+	defer s.bg.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.announce:
+		}
+		nctx, cancel := context.WithTimeout(ctx, s.timeout)
+		_, err := s.pool.Exec(nctx, `SELECT pg_notify($1, $2)`, s.channel, s.node)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("postgres: cannot notify the other nodes of new deliveries", "err", redact(err))
+		}
 	}
 }
 
