@@ -1,6 +1,7 @@
 package hookline
 
 import (
+	"maps"
 	"time"
 )
 
@@ -14,6 +15,21 @@ type Application struct {
 	Metadata     map[string]string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+}
+
+// Clone returns a copy of a that shares nothing with it.
+func (a *Application) Clone() *Application {
+	c := *a
+	if a.UID != nil {
+		uid := *a.UID
+		c.UID = &uid
+	}
+	if a.ThrottleRate != nil {
+		r := *a.ThrottleRate
+		c.ThrottleRate = &r
+	}
+	c.Metadata = maps.Clone(a.Metadata)
+	return &c
 }
 
 // Validate checks the fields a caller sets.

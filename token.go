@@ -14,3 +14,19 @@ type Token struct {
 	ExpiresAt *time.Time
 	CreatedAt time.Time
 }
+
+// Clone returns a copy of t that shares nothing with it.
+func (t *Token) Clone() *Token {
+	c := *t
+	c.Hash = append([]byte(nil), t.Hash...)
+	if t.ExpiresAt != nil {
+		e := *t.ExpiresAt
+		c.ExpiresAt = &e
+	}
+	return &c
+}
+
+// LiveAt reports whether t has not expired at now.
+func (t *Token) LiveAt(now time.Time) bool {
+	return t.ExpiresAt == nil || t.ExpiresAt.After(now)
+}

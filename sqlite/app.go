@@ -59,23 +59,23 @@ func (s *Store) CreateApplication(ctx context.Context, app *hookline.Application
 
 // Application returns the application with this id or uid.
 func (s *Store) Application(ctx context.Context, idOrUID string) (*hookline.Application, error) {
-	cached, gen, ok := s.apps.get(idOrUID)
+	cached, gen, ok := s.apps.Get(idOrUID)
 	if ok {
-		return cloneApp(cached), nil
+		return cached.Clone(), nil
 	}
 	a, err := scanApp(s.queryRow(ctx,
 		`SELECT `+appCols+` FROM applications WHERE id = ? OR uid = ? LIMIT 1`, idOrUID, idOrUID))
 	if err != nil {
 		return nil, notFound(err, "Application")
 	}
-	s.apps.put(idOrUID, cloneApp(a), gen)
+	s.apps.Put(idOrUID, a.Clone(), gen)
 	return a, nil
 }
 
 // UpdateApplication writes every field of app but its creation time, which
 // it reads back; it sets UpdatedAt.
 func (s *Store) UpdateApplication(ctx context.Context, app *hookline.Application) error {
-	defer s.apps.invalidate()
+	defer s.apps.Invalidate()
 	t := now()
 	var created int64
 	err := s.write(ctx, func(w *writer) error {
@@ -97,8 +97,8 @@ func (s *Store) UpdateApplication(ctx context.Context, app *hookline.Application
 // DeleteApplication deletes the application and everything in it: endpoints,
 // messages, deliveries, attempts and its tokens.
 func (s *Store) DeleteApplication(ctx context.Context, id string) error {
-	defer s.apps.invalidate()
-	defer s.tokens.invalidate() // the application's tokens go with it
+	defer s.apps.Invalidate()
+	defer s.tokens.Invalidate() // the application's tokens go with it
 	return s.write(ctx, func(w *writer) error {
 		n, err := w.affected(`DELETE FROM applications WHERE id = ?`, id)
 		if err != nil {

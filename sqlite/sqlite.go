@@ -48,6 +48,7 @@ import (
 	"modernc.org/sqlite"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/readcache"
 )
 
 //go:embed migrations/*.sql
@@ -117,9 +118,12 @@ type Store struct {
 	// parsing a statement costs more than running most of them.
 	reads sync.Map // string -> *sql.Stmt
 
-	apps   readCache[*hookline.Application] // by id and by uid
-	tokens readCache[*hookline.Token]       // by hash
-	cdb    *sql.DB                          // one connection, the checkpointer's
+	// apps and tokens cache the reads every API request makes. This process
+	// is the only writer of the file, so every change goes through the
+	// Store, which invalidates them after committing.
+	apps   readcache.Cache[*hookline.Application] // by id and by uid
+	tokens readcache.Cache[*hookline.Token]       // by hash
+	cdb    *sql.DB                                // one connection, the checkpointer's
 
 	syncq    chan []*op    // committed ops waiting for the WAL sync
 	syncing  atomic.Int64  // commits handed to the syncer and not yet synced
@@ -358,6 +362,11 @@ func (s *Store) Close() error {
 		s.mu.Unlock()
 		<-s.writerDone
 		<-s.syncDone
+		if st := s.Stats(); st.Commits > 0 {
+			s.log.Info("sqlite: writer closed", "commits", st.Commits, "ops", st.Ops,
+				"ops_per_commit", float64(st.Ops)/float64(st.Commits), "commit_time", st.CommitTime,
+				"syncs", st.Syncs, "sync_time", st.SyncTime)
+		}
 		if s.wal != nil {
 			s.wal.Close()
 		}

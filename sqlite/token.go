@@ -11,7 +11,7 @@ import (
 // CreateToken stores t, giving it an id and a creation time when unset. A
 // hash already stored is ECONFLICT.
 func (s *Store) CreateToken(ctx context.Context, t *hookline.Token) error {
-	defer s.tokens.invalidate()
+	defer s.tokens.Invalidate()
 	if t.ID == "" {
 		t.ID = hookline.NewID(hookline.PrefixToken)
 	}
@@ -38,9 +38,9 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*hookline.Token, 
 		c       int64
 	)
 	now := time.Now()
-	cached, gen, ok := s.tokens.get(string(hash))
-	if ok && tokenLive(cached, now) {
-		return cloneToken(cached), nil
+	cached, gen, ok := s.tokens.Get(string(hash))
+	if ok && cached.LiveAt(now) {
+		return cached.Clone(), nil
 	}
 	err := s.queryRow(ctx, `SELECT id, hash, app_id, expires_at, created_at FROM tokens
 		WHERE hash = ? AND (expires_at IS NULL OR expires_at > ?)`, hash, micros(now)).
@@ -50,7 +50,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*hookline.Token, 
 	}
 	t.ExpiresAt = timePtrOf(expires)
 	t.CreatedAt = fromMicros(c)
-	s.tokens.put(string(hash), cloneToken(&t), gen)
+	s.tokens.Put(string(hash), t.Clone(), gen)
 	return &t, nil
 }
 
@@ -64,7 +64,7 @@ func (s *Store) CountAdminTokens(ctx context.Context) (int, error) {
 
 // DeleteToken deletes the token with this id.
 func (s *Store) DeleteToken(ctx context.Context, id string) error {
-	defer s.tokens.invalidate()
+	defer s.tokens.Invalidate()
 	return s.write(ctx, func(w *writer) error {
 		n, err := w.affected(`DELETE FROM tokens WHERE id = ?`, id)
 		if err != nil {
