@@ -62,6 +62,11 @@ func (s *Store) CreateApplication(ctx context.Context, app *hookline.Application
 
 // Application returns the application with this id or uid.
 func (s *Store) Application(ctx context.Context, idOrUID string) (*hookline.Application, error) {
+	caching := s.listening.Load()
+	cached, gen, ok := s.apps.Get(idOrUID)
+	if caching && ok {
+		return cached.Clone(), nil
+	}
 	var a *hookline.Application
 	err := s.do(ctx, func(ctx context.Context) error {
 		var err error
@@ -72,6 +77,9 @@ func (s *Store) Application(ctx context.Context, idOrUID string) (*hookline.Appl
 	if err != nil {
 		return nil, notFound(ctx, err, "Application")
 	}
+	if caching {
+		s.apps.Put(idOrUID, a.Clone(), gen)
+	}
 	return a, nil
 }
 
@@ -80,11 +88,16 @@ func (s *Store) Application(ctx context.Context, idOrUID string) (*hookline.Appl
 func (s *Store) UpdateApplication(ctx context.Context, app *hookline.Application) error {
 	t := now()
 	var created time.Time
-	err := s.do(ctx, func(ctx context.Context) error {
-		return s.pool.QueryRow(ctx, `UPDATE applications SET uid = $1, name = $2, throttle_rate = $3, metadata = $4,
+	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `UPDATE applications SET uid = $1, name = $2, throttle_rate = $3, metadata = $4,
 			updated_at = $5 WHERE id = $6 RETURNING created_at`,
 			app.UID, app.Name, app.ThrottleRate, jsonMap(app.Metadata), t, app.ID).Scan(&created)
+		if err != nil {
+			return err
+		}
+		return s.forgetOnCommit(ctx, tx)
 	})
+	s.forget()
 	switch hookline.ErrorCode(err) {
 	case "":
 	case hookline.ECONFLICT:
@@ -101,6 +114,7 @@ func (s *Store) UpdateApplication(ctx context.Context, app *hookline.Application
 // DeleteApplication deletes the application and everything in it: endpoints,
 // messages, deliveries, attempts and its tokens, in one transaction.
 func (s *Store) DeleteApplication(ctx context.Context, id string) error {
+	defer s.forget()
 	return s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM applications WHERE id = $1`, id)
 		if err != nil {
@@ -121,7 +135,7 @@ func (s *Store) DeleteApplication(ctx context.Context, id string) error {
 				return err
 			}
 		}
-		return nil
+		return s.forgetOnCommit(ctx, tx)
 	})
 }
 

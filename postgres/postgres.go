@@ -32,6 +32,14 @@
 // store sends no queries but a ping of the listening connection once a
 // minute.
 //
+// Caches: every API request reads the caller's token and most read an
+// application, a round trip each. A Store keeps those reads in memory while
+// its listening connection is up, and forgets them all when a transaction
+// on any node that deletes a token, or changes or deletes an application,
+// notifies the channel (it does so as it commits), when the listening
+// connection is restored, and after cacheMaxAge in any case (the bound on
+// staleness should a change bypass the Store, such as an edit by hand).
+//
 // Every call is bounded (WithTimeout). Errors that mean the database cannot
 // be reached now (refused or lost connections, a server shutting down, the
 // bound running out) carry hookline.EUNAVAILABLE, which the API answers with
@@ -51,6 +59,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -60,6 +69,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/readcache"
 )
 
 //go:embed migrations/*.sql
@@ -138,6 +148,12 @@ type Store struct {
 	node     string
 	announce chan struct{}
 
+	// apps and tokens cache reads while listening is set (see the package
+	// documentation).
+	apps      readcache.Cache[*hookline.Application] // by id and by uid
+	tokens    readcache.Cache[*hookline.Token]       // by hash
+	listening atomic.Bool
+
 	listenConf *pgx.ConnConfig
 	stop       context.CancelFunc
 	bg         sync.WaitGroup
@@ -185,6 +201,8 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		due:      make(chan struct{}, 1),
 		node:     rand.Text(),
 		announce: make(chan struct{}, 1),
+		apps:     readcache.Cache[*hookline.Application]{MaxAge: cacheMaxAge},
+		tokens:   readcache.Cache[*hookline.Token]{MaxAge: cacheMaxAge},
 	}
 	if s.box, err = hookline.NewSecretBox(o.secretKey, o.previousKeys...); err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -208,7 +226,11 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 
 	s.listenConf = cc.Copy()
 	s.listenConf.OnNotification = func(_ *pgconn.PgConn, n *pgconn.Notification) {
-		if n.Payload != s.node { // its own announcements were signalled already
+		switch n.Payload {
+		case forgetPayload:
+			s.forget()
+		case s.node: // its own announcement: signalled already
+		default:
 			s.signalDue()
 		}
 	}
@@ -364,6 +386,28 @@ func (s *Store) signalDue() {
 	}
 }
 
+// cacheMaxAge bounds how long a cached token or application is used.
+const cacheMaxAge = 30 * time.Second
+
+// forgetPayload is the payload of the notification that makes every Store
+// of the schema forget its cached tokens and applications.
+const forgetPayload = "forget"
+
+// forgetOnCommit makes every Store of the schema, this one included, forget
+// its cached tokens and applications once tx commits. The caller also calls
+// forget after the commit: this Store's own notification arrives a little
+// later.
+func (s *Store) forgetOnCommit(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, s.channel, forgetPayload)
+	return err
+}
+
+// forget drops the cached tokens and applications.
+func (s *Store) forget() {
+	s.apps.Invalidate()
+	s.tokens.Invalidate()
+}
+
 // announceDue makes announceLoop tell the other nodes that deliveries are
 // due. It never blocks: calls while a notification is queued add nothing.
 func (s *Store) announceDue() {
@@ -442,9 +486,12 @@ func (s *Store) listen(ctx context.Context, up func()) error {
 	if err != nil {
 		return err
 	}
-	up()
 	// Whatever was notified while this connection was not listening is
-	// missed: look at the queue.
+	// missed: cache afresh, and look at the queue.
+	s.forget()
+	s.listening.Store(true)
+	defer s.listening.Store(false)
+	up()
 	s.signalDue()
 	for {
 		wctx, cancel := context.WithTimeout(ctx, pingEvery)

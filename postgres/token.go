@@ -78,9 +78,15 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*hookline.Token, 
 		expires *time.Time
 		c       time.Time
 	)
+	caching := s.listening.Load()
+	nowT := time.Now()
+	cached, gen, ok := s.tokens.Get(string(hash))
+	if caching && ok && cached.LiveAt(nowT) {
+		return cached.Clone(), nil
+	}
 	err := s.do(ctx, func(ctx context.Context) error {
 		return s.pool.QueryRow(ctx, `SELECT id, hash, app_id, expires_at, created_at FROM tokens
-			WHERE hash = $1 AND (expires_at IS NULL OR expires_at > $2)`, hash, time.Now()).
+			WHERE hash = $1 AND (expires_at IS NULL OR expires_at > $2)`, hash, nowT).
 			Scan(&t.ID, &t.Hash, &t.AppID, &expires, &c)
 	})
 	if err != nil {
@@ -88,6 +94,9 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*hookline.Token, 
 	}
 	t.ExpiresAt = utc(expires)
 	t.CreatedAt = c.UTC()
+	if caching {
+		s.tokens.Put(string(hash), t.Clone(), gen)
+	}
 	return &t, nil
 }
 
@@ -104,11 +113,14 @@ func (s *Store) CountAdminTokens(ctx context.Context) (int, error) {
 // DeleteToken deletes the token with this id.
 func (s *Store) DeleteToken(ctx context.Context, id string) error {
 	var n int64
-	err := s.do(ctx, func(ctx context.Context) error {
-		tag, err := s.pool.Exec(ctx, `DELETE FROM tokens WHERE id = $1`, id)
-		n = tag.RowsAffected()
-		return err
+	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM tokens WHERE id = $1`, id)
+		if n = tag.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return s.forgetOnCommit(ctx, tx)
 	})
+	s.forget()
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,84 @@
+package postgres_test
+
+import (
+	"crypto/sha256"
+	"testing"
+	"time"
+
+	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/postgres/pgtest"
+)
+
+// TestCachesAcrossNodes: a store keeps the tokens and applications it read,
+// and forgets them when a store of the schema on any node deletes a token
+// or changes or deletes an application, well before the age bound of its
+// cache.
+func TestCachesAcrossNodes(t *testing.T) {
+	t.Parallel()
+	_, url := pgtest.Schema(t)
+	a, b := open(t, url), open(t, url)
+	ctx := t.Context()
+	waitFor(t, "both stores to listen", func() bool { return listeners(t, a.Schema()) == 2 })
+
+	uid := "shop"
+	app := &hookline.Application{Name: "before", UID: &uid}
+	must(t, a.CreateApplication(ctx, app))
+	hash := sha256.Sum256([]byte("a token"))
+	tok := &hookline.Token{Hash: hash[:], AppID: app.ID}
+	must(t, a.CreateToken(ctx, tok))
+
+	if _, err := b.TokenByHash(ctx, hash[:]); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.Application(ctx, uid); err != nil || got.Name != "before" {
+		t.Fatalf("Application = %+v, %v", got, err)
+	}
+	// Changed by hand, not through a store: b goes on with what it read.
+	pgtest.Exec(t, url, `UPDATE applications SET name = 'by hand' WHERE id = $1`, app.ID)
+	if got, err := b.Application(ctx, uid); err != nil || got.Name != "before" {
+		t.Fatalf("Application after a change by hand = %+v, %v; want the cached one", got, err)
+	}
+	// A caller changing what it got changes nothing cached.
+	got, _ := b.Application(ctx, uid)
+	got.Name = "scribbled"
+	if got, _ := b.Application(ctx, uid); got.Name != "before" {
+		t.Fatalf("the cache returned the caller's change %q", got.Name)
+	}
+
+	// Changed through a; b forgets at a's commit.
+	app.Name = "after"
+	must(t, a.UpdateApplication(ctx, app))
+	soon(t, "b to see the renamed application", func() bool {
+		got, err := b.Application(ctx, uid)
+		return err == nil && got.Name == "after"
+	})
+	must(t, a.DeleteToken(ctx, tok.ID))
+	soon(t, "b to refuse the deleted token", func() bool {
+		_, err := b.TokenByHash(ctx, hash[:])
+		return hookline.ErrorCode(err) == hookline.ENOTFOUND
+	})
+	tok2 := &hookline.Token{Hash: hash[:], AppID: app.ID}
+	must(t, a.CreateToken(ctx, tok2))
+	if _, err := b.TokenByHash(ctx, hash[:]); err != nil {
+		t.Fatal(err)
+	}
+	must(t, a.DeleteApplication(ctx, app.ID))
+	soon(t, "b to forget the deleted application and its tokens", func() bool {
+		_, errApp := b.Application(ctx, uid)
+		_, errTok := b.TokenByHash(ctx, hash[:])
+		return hookline.ErrorCode(errApp) == hookline.ENOTFOUND && hookline.ErrorCode(errTok) == hookline.ENOTFOUND
+	})
+}
+
+// soon waits for cond for less than the age bound of the stores' caches, so
+// that only an invalidation can make it true.
+func soon(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
