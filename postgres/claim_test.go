@@ -6,12 +6,16 @@ import (
 	"io"
 	"net"
 	neturl "net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/postgres"
 	"github.com/hookline/hookline/postgres/pgtest"
 )
 
@@ -199,5 +203,74 @@ func TestClaimFailsUnanswered(t *testing.T) {
 	if len(other) != len(ids) {
 		t.Fatalf("another owner claimed %d of the %d deliveries after owner-a's claims failed "+
 			"(%d cut): the rest stay leased to owner-a, unsent, until the lease ends", len(other), len(ids), proxy.done.Load())
+	}
+}
+
+// TestCreateMessageCommittedUnanswered: the insert of a message commits and
+// its connection dies before the answer arrives. CreateMessage reports the
+// database unavailable (the publisher tries again, with its idempotency key
+// if it has one) rather than running the insert again, which would find its
+// own message and call it a conflict; the message is stored, once.
+func TestCreateMessageCommittedUnanswered(t *testing.T) {
+	t.Parallel()
+	_, url := pgtest.Schema(t)
+	direct := open(t, url)
+	ctx := t.Context()
+	app := &hookline.Application{Name: "cut"}
+	must(t, direct.CreateApplication(ctx, app))
+	must(t, direct.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/hook"}))
+	u, _ := neturl.Parse(url)
+	proxy := newCutProxy(t, u.Host, "WITH m AS", 1)
+	s := open(t, proxy.url(t, url))
+
+	msg := &hookline.Message{AppID: app.ID, EventType: "x", Payload: []byte(`{}`)}
+	_, err := s.CreateMessage(ctx, msg)
+	if proxy.done.Load() != 1 {
+		t.Fatalf("the proxy cut %d inserts, want 1", proxy.done.Load())
+	}
+	if code := hookline.ErrorCode(err); code != hookline.EUNAVAILABLE {
+		t.Fatalf("CreateMessage whose commit went unanswered: %v (code %q), want EUNAVAILABLE", err, code)
+	}
+	got, err := direct.Message(ctx, app.ID, msg.ID)
+	if err != nil {
+		t.Fatalf("the committed message is not stored: %v", err)
+	}
+	if got.ID != msg.ID {
+		t.Fatalf("Message = %s, want %s", got.ID, msg.ID)
+	}
+	tasks, err := direct.ClaimDue(ctx, "owner", time.Now().Add(time.Second), time.Hour, 10)
+	must(t, err)
+	if len(tasks) != 1 {
+		t.Fatalf("%d deliveries of the message, want 1", len(tasks))
+	}
+}
+
+// TestClaimPlan: with a deliveries table of many finished deliveries, and
+// statistics that do not know it (a table that grew fast), the claim finds
+// its rows by index, not by reading the whole table.
+func TestClaimPlan(t *testing.T) {
+	t.Parallel()
+	_, url := pgtest.Schema(t)
+	dueDeliveries(t, url, 3)
+	pgtest.Exec(t, url, `ANALYZE deliveries`)
+	pgtest.Exec(t, url, `INSERT INTO deliveries (id, app_id, message_id, endpoint_id, status, msg_created_at, created_at, updated_at)
+		SELECT 'del_done' || g, 'app_x', 'msg_x', 'ep_' || g, 2, now(), now(), now() FROM generate_series(1, 50000) g`)
+
+	conn, err := pgx.Connect(t.Context(), url)
+	must(t, err)
+	defer conn.Close(t.Context())
+	now := time.Now()
+	rows, err := conn.Query(t.Context(), "EXPLAIN "+postgres.ClaimQuery, now, 128, now.Add(time.Minute), "owner")
+	must(t, err)
+	var plan []string
+	for rows.Next() {
+		var line string
+		must(t, rows.Scan(&line))
+		plan = append(plan, line)
+	}
+	must(t, rows.Err())
+	text := strings.Join(plan, "\n")
+	if strings.Contains(text, "Seq Scan on deliveries") {
+		t.Fatalf("the claim reads the whole deliveries table:\n%s", text)
 	}
 }

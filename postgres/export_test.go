@@ -1,0 +1,4 @@
+package postgres
+
+// ClaimQuery is claimQuery, for the plan test.
+var ClaimQuery = claimQuery
