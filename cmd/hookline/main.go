@@ -15,13 +15,26 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/hookline/hookline"
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "serve" && os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(serveGCPercent)
+	}
 	os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
 }
+
+// serveGCPercent is the garbage collector's target of 'hookline serve'
+// unless GOGC sets one. A server's live heap is small (tens of MiB: the
+// deliveries in flight, caches), and every message allocates request and
+// response buffers that die at once; at Go's default of 100 the collector
+// ran about every 4 MiB of them and took a tenth of the server's CPU. At
+// 400 it runs a quarter as often for a few more MiB of heap
+// (docs/BENCHMARKS.md). GOMEMLIMIT still bounds the heap where set.
+const serveGCPercent = 400
 
 const usage = `Usage: hookline <command> [flags]
 
