@@ -29,12 +29,13 @@ func main() {
 
 // serveGCPercent is the garbage collector's target of 'hookline serve'
 // unless GOGC sets one. A server's live heap is small (tens of MiB: the
-// deliveries in flight, caches), and every message allocates request and
-// response buffers that die at once; at Go's default of 100 the collector
-// ran about every 4 MiB of them and took a tenth of the server's CPU. At
-// 400 it runs a quarter as often for a few more MiB of heap
-// (docs/BENCHMARKS.md). GOMEMLIMIT still bounds the heap where set.
-const serveGCPercent = 400
+// deliveries in flight, caches), and what each message allocates (request
+// and response buffers, rows) dies at once, so Go's default of 100 runs the
+// collector every few MiB of allocation. At 300 it runs about a third as
+// often: measured on the throughput benchmark, about 10 % less CPU per
+// delivery for 15 MiB more RSS (400 saved no more and cost 45 MiB; see
+// docs/BENCHMARKS.md). GOMEMLIMIT still bounds the heap where set.
+const serveGCPercent = 300
 
 const usage = `Usage: hookline <command> [flags]
 
