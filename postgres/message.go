@@ -67,19 +67,29 @@ func prepareMessage(msg *hookline.Message) {
 
 // CreateMessage stores msg and one pending delivery for every endpoint of
 // its application that matches it (or for msg.OnlyEndpoint) in one
-// transaction. When it made deliveries, it signals Due once that has
-// committed, and has the other nodes notified (see announceLoop). It gives
-// msg an id and a creation time when unset.
+// statement. The deliveries due at once that the store's feed takes (see
+// SetFeed) are leased to it and handed over after the commit; for the
+// others, it signals Due and has the other nodes notified (see
+// announceLoop). It gives msg an id and a creation time when unset.
 func (s *Store) CreateMessage(ctx context.Context, msg *hookline.Message) (int, error) {
 	prepareMessage(msg)
 	// No transaction around the two statements: the insert of the message
 	// and its deliveries is one statement, atomic on its own, and reading
 	// the endpoints in a transaction at READ COMMITTED would see nothing
 	// more than reading them just before. Two round trips fewer.
+	//
+	// The feed, if any, is held (read-locked) until its tasks are handed
+	// over, so that SetFeed returns only once no call uses the previous one.
+	s.feedMu.RLock()
+	defer s.feedMu.RUnlock()
+	var f *feeding
+	if s.feed != nil {
+		f = &feeding{s: s, feed: s.feed, until: norm(now().Add(max(s.feed.Lease(), time.Microsecond)))}
+	}
 	var n int
 	err := s.do(ctx, func(ctx context.Context) error {
 		var err error
-		n, err = insertMessage(ctx, s.pool, "", "", "", msg, false)
+		n, err = insertMessage(ctx, s.pool, "", "", "", msg, false, f)
 		if hookline.ErrorCode(err) == hookline.EINTERNAL && mayHaveCommitted(err) {
 			// Running the insert again would find its own message and
 			// report a conflict.
@@ -88,13 +98,34 @@ func (s *Store) CreateMessage(ctx context.Context, msg *hookline.Message) (int, 
 		return err
 	})
 	if err != nil {
+		if f != nil {
+			// Should the insert have committed unanswered, its fed
+			// deliveries go back to the queue when their lease ends.
+			f.reset()
+		}
 		return 0, err
 	}
-	if n > 0 {
+	fedN := 0
+	if f != nil && len(f.tasks) > 0 {
+		fedN = len(f.tasks)
+		f.feed.Deliver(f.tasks)
+	}
+	if n > fedN {
+		// Deliveries in the queue: for this node's dispatcher, and any
+		// node's.
 		s.signalDue()
 		s.announceDue()
 	}
 	return n, nil
+}
+
+// SetFeed makes CreateMessage lease the deliveries it creates due at once
+// to f, as far as f takes them, and hand them over after the commit; nil
+// stops it. Once SetFeed returns, the previous feed gets no more calls.
+func (s *Store) SetFeed(f hookline.Feed) {
+	s.feedMu.Lock()
+	defer s.feedMu.Unlock()
+	s.feed = f
 }
 
 // CreateMessageTx does what Store.CreateMessage does, inside tx: a
@@ -113,19 +144,80 @@ func CreateMessageTx(ctx context.Context, tx pgx.Tx, schema string, msg *hooklin
 	prefix, chanExpr, channel := "", fmt.Sprintf(channelSQL, "current_schema()"), ""
 	if schema != "" {
 		prefix = pgx.Identifier{schema}.Sanitize() + "."
-		chanExpr, channel = "$16", Channel(schema)
+		chanExpr, channel = "$19", Channel(schema)
 	}
-	n, err := insertMessage(ctx, tx, prefix, chanExpr, channel, msg, true)
+	n, err := insertMessage(ctx, tx, prefix, chanExpr, channel, msg, true, nil)
 	return n, dbErr(ctx, err)
 }
 
-// insertMessage inserts msg and its deliveries with q, into the tables of
-// prefix ("" or a quoted schema and a dot), and notifies chanExpr (a SQL
-// expression; "$16" is channel; "" notifies nobody) when it made
-// deliveries. With byUID,
-// msg.AppID may be a uid and is set to the application's id. Failures of
-// msg alone (ENOTFOUND, ECONFLICT) are found without a failed statement.
-func insertMessage(ctx context.Context, q querier, prefix, chanExpr, channel string, msg *hookline.Message, byUID bool) (int, error) {
+// feeding is a CreateMessage's use of the store's feed: insertMessage
+// leases to feed each new delivery the feed takes, and keeps its task.
+type feeding struct {
+	s     *Store
+	feed  hookline.Feed
+	until time.Time // the end of the fed deliveries' lease
+	tasks []*hookline.Task
+}
+
+// reset gives back the room reserved for the tasks, which were not created
+// after all (or may have been, and then wait in the store for their lease
+// to end).
+func (f *feeding) reset() {
+	for _, t := range f.tasks {
+		f.feed.Unreserve(&t.Endpoint)
+	}
+	f.tasks = nil
+}
+
+// candidate is an endpoint of the message's application, as insertMessage
+// needs it: full only when feeding.
+type candidate struct {
+	ep   hookline.Endpoint
+	full bool
+}
+
+// candidates reads the endpoints of msg's application, by id or (byUID)
+// also by uid, and the application's id; ENOTFOUND when there is no such
+// application. With f, it reads whole endpoints, secrets opened, as a fed
+// task needs them.
+func candidates(ctx context.Context, q querier, prefix string, msg *hookline.Message, byUID bool, f *feeding) (string, []candidate, error) {
+	var list []candidate
+	if f != nil {
+		// msg.AppID is an id (the API resolved it), so the application's
+		// existence needs a look only when it has no endpoints.
+		rows, err := q.Query(ctx, `SELECT `+endpointAllCols+` FROM `+prefix+`endpoints WHERE app_id = $1 ORDER BY id`, msg.AppID)
+		if err != nil {
+			return "", nil, err
+		}
+		for rows.Next() {
+			var r endpointRow
+			if err := rows.Scan(r.allDest()...); err != nil {
+				rows.Close()
+				return "", nil, err
+			}
+			ep, err := f.s.endpointOf(&r)
+			if err != nil {
+				rows.Close()
+				return "", nil, err
+			}
+			list = append(list, candidate{ep: *ep, full: true})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return "", nil, err
+		}
+		if len(list) == 0 {
+			var one int
+			err := q.QueryRow(ctx, `SELECT 1 FROM `+prefix+`applications WHERE id = $1`, msg.AppID).Scan(&one)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return "", nil, errAppNotFound
+			}
+			if err != nil {
+				return "", nil, err
+			}
+		}
+		return msg.AppID, list, nil
+	}
 	appCond := `a.id = $1`
 	if byUID {
 		appCond = `a.id = (SELECT id FROM ` + prefix + `applications WHERE id = $1 OR uid = $1 LIMIT 1)`
@@ -134,81 +226,127 @@ func insertMessage(ctx context.Context, q querier, prefix, chanExpr, channel str
 		FROM `+prefix+`applications a LEFT JOIN `+prefix+`endpoints e ON e.app_id = a.id
 		WHERE `+appCond+` ORDER BY e.id`, msg.AppID)
 	if err != nil {
-		return 0, err
+		return "", nil, err
 	}
-	var (
-		appID         string
-		ids, epIDs    []string
-		parked        []bool
-		found, picked bool
-		t             = now()
-	)
+	defer rows.Close()
+	var appID string
+	found := false
 	for rows.Next() {
 		var (
-			epID, uid *string
-			ep        hookline.Endpoint
-			disabled  *bool
+			epID     *string
+			c        candidate
+			disabled *bool
 		)
-		if err := rows.Scan(&appID, &epID, &uid, &disabled, &ep.EventTypes, &ep.Channels); err != nil {
-			rows.Close()
-			return 0, err
+		if err := rows.Scan(&appID, &epID, &c.ep.UID, &disabled, &c.ep.EventTypes, &c.ep.Channels); err != nil {
+			return "", nil, err
 		}
 		found = true
 		if epID == nil {
 			continue // an application without endpoints
 		}
-		ep.Disabled = *disabled
+		c.ep.ID, c.ep.Disabled = *epID, *disabled
+		list = append(list, c)
+	}
+	if err := rows.Err(); err != nil {
+		return "", nil, err
+	}
+	if !found {
+		return "", nil, errAppNotFound
+	}
+	return appID, list, nil
+}
+
+// insertMessage inserts msg and its deliveries with q, into the tables of
+// prefix ("" or a quoted schema and a dot), and notifies chanExpr (a SQL
+// expression; "$19" is channel; "" notifies nobody) when it made
+// deliveries. With byUID, msg.AppID may be a uid and is set to the
+// application's id. With f, the deliveries due at once that the feed takes
+// are leased to it, and their tasks kept in f. Failures of msg alone
+// (ENOTFOUND, ECONFLICT) are found without a failed statement.
+func insertMessage(ctx context.Context, q querier, prefix, chanExpr, channel string, msg *hookline.Message, byUID bool, f *feeding) (int, error) {
+	if f != nil {
+		f.reset() // what an earlier try reserved
+	}
+	appID, list, err := candidates(ctx, q, prefix, msg, byUID, f)
+	if err != nil {
+		return 0, err
+	}
+	var (
+		ids, epIDs  []string
+		parked, fed []bool
+		picked      bool
+		t           = now()
+	)
+	due := msg.CreatedAt
+	if msg.DeliverAt != nil {
+		due = *msg.DeliverAt
+	}
+	msg.AppID = appID
+	for i := range list {
+		ep := &list[i].ep
 		switch {
 		case msg.OnlyEndpoint != "":
-			if picked || (*epID != msg.OnlyEndpoint && (uid == nil || *uid != msg.OnlyEndpoint)) {
+			if picked || (ep.ID != msg.OnlyEndpoint && (ep.UID == nil || *ep.UID != msg.OnlyEndpoint)) {
 				continue
 			}
 			picked = true
 		case !ep.Matches(msg.EventType, msg.Channels):
 			continue
 		}
-		ids = append(ids, hookline.NewID(hookline.PrefixDelivery))
-		epIDs = append(epIDs, *epID)
+		id := hookline.NewID(hookline.PrefixDelivery)
+		take := f != nil && list[i].full && !ep.Disabled && !due.After(t) && f.feed.Reserve(ep)
+		if take {
+			f.tasks = append(f.tasks, &hookline.Task{
+				Delivery: hookline.Delivery{
+					ID: id, AppID: appID, MessageID: msg.ID, EndpointID: ep.ID,
+					Status: hookline.StatusSending, Trigger: hookline.TriggerScheduled,
+					CreatedAt: t, UpdatedAt: t,
+				},
+				Message: *msg, Endpoint: *ep, LeaseUntil: f.until,
+			})
+		}
+		ids = append(ids, id)
+		epIDs = append(epIDs, ep.ID)
 		parked = append(parked, ep.Disabled) // only OnlyEndpoint picks a disabled one
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
-	if !found {
-		return 0, errAppNotFound
+		fed = append(fed, take)
 	}
 	if msg.OnlyEndpoint != "" && !picked {
 		return 0, errEndpointNotFound
-	}
-	msg.AppID = appID
-	due := msg.CreatedAt
-	if msg.DeliverAt != nil {
-		due = *msg.DeliverAt
 	}
 	var payload []byte
 	if msg.Payload != nil {
 		payload = []byte(msg.Payload)
 	}
+	var until *time.Time
+	var owner *string
+	if f != nil {
+		o := f.feed.Owner()
+		until, owner = &f.until, &o
+	}
 	args := []any{msg.ID, msg.AppID, msg.EventType, msg.EventID, msg.Channels, msg.Tags, payload,
-		msg.CreatedAt, msg.DeliverAt, nullTime(msg.ExpiresAt), due, t, ids, epIDs, parked}
-	if chanExpr == "$16" {
+		msg.CreatedAt, msg.DeliverAt, nullTime(msg.ExpiresAt), due, t, ids, epIDs, parked, fed, until, owner}
+	if chanExpr == "$19" {
 		args = append(args, channel)
 	}
 	notify := `0`
 	if chanExpr != "" {
 		notify = `(SELECT count(*) FROM (SELECT pg_notify(` + chanExpr + `, '') WHERE EXISTS (SELECT 1 FROM d)) AS n)`
 	}
+	// A fed delivery is leased as ClaimDue would lease it: sending, due at
+	// the end of its lease.
 	var msgs, dels int
 	err = q.QueryRow(ctx, `WITH m AS (
 			INSERT INTO `+prefix+`messages (`+messageCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 			ON CONFLICT DO NOTHING RETURNING id
 		), d AS (
 			INSERT INTO `+prefix+`deliveries (id, app_id, message_id, endpoint_id, status, trigger_type, attempts,
-				next_attempt_at, due_at, msg_created_at, created_at, updated_at)
-			SELECT u.id, $2, m.id, u.ep, 1, 0, 0, $11::timestamptz, CASE WHEN u.parked THEN NULL ELSE $11::timestamptz END,
-				$8, $12::timestamptz, $12
-			FROM m, unnest($13::text[], $14::text[], $15::boolean[]) AS u(id, ep, parked)
+				next_attempt_at, due_at, msg_created_at, created_at, updated_at, lease_owner, lease_until)
+			SELECT u.id, $2, m.id, u.ep, CASE WHEN u.fed THEN 3 ELSE 1 END, 0, 0,
+				CASE WHEN u.fed THEN NULL ELSE $11::timestamptz END,
+				CASE WHEN u.parked THEN NULL WHEN u.fed THEN $17::timestamptz ELSE $11::timestamptz END,
+				$8, $12::timestamptz, $12,
+				CASE WHEN u.fed THEN $18::text END, CASE WHEN u.fed THEN $17::timestamptz END
+			FROM m, unnest($13::text[], $14::text[], $15::boolean[], $16::boolean[]) AS u(id, ep, parked, fed)
 			RETURNING 1
 		)
 		SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM d), `+notify,

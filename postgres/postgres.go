@@ -75,7 +75,10 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-var _ hookline.Store = (*Store)(nil)
+var (
+	_ hookline.Store  = (*Store)(nil)
+	_ hookline.Feeder = (*Store)(nil)
+)
 
 const (
 	// defaultTimeout bounds one call of the Store.
@@ -153,6 +156,11 @@ type Store struct {
 	apps      readcache.Cache[*hookline.Application] // by id and by uid
 	tokens    readcache.Cache[*hookline.Token]       // by hash
 	listening atomic.Bool
+
+	// feed takes new deliveries for this process's dispatcher (SetFeed);
+	// CreateMessage holds feedMu for reading while it uses it.
+	feedMu sync.RWMutex
+	feed   hookline.Feed
 
 	listenConf *pgx.ConnConfig
 	stop       context.CancelFunc

@@ -94,6 +94,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Queue/Resend", testResend},
 		{"Queue/Recover", testRecover},
 		{"Queue/DeleteEndpointDropsDeliveries", testDeleteEndpointDropsDeliveries},
+		{"Queue/Feed", testStoreFeed},
 		{"TenantIsolation", testTenantIsolation},
 		{"Token", testToken},
 		{"Idempotency", testIdempotency},
