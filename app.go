@@ -11,7 +11,7 @@ type Application struct {
 	ID           string
 	UID          *string // optional caller-chosen unique id, usable in place of ID
 	Name         string
-	ThrottleRate *int // messages per second, default for its endpoints
+	ThrottleRate *int // the most deliveries per second to all its endpoints together
 	Metadata     map[string]string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time

@@ -62,6 +62,10 @@ type Task struct {
 	Message    Message
 	Endpoint   Endpoint
 	LeaseUntil time.Time
+	// AppThrottleRate is the throttleRate of the delivery's application:
+	// the most deliveries per second to all its endpoints together (nil:
+	// no limit beyond each endpoint's own).
+	AppThrottleRate *int
 }
 
 // A Feed takes deliveries from a Store as the store creates them: a Store
@@ -80,12 +84,12 @@ type Feed interface {
 	Owner() string
 	// Lease is how long a fed delivery is leased for.
 	Lease() time.Duration
-	// Reserve asks room for a delivery to ep and reports whether the feed
-	// takes it.
-	Reserve(ep *Endpoint) bool
-	// Unreserve gives back the room reserved for a delivery to ep that was
-	// not created after all (its transaction was rolled back).
-	Unreserve(ep *Endpoint)
+	// Reserve asks room for the delivery of t, leased to the feed should
+	// it take it, and reports whether the feed takes it.
+	Reserve(t *Task) bool
+	// Unreserve gives back the room reserved for t, which was not created
+	// after all (its transaction was rolled back).
+	Unreserve(t *Task)
 	// Deliver hands over leased tasks whose transaction committed, each
 	// reserved before.
 	Deliver(tasks []*Task)

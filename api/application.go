@@ -13,7 +13,7 @@ import (
 type applicationIn struct {
 	Name         string            `json:"name" api:"required" doc:"A name for people to read."`
 	UID          *string           `json:"uid,omitempty" doc:"A unique id of the caller's choice, usable in place of the id."`
-	ThrottleRate *int              `json:"throttleRate,omitempty" doc:"Messages per second, the default of the application's endpoints."`
+	ThrottleRate *int              `json:"throttleRate,omitempty" doc:"The most messages per second delivered to the application's endpoints, all together; each endpoint's own throttleRate applies too."`
 	RateLimit    *int              `json:"rateLimit,omitempty" doc:"Deprecated name of throttleRate."`
 	Metadata     map[string]string `json:"metadata,omitempty"`
 }

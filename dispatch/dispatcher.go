@@ -296,7 +296,7 @@ func (d *Dispatcher) unreserve(n int) {
 // j's endpoint, if any, now admitted to this worker.
 func (d *Dispatcher) run(ctx, attemptCtx context.Context, j *job, results chan<- hookline.Outcome) *job {
 	if ctx.Err() != nil {
-		d.gate.cancel(j.task.Endpoint.ID, j.lane, &j.task.Endpoint)
+		d.gate.cancel(j)
 		d.finished(j.lane)
 		return nil
 	}
@@ -341,7 +341,7 @@ func (d *Dispatcher) route(t *hookline.Task, j *job) (run *job, queued bool, def
 	if j == nil {
 		j = &job{task: t}
 	}
-	l, retryAt := d.gate.admit(&t.Endpoint, j)
+	l, retryAt := d.gate.admit(j)
 	switch l {
 	case laneHealthy:
 		j.lane = l
@@ -394,17 +394,18 @@ type feed struct {
 func (f *feed) Owner() string        { return f.d.cfg.Owner }
 func (f *feed) Lease() time.Duration { return f.d.cfg.Lease }
 
-// Reserve takes a place in the healthy lane for a delivery to ep, if the
-// endpoint is one a delivery may go to without delay but its cap: the fed
-// delivery may wait, in its place, for the endpoint's next free attempt.
-func (f *feed) Reserve(ep *hookline.Endpoint) bool {
-	if !f.d.caughtUp.Load() || !f.d.gate.feedable(ep) || f.d.reserve(1) == 0 {
+// Reserve takes a place in the healthy lane for t, if its endpoint is one a
+// delivery may go to without delay but its cap (and neither the endpoint nor
+// the application is at its rate): the fed delivery may wait, in its place,
+// for the endpoint's next free attempt.
+func (f *feed) Reserve(t *hookline.Task) bool {
+	if !f.d.caughtUp.Load() || !f.d.gate.feedable(t) || f.d.reserve(1) == 0 {
 		return false
 	}
 	return true
 }
 
-func (f *feed) Unreserve(*hookline.Endpoint) { f.d.unreserve(1) }
+func (f *feed) Unreserve(*hookline.Task) { f.d.unreserve(1) }
 
 // Deliver never blocks: each task had a place reserved in the healthy
 // lane, so the work channel has room too; a task the gate defers after all

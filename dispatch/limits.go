@@ -30,13 +30,15 @@ const (
 )
 
 // gate decides, in this process's memory, which deliveries may be attempted
-// now: it enforces each endpoint's throttleRate and concurrency cap, and
-// runs a circuit breaker per endpoint. What it refuses is deferred in the
-// store, with the time at which to try again, never held in memory.
+// now: it enforces each endpoint's throttleRate and concurrency cap, each
+// application's throttleRate (over all its endpoints), and runs a circuit
+// breaker per endpoint. What it refuses is deferred in the store, with the
+// time at which to try again, never held in memory.
 type gate struct {
-	mu  sync.Mutex
-	eps map[string]*endpointState
-	now func() time.Time
+	mu   sync.Mutex
+	eps  map[string]*endpointState
+	apps map[string]*appState // only throttled applications
+	now  func() time.Time
 
 	perEndpoint   int           // attempts in flight to one healthy endpoint
 	failingSlots  int           // attempts in flight to failing endpoints, in all
@@ -59,12 +61,8 @@ type endpointState struct {
 	// the breaker is closed. cooldown is how long it opened for last.
 	openUntil time.Time
 	cooldown  time.Duration
-	// tat is the rate limiter's theoretical arrival time (GCRA): the
-	// endpoint may get an attempt at tat - burst.
-	tat time.Time
-	// deferCursor spreads the deliveries the gate defers, so that they come
-	// back one after the other instead of all at once.
-	deferCursor time.Time
+	// rate limits the endpoint to its throttleRate.
+	rate rateLimiter
 	// slow counts the attempts in flight that outlasted SlowAfter and moved
 	// to the failing lane; while there are any, the endpoint is treated as
 	// failing.
@@ -78,6 +76,63 @@ type endpointState struct {
 	lastUsed time.Time
 }
 
+// appState is what the gate knows of a throttled application.
+type appState struct {
+	rate     rateLimiter
+	lastUsed time.Time
+}
+
+// rateLimiter is the state of a GCRA rate limiter: a burst of rateBurst's
+// worth of attempts, then one an interval.
+type rateLimiter struct {
+	// tat is the theoretical arrival time: an attempt may start at
+	// tat - rateBurst + interval.
+	tat time.Time
+	// deferCursor spreads the deliveries the gate defers, so that they come
+	// back one after the other instead of all at once.
+	deferCursor time.Time
+}
+
+// allows reports whether an attempt at rate per second may start at now
+// without passing deliveries deferred before it.
+func (r *rateLimiter) allows(now time.Time, rate int) bool {
+	return !r.deferCursor.After(now) && !now.Before(r.allowAt(rate))
+}
+
+// allowAt returns when the next attempt at rate per second may start.
+func (r *rateLimiter) allowAt(rate int) time.Time {
+	return r.tat.Add(-rateBurst + time.Second/time.Duration(rate))
+}
+
+// take counts an attempt starting at now.
+func (r *rateLimiter) take(now time.Time, rate int) {
+	r.tat = later(r.tat, now).Add(time.Second / time.Duration(rate))
+}
+
+// give takes back an attempt counted by take that was not made.
+func (r *rateLimiter) give(rate int) {
+	r.tat = r.tat.Add(-time.Second / time.Duration(rate))
+}
+
+// spread returns a time at or after at, and after every time it returned
+// before, by the interval of rate: deferred deliveries come back in a line.
+func (r *rateLimiter) spread(at time.Time, rate int) time.Time {
+	if r.deferCursor.Before(at) {
+		r.deferCursor = at
+	} else {
+		r.deferCursor = r.deferCursor.Add(max(time.Second/time.Duration(rate), time.Millisecond))
+	}
+	return r.deferCursor
+}
+
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
 // hungBreakAfter is the number of consecutive hung attempts that open an
 // endpoint's breaker.
 const hungBreakAfter = 2
@@ -89,6 +144,7 @@ const rateBurst = time.Second
 func newGate(cfg Config, now func() time.Time) *gate {
 	return &gate{
 		eps:           make(map[string]*endpointState),
+		apps:          make(map[string]*appState),
 		now:           now,
 		perEndpoint:   cfg.EndpointConcurrency,
 		failingSlots:  cfg.FailingWorkers,
@@ -114,22 +170,41 @@ func (g *gate) state(id string, now time.Time) *endpointState {
 	return st
 }
 
-// sweep forgets endpoints that are idle, healthy and unthrottled, so that the
-// map does not grow with every endpoint ever seen.
+// app returns the state of the throttled application id, made when absent.
+// The caller holds g.mu.
+func (g *gate) app(id string, now time.Time) *appState {
+	a := g.apps[id]
+	if a == nil {
+		a = &appState{}
+		g.apps[id] = a
+	}
+	a.lastUsed = now
+	return a
+}
+
+// sweep forgets endpoints that are idle, healthy and unthrottled, and
+// applications that are idle, so that the maps do not grow with every
+// endpoint and application ever seen.
 func (g *gate) sweep(now time.Time) {
 	g.lastSweep = now
 	for id, st := range g.eps {
-		if st.inflight == 0 && len(st.waiting) == 0 && st.failures == 0 && st.openUntil.IsZero() && now.Sub(st.lastUsed) > g.sweepInterval && now.After(st.tat) {
+		if st.inflight == 0 && len(st.waiting) == 0 && st.failures == 0 && st.openUntil.IsZero() && now.Sub(st.lastUsed) > g.sweepInterval && now.After(st.rate.tat) {
 			delete(g.eps, id)
+		}
+	}
+	for id, a := range g.apps {
+		if now.Sub(a.lastUsed) > g.sweepInterval && now.After(a.rate.tat) {
+			delete(g.apps, id)
 		}
 	}
 }
 
-// admit decides whether the attempt of j, to ep, may start now; j holds a
-// place in the healthy lane. It returns the lane the attempt took a place
-// in; or laneWaiting when j was queued behind the endpoint's attempts in
-// flight; or laneNone and when to try again.
-func (g *gate) admit(ep *hookline.Endpoint, j *job) (lane, time.Time) {
+// admit decides whether the attempt of j may start now; j holds a place in
+// the healthy lane. It returns the lane the attempt took a place in; or
+// laneWaiting when j was queued behind the endpoint's attempts in flight; or
+// laneNone and when to try again.
+func (g *gate) admit(j *job) (lane, time.Time) {
+	ep := &j.task.Endpoint
 	now := g.now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -165,20 +240,24 @@ func (g *gate) admit(ep *hookline.Endpoint, j *job) (lane, time.Time) {
 		return laneWaiting, time.Time{}
 	}
 
-	if rate := throttle(ep); rate > 0 {
-		interval := time.Second / time.Duration(rate)
-		tat := st.tat
-		if tat.Before(now) {
-			tat = now
+	// A burst of rate attempts, then one an interval, per endpoint and per
+	// application. Deliveries deferred for a rate come back in a line
+	// (feedable keeps new ones from jumping it).
+	epRate, appRate := throttle(ep), appThrottle(j.task)
+	if epRate > 0 {
+		if at := st.rate.allowAt(epRate); now.Before(at) {
+			return laneNone, st.rate.spread(at, epRate)
 		}
-		// A burst of rate attempts, then one an interval. Deliveries
-		// deferred for the rate come back in a line (feedable keeps new
-		// ones from jumping it).
-		allowAt := tat.Add(-rateBurst + interval)
-		if now.Before(allowAt) {
-			return laneNone, g.spread(st, allowAt, interval)
+	}
+	if appRate > 0 {
+		a := g.app(j.task.Delivery.AppID, now)
+		if at := a.rate.allowAt(appRate); now.Before(at) {
+			return laneNone, a.rate.spread(at, appRate)
 		}
-		st.tat = tat.Add(interval)
+		a.rate.take(now, appRate)
+	}
+	if epRate > 0 {
+		st.rate.take(now, epRate)
 	}
 
 	st.inflight++
@@ -188,39 +267,30 @@ func (g *gate) admit(ep *hookline.Endpoint, j *job) (lane, time.Time) {
 	return l, time.Time{}
 }
 
-// feedable reports whether a new delivery to ep may be fed to the workers:
-// its breaker is closed, it has not hung lately, and it is not throttled
-// beyond its rate. It takes nothing: the delivery is admitted when handed
-// over.
-func (g *gate) feedable(ep *hookline.Endpoint) bool {
+// feedable reports whether t, a new delivery, may be fed to the workers:
+// its endpoint's breaker is closed, the endpoint has not hung lately, and
+// neither the endpoint nor the application is throttled beyond its rate.
+// It takes nothing: the delivery is admitted when handed over.
+func (g *gate) feedable(t *hookline.Task) bool {
 	now := g.now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	st := g.eps[ep.ID]
+	if rate := appThrottle(t); rate > 0 {
+		if a := g.apps[t.Delivery.AppID]; a != nil && !a.rate.allows(now, rate) {
+			return false
+		}
+	}
+	st := g.eps[t.Endpoint.ID]
 	if st == nil {
 		return true
 	}
 	if !st.openUntil.IsZero() || st.timeouts > 0 || st.slow > 0 {
 		return false
 	}
-	if rate := throttle(ep); rate > 0 {
-		interval := time.Second / time.Duration(rate)
-		if st.deferCursor.After(now) || now.Before(st.tat.Add(-rateBurst+interval)) {
-			return false
-		}
+	if rate := throttle(&t.Endpoint); rate > 0 && !st.rate.allows(now, rate) {
+		return false
 	}
 	return true
-}
-
-// spread returns a time at or after at, and after every time it returned for
-// the endpoint before, by step: deferred deliveries come back in a line.
-func (g *gate) spread(st *endpointState, at time.Time, step time.Duration) time.Time {
-	if st.deferCursor.Before(at) {
-		st.deferCursor = at
-	} else {
-		st.deferCursor = st.deferCursor.Add(max(step, time.Millisecond))
-	}
-	return st.deferCursor
 }
 
 // demote moves j, an attempt that has lasted SlowAfter in the healthy lane,
@@ -256,20 +326,25 @@ func (g *gate) pop(id string) *job {
 	return next
 }
 
-// cancel gives back an admission whose attempt was not made.
-func (g *gate) cancel(id string, l lane, ep *hookline.Endpoint) {
+// cancel gives back the admission of j, whose attempt was not made.
+func (g *gate) cancel(j *job) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	st := g.eps[id]
+	if rate := appThrottle(j.task); rate > 0 {
+		if a := g.apps[j.task.Delivery.AppID]; a != nil {
+			a.rate.give(rate)
+		}
+	}
+	st := g.eps[j.task.Endpoint.ID]
 	if st == nil {
 		return
 	}
 	st.inflight--
-	if l == laneFailing {
+	if j.lane == laneFailing {
 		g.failingUsed--
 	}
-	if rate := throttle(ep); rate > 0 {
-		st.tat = st.tat.Add(-time.Second / time.Duration(rate))
+	if rate := throttle(&j.task.Endpoint); rate > 0 {
+		st.rate.give(rate)
 	}
 }
 
@@ -344,4 +419,13 @@ func throttle(ep *hookline.Endpoint) int {
 		return 0
 	}
 	return *ep.ThrottleRate
+}
+
+// appThrottle returns the throttleRate of t's application in messages per
+// second, 0 for none.
+func appThrottle(t *hookline.Task) int {
+	if t.AppThrottleRate == nil || *t.AppThrottleRate <= 0 {
+		return 0
+	}
+	return *t.AppThrottleRate
 }

@@ -50,6 +50,50 @@ func TestThrottleRateEnforced(t *testing.T) {
 	}
 }
 
+// TestAppThrottleRateEnforced: an application's throttleRate bounds the
+// deliveries to all its endpoints together, claimed and fed ones alike.
+func TestAppThrottleRateEnforced(t *testing.T) {
+	f := newFixture(t)
+	var mu sync.Mutex
+	var arrivals []time.Time
+	record := func(n int, w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		arrivals = append(arrivals, time.Now())
+		mu.Unlock()
+	}
+	a, b := newReceiver(t, record), newReceiver(t, record)
+	f.endpoint(t, a.URL)
+	f.endpoint(t, b.URL)
+	rate := 10
+	f.app.ThrottleRate = &rate
+	if err := f.store.UpdateApplication(f.ctx, f.app); err != nil {
+		t.Fatal(err)
+	}
+	const n = 20 // messages, each to both endpoints
+	for range n / 2 {
+		f.message(t, `{"a":1}`) // claimed
+	}
+	f.run(t, dispatch.Config{})
+	for range n / 2 {
+		f.message(t, `{"a":1}`) // fed, once the dispatcher has caught up
+	}
+	waitFor(t, "every delivery", func() bool { return a.count()+b.count() >= 2*n })
+	mu.Lock()
+	defer mu.Unlock()
+	for i := range arrivals {
+		in := 0
+		for j := i; j < len(arrivals) && arrivals[j].Sub(arrivals[i]) < time.Second; j++ {
+			in++
+		}
+		if in > 2*rate {
+			t.Fatalf("%d deliveries to the application within a second from arrival %d; its throttleRate is %d/s", in, i, rate)
+		}
+	}
+	if span := arrivals[len(arrivals)-1].Sub(arrivals[0]); span < time.Second {
+		t.Fatalf("%d deliveries at %d/s arrived within %v", 2*n, rate, span)
+	}
+}
+
 func TestEndpointConcurrencyCapped(t *testing.T) {
 	f := newFixture(t)
 	var inflight, peak atomic.Int64

@@ -295,7 +295,8 @@ var claimQuery = `WITH cand AS (
 	)
 	SELECT ` + prefixed("l", deliveryCols) + `, ` + prefixed("m", messageCols) + `,
 		l.endpoint_id, l.app_id, l.uid, l.url, l.description, l.disabled, l.event_types, l.channels,
-		l.throttle_rate, l.metadata, l.headers, l.secret, l.e_created_at, l.e_updated_at, ` + prefixed("l", endpointAuthCols) + `
+		l.throttle_rate, l.metadata, l.headers, l.secret, l.e_created_at, l.e_updated_at, ` + prefixed("l", endpointAuthCols) + `,
+		(SELECT a.throttle_rate FROM applications a WHERE a.id = l.app_id)
 	FROM leased l JOIN messages m ON m.id = l.message_id
 	ORDER BY l.claim_order`
 
@@ -366,7 +367,8 @@ func (s *Store) claim(ctx context.Context, owner string, now, until time.Time, l
 		var dr deliveryRow
 		var mr messageRow
 		var er endpointRow
-		if err := rows.Scan(append(append(dr.dest(), mr.dest()...), er.allDest()...)...); err != nil {
+		var appThrottle *int32
+		if err := rows.Scan(append(append(append(dr.dest(), mr.dest()...), er.allDest()...), &appThrottle)...); err != nil {
 			return err
 		}
 		ep, err := s.endpointOf(&er)
@@ -374,10 +376,11 @@ func (s *Store) claim(ctx context.Context, owner string, now, until time.Time, l
 			return err
 		}
 		*tasks = append(*tasks, &hookline.Task{
-			Delivery:   dr.delivery(),
-			Message:    *mr.message(),
-			Endpoint:   *ep,
-			LeaseUntil: until,
+			Delivery:        dr.delivery(),
+			Message:         *mr.message(),
+			Endpoint:        *ep,
+			LeaseUntil:      until,
+			AppThrottleRate: intPtr(appThrottle),
 		})
 	}
 	return rows.Err()

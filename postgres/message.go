@@ -153,10 +153,11 @@ func CreateMessageTx(ctx context.Context, tx pgx.Tx, schema string, msg *hooklin
 // feeding is a CreateMessage's use of the store's feed: insertMessage
 // leases to feed each new delivery the feed takes, and keeps its task.
 type feeding struct {
-	s     *Store
-	feed  hookline.Feed
-	until time.Time // the end of the fed deliveries' lease
-	tasks []*hookline.Task
+	s           *Store
+	feed        hookline.Feed
+	until       time.Time // the end of the fed deliveries' lease
+	appThrottle *int      // the application's throttleRate, as candidates read it
+	tasks       []*hookline.Task
 }
 
 // reset gives back the room reserved for the tasks, which were not created
@@ -164,7 +165,7 @@ type feeding struct {
 // to end).
 func (f *feeding) reset() {
 	for _, t := range f.tasks {
-		f.feed.Unreserve(&t.Endpoint)
+		f.feed.Unreserve(t)
 	}
 	f.tasks = nil
 }
@@ -178,20 +179,22 @@ type candidate struct {
 
 // candidates reads the endpoints of msg's application, by id or (byUID)
 // also by uid, and the application's id; ENOTFOUND when there is no such
-// application. With f, it reads whole endpoints, secrets opened, as a fed
-// task needs them.
+// application. With f, it reads whole endpoints, secrets opened, and the
+// application's throttleRate, as a fed task needs them.
 func candidates(ctx context.Context, q querier, prefix string, msg *hookline.Message, byUID bool, f *feeding) (string, []candidate, error) {
 	var list []candidate
 	if f != nil {
 		// msg.AppID is an id (the API resolved it), so the application's
 		// existence needs a look only when it has no endpoints.
-		rows, err := q.Query(ctx, `SELECT `+endpointAllCols+` FROM `+prefix+`endpoints WHERE app_id = $1 ORDER BY id`, msg.AppID)
+		rows, err := q.Query(ctx, `SELECT (SELECT throttle_rate FROM `+prefix+`applications WHERE id = $1), `+
+			endpointAllCols+` FROM `+prefix+`endpoints WHERE app_id = $1 ORDER BY id`, msg.AppID)
 		if err != nil {
 			return "", nil, err
 		}
 		for rows.Next() {
 			var r endpointRow
-			if err := rows.Scan(r.allDest()...); err != nil {
+			var throttle *int32
+			if err := rows.Scan(append([]any{&throttle}, r.allDest()...)...); err != nil {
 				rows.Close()
 				return "", nil, err
 			}
@@ -200,6 +203,7 @@ func candidates(ctx context.Context, q querier, prefix string, msg *hookline.Mes
 				rows.Close()
 				return "", nil, err
 			}
+			f.appThrottle = intPtr(throttle)
 			list = append(list, candidate{ep: *ep, full: true})
 		}
 		rows.Close()
@@ -294,16 +298,19 @@ func insertMessage(ctx context.Context, q querier, prefix, chanExpr, channel str
 			continue
 		}
 		id := hookline.NewID(hookline.PrefixDelivery)
-		take := f != nil && list[i].full && !ep.Disabled && !due.After(t) && f.feed.Reserve(ep)
-		if take {
-			f.tasks = append(f.tasks, &hookline.Task{
+		take := false
+		if f != nil && list[i].full && !ep.Disabled && !due.After(t) {
+			task := &hookline.Task{
 				Delivery: hookline.Delivery{
 					ID: id, AppID: appID, MessageID: msg.ID, EndpointID: ep.ID,
 					Status: hookline.StatusSending, Trigger: hookline.TriggerScheduled,
 					CreatedAt: t, UpdatedAt: t,
 				},
-				Message: *msg, Endpoint: *ep, LeaseUntil: f.until,
-			})
+				Message: *msg, Endpoint: *ep, LeaseUntil: f.until, AppThrottleRate: f.appThrottle,
+			}
+			if take = f.feed.Reserve(task); take {
+				f.tasks = append(f.tasks, task)
+			}
 		}
 		ids = append(ids, id)
 		epIDs = append(epIDs, ep.ID)

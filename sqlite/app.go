@@ -85,6 +85,9 @@ func (s *Store) UpdateApplication(ctx context.Context, app *hookline.Application
 		if isUnique(err) {
 			return clean(errAppConflict)
 		}
+		if err == nil {
+			w.endpointsChanged(app.ID) // the cache holds its throttleRate
+		}
 		return clean(notFound(err, "Application"))
 	})
 	if err != nil {

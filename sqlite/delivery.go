@@ -290,6 +290,7 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 				var ep *hookline.Endpoint
 				if app, err := w.endpoints(d.AppID); err == nil {
 					ep = app.byID[d.EndpointID]
+					c.task.AppThrottleRate = app.throttle
 				} else if hookline.ErrorCode(err) != hookline.ENOTFOUND {
 					return err
 				}

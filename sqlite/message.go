@@ -81,9 +81,20 @@ type msgOp struct {
 // not created after all.
 func (mo *msgOp) unfeed() {
 	for _, t := range mo.fed {
-		mo.feed.Unreserve(&t.Endpoint)
+		mo.feed.Unreserve(t)
 	}
 	mo.feed, mo.fed = nil, nil
+}
+
+// feedOne reports whether the feed takes t, a new delivery of mo's, and
+// keeps t in mo when it does.
+func (w *writer) feedOne(mo *msgOp, t *hookline.Task) bool {
+	if !w.feed.Reserve(t) {
+		return false
+	}
+	mo.feed = w.feed
+	mo.fed = append(mo.fed, t)
+	return true
 }
 
 // CreateMessage stores msg and one pending delivery for every enabled
@@ -199,19 +210,15 @@ func (w *writer) createMessages(ops []*msgOp, errs []error) error {
 					nil, nil)
 				return
 			}
-			if w.feed != nil && mo.due <= mo.now && w.feed.Reserve(ep) {
+			if w.feed != nil && mo.due <= mo.now && w.feedOne(mo, &hookline.Task{
+				Delivery: hookline.Delivery{
+					ID: id, AppID: m.AppID, MessageID: m.ID, EndpointID: ep.ID,
+					Status: hookline.StatusSending, Trigger: hookline.TriggerScheduled,
+					CreatedAt: fromMicros(mo.now), UpdatedAt: fromMicros(mo.now),
+				},
+				Message: *m, Endpoint: *ep, LeaseUntil: fromMicros(leaseUntil), AppThrottleRate: eps.throttle,
+			}) {
 				// Leased as ClaimDue would lease it, and sent without a claim.
-				if mo.feed == nil {
-					mo.feed = w.feed
-				}
-				mo.fed = append(mo.fed, &hookline.Task{
-					Delivery: hookline.Delivery{
-						ID: id, AppID: m.AppID, MessageID: m.ID, EndpointID: ep.ID,
-						Status: hookline.StatusSending, Trigger: hookline.TriggerScheduled,
-						CreatedAt: fromMicros(mo.now), UpdatedAt: fromMicros(mo.now),
-					},
-					Message: *m, Endpoint: *ep, LeaseUntil: fromMicros(leaseUntil),
-				})
 				delArgs = append(delArgs, w.delSeq, id, m.AppID, seq, m.ID, ep.ID,
 					int64(hookline.StatusSending), int64(hookline.TriggerScheduled), 0, nil, leaseUntil, mo.created, mo.now, mo.now,
 					leaseOwner, leaseUntil)

@@ -585,19 +585,21 @@ type appEndpoints struct {
 	list  []*hookline.Endpoint // by id
 	byID  map[string]*hookline.Endpoint
 	byUID map[string]*hookline.Endpoint
+	// throttle is the application's throttleRate.
+	throttle *int
 }
 
 // maxCachedApps bounds the cache; past it the cache starts over.
 const maxCachedApps = 10000
 
-// endpoints returns the endpoints of the application appID, or ENOTFOUND when
-// there is no such application.
+// endpoints returns the endpoints of the application appID, and its
+// throttleRate, or ENOTFOUND when there is no such application.
 func (w *writer) endpoints(appID string) (*appEndpoints, error) {
 	if c, ok := w.cache[appID]; ok {
 		return c, nil
 	}
-	var one int
-	if err := w.queryRow(`SELECT 1 FROM applications WHERE id = ?`, appID).Scan(&one); err != nil {
+	var throttle sql.NullInt64
+	if err := w.queryRow(`SELECT throttle_rate FROM applications WHERE id = ?`, appID).Scan(&throttle); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, errAppNotFound
 		}
@@ -608,6 +610,10 @@ func (w *writer) endpoints(appID string) (*appEndpoints, error) {
 		return nil, err
 	}
 	c := &appEndpoints{byID: map[string]*hookline.Endpoint{}, byUID: map[string]*hookline.Endpoint{}}
+	if throttle.Valid {
+		r := int(throttle.Int64)
+		c.throttle = &r
+	}
 	for rows.Next() {
 		ep, err := w.s.scanEndpoint(rows)
 		if err != nil {
@@ -634,7 +640,7 @@ func (w *writer) endpoints(appID string) (*appEndpoints, error) {
 }
 
 // endpointsChanged drops the cached endpoints of appID; every write to an
-// endpoint calls it.
+// endpoint, or to the application's throttleRate, calls it.
 func (w *writer) endpointsChanged(appID string) {
 	delete(w.cache, appID)
 	w.cacheDirty = true

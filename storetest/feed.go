@@ -20,7 +20,7 @@ type testFeed struct {
 func (f *testFeed) Owner() string        { return "feed-owner" }
 func (f *testFeed) Lease() time.Duration { return time.Minute }
 
-func (f *testFeed) Reserve(*hookline.Endpoint) bool {
+func (f *testFeed) Reserve(*hookline.Task) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.reserved >= f.room {
@@ -30,7 +30,7 @@ func (f *testFeed) Reserve(*hookline.Endpoint) bool {
 	return true
 }
 
-func (f *testFeed) Unreserve(*hookline.Endpoint) {
+func (f *testFeed) Unreserve(*hookline.Task) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.reserved--
@@ -57,6 +57,8 @@ func testStoreFeed(t *testing.T, s hookline.Store) {
 		t.Skip("the store is not a hookline.Feeder")
 	}
 	a := newApp(t, s)
+	a.ThrottleRate = ptr(50)
+	must(t, s.UpdateApplication(ctx(t), a), "UpdateApplication")
 	ep := newEndpoint(t, s, a.ID)
 	newEndpoint(t, s, a.ID, func(e *hookline.Endpoint) { e.Disabled = true }) // gets nothing
 	f := &testFeed{room: 2}
@@ -85,6 +87,7 @@ func testStoreFeed(t *testing.T, s hookline.Store) {
 		if task.Message.ID != m.ID || string(task.Message.Payload) != `{"a":1}` || task.Endpoint.ID != ep.ID ||
 			task.Endpoint.URL != ep.URL || string(task.Endpoint.Secret) != string(ep.Secret) ||
 			task.Delivery.Status != hookline.StatusSending || task.Delivery.EndpointID != ep.ID ||
+			task.AppThrottleRate == nil || *task.AppThrottleRate != 50 ||
 			task.LeaseUntil.Before(time.Now().Add(50*time.Second)) {
 			t.Fatalf("fed task %d: %+v", i, task)
 		}

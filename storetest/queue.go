@@ -698,3 +698,27 @@ func testEndpointFailing(t *testing.T, s hookline.Store) {
 		t.Fatalf("after another application's ClearFailing: %v, %v; want %v", got, err, now)
 	}
 }
+
+// testClaimAppThrottle: a claimed task carries its application's
+// throttleRate, as it is when claimed.
+func testClaimAppThrottle(t *testing.T, s hookline.Store) {
+	a := newApp(t, s)
+	newEndpoint(t, s, a.ID)
+	newMessage(t, s, a.ID, "x")
+	if task := claimOne(t, s, "w", later()); task.AppThrottleRate != nil {
+		t.Fatalf("AppThrottleRate of an unthrottled application: %d", *task.AppThrottleRate)
+	}
+	a.ThrottleRate = ptr(7)
+	must(t, s.UpdateApplication(ctx(t), a), "UpdateApplication")
+	newMessage(t, s, a.ID, "x")
+	task := claimOne(t, s, "w", later())
+	if task.AppThrottleRate == nil || *task.AppThrottleRate != 7 {
+		t.Fatalf("AppThrottleRate = %v, want 7", task.AppThrottleRate)
+	}
+	a.ThrottleRate = ptr(9)
+	must(t, s.UpdateApplication(ctx(t), a), "UpdateApplication")
+	newMessage(t, s, a.ID, "x")
+	if task := claimOne(t, s, "w", later()); task.AppThrottleRate == nil || *task.AppThrottleRate != 9 {
+		t.Fatalf("AppThrottleRate after a change = %v, want 9", task.AppThrottleRate)
+	}
+}

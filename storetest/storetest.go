@@ -78,6 +78,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Queue/ClaimDueOnly", testClaimDueOnly},
 		{"Queue/ClaimOrderAndLimit", testClaimOrderAndLimit},
 		{"Queue/ClaimTask", testClaimTask},
+		{"Queue/ClaimAppThrottle", testClaimAppThrottle},
 		{"Queue/Lease", testLease},
 		{"Queue/CompleteSuccess", testCompleteSuccess},
 		{"Queue/CompleteRetry", testCompleteRetry},
