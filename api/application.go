@@ -226,15 +226,43 @@ func (s *Server) patchApplication(c *call) (int, any, error) {
 	return http.StatusOK, applicationOutOf(&next), nil
 }
 
+// deleteApplication deletes the application with its endpoints, and sends
+// endpoint.deleted for each of them.
 func (s *Server) deleteApplication(c *call) (int, any, error) {
 	app, err := c.loadApp()
 	if err != nil {
 		return 0, nil, err
 	}
+	var eps []*hookline.Endpoint
+	if s.notifier != nil {
+		if eps, err = s.endpointsOf(c, app.ID); err != nil {
+			return 0, nil, err
+		}
+	}
 	if err := s.store.DeleteApplication(c.ctx(), app.ID); err != nil {
 		return 0, nil, err
 	}
+	for _, ep := range eps {
+		s.notifyEndpoint(c, hookline.EventEndpointDeleted, app, ep)
+	}
 	return http.StatusNoContent, nil, nil
+}
+
+// endpointsOf returns every endpoint of the application appID.
+func (s *Server) endpointsOf(c *call, appID string) ([]*hookline.Endpoint, error) {
+	var all []*hookline.Endpoint
+	opts := hookline.ListOptions{Limit: hookline.MaxListLimit}
+	for {
+		page, err := s.store.ListEndpoints(c.ctx(), appID, opts)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page.Items...)
+		if page.Done || len(page.Items) == 0 {
+			return all, nil
+		}
+		opts.Iterator = page.Items[len(page.Items)-1].ID
+	}
 }
 
 // hasIDPrefix reports whether s looks like an id Hookline makes, which a uid

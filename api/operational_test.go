@@ -390,6 +390,23 @@ func TestEndpointEventsAreNotified(t *testing.T) {
 			t.Errorf("%s %s: events %q, want %q", tc.method, tc.path, got, tc.want)
 		}
 	}
+	// Deleting the application deletes its endpoints: one endpoint.deleted
+	// each.
+	var list struct {
+		Data []struct{ UID string }
+	}
+	f.must(200, "GET", "/api/v1/app/shop/endpoint", f.admin, nil, &list)
+	var want []string
+	for _, e := range list.Data {
+		want = append(want, "endpoint.deleted "+e.UID)
+	}
+	f.must(204, "DELETE", "/api/v1/app/shop", f.admin, nil, nil)
+	got := rec.take(t, f.app)
+	slices.Sort(got)
+	slices.Sort(want)
+	if len(want) < 2 || !slices.Equal(got, want) {
+		t.Fatalf("deleting the application: events %q, want %q", got, want)
+	}
 	// Operational endpoints tell nothing about themselves.
 	f.must(201, "POST", opPath, f.admin, map[string]any{"url": "https://ops.example.com/", "uid": "ops"}, nil)
 	f.must(200, "PUT", opPath+"/ops", f.admin, map[string]any{"url": "https://ops.example.com/", "uid": "ops", "disabled": true}, nil)
