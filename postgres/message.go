@@ -83,7 +83,7 @@ func (s *Store) CreateMessage(ctx context.Context, msg *hookline.Message) (int, 
 	s.feedMu.RLock()
 	defer s.feedMu.RUnlock()
 	var f *feeding
-	if s.feed != nil {
+	if s.feed != nil && (msg.DeliverAt == nil || !msg.DeliverAt.After(now())) {
 		f = &feeding{s: s, feed: s.feed, until: norm(now().Add(max(s.feed.Lease(), time.Microsecond)))}
 	}
 	var n int
