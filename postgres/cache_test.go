@@ -70,6 +70,48 @@ func TestCachesAcrossNodes(t *testing.T) {
 	})
 }
 
+// TestEndpointCacheAcrossNodes: a store keeps the endpoints its messages
+// went to, and forgets them when a store of the schema on any node creates,
+// changes or deletes an endpoint.
+func TestEndpointCacheAcrossNodes(t *testing.T) {
+	t.Parallel()
+	_, url := pgtest.Schema(t)
+	a := open(t, url)
+	ctx := t.Context()
+	app := &hookline.Application{Name: "endpoints"}
+	must(t, a.CreateApplication(ctx, app))
+	first := &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/1"}
+	must(t, a.CreateEndpoint(ctx, first))
+	// b listens only after the notification of that change went out.
+	b := open(t, url)
+	waitFor(t, "both stores to listen", func() bool { return listeners(t, a.Schema()) == 2 })
+	fanOut := func() int {
+		t.Helper()
+		n, err := b.CreateMessage(ctx, &hookline.Message{AppID: app.ID, EventType: "x", Payload: []byte(`{}`)})
+		must(t, err)
+		return n
+	}
+	if n := fanOut(); n != 1 {
+		t.Fatalf("deliveries = %d, want 1", n)
+	}
+	// Changed by hand: b goes on with what it read.
+	pgtest.Exec(t, url, `UPDATE endpoints SET event_types = '{other}' WHERE id = $1`, first.ID)
+	if n := fanOut(); n != 1 {
+		t.Fatalf("deliveries after a change by hand = %d, want 1 (cached)", n)
+	}
+	second := &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/2"}
+	must(t, a.CreateEndpoint(ctx, second))
+	soon(t, "b to fan out to the new endpoint, and see the change by hand", func() bool { return fanOut() == 1 })
+	second.Disabled = true
+	must(t, a.UpdateEndpoint(ctx, second))
+	soon(t, "b to skip the disabled endpoint", func() bool { return fanOut() == 0 })
+	second.Disabled = false
+	must(t, a.UpdateEndpoint(ctx, second))
+	soon(t, "b to see the endpoint enabled again", func() bool { return fanOut() == 1 })
+	must(t, a.DeleteEndpoint(ctx, app.ID, second.ID))
+	soon(t, "b to forget the deleted endpoint", func() bool { return fanOut() == 0 })
+}
+
 // soon waits for cond for less than the age bound of the stores' caches, so
 // that only an invalidation can make it true.
 func soon(t *testing.T, what string, cond func() bool) {

@@ -485,6 +485,7 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 		dDeferred = make([]bool, n)
 		disable   = map[string]bool{}
 		retrying  bool
+		disabled  bool // an endpoint was disabled
 	)
 	logged := 0 // attempts to log, at the front of the a* slices
 	for i := range outcomes {
@@ -524,6 +525,7 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 			a.DurationMS, a.CreatedAt
 	}
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		disabled = false
 		if logged > 0 {
 			k := logged
 			if _, err := tx.Exec(ctx, attemptQuery, aID[:k], aApp[:k], aMsg[:k], aEP[:k], aDel[:k], aURL[:k],
@@ -560,10 +562,17 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 				if _, err := tx.Exec(ctx, parkQuery, g[1]); err != nil {
 					return err
 				}
+				disabled = true
 			}
+		}
+		if disabled {
+			return s.forgetOnCommit(ctx, tx)
 		}
 		return nil
 	})
+	if disabled {
+		s.forget()
+	}
 	if err != nil {
 		return err
 	}

@@ -114,16 +114,19 @@ func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 	secret := s.sealSecret(ep.Secret)
 	auth := s.box.SealAuth(ep, now())
 	var n int64
-	err := s.do(ctx, func(ctx context.Context) error {
-		tag, err := s.pool.Exec(ctx, `INSERT INTO endpoints (`+endpointAllCols+`)
+	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO endpoints (`+endpointAllCols+`)
 			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19
 			WHERE EXISTS (SELECT 1 FROM applications WHERE id = $2)`,
 			ep.ID, ep.AppID, ep.UID, auth.ShownURL, ep.Description, ep.Disabled, ep.EventTypes, ep.Channels,
 			ep.ThrottleRate, jsonMap(ep.Metadata), jsonMap(ep.Headers), secret, ep.CreatedAt, ep.UpdatedAt,
 			int16(ep.SecretKind), auth.Previous, auth.URL, auth.MTLS, auth.OAuth)
-		n = tag.RowsAffected()
-		return err
+		if n = tag.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return s.forgetOnCommit(ctx, tx)
 	})
+	s.forget()
 	switch {
 	case hookline.ErrorCode(err) == hookline.ECONFLICT:
 		return errEndpointConflict
@@ -209,8 +212,12 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 				err = s.notify(ctx, tx)
 			}
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return s.forgetOnCommit(ctx, tx)
 	})
+	s.forget()
 	if hookline.ErrorCode(err) == hookline.ECONFLICT {
 		return errEndpointConflict
 	}
@@ -226,6 +233,7 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 
 // DeleteEndpoint deletes the endpoint and its deliveries; its attempts stay.
 func (s *Store) DeleteEndpoint(ctx context.Context, appID, id string) error {
+	defer s.forget()
 	return s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM endpoints WHERE app_id = $1 AND id = $2`, appID, id)
 		if err != nil {
@@ -234,8 +242,10 @@ func (s *Store) DeleteEndpoint(ctx context.Context, appID, id string) error {
 		if tag.RowsAffected() == 0 {
 			return errEndpointNotFound
 		}
-		_, err = tx.Exec(ctx, `DELETE FROM deliveries WHERE endpoint_id = $1`, id)
-		return err
+		if _, err = tx.Exec(ctx, `DELETE FROM deliveries WHERE endpoint_id = $1`, id); err != nil {
+			return err
+		}
+		return s.forgetOnCommit(ctx, tx)
 	})
 }
 

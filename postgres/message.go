@@ -82,9 +82,9 @@ func (s *Store) CreateMessage(ctx context.Context, msg *hookline.Message) (int, 
 	// over, so that SetFeed returns only once no call uses the previous one.
 	s.feedMu.RLock()
 	defer s.feedMu.RUnlock()
-	var f *feeding
+	f := &feeding{s: s}
 	if s.feed != nil && (msg.DeliverAt == nil || !msg.DeliverAt.After(now())) {
-		f = &feeding{s: s, feed: s.feed, until: norm(now().Add(max(s.feed.Lease(), time.Microsecond)))}
+		f.feed, f.until = s.feed, norm(now().Add(max(s.feed.Lease(), time.Microsecond)))
 	}
 	var n int
 	err := s.do(ctx, func(ctx context.Context) error {
@@ -98,15 +98,13 @@ func (s *Store) CreateMessage(ctx context.Context, msg *hookline.Message) (int, 
 		return err
 	})
 	if err != nil {
-		if f != nil {
-			// Should the insert have committed unanswered, its fed
-			// deliveries go back to the queue when their lease ends.
-			f.reset()
-		}
+		// Should the insert have committed unanswered, its fed deliveries
+		// go back to the queue when their lease ends.
+		f.reset()
 		return 0, err
 	}
 	fedN := 0
-	if f != nil && len(f.tasks) > 0 {
+	if len(f.tasks) > 0 {
 		fedN = len(f.tasks)
 		f.feed.Deliver(f.tasks)
 	}
@@ -150,8 +148,9 @@ func CreateMessageTx(ctx context.Context, tx pgx.Tx, schema string, msg *hooklin
 	return n, dbErr(ctx, err)
 }
 
-// feeding is a CreateMessage's use of the store's feed: insertMessage
-// leases to feed each new delivery the feed takes, and keeps its task.
+// feeding is what a Store's CreateMessage gives insertMessage: the store,
+// and its feed if the new deliveries may be fed, to which insertMessage
+// leases each new delivery the feed takes, keeping its task.
 type feeding struct {
 	s           *Store
 	feed        hookline.Feed
@@ -164,6 +163,9 @@ type feeding struct {
 // after all (or may have been, and then wait in the store for their lease
 // to end).
 func (f *feeding) reset() {
+	if f == nil {
+		return
+	}
 	for _, t := range f.tasks {
 		f.feed.Unreserve(t)
 	}
@@ -171,56 +173,25 @@ func (f *feeding) reset() {
 }
 
 // candidate is an endpoint of the message's application, as insertMessage
-// needs it: full only when feeding.
+// needs it: whole, secrets opened, when it comes from appEndpoints; only
+// what matching needs otherwise.
 type candidate struct {
-	ep   hookline.Endpoint
-	full bool
+	ep hookline.Endpoint
 }
 
 // candidates reads the endpoints of msg's application, by id or (byUID)
 // also by uid, and the application's id; ENOTFOUND when there is no such
-// application. With f, it reads whole endpoints, secrets opened, and the
-// application's throttleRate, as a fed task needs them.
+// application. With f (a Store's CreateMessage), it takes whole endpoints
+// and the application's throttleRate from the store (see appEndpoints).
 func candidates(ctx context.Context, q querier, prefix string, msg *hookline.Message, byUID bool, f *feeding) (string, []candidate, error) {
 	var list []candidate
 	if f != nil {
-		// msg.AppID is an id (the API resolved it), so the application's
-		// existence needs a look only when it has no endpoints.
-		rows, err := q.Query(ctx, `SELECT (SELECT throttle_rate FROM `+prefix+`applications WHERE id = $1), `+
-			endpointAllCols+` FROM `+prefix+`endpoints WHERE app_id = $1 ORDER BY id`, msg.AppID)
+		eps, err := f.s.appEndpoints(ctx, q, msg.AppID)
 		if err != nil {
 			return "", nil, err
 		}
-		for rows.Next() {
-			var r endpointRow
-			var throttle *int32
-			if err := rows.Scan(append([]any{&throttle}, r.allDest()...)...); err != nil {
-				rows.Close()
-				return "", nil, err
-			}
-			ep, err := f.s.endpointOf(&r)
-			if err != nil {
-				rows.Close()
-				return "", nil, err
-			}
-			f.appThrottle = intPtr(throttle)
-			list = append(list, candidate{ep: *ep, full: true})
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return "", nil, err
-		}
-		if len(list) == 0 {
-			var one int
-			err := q.QueryRow(ctx, `SELECT 1 FROM `+prefix+`applications WHERE id = $1`, msg.AppID).Scan(&one)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return "", nil, errAppNotFound
-			}
-			if err != nil {
-				return "", nil, err
-			}
-		}
-		return msg.AppID, list, nil
+		f.appThrottle = eps.throttle
+		return msg.AppID, eps.list, nil
 	}
 	appCond := `a.id = $1`
 	if byUID {
@@ -268,9 +239,7 @@ func candidates(ctx context.Context, q querier, prefix string, msg *hookline.Mes
 // are leased to it, and their tasks kept in f. Failures of msg alone
 // (ENOTFOUND, ECONFLICT) are found without a failed statement.
 func insertMessage(ctx context.Context, q querier, prefix, chanExpr, channel string, msg *hookline.Message, byUID bool, f *feeding) (int, error) {
-	if f != nil {
-		f.reset() // what an earlier try reserved
-	}
+	f.reset() // what an earlier try reserved
 	appID, list, err := candidates(ctx, q, prefix, msg, byUID, f)
 	if err != nil {
 		return 0, err
@@ -299,7 +268,7 @@ func insertMessage(ctx context.Context, q querier, prefix, chanExpr, channel str
 		}
 		id := hookline.NewID(hookline.PrefixDelivery)
 		take := false
-		if f != nil && list[i].full && !ep.Disabled && !due.After(t) {
+		if f != nil && f.feed != nil && !ep.Disabled && !due.After(t) {
 			task := &hookline.Task{
 				Delivery: hookline.Delivery{
 					ID: id, AppID: appID, MessageID: msg.ID, EndpointID: ep.ID,
@@ -326,7 +295,7 @@ func insertMessage(ctx context.Context, q querier, prefix, chanExpr, channel str
 	}
 	var until *time.Time
 	var owner *string
-	if f != nil {
+	if f != nil && f.feed != nil {
 		o := f.feed.Owner()
 		until, owner = &f.until, &o
 	}
@@ -439,4 +408,64 @@ func (s *Store) messageExists(ctx context.Context, appID, id string) error {
 		return errMessageNotFound
 	}
 	return err
+}
+
+// appEndpoints is an application's endpoints, whole, and its throttleRate,
+// as a Store's CreateMessage needs them. It is shared: read-only.
+type appEndpoints struct {
+	throttle *int
+	list     []candidate
+}
+
+// appEndpoints returns the endpoints of the application appID and its
+// throttleRate, read with q, or ENOTFOUND when there is no such
+// application. They are cached while the store listens, and forgotten with
+// the tokens and applications (see the package documentation): every
+// change of an endpoint notifies.
+func (s *Store) appEndpoints(ctx context.Context, q querier, appID string) (*appEndpoints, error) {
+	caching := s.listening.Load()
+	cached, gen, ok := s.endpoints.Get(appID)
+	if caching && ok {
+		return cached, nil
+	}
+	rows, err := q.Query(ctx, `SELECT (SELECT throttle_rate FROM applications WHERE id = $1), `+
+		endpointAllCols+` FROM endpoints WHERE app_id = $1 ORDER BY id`, appID)
+	if err != nil {
+		return nil, err
+	}
+	c := &appEndpoints{}
+	for rows.Next() {
+		var r endpointRow
+		var throttle *int32
+		if err := rows.Scan(append([]any{&throttle}, r.allDest()...)...); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ep, err := s.endpointOf(&r)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		c.throttle = intPtr(throttle)
+		c.list = append(c.list, candidate{ep: *ep})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(c.list) == 0 {
+		var throttle *int32
+		err := q.QueryRow(ctx, `SELECT throttle_rate FROM applications WHERE id = $1`, appID).Scan(&throttle)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, errAppNotFound
+		}
+		if err != nil {
+			return nil, err
+		}
+		c.throttle = intPtr(throttle)
+	}
+	if caching {
+		s.endpoints.Put(appID, c, gen)
+	}
+	return c, nil
 }

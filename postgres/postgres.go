@@ -33,9 +33,10 @@
 // minute.
 //
 // Caches: every API request reads the caller's token and most read an
-// application, a round trip each. A Store keeps those reads in memory while
-// its listening connection is up, and forgets them all when a transaction
-// on any node that deletes a token, or changes or deletes an application,
+// application, and every message the application's endpoints, a round trip
+// each. A Store keeps those reads in memory while its listening connection
+// is up, and forgets them all when a transaction on any node that deletes a
+// token, or creates, changes or deletes an application or an endpoint,
 // notifies the channel (it does so as it commits), when the listening
 // connection is restored, and after cacheMaxAge in any case (the bound on
 // staleness should a change bypass the Store, such as an edit by hand).
@@ -155,6 +156,7 @@ type Store struct {
 	// documentation).
 	apps      readcache.Cache[*hookline.Application] // by id and by uid
 	tokens    readcache.Cache[*hookline.Token]       // by hash
+	endpoints readcache.Cache[*appEndpoints]         // by application id
 	listening atomic.Bool
 
 	// feed takes new deliveries for this process's dispatcher (SetFeed);
@@ -204,13 +206,14 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	}
 
 	s := &Store{
-		log:      o.logger,
-		timeout:  o.timeout,
-		due:      make(chan struct{}, 1),
-		node:     rand.Text(),
-		announce: make(chan struct{}, 1),
-		apps:     readcache.Cache[*hookline.Application]{MaxAge: cacheMaxAge},
-		tokens:   readcache.Cache[*hookline.Token]{MaxAge: cacheMaxAge},
+		log:       o.logger,
+		timeout:   o.timeout,
+		due:       make(chan struct{}, 1),
+		node:      rand.Text(),
+		announce:  make(chan struct{}, 1),
+		apps:      readcache.Cache[*hookline.Application]{MaxAge: cacheMaxAge},
+		tokens:    readcache.Cache[*hookline.Token]{MaxAge: cacheMaxAge},
+		endpoints: readcache.Cache[*appEndpoints]{MaxAge: cacheMaxAge},
 	}
 	if s.box, err = hookline.NewSecretBox(o.secretKey, o.previousKeys...); err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -398,11 +401,11 @@ func (s *Store) signalDue() {
 const cacheMaxAge = 30 * time.Second
 
 // forgetPayload is the payload of the notification that makes every Store
-// of the schema forget its cached tokens and applications.
+// of the schema forget its cached tokens, applications and endpoints.
 const forgetPayload = "forget"
 
 // forgetOnCommit makes every Store of the schema, this one included, forget
-// its cached tokens and applications once tx commits. The caller also calls
+// its cached tokens, applications and endpoints once tx commits. The caller also calls
 // forget after the commit: this Store's own notification arrives a little
 // later.
 func (s *Store) forgetOnCommit(ctx context.Context, tx pgx.Tx) error {
@@ -410,10 +413,11 @@ func (s *Store) forgetOnCommit(ctx context.Context, tx pgx.Tx) error {
 	return err
 }
 
-// forget drops the cached tokens and applications.
+// forget drops the cached tokens, applications and endpoints.
 func (s *Store) forget() {
 	s.apps.Invalidate()
 	s.tokens.Invalidate()
+	s.endpoints.Invalidate()
 }
 
 // announceDue makes announceLoop tell the other nodes that deliveries are
