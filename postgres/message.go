@@ -73,10 +73,10 @@ func prepareMessage(msg *hookline.Message) {
 // announceLoop). It gives msg an id and a creation time when unset.
 func (s *Store) CreateMessage(ctx context.Context, msg *hookline.Message) (int, error) {
 	prepareMessage(msg)
-	// No transaction around the two statements: the insert of the message
-	// and its deliveries is one statement, atomic on its own, and reading
-	// the endpoints in a transaction at READ COMMITTED would see nothing
-	// more than reading them just before. Two round trips fewer.
+	// No transaction: the insert of the message and its deliveries is one
+	// statement, atomic on its own. The endpoints come from appEndpoints,
+	// cached or read just before; reading them in the insert's transaction
+	// at READ COMMITTED would see nothing more.
 	//
 	// The feed, if any, is held (read-locked) until its tasks are handed
 	// over, so that SetFeed returns only once no call uses the previous one.
@@ -172,19 +172,13 @@ func (f *feeding) reset() {
 	f.tasks = nil
 }
 
-// candidate is an endpoint of the message's application, as insertMessage
-// needs it: whole, secrets opened, when it comes from appEndpoints; only
-// what matching needs otherwise.
-type candidate struct {
-	ep hookline.Endpoint
-}
-
 // candidates reads the endpoints of msg's application, by id or (byUID)
 // also by uid, and the application's id; ENOTFOUND when there is no such
 // application. With f (a Store's CreateMessage), it takes whole endpoints
-// and the application's throttleRate from the store (see appEndpoints).
-func candidates(ctx context.Context, q querier, prefix string, msg *hookline.Message, byUID bool, f *feeding) (string, []candidate, error) {
-	var list []candidate
+// and the application's throttleRate from the store (see appEndpoints);
+// without, only what matching needs. The endpoints are read-only.
+func candidates(ctx context.Context, q querier, prefix string, msg *hookline.Message, byUID bool, f *feeding) (string, []hookline.Endpoint, error) {
+	var list []hookline.Endpoint
 	if f != nil {
 		eps, err := f.s.appEndpoints(ctx, q, msg.AppID)
 		if err != nil {
@@ -209,18 +203,18 @@ func candidates(ctx context.Context, q querier, prefix string, msg *hookline.Mes
 	for rows.Next() {
 		var (
 			epID     *string
-			c        candidate
+			ep       hookline.Endpoint
 			disabled *bool
 		)
-		if err := rows.Scan(&appID, &epID, &c.ep.UID, &disabled, &c.ep.EventTypes, &c.ep.Channels); err != nil {
+		if err := rows.Scan(&appID, &epID, &ep.UID, &disabled, &ep.EventTypes, &ep.Channels); err != nil {
 			return "", nil, err
 		}
 		found = true
 		if epID == nil {
 			continue // an application without endpoints
 		}
-		c.ep.ID, c.ep.Disabled = *epID, *disabled
-		list = append(list, c)
+		ep.ID, ep.Disabled = *epID, *disabled
+		list = append(list, ep)
 	}
 	if err := rows.Err(); err != nil {
 		return "", nil, err
@@ -256,7 +250,7 @@ func insertMessage(ctx context.Context, q querier, prefix, chanExpr, channel str
 	}
 	msg.AppID = appID
 	for i := range list {
-		ep := &list[i].ep
+		ep := &list[i]
 		switch {
 		case msg.OnlyEndpoint != "":
 			if picked || (ep.ID != msg.OnlyEndpoint && (ep.UID == nil || *ep.UID != msg.OnlyEndpoint)) {
@@ -414,7 +408,7 @@ func (s *Store) messageExists(ctx context.Context, appID, id string) error {
 // as a Store's CreateMessage needs them. It is shared: read-only.
 type appEndpoints struct {
 	throttle *int
-	list     []candidate
+	list     []hookline.Endpoint
 }
 
 // appEndpoints returns the endpoints of the application appID and its
@@ -447,7 +441,7 @@ func (s *Store) appEndpoints(ctx context.Context, q querier, appID string) (*app
 			return nil, err
 		}
 		c.throttle = intPtr(throttle)
-		c.list = append(c.list, candidate{ep: *ep})
+		c.list = append(c.list, *ep)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
