@@ -152,8 +152,8 @@ type Store struct {
 	node     string
 	announce chan struct{}
 
-	// apps and tokens cache reads while listening is set (see the package
-	// documentation).
+	// apps, tokens and endpoints cache reads while listening is set (see
+	// the package documentation).
 	apps      readcache.Cache[*hookline.Application] // by id and by uid
 	tokens    readcache.Cache[*hookline.Token]       // by hash
 	endpoints readcache.Cache[*appEndpoints]         // by application id
@@ -397,17 +397,18 @@ func (s *Store) signalDue() {
 	}
 }
 
-// cacheMaxAge bounds how long a cached token or application is used.
+// cacheMaxAge bounds how long a cached token, application or endpoint is
+// used.
 const cacheMaxAge = 30 * time.Second
 
 // forgetPayload is the payload of the notification that makes every Store
 // of the schema forget its cached tokens, applications and endpoints.
 const forgetPayload = "forget"
 
-// forgetOnCommit makes every Store of the schema, this one included, forget
-// its cached tokens, applications and endpoints once tx commits. The caller also calls
-// forget after the commit: this Store's own notification arrives a little
-// later.
+// forgetOnCommit makes every Store of the schema, this one included,
+// forget its cached tokens, applications and endpoints once tx commits. The
+// caller also calls forget after the commit: this Store's own notification
+// arrives a little later.
 func (s *Store) forgetOnCommit(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, s.channel, forgetPayload)
 	return err
