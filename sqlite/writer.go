@@ -23,8 +23,9 @@ type op struct {
 	// the others of its batch; fn runs it alone.
 	msg *msgOp
 	// early answers the op when its transaction has committed, without
-	// waiting for the WAL to reach the disk (a claim: losing a lease to a
-	// power failure only makes its deliveries due again).
+	// waiting for the WAL to reach the disk (a claim, a Complete: losing a
+	// lease or an outcome to a power failure only makes deliveries due
+	// again).
 	early bool
 }
 
