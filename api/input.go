@@ -28,7 +28,7 @@ func (*present) UnmarshalJSON([]byte) error { return nil }
 
 // readBody reads the request body within the size limit.
 func (c *call) readBody() ([]byte, error) {
-	b, err := io.ReadAll(c.r.Body)
+	b, err := readAll(c.r.Body, c.r.ContentLength)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -327,4 +327,32 @@ func makeList[S, T any](p page, got hookline.Page[S], key func(S) string, conv f
 		out.Iterator, out.PrevIterator = &next, &prev
 	}
 	return out
+}
+
+// maxBodyHint bounds the buffer readAll sizes from a declared length before
+// any of the body has arrived, so that a client announcing a large body and
+// sending none costs little.
+const maxBodyHint = 64 << 10
+
+// readAll is io.ReadAll with the first buffer sized for n bytes, the
+// request's declared length (-1 when unknown): one allocation for a body of
+// that length instead of the several io.ReadAll makes as it grows.
+func readAll(r io.Reader, n int64) ([]byte, error) {
+	if n <= 0 || n > maxBodyHint {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, n+1) // +1: the read that finds the end needs room
+	for {
+		k, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+k]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // longer than declared: grow
+		}
+	}
 }

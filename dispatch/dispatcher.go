@@ -655,14 +655,15 @@ func (d *Dispatcher) send(ctx context.Context, t *hookline.Task, now time.Time) 
 		return response{body: describeError(err, d.cfg.Timeout), timedOut: timedOut}
 	}
 	defer resp.Body.Close()
+	r := response{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After")}
+	if resp.ContentLength == 0 {
+		return r // most receivers answer 204 or an empty 200: nothing to read
+	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, int64(d.cfg.MaxResponseBytes)))
 	// Read a little more so the connection can be reused; give up on huge bodies.
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	return response{
-		status:     resp.StatusCode,
-		body:       strings.ToValidUTF8(string(body), string(utf8.RuneError)),
-		retryAfter: resp.Header.Get("Retry-After"),
-	}
+	r.body = strings.ToValidUTF8(string(body), string(utf8.RuneError))
+	return r
 }
 
 // sign returns the webhook-signature of a delivery to ep: one signature per
