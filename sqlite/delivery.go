@@ -411,10 +411,11 @@ const completeQuery = `UPDATE deliveries SET status = v.column3, attempts = v.co
 // Complete returns once its transaction has committed, without waiting
 // for the WAL to reach the disk: the next commit that must be durable (a
 // message) syncs it too, and the checkpointer within about 100 ms if none
-// comes (a checkpoint syncs the WAL first). A power failure in between loses the outcomes,
-// which leaves their deliveries leased, and due again when the server
-// restarts: a delivery may then be sent twice, never lost. A crash of the
-// process alone loses nothing (the WAL is written, if not synced).
+// comes (a checkpoint syncs the WAL first). A power failure in between
+// loses the outcomes, which leaves their deliveries leased, and due again
+// when the server restarts: a delivery may then be sent twice, never lost.
+// A crash of the process alone loses nothing (the WAL is written, if not
+// synced).
 func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.Outcome) error {
 	if len(outcomes) == 0 {
 		return nil
