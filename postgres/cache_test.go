@@ -116,11 +116,5 @@ func TestEndpointCacheAcrossNodes(t *testing.T) {
 // that only an invalidation can make it true.
 func soon(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitWithin(t, 10*time.Second, what, cond)
 }
