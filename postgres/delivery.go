@@ -434,7 +434,29 @@ func (s *Store) releaseClaim(ctx context.Context, owner string, now, until time.
 // $4: attempt counts, $5: next attempts) still leased by $6 to their new
 // state at $1, and returns those it moved with their application and
 // endpoint.
-const completeQuery = `UPDATE deliveries d SET status = o.status, attempts = o.attempts, next_attempt_at = o.next_at,
+// completeQuery logs the attempts of the outcomes and moves their
+// deliveries still leased to $6 to their new state, returning those. An
+// attempt that does not say its application, message or endpoint takes them
+// from its delivery, and is not logged when that is gone. An attempt already
+// logged (a Complete run again after its answer was lost) is not logged
+// twice. Both parts see the deliveries as they were before the statement.
+const completeQuery = `WITH logged AS (
+		INSERT INTO attempts (` + attemptCols + `)
+		SELECT a.id, coalesce(nullif(a.app_id, ''), d.app_id), coalesce(nullif(a.message_id, ''), d.message_id),
+			coalesce(nullif(a.endpoint_id, ''), d.endpoint_id), a.delivery_id, a.url, a.status, a.status_code,
+			a.response, a.duration_ms, a.trigger_type, a.created_at
+		FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::smallint[],
+			$15::integer[], $16::text[], $17::bigint[], $18::smallint[], $19::timestamptz[])
+			AS a(id, app_id, message_id, endpoint_id, delivery_id, url, status, status_code, response, duration_ms,
+				trigger_type, created_at)
+		LEFT JOIN deliveries d ON d.id = a.delivery_id
+			AND (a.app_id = '' OR a.message_id = '' OR a.endpoint_id = '')
+		WHERE coalesce(nullif(a.app_id, ''), d.app_id) IS NOT NULL
+			AND coalesce(nullif(a.message_id, ''), d.message_id) IS NOT NULL
+			AND coalesce(nullif(a.endpoint_id, ''), d.endpoint_id) IS NOT NULL
+		ON CONFLICT (message_id, id) DO NOTHING
+	)
+	UPDATE deliveries d SET status = o.status, attempts = o.attempts, next_attempt_at = o.next_at,
 		due_at = o.next_at, trigger_type = CASE WHEN o.deferred THEN d.trigger_type ELSE 0 END,
 		lease_owner = NULL, lease_until = NULL, updated_at = $1
 	FROM unnest($2::text[], $3::smallint[], $4::integer[], $5::timestamptz[], $7::boolean[])
@@ -442,28 +464,10 @@ const completeQuery = `UPDATE deliveries d SET status = o.status, attempts = o.a
 	WHERE d.id = o.id AND d.status = 3 AND d.lease_owner = $6
 	RETURNING d.id, d.app_id, d.endpoint_id`
 
-// attemptQuery logs the attempts of the outcomes; an attempt that does not
-// say its application, message or endpoint takes them from its delivery, and
-// is not logged when that is gone. An attempt already logged (a Complete
-// retried after its commit was not acknowledged) is not logged twice.
-const attemptQuery = `INSERT INTO attempts (` + attemptCols + `)
-	SELECT a.id, coalesce(nullif(a.app_id, ''), d.app_id), coalesce(nullif(a.message_id, ''), d.message_id),
-		coalesce(nullif(a.endpoint_id, ''), d.endpoint_id), a.delivery_id, a.url, a.status, a.status_code,
-		a.response, a.duration_ms, a.trigger_type, a.created_at
-	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::smallint[],
-		$8::integer[], $9::text[], $10::bigint[], $11::smallint[], $12::timestamptz[])
-		AS a(id, app_id, message_id, endpoint_id, delivery_id, url, status, status_code, response, duration_ms,
-			trigger_type, created_at)
-	LEFT JOIN deliveries d ON d.id = a.delivery_id
-		AND (a.app_id = '' OR a.message_id = '' OR a.endpoint_id = '')
-	WHERE coalesce(nullif(a.app_id, ''), d.app_id) IS NOT NULL
-		AND coalesce(nullif(a.message_id, ''), d.message_id) IS NOT NULL
-		AND coalesce(nullif(a.endpoint_id, ''), d.endpoint_id) IS NOT NULL
-	ON CONFLICT (message_id, id) DO NOTHING`
-
 // Complete records the attempt of every outcome and, where owner still
 // holds the delivery's lease, moves the delivery to its new state: all of
-// them in one transaction of three statements, whatever their number.
+// them in one statement, whatever their number. Endpoints that answered
+// 410 Gone are disabled after it, in a transaction of their own.
 func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.Outcome) error {
 	if len(outcomes) == 0 {
 		return nil
@@ -485,7 +489,6 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 		dDeferred = make([]bool, n)
 		disable   = map[string]bool{}
 		retrying  bool
-		disabled  bool // an endpoint was disabled
 	)
 	logged := 0 // attempts to log, at the front of the a* slices
 	for i := range outcomes {
@@ -524,57 +527,41 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 		aStatus[j], aTrigger[j], aCode[j], aDur[j], aAt[j] = int16(a.Status), int16(a.Trigger), int32(a.StatusCode),
 			a.DurationMS, a.CreatedAt
 	}
-	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		disabled = false
-		if logged > 0 {
-			k := logged
-			if _, err := tx.Exec(ctx, attemptQuery, aID[:k], aApp[:k], aMsg[:k], aEP[:k], aDel[:k], aURL[:k],
-				aStatus[:k], aCode[:k], aResp[:k], aDur[:k], aTrigger[:k], aAt[:k]); err != nil {
-				return err
-			}
-		}
-		rows, err := tx.Query(ctx, completeQuery, t, dID, dStatus, dAtt, dNext, owner, dDeferred)
+	// One statement, atomic on its own: the attempts, and the deliveries
+	// still leased to owner. Run again after a failure that left its outcome
+	// unknown, it logs no attempt twice and finds the deliveries it settled
+	// no longer leased.
+	var gone [][2]string // endpoints to disable: app, endpoint
+	err := s.do(ctx, func(ctx context.Context) error {
+		gone = gone[:0]
+		k := logged
+		rows, err := s.pool.Query(ctx, completeQuery, t, dID, dStatus, dAtt, dNext, owner, dDeferred,
+			aID[:k], aApp[:k], aMsg[:k], aEP[:k], aDel[:k], aURL[:k], aStatus[:k], aCode[:k], aResp[:k], aDur[:k],
+			aTrigger[:k], aAt[:k])
 		if err != nil {
 			return err
 		}
-		var gone [][2]string // endpoints to disable: app, endpoint
+		defer rows.Close()
 		for rows.Next() {
 			var id, app, ep string
 			if err := rows.Scan(&id, &app, &ep); err != nil {
-				rows.Close()
 				return err
 			}
 			if disable[id] {
 				gone = append(gone, [2]string{app, ep})
 			}
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, g := range gone {
-			tag, err := tx.Exec(ctx, `UPDATE endpoints SET disabled = true, updated_at = $1
-				WHERE app_id = $2 AND id = $3 AND NOT disabled`, t, g[0], g[1])
-			if err != nil {
-				return err
-			}
-			if tag.RowsAffected() > 0 {
-				if _, err := tx.Exec(ctx, parkQuery, g[1]); err != nil {
-					return err
-				}
-				disabled = true
-			}
-		}
-		if disabled {
-			return s.forgetOnCommit(ctx, tx)
-		}
-		return nil
+		return rows.Err()
 	})
-	if disabled {
-		s.forget()
-	}
 	if err != nil {
 		return err
+	}
+	if len(gone) > 0 {
+		// Rare (a 410 Gone): the endpoints are disabled in a transaction of
+		// their own. Should it fail, the next delivery's 410 disables them.
+		if err := s.disableGone(ctx, t, gone); err != nil {
+			return err
+		}
 	}
 	if retrying {
 		// A retry may be due before what NextDue said. This node's
@@ -632,4 +619,35 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 		return time.Time{}, false, nil
 	}
 	return at.UTC(), true, nil
+}
+
+// disableGone disables the endpoints (app and endpoint ids) that answered
+// 410 Gone, parks their deliveries, and has every node forget its cached
+// endpoints.
+func (s *Store) disableGone(ctx context.Context, t time.Time, gone [][2]string) error {
+	disabled := false
+	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		disabled = false
+		for _, g := range gone {
+			tag, err := tx.Exec(ctx, `UPDATE endpoints SET disabled = true, updated_at = $1
+				WHERE app_id = $2 AND id = $3 AND NOT disabled`, t, g[0], g[1])
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() > 0 {
+				if _, err := tx.Exec(ctx, parkQuery, g[1]); err != nil {
+					return err
+				}
+				disabled = true
+			}
+		}
+		if disabled {
+			return s.forgetOnCommit(ctx, tx)
+		}
+		return nil
+	})
+	if disabled {
+		s.forget()
+	}
+	return err
 }
