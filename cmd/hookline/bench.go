@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,7 +33,7 @@ Flags:
 
 // runBench runs 'hookline bench'.
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	opts, asJSON, quiet, err := parseBenchFlags(args, getenv, stderr)
+	opts, asJSON, quiet, runs, err := parseBenchFlags(args, getenv, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -45,26 +46,57 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rep, err := bench.Run(ctx, opts)
-	if rep != nil {
-		if asJSON {
-			rep.WriteJSON(stdout)
-			rep.WriteTable(stderr)
-		} else {
-			rep.WriteTable(stdout)
+	tables := stdout
+	if asJSON {
+		tables = stderr
+	}
+	var reps []*bench.Report
+	code := 0
+	for run := 1; run <= runs; run++ {
+		if runs > 1 {
+			fmt.Fprintf(tables, "run %d of %d\n", run, runs)
+		}
+		rep, err := bench.Run(ctx, opts)
+		if rep != nil {
+			rep.WriteTable(tables)
+			if runs > 1 {
+				fmt.Fprintln(tables)
+			}
+			reps = append(reps, rep)
+			if !rep.OK {
+				code = 1
+			}
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "hookline bench:", err)
+			code = 1
+			break
 		}
 	}
-	if err != nil {
-		fmt.Fprintln(stderr, "hookline bench:", err)
-		return 1
+	if runs > 1 && len(reps) > 0 {
+		fmt.Fprintf(tables, "over %d runs: the median [the range]\n", len(reps))
+		sums := bench.Summarize(reps)
+		bench.WriteSummary(tables, sums)
+		if asJSON {
+			writeJSON(stdout, struct {
+				Runs    []*bench.Report `json:"runs"`
+				Summary []bench.Summary `json:"summary"`
+			}{reps, sums})
+		}
+	} else if asJSON && len(reps) == 1 {
+		reps[0].WriteJSON(stdout)
 	}
-	if !rep.OK {
-		return 1
-	}
-	return 0
+	return code
 }
 
-func parseBenchFlags(args []string, getenv func(string) string, stderr io.Writer) (opts bench.Options, asJSON, quiet bool, err error) {
+// writeJSON writes v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func parseBenchFlags(args []string, getenv func(string) string, stderr io.Writer) (opts bench.Options, asJSON, quiet bool, runs int, err error) {
 	opts = bench.DefaultOptions()
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -98,11 +130,12 @@ func parseBenchFlags(args []string, getenv func(string) string, stderr io.Writer
 	serverLog := fs.Bool("server-log", false, "copy what the started servers log to stderr")
 	fs.BoolVar(&asJSON, "json", false, "print the report as one JSON object on stdout (the table goes to stderr)")
 	fs.BoolVar(&quiet, "quiet", false, "no progress lines on stderr")
+	fs.IntVar(&runs, "runs", 1, "run everything this many times, then print each figure's median and range (runs vary more than most changes)")
 	if err = fs.Parse(args); err != nil {
-		return opts, false, false, err
+		return opts, false, false, 0, err
 	}
 	if fs.NArg() > 0 {
-		return opts, false, false, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return opts, false, false, 0, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	opts.PayloadSize = int(size)
 	opts.Scenarios = nil
@@ -113,13 +146,13 @@ func parseBenchFlags(args []string, getenv func(string) string, stderr io.Writer
 			opts.Scenarios = append(opts.Scenarios, bench.Scenarios...)
 		default:
 			if !slices.Contains(bench.Scenarios, s) {
-				return opts, false, false, fmt.Errorf("unknown scenario %q (want %s or all)", s, strings.Join(bench.Scenarios, ", "))
+				return opts, false, false, 0, fmt.Errorf("unknown scenario %q (want %s or all)", s, strings.Join(bench.Scenarios, ", "))
 			}
 			opts.Scenarios = append(opts.Scenarios, s)
 		}
 	}
 	if len(opts.Scenarios) == 0 {
-		return opts, false, false, errors.New("--scenario names no scenario")
+		return opts, false, false, 0, errors.New("--scenario names no scenario")
 	}
 	opts.ServeFlags = strings.Fields(*serveFlags)
 	if *serverCmd != "" {
@@ -129,7 +162,7 @@ func parseBenchFlags(args []string, getenv func(string) string, stderr io.Writer
 		opts.ServerLog = stderr
 	}
 	if opts.ServerURL != "" && opts.Token == "" {
-		return opts, false, false, errors.New("--server needs --token")
+		return opts, false, false, 0, errors.New("--server needs --token")
 	}
 	for _, v := range []struct {
 		name string
@@ -138,16 +171,19 @@ func parseBenchFlags(args []string, getenv func(string) string, stderr io.Writer
 		{"ingest-publishers", opts.IngestPublishers}, {"backlog", opts.BacklogMessages}, {"fanout", opts.FanoutEndpoints},
 		{"verify-every", opts.VerifyEvery}} {
 		if v.n <= 0 {
-			return opts, false, false, fmt.Errorf("--%s must be positive", v.name)
+			return opts, false, false, 0, fmt.Errorf("--%s must be positive", v.name)
 		}
 	}
 	if opts.LatencyRate <= 0 || opts.LatencyDuration <= 0 || opts.LostWait <= 0 {
-		return opts, false, false, errors.New("--rate, --duration and --lost-wait must be positive")
+		return opts, false, false, 0, errors.New("--rate, --duration and --lost-wait must be positive")
 	}
 	if opts.LatencyDuration > 24*time.Hour {
-		return opts, false, false, errors.New("--duration is more than a day")
+		return opts, false, false, 0, errors.New("--duration is more than a day")
 	}
-	return opts, asJSON, quiet, nil
+	if runs < 1 {
+		return opts, false, false, 0, errors.New("--runs must be positive")
+	}
+	return opts, asJSON, quiet, runs, nil
 }
 
 // bytesFlag is a size in bytes, written as a number or with a KiB or MiB

@@ -19,9 +19,9 @@ import (
 
 func TestBenchFlags(t *testing.T) {
 	noEnv := func(string) string { return "" }
-	opts, asJSON, quiet, err := parseBenchFlags(nil, noEnv, io.Discard)
-	if err != nil || asJSON || quiet {
-		t.Fatalf("defaults: %v %v %v", err, asJSON, quiet)
+	opts, asJSON, quiet, runs, err := parseBenchFlags(nil, noEnv, io.Discard)
+	if err != nil || asJSON || quiet || runs != 1 {
+		t.Fatalf("defaults: %v %v %v %d", err, asJSON, quiet, runs)
 	}
 	d := bench.DefaultOptions()
 	if !slices.Equal(opts.Scenarios, bench.Scenarios) || opts.Messages != d.Messages || opts.PayloadSize != 1024 ||
@@ -30,10 +30,10 @@ func TestBenchFlags(t *testing.T) {
 		t.Errorf("defaults: %+v", opts)
 	}
 
-	opts, asJSON, _, err = parseBenchFlags([]string{"--scenario", "fanout, throughput", "--size", "2KiB",
-		"--messages", "10", "--duration", "2s", "--serve-flags", "--workers 8", "--json"}, noEnv, io.Discard)
-	if err != nil || !asJSON {
-		t.Fatal(err)
+	opts, asJSON, _, runs, err = parseBenchFlags([]string{"--scenario", "fanout, throughput", "--size", "2KiB",
+		"--messages", "10", "--duration", "2s", "--serve-flags", "--workers 8", "--json", "--runs", "3"}, noEnv, io.Discard)
+	if err != nil || !asJSON || runs != 3 {
+		t.Fatal(err, runs)
 	}
 	if !slices.Equal(opts.Scenarios, []string{"fanout", "throughput"}) || opts.PayloadSize != 2048 || opts.Messages != 10 ||
 		opts.LatencyDuration != 2*time.Second || !slices.Equal(opts.ServeFlags, []string{"--workers", "8"}) {
@@ -41,16 +41,16 @@ func TestBenchFlags(t *testing.T) {
 	}
 
 	env := map[string]string{"HOOKLINE_BENCH_SERVER": "http://127.0.0.1:1", "HOOKLINE_BENCH_TOKEN": "tok"}
-	opts, _, _, err = parseBenchFlags(nil, func(k string) string { return env[k] }, io.Discard)
+	opts, _, _, _, err = parseBenchFlags(nil, func(k string) string { return env[k] }, io.Discard)
 	if err != nil || opts.ServerURL != "http://127.0.0.1:1" || opts.Token != "tok" {
 		t.Errorf("from the environment: %v %+v", err, opts)
 	}
 
 	for _, bad := range [][]string{
 		{"--scenario", "speed"}, {"--scenario", ""}, {"--messages", "0"}, {"--server", "http://x"},
-		{"--size", "2MiB"}, {"extra"}, {"--rate", "-1"},
+		{"--size", "2MiB"}, {"extra"}, {"--rate", "-1"}, {"--runs", "0"},
 	} {
-		if _, _, _, err := parseBenchFlags(bad, noEnv, io.Discard); err == nil {
+		if _, _, _, _, err := parseBenchFlags(bad, noEnv, io.Discard); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}
@@ -99,5 +99,28 @@ func TestBenchExitsNonZeroOnLoss(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "FAILED: 20 lost") {
 		t.Errorf("stderr:\n%s", stderr.String())
+	}
+
+	// Several runs: one JSON object with every report and the summary.
+	stdout.Reset()
+	stderr.Reset()
+	code = runBench(context.Background(), []string{"--server", api.URL, "--token", "t", "--scenario", "throughput",
+		"--messages", "20", "--publishers", "4", "--lost-wait", "300ms", "--json", "--quiet", "--runs", "2"},
+		func(string) string { return "" }, &stdout, &stderr)
+	if code != 1 {
+		t.Errorf("two runs: exit %d, want 1", code)
+	}
+	var many struct {
+		Runs    []bench.Report
+		Summary []bench.Summary
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &many); err != nil {
+		t.Fatalf("two runs: stdout is not one JSON object: %v\n%s", err, stdout.String())
+	}
+	if len(many.Runs) != 2 || len(many.Summary) == 0 || many.Summary[0].Scenario != "baseline" || many.Summary[0].Runs != 2 {
+		t.Errorf("two runs: %d reports, summary %+v", len(many.Runs), many.Summary)
+	}
+	if !strings.Contains(stderr.String(), "run 2 of 2") || !strings.Contains(stderr.String(), "over 2 runs") {
+		t.Errorf("two runs, stderr:\n%s", stderr.String())
 	}
 }
