@@ -153,7 +153,13 @@ func verifyingKey(e *hookline.Endpoint) string {
 // loadEndpoint returns the endpoint the path names by id or uid
 // ({endpoint_id}) in the application of the path.
 func (c *call) loadEndpoint() (*hookline.Application, *hookline.Endpoint, error) {
-	app, err := c.loadApp()
+	return c.pathEndpoint(c.loadApp)
+}
+
+// pathEndpoint returns the endpoint the path names by id or uid
+// ({endpoint_id}) in the application loadApp returns.
+func (c *call) pathEndpoint(loadApp func() (*hookline.Application, error)) (*hookline.Application, *hookline.Endpoint, error) {
+	app, err := loadApp()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -168,19 +174,25 @@ func (c *call) loadEndpoint() (*hookline.Application, *hookline.Endpoint, error)
 }
 
 func (s *Server) listEndpoints(c *call) (int, any, error) {
+	return listEndpointsOf(c, c.loadApp, endpointOutOf)
+}
+
+// listEndpointsOf lists the endpoints of the application loadApp returns,
+// each shown by out.
+func listEndpointsOf[T any](c *call, loadApp func() (*hookline.Application, error), out func(*hookline.Endpoint) T) (int, any, error) {
 	p, err := c.query().page(false, true)
 	if err != nil {
 		return 0, nil, err
 	}
-	app, err := c.loadApp()
+	app, err := loadApp()
 	if err != nil {
 		return 0, nil, err
 	}
-	got, err := s.store.ListEndpoints(c.ctx(), app.ID, p.opts)
+	got, err := c.s.store.ListEndpoints(c.ctx(), app.ID, p.opts)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, makeList(p, got, func(e *hookline.Endpoint) string { return e.ID }, endpointOutOf), nil
+	return http.StatusOK, makeList(p, got, func(e *hookline.Endpoint) string { return e.ID }, out), nil
 }
 
 // createEndpoint creates an endpoint, with a new secret unless one is given.

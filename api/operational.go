@@ -157,34 +157,11 @@ func (c *call) operationalApp() (*hookline.Application, error) {
 // loadOperationalEndpoint returns the operational endpoint the path names
 // by id or uid ({endpoint_id}).
 func (c *call) loadOperationalEndpoint() (*hookline.Application, *hookline.Endpoint, error) {
-	app, err := c.operationalApp()
-	if err != nil {
-		return nil, nil, err
-	}
-	ep, err := c.s.store.Endpoint(c.ctx(), app.ID, c.r.PathValue("endpoint_id"))
-	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
-		return nil, nil, notFound("Endpoint")
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	return app, ep, nil
+	return c.pathEndpoint(c.operationalApp)
 }
 
 func (s *Server) listOperationalEndpoints(c *call) (int, any, error) {
-	p, err := c.query().page(false, true)
-	if err != nil {
-		return 0, nil, err
-	}
-	app, err := c.operationalApp()
-	if err != nil {
-		return 0, nil, err
-	}
-	got, err := s.store.ListEndpoints(c.ctx(), app.ID, p.opts)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, makeList(p, got, func(e *hookline.Endpoint) string { return e.ID }, operationalEndpointOutOf), nil
+	return listEndpointsOf(c, c.operationalApp, operationalEndpointOutOf)
 }
 
 func (s *Server) createOperationalEndpoint(c *call) (int, any, error) {
