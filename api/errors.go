@@ -107,7 +107,7 @@ func render(status int, v any, err error) (int, []byte, error) {
 		return status, nil, nil
 	}
 	if a, ok := v.(jsonAppender); ok {
-		return status, a.appendJSON(make([]byte, 0, 512)), nil
+		return status, a.appendJSON(nil), nil
 	}
 	b, merr := json.Marshal(v)
 	if merr != nil {

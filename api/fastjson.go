@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -14,6 +15,19 @@ type jsonAppender interface {
 }
 
 func (m messageOut) appendJSON(b []byte) []byte {
+	// One allocation: the payload is most of it, the rest its strings and
+	// under 200 bytes of names, quotes and times.
+	n := len(m.Payload) + len(m.ID) + len(m.EventType) + 200
+	if m.EventID != nil {
+		n += len(*m.EventID)
+	}
+	for _, s := range m.Channels {
+		n += len(s) + 3
+	}
+	for _, s := range m.Tags {
+		n += len(s) + 3
+	}
+	b = slices.Grow(b, n)
 	b = append(b, `{"id":`...)
 	b = appendJSONString(b, m.ID)
 	b = append(b, `,"eventType":`...)
