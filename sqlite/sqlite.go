@@ -128,6 +128,7 @@ type Store struct {
 	syncq    chan []*op    // committed ops waiting for the WAL sync
 	syncing  atomic.Int64  // commits handed to the syncer and not yet synced
 	syncIdle chan struct{} // the syncer caught up
+	lazyWait time.Duration // the const lazyWait; a test may set it before the first op
 	syncDone chan struct{}
 	walPath  string
 	wal      *os.File // the syncer's
@@ -175,6 +176,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		syncq:          make(chan []*op, queueLen),
 		syncDone:       make(chan struct{}),
 		syncIdle:       make(chan struct{}, 1),
+		lazyWait:       lazyWait,
 	}
 	var err error
 	if s.box, err = hookline.NewSecretBox(o.secretKey, o.previousKeys...); err != nil {

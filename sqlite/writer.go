@@ -27,7 +27,16 @@ type op struct {
 	// lease or an outcome to a power failure only makes deliveries due
 	// again).
 	early bool
+	// lazy, with early, marks an op whose commit may wait: a batch of lazy
+	// ops only waits up to lazyWait for another op to commit with (see
+	// linger).
+	lazy bool
 }
+
+// lazyWait is how long at most a batch of lazy ops waits for company. At low
+// load every outcome would otherwise pay a commit of its own, about as dear
+// as the message's it follows.
+const lazyWait = 2 * time.Millisecond
 
 // cleanError is the error of an op that failed before it wrote anything: no
 // rollback is needed to undo it.
@@ -152,7 +161,11 @@ func (w *writer) loop() {
 		if !ok {
 			return
 		}
-		w.run(w.drain([]*op{o}, maxBatch))
+		batch := w.drain([]*op{o}, maxBatch)
+		if allLazy(batch) {
+			batch = w.linger(batch)
+		}
+		w.run(batch)
 		if w.s.tailCheckpoint.CompareAndSwap(true, false) {
 			// See checkpointLoop. PASSIVE: it waits for nobody.
 			if _, err := w.conn.ExecContext(w.ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
@@ -172,6 +185,38 @@ func (w *writer) drain(batch []*op, n int) []*op {
 			}
 			batch = append(batch, o)
 		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+func allLazy(batch []*op) bool {
+	for _, o := range batch {
+		if !o.lazy {
+			return false
+		}
+	}
+	return true
+}
+
+// linger adds to a batch of lazy ops those that arrive within s.lazyWait,
+// and returns as soon as one of them is not lazy, the batch is full, or
+// the queue is closed.
+func (w *writer) linger(batch []*op) []*op {
+	t := time.NewTimer(w.s.lazyWait)
+	defer t.Stop()
+	for len(batch) < maxBatch {
+		select {
+		case o, ok := <-w.s.ops:
+			if !ok {
+				return batch
+			}
+			batch = w.drain(append(batch, o), maxBatch)
+			if !allLazy(batch) {
+				return batch
+			}
+		case <-t.C:
 			return batch
 		}
 	}

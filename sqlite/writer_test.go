@@ -231,3 +231,63 @@ func TestSyncFailureStopsWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCompleteWaitsForCompany checks that outcomes alone do not make a
+// commit of their own: Complete waits for the next write and commits with
+// it.
+func TestCompleteWaitsForCompany(t *testing.T) {
+	s := openTest(t)
+	s.lazyWait = time.Minute // longer than the test: only another op ends the wait
+	ctx := context.Background()
+	app := &hookline.Application{Name: "a"}
+	if err := s.CreateApplication(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "https://example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	m := &hookline.Message{AppID: app.ID, EventType: "x", Payload: []byte(`{}`)}
+	if _, err := s.CreateMessage(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	tasks, err := s.ClaimDue(ctx, "w", time.Now().Add(time.Minute), time.Minute, 10)
+	if err != nil || len(tasks) != 1 {
+		t.Fatal(len(tasks), err)
+	}
+	tk := tasks[0]
+	outs := []hookline.Outcome{{
+		DeliveryID: tk.Delivery.ID,
+		Attempt: hookline.Attempt{AppID: app.ID, MessageID: m.ID, EndpointID: tk.Endpoint.ID,
+			DeliveryID: tk.Delivery.ID, URL: tk.Endpoint.URL, Status: hookline.StatusSuccess, StatusCode: 200},
+		Status: hookline.StatusSuccess, Attempts: 1,
+	}}
+	before := s.Stats().Commits
+	done := make(chan error, 1)
+	go func() { done <- s.Complete(ctx, "w", outs) }()
+	// Give the writer time to take the outcomes (were it to commit them
+	// alone, it would be done well within this).
+	time.Sleep(50 * time.Millisecond)
+	select {
+	case err := <-done:
+		t.Fatalf("Complete returned (%v) before any other write came", err)
+	default:
+	}
+	if _, err := s.CreateMessage(ctx, &hookline.Message{AppID: app.ID, EventType: "x", Payload: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Complete still waiting after a message was written")
+	}
+	if got := s.Stats().Commits - before; got != 1 {
+		t.Errorf("%d commits for the outcomes and the message, want 1", got)
+	}
+	p, err := s.ListAttemptsByMessage(ctx, app.ID, m.ID, hookline.AttemptFilter{})
+	if err != nil || len(p.Items) != 1 {
+		t.Fatalf("%d attempts (%v), want 1", len(p.Items), err)
+	}
+}
