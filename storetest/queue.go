@@ -197,6 +197,69 @@ func testCompleteRetry(t *testing.T, s hookline.Store) {
 	}
 }
 
+// testCompleteBatch completes a few outcomes and many at once, mixed: a
+// store may write a small batch and a large one differently.
+func testCompleteBatch(t *testing.T, s hookline.Store) {
+	for _, n := range []int{3, 12} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			a := newApp(t, s)
+			ep := newEndpoint(t, s, a.ID)
+			for range n {
+				newMessage(t, s, a.ID, "x")
+			}
+			now := later()
+			tasks := claim(t, s, "w", now)
+			if len(tasks) != n {
+				t.Fatalf("claimed %d, want %d", len(tasks), n)
+			}
+			retryAt := now.Add(5 * time.Second).UTC().Truncate(time.Microsecond)
+			outs := func() []hookline.Outcome {
+				var outs []hookline.Outcome
+				for i, task := range tasks {
+					switch i % 3 {
+					case 0:
+						outs = append(outs, outcome(task, hookline.StatusSuccess, 200))
+					case 1:
+						o := outcome(task, hookline.StatusPending, 503)
+						o.NextAttemptAt = retryAt
+						outs = append(outs, o)
+					case 2:
+						outs = append(outs, outcome(task, hookline.StatusFail, 400))
+					}
+				}
+				return outs
+			}
+			// Another owner's outcomes move nothing.
+			must(t, s.Complete(ctx(t), "stranger", outs()), "Complete by a stranger")
+			for _, task := range tasks {
+				if d := delivery(t, s, a.ID, task.Delivery.MessageID, ep.ID); d.Status != hookline.StatusSending {
+					t.Fatalf("a stranger's Complete moved a delivery to %v", d.Status)
+				}
+			}
+			must(t, s.Complete(ctx(t), "w", outs()), "Complete")
+			for i, task := range tasks {
+				d := delivery(t, s, a.ID, task.Delivery.MessageID, ep.ID)
+				want := []hookline.Status{hookline.StatusSuccess, hookline.StatusPending, hookline.StatusFail}[i%3]
+				if d.Status != want || d.Attempts != 1 {
+					t.Fatalf("delivery %d: %v after %d attempts, want %v after 1", i, d.Status, d.Attempts, want)
+				}
+				if (d.NextAttemptAt != nil) != (want == hookline.StatusPending) ||
+					d.NextAttemptAt != nil && !d.NextAttemptAt.Equal(retryAt) {
+					t.Fatalf("delivery %d (%v): next attempt %v, want %v", i, d.Status, d.NextAttemptAt, retryAt)
+				}
+			}
+			next, ok, err := s.NextDue(ctx(t))
+			must(t, err, "NextDue")
+			if !ok || !next.Equal(retryAt) {
+				t.Fatalf("NextDue = %v %v, want %v", next, ok, retryAt)
+			}
+			if got := claim(t, s, "w", retryAt); len(got) != (n+1)/3 {
+				t.Fatalf("claimed %d retries, want %d", len(got), (n+1)/3)
+			}
+		})
+	}
+}
+
 func testCompleteFail(t *testing.T, s hookline.Store) {
 	a := newApp(t, s)
 	ep := newEndpoint(t, s, a.ID)

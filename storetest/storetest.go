@@ -83,6 +83,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Queue/CompleteSuccess", testCompleteSuccess},
 		{"Queue/CompleteRetry", testCompleteRetry},
 		{"Queue/CompleteFail", testCompleteFail},
+		{"Queue/CompleteBatch", testCompleteBatch},
 		{"Queue/CompleteDeferred", testCompleteDeferred},
 		{"Queue/EndpointFailing", testEndpointFailing},
 		{"Queue/CompleteDisablesEndpoint", testCompleteDisablesEndpoint},
