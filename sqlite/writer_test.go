@@ -155,8 +155,11 @@ func TestBatchMessagesWithAConflict(t *testing.T) {
 	}
 }
 
-func TestCompleteIsIdempotent(t *testing.T) {
-	s := openTest(t)
+// leasedSuccess makes an application with one endpoint and one message,
+// claims its delivery for "w", and returns the outcome of a successful
+// attempt of it.
+func leasedSuccess(t *testing.T, s *Store) (*hookline.Application, *hookline.Message, []hookline.Outcome) {
+	t.Helper()
 	ctx := context.Background()
 	app := &hookline.Application{Name: "a"}
 	if err := s.CreateApplication(ctx, app); err != nil {
@@ -180,6 +183,13 @@ func TestCompleteIsIdempotent(t *testing.T) {
 			DeliveryID: tk.Delivery.ID, URL: tk.Endpoint.URL, Status: hookline.StatusSuccess, StatusCode: 200},
 		Status: hookline.StatusSuccess, Attempts: 1,
 	}}
+	return app, m, outs
+}
+
+func TestCompleteIsIdempotent(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	app, m, outs := leasedSuccess(t, s)
 	for range 2 { // the second as if the first commit had not been acknowledged
 		if err := s.Complete(ctx, "w", outs); err != nil {
 			t.Fatal(err)
@@ -239,28 +249,7 @@ func TestCompleteWaitsForCompany(t *testing.T) {
 	s := openTest(t)
 	s.lazyWait = time.Minute // longer than the test: only another op ends the wait
 	ctx := context.Background()
-	app := &hookline.Application{Name: "a"}
-	if err := s.CreateApplication(ctx, app); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "https://example.com"}); err != nil {
-		t.Fatal(err)
-	}
-	m := &hookline.Message{AppID: app.ID, EventType: "x", Payload: []byte(`{}`)}
-	if _, err := s.CreateMessage(ctx, m); err != nil {
-		t.Fatal(err)
-	}
-	tasks, err := s.ClaimDue(ctx, "w", time.Now().Add(time.Minute), time.Minute, 10)
-	if err != nil || len(tasks) != 1 {
-		t.Fatal(len(tasks), err)
-	}
-	tk := tasks[0]
-	outs := []hookline.Outcome{{
-		DeliveryID: tk.Delivery.ID,
-		Attempt: hookline.Attempt{AppID: app.ID, MessageID: m.ID, EndpointID: tk.Endpoint.ID,
-			DeliveryID: tk.Delivery.ID, URL: tk.Endpoint.URL, Status: hookline.StatusSuccess, StatusCode: 200},
-		Status: hookline.StatusSuccess, Attempts: 1,
-	}}
+	app, m, outs := leasedSuccess(t, s)
 	before := s.Stats().Commits
 	done := make(chan error, 1)
 	go func() { done <- s.Complete(ctx, "w", outs) }()
