@@ -88,6 +88,12 @@ type Config struct {
 	// DrainTimeout bounds how long Run waits for attempts in flight once its
 	// context is done. Default Timeout + 5 s.
 	DrainTimeout time.Duration
+	// OutcomeLinger is how long the outcome writer may wait for more
+	// outcomes when it holds fewer than lingerBelow, so that a store that
+	// pays a round trip and a commit per Complete pays them for several.
+	// No outcome waits longer than this after its attempt. Default 0:
+	// outcomes are written at once (the SQLite store gathers them itself).
+	OutcomeLinger time.Duration
 }
 
 // Dispatcher delivers due messages. Make one with New and call Run.
@@ -513,27 +519,61 @@ func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- *job, results ch
 	}
 }
 
+// lingerBelow is the batch of outcomes for which the outcome writer stops
+// waiting (see Config.OutcomeLinger).
+const lingerBelow = 32
+
 // completeLoop writes outcomes back in batches: whatever arrived while the
-// previous batch was being written goes into the next one.
+// previous batch was being written goes into the next one, and, with
+// OutcomeLinger, what arrives soon after the first one of a small batch.
 func (d *Dispatcher) completeLoop(results <-chan hookline.Outcome) {
 	const maxBatch = 512
 	batch := make([]hookline.Outcome, 0, maxBatch)
+	var linger *time.Timer
 	for o := range results {
 		batch = append(batch[:0], o)
-	gather:
-		for len(batch) < maxBatch {
-			select {
-			case o, ok := <-results:
-				if !ok {
-					break gather
-				}
-				batch = append(batch, o)
-			default:
-				break gather
+		batch = gather(results, batch, maxBatch, nil)
+		if len(batch) < lingerBelow && d.cfg.OutcomeLinger > 0 {
+			if linger == nil {
+				linger = time.NewTimer(d.cfg.OutcomeLinger)
+			} else {
+				linger.Reset(d.cfg.OutcomeLinger)
 			}
+			batch = gather(results, batch, lingerBelow, linger.C)
+			linger.Stop()
 		}
 		d.writeOutcomes(batch)
 	}
+}
+
+// gather appends outcomes from results to batch until it holds n, results
+// is closed, or, with a nil until, none is waiting; with until, until
+// fires.
+func gather(results <-chan hookline.Outcome, batch []hookline.Outcome, n int, until <-chan time.Time) []hookline.Outcome {
+	for len(batch) < n {
+		if until == nil {
+			select {
+			case o, ok := <-results:
+				if !ok {
+					return batch
+				}
+				batch = append(batch, o)
+			default:
+				return batch
+			}
+			continue
+		}
+		select {
+		case o, ok := <-results:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, o)
+		case <-until:
+			return batch
+		}
+	}
+	return batch
 }
 
 // writeOutcomes retries a failed write a few times. If it never succeeds the

@@ -513,3 +513,47 @@ func TestBacklogAndNewMessages(t *testing.T) {
 		t.Fatalf("%d distinct messages in %d requests, want %d in %d", len(seen), rc.count(), 2*n, 2*n)
 	}
 }
+
+// completions counts the Complete calls a store gets, and their outcomes.
+type completions struct {
+	hookline.Store
+	mu    sync.Mutex
+	sizes []int
+}
+
+func (c *completions) Complete(ctx context.Context, owner string, outs []hookline.Outcome) error {
+	c.mu.Lock()
+	c.sizes = append(c.sizes, len(outs))
+	c.mu.Unlock()
+	return c.Store.Complete(ctx, owner, outs)
+}
+
+func (c *completions) calls() []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]int(nil), c.sizes...)
+}
+
+func TestOutcomeLinger(t *testing.T) {
+	f := newFixture(t)
+	rc := newReceiver(t, nil)
+	f.endpoint(t, rc.URL)
+	counted := &completions{Store: f.store}
+	f.store = counted
+	f.run(t, dispatch.Config{OutcomeLinger: 2 * time.Second})
+
+	m1 := f.message(t, `{"n":1}`)
+	waitFor(t, "the first delivery", func() bool { return rc.count() == 1 })
+	// Written at once, the first outcome would be in the store by now.
+	time.Sleep(100 * time.Millisecond)
+	if got := counted.calls(); len(got) != 0 {
+		t.Fatalf("Complete called %v within 100 ms of the attempt, with a linger of 2 s", got)
+	}
+	m2 := f.message(t, `{"n":2}`)
+	waitFor(t, "both outcomes", func() bool {
+		return len(f.attempts(t, m1.ID)) == 1 && len(f.attempts(t, m2.ID)) == 1
+	})
+	if got := counted.calls(); len(got) != 1 || got[0] != 2 {
+		t.Fatalf("Complete calls with %v outcomes, want one call with both", got)
+	}
+}

@@ -117,8 +117,13 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	// previous run had claimed when it died, instead of waiting for their
 	// leases to expire. On a shared database each node keeps its own name.
 	var owner string
+	// Outcomes: a PostgreSQL Complete is a round trip and a commit, so at
+	// low load the dispatcher waits up to 2 ms to make it one for several;
+	// the SQLite writer gathers outcomes into other commits itself.
+	outcomeLinger := 2 * time.Millisecond
 	if _, ok := store.(*sqlite.Store); ok {
 		owner = "sqlite-local"
+		outcomeLinger = 0
 		if err := store.Release(ctx, owner); err != nil {
 			return err
 		}
@@ -166,6 +171,7 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 			Lease:               cfg.Lease,
 			Schedule:            cfg.Schedule,
 			Notifier:            notifier,
+			OutcomeLinger:       outcomeLinger,
 		})
 		wg.Add(1)
 		go func() {
