@@ -551,27 +551,25 @@ func (d *Dispatcher) completeLoop(results <-chan hookline.Outcome) {
 // fires.
 func gather(results <-chan hookline.Outcome, batch []hookline.Outcome, n int, until <-chan time.Time) []hookline.Outcome {
 	for len(batch) < n {
+		var o hookline.Outcome
+		var ok bool
 		if until == nil {
 			select {
-			case o, ok := <-results:
-				if !ok {
-					return batch
-				}
-				batch = append(batch, o)
+			case o, ok = <-results:
 			default:
 				return batch
 			}
-			continue
-		}
-		select {
-		case o, ok := <-results:
-			if !ok {
+		} else {
+			select {
+			case o, ok = <-results:
+			case <-until:
 				return batch
 			}
-			batch = append(batch, o)
-		case <-until:
+		}
+		if !ok {
 			return batch
 		}
+		batch = append(batch, o)
 	}
 	return batch
 }
