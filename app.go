@@ -32,6 +32,13 @@ func (a *Application) Clone() *Application {
 	return &c
 }
 
+// Prepare gives app what a Store sets when it creates it: an id and a
+// creation time when unset (UpdatedAt defaults to CreatedAt), and times at
+// the precision they read back with.
+func (a *Application) Prepare(now time.Time) {
+	stamp(&a.ID, PrefixApplication, &a.CreatedAt, &a.UpdatedAt, now)
+}
+
 // Validate checks the fields a caller sets.
 func (a *Application) Validate() error {
 	if a.Name == "" {

@@ -102,25 +102,6 @@ type Feeder interface {
 	SetFeed(f Feed)
 }
 
-// Outcome is the result of attempting a Task, written back by the dispatcher.
-type Outcome struct {
-	DeliveryID string
-	Attempt    Attempt
-	// Status is the new state: StatusSuccess, StatusPending (retry at
-	// NextAttemptAt) or StatusFail (schedule exhausted or not retryable).
-	Status        Status
-	NextAttemptAt time.Time
-	// Attempts is the new count of attempts in the current schedule.
-	Attempts int
-	// DisableEndpoint disables the endpoint (it answered 410 Gone).
-	DisableEndpoint bool
-	// Deferred says the delivery was not attempted (its endpoint was at its
-	// rate or concurrency limit, or its circuit breaker was open): it is
-	// pending again at NextAttemptAt with its Attempts and trigger as they
-	// were, and Attempt is not logged.
-	Deferred bool
-}
-
 // DeliveryView is a delivery with its endpoint, for listing a message's
 // destinations.
 type DeliveryView struct {
@@ -137,4 +118,18 @@ type EndpointMessage struct {
 // EndpointStats counts an endpoint's deliveries by status.
 type EndpointStats struct {
 	Success, Pending, Fail, Sending, Canceled int64
+}
+
+// Add counts n deliveries of status.
+func (s *EndpointStats) Add(status Status, n int64) {
+	switch status {
+	case StatusSuccess:
+		s.Success += n
+	case StatusPending:
+		s.Pending += n
+	case StatusFail:
+		s.Fail += n
+	case StatusSending:
+		s.Sending += n
+	}
 }

@@ -46,6 +46,16 @@ type Endpoint struct {
 	UpdatedAt time.Time
 }
 
+// Prepare gives e what a Store sets when it creates it: an id, a signing
+// secret and a creation time when unset (UpdatedAt defaults to CreatedAt),
+// and times at the precision they read back with.
+func (e *Endpoint) Prepare(now time.Time) {
+	stamp(&e.ID, PrefixEndpoint, &e.CreatedAt, &e.UpdatedAt, now)
+	if len(e.Secret) == 0 {
+		e.Secret = NewSecret()
+	}
+}
+
 // Matches reports whether a message of eventType on channels goes to e: e is
 // enabled, subscribes to the event type (or to all), and, when e filters by
 // channel, the message is on one of e's channels.

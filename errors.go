@@ -18,6 +18,34 @@ const (
 	EUNAVAILABLE  = "unavailable"    // the store cannot be reached now: 503
 )
 
+// The errors a Store returns, with the messages the API shows. Drivers
+// return these values (wrapped or not) rather than errors of their own, so
+// that every store says the same thing.
+var (
+	ErrApplicationNotFound = Errorf(ENOTFOUND, "Application not found.")
+	ErrApplicationConflict = Errorf(ECONFLICT, "An application with this uid already exists.")
+	ErrEventTypeNotFound   = Errorf(ENOTFOUND, "Event type not found.")
+	ErrEventTypeConflict   = Errorf(ECONFLICT, "An event type with this name already exists.")
+	ErrEndpointNotFound    = Errorf(ENOTFOUND, "Endpoint not found.")
+	ErrEndpointConflict    = Errorf(ECONFLICT, "An endpoint with this uid already exists.")
+	ErrMessageNotFound     = Errorf(ENOTFOUND, "Message not found.")
+	// ErrMessageConflict is a message whose id or eventId is taken, found
+	// by the database's unique key; ErrEventIDConflict one whose eventId is
+	// taken, found before writing.
+	ErrMessageConflict            = Errorf(ECONFLICT, "A message with this id or eventId already exists.")
+	ErrEventIDConflict            = Errorf(ECONFLICT, "A message with this eventId already exists.")
+	ErrAttemptNotFound            = Errorf(ENOTFOUND, "Message attempt not found.")
+	ErrTokenNotFound              = Errorf(ENOTFOUND, "Token not found.")
+	ErrTokenConflict              = Errorf(ECONFLICT, "This token already exists.")
+	ErrIdempotentResponseNotFound = Errorf(ENOTFOUND, "Idempotent response not found.")
+	// ErrNotFound, ErrConflict and ErrUnavailable are what a driver makes of
+	// a missing row, a taken unique key and a database out of reach, where
+	// nothing more precise applies.
+	ErrNotFound    = Errorf(ENOTFOUND, "Not found.")
+	ErrConflict    = Errorf(ECONFLICT, "A unique key is taken.")
+	ErrUnavailable = Errorf(EUNAVAILABLE, "The database is unavailable.")
+)
+
 // Error is an error with a code and a message safe to show the API caller.
 // Field, when set, names the offending input field (validation errors).
 type Error struct {

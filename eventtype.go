@@ -18,6 +18,13 @@ type EventType struct {
 	UpdatedAt   time.Time
 }
 
+// Prepare gives e what a Store sets when it creates it: a creation time when
+// unset (UpdatedAt defaults to CreatedAt), and times at the precision they
+// read back with.
+func (e *EventType) Prepare(now time.Time) {
+	stamp(nil, "", &e.CreatedAt, &e.UpdatedAt, now)
+}
+
 // Validate checks the fields a caller sets.
 func (e *EventType) Validate() error {
 	if err := checkName([]string{"body", "name"}, e.Name, MaxEventTypeLen); err != nil {

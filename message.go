@@ -27,6 +27,23 @@ type Message struct {
 	OnlyEndpoint string
 }
 
+// Prepare gives m what a Store sets when it creates it: an id and a creation
+// time when unset, and times at the precision they read back with.
+func (m *Message) Prepare(now time.Time) {
+	stamp(&m.ID, PrefixMessage, &m.CreatedAt, nil, now)
+	m.DeliverAt = StoredTimePtr(m.DeliverAt)
+	m.ExpiresAt = StoredTime(m.ExpiresAt)
+}
+
+// DueAt is when the first attempt of a new message is due: DeliverAt when
+// set, else its creation.
+func (m *Message) DueAt() time.Time {
+	if m.DeliverAt != nil {
+		return *m.DeliverAt
+	}
+	return m.CreatedAt
+}
+
 // Validate checks the fields a caller sets. The payload must be a JSON object.
 func (m *Message) Validate() error {
 	if err := m.ValidateFields(); err != nil {

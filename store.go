@@ -68,8 +68,25 @@ type IdempotentResponse struct {
 	CreatedAt  time.Time
 }
 
-// Store keeps Hookline's state and is its delivery queue. Implementations
-// (sqlite, postgres) pass the storetest conformance suite.
+// IdempotencyTTL is how long a saved IdempotentResponse is replayed.
+const IdempotencyTTL = 24 * time.Hour
+
+// Prepare gives r what a Store sets when it saves it: a creation time when
+// unset, at the precision it reads back with, and an empty body for none.
+func (r *IdempotentResponse) Prepare(now time.Time) {
+	stamp(nil, "", &r.CreatedAt, nil, now)
+	if r.Body == nil {
+		r.Body = []byte{}
+	}
+}
+
+// ExpiresAt is when r stops being replayed.
+func (r *IdempotentResponse) ExpiresAt() time.Time { return r.CreatedAt.Add(IdempotencyTTL) }
+
+// Store keeps Hookline's state and is its delivery queue: the composition of
+// the small interfaces below, each named for what it holds, so that a
+// component depends on the part it uses (the dispatcher on Queue alone).
+// Implementations (sqlite, postgres) pass the storetest conformance suite.
 //
 // Every method that takes an appID only sees rows of that application: an id
 // of another application's endpoint, message or attempt is ENOTFOUND.
@@ -78,21 +95,41 @@ type IdempotentResponse struct {
 // EUNAVAILABLE (the database cannot be reached). Methods that write are
 // durable when they return nil.
 type Store interface {
+	Applications
+	EventTypes
+	Endpoints
+	Messages
+	Log
+	Queue
+	Tokens
+	IdempotentResponses
+	Cleaner
+	Close() error
+}
+
+// Applications holds the tenants.
+type Applications interface {
 	CreateApplication(ctx context.Context, app *Application) error
 	Application(ctx context.Context, idOrUID string) (*Application, error)
 	UpdateApplication(ctx context.Context, app *Application) error
 	// DeleteApplication deletes the application with its endpoints, messages,
-	// deliveries and attempts.
+	// deliveries, attempts and tokens.
 	DeleteApplication(ctx context.Context, id string) error
 	ListApplications(ctx context.Context, opts ListOptions) (Page[*Application], error)
+}
 
+// EventTypes holds the catalogue of event types, shared by all applications.
+type EventTypes interface {
 	CreateEventType(ctx context.Context, et *EventType) error
 	EventType(ctx context.Context, name string) (*EventType, error)
 	UpdateEventType(ctx context.Context, et *EventType) error
 	// DeleteEventType archives the event type, or removes it when expunge is set.
 	DeleteEventType(ctx context.Context, name string, expunge bool) error
 	ListEventTypes(ctx context.Context, opts ListOptions, includeArchived bool) (Page[*EventType], error)
+}
 
+// Endpoints holds the endpoints of applications.
+type Endpoints interface {
 	CreateEndpoint(ctx context.Context, ep *Endpoint) error
 	Endpoint(ctx context.Context, appID, idOrUID string) (*Endpoint, error)
 	UpdateEndpoint(ctx context.Context, ep *Endpoint) error
@@ -100,7 +137,10 @@ type Store interface {
 	// its attempts stay in the log.
 	DeleteEndpoint(ctx context.Context, appID, id string) error
 	ListEndpoints(ctx context.Context, appID string, opts ListOptions) (Page[*Endpoint], error)
+}
 
+// Messages holds the messages applications send.
+type Messages interface {
 	// CreateMessage stores msg and, in the same transaction, one pending
 	// delivery due at once for every endpoint of msg.AppID that Matches it.
 	// It returns the number of deliveries. A taken EventID in the same
@@ -111,7 +151,11 @@ type Store interface {
 	ListMessages(ctx context.Context, appID string, f MessageFilter) (Page[*Message], error)
 	// ExpungeMessageContent removes the payload of a message for good.
 	ExpungeMessageContent(ctx context.Context, appID, msgID string) error
+}
 
+// Log holds what happened to messages: the attempts, the state of each
+// delivery, and the manual redeliveries.
+type Log interface {
 	Attempt(ctx context.Context, appID, msgID, attemptID string) (*Attempt, error)
 	ListAttemptsByEndpoint(ctx context.Context, appID, endpointID string, f AttemptFilter) (Page[*Attempt], error)
 	ListAttemptsByMessage(ctx context.Context, appID, msgID string, f AttemptFilter) (Page[*Attempt], error)
@@ -134,7 +178,11 @@ type Store interface {
 	// Recover does what Resend does for every failed delivery to the endpoint
 	// whose message was created in [since, until). It returns how many.
 	Recover(ctx context.Context, appID, endpointID string, since, until time.Time) (int, error)
+}
 
+// Queue is the store as the dispatcher sees it: deliveries to claim under a
+// lease, outcomes to record, and the health of endpoints.
+type Queue interface {
 	// ClaimDue leases up to limit deliveries that are pending, due at now, of
 	// an enabled endpoint, and not leased (or whose lease expired), oldest
 	// NextAttemptAt first. Each becomes StatusSending, leased by owner until
@@ -143,7 +191,8 @@ type Store interface {
 	ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*Task, error)
 	// Complete records the attempts of outcomes and moves each delivery to its
 	// new state, releasing the lease. An outcome whose delivery is no longer
-	// leased by owner only records its attempt.
+	// leased by owner only records its attempt. It fills in the outcomes as
+	// PrepareOutcomes does.
 	Complete(ctx context.Context, owner string, outcomes []Outcome) error
 	// Release gives back every lease owner holds: the deliveries become
 	// pending and due at once. It signals Due.
@@ -164,19 +213,56 @@ type Store interface {
 	MarkFailing(ctx context.Context, appID, endpointID string, at time.Time) (time.Time, error)
 	ClearFailing(ctx context.Context, appID, endpointID string) error
 
+	// Traits says how this store's queue differs from others'.
+	Traits() QueueTraits
+}
+
+// QueueTraits is what a Queue declares about itself, for whoever runs a
+// dispatcher on it.
+type QueueTraits struct {
+	// SoleOwner, when set, says that one process alone uses the store (its
+	// writer assumes it), and names the lease owner that process's
+	// dispatcher takes. Leases held under it when the process starts are
+	// left from a previous run: it releases them at once instead of waiting
+	// for them to expire. Empty: several processes share the queue, and each
+	// dispatcher keeps a name of its own.
+	SoleOwner string
+	// GathersOutcomes says that Complete already shares commits with other
+	// writes, so a dispatcher need not hold outcomes back to write several
+	// at once (dispatch.Config.OutcomeLinger).
+	GathersOutcomes bool
+}
+
+// Tokens holds the API tokens.
+type Tokens interface {
 	CreateToken(ctx context.Context, t *Token) error
+	// CreateFirstAdminToken stores t, an admin token, only when there is no
+	// admin token yet, and reports whether it did: of several processes
+	// starting at once on one database, one creates it.
+	CreateFirstAdminToken(ctx context.Context, t *Token) (bool, error)
 	// TokenByHash returns the unexpired token with this hash, or ENOTFOUND.
 	TokenByHash(ctx context.Context, hash []byte) (*Token, error)
 	// CountAdminTokens counts tokens that have no AppID.
 	CountAdminTokens(ctx context.Context) (int, error)
 	// DeleteToken deletes a token (logout).
 	DeleteToken(ctx context.Context, id string) error
+}
 
+// IdempotentResponses holds the first response to each idempotent request.
+type IdempotentResponses interface {
 	// IdempotentResponse returns the response saved under key, or ENOTFOUND.
 	IdempotentResponse(ctx context.Context, key string) (*IdempotentResponse, error)
 	// SaveIdempotentResponse saves r unless a response is already saved under
 	// r.Key (the first one wins). Saved responses expire after a day.
 	SaveIdempotentResponse(ctx context.Context, r *IdempotentResponse) error
+}
 
-	Close() error
+// Cleaner removes what has outlived its retention.
+type Cleaner interface {
+	// Cleanup expunges the payloads of messages whose retention has ended
+	// and deletes expired idempotent responses and tokens, at most
+	// CleanupBatch rows a transaction so that it never holds the database
+	// long, and returns how many rows it changed. A store runs it every
+	// CleanupEvery on its own (RunCleanup).
+	Cleanup(ctx context.Context) (int, error)
 }

@@ -15,6 +15,13 @@ type Token struct {
 	CreatedAt time.Time
 }
 
+// Prepare gives t what a Store sets when it creates it: an id and a creation
+// time when unset, and times at the precision they read back with.
+func (t *Token) Prepare(now time.Time) {
+	stamp(&t.ID, PrefixToken, &t.CreatedAt, nil, now)
+	t.ExpiresAt = StoredTimePtr(t.ExpiresAt)
+}
+
 // Clone returns a copy of t that shares nothing with it.
 func (t *Token) Clone() *Token {
 	c := *t
@@ -30,3 +37,7 @@ func (t *Token) Clone() *Token {
 func (t *Token) LiveAt(now time.Time) bool {
 	return t.ExpiresAt == nil || t.ExpiresAt.After(now)
 }
+
+// ErrAdminTokenApp is the error of CreateFirstAdminToken given a token with
+// an AppID.
+var ErrAdminTokenApp = Invalid([]string{"appId"}, "an admin token has no application")

@@ -31,7 +31,9 @@ import (
 
 // Config configures a Dispatcher. Only Store is required.
 type Config struct {
-	Store hookline.Store
+	// Store is the queue the dispatcher claims from. When it is also a
+	// hookline.Feeder, it feeds new deliveries straight to the dispatcher.
+	Store hookline.Queue
 	// Client sends the requests. Default: egress.New with Timeout,
 	// which refuses private and loopback networks.
 	Client *egress.Client
@@ -99,7 +101,7 @@ type Config struct {
 // Dispatcher delivers due messages. Make one with New and call Run.
 type Dispatcher struct {
 	cfg    Config
-	store  hookline.Store
+	store  hookline.Queue
 	client *egress.Client
 	log    *slog.Logger
 	// inflight counts the tasks claimed or fed and not yet done, and the

@@ -30,32 +30,17 @@ func scanApp(r pgx.Row) (*hookline.Application, error) {
 	return &a, nil
 }
 
-var (
-	errAppConflict = hookline.Errorf(hookline.ECONFLICT, "An application with this uid already exists.")
-	errAppNotFound = hookline.Errorf(hookline.ENOTFOUND, "Application not found.")
-)
-
 // CreateApplication stores app, giving it an id and creation time when they
 // are unset.
 func (s *Store) CreateApplication(ctx context.Context, app *hookline.Application) error {
-	if app.ID == "" {
-		app.ID = hookline.NewID(hookline.PrefixApplication)
-	}
-	if app.CreatedAt.IsZero() {
-		app.CreatedAt = now()
-	}
-	app.CreatedAt = norm(app.CreatedAt)
-	if app.UpdatedAt.IsZero() {
-		app.UpdatedAt = app.CreatedAt
-	}
-	app.UpdatedAt = norm(app.UpdatedAt)
+	app.Prepare(hookline.Now())
 	err := s.do(ctx, func(ctx context.Context) error {
 		_, err := s.pool.Exec(ctx, `INSERT INTO applications (`+appCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			app.ID, app.UID, app.Name, app.ThrottleRate, jsonMap(app.Metadata), app.CreatedAt, app.UpdatedAt)
 		return err
 	})
 	if hookline.ErrorCode(err) == hookline.ECONFLICT {
-		return errAppConflict
+		return hookline.ErrApplicationConflict
 	}
 	return err
 }
@@ -75,7 +60,7 @@ func (s *Store) Application(ctx context.Context, idOrUID string) (*hookline.Appl
 		return err
 	})
 	if err != nil {
-		return nil, notFound(ctx, err, "Application")
+		return nil, notFound(ctx, err, hookline.ErrApplicationNotFound)
 	}
 	if caching {
 		s.apps.Put(idOrUID, a.Clone(), gen)
@@ -86,7 +71,7 @@ func (s *Store) Application(ctx context.Context, idOrUID string) (*hookline.Appl
 // UpdateApplication writes every field of app but its creation time, which
 // it reads back; it sets UpdatedAt.
 func (s *Store) UpdateApplication(ctx context.Context, app *hookline.Application) error {
-	t := now()
+	t := hookline.Now()
 	var created time.Time
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `UPDATE applications SET uid = $1, name = $2, throttle_rate = $3, metadata = $4,
@@ -101,9 +86,9 @@ func (s *Store) UpdateApplication(ctx context.Context, app *hookline.Application
 	switch hookline.ErrorCode(err) {
 	case "":
 	case hookline.ECONFLICT:
-		return errAppConflict
+		return hookline.ErrApplicationConflict
 	case hookline.ENOTFOUND:
-		return errAppNotFound
+		return hookline.ErrApplicationNotFound
 	default:
 		return err
 	}
@@ -121,7 +106,7 @@ func (s *Store) DeleteApplication(ctx context.Context, id string) error {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return errAppNotFound
+			return hookline.ErrApplicationNotFound
 		}
 		for _, q := range []string{
 			`DELETE FROM attempts WHERE message_id IN (SELECT id FROM messages WHERE app_id = $1)`,
@@ -141,7 +126,6 @@ func (s *Store) DeleteApplication(ctx context.Context, id string) error {
 
 // ListApplications lists applications by id.
 func (s *Store) ListApplications(ctx context.Context, opts hookline.ListOptions) (hookline.Page[*hookline.Application], error) {
-	var q listQuery
-	query, args, n := q.sql(`SELECT `+appCols+` FROM applications`, "id", opts)
+	query, args, n := newQuery().Page(`SELECT `+appCols+` FROM applications`, "id", opts)
 	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.Application, error) { return scanApp(r) })
 }

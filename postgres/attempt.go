@@ -2,12 +2,12 @@ package postgres
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/sqlbuild"
 )
 
 const attemptCols = `id, app_id, message_id, endpoint_id, delivery_id, url, status, status_code, response,
@@ -29,8 +29,6 @@ func scanAttempt(r pgx.Row) (*hookline.Attempt, error) {
 	return &a, nil
 }
 
-var errAttemptNotFound = hookline.Errorf(hookline.ENOTFOUND, "Message attempt not found.")
-
 // Attempt returns an attempt of the application's message.
 func (s *Store) Attempt(ctx context.Context, appID, msgID, attemptID string) (*hookline.Attempt, error) {
 	var a *hookline.Attempt
@@ -41,46 +39,9 @@ func (s *Store) Attempt(ctx context.Context, appID, msgID, attemptID string) (*h
 		return err
 	})
 	if err != nil {
-		return nil, notFound(ctx, err, "Message attempt")
+		return nil, notFound(ctx, err, hookline.ErrAttemptNotFound)
 	}
 	return a, nil
-}
-
-// attemptFilter adds the conditions of f on attempts aliased a.
-func attemptFilter(q *listQuery, f hookline.AttemptFilter) {
-	if f.Status != nil {
-		q.add("a.status = ?", int16(*f.Status))
-	}
-	if f.StatusCodeClass != nil {
-		if c := *f.StatusCodeClass; c == 0 {
-			q.add("a.status_code = 0")
-		} else {
-			q.add("a.status_code >= ? AND a.status_code < ?", int32(c), int32(c+100))
-		}
-	}
-	if f.Before != nil {
-		q.add("a.created_at < ?", *f.Before)
-	}
-	if f.After != nil {
-		q.add("a.created_at > ?", *f.After)
-	}
-	if f.Channel != "" || len(f.EventTypes) > 0 {
-		conds := []string{"m.id = a.message_id AND m.app_id = a.app_id"}
-		if f.Channel != "" {
-			conds = append(conds, "? = ANY(m.channels)")
-		}
-		if len(f.EventTypes) > 0 {
-			conds = append(conds, "m.event_type = ANY(?)")
-		}
-		var args []any
-		if f.Channel != "" {
-			args = append(args, f.Channel)
-		}
-		if len(f.EventTypes) > 0 {
-			args = append(args, f.EventTypes)
-		}
-		q.add("EXISTS (SELECT 1 FROM messages m WHERE "+strings.Join(conds, " AND ")+")", args...)
-	}
 }
 
 // ListAttemptsByEndpoint lists the attempts made to the application's
@@ -89,11 +50,7 @@ func (s *Store) ListAttemptsByEndpoint(ctx context.Context, appID, endpointID st
 	if err := s.endpointExists(ctx, appID, endpointID); err != nil {
 		return hookline.Page[*hookline.Attempt]{}, err
 	}
-	var q listQuery
-	q.add("a.endpoint_id = ?", endpointID)
-	q.add("a.app_id = ?", appID)
-	attemptFilter(&q, f)
-	query, args, n := q.sql(`SELECT `+prefixed("a", attemptCols)+` FROM attempts a`, "a.id", f.ListOptions)
+	query, args, n := newQuery().ListAttemptsByEndpoint(`SELECT `+sqlbuild.Prefixed("a", attemptCols)+` FROM attempts a`, appID, endpointID, f)
 	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.Attempt, error) { return scanAttempt(r) })
 }
 
@@ -103,14 +60,7 @@ func (s *Store) ListAttemptsByMessage(ctx context.Context, appID, msgID string, 
 	if err := s.messageExists(ctx, appID, msgID); err != nil {
 		return hookline.Page[*hookline.Attempt]{}, err
 	}
-	var q listQuery
-	q.add("a.message_id = ?", msgID)
-	q.add("a.app_id = ?", appID)
-	if f.EndpointID != "" {
-		q.add("a.endpoint_id = ?", f.EndpointID)
-	}
-	attemptFilter(&q, f)
-	query, args, n := q.sql(`SELECT `+prefixed("a", attemptCols)+` FROM attempts a`, "a.id", f.ListOptions)
+	query, args, n := newQuery().ListAttemptsByMessage(`SELECT `+sqlbuild.Prefixed("a", attemptCols)+` FROM attempts a`, appID, msgID, f)
 	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.Attempt, error) { return scanAttempt(r) })
 }
 
@@ -127,7 +77,7 @@ func (s *Store) ExpungeAttemptContent(ctx context.Context, appID, msgID, attempt
 		return err
 	}
 	if n == 0 {
-		return errAttemptNotFound
+		return hookline.ErrAttemptNotFound
 	}
 	return nil
 }

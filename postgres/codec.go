@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -17,13 +16,14 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/sqlbuild"
 )
 
 // errCallTimeout is the cause of a call's context when the store's own bound
 // (WithTimeout) ran out, as opposed to the caller's deadline.
 var errCallTimeout = errors.New("postgres: the database did not answer in time")
 
-var errUnavailable = hookline.Errorf(hookline.EUNAVAILABLE, "The database is unavailable.")
+var errUnavailable = hookline.ErrUnavailable
 
 // isUnavailable reports whether err means the database cannot be reached
 // now: a connection refused, lost or closed, a server shutting down or
@@ -93,10 +93,10 @@ func dbErr(ctx context.Context, err error) error {
 		return ctx.Err()
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
-		return hookline.Errorf(hookline.ENOTFOUND, "Not found.")
+		return hookline.ErrNotFound
 	}
 	if isUnique(err) {
-		return fmt.Errorf("postgres: %w: %w", hookline.Errorf(hookline.ECONFLICT, "A unique key is taken."), err)
+		return fmt.Errorf("postgres: %w: %w", hookline.ErrConflict, err)
 	}
 	if isUnavailable(err) {
 		return fmt.Errorf("postgres: %w: %w", errUnavailable, err)
@@ -110,10 +110,10 @@ func isUnique(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
-// notFound is ErrNoRows as the ENOTFOUND of what.
-func notFound(ctx context.Context, err error, what string) error {
+// notFound is ErrNoRows as notFound, one of hookline's ErrXNotFound.
+func notFound(ctx context.Context, err, notFound error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
-		return hookline.Errorf(hookline.ENOTFOUND, "%s not found.", what)
+		return notFound
 	}
 	return dbErr(ctx, err)
 }
@@ -190,6 +190,18 @@ func mayHaveCommitted(err error) bool {
 	return err != nil && !pgconn.SafeToRetry(err) && !errors.As(err, new(*pgconn.PgError))
 }
 
+// exec runs one statement under do and returns the number of rows it
+// changed. The statement must be safe to run again.
+func (s *Store) exec(ctx context.Context, sql string, args ...any) (int64, error) {
+	var n int64
+	err := s.do(ctx, func(ctx context.Context) error {
+		tag, err := s.pool.Exec(ctx, sql, args...)
+		n = tag.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
 // querier runs statements: a pool, a connection or a transaction.
 type querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
@@ -198,25 +210,6 @@ type querier interface {
 }
 
 // Times are stored as timestamptz, in microseconds.
-
-// now is the current time at the precision stored.
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
-
-// norm is t as it reads back: UTC, in microseconds.
-func norm(t time.Time) time.Time {
-	if t.IsZero() {
-		return t
-	}
-	return t.UTC().Truncate(time.Microsecond)
-}
-
-func normPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	v := norm(*t)
-	return &v
-}
 
 // utc returns t in UTC; a NULL time (nil) stays nil.
 func utc(t *time.Time) *time.Time {
@@ -281,87 +274,18 @@ func listOf(l []string, valid bool) []string {
 	return l
 }
 
-func (s *Store) sealSecret(secret []byte) []byte { return s.box.Seal(secret) }
-
-func (s *Store) openSecret(b []byte) ([]byte, error) {
-	secret, err := s.box.Open(b)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: endpoint secret: %w", err)
-	}
-	return secret, nil
+// dialect is PostgreSQL's, for sqlbuild: list columns are arrays.
+var dialect = sqlbuild.Dialect{
+	Placeholder: sqlbuild.Dollar,
+	Time:        func(t time.Time) any { return t },
+	Has:         func(col, ph string) string { return ph + " = ANY(" + col + ")" },
+	Arrays:      true,
 }
 
-// listQuery builds the query of one page of a keyset-paginated list.
-type listQuery struct {
-	where []string
-	args  []any
-}
+// newQuery returns a query builder in PostgreSQL's dialect.
+func newQuery() *sqlbuild.Query { return sqlbuild.New(&dialect) }
 
-// arg adds an argument and returns its placeholder.
-func (q *listQuery) arg(v any) string {
-	q.args = append(q.args, v)
-	return "$" + strconv.Itoa(len(q.args))
-}
-
-// add adds a condition; each "?" in cond is replaced by the placeholder of
-// the next of args.
-func (q *listQuery) add(cond string, args ...any) {
-	var b strings.Builder
-	i := 0
-	for _, c := range []byte(cond) {
-		if c == '?' && i < len(args) {
-			b.WriteString(q.arg(args[i]))
-			i++
-			continue
-		}
-		b.WriteByte(c)
-	}
-	q.where = append(q.where, b.String())
-}
-
-// limit is the page size of opts: 50 when unset, at most MaxListLimit.
-func limit(opts hookline.ListOptions) int {
-	switch {
-	case opts.Limit <= 0:
-		return 50
-	case opts.Limit > hookline.MaxListLimit:
-		return hookline.MaxListLimit
-	}
-	return opts.Limit
-}
-
-// sql returns "<sel> WHERE ... AND key >/< iterator ORDER BY key LIMIT n+1"
-// and its arguments. sel holds everything up to the WHERE.
-func (q *listQuery) sql(sel, key string, opts hookline.ListOptions) (string, []any, int) {
-	n := limit(opts)
-	if opts.Iterator != "" {
-		if opts.Descending {
-			q.add(key+" < ?", opts.Iterator)
-		} else {
-			q.add(key+" > ?", opts.Iterator)
-		}
-	}
-	var b strings.Builder
-	b.WriteString(sel)
-	for i, w := range q.where {
-		if i == 0 {
-			b.WriteString(" WHERE ")
-		} else {
-			b.WriteString(" AND ")
-		}
-		b.WriteString(w)
-	}
-	b.WriteString(" ORDER BY ")
-	b.WriteString(key)
-	if opts.Descending {
-		b.WriteString(" DESC")
-	}
-	b.WriteString(" LIMIT ")
-	b.WriteString(q.arg(n + 1))
-	return b.String(), q.args, n
-}
-
-// list runs a page query and scans its rows.
+// list runs a page query made by sqlbuild.Query.Page and scans its rows.
 func list[T any](ctx context.Context, s *Store, query string, args []any, n int, scan func(pgx.Rows) (T, error)) (hookline.Page[T], error) {
 	var items []T
 	err := s.do(ctx, func(ctx context.Context) error {
@@ -383,14 +307,7 @@ func list[T any](ctx context.Context, s *Store, query string, args []any, n int,
 	if err != nil {
 		return hookline.Page[T]{}, err
 	}
-	if items == nil {
-		items = []T{}
-	}
-	p := hookline.Page[T]{Items: items, Done: len(items) <= n}
-	if !p.Done {
-		p.Items = items[:n]
-	}
-	return p, nil
+	return sqlbuild.PageOf(items, n), nil
 }
 
 type pgconnTag = pgconn.CommandTag

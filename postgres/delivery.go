@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/sqlbuild"
 )
 
 const deliveryCols = `id, app_id, message_id, endpoint_id, status, trigger_type, attempts, next_attempt_at,
@@ -39,38 +40,14 @@ func (r *deliveryRow) delivery() hookline.Delivery {
 	return d
 }
 
-// prefixed qualifies every column of cols with the alias a.
-func prefixed(a, cols string) string {
-	out := make([]byte, 0, len(cols)*2)
-	start := true
-	for i := 0; i < len(cols); i++ {
-		c := cols[i]
-		if start && c != ' ' && c != '\t' && c != '\n' {
-			out = append(out, a...)
-			out = append(out, '.')
-			start = false
-		}
-		out = append(out, c)
-		if c == ',' {
-			start = true
-		}
-	}
-	return string(out)
-}
-
 // ListDeliveriesByMessage lists the deliveries of the application's message
 // with their endpoints, by endpoint id.
 func (s *Store) ListDeliveriesByMessage(ctx context.Context, appID, msgID string, opts hookline.ListOptions) (hookline.Page[*hookline.DeliveryView], error) {
 	if err := s.messageExists(ctx, appID, msgID); err != nil {
 		return hookline.Page[*hookline.DeliveryView]{}, err
 	}
-	// Through the application's endpoints, in id order: one probe of
-	// deliveries_endpoint each.
-	var q listQuery
-	q.add("e.app_id = ?", appID)
-	q.add("d.message_id = ?", msgID)
-	query, args, n := q.sql(`SELECT `+prefixed("d", deliveryCols)+`, `+prefixed("e", endpointCols)+
-		` FROM endpoints e JOIN deliveries d ON d.endpoint_id = e.id`, "e.id", opts)
+	query, args, n := newQuery().ListDeliveriesByMessage(`SELECT `+sqlbuild.Prefixed("d", deliveryCols)+`, `+sqlbuild.Prefixed("e", endpointCols)+
+		` FROM endpoints e JOIN deliveries d ON d.endpoint_id = e.id`, appID, msgID, opts)
 	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.DeliveryView, error) {
 		var dr deliveryRow
 		var er endpointRow
@@ -91,26 +68,8 @@ func (s *Store) ListMessagesByEndpoint(ctx context.Context, appID, endpointID st
 	if err := s.endpointExists(ctx, appID, endpointID); err != nil {
 		return hookline.Page[*hookline.EndpointMessage]{}, err
 	}
-	var q listQuery
-	q.add("d.endpoint_id = ?", endpointID)
-	q.add("d.app_id = ?", appID)
-	if f.Status != nil {
-		q.add("d.status = ?", int16(*f.Status))
-	}
-	if f.Channel != "" {
-		q.add("? = ANY(m.channels)", f.Channel)
-	}
-	if len(f.EventTypes) > 0 {
-		q.add("m.event_type = ANY(?)", f.EventTypes)
-	}
-	if f.Before != nil {
-		q.add("d.msg_created_at < ?", *f.Before)
-	}
-	if f.After != nil {
-		q.add("d.msg_created_at > ?", *f.After)
-	}
-	query, args, n := q.sql(`SELECT `+prefixed("m", messageCols)+`, `+prefixed("d", deliveryCols)+
-		` FROM deliveries d JOIN messages m ON m.id = d.message_id`, "d.message_id", f.ListOptions)
+	query, args, n := newQuery().ListMessagesByEndpoint(`SELECT `+sqlbuild.Prefixed("m", messageCols)+`, `+sqlbuild.Prefixed("d", deliveryCols)+
+		` FROM deliveries d JOIN messages m ON m.id = d.message_id`, appID, endpointID, f)
 	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.EndpointMessage, error) {
 		var mr messageRow
 		var dr deliveryRow
@@ -127,25 +86,11 @@ func (s *Store) EndpointStats(ctx context.Context, appID, endpointID string, sin
 	if err := s.endpointExists(ctx, appID, endpointID); err != nil {
 		return nil, err
 	}
-	var q listQuery
-	q.add("endpoint_id = ?", endpointID)
-	if since != nil {
-		q.add("msg_created_at >= ?", *since)
-	}
-	if until != nil {
-		q.add("msg_created_at < ?", *until)
-	}
-	query := `SELECT status, count(*) FROM deliveries WHERE `
-	for i, w := range q.where {
-		if i > 0 {
-			query += " AND "
-		}
-		query += w
-	}
+	query, args := newQuery().EndpointStats(endpointID, since, until)
 	var st hookline.EndpointStats
 	err := s.do(ctx, func(ctx context.Context) error {
 		st = hookline.EndpointStats{}
-		rows, err := s.pool.Query(ctx, query+` GROUP BY status`, q.args...)
+		rows, err := s.pool.Query(ctx, query, args...)
 		if err != nil {
 			return err
 		}
@@ -156,16 +101,7 @@ func (s *Store) EndpointStats(ctx context.Context, appID, endpointID string, sin
 			if err := rows.Scan(&status, &n); err != nil {
 				return err
 			}
-			switch hookline.Status(status) {
-			case hookline.StatusSuccess:
-				st.Success = n
-			case hookline.StatusPending:
-				st.Pending = n
-			case hookline.StatusFail:
-				st.Fail = n
-			case hookline.StatusSending:
-				st.Sending = n
-			}
+			st.Add(hookline.Status(status), n)
 		}
 		return rows.Err()
 	})
@@ -179,12 +115,12 @@ func (s *Store) EndpointStats(ctx context.Context, appID, endpointID string, sin
 // once, with a manual trigger and no attempts in its schedule; it creates the
 // delivery when there was none. Every node's dispatcher is notified.
 func (s *Store) Resend(ctx context.Context, appID, msgID, endpointID string) error {
-	t := now()
+	t := hookline.Now()
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var msgCreated time.Time
 		err := tx.QueryRow(ctx, `SELECT created_at FROM messages WHERE id = $1 AND app_id = $2`, msgID, appID).Scan(&msgCreated)
 		if err == pgx.ErrNoRows {
-			return errMessageNotFound
+			return hookline.ErrMessageNotFound
 		}
 		if err != nil {
 			return err
@@ -192,7 +128,7 @@ func (s *Store) Resend(ctx context.Context, appID, msgID, endpointID string) err
 		var disabled bool
 		err = tx.QueryRow(ctx, `SELECT disabled FROM endpoints WHERE id = $1 AND app_id = $2`, endpointID, appID).Scan(&disabled)
 		if err == pgx.ErrNoRows {
-			return errEndpointNotFound
+			return hookline.ErrEndpointNotFound
 		}
 		if err != nil {
 			return err
@@ -223,13 +159,13 @@ func (s *Store) Resend(ctx context.Context, appID, msgID, endpointID string) err
 // Recover resends every failed delivery to the endpoint whose message was
 // created in [since, until), and returns how many.
 func (s *Store) Recover(ctx context.Context, appID, endpointID string, since, until time.Time) (int, error) {
-	t := now()
+	t := hookline.Now()
 	var n int64
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var disabled bool
 		err := tx.QueryRow(ctx, `SELECT disabled FROM endpoints WHERE id = $1 AND app_id = $2`, endpointID, appID).Scan(&disabled)
 		if err == pgx.ErrNoRows {
-			return errEndpointNotFound
+			return hookline.ErrEndpointNotFound
 		}
 		if err != nil {
 			return err
@@ -291,11 +227,11 @@ var claimQuery = `WITH cand AS (
 		RETURNING cand.due_at AS claim_order, d.id, d.app_id, d.message_id, d.endpoint_id, d.status, d.trigger_type,
 			d.attempts, d.next_attempt_at, d.created_at, d.updated_at, e.uid, e.url, e.description, e.disabled,
 			e.event_types, e.channels, e.throttle_rate, e.metadata, e.headers, e.secret,
-			e.created_at AS e_created_at, e.updated_at AS e_updated_at, ` + prefixed("e", endpointAuthCols) + `
+			e.created_at AS e_created_at, e.updated_at AS e_updated_at, ` + sqlbuild.Prefixed("e", endpointAuthCols) + `
 	)
-	SELECT ` + prefixed("l", deliveryCols) + `, ` + prefixed("m", messageCols) + `,
+	SELECT ` + sqlbuild.Prefixed("l", deliveryCols) + `, ` + sqlbuild.Prefixed("m", messageCols) + `,
 		l.endpoint_id, l.app_id, l.uid, l.url, l.description, l.disabled, l.event_types, l.channels,
-		l.throttle_rate, l.metadata, l.headers, l.secret, l.e_created_at, l.e_updated_at, ` + prefixed("l", endpointAuthCols) + `,
+		l.throttle_rate, l.metadata, l.headers, l.secret, l.e_created_at, l.e_updated_at, ` + sqlbuild.Prefixed("l", endpointAuthCols) + `,
 		(SELECT a.throttle_rate FROM applications a WHERE a.id = l.app_id)
 	FROM leased l JOIN messages m ON m.id = l.message_id
 	ORDER BY l.claim_order`
@@ -316,8 +252,8 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 		return nil, nil
 	}
 	lease = max(lease, time.Microsecond) // a lease ends after now
-	now = norm(now)
-	until := norm(now.Add(lease))
+	now = hookline.StoredTime(now)
+	until := hookline.StoredTime(now.Add(lease))
 	var (
 		tasks   []*hookline.Task
 		unknown bool // a failed claim may have leased rows
@@ -411,7 +347,7 @@ const releaseClaimQuery = `UPDATE deliveries SET status = 1, next_attempt_at = $
 func (s *Store) releaseClaim(ctx context.Context, owner string, now, until time.Time) error {
 	var n int64
 	err := inTx(ctx, s.pool, func(ctx context.Context, tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, releaseClaimQuery, norm(time.Now()), owner, until, now)
+		tag, err := tx.Exec(ctx, releaseClaimQuery, hookline.StoredTime(time.Now()), owner, until, now)
 		if err != nil {
 			return err
 		}
@@ -472,7 +408,8 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 	if len(outcomes) == 0 {
 		return nil
 	}
-	t := now()
+	t := hookline.Now()
+	retrying := hookline.PrepareOutcomes(outcomes, t)
 	n := len(outcomes)
 	var (
 		aID, aApp, aMsg, aEP, aDel, aURL, aResp = make([]string, n), make([]string, n), make([]string, n),
@@ -488,21 +425,12 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 		dNext     = make([]*time.Time, n)
 		dDeferred = make([]bool, n)
 		disable   = map[string]bool{}
-		retrying  bool
 	)
 	logged := 0 // attempts to log, at the front of the a* slices
 	for i := range outcomes {
 		o := &outcomes[i]
 		dID[i], dStatus[i], dAtt[i], dDeferred[i] = o.DeliveryID, int16(o.Status), int32(o.Attempts), o.Deferred
-		if o.Status == hookline.StatusPending {
-			at := o.NextAttemptAt
-			if at.IsZero() {
-				at = t
-			}
-			at = norm(at)
-			dNext[i] = &at
-			retrying = true
-		}
+		dNext[i] = o.NextAt()
 		if o.Deferred {
 			continue // not attempted: nothing to log
 		}
@@ -510,16 +438,6 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 			disable[o.DeliveryID] = true
 		}
 		a := &o.Attempt
-		if a.ID == "" {
-			a.ID = hookline.NewID(hookline.PrefixAttempt)
-		}
-		if a.DeliveryID == "" {
-			a.DeliveryID = o.DeliveryID
-		}
-		if a.CreatedAt.IsZero() {
-			a.CreatedAt = t
-		}
-		a.CreatedAt = norm(a.CreatedAt)
 		j := logged
 		logged++
 		aID[j], aApp[j], aMsg[j], aEP[j], aDel[j], aURL[j], aResp[j] = a.ID, a.AppID, a.MessageID, a.EndpointID,
@@ -575,7 +493,7 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 // Release gives back every lease owner holds: those deliveries become
 // pending and due at once, and every node's dispatcher is notified.
 func (s *Store) Release(ctx context.Context, owner string) error {
-	t := now()
+	t := hookline.Now()
 	var n int64
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE deliveries SET status = 1, next_attempt_at = $1, due_at = $1,

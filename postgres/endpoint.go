@@ -64,14 +64,14 @@ func (s *Store) endpointOf(r *endpointRow) (*hookline.Endpoint, error) {
 	if ep.Headers, err = mapOf(r.hdr); err != nil {
 		return nil, err
 	}
-	if ep.Secret, err = s.openSecret(r.secret); err != nil {
-		return nil, err
+	if ep.Secret, err = s.box.Open(r.secret); err != nil {
+		return nil, fmt.Errorf("postgres: endpoint secret: %w", err)
 	}
 	if r.authRead {
 		if r.kind != nil {
 			ep.SecretKind = hookline.SecretKind(*r.kind)
 		}
-		if err := s.box.OpenAuth(&r.auth, &ep, now()); err != nil {
+		if err := s.box.OpenAuth(&r.auth, &ep, hookline.Now()); err != nil {
 			return nil, fmt.Errorf("postgres: %w", err)
 		}
 	}
@@ -88,31 +88,13 @@ func (s *Store) scanEndpoint(sc pgx.Row) (*hookline.Endpoint, error) {
 	return s.endpointOf(&r)
 }
 
-var (
-	errEndpointNotFound = hookline.Errorf(hookline.ENOTFOUND, "Endpoint not found.")
-	errEndpointConflict = hookline.Errorf(hookline.ECONFLICT, "An endpoint with this uid already exists.")
-)
-
 // CreateEndpoint stores ep in its application (ENOTFOUND when there is no
 // such application), giving it an id, a creation time and a signing secret
 // when they are unset, and pruning its expired previous secrets.
 func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint) error {
-	if ep.ID == "" {
-		ep.ID = hookline.NewID(hookline.PrefixEndpoint)
-	}
-	if len(ep.Secret) == 0 {
-		ep.Secret = hookline.NewSecret()
-	}
-	if ep.CreatedAt.IsZero() {
-		ep.CreatedAt = now()
-	}
-	ep.CreatedAt = norm(ep.CreatedAt)
-	if ep.UpdatedAt.IsZero() {
-		ep.UpdatedAt = ep.CreatedAt
-	}
-	ep.UpdatedAt = norm(ep.UpdatedAt)
-	secret := s.sealSecret(ep.Secret)
-	auth := s.box.SealAuth(ep, now())
+	ep.Prepare(hookline.Now())
+	secret := s.box.Seal(ep.Secret)
+	auth := s.box.SealAuth(ep, hookline.Now())
 	var n int64
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO endpoints (`+endpointAllCols+`)
@@ -129,11 +111,11 @@ func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 	s.forget()
 	switch {
 	case hookline.ErrorCode(err) == hookline.ECONFLICT:
-		return errEndpointConflict
+		return hookline.ErrEndpointConflict
 	case err != nil:
 		return err
 	case n == 0:
-		return errAppNotFound
+		return hookline.ErrApplicationNotFound
 	}
 	return nil
 }
@@ -149,7 +131,7 @@ func (s *Store) Endpoint(ctx context.Context, appID, idOrUID string) (*hookline.
 		return err
 	})
 	if err != nil {
-		return nil, notFound(ctx, err, "Endpoint")
+		return nil, notFound(ctx, err, hookline.ErrEndpointNotFound)
 	}
 	return ep, nil
 }
@@ -168,15 +150,15 @@ const (
 // Disabling the endpoint parks its deliveries; enabling it again puts them
 // back in the queue and signals Due on every node.
 func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error {
-	t := now()
+	t := hookline.Now()
 	var secret []byte
 	var kind *int16
 	if len(ep.Secret) != 0 {
-		secret = s.sealSecret(ep.Secret)
+		secret = s.box.Seal(ep.Secret)
 		k := int16(ep.SecretKind)
 		kind = &k
 	}
-	auth := s.box.SealAuth(ep, now())
+	auth := s.box.SealAuth(ep, hookline.Now())
 	var created time.Time
 	var enabled bool
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
@@ -185,7 +167,7 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 		err := tx.QueryRow(ctx, `SELECT disabled FROM endpoints WHERE app_id = $1 AND id = $2 FOR UPDATE`,
 			ep.AppID, ep.ID).Scan(&wasDisabled)
 		if err == pgx.ErrNoRows {
-			return errEndpointNotFound
+			return hookline.ErrEndpointNotFound
 		}
 		if err != nil {
 			return err
@@ -219,7 +201,7 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 	})
 	s.forget()
 	if hookline.ErrorCode(err) == hookline.ECONFLICT {
-		return errEndpointConflict
+		return hookline.ErrEndpointConflict
 	}
 	if err != nil {
 		return err
@@ -240,7 +222,7 @@ func (s *Store) DeleteEndpoint(ctx context.Context, appID, id string) error {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return errEndpointNotFound
+			return hookline.ErrEndpointNotFound
 		}
 		if _, err = tx.Exec(ctx, `DELETE FROM deliveries WHERE endpoint_id = $1`, id); err != nil {
 			return err
@@ -251,9 +233,7 @@ func (s *Store) DeleteEndpoint(ctx context.Context, appID, id string) error {
 
 // ListEndpoints lists the application's endpoints by id.
 func (s *Store) ListEndpoints(ctx context.Context, appID string, opts hookline.ListOptions) (hookline.Page[*hookline.Endpoint], error) {
-	var q listQuery
-	q.add("app_id = ?", appID)
-	query, args, n := q.sql(`SELECT `+endpointAllCols+` FROM endpoints`, "id", opts)
+	query, args, n := newQuery().ListEndpoints(`SELECT `+endpointAllCols+` FROM endpoints`, appID, opts)
 	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.Endpoint, error) { return s.scanEndpoint(r) })
 }
 
@@ -264,7 +244,7 @@ func (s *Store) endpointExists(ctx context.Context, appID, id string) error {
 		return s.pool.QueryRow(ctx, `SELECT 1 FROM endpoints WHERE app_id = $1 AND id = $2`, appID, id).Scan(&one)
 	})
 	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
-		return errEndpointNotFound
+		return hookline.ErrEndpointNotFound
 	}
 	return err
 }

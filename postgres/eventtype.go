@@ -37,19 +37,10 @@ func nullJSON(b json.RawMessage) *string {
 	return &s
 }
 
-var errEventTypeNotFound = hookline.Errorf(hookline.ENOTFOUND, "Event type not found.")
-
 // CreateEventType stores et. A taken name is ECONFLICT, even when the event
 // type of that name is archived.
 func (s *Store) CreateEventType(ctx context.Context, et *hookline.EventType) error {
-	if et.CreatedAt.IsZero() {
-		et.CreatedAt = now()
-	}
-	et.CreatedAt = norm(et.CreatedAt)
-	if et.UpdatedAt.IsZero() {
-		et.UpdatedAt = et.CreatedAt
-	}
-	et.UpdatedAt = norm(et.UpdatedAt)
+	et.Prepare(hookline.Now())
 	err := s.do(ctx, func(ctx context.Context) error {
 		_, err := s.pool.Exec(ctx, `INSERT INTO event_types (`+eventTypeCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 			et.Name, et.Description, et.Archived, et.Deprecated, et.FeatureFlag, nullJSON(et.Schemas),
@@ -57,7 +48,7 @@ func (s *Store) CreateEventType(ctx context.Context, et *hookline.EventType) err
 		return err
 	})
 	if hookline.ErrorCode(err) == hookline.ECONFLICT {
-		return hookline.Errorf(hookline.ECONFLICT, "An event type with this name already exists.")
+		return hookline.ErrEventTypeConflict
 	}
 	return err
 }
@@ -71,7 +62,7 @@ func (s *Store) EventType(ctx context.Context, name string) (*hookline.EventType
 		return err
 	})
 	if err != nil {
-		return nil, notFound(ctx, err, "Event type")
+		return nil, notFound(ctx, err, hookline.ErrEventTypeNotFound)
 	}
 	return et, nil
 }
@@ -79,7 +70,7 @@ func (s *Store) EventType(ctx context.Context, name string) (*hookline.EventType
 // UpdateEventType writes every field of et but its name and creation time,
 // which it reads back; it sets UpdatedAt.
 func (s *Store) UpdateEventType(ctx context.Context, et *hookline.EventType) error {
-	t := now()
+	t := hookline.Now()
 	var created time.Time
 	err := s.do(ctx, func(ctx context.Context) error {
 		return s.pool.QueryRow(ctx, `UPDATE event_types SET description = $1, archived = $2, deprecated = $3,
@@ -87,7 +78,7 @@ func (s *Store) UpdateEventType(ctx context.Context, et *hookline.EventType) err
 			et.Description, et.Archived, et.Deprecated, et.FeatureFlag, nullJSON(et.Schemas), t, et.Name).Scan(&created)
 	})
 	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
-		return errEventTypeNotFound
+		return hookline.ErrEventTypeNotFound
 	}
 	if err != nil {
 		return err
@@ -105,7 +96,7 @@ func (s *Store) DeleteEventType(ctx context.Context, name string, expunge bool) 
 		if expunge {
 			tag, err = s.pool.Exec(ctx, `DELETE FROM event_types WHERE name = $1`, name)
 		} else {
-			tag, err = s.pool.Exec(ctx, `UPDATE event_types SET archived = true, updated_at = $1 WHERE name = $2`, now(), name)
+			tag, err = s.pool.Exec(ctx, `UPDATE event_types SET archived = true, updated_at = $1 WHERE name = $2`, hookline.Now(), name)
 		}
 		n = tag.RowsAffected()
 		return err
@@ -114,17 +105,13 @@ func (s *Store) DeleteEventType(ctx context.Context, name string, expunge bool) 
 		return err
 	}
 	if n == 0 {
-		return errEventTypeNotFound
+		return hookline.ErrEventTypeNotFound
 	}
 	return nil
 }
 
 // ListEventTypes lists event types by name.
 func (s *Store) ListEventTypes(ctx context.Context, opts hookline.ListOptions, includeArchived bool) (hookline.Page[*hookline.EventType], error) {
-	var q listQuery
-	if !includeArchived {
-		q.add("NOT archived")
-	}
-	query, args, n := q.sql(`SELECT `+eventTypeCols+` FROM event_types`, "name", opts)
+	query, args, n := newQuery().ListEventTypes(`SELECT `+eventTypeCols+` FROM event_types`, opts, includeArchived)
 	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.EventType, error) { return scanEventType(r) })
 }

@@ -14,10 +14,10 @@ func (s *Store) MarkFailing(ctx context.Context, appID, endpointID string, at ti
 	var since time.Time
 	err := s.do(ctx, func(ctx context.Context) error {
 		return s.pool.QueryRow(ctx, `UPDATE endpoints SET failing_since = coalesce(failing_since, $1)
-			WHERE app_id = $2 AND id = $3 RETURNING failing_since`, norm(at), appID, endpointID).Scan(&since)
+			WHERE app_id = $2 AND id = $3 RETURNING failing_since`, hookline.StoredTime(at), appID, endpointID).Scan(&since)
 	})
 	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
-		return time.Time{}, errEndpointNotFound
+		return time.Time{}, hookline.ErrEndpointNotFound
 	}
 	if err != nil {
 		return time.Time{}, err

@@ -46,25 +46,6 @@ func scanMessage(sc pgx.Row) (*hookline.Message, error) {
 	return r.message(), nil
 }
 
-var (
-	errMessageNotFound = hookline.Errorf(hookline.ENOTFOUND, "Message not found.")
-	errMessageConflict = hookline.Errorf(hookline.ECONFLICT, "A message with this id or eventId already exists.")
-)
-
-// prepareMessage gives msg an id and a creation time when unset, and its
-// times the precision they read back with.
-func prepareMessage(msg *hookline.Message) {
-	if msg.ID == "" {
-		msg.ID = hookline.NewID(hookline.PrefixMessage)
-	}
-	if msg.CreatedAt.IsZero() {
-		msg.CreatedAt = now()
-	}
-	msg.CreatedAt = norm(msg.CreatedAt)
-	msg.DeliverAt = normPtr(msg.DeliverAt)
-	msg.ExpiresAt = norm(msg.ExpiresAt)
-}
-
 // CreateMessage stores msg and one pending delivery for every endpoint of
 // its application that matches it (or for msg.OnlyEndpoint) in one
 // statement. The deliveries due at once that the store's feed takes (see
@@ -72,7 +53,7 @@ func prepareMessage(msg *hookline.Message) {
 // others, it signals Due and has the other nodes notified (see
 // announceLoop). It gives msg an id and a creation time when unset.
 func (s *Store) CreateMessage(ctx context.Context, msg *hookline.Message) (int, error) {
-	prepareMessage(msg)
+	msg.Prepare(hookline.Now())
 	// No transaction: the insert of the message and its deliveries is one
 	// statement, atomic on its own. The endpoints come from appEndpoints,
 	// cached or read just before; reading them in the insert's transaction
@@ -83,8 +64,8 @@ func (s *Store) CreateMessage(ctx context.Context, msg *hookline.Message) (int, 
 	s.feedMu.RLock()
 	defer s.feedMu.RUnlock()
 	f := &feeding{s: s}
-	if s.feed != nil && (msg.DeliverAt == nil || !msg.DeliverAt.After(now())) {
-		f.feed, f.until = s.feed, norm(now().Add(max(s.feed.Lease(), time.Microsecond)))
+	if s.feed != nil && (msg.DeliverAt == nil || !msg.DeliverAt.After(hookline.Now())) {
+		f.feed, f.until = s.feed, hookline.StoredTime(hookline.Now().Add(max(s.feed.Lease(), time.Microsecond)))
 	}
 	var n int
 	err := s.do(ctx, func(ctx context.Context) error {
@@ -138,7 +119,7 @@ func (s *Store) SetFeed(f hookline.Feed) {
 // eventId (ECONFLICT) are reported without failing tx; any other error is
 // one of PostgreSQL's, after which tx can only be rolled back.
 func CreateMessageTx(ctx context.Context, tx pgx.Tx, schema string, msg *hookline.Message) (int, error) {
-	prepareMessage(msg)
+	msg.Prepare(hookline.Now())
 	prefix, chanExpr, channel := "", fmt.Sprintf(channelSQL, "current_schema()"), ""
 	if schema != "" {
 		prefix = pgx.Identifier{schema}.Sanitize() + "."
@@ -220,7 +201,7 @@ func candidates(ctx context.Context, q querier, prefix string, msg *hookline.Mes
 		return "", nil, err
 	}
 	if !found {
-		return "", nil, errAppNotFound
+		return "", nil, hookline.ErrApplicationNotFound
 	}
 	return appID, list, nil
 }
@@ -242,7 +223,7 @@ func insertMessage(ctx context.Context, q querier, prefix, chanExpr, channel str
 		ids, epIDs  []string
 		parked, fed []bool
 		picked      bool
-		t           = now()
+		t           = hookline.Now()
 	)
 	due := msg.CreatedAt
 	if msg.DeliverAt != nil {
@@ -281,7 +262,7 @@ func insertMessage(ctx context.Context, q querier, prefix, chanExpr, channel str
 		fed = append(fed, take)
 	}
 	if msg.OnlyEndpoint != "" && !picked {
-		return 0, errEndpointNotFound
+		return 0, hookline.ErrEndpointNotFound
 	}
 	var payload []byte
 	if msg.Payload != nil {
@@ -325,7 +306,7 @@ func insertMessage(ctx context.Context, q querier, prefix, chanExpr, channel str
 		return 0, err
 	}
 	if msgs == 0 {
-		return 0, errMessageConflict
+		return 0, hookline.ErrMessageConflict
 	}
 	return dels, nil
 }
@@ -347,31 +328,14 @@ func (s *Store) Message(ctx context.Context, appID, idOrEventID string) (*hookli
 		return err
 	})
 	if err != nil {
-		return nil, notFound(ctx, err, "Message")
+		return nil, notFound(ctx, err, hookline.ErrMessageNotFound)
 	}
 	return m, nil
 }
 
 // ListMessages lists the application's messages by id.
 func (s *Store) ListMessages(ctx context.Context, appID string, f hookline.MessageFilter) (hookline.Page[*hookline.Message], error) {
-	var q listQuery
-	q.add("app_id = ?", appID)
-	if f.Channel != "" {
-		q.add("? = ANY(channels)", f.Channel)
-	}
-	if f.Tag != "" {
-		q.add("? = ANY(tags)", f.Tag)
-	}
-	if len(f.EventTypes) > 0 {
-		q.add("event_type = ANY(?)", f.EventTypes)
-	}
-	if f.Before != nil {
-		q.add("created_at < ?", *f.Before)
-	}
-	if f.After != nil {
-		q.add("created_at > ?", *f.After)
-	}
-	query, args, n := q.sql(`SELECT `+messageCols+` FROM messages`, "id", f.ListOptions)
+	query, args, n := newQuery().ListMessages(`SELECT `+messageCols+` FROM messages`, appID, f)
 	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.Message, error) { return scanMessage(r) })
 }
 
@@ -387,7 +351,7 @@ func (s *Store) ExpungeMessageContent(ctx context.Context, appID, msgID string) 
 		return err
 	}
 	if n == 0 {
-		return errMessageNotFound
+		return hookline.ErrMessageNotFound
 	}
 	return nil
 }
@@ -399,7 +363,7 @@ func (s *Store) messageExists(ctx context.Context, appID, id string) error {
 		return s.pool.QueryRow(ctx, `SELECT 1 FROM messages WHERE id = $1 AND app_id = $2`, id, appID).Scan(&one)
 	})
 	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
-		return errMessageNotFound
+		return hookline.ErrMessageNotFound
 	}
 	return err
 }
@@ -451,7 +415,7 @@ func (s *Store) appEndpoints(ctx context.Context, q querier, appID string) (*app
 		var throttle *int32
 		err := q.QueryRow(ctx, `SELECT throttle_rate FROM applications WHERE id = $1`, appID).Scan(&throttle)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, errAppNotFound
+			return nil, hookline.ErrApplicationNotFound
 		}
 		if err != nil {
 			return nil, err

@@ -56,7 +56,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"strings"
 	"sync"
@@ -70,6 +69,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/migrate"
 	"github.com/hookline/hookline/internal/readcache"
 )
 
@@ -92,10 +92,6 @@ const (
 	connectTimeout = 5 * time.Second
 	// pingEvery is how often the listening connection, when idle, is checked.
 	pingEvery = time.Minute
-	// idempotencyTTL is how long a saved idempotent response is replayed.
-	idempotencyTTL = 24 * time.Hour
-	// cleanupEvery is the period of the sweep of expired keys and tokens.
-	cleanupEvery = 10 * time.Minute
 )
 
 // Option configures Open.
@@ -251,7 +247,11 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	s.bg.Add(3)
 	go s.listenLoop(bg, listening)
 	go s.announceLoop(bg)
-	go s.cleanupLoop(bg)
+	go func() {
+		defer s.bg.Done()
+		// Every node runs it; they skip the rows another is deleting.
+		hookline.RunCleanup(bg, s, s.log, "postgres")
+	}()
 	// Wait (boundedly) for LISTEN, so that a notification sent right after
 	// Open returns is not missed.
 	wait := time.NewTimer(o.timeout)
@@ -344,21 +344,10 @@ func (s *Store) migrate(ctx context.Context, schema string) error {
 			return fmt.Errorf("create schema %s: %w", schema, err)
 		}
 	}
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
 	db := stdlib.OpenDB(*s.pool.Config().ConnConfig.Copy())
 	defer db.Close()
 	db.SetMaxOpenConns(1)
-	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		return err
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	return nil
+	return migrate.Up(ctx, db, goose.DialectPostgres, migrations)
 }
 
 // openError explains a failure to open the store.
@@ -529,6 +518,10 @@ func (s *Store) listen(ctx context.Context, up func()) error {
 	}
 }
 
+// Traits says that several nodes may share the queue, and that each
+// Complete is a round trip and a commit of its own.
+func (s *Store) Traits() hookline.QueueTraits { return hookline.QueueTraits{} }
+
 // Close stops listening and closes the pool. It is safe to call more than
 // once.
 func (s *Store) Close() error {
@@ -540,59 +533,23 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// cleanupLoop expunges expired payloads and deletes expired idempotent
-// responses and tokens now and then.
-// Every node runs it; they skip the rows another is deleting.
-func (s *Store) cleanupLoop(ctx context.Context) {
-	defer s.bg.Done()
-	t := time.NewTicker(cleanupEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			n, err := s.Cleanup(ctx)
-			if err != nil && ctx.Err() == nil {
-				s.log.Warn("postgres: cleanup failed", "err", err)
-			} else if n > 0 {
-				s.log.Debug("postgres: cleanup", "deleted", n)
-			}
-		}
-	}
-}
-
 // Cleanup expunges the payloads of messages whose retention has ended and
-// deletes expired idempotent responses and tokens, a thousand rows a
-// statement, and returns how many rows it changed. Open runs it every ten
-// minutes.
+// deletes expired idempotent responses and tokens, hookline.CleanupBatch
+// rows a statement, and returns how many rows it changed. Open runs it every
+// hookline.CleanupEvery.
 func (s *Store) Cleanup(ctx context.Context) (int, error) {
-	total := 0
-	for _, q := range []string{
-		`UPDATE messages SET payload = NULL WHERE id IN (SELECT id FROM messages
-			WHERE payload IS NOT NULL AND expires_at IS NOT NULL AND expires_at <= $1 LIMIT 1000 FOR UPDATE SKIP LOCKED)`,
-		`DELETE FROM idempotency_keys WHERE key IN
-			(SELECT key FROM idempotency_keys WHERE expires_at <= $1 LIMIT 1000 FOR UPDATE SKIP LOCKED)`,
-		`DELETE FROM tokens WHERE id IN
-			(SELECT id FROM tokens WHERE expires_at <= $1 LIMIT 1000 FOR UPDATE SKIP LOCKED)`,
-	} {
-		for {
-			var n int64
-			err := s.do(ctx, func(ctx context.Context) error {
-				tag, err := s.pool.Exec(ctx, q, now())
-				n = tag.RowsAffected()
-				return err
-			})
-			if err != nil {
-				return total, err
-			}
-			total += int(n)
-			if n < 1000 {
-				break
-			}
+	step := func(q string) hookline.CleanupStep {
+		return func(ctx context.Context, now time.Time) (int64, error) {
+			return s.exec(ctx, q, now, hookline.CleanupBatch)
 		}
 	}
-	return total, nil
+	return hookline.Sweep(ctx,
+		step(`UPDATE messages SET payload = NULL WHERE id IN (SELECT id FROM messages
+			WHERE payload IS NOT NULL AND expires_at IS NOT NULL AND expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`),
+		step(`DELETE FROM idempotency_keys WHERE key IN
+			(SELECT key FROM idempotency_keys WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`),
+		step(`DELETE FROM tokens WHERE id IN
+			(SELECT id FROM tokens WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`))
 }
 
 func sleep(ctx context.Context, d time.Duration) {

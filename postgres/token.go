@@ -12,21 +12,14 @@ import (
 // CreateToken stores t, giving it an id and a creation time when unset. A
 // hash already stored is ECONFLICT.
 func (s *Store) CreateToken(ctx context.Context, t *hookline.Token) error {
-	if t.ID == "" {
-		t.ID = hookline.NewID(hookline.PrefixToken)
-	}
-	if t.CreatedAt.IsZero() {
-		t.CreatedAt = now()
-	}
-	t.CreatedAt = norm(t.CreatedAt)
-	t.ExpiresAt = normPtr(t.ExpiresAt)
+	t.Prepare(hookline.Now())
 	err := s.do(ctx, func(ctx context.Context) error {
 		_, err := s.pool.Exec(ctx, `INSERT INTO tokens (id, hash, app_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)`,
 			t.ID, t.Hash, t.AppID, t.ExpiresAt, t.CreatedAt)
 		return err
 	})
 	if hookline.ErrorCode(err) == hookline.ECONFLICT {
-		return hookline.Errorf(hookline.ECONFLICT, "This token already exists.")
+		return hookline.ErrTokenConflict
 	}
 	return err
 }
@@ -43,16 +36,9 @@ const adminTokenLock = `hashtextextended('hookline admin token ' || current_sche
 // until its transaction ends.
 func (s *Store) CreateFirstAdminToken(ctx context.Context, t *hookline.Token) (bool, error) {
 	if t.AppID != "" {
-		return false, hookline.Invalid([]string{"appId"}, "an admin token has no application")
+		return false, hookline.ErrAdminTokenApp
 	}
-	if t.ID == "" {
-		t.ID = hookline.NewID(hookline.PrefixToken)
-	}
-	if t.CreatedAt.IsZero() {
-		t.CreatedAt = now()
-	}
-	t.CreatedAt = norm(t.CreatedAt)
-	t.ExpiresAt = normPtr(t.ExpiresAt)
+	t.Prepare(hookline.Now())
 	var created bool
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(`+adminTokenLock+`)`); err != nil {
@@ -66,7 +52,7 @@ func (s *Store) CreateFirstAdminToken(ctx context.Context, t *hookline.Token) (b
 		return err
 	})
 	if hookline.ErrorCode(err) == hookline.ECONFLICT {
-		return false, hookline.Errorf(hookline.ECONFLICT, "This token already exists.")
+		return false, hookline.ErrTokenConflict
 	}
 	return created, err
 }
@@ -90,7 +76,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*hookline.Token, 
 			Scan(&t.ID, &t.Hash, &t.AppID, &expires, &c)
 	})
 	if err != nil {
-		return nil, notFound(ctx, err, "Token")
+		return nil, notFound(ctx, err, hookline.ErrTokenNotFound)
 	}
 	t.ExpiresAt = utc(expires)
 	t.CreatedAt = c.UTC()
@@ -125,7 +111,7 @@ func (s *Store) DeleteToken(ctx context.Context, id string) error {
 		return err
 	}
 	if n == 0 {
-		return hookline.Errorf(hookline.ENOTFOUND, "Token not found.")
+		return hookline.ErrTokenNotFound
 	}
 	return nil
 }
@@ -140,7 +126,7 @@ func (s *Store) IdempotentResponse(ctx context.Context, key string) (*hookline.I
 			WHERE key = $1 AND expires_at > $2`, key, time.Now()).Scan(&code, &r.Body, &c)
 	})
 	if err != nil {
-		return nil, notFound(ctx, err, "Idempotent response")
+		return nil, notFound(ctx, err, hookline.ErrIdempotentResponseNotFound)
 	}
 	r.StatusCode = int(code)
 	r.CreatedAt = c.UTC()
@@ -153,14 +139,7 @@ func (s *Store) IdempotentResponse(ctx context.Context, key string) (*hookline.I
 // SaveIdempotentResponse saves r unless an unexpired response is saved under
 // r.Key already; it expires a day after r.CreatedAt.
 func (s *Store) SaveIdempotentResponse(ctx context.Context, r *hookline.IdempotentResponse) error {
-	if r.CreatedAt.IsZero() {
-		r.CreatedAt = now()
-	}
-	r.CreatedAt = norm(r.CreatedAt)
-	body := r.Body
-	if body == nil {
-		body = []byte{}
-	}
+	r.Prepare(hookline.Now())
 	return s.do(ctx, func(ctx context.Context) error {
 		// An expired response is as good as none: the new one replaces it.
 		_, err := s.pool.Exec(ctx, `INSERT INTO idempotency_keys (key, status_code, body, created_at, expires_at)
@@ -168,7 +147,7 @@ func (s *Store) SaveIdempotentResponse(ctx context.Context, r *hookline.Idempote
 			ON CONFLICT (key) DO UPDATE SET status_code = excluded.status_code, body = excluded.body,
 				created_at = excluded.created_at, expires_at = excluded.expires_at
 			WHERE idempotency_keys.expires_at <= $6`,
-			r.Key, int32(r.StatusCode), body, r.CreatedAt, r.CreatedAt.Add(idempotencyTTL), time.Now())
+			r.Key, int32(r.StatusCode), r.Body, r.CreatedAt, r.ExpiresAt(), time.Now())
 		return err
 	})
 }

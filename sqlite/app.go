@@ -30,28 +30,16 @@ func scanApp(r scanner) (*hookline.Application, error) {
 	return &a, nil
 }
 
-var errAppConflict = hookline.Errorf(hookline.ECONFLICT, "An application with this uid already exists.")
-
 // CreateApplication stores app, giving it an id and creation time when they
 // are unset.
 func (s *Store) CreateApplication(ctx context.Context, app *hookline.Application) error {
-	if app.ID == "" {
-		app.ID = hookline.NewID(hookline.PrefixApplication)
-	}
-	if app.CreatedAt.IsZero() {
-		app.CreatedAt = now()
-	}
-	app.CreatedAt = norm(app.CreatedAt)
-	if app.UpdatedAt.IsZero() {
-		app.UpdatedAt = app.CreatedAt
-	}
-	app.UpdatedAt = norm(app.UpdatedAt)
+	app.Prepare(hookline.Now())
 	return s.write(ctx, func(w *writer) error {
 		_, err := w.exec(`INSERT INTO applications (`+appCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			app.ID, nullString(app.UID), app.Name, nullInt(app.ThrottleRate), jsonMap(app.Metadata),
 			micros(app.CreatedAt), micros(app.UpdatedAt))
 		if isUnique(err) {
-			return clean(errAppConflict)
+			return clean(hookline.ErrApplicationConflict)
 		}
 		return clean(err)
 	})
@@ -66,7 +54,7 @@ func (s *Store) Application(ctx context.Context, idOrUID string) (*hookline.Appl
 	a, err := scanApp(s.queryRow(ctx,
 		`SELECT `+appCols+` FROM applications WHERE id = ? OR uid = ? LIMIT 1`, idOrUID, idOrUID))
 	if err != nil {
-		return nil, notFound(err, "Application")
+		return nil, notFound(err, hookline.ErrApplicationNotFound)
 	}
 	s.apps.Put(idOrUID, a.Clone(), gen)
 	return a, nil
@@ -76,19 +64,19 @@ func (s *Store) Application(ctx context.Context, idOrUID string) (*hookline.Appl
 // it reads back; it sets UpdatedAt.
 func (s *Store) UpdateApplication(ctx context.Context, app *hookline.Application) error {
 	defer s.apps.Invalidate()
-	t := now()
+	t := hookline.Now()
 	var created int64
 	err := s.write(ctx, func(w *writer) error {
 		err := w.queryRow(`UPDATE applications SET uid = ?, name = ?, throttle_rate = ?, metadata = ?, updated_at = ?
 			WHERE id = ? RETURNING created_at`,
 			nullString(app.UID), app.Name, nullInt(app.ThrottleRate), jsonMap(app.Metadata), micros(t), app.ID).Scan(&created)
 		if isUnique(err) {
-			return clean(errAppConflict)
+			return clean(hookline.ErrApplicationConflict)
 		}
 		if err == nil {
 			w.endpointsChanged(app.ID) // the cache holds its throttleRate
 		}
-		return clean(notFound(err, "Application"))
+		return clean(notFound(err, hookline.ErrApplicationNotFound))
 	})
 	if err != nil {
 		return err
@@ -108,7 +96,7 @@ func (s *Store) DeleteApplication(ctx context.Context, id string) error {
 			return clean(err)
 		}
 		if n == 0 {
-			return clean(errAppNotFound)
+			return clean(hookline.ErrApplicationNotFound)
 		}
 		for _, q := range []string{
 			`DELETE FROM attempts WHERE message_id IN (SELECT id FROM messages WHERE app_id = ?)`,
@@ -129,7 +117,6 @@ func (s *Store) DeleteApplication(ctx context.Context, id string) error {
 
 // ListApplications lists applications by id.
 func (s *Store) ListApplications(ctx context.Context, opts hookline.ListOptions) (hookline.Page[*hookline.Application], error) {
-	var q listQuery
-	query, args, n := q.sql(`SELECT `+appCols+` FROM applications`, "id", opts)
+	query, args, n := newQuery().Page(`SELECT `+appCols+` FROM applications`, "id", opts)
 	return list(ctx, s.rdb, query, args, n, scanApp)
 }

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"strings"
 
 	"github.com/hookline/hookline"
 )
@@ -23,45 +22,14 @@ func scanAttempt(r scanner) (*hookline.Attempt, error) {
 	return &a, nil
 }
 
-var errAttemptNotFound = hookline.Errorf(hookline.ENOTFOUND, "Message attempt not found.")
-
 // Attempt returns an attempt of the application's message.
 func (s *Store) Attempt(ctx context.Context, appID, msgID, attemptID string) (*hookline.Attempt, error) {
 	a, err := scanAttempt(s.queryRow(ctx,
 		`SELECT `+attemptCols+` FROM attempts WHERE message_id = ? AND id = ? AND app_id = ?`, msgID, attemptID, appID))
 	if err != nil {
-		return nil, notFound(err, "Message attempt")
+		return nil, notFound(err, hookline.ErrAttemptNotFound)
 	}
 	return a, nil
-}
-
-// attemptFilter adds the conditions of f on attempts aliased a.
-func attemptFilter(q *listQuery, f hookline.AttemptFilter) {
-	if f.Status != nil {
-		q.add("a.status = ?", int64(*f.Status))
-	}
-	if f.StatusCodeClass != nil {
-		if c := *f.StatusCodeClass; c == 0 {
-			q.add("a.status_code = 0")
-		} else {
-			q.add("a.status_code >= ? AND a.status_code < ?", c, c+100)
-		}
-	}
-	if f.Before != nil {
-		q.add("a.created_at < ?", micros(*f.Before))
-	}
-	if f.After != nil {
-		q.add("a.created_at > ?", micros(*f.After))
-	}
-	if f.Channel != "" || len(f.EventTypes) > 0 {
-		var m listQuery
-		m.add("m.app_id = a.app_id AND m.id = a.message_id")
-		if f.Channel != "" {
-			m.add("EXISTS (SELECT 1 FROM json_each(m.channels) WHERE value = ?)", f.Channel)
-		}
-		m.addIn("m.event_type", f.EventTypes)
-		q.add("EXISTS (SELECT 1 FROM messages m WHERE "+strings.Join(m.where, " AND ")+")", m.args...)
-	}
 }
 
 // ListAttemptsByEndpoint lists the attempts made to the application's
@@ -70,11 +38,7 @@ func (s *Store) ListAttemptsByEndpoint(ctx context.Context, appID, endpointID st
 	if err := s.endpointExists(ctx, appID, endpointID); err != nil {
 		return hookline.Page[*hookline.Attempt]{}, err
 	}
-	var q listQuery
-	q.add("a.endpoint_id = ?", endpointID)
-	q.add("a.app_id = ?", appID)
-	attemptFilter(&q, f)
-	query, args, n := q.sql(`SELECT `+attemptCols+` FROM attempts a`, "a.id", f.ListOptions)
+	query, args, n := newQuery().ListAttemptsByEndpoint(`SELECT `+attemptCols+` FROM attempts a`, appID, endpointID, f)
 	return list(ctx, s.rdb, query, args, n, scanAttempt)
 }
 
@@ -84,14 +48,7 @@ func (s *Store) ListAttemptsByMessage(ctx context.Context, appID, msgID string, 
 	if _, err := s.messageExists(ctx, appID, msgID); err != nil {
 		return hookline.Page[*hookline.Attempt]{}, err
 	}
-	var q listQuery
-	q.add("a.message_id = ?", msgID)
-	q.add("a.app_id = ?", appID)
-	if f.EndpointID != "" {
-		q.add("a.endpoint_id = ?", f.EndpointID)
-	}
-	attemptFilter(&q, f)
-	query, args, n := q.sql(`SELECT `+attemptCols+` FROM attempts a`, "a.id", f.ListOptions)
+	query, args, n := newQuery().ListAttemptsByMessage(`SELECT `+attemptCols+` FROM attempts a`, appID, msgID, f)
 	return list(ctx, s.rdb, query, args, n, scanAttempt)
 }
 
@@ -104,7 +61,7 @@ func (s *Store) ExpungeAttemptContent(ctx context.Context, appID, msgID, attempt
 			return clean(err)
 		}
 		if n == 0 {
-			return clean(errAttemptNotFound)
+			return clean(hookline.ErrAttemptNotFound)
 		}
 		return nil
 	})

@@ -13,6 +13,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/sqlbuild"
 )
 
 const (
@@ -67,7 +68,7 @@ func dbErr(err error) error {
 		return err
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		return hookline.Errorf(hookline.ENOTFOUND, "Not found.")
+		return hookline.ErrNotFound
 	}
 	if errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "sql: database is closed") {
 		return fmt.Errorf("sqlite: %w: %w", errClosed, err)
@@ -77,19 +78,19 @@ func dbErr(err error) error {
 		switch se.Code() & 0xff {
 		case sqlite3.SQLITE_CONSTRAINT:
 			if isUnique(err) {
-				return fmt.Errorf("sqlite: %w: %w", hookline.Errorf(hookline.ECONFLICT, "A unique key is taken."), err)
+				return fmt.Errorf("sqlite: %w: %w", hookline.ErrConflict, err)
 			}
 		case sqliteBUSY, sqliteLOCKED, sqliteCANTOPEN, sqliteIOERR, sqliteFULL, sqlitePERM, sqliteREADONLY:
-			return fmt.Errorf("sqlite: %w: %w", hookline.Errorf(hookline.EUNAVAILABLE, "The database is unavailable."), err)
+			return fmt.Errorf("sqlite: %w: %w", hookline.ErrUnavailable, err)
 		}
 	}
 	return fmt.Errorf("sqlite: %w", err)
 }
 
-// notFound is ErrNoRows as the ENOTFOUND of what.
-func notFound(err error, what string) error {
+// notFound is ErrNoRows as notFound, one of hookline's ErrXNotFound.
+func notFound(err, notFound error) error {
 	if errors.Is(err, sql.ErrNoRows) {
-		return hookline.Errorf(hookline.ENOTFOUND, "%s not found.", what)
+		return notFound
 	}
 	return dbErr(err)
 }
@@ -99,25 +100,6 @@ func notFound(err error, what string) error {
 func micros(t time.Time) int64 { return t.UnixMicro() }
 
 func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
-
-// now is the current time at the precision stored.
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
-
-// norm is t as it reads back: UTC, in microseconds.
-func norm(t time.Time) time.Time {
-	if t.IsZero() {
-		return t
-	}
-	return t.UTC().Truncate(time.Microsecond)
-}
-
-func normPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	v := norm(*t)
-	return &v
-}
 
 // nullTime stores a zero time as NULL.
 func nullTime(t time.Time) any {
@@ -226,93 +208,12 @@ func boolInt(b bool) int64 {
 	return 0
 }
 
-func (s *Store) sealSecret(secret []byte) []byte { return s.box.Seal(secret) }
-
-func (s *Store) openSecret(b []byte) ([]byte, error) {
-	secret, err := s.box.Open(b)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: endpoint secret: %w", err)
-	}
-	return secret, nil
-}
-
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface {
 	Scan(dest ...any) error
 }
 
-// listQuery builds the query of one page of a keyset-paginated list.
-type listQuery struct {
-	where []string
-	args  []any
-}
-
-func (q *listQuery) add(cond string, args ...any) {
-	q.where = append(q.where, cond)
-	q.args = append(q.args, args...)
-}
-
-// addIn adds "col IN (?, ...)" for vals; nothing when vals is empty.
-func (q *listQuery) addIn(col string, vals []string) {
-	if len(vals) == 0 {
-		return
-	}
-	var b strings.Builder
-	b.WriteString(col)
-	b.WriteString(" IN (")
-	for i, v := range vals {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('?')
-		q.args = append(q.args, v)
-	}
-	b.WriteByte(')')
-	q.where = append(q.where, b.String())
-}
-
-// limit is the page size of opts: 50 when unset, at most MaxListLimit.
-func limit(opts hookline.ListOptions) int {
-	switch {
-	case opts.Limit <= 0:
-		return 50
-	case opts.Limit > hookline.MaxListLimit:
-		return hookline.MaxListLimit
-	}
-	return opts.Limit
-}
-
-// sql returns "SELECT <sel> WHERE ... AND key >/< iterator ORDER BY key
-// LIMIT n+1" and its arguments. sel holds everything up to the WHERE.
-func (q *listQuery) sql(sel, key string, opts hookline.ListOptions) (string, []any, int) {
-	n := limit(opts)
-	if opts.Iterator != "" {
-		if opts.Descending {
-			q.add(key+" < ?", opts.Iterator)
-		} else {
-			q.add(key+" > ?", opts.Iterator)
-		}
-	}
-	var b strings.Builder
-	b.WriteString(sel)
-	for i, w := range q.where {
-		if i == 0 {
-			b.WriteString(" WHERE ")
-		} else {
-			b.WriteString(" AND ")
-		}
-		b.WriteString(w)
-	}
-	b.WriteString(" ORDER BY ")
-	b.WriteString(key)
-	if opts.Descending {
-		b.WriteString(" DESC")
-	}
-	b.WriteString(" LIMIT ?")
-	return b.String(), append(q.args, n+1), n
-}
-
-// list runs a page query and scans its rows.
+// list runs a page query made by sqlbuild.Query.Page and scans its rows.
 func list[T any](ctx context.Context, db *sql.DB, query string, args []any, n int, scan func(scanner) (T, error)) (hookline.Page[T], error) {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -330,12 +231,20 @@ func list[T any](ctx context.Context, db *sql.DB, query string, args []any, n in
 	if err := rows.Err(); err != nil {
 		return hookline.Page[T]{}, dbErr(err)
 	}
-	p := hookline.Page[T]{Items: items, Done: len(items) <= n}
-	if !p.Done {
-		p.Items = items[:n]
-	}
-	return p, nil
+	return sqlbuild.PageOf(items, n), nil
 }
+
+// dialect is SQLite's, for sqlbuild: list columns hold JSON arrays.
+var dialect = sqlbuild.Dialect{
+	Placeholder: sqlbuild.Question,
+	Time:        func(t time.Time) any { return micros(t) },
+	Has: func(col, ph string) string {
+		return "EXISTS (SELECT 1 FROM json_each(" + col + ") WHERE value = " + ph + ")"
+	},
+}
+
+// newQuery returns a query builder in SQLite's dialect.
+func newQuery() *sqlbuild.Query { return sqlbuild.New(&dialect) }
 
 // nullBytes is b as an argument: NULL when nil.
 func nullBytes(b []byte) any {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/sqlbuild"
 )
 
 const deliveryCols = `d.id, d.app_id, d.message_id, d.endpoint_id, d.status, d.trigger_type, d.attempts,
@@ -38,13 +39,8 @@ func (s *Store) ListDeliveriesByMessage(ctx context.Context, appID, msgID string
 	if _, err := s.messageExists(ctx, appID, msgID); err != nil {
 		return hookline.Page[*hookline.DeliveryView]{}, err
 	}
-	// Through the application's endpoints, in id order: one probe of
-	// deliveries_endpoint each.
-	var q listQuery
-	q.add("e.app_id = ?", appID)
-	q.add("d.message_id = ?", msgID)
-	query, args, n := q.sql(`SELECT `+deliveryCols+`, `+prefixed("e", endpointCols)+
-		` FROM endpoints e JOIN deliveries d ON d.endpoint_id = e.id`, "e.id", opts)
+	query, args, n := newQuery().ListDeliveriesByMessage(`SELECT `+deliveryCols+`, `+sqlbuild.Prefixed("e", endpointCols)+
+		` FROM endpoints e JOIN deliveries d ON d.endpoint_id = e.id`, appID, msgID, opts)
 	return list(ctx, s.rdb, query, args, n, func(sc scanner) (*hookline.DeliveryView, error) {
 		var dr deliveryRow
 		var er endpointRow
@@ -65,24 +61,8 @@ func (s *Store) ListMessagesByEndpoint(ctx context.Context, appID, endpointID st
 	if err := s.endpointExists(ctx, appID, endpointID); err != nil {
 		return hookline.Page[*hookline.EndpointMessage]{}, err
 	}
-	var q listQuery
-	q.add("d.endpoint_id = ?", endpointID)
-	q.add("d.app_id = ?", appID)
-	if f.Status != nil {
-		q.add("d.status = ?", int64(*f.Status))
-	}
-	if f.Channel != "" {
-		q.add("EXISTS (SELECT 1 FROM json_each(m.channels) WHERE value = ?)", f.Channel)
-	}
-	q.addIn("m.event_type", f.EventTypes)
-	if f.Before != nil {
-		q.add("d.msg_created_at < ?", micros(*f.Before))
-	}
-	if f.After != nil {
-		q.add("d.msg_created_at > ?", micros(*f.After))
-	}
-	query, args, n := q.sql(`SELECT `+prefixed("m", messageCols)+`, `+deliveryCols+
-		` FROM deliveries d JOIN messages m ON m.seq = d.msg_seq`, "d.message_id", f.ListOptions)
+	query, args, n := newQuery().ListMessagesByEndpoint(`SELECT `+sqlbuild.Prefixed("m", messageCols)+`, `+deliveryCols+
+		` FROM deliveries d JOIN messages m ON m.seq = d.msg_seq`, appID, endpointID, f)
 	return list(ctx, s.rdb, query, args, n, func(sc scanner) (*hookline.EndpointMessage, error) {
 		var mr messageRow
 		var dr deliveryRow
@@ -103,22 +83,8 @@ func (s *Store) EndpointStats(ctx context.Context, appID, endpointID string, sin
 	if err := s.endpointExists(ctx, appID, endpointID); err != nil {
 		return nil, err
 	}
-	var q listQuery
-	q.add("endpoint_id = ?", endpointID)
-	if since != nil {
-		q.add("msg_created_at >= ?", micros(*since))
-	}
-	if until != nil {
-		q.add("msg_created_at < ?", micros(*until))
-	}
-	query := `SELECT status, count(*) FROM deliveries WHERE `
-	for i, w := range q.where {
-		if i > 0 {
-			query += " AND "
-		}
-		query += w
-	}
-	rows, err := s.rdb.QueryContext(ctx, query+` GROUP BY status`, q.args...)
+	query, args := newQuery().EndpointStats(endpointID, since, until)
+	rows, err := s.rdb.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, dbErr(err)
 	}
@@ -130,16 +96,7 @@ func (s *Store) EndpointStats(ctx context.Context, appID, endpointID string, sin
 		if err := rows.Scan(&status, &n); err != nil {
 			return nil, dbErr(err)
 		}
-		switch status {
-		case hookline.StatusSuccess:
-			st.Success = n
-		case hookline.StatusPending:
-			st.Pending = n
-		case hookline.StatusFail:
-			st.Fail = n
-		case hookline.StatusSending:
-			st.Sending = n
-		}
+		st.Add(status, n)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, dbErr(err)
@@ -151,20 +108,20 @@ func (s *Store) EndpointStats(ctx context.Context, appID, endpointID string, sin
 // once, with a manual trigger and no attempts in its schedule; it creates the
 // delivery when there was none.
 func (s *Store) Resend(ctx context.Context, appID, msgID, endpointID string) error {
-	t := micros(now())
+	t := micros(hookline.Now())
 	return s.write(ctx, func(w *writer) error {
 		eps, err := w.endpoints(appID)
 		if err != nil {
-			return clean(notFoundAs(err, errMessageNotFound))
+			return clean(notFoundAs(err, hookline.ErrMessageNotFound))
 		}
 		var seq, created int64
 		err = w.queryRow(`SELECT seq, created_at FROM messages WHERE app_id = ? AND id = ?`, appID, msgID).Scan(&seq, &created)
 		if err != nil {
-			return clean(notFoundAs(err, errMessageNotFound))
+			return clean(notFoundAs(err, hookline.ErrMessageNotFound))
 		}
 		ep := eps.byID[endpointID]
 		if ep == nil {
-			return clean(errEndpointNotFound)
+			return clean(hookline.ErrEndpointNotFound)
 		}
 		var due any = t
 		if ep.Disabled {
@@ -196,16 +153,16 @@ func notFoundAs(err, notFound error) error {
 // Recover resends every failed delivery to the endpoint whose message was
 // created in [since, until), and returns how many.
 func (s *Store) Recover(ctx context.Context, appID, endpointID string, since, until time.Time) (int, error) {
-	t := micros(now())
+	t := micros(hookline.Now())
 	var n int64
 	err := s.write(ctx, func(w *writer) error {
 		eps, err := w.endpoints(appID)
 		if err != nil {
-			return clean(notFoundAs(err, errEndpointNotFound))
+			return clean(notFoundAs(err, hookline.ErrEndpointNotFound))
 		}
 		ep := eps.byID[endpointID]
 		if ep == nil {
-			return clean(errEndpointNotFound)
+			return clean(hookline.ErrEndpointNotFound)
 		}
 		var due any = t
 		if ep.Disabled {
@@ -231,7 +188,7 @@ func (s *Store) Recover(ctx context.Context, appID, endpointID string, since, un
 
 // claimQuery reads the due deliveries, oldest due first, with their
 // messages.
-var claimQuery = `SELECT d.seq, ` + deliveryCols + `, ` + prefixed("m", messageCols) + `
+var claimQuery = `SELECT d.seq, ` + deliveryCols + `, ` + sqlbuild.Prefixed("m", messageCols) + `
 	FROM deliveries d JOIN messages m ON m.seq = d.msg_seq
 	WHERE d.due_at <= ? ORDER BY d.due_at LIMIT ?`
 
@@ -475,7 +432,8 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 	if len(outcomes) == 0 {
 		return nil
 	}
-	t := now()
+	t := hookline.Now()
+	hookline.PrepareOutcomes(outcomes, t)
 	tUS := micros(t)
 	atts := make([]any, 0, len(outcomes)*12)
 	upds := make([]any, 0, len(outcomes)*6)
@@ -486,18 +444,7 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 	)
 	for i := range outcomes {
 		o := &outcomes[i]
-		if o.Attempt.ID == "" {
-			// Kept in the caller's outcome: Complete called again with the
-			// same outcomes (its first answer lost) logs no attempt twice.
-			o.Attempt.ID = hookline.NewID(hookline.PrefixAttempt)
-		}
 		a := o.Attempt
-		if a.DeliveryID == "" {
-			a.DeliveryID = o.DeliveryID
-		}
-		if a.CreatedAt.IsZero() {
-			a.CreatedAt = t
-		}
 		seq, ok := deliverySeq(o.DeliveryID)
 		if !ok {
 			seq = -1 // matches no delivery
@@ -512,19 +459,15 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 				int64(a.StatusCode), a.Response, a.DurationMS, int64(a.Trigger), micros(a.CreatedAt))
 		}
 		var next any
-		if o.Status == hookline.StatusPending {
-			at := o.NextAttemptAt
-			if at.IsZero() {
-				at = t
-			}
-			next = micros(at)
+		if at := o.NextAt(); at != nil {
+			next = micros(*at)
 			if retry == nil {
 				retry = map[string]bool{}
 			}
 			retry[o.DeliveryID] = true
 		}
 		upds = append(upds, seq, o.DeliveryID, int64(o.Status), int64(o.Attempts), next, o.Deferred)
-		if o.DisableEndpoint && !o.Deferred {
+		if o.Disables() {
 			if disable == nil {
 				disable = map[string]*hookline.Attempt{}
 			}
@@ -578,7 +521,7 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 // Release gives back every lease owner holds: those deliveries become
 // pending and due at once.
 func (s *Store) Release(ctx context.Context, owner string) error {
-	t := micros(now())
+	t := micros(hookline.Now())
 	return s.write(ctx, func(w *writer) error {
 		n, err := w.affected(`UPDATE deliveries SET status = 1, next_attempt_at = ?, due_at = ?, lease_owner = NULL,
 			lease_until = NULL, updated_at = ? WHERE due_at IS NOT NULL AND status = 3 AND lease_owner = ?`, t, t, t, owner)
@@ -606,23 +549,4 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 		return time.Time{}, false, dbErr(err)
 	}
 	return fromMicros(at), true, nil
-}
-
-// prefixed qualifies every column of cols with the alias a.
-func prefixed(a, cols string) string {
-	out := make([]byte, 0, len(cols)*2)
-	start := true
-	for i := 0; i < len(cols); i++ {
-		c := cols[i]
-		if start && c != ' ' && c != '\t' && c != '\n' {
-			out = append(out, a...)
-			out = append(out, '.')
-			start = false
-		}
-		out = append(out, c)
-		if c == ',' {
-			start = true
-		}
-	}
-	return string(out)
 }

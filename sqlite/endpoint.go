@@ -48,11 +48,11 @@ func (s *Store) endpointOf(r *endpointRow) (*hookline.Endpoint, error) {
 	if ep.Headers, err = mapOf(r.hdr); err != nil {
 		return nil, err
 	}
-	if ep.Secret, err = s.openSecret(r.secret); err != nil {
-		return nil, err
+	if ep.Secret, err = s.box.Open(r.secret); err != nil {
+		return nil, fmt.Errorf("sqlite: endpoint secret: %w", err)
 	}
 	ep.SecretKind = hookline.SecretKind(r.kind.Int64)
-	if err := s.box.OpenAuth(&r.auth, &ep, now()); err != nil {
+	if err := s.box.OpenAuth(&r.auth, &ep, hookline.Now()); err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	ep.CreatedAt, ep.UpdatedAt = fromMicros(r.c), fromMicros(r.u)
@@ -67,31 +67,13 @@ func (s *Store) scanEndpoint(sc scanner) (*hookline.Endpoint, error) {
 	return s.endpointOf(&r)
 }
 
-var (
-	errEndpointNotFound = hookline.Errorf(hookline.ENOTFOUND, "Endpoint not found.")
-	errEndpointConflict = hookline.Errorf(hookline.ECONFLICT, "An endpoint with this uid already exists.")
-)
-
 // CreateEndpoint stores ep in its application (ENOTFOUND when there is no
 // such application), giving it an id, a creation time and a signing secret
 // when they are unset, and pruning its expired previous secrets.
 func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint) error {
-	if ep.ID == "" {
-		ep.ID = hookline.NewID(hookline.PrefixEndpoint)
-	}
-	if len(ep.Secret) == 0 {
-		ep.Secret = hookline.NewSecret()
-	}
-	if ep.CreatedAt.IsZero() {
-		ep.CreatedAt = now()
-	}
-	ep.CreatedAt = norm(ep.CreatedAt)
-	if ep.UpdatedAt.IsZero() {
-		ep.UpdatedAt = ep.CreatedAt
-	}
-	ep.UpdatedAt = norm(ep.UpdatedAt)
-	secret := s.sealSecret(ep.Secret)
-	auth := s.box.SealAuth(ep, now())
+	ep.Prepare(hookline.Now())
+	secret := s.box.Seal(ep.Secret)
+	auth := s.box.SealAuth(ep, hookline.Now())
 	return s.write(ctx, func(w *writer) error {
 		if _, err := w.endpoints(ep.AppID); err != nil {
 			return clean(err)
@@ -104,7 +86,7 @@ func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 			int64(ep.SecretKind), nullBytes(auth.Previous), nullBytes(auth.URL), nullBytes(auth.MTLS), nullBytes(auth.OAuth))
 		w.endpointsChanged(ep.AppID)
 		if isUnique(err) {
-			return clean(errEndpointConflict)
+			return clean(hookline.ErrEndpointConflict)
 		}
 		return clean(err)
 	})
@@ -116,7 +98,7 @@ func (s *Store) Endpoint(ctx context.Context, appID, idOrUID string) (*hookline.
 		`SELECT `+endpointCols+` FROM endpoints WHERE app_id = ? AND (id = ? OR uid = ?) LIMIT 1`,
 		appID, idOrUID, idOrUID))
 	if err != nil {
-		return nil, notFound(err, "Endpoint")
+		return nil, notFound(err, hookline.ErrEndpointNotFound)
 	}
 	return ep, nil
 }
@@ -125,21 +107,21 @@ func (s *Store) Endpoint(ctx context.Context, appID, idOrUID string) (*hookline.
 // reads back, and its secret and SecretKind when ep.Secret is empty; it sets
 // UpdatedAt and prunes ep's expired previous secrets.
 func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error {
-	t := now()
+	t := hookline.Now()
 	var secret, kind any
 	if len(ep.Secret) != 0 {
-		secret, kind = s.sealSecret(ep.Secret), int64(ep.SecretKind)
+		secret, kind = s.box.Seal(ep.Secret), int64(ep.SecretKind)
 	}
-	auth := s.box.SealAuth(ep, now())
+	auth := s.box.SealAuth(ep, hookline.Now())
 	var created int64
 	err := s.write(ctx, func(w *writer) error {
 		eps, err := w.endpoints(ep.AppID)
 		if err != nil {
-			return clean(notFoundAs(err, errEndpointNotFound))
+			return clean(notFoundAs(err, hookline.ErrEndpointNotFound))
 		}
 		old := eps.byID[ep.ID]
 		if old == nil {
-			return clean(errEndpointNotFound)
+			return clean(hookline.ErrEndpointNotFound)
 		}
 		err = w.queryRow(`UPDATE endpoints SET uid = ?, url = ?, description = ?, disabled = ?, event_types = ?,
 			channels = ?, throttle_rate = ?, metadata = ?, headers = ?, secret = coalesce(?, secret),
@@ -152,10 +134,10 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 			micros(t), ep.AppID, ep.ID).Scan(&created)
 		w.endpointsChanged(ep.AppID)
 		if isUnique(err) {
-			return clean(errEndpointConflict)
+			return clean(hookline.ErrEndpointConflict)
 		}
 		if err != nil {
-			return clean(notFound(err, "Endpoint"))
+			return clean(notFound(err, hookline.ErrEndpointNotFound))
 		}
 		if old.Disabled && !ep.Disabled {
 			// Back in the queue go the deliveries parked while it was disabled.
@@ -183,7 +165,7 @@ func (s *Store) DeleteEndpoint(ctx context.Context, appID, id string) error {
 			return clean(err)
 		}
 		if n == 0 {
-			return clean(errEndpointNotFound)
+			return clean(hookline.ErrEndpointNotFound)
 		}
 		w.endpointsChanged(appID)
 		_, err = w.exec(`DELETE FROM deliveries WHERE endpoint_id = ?`, id)
@@ -193,9 +175,7 @@ func (s *Store) DeleteEndpoint(ctx context.Context, appID, id string) error {
 
 // ListEndpoints lists the application's endpoints by id.
 func (s *Store) ListEndpoints(ctx context.Context, appID string, opts hookline.ListOptions) (hookline.Page[*hookline.Endpoint], error) {
-	var q listQuery
-	q.add("app_id = ?", appID)
-	query, args, n := q.sql(`SELECT `+endpointCols+` FROM endpoints`, "id", opts)
+	query, args, n := newQuery().ListEndpoints(`SELECT `+endpointCols+` FROM endpoints`, appID, opts)
 	return list(ctx, s.rdb, query, args, n, s.scanEndpoint)
 }
 
@@ -203,5 +183,5 @@ func (s *Store) ListEndpoints(ctx context.Context, appID string, opts hookline.L
 func (s *Store) endpointExists(ctx context.Context, appID, id string) error {
 	var one int
 	err := s.queryRow(ctx, `SELECT 1 FROM endpoints WHERE app_id = ? AND id = ?`, appID, id).Scan(&one)
-	return notFound(err, "Endpoint")
+	return notFound(err, hookline.ErrEndpointNotFound)
 }

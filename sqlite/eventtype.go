@@ -38,20 +38,13 @@ func nullJSON(b json.RawMessage) any {
 // CreateEventType stores et. A taken name is ECONFLICT, even when the event
 // type of that name is archived.
 func (s *Store) CreateEventType(ctx context.Context, et *hookline.EventType) error {
-	if et.CreatedAt.IsZero() {
-		et.CreatedAt = now()
-	}
-	et.CreatedAt = norm(et.CreatedAt)
-	if et.UpdatedAt.IsZero() {
-		et.UpdatedAt = et.CreatedAt
-	}
-	et.UpdatedAt = norm(et.UpdatedAt)
+	et.Prepare(hookline.Now())
 	return s.write(ctx, func(w *writer) error {
 		_, err := w.exec(`INSERT INTO event_types (`+eventTypeCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			et.Name, et.Description, boolInt(et.Archived), boolInt(et.Deprecated), nullString(et.FeatureFlag),
 			nullJSON(et.Schemas), micros(et.CreatedAt), micros(et.UpdatedAt))
 		if isUnique(err) {
-			return clean(hookline.Errorf(hookline.ECONFLICT, "An event type with this name already exists."))
+			return clean(hookline.ErrEventTypeConflict)
 		}
 		return clean(err)
 	})
@@ -62,7 +55,7 @@ func (s *Store) EventType(ctx context.Context, name string) (*hookline.EventType
 	et, err := scanEventType(s.queryRow(ctx,
 		`SELECT `+eventTypeCols+` FROM event_types WHERE name = ?`, name))
 	if err != nil {
-		return nil, notFound(err, "Event type")
+		return nil, notFound(err, hookline.ErrEventTypeNotFound)
 	}
 	return et, nil
 }
@@ -70,14 +63,14 @@ func (s *Store) EventType(ctx context.Context, name string) (*hookline.EventType
 // UpdateEventType writes every field of et but its name and creation time,
 // which it reads back; it sets UpdatedAt.
 func (s *Store) UpdateEventType(ctx context.Context, et *hookline.EventType) error {
-	t := now()
+	t := hookline.Now()
 	var created int64
 	err := s.write(ctx, func(w *writer) error {
 		err := w.queryRow(`UPDATE event_types SET description = ?, archived = ?, deprecated = ?, feature_flag = ?,
 			schemas = ?, updated_at = ? WHERE name = ? RETURNING created_at`,
 			et.Description, boolInt(et.Archived), boolInt(et.Deprecated), nullString(et.FeatureFlag),
 			nullJSON(et.Schemas), micros(t), et.Name).Scan(&created)
-		return clean(notFound(err, "Event type"))
+		return clean(notFound(err, hookline.ErrEventTypeNotFound))
 	})
 	if err != nil {
 		return err
@@ -94,13 +87,13 @@ func (s *Store) DeleteEventType(ctx context.Context, name string, expunge bool) 
 		if expunge {
 			n, err = w.affected(`DELETE FROM event_types WHERE name = ?`, name)
 		} else {
-			n, err = w.affected(`UPDATE event_types SET archived = 1, updated_at = ? WHERE name = ?`, micros(now()), name)
+			n, err = w.affected(`UPDATE event_types SET archived = 1, updated_at = ? WHERE name = ?`, micros(hookline.Now()), name)
 		}
 		if err != nil {
 			return clean(err)
 		}
 		if n == 0 {
-			return clean(hookline.Errorf(hookline.ENOTFOUND, "Event type not found."))
+			return clean(hookline.ErrEventTypeNotFound)
 		}
 		return nil
 	})
@@ -108,10 +101,6 @@ func (s *Store) DeleteEventType(ctx context.Context, name string, expunge bool) 
 
 // ListEventTypes lists event types by name.
 func (s *Store) ListEventTypes(ctx context.Context, opts hookline.ListOptions, includeArchived bool) (hookline.Page[*hookline.EventType], error) {
-	var q listQuery
-	if !includeArchived {
-		q.add("archived = 0")
-	}
-	query, args, n := q.sql(`SELECT `+eventTypeCols+` FROM event_types`, "name", opts)
+	query, args, n := newQuery().ListEventTypes(`SELECT `+eventTypeCols+` FROM event_types`, opts, includeArchived)
 	return list(ctx, s.rdb, query, args, n, scanEventType)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"time"
+
+	"github.com/hookline/hookline"
 )
 
 // MarkFailing records that the application's endpoint has been failing
@@ -15,7 +17,7 @@ func (s *Store) MarkFailing(ctx context.Context, appID, endpointID string, at ti
 		err := w.queryRow(`UPDATE endpoints SET failing_since = coalesce(failing_since, ?)
 			WHERE app_id = ? AND id = ? RETURNING failing_since`, micros(at), appID, endpointID).Scan(&since)
 		if err == sql.ErrNoRows {
-			return clean(errEndpointNotFound)
+			return clean(hookline.ErrEndpointNotFound)
 		}
 		return err
 	})

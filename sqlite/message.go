@@ -54,8 +54,6 @@ func scanMessage(sc scanner) (*hookline.Message, error) {
 	return r.message()
 }
 
-var errMessageNotFound = hookline.Errorf(hookline.ENOTFOUND, "Message not found.")
-
 const (
 	msgInsertCols = `seq, ` + messageCols
 	delInsertCols = `seq, id, app_id, msg_seq, message_id, endpoint_id, status, trigger_type, attempts,
@@ -101,21 +99,9 @@ func (w *writer) feedOne(mo *msgOp, t *hookline.Task) bool {
 // endpoint of its application that matches it (or for msg.OnlyEndpoint), in
 // one transaction. It gives msg an id and a creation time when unset.
 func (s *Store) CreateMessage(ctx context.Context, msg *hookline.Message) (int, error) {
-	if msg.ID == "" {
-		msg.ID = hookline.NewID(hookline.PrefixMessage)
-	}
-	t := now()
-	if msg.CreatedAt.IsZero() {
-		msg.CreatedAt = t
-	}
-	msg.CreatedAt = norm(msg.CreatedAt)
-	msg.DeliverAt = normPtr(msg.DeliverAt)
-	msg.ExpiresAt = norm(msg.ExpiresAt)
-	mo := &msgOp{m: msg, created: micros(msg.CreatedAt), now: micros(t)}
-	mo.due = mo.created
-	if msg.DeliverAt != nil {
-		mo.due = micros(*msg.DeliverAt)
-	}
+	t := hookline.Now()
+	msg.Prepare(t)
+	mo := &msgOp{m: msg, created: micros(msg.CreatedAt), due: micros(msg.DueAt()), now: micros(t)}
 	mo.channels, mo.tags = jsonList(msg.Channels), jsonList(msg.Tags)
 	if msg.Payload != nil {
 		mo.payload = []byte(msg.Payload)
@@ -125,7 +111,7 @@ func (s *Store) CreateMessage(ctx context.Context, msg *hookline.Message) (int, 
 		var errs [1]error
 		if err := w.createMessages([]*msgOp{mo}, errs[:]); err != nil {
 			if isUnique(err) {
-				return clean(hookline.Errorf(hookline.ECONFLICT, "A message with this id or eventId already exists."))
+				return clean(hookline.ErrMessageConflict)
 			}
 			return err
 		}
@@ -137,7 +123,7 @@ func (s *Store) CreateMessage(ctx context.Context, msg *hookline.Message) (int, 
 	return mo.n, nil
 }
 
-var errEventIDConflict = clean(hookline.Errorf(hookline.ECONFLICT, "A message with this eventId already exists."))
+var errEventIDConflict = clean(hookline.ErrEventIDConflict)
 
 // createMessages inserts the messages of ops and their deliveries. The
 // failure of a message alone (an unknown application or endpoint, a taken
@@ -152,7 +138,7 @@ func (w *writer) createMessages(ops []*msgOp, errs []error) error {
 	var leaseUntil int64
 	if w.feed != nil {
 		leaseOwner = w.feed.Owner()
-		leaseUntil = micros(now().Add(max(w.feed.Lease(), time.Microsecond)))
+		leaseUntil = micros(hookline.Now().Add(max(w.feed.Lease(), time.Microsecond)))
 	}
 	for i, mo := range ops {
 		mo.n = 0
@@ -170,7 +156,7 @@ func (w *writer) createMessages(ops []*msgOp, errs []error) error {
 		if m.OnlyEndpoint != "" {
 			if only = eps.byID[m.OnlyEndpoint]; only == nil {
 				if only = eps.byUID[m.OnlyEndpoint]; only == nil {
-					errs[i] = clean(errEndpointNotFound)
+					errs[i] = clean(hookline.ErrEndpointNotFound)
 					continue
 				}
 			}
@@ -287,29 +273,14 @@ func (s *Store) Message(ctx context.Context, appID, idOrEventID string) (*hookli
 	m, err := scanMessage(s.queryRow(ctx,
 		`SELECT `+messageCols+` FROM messages WHERE app_id = ? AND event_id = ?`, appID, idOrEventID))
 	if err != nil {
-		return nil, notFound(err, "Message")
+		return nil, notFound(err, hookline.ErrMessageNotFound)
 	}
 	return m, nil
 }
 
 // ListMessages lists the application's messages by id.
 func (s *Store) ListMessages(ctx context.Context, appID string, f hookline.MessageFilter) (hookline.Page[*hookline.Message], error) {
-	var q listQuery
-	q.add("app_id = ?", appID)
-	if f.Channel != "" {
-		q.add("EXISTS (SELECT 1 FROM json_each(channels) WHERE value = ?)", f.Channel)
-	}
-	if f.Tag != "" {
-		q.add("EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ?)", f.Tag)
-	}
-	q.addIn("event_type", f.EventTypes)
-	if f.Before != nil {
-		q.add("created_at < ?", micros(*f.Before))
-	}
-	if f.After != nil {
-		q.add("created_at > ?", micros(*f.After))
-	}
-	query, args, n := q.sql(`SELECT `+messageCols+` FROM messages`, "id", f.ListOptions)
+	query, args, n := newQuery().ListMessages(`SELECT `+messageCols+` FROM messages`, appID, f)
 	return list(ctx, s.rdb, query, args, n, scanMessage)
 }
 
@@ -321,7 +292,7 @@ func (s *Store) ExpungeMessageContent(ctx context.Context, appID, msgID string) 
 			return clean(err)
 		}
 		if n == 0 {
-			return clean(errMessageNotFound)
+			return clean(hookline.ErrMessageNotFound)
 		}
 		return nil
 	})
@@ -332,5 +303,5 @@ func (s *Store) ExpungeMessageContent(ctx context.Context, appID, msgID string) 
 func (s *Store) messageExists(ctx context.Context, appID, id string) (int64, error) {
 	var seq int64
 	err := s.queryRow(ctx, `SELECT seq FROM messages WHERE app_id = ? AND id = ?`, appID, id).Scan(&seq)
-	return seq, notFound(err, "Message")
+	return seq, notFound(err, hookline.ErrMessageNotFound)
 }

@@ -34,7 +34,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
@@ -48,6 +47,7 @@ import (
 	"modernc.org/sqlite"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/migrate"
 	"github.com/hookline/hookline/internal/readcache"
 )
 
@@ -64,10 +64,6 @@ const (
 	// busyTimeoutMS is how long a connection waits for a lock held by another
 	// process (a migration, a backup) before giving up.
 	busyTimeoutMS = 10000
-	// idempotencyTTL is how long a saved idempotent response is replayed.
-	idempotencyTTL = 24 * time.Hour
-	// cleanupEvery is the period of the sweep of expired keys and tokens.
-	cleanupEvery = 10 * time.Minute
 )
 
 // pageSize is the page size of a new database: SQLite's default, which
@@ -144,11 +140,11 @@ type Store struct {
 	ops    chan *op
 	w      *writer
 
-	writerDone  chan struct{}
-	stopCleanup chan struct{}
-	cleanupDone chan struct{}
-	closeOnce   sync.Once
-	closeErr    error
+	writerDone     chan struct{}
+	stopBackground context.CancelFunc // ends the cleanup and the checkpointer
+	cleanupDone    chan struct{}
+	closeOnce      sync.Once
+	closeErr       error
 
 	due chan struct{}
 }
@@ -168,7 +164,6 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		log:         o.logger,
 		ops:         make(chan *op, queueLen),
 		writerDone:  make(chan struct{}),
-		stopCleanup: make(chan struct{}),
 		cleanupDone: make(chan struct{}),
 		due:         make(chan struct{}, 1),
 
@@ -232,7 +227,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if mode != "wal" {
 		return fail(fmt.Errorf("journal_mode is %q, not wal", mode))
 	}
-	if err := migrate(ctx, s.wdb); err != nil {
+	if err := migrate.Up(ctx, s.wdb, goose.DialectSQLite3, migrations); err != nil {
 		return fail(err)
 	}
 
@@ -274,8 +269,13 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	s.walPath = abs + "-wal"
 	go s.w.loop()
 	go s.syncLoop()
-	go s.cleanupLoop()
-	go s.checkpointLoop()
+	bg, stop := context.WithCancel(context.Background())
+	s.stopBackground = stop
+	go func() {
+		defer close(s.cleanupDone)
+		hookline.RunCleanup(bg, s, s.log, "sqlite")
+	}()
+	go s.checkpointLoop(bg)
 	return s, nil
 }
 
@@ -311,21 +311,6 @@ func checkpointerDSN(abs string) string {
 	return u.String()
 }
 
-func migrate(ctx context.Context, db *sql.DB) error {
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		return err
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	return nil
-}
-
 // openError explains a failure to open the database.
 func openError(path string, err error) error {
 	var se *sqlite.Error
@@ -339,6 +324,13 @@ func openError(path string, err error) error {
 		}
 	}
 	return fmt.Errorf("sqlite: open %s: %w", path, err)
+}
+
+// Traits says that one process alone uses a SQLite file, whose dispatcher
+// owns the leases as "sqlite-local", and that outcomes share the writer's
+// commits.
+func (s *Store) Traits() hookline.QueueTraits {
+	return hookline.QueueTraits{SoleOwner: "sqlite-local", GathersOutcomes: true}
 }
 
 // Due receives a value after a commit that created due deliveries.
@@ -355,7 +347,7 @@ func (s *Store) signalDue() {
 // database. It is safe to call more than once.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		close(s.stopCleanup)
+		s.stopBackground()
 		<-s.cleanupDone
 		<-s.checkpointDone
 		s.mu.Lock()
@@ -402,16 +394,15 @@ const (
 // checkpoint has done the bulk of the copying, the checkpointer asks the
 // writer to checkpoint the few frames committed meanwhile between two
 // batches; the next transaction then starts the WAL over.
-func (s *Store) checkpointLoop() {
+func (s *Store) checkpointLoop(ctx context.Context) {
 	defer close(s.checkpointDone)
 	t := time.NewTicker(checkpointEvery)
 	defer t.Stop()
 	var seen int64
 	var restarted time.Time
-	ctx := context.Background()
 	for {
 		select {
-		case <-s.stopCleanup:
+		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
@@ -433,58 +424,29 @@ func (s *Store) checkpointLoop() {
 	}
 }
 
-// cleanupLoop deletes expired idempotent responses and tokens now and then.
-func (s *Store) cleanupLoop() {
-	defer close(s.cleanupDone)
-	t := time.NewTicker(cleanupEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stopCleanup:
-			return
-		case <-t.C:
-			n, err := s.Cleanup(context.Background())
-			if err != nil {
-				s.log.Warn("sqlite: cleanup failed", "err", err)
-			} else if n > 0 {
-				s.log.Debug("sqlite: cleanup", "deleted", n)
-			}
-		}
-	}
-}
-
 // Cleanup expunges the payloads of messages whose retention has ended and
-// deletes expired idempotent responses and tokens, a thousand rows a
-// transaction so that it never holds the writer long, and returns how many
-// rows it changed. Open runs it every ten minutes.
+// deletes expired idempotent responses and tokens, hookline.CleanupBatch
+// rows a transaction so that it never holds the writer long, and returns
+// how many rows it changed. Open runs it every hookline.CleanupEvery.
 func (s *Store) Cleanup(ctx context.Context) (int, error) {
-	total := 0
-	for _, q := range []string{
-		`UPDATE messages SET payload = NULL WHERE rowid IN (SELECT rowid FROM messages
-			WHERE payload IS NOT NULL AND expires_at IS NOT NULL AND expires_at <= ? LIMIT 1000)`,
-		`DELETE FROM idempotency_keys WHERE rowid IN
-			(SELECT rowid FROM idempotency_keys WHERE expires_at <= ? LIMIT 1000)`,
-		`DELETE FROM tokens WHERE id IN
-			(SELECT id FROM tokens WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT 1000)`,
-	} {
-		for {
+	step := func(q string) hookline.CleanupStep {
+		return func(ctx context.Context, now time.Time) (int64, error) {
 			var n int64
-			now := micros(time.Now())
 			err := s.write(ctx, func(w *writer) error {
 				var err error
-				n, err = w.affected(q, now)
+				n, err = w.affected(q, micros(now), hookline.CleanupBatch)
 				return err
 			})
-			if err != nil {
-				return total, err
-			}
-			total += int(n)
-			if n < 1000 {
-				break
-			}
+			return n, err
 		}
 	}
-	return total, nil
+	return hookline.Sweep(ctx,
+		step(`UPDATE messages SET payload = NULL WHERE rowid IN (SELECT rowid FROM messages
+			WHERE payload IS NOT NULL AND expires_at IS NOT NULL AND expires_at <= ? LIMIT ?)`),
+		step(`DELETE FROM idempotency_keys WHERE rowid IN
+			(SELECT rowid FROM idempotency_keys WHERE expires_at <= ? LIMIT ?)`),
+		step(`DELETE FROM tokens WHERE id IN
+			(SELECT id FROM tokens WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ?)`))
 }
 
 // queryRow runs a read on the reading pool as a prepared statement, prepared

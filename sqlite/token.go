@@ -12,22 +12,39 @@ import (
 // hash already stored is ECONFLICT.
 func (s *Store) CreateToken(ctx context.Context, t *hookline.Token) error {
 	defer s.tokens.Invalidate()
-	if t.ID == "" {
-		t.ID = hookline.NewID(hookline.PrefixToken)
-	}
-	if t.CreatedAt.IsZero() {
-		t.CreatedAt = now()
-	}
-	t.CreatedAt = norm(t.CreatedAt)
-	t.ExpiresAt = normPtr(t.ExpiresAt)
+	t.Prepare(hookline.Now())
 	return s.write(ctx, func(w *writer) error {
 		_, err := w.exec(`INSERT INTO tokens (id, hash, app_id, expires_at, created_at) VALUES (?, ?, ?, ?, ?)`,
 			t.ID, t.Hash, t.AppID, nullTimePtr(t.ExpiresAt), micros(t.CreatedAt))
 		if isUnique(err) {
-			return clean(hookline.Errorf(hookline.ECONFLICT, "This token already exists."))
+			return clean(hookline.ErrTokenConflict)
 		}
 		return clean(err)
 	})
+}
+
+// CreateFirstAdminToken stores t, as CreateToken does, unless an unexpired
+// admin token (one without an AppID) exists already; it reports whether it
+// stored t. The writer looks and inserts in one statement.
+func (s *Store) CreateFirstAdminToken(ctx context.Context, t *hookline.Token) (bool, error) {
+	if t.AppID != "" {
+		return false, hookline.ErrAdminTokenApp
+	}
+	defer s.tokens.Invalidate()
+	t.Prepare(hookline.Now())
+	var created bool
+	err := s.write(ctx, func(w *writer) error {
+		n, err := w.affected(`INSERT INTO tokens (id, hash, app_id, expires_at, created_at)
+			SELECT ?, ?, '', ?, ? WHERE NOT EXISTS
+				(SELECT 1 FROM tokens WHERE app_id = '' AND (expires_at IS NULL OR expires_at > ?))`,
+			t.ID, t.Hash, nullTimePtr(t.ExpiresAt), micros(t.CreatedAt), micros(time.Now()))
+		if isUnique(err) {
+			return clean(hookline.ErrTokenConflict)
+		}
+		created = n == 1
+		return clean(err)
+	})
+	return created, err
 }
 
 // TokenByHash returns the unexpired token with this hash.
@@ -46,7 +63,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*hookline.Token, 
 		WHERE hash = ? AND (expires_at IS NULL OR expires_at > ?)`, hash, micros(now)).
 		Scan(&t.ID, &t.Hash, &t.AppID, &expires, &c)
 	if err != nil {
-		return nil, notFound(err, "Token")
+		return nil, notFound(err, hookline.ErrTokenNotFound)
 	}
 	t.ExpiresAt = timePtrOf(expires)
 	t.CreatedAt = fromMicros(c)
@@ -71,7 +88,7 @@ func (s *Store) DeleteToken(ctx context.Context, id string) error {
 			return clean(err)
 		}
 		if n == 0 {
-			return clean(hookline.Errorf(hookline.ENOTFOUND, "Token not found."))
+			return clean(hookline.ErrTokenNotFound)
 		}
 		return nil
 	})
@@ -84,7 +101,7 @@ func (s *Store) IdempotentResponse(ctx context.Context, key string) (*hookline.I
 	err := s.queryRow(ctx, `SELECT status_code, body, created_at FROM idempotency_keys
 		WHERE key = ? AND expires_at > ?`, key, micros(time.Now())).Scan(&r.StatusCode, &r.Body, &c)
 	if err != nil {
-		return nil, notFound(err, "Idempotent response")
+		return nil, notFound(err, hookline.ErrIdempotentResponseNotFound)
 	}
 	r.CreatedAt = fromMicros(c)
 	if r.Body == nil {
@@ -96,14 +113,7 @@ func (s *Store) IdempotentResponse(ctx context.Context, key string) (*hookline.I
 // SaveIdempotentResponse saves r unless an unexpired response is saved under
 // r.Key already; it expires a day after r.CreatedAt.
 func (s *Store) SaveIdempotentResponse(ctx context.Context, r *hookline.IdempotentResponse) error {
-	if r.CreatedAt.IsZero() {
-		r.CreatedAt = now()
-	}
-	r.CreatedAt = norm(r.CreatedAt)
-	body := r.Body
-	if body == nil {
-		body = []byte{}
-	}
+	r.Prepare(hookline.Now())
 	return s.write(ctx, func(w *writer) error {
 		// An expired response is as good as none: the new one replaces it.
 		_, err := w.exec(`INSERT INTO idempotency_keys (key, status_code, body, created_at, expires_at)
@@ -111,7 +121,7 @@ func (s *Store) SaveIdempotentResponse(ctx context.Context, r *hookline.Idempote
 			ON CONFLICT (key) DO UPDATE SET status_code = excluded.status_code, body = excluded.body,
 				created_at = excluded.created_at, expires_at = excluded.expires_at
 			WHERE idempotency_keys.expires_at <= ?`,
-			r.Key, r.StatusCode, body, micros(r.CreatedAt), micros(r.CreatedAt.Add(idempotencyTTL)), micros(time.Now()))
+			r.Key, r.StatusCode, r.Body, micros(r.CreatedAt), micros(r.ExpiresAt()), micros(time.Now()))
 		return clean(err)
 	})
 }

@@ -647,7 +647,7 @@ func (w *writer) endpoints(appID string) (*appEndpoints, error) {
 	var throttle sql.NullInt64
 	if err := w.queryRow(`SELECT throttle_rate FROM applications WHERE id = ?`, appID).Scan(&throttle); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, errAppNotFound
+			return nil, hookline.ErrApplicationNotFound
 		}
 		return nil, err
 	}
@@ -692,8 +692,6 @@ func (w *writer) endpointsChanged(appID string) {
 	w.cacheDirty = true
 	w.endpointsTouched = true
 }
-
-var errAppNotFound = hookline.Errorf(hookline.ENOTFOUND, "Application not found.")
 
 // WriterStats counts the work of the writer since Open.
 type WriterStats struct {

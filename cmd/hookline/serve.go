@@ -112,21 +112,24 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 		return err
 	}
 
-	// A SQLite file is served by one process (the sqlite Store's writer
-	// assumes it), so this process takes back at once the deliveries a
-	// previous run had claimed when it died, instead of waiting for their
-	// leases to expire. On a shared database each node keeps its own name.
-	var owner string
-	// Outcomes: a PostgreSQL Complete is a round trip and a commit, so at
-	// low load the dispatcher waits up to 2 ms to make it one for several;
-	// the SQLite writer gathers outcomes into other commits itself.
-	outcomeLinger := 2 * time.Millisecond
-	if _, ok := store.(*sqlite.Store); ok {
-		owner = "sqlite-local"
-		outcomeLinger = 0
+	// A store that one process alone uses (a SQLite file) names the lease
+	// owner: this process takes back at once the deliveries a previous run
+	// had claimed when it died, instead of waiting for their leases to
+	// expire. On a shared database each node keeps its own name.
+	traits := store.Traits()
+	owner := traits.SoleOwner
+	if owner != "" {
 		if err := store.Release(ctx, owner); err != nil {
 			return err
 		}
+	}
+	// Outcomes: where each Complete is a round trip and a commit of its own
+	// (PostgreSQL), at low load the dispatcher waits up to 2 ms to make it
+	// one for several; a store that gathers outcomes into other commits
+	// itself (the SQLite writer) needs no wait.
+	outcomeLinger := 2 * time.Millisecond
+	if traits.GathersOutcomes {
+		outcomeLinger = 0
 	}
 
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -258,25 +261,12 @@ func ensureAdminToken(ctx context.Context, store hookline.Store, token string, s
 		}
 		return err
 	}
-	// A store whose nodes may start together can look and create at once.
-	type firstAdminTokenCreator interface {
-		CreateFirstAdminToken(ctx context.Context, t *hookline.Token) (bool, error)
-	}
-	var created bool
-	var err error
-	if fc, ok := store.(firstAdminTokenCreator); ok {
-		token = api.NewToken()
-		created, err = fc.CreateFirstAdminToken(ctx, &hookline.Token{
-			ID: hookline.NewID(hookline.PrefixToken), Hash: api.HashToken(token), CreatedAt: time.Now(),
-		})
-	} else {
-		var n int
-		if n, err = store.CountAdminTokens(ctx); err != nil || n > 0 {
-			return err
-		}
-		token, err = createAdminToken(ctx, store)
-		created = err == nil
-	}
+	// Nodes that start together on one database store one token between
+	// them: the store looks and creates at once.
+	token = api.NewToken()
+	created, err := store.CreateFirstAdminToken(ctx, &hookline.Token{
+		ID: hookline.NewID(hookline.PrefixToken), Hash: api.HashToken(token), CreatedAt: time.Now(),
+	})
 	if err != nil || !created {
 		return err
 	}

@@ -1,0 +1,148 @@
+package sqlbuild
+
+import (
+	"time"
+
+	"github.com/hookline/hookline"
+)
+
+// The statements of the Store's lists, on the tables of both drivers'
+// schemas. Each takes sel, the driver's "SELECT ... FROM ..." with the
+// aliases it names, and returns what Page returns.
+
+// ListEndpoints is the statement of Store.ListEndpoints; sel selects from
+// endpoints.
+func (q *Query) ListEndpoints(sel, appID string, opts hookline.ListOptions) (string, []any, int) {
+	q.Where("app_id = ?", appID)
+	return q.Page(sel, "id", opts)
+}
+
+// ListEventTypes is the statement of Store.ListEventTypes; sel selects
+// from event_types.
+func (q *Query) ListEventTypes(sel string, opts hookline.ListOptions, includeArchived bool) (string, []any, int) {
+	if !includeArchived {
+		q.Where("archived = ?", false)
+	}
+	return q.Page(sel, "name", opts)
+}
+
+// ListMessages is the statement of Store.ListMessages; sel selects from
+// messages.
+func (q *Query) ListMessages(sel, appID string, f hookline.MessageFilter) (string, []any, int) {
+	q.Where("app_id = ?", appID)
+	q.messages(f)
+	return q.Page(sel, "id", f.ListOptions)
+}
+
+// ListAttemptsByEndpoint is the statement of Store.ListAttemptsByEndpoint;
+// sel selects from attempts aliased a.
+func (q *Query) ListAttemptsByEndpoint(sel, appID, endpointID string, f hookline.AttemptFilter) (string, []any, int) {
+	q.Where("a.endpoint_id = ?", endpointID)
+	q.Where("a.app_id = ?", appID)
+	q.attempts(f)
+	return q.Page(sel, "a.id", f.ListOptions)
+}
+
+// ListAttemptsByMessage is the statement of Store.ListAttemptsByMessage;
+// sel selects from attempts aliased a.
+func (q *Query) ListAttemptsByMessage(sel, appID, msgID string, f hookline.AttemptFilter) (string, []any, int) {
+	q.Where("a.message_id = ?", msgID)
+	q.Where("a.app_id = ?", appID)
+	if f.EndpointID != "" {
+		q.Where("a.endpoint_id = ?", f.EndpointID)
+	}
+	q.attempts(f)
+	return q.Page(sel, "a.id", f.ListOptions)
+}
+
+// ListDeliveriesByMessage is the statement of
+// Store.ListDeliveriesByMessage; sel selects from endpoints aliased e
+// joined with deliveries aliased d. It goes through the application's
+// endpoints in id order: one probe of the deliveries of each.
+func (q *Query) ListDeliveriesByMessage(sel, appID, msgID string, opts hookline.ListOptions) (string, []any, int) {
+	q.Where("e.app_id = ?", appID)
+	q.Where("d.message_id = ?", msgID)
+	return q.Page(sel, "e.id", opts)
+}
+
+// ListMessagesByEndpoint is the statement of Store.ListMessagesByEndpoint;
+// sel selects from deliveries aliased d joined with messages aliased m.
+func (q *Query) ListMessagesByEndpoint(sel, appID, endpointID string, f hookline.EndpointMessageFilter) (string, []any, int) {
+	q.Where("d.endpoint_id = ?", endpointID)
+	q.Where("d.app_id = ?", appID)
+	if f.Status != nil {
+		q.Where("d.status = ?", int(*f.Status))
+	}
+	if f.Channel != "" {
+		q.Where(q.Has("m.channels", f.Channel))
+	}
+	if len(f.EventTypes) > 0 {
+		q.Where(q.In("m.event_type", f.EventTypes))
+	}
+	q.Between("d.msg_created_at", f.After, f.Before, false)
+	return q.Page(sel, "d.message_id", f.ListOptions)
+}
+
+// EndpointStats is the statement of Store.EndpointStats: the status and
+// count of the endpoint's deliveries of each status, for messages created
+// in [since, until) where those are set.
+func (q *Query) EndpointStats(endpointID string, since, until *time.Time) (string, []any) {
+	q.Where("endpoint_id = ?", endpointID)
+	q.Between("msg_created_at", since, until, true)
+	query, args := q.SQL(`SELECT status, count(*) FROM deliveries`)
+	return query + ` GROUP BY status`, args
+}
+
+// messages adds the conditions of f on the messages table (unaliased).
+func (q *Query) messages(f hookline.MessageFilter) {
+	if f.Channel != "" {
+		q.Where(q.Has("channels", f.Channel))
+	}
+	if f.Tag != "" {
+		q.Where(q.Has("tags", f.Tag))
+	}
+	if len(f.EventTypes) > 0 {
+		q.Where(q.In("event_type", f.EventTypes))
+	}
+	q.Between("created_at", f.After, f.Before, false)
+}
+
+// attempts adds the conditions of f on the attempts table aliased a.
+func (q *Query) attempts(f hookline.AttemptFilter) {
+	if f.Status != nil {
+		q.Where("a.status = ?", int(*f.Status))
+	}
+	if f.StatusCodeClass != nil {
+		if c := *f.StatusCodeClass; c == 0 {
+			q.Where("a.status_code = 0")
+		} else {
+			q.Where("a.status_code >= ? AND a.status_code < ?", c, c+100)
+		}
+	}
+	q.Between("a.created_at", f.After, f.Before, false)
+	if f.Channel != "" || len(f.EventTypes) > 0 {
+		msg := "m.id = a.message_id AND m.app_id = a.app_id"
+		if f.Channel != "" {
+			msg += " AND " + q.Has("m.channels", f.Channel)
+		}
+		if len(f.EventTypes) > 0 {
+			msg += " AND " + q.In("m.event_type", f.EventTypes)
+		}
+		q.Where("EXISTS (SELECT 1 FROM messages m WHERE " + msg + ")")
+	}
+}
+
+// Between adds "col > after" and "col < before" for the bounds that are
+// set; inclusive makes the lower bound col >= after.
+func (q *Query) Between(col string, after, before *time.Time, inclusive bool) {
+	if after != nil {
+		op := " > "
+		if inclusive {
+			op = " >= "
+		}
+		q.Where(col + op + q.Arg(q.d.Time(*after)))
+	}
+	if before != nil {
+		q.Where(col + " < " + q.Arg(q.d.Time(*before)))
+	}
+}
