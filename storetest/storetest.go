@@ -99,6 +99,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Queue/Feed", testStoreFeed},
 		{"TenantIsolation", testTenantIsolation},
 		{"Token", testToken},
+		{"Token/FirstAdmin", testFirstAdminToken},
 		{"Idempotency", testIdempotency},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
