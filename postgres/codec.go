@@ -144,7 +144,10 @@ func (s *Store) do(ctx context.Context, fn func(ctx context.Context) error) erro
 		if try == maxTries {
 			break
 		}
-		sleep(ctx, time.Duration(try)*50*time.Millisecond)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(try) * 50 * time.Millisecond):
+		}
 	}
 	return dbErr(ctx, err)
 }

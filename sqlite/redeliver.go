@@ -1,0 +1,91 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/hookline/hookline"
+)
+
+// Resend makes the delivery of the message to the endpoint pending, due at
+// once, with a manual trigger and no attempts in its schedule; it creates the
+// delivery when there was none.
+func (s *Store) Resend(ctx context.Context, appID, msgID, endpointID string) error {
+	t := micros(hookline.Now())
+	return s.write(ctx, func(w *writer) error {
+		eps, err := w.endpoints(appID)
+		if err != nil {
+			return clean(notFoundAs(err, hookline.ErrMessageNotFound))
+		}
+		var seq, created int64
+		err = w.queryRow(`SELECT seq, created_at FROM messages WHERE app_id = ? AND id = ?`, appID, msgID).Scan(&seq, &created)
+		if err != nil {
+			return clean(notFoundAs(err, hookline.ErrMessageNotFound))
+		}
+		ep := eps.byID[endpointID]
+		if ep == nil {
+			return clean(hookline.ErrEndpointNotFound)
+		}
+		var due any = t
+		if ep.Disabled {
+			due = nil
+		}
+		w.delSeq++
+		_, err = w.exec(`INSERT INTO deliveries (`+delInsertCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (endpoint_id, message_id) DO UPDATE SET status = excluded.status,
+				trigger_type = excluded.trigger_type, attempts = 0, next_attempt_at = excluded.next_attempt_at,
+				due_at = excluded.due_at, lease_owner = NULL, lease_until = NULL, updated_at = excluded.updated_at`,
+			w.delSeq, deliveryID(t/1000, w.delSeq), appID, seq, msgID, endpointID, int64(hookline.StatusPending),
+			int64(hookline.TriggerManual), 0, t, due, created, t, t)
+		if err != nil {
+			return clean(err)
+		}
+		w.due = true
+		return nil
+	})
+}
+
+// notFoundAs turns a missing row or application into notFound.
+func notFoundAs(err, notFound error) error {
+	if err == sql.ErrNoRows || hookline.ErrorCode(err) == hookline.ENOTFOUND {
+		return notFound
+	}
+	return err
+}
+
+// Recover resends every failed delivery to the endpoint whose message was
+// created in [since, until), and returns how many.
+func (s *Store) Recover(ctx context.Context, appID, endpointID string, since, until time.Time) (int, error) {
+	t := micros(hookline.Now())
+	var n int64
+	err := s.write(ctx, func(w *writer) error {
+		eps, err := w.endpoints(appID)
+		if err != nil {
+			return clean(notFoundAs(err, hookline.ErrEndpointNotFound))
+		}
+		ep := eps.byID[endpointID]
+		if ep == nil {
+			return clean(hookline.ErrEndpointNotFound)
+		}
+		var due any = t
+		if ep.Disabled {
+			due = nil
+		}
+		n, err = w.affected(`UPDATE deliveries SET status = 1, trigger_type = 1, attempts = 0, next_attempt_at = ?,
+			due_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
+			WHERE endpoint_id = ? AND status = 2 AND msg_created_at >= ? AND msg_created_at < ?`,
+			t, due, t, endpointID, micros(since), micros(until))
+		if err != nil {
+			return clean(err)
+		}
+		if n > 0 {
+			w.due = true
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return int(n), nil
+}
