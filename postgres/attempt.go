@@ -66,18 +66,6 @@ func (s *Store) ListAttemptsByMessage(ctx context.Context, appID, msgID string, 
 
 // ExpungeAttemptContent removes the response body of the attempt for good.
 func (s *Store) ExpungeAttemptContent(ctx context.Context, appID, msgID, attemptID string) error {
-	var n int64
-	err := s.do(ctx, func(ctx context.Context) error {
-		tag, err := s.pool.Exec(ctx, `UPDATE attempts SET response = '' WHERE message_id = $1 AND id = $2 AND app_id = $3`,
-			msgID, attemptID, appID)
-		n = tag.RowsAffected()
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return hookline.ErrAttemptNotFound
-	}
-	return nil
+	return s.changeOne(ctx, hookline.ErrAttemptNotFound,
+		`UPDATE attempts SET response = '' WHERE message_id = $1 AND id = $2 AND app_id = $3`, msgID, attemptID, appID)
 }

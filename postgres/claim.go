@@ -162,51 +162,27 @@ const releaseClaimQuery = `UPDATE deliveries SET status = 1, next_attempt_at = $
 // until, may have leased due again at once, and notifies every node if there
 // were any.
 func (s *Store) releaseClaim(ctx context.Context, owner string, now, until time.Time) error {
-	var n int64
-	err := inTx(ctx, s.pool, func(ctx context.Context, tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, releaseClaimQuery, hookline.StoredTime(time.Now()), owner, until, now)
-		if err != nil {
-			return err
-		}
-		if n = tag.RowsAffected(); n > 0 {
-			return s.notify(ctx, tx)
-		}
-		return nil
+	once := func(ctx context.Context, fn func(context.Context, pgx.Tx) error) error { return inTx(ctx, s.pool, fn) }
+	n, err := s.requeue(ctx, once, func(ctx context.Context, tx pgx.Tx) (int64, error) {
+		tag, err := tx.Exec(ctx, releaseClaimQuery, hookline.Now(), owner, until, now)
+		return tag.RowsAffected(), err
 	})
-	if err != nil {
-		return err
-	}
 	if n > 0 {
 		s.log.Info("postgres: gave back the deliveries of a failed claim", "owner", owner, "deliveries", n)
-		s.signalDue()
 	}
-	return nil
+	return err
 }
 
 // Release gives back every lease owner holds: those deliveries become
 // pending and due at once, and every node's dispatcher is notified.
 func (s *Store) Release(ctx context.Context, owner string) error {
-	t := hookline.Now()
-	var n int64
-	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	_, err := s.requeue(ctx, s.tx, func(ctx context.Context, tx pgx.Tx) (int64, error) {
 		tag, err := tx.Exec(ctx, `UPDATE deliveries SET status = 1, next_attempt_at = $1, due_at = $1,
 				lease_owner = NULL, lease_until = NULL, updated_at = $1
-			WHERE due_at IS NOT NULL AND status = 3 AND lease_owner = $2`, t, owner)
-		if err != nil {
-			return err
-		}
-		if n = tag.RowsAffected(); n > 0 {
-			return s.notify(ctx, tx)
-		}
-		return nil
+			WHERE due_at IS NOT NULL AND status = 3 AND lease_owner = $2`, hookline.Now(), owner)
+		return tag.RowsAffected(), err
 	})
-	if err != nil {
-		return err
-	}
-	if n > 0 {
-		s.signalDue()
-	}
-	return nil
+	return err
 }
 
 // NextDue returns the earliest time a delivery of an enabled endpoint

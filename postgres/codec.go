@@ -205,6 +205,28 @@ func (s *Store) exec(ctx context.Context, sql string, args ...any) (int64, error
 	return n, err
 }
 
+// changeOne runs one statement under do, and returns notFound when it
+// changed no row. The statement must be safe to run again.
+func (s *Store) changeOne(ctx context.Context, notFound error, sql string, args ...any) error {
+	n, err := s.exec(ctx, sql, args...)
+	if err == nil && n == 0 {
+		return notFound
+	}
+	return err
+}
+
+// exists returns notFound unless the query finds a row.
+func (s *Store) exists(ctx context.Context, notFound error, sql string, args ...any) error {
+	err := s.do(ctx, func(ctx context.Context) error {
+		var one int
+		return s.pool.QueryRow(ctx, sql, args...).Scan(&one)
+	})
+	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
+		return notFound
+	}
+	return err
+}
+
 // querier runs statements: a pool, a connection or a transaction.
 type querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)

@@ -239,14 +239,7 @@ func (s *Store) ListEndpoints(ctx context.Context, appID string, opts hookline.L
 
 // endpointExists returns ENOTFOUND unless the application has the endpoint.
 func (s *Store) endpointExists(ctx context.Context, appID, id string) error {
-	err := s.do(ctx, func(ctx context.Context) error {
-		var one int
-		return s.pool.QueryRow(ctx, `SELECT 1 FROM endpoints WHERE app_id = $1 AND id = $2`, appID, id).Scan(&one)
-	})
-	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
-		return hookline.ErrEndpointNotFound
-	}
-	return err
+	return s.exists(ctx, hookline.ErrEndpointNotFound, `SELECT 1 FROM endpoints WHERE app_id = $1 AND id = $2`, appID, id)
 }
 
 // notify queues the Due notification of the store's schema in tx: PostgreSQL

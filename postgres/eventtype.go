@@ -89,25 +89,11 @@ func (s *Store) UpdateEventType(ctx context.Context, et *hookline.EventType) err
 
 // DeleteEventType archives the event type, or removes it when expunge is set.
 func (s *Store) DeleteEventType(ctx context.Context, name string, expunge bool) error {
-	var n int64
-	err := s.do(ctx, func(ctx context.Context) error {
-		var tag pgconnTag
-		var err error
-		if expunge {
-			tag, err = s.pool.Exec(ctx, `DELETE FROM event_types WHERE name = $1`, name)
-		} else {
-			tag, err = s.pool.Exec(ctx, `UPDATE event_types SET archived = true, updated_at = $1 WHERE name = $2`, hookline.Now(), name)
-		}
-		n = tag.RowsAffected()
-		return err
-	})
-	if err != nil {
-		return err
+	if expunge {
+		return s.changeOne(ctx, hookline.ErrEventTypeNotFound, `DELETE FROM event_types WHERE name = $1`, name)
 	}
-	if n == 0 {
-		return hookline.ErrEventTypeNotFound
-	}
-	return nil
+	return s.changeOne(ctx, hookline.ErrEventTypeNotFound,
+		`UPDATE event_types SET archived = true, updated_at = $1 WHERE name = $2`, hookline.Now(), name)
 }
 
 // ListEventTypes lists event types by name.

@@ -341,31 +341,13 @@ func (s *Store) ListMessages(ctx context.Context, appID string, f hookline.Messa
 
 // ExpungeMessageContent removes the payload of the message for good.
 func (s *Store) ExpungeMessageContent(ctx context.Context, appID, msgID string) error {
-	var n int64
-	err := s.do(ctx, func(ctx context.Context) error {
-		tag, err := s.pool.Exec(ctx, `UPDATE messages SET payload = NULL WHERE id = $1 AND app_id = $2`, msgID, appID)
-		n = tag.RowsAffected()
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return hookline.ErrMessageNotFound
-	}
-	return nil
+	return s.changeOne(ctx, hookline.ErrMessageNotFound,
+		`UPDATE messages SET payload = NULL WHERE id = $1 AND app_id = $2`, msgID, appID)
 }
 
 // messageExists returns ENOTFOUND unless the application has the message.
 func (s *Store) messageExists(ctx context.Context, appID, id string) error {
-	err := s.do(ctx, func(ctx context.Context) error {
-		var one int
-		return s.pool.QueryRow(ctx, `SELECT 1 FROM messages WHERE id = $1 AND app_id = $2`, id, appID).Scan(&one)
-	})
-	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
-		return hookline.ErrMessageNotFound
-	}
-	return err
+	return s.exists(ctx, hookline.ErrMessageNotFound, `SELECT 1 FROM messages WHERE id = $1 AND app_id = $2`, id, appID)
 }
 
 // appEndpoints is an application's endpoints, whole, and its throttleRate,

@@ -14,26 +14,18 @@ import (
 // delivery when there was none. Every node's dispatcher is notified.
 func (s *Store) Resend(ctx context.Context, appID, msgID, endpointID string) error {
 	t := hookline.Now()
-	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	_, err := s.requeue(ctx, s.tx, func(ctx context.Context, tx pgx.Tx) (int64, error) {
 		var msgCreated time.Time
 		err := tx.QueryRow(ctx, `SELECT created_at FROM messages WHERE id = $1 AND app_id = $2`, msgID, appID).Scan(&msgCreated)
 		if err == pgx.ErrNoRows {
-			return hookline.ErrMessageNotFound
+			return 0, hookline.ErrMessageNotFound
 		}
 		if err != nil {
-			return err
+			return 0, err
 		}
-		var disabled bool
-		err = tx.QueryRow(ctx, `SELECT disabled FROM endpoints WHERE id = $1 AND app_id = $2`, endpointID, appID).Scan(&disabled)
-		if err == pgx.ErrNoRows {
-			return hookline.ErrEndpointNotFound
-		}
+		due, err := dueAt(ctx, tx, appID, endpointID, t)
 		if err != nil {
-			return err
-		}
-		due := &t
-		if disabled {
-			due = nil // parked until the endpoint is enabled
+			return 0, err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO deliveries (id, app_id, message_id, endpoint_id, status, trigger_type,
 				attempts, next_attempt_at, due_at, msg_created_at, created_at, updated_at)
@@ -42,47 +34,57 @@ func (s *Store) Resend(ctx context.Context, appID, msgID, endpointID string) err
 				next_attempt_at = excluded.next_attempt_at, due_at = excluded.due_at, lease_owner = NULL,
 				lease_until = NULL, updated_at = excluded.updated_at`,
 			hookline.NewID(hookline.PrefixDelivery), appID, msgID, endpointID, t, due, msgCreated)
-		if err != nil {
-			return err
-		}
-		return s.notify(ctx, tx)
+		return 1, err
 	})
-	if err != nil {
-		return err
-	}
-	s.signalDue()
-	return nil
+	return err
 }
 
 // Recover resends every failed delivery to the endpoint whose message was
 // created in [since, until), and returns how many.
 func (s *Store) Recover(ctx context.Context, appID, endpointID string, since, until time.Time) (int, error) {
 	t := hookline.Now()
-	var n int64
-	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		var disabled bool
-		err := tx.QueryRow(ctx, `SELECT disabled FROM endpoints WHERE id = $1 AND app_id = $2`, endpointID, appID).Scan(&disabled)
-		if err == pgx.ErrNoRows {
-			return hookline.ErrEndpointNotFound
-		}
+	n, err := s.requeue(ctx, s.tx, func(ctx context.Context, tx pgx.Tx) (int64, error) {
+		due, err := dueAt(ctx, tx, appID, endpointID, t)
 		if err != nil {
-			return err
-		}
-		due := &t
-		if disabled {
-			due = nil
+			return 0, err
 		}
 		tag, err := tx.Exec(ctx, `UPDATE deliveries SET status = 1, trigger_type = 1, attempts = 0, next_attempt_at = $1,
 				due_at = $2, lease_owner = NULL, lease_until = NULL, updated_at = $1
 			WHERE endpoint_id = $3 AND status = 2 AND msg_created_at >= $4 AND msg_created_at < $5`,
 			t, due, endpointID, since, until)
-		if err != nil {
+		return tag.RowsAffected(), err
+	})
+	return int(n), err
+}
+
+// dueAt returns when a delivery to the application's endpoint made pending
+// at t is due: at t, or never (nil: parked until the endpoint is enabled)
+// when the endpoint is disabled. It is ErrEndpointNotFound when there is no
+// such endpoint.
+func dueAt(ctx context.Context, tx pgx.Tx, appID, endpointID string, t time.Time) (*time.Time, error) {
+	var disabled bool
+	err := tx.QueryRow(ctx, `SELECT disabled FROM endpoints WHERE id = $1 AND app_id = $2`, endpointID, appID).Scan(&disabled)
+	if err == pgx.ErrNoRows {
+		return nil, hookline.ErrEndpointNotFound
+	}
+	if err != nil || disabled {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// requeue runs fn, which makes deliveries due and returns how many, in a
+// transaction run by runTx; when it made any, every node's dispatcher is
+// notified as the transaction commits, and this node's at once after it.
+func (s *Store) requeue(ctx context.Context, runTx func(context.Context, func(context.Context, pgx.Tx) error) error,
+	fn func(ctx context.Context, tx pgx.Tx) (int64, error)) (int64, error) {
+	var n int64
+	err := runTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		if n, err = fn(ctx, tx); err != nil || n == 0 {
 			return err
 		}
-		if n = tag.RowsAffected(); n > 0 {
-			return s.notify(ctx, tx)
-		}
-		return nil
+		return s.notify(ctx, tx)
 	})
 	if err != nil {
 		return 0, err
@@ -90,5 +92,5 @@ func (s *Store) Recover(ctx context.Context, appID, endpointID string, since, un
 	if n > 0 {
 		s.signalDue()
 	}
-	return int(n), nil
+	return n, nil
 }

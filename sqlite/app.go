@@ -91,12 +91,8 @@ func (s *Store) DeleteApplication(ctx context.Context, id string) error {
 	defer s.apps.Invalidate()
 	defer s.tokens.Invalidate() // the application's tokens go with it
 	return s.write(ctx, func(w *writer) error {
-		n, err := w.affected(`DELETE FROM applications WHERE id = ?`, id)
-		if err != nil {
-			return clean(err)
-		}
-		if n == 0 {
-			return clean(hookline.ErrApplicationNotFound)
+		if err := w.changeOne(hookline.ErrApplicationNotFound, `DELETE FROM applications WHERE id = ?`, id); err != nil {
+			return err
 		}
 		for _, q := range []string{
 			`DELETE FROM attempts WHERE message_id IN (SELECT id FROM messages WHERE app_id = ?)`,

@@ -160,15 +160,11 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 // DeleteEndpoint deletes the endpoint and its deliveries; its attempts stay.
 func (s *Store) DeleteEndpoint(ctx context.Context, appID, id string) error {
 	return s.write(ctx, func(w *writer) error {
-		n, err := w.affected(`DELETE FROM endpoints WHERE app_id = ? AND id = ?`, appID, id)
-		if err != nil {
-			return clean(err)
-		}
-		if n == 0 {
-			return clean(hookline.ErrEndpointNotFound)
+		if err := w.changeOne(hookline.ErrEndpointNotFound, `DELETE FROM endpoints WHERE app_id = ? AND id = ?`, appID, id); err != nil {
+			return err
 		}
 		w.endpointsChanged(appID)
-		_, err = w.exec(`DELETE FROM deliveries WHERE endpoint_id = ?`, id)
+		_, err := w.exec(`DELETE FROM deliveries WHERE endpoint_id = ?`, id)
 		return err
 	})
 }

@@ -82,20 +82,11 @@ func (s *Store) UpdateEventType(ctx context.Context, et *hookline.EventType) err
 // DeleteEventType archives the event type, or removes it when expunge is set.
 func (s *Store) DeleteEventType(ctx context.Context, name string, expunge bool) error {
 	return s.write(ctx, func(w *writer) error {
-		var n int64
-		var err error
 		if expunge {
-			n, err = w.affected(`DELETE FROM event_types WHERE name = ?`, name)
-		} else {
-			n, err = w.affected(`UPDATE event_types SET archived = 1, updated_at = ? WHERE name = ?`, micros(hookline.Now()), name)
+			return w.changeOne(hookline.ErrEventTypeNotFound, `DELETE FROM event_types WHERE name = ?`, name)
 		}
-		if err != nil {
-			return clean(err)
-		}
-		if n == 0 {
-			return clean(hookline.ErrEventTypeNotFound)
-		}
-		return nil
+		return w.changeOne(hookline.ErrEventTypeNotFound,
+			`UPDATE event_types SET archived = 1, updated_at = ? WHERE name = ?`, micros(hookline.Now()), name)
 	})
 }
 

@@ -287,14 +287,7 @@ func (s *Store) ListMessages(ctx context.Context, appID string, f hookline.Messa
 // ExpungeMessageContent removes the payload of the message for good.
 func (s *Store) ExpungeMessageContent(ctx context.Context, appID, msgID string) error {
 	return s.write(ctx, func(w *writer) error {
-		n, err := w.affected(`UPDATE messages SET payload = NULL WHERE app_id = ? AND id = ?`, appID, msgID)
-		if err != nil {
-			return clean(err)
-		}
-		if n == 0 {
-			return clean(hookline.ErrMessageNotFound)
-		}
-		return nil
+		return w.changeOne(hookline.ErrMessageNotFound, `UPDATE messages SET payload = NULL WHERE app_id = ? AND id = ?`, appID, msgID)
 	})
 }
 

@@ -14,22 +14,14 @@ import (
 func (s *Store) Resend(ctx context.Context, appID, msgID, endpointID string) error {
 	t := micros(hookline.Now())
 	return s.write(ctx, func(w *writer) error {
-		eps, err := w.endpoints(appID)
-		if err != nil {
-			return clean(notFoundAs(err, hookline.ErrMessageNotFound))
-		}
 		var seq, created int64
-		err = w.queryRow(`SELECT seq, created_at FROM messages WHERE app_id = ? AND id = ?`, appID, msgID).Scan(&seq, &created)
+		err := w.queryRow(`SELECT seq, created_at FROM messages WHERE app_id = ? AND id = ?`, appID, msgID).Scan(&seq, &created)
 		if err != nil {
 			return clean(notFoundAs(err, hookline.ErrMessageNotFound))
 		}
-		ep := eps.byID[endpointID]
-		if ep == nil {
-			return clean(hookline.ErrEndpointNotFound)
-		}
-		var due any = t
-		if ep.Disabled {
-			due = nil
+		due, err := w.dueAt(appID, endpointID, t)
+		if err != nil {
+			return err
 		}
 		w.delSeq++
 		_, err = w.exec(`INSERT INTO deliveries (`+delInsertCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -60,17 +52,9 @@ func (s *Store) Recover(ctx context.Context, appID, endpointID string, since, un
 	t := micros(hookline.Now())
 	var n int64
 	err := s.write(ctx, func(w *writer) error {
-		eps, err := w.endpoints(appID)
+		due, err := w.dueAt(appID, endpointID, t)
 		if err != nil {
-			return clean(notFoundAs(err, hookline.ErrEndpointNotFound))
-		}
-		ep := eps.byID[endpointID]
-		if ep == nil {
-			return clean(hookline.ErrEndpointNotFound)
-		}
-		var due any = t
-		if ep.Disabled {
-			due = nil
+			return err
 		}
 		n, err = w.affected(`UPDATE deliveries SET status = 1, trigger_type = 1, attempts = 0, next_attempt_at = ?,
 			due_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
@@ -88,4 +72,22 @@ func (s *Store) Recover(ctx context.Context, appID, endpointID string, since, un
 		return 0, err
 	}
 	return int(n), nil
+}
+
+// dueAt returns when a delivery to the application's endpoint made pending
+// at t is due: at t, or never (nil: parked until the endpoint is enabled)
+// when the endpoint is disabled. It is ErrEndpointNotFound (clean) when
+// there is no such endpoint.
+func (w *writer) dueAt(appID, endpointID string, t int64) (any, error) {
+	eps, err := w.endpoints(appID)
+	if err != nil {
+		return nil, clean(notFoundAs(err, hookline.ErrEndpointNotFound))
+	}
+	switch ep := eps.byID[endpointID]; {
+	case ep == nil:
+		return nil, clean(hookline.ErrEndpointNotFound)
+	case ep.Disabled:
+		return nil, nil
+	}
+	return t, nil
 }

@@ -88,6 +88,19 @@ func (w *writer) insertRows(head string, cols int, args []any) error {
 	})
 }
 
+// changeOne runs q, and fails (clean) with notFound when it changed no
+// row.
+func (w *writer) changeOne(notFound error, q string, args ...any) error {
+	n, err := w.affected(q, args...)
+	if err != nil {
+		return clean(err)
+	}
+	if n == 0 {
+		return clean(notFound)
+	}
+	return nil
+}
+
 // affected runs q and returns the number of rows it changed.
 func (w *writer) affected(q string, args ...any) (int64, error) {
 	res, err := w.exec(q, args...)

@@ -83,14 +83,7 @@ func (s *Store) CountAdminTokens(ctx context.Context) (int, error) {
 func (s *Store) DeleteToken(ctx context.Context, id string) error {
 	defer s.tokens.Invalidate()
 	return s.write(ctx, func(w *writer) error {
-		n, err := w.affected(`DELETE FROM tokens WHERE id = ?`, id)
-		if err != nil {
-			return clean(err)
-		}
-		if n == 0 {
-			return clean(hookline.ErrTokenNotFound)
-		}
-		return nil
+		return w.changeOne(hookline.ErrTokenNotFound, `DELETE FROM tokens WHERE id = ?`, id)
 	})
 }
 
