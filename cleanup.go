@@ -13,18 +13,17 @@ const (
 	CleanupBatch = 1000
 )
 
-// CleanupStep is one statement of a Cleanup: it changes at most
-// CleanupBatch rows whose time has come at now, and returns how many.
-type CleanupStep func(ctx context.Context, now time.Time) (int64, error)
-
-// Sweep runs each step in turn, again and again while it changes a full
-// batch (more may be left), and returns how many rows they changed in all.
-// It stops at the first error.
-func Sweep(ctx context.Context, steps ...CleanupStep) (int, error) {
+// Sweep runs each of a Cleanup's statements through exec, which runs stmt
+// with two arguments, now and CleanupBatch, and returns how many rows it
+// changed: at most CleanupBatch rows whose time has come at now. Sweep runs
+// each statement again and again while it changes a full batch (more may
+// be left), and returns how many rows they changed in all. It stops at the
+// first error.
+func Sweep(ctx context.Context, exec func(ctx context.Context, stmt string, now time.Time) (int64, error), stmts ...string) (int, error) {
 	total := 0
-	for _, step := range steps {
+	for _, stmt := range stmts {
 		for {
-			n, err := step(ctx, Now())
+			n, err := exec(ctx, stmt, Now())
 			if err != nil {
 				return total, err
 			}

@@ -3,33 +3,40 @@ package hookline
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
 
 func TestSweepRunsEachStepUntilItIsDone(t *testing.T) {
-	var runs []int
-	left := []int64{CleanupBatch + 5, 3}
-	step := func(i int) CleanupStep {
-		return func(context.Context, time.Time) (int64, error) {
-			runs = append(runs, i)
-			n := min(left[i], CleanupBatch)
-			left[i] -= n
-			return n, nil
-		}
+	var runs []string
+	left := map[string]int64{"a": CleanupBatch + 5, "b": 3}
+	exec := func(_ context.Context, stmt string, _ time.Time) (int64, error) {
+		runs = append(runs, stmt)
+		n := min(left[stmt], CleanupBatch)
+		left[stmt] -= n
+		return n, nil
 	}
-	n, err := Sweep(t.Context(), step(0), step(1))
+	n, err := Sweep(t.Context(), exec, "a", "b")
 	if err != nil || n != CleanupBatch+8 {
 		t.Fatalf("Sweep = %d, %v", n, err)
 	}
-	if want := []int{0, 0, 1}; len(runs) != len(want) || runs[0] != 0 || runs[1] != 0 || runs[2] != 1 {
-		t.Errorf("runs %v, want %v", runs, want)
+	if got, want := strings.Join(runs, ""), "aab"; got != want {
+		t.Errorf("ran %q, want %q", got, want)
 	}
 
 	boom := errors.New("boom")
-	n, err = Sweep(t.Context(), func(context.Context, time.Time) (int64, error) { return 2, nil },
-		func(context.Context, time.Time) (int64, error) { return 0, boom },
-		func(context.Context, time.Time) (int64, error) { t.Error("a step after a failure ran"); return 0, nil })
+	exec = func(_ context.Context, stmt string, _ time.Time) (int64, error) {
+		switch stmt {
+		case "ok":
+			return 2, nil
+		case "fails":
+			return 0, boom
+		}
+		t.Errorf("%s ran after a failure", stmt)
+		return 0, nil
+	}
+	n, err = Sweep(t.Context(), exec, "ok", "fails", "after")
 	if n != 2 || !errors.Is(err, boom) {
 		t.Errorf("Sweep = %d, %v; want 2, boom", n, err)
 	}

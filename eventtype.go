@@ -30,10 +30,5 @@ func (e *EventType) Validate() error {
 	if err := checkName([]string{"body", "name"}, e.Name, MaxEventTypeLen); err != nil {
 		return err
 	}
-	if e.FeatureFlag != nil {
-		if err := checkName([]string{"body", "featureFlag"}, *e.FeatureFlag, MaxEventTypeLen); err != nil {
-			return err
-		}
-	}
-	return nil
+	return checkOptionalName([]string{"body", "featureFlag"}, e.FeatureFlag, MaxEventTypeLen)
 }

@@ -61,10 +61,8 @@ func (m *Message) ValidateFields() error {
 	if err := checkName([]string{"body", "eventType"}, m.EventType, MaxEventTypeLen); err != nil {
 		return err
 	}
-	if m.EventID != nil {
-		if err := checkName([]string{"body", "eventId"}, *m.EventID, MaxUIDLen); err != nil {
-			return err
-		}
+	if err := checkOptionalName([]string{"body", "eventId"}, m.EventID, MaxUIDLen); err != nil {
+		return err
 	}
 	if err := checkNames("channels", m.Channels, MaxChannelLen, MaxMsgChannels); err != nil {
 		return err

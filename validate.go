@@ -41,6 +41,14 @@ func checkName(field []string, s string, max int) error {
 	return nil
 }
 
+// checkOptionalName is checkName for a name that may be unset (nil).
+func checkOptionalName(field []string, s *string, max int) error {
+	if s == nil {
+		return nil
+	}
+	return checkName(field, *s, max)
+}
+
 func checkNames(field string, names []string, max, maxItems int) error {
 	if names == nil {
 		return nil

@@ -7,21 +7,17 @@ import (
 	"github.com/hookline/hookline"
 )
 
-// Cleanup expunges the payloads of messages whose retention has ended and
-// deletes expired idempotent responses and tokens, hookline.CleanupBatch
-// rows a statement, and returns how many rows it changed. Open runs it every
-// hookline.CleanupEvery.
+// Cleanup does hookline.Cleaner's work on any node: each batch of a step
+// is one statement that skips the rows another node is deleting.
 func (s *Store) Cleanup(ctx context.Context) (int, error) {
-	step := func(q string) hookline.CleanupStep {
-		return func(ctx context.Context, now time.Time) (int64, error) {
-			return s.exec(ctx, q, now, hookline.CleanupBatch)
-		}
+	exec := func(ctx context.Context, q string, now time.Time) (int64, error) {
+		return s.exec(ctx, q, now, hookline.CleanupBatch)
 	}
-	return hookline.Sweep(ctx,
-		step(`UPDATE messages SET payload = NULL WHERE id IN (SELECT id FROM messages
-			WHERE payload IS NOT NULL AND expires_at IS NOT NULL AND expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`),
-		step(`DELETE FROM idempotency_keys WHERE key IN
-			(SELECT key FROM idempotency_keys WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`),
-		step(`DELETE FROM tokens WHERE id IN
-			(SELECT id FROM tokens WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`))
+	return hookline.Sweep(ctx, exec,
+		`UPDATE messages SET payload = NULL WHERE id IN (SELECT id FROM messages
+			WHERE payload IS NOT NULL AND expires_at IS NOT NULL AND expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+		`DELETE FROM idempotency_keys WHERE key IN
+			(SELECT key FROM idempotency_keys WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+		`DELETE FROM tokens WHERE id IN
+			(SELECT id FROM tokens WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`)
 }
