@@ -88,21 +88,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		if !slices.Contains(opts.Scenarios, name) {
 			continue
 		}
-		var res *Result
-		switch name {
-		case Throughput:
-			res = r.throughput(ctx)
-		case Latency:
-			res = r.latency(ctx)
-		case Ingest:
-			res = r.ingest(ctx)
-		case Backlog:
-			res = r.backlog(ctx)
-		case Fanout:
-			res = r.fanout(ctx)
-		case Isolation:
-			res = r.isolation(ctx)
-		}
+		res := r.measure(ctx, name)
 		rep.Results = append(rep.Results, res)
 		if err := ctx.Err(); err != nil {
 			rep.summarise()
@@ -122,6 +108,15 @@ type runner struct {
 	verifier *signature.Standard
 	api      *http.Client // to the server's API
 	bare     *http.Client // the baseline's
+}
+
+// measure runs the scenario name and returns its result.
+func (r *runner) measure(ctx context.Context, name string) *Result {
+	scenarios := map[string]func(context.Context) *Result{
+		Throughput: r.throughput, Latency: r.latency, Ingest: r.ingest,
+		Backlog: r.backlog, Fanout: r.fanout, Isolation: r.isolation,
+	}
+	return scenarios[name](ctx)
 }
 
 // progressf prints a progress line, when progress is wanted.
