@@ -210,11 +210,8 @@ func (s *Standard) VerifyValues(id, timestamp, signatures string, body []byte) e
 	case !slices.ContainsFunc(s.Secrets, canVerify):
 		return fmt.Errorf("%w: none of the %d configured secrets can verify (zero or truncated keys)", ErrBadSecret, len(s.Secrets))
 	}
-	ts, ok := parseUnix(timestamp)
-	if !ok {
-		return fmt.Errorf("%w: %s is not a Unix time in seconds", ErrBadFormat, HeaderTimestamp)
-	}
-	if err := checkTimestamp(ts, s.Now, s.Tolerance); err != nil {
+	ts, err := checkTimestamp(timestamp, HeaderTimestamp, s.Now, s.Tolerance)
+	if err != nil {
 		return err
 	}
 	return s.matchSignatures(id, ts, signatures, body)
