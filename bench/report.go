@@ -7,7 +7,67 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
+
+// Report is the outcome of a run.
+type Report struct {
+	Started  time.Time `json:"started"`
+	Machine  Machine   `json:"machine"`
+	Server   string    `json:"server"` // what was measured
+	Settings Settings  `json:"settings"`
+	// Baseline is a bare net/http client POSTing the same payloads with the
+	// same concurrency straight to the same receiver.
+	Baseline *Result   `json:"baseline"`
+	Results  []*Result `json:"results"`
+
+	// Stray counts deliveries that came for no running scenario (late
+	// retries or duplicates of a finished one); not an error.
+	Stray         int  `json:"stray"`
+	Lost          int  `json:"lost"`
+	BadSignatures int  `json:"badSignatures"`
+	Failures      int  `json:"failures"` // wrong ids, unreadable deliveries, refused publishes, scenarios that failed
+	OK            bool `json:"ok"`
+}
+
+// Settings are the sizes a run used.
+type Settings struct {
+	PayloadSize      int     `json:"payloadSize"`
+	Messages         int     `json:"messages"`
+	Publishers       int     `json:"publishers"`
+	BaselineMessages int     `json:"baselineMessages"`
+	LatencyRate      float64 `json:"latencyRate"`
+	LatencySeconds   float64 `json:"latencySeconds"`
+	IngestMessages   int     `json:"ingestMessages"`
+	IngestPublishers int     `json:"ingestPublishers"`
+	BacklogMessages  int     `json:"backlogMessages"`
+	FanoutEndpoints  int     `json:"fanoutEndpoints"`
+	VerifyEvery      int     `json:"verifyEvery"`
+	ServeFlags       string  `json:"serveFlags,omitempty"`
+}
+
+func (rep *Report) summarise() {
+	rep.Lost, rep.BadSignatures, rep.Failures = 0, 0, 0
+	var thr *Result
+	for _, res := range append([]*Result{rep.Baseline}, rep.Results...) {
+		if res == nil {
+			continue
+		}
+		rep.Lost += res.Lost
+		rep.BadSignatures += res.BadSignatures
+		rep.Failures += res.failures()
+		if res != rep.Baseline && res.RateUnit != "" && res.Scenario != Latency && rep.Baseline != nil && rep.Baseline.Rate > 0 {
+			res.OfBaseline = res.Rate / rep.Baseline.Rate
+		}
+		if res.Scenario == Throughput && res.Error == "" {
+			thr = res
+		}
+	}
+	for _, res := range rep.Results {
+		res.Targets = targets(res, thr)
+	}
+	rep.OK = rep.Lost == 0 && rep.BadSignatures == 0 && rep.Failures == 0
+}
 
 // WriteJSON writes the report as one JSON object.
 func (rep *Report) WriteJSON(w io.Writer) error {

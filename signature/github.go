@@ -51,10 +51,7 @@ func SignGitHubSHA1(secret, body []byte) string {
 // Verify checks X-Hub-Signature-256 (or, with AllowSHA1 and only when that
 // header is absent, X-Hub-Signature) against body.
 func (g *GitHub) Verify(header http.Header, body []byte) error {
-	if len(g.Secret) == 0 {
-		return fmt.Errorf("%w: empty GitHub secret", ErrBadSecret)
-	}
-	v, err := singleHeader(header, GitHubSignatureHeader)
+	v, err := signatureValue(g.Secret, "GitHub", header, GitHubSignatureHeader)
 	if err == nil {
 		return checkEncoded(v, "sha256=", GitHubSignatureHeader, EncodingHex, hmacSum(sha256.New, g.Secret, nil, body))
 	}
@@ -71,8 +68,8 @@ func (g *GitHub) Verify(header http.Header, body []byte) error {
 // Sign sets X-Hub-Signature-256 and, as GitHub does, the legacy
 // X-Hub-Signature for body.
 func (g *GitHub) Sign(header http.Header, body []byte) error {
-	if len(g.Secret) == 0 {
-		return fmt.Errorf("%w: empty GitHub secret", ErrBadSecret)
+	if err := requireSecret(g.Secret, "GitHub"); err != nil {
+		return err
 	}
 	header.Set(GitHubSignatureHeader, SignGitHub(g.Secret, body))
 	header.Set(GitHubSignatureHeaderSHA1, SignGitHubSHA1(g.Secret, body))

@@ -85,8 +85,8 @@ func (g *HMAC) newHash() (func() hash.Hash, error) {
 }
 
 func (g *HMAC) check() (func() hash.Hash, error) {
-	if len(g.Secret) == 0 {
-		return nil, fmt.Errorf("%w: empty HMAC secret", ErrBadSecret)
+	if err := requireSecret(g.Secret, "HMAC"); err != nil {
+		return nil, err
 	}
 	if g.Header == "" {
 		return nil, fmt.Errorf("%w: HMAC scheme without a header name", ErrBadSecret)
@@ -146,11 +146,7 @@ func (g *HMAC) Verify(header http.Header, body []byte) error {
 		if err != nil {
 			return err
 		}
-		ts, ok := parseUnix(tsText)
-		if !ok {
-			return fmt.Errorf("%w: %s is not a Unix time in seconds", ErrBadFormat, tsName)
-		}
-		if err := checkTimestamp(ts, g.Now, g.Tolerance); err != nil {
+		if _, err := checkTimestamp(tsText, tsName, g.Now, g.Tolerance); err != nil {
 			return err
 		}
 		prefix = append([]byte(tsText), '.')
@@ -167,6 +163,25 @@ func (g *HMAC) ReplayKey(header http.Header, body []byte) (string, time.Time) {
 	tsText, _ := singleHeader(header, http.CanonicalHeaderKey(g.TimestampHeader))
 	ts, _ := parseUnix(tsText)
 	return bodyReplayKey("hmac", strconv.FormatInt(ts, 10), body), expiry(ts, g.Tolerance)
+}
+
+// requireSecret returns an ErrBadSecret error naming scheme when secret is
+// empty: an HMAC under an empty key proves nothing.
+func requireSecret(secret []byte, scheme string) error {
+	if len(secret) == 0 {
+		return fmt.Errorf("%w: empty %s secret", ErrBadSecret, scheme)
+	}
+	return nil
+}
+
+// signatureValue returns the single value of the header name, which
+// carries the signature, once requireSecret has found a secret to check it
+// with.
+func signatureValue(secret []byte, scheme string, header http.Header, name string) (string, error) {
+	if err := requireSecret(secret, scheme); err != nil {
+		return "", err
+	}
+	return singleHeader(header, name)
 }
 
 // hmacSum returns HMAC(newHash, key, prefix || body).

@@ -3,7 +3,6 @@ package signature
 import (
 	"crypto/sha256"
 	"encoding/base64"
-	"fmt"
 	"net/http"
 	"time"
 )
@@ -30,10 +29,7 @@ func SignShopify(secret, body []byte) string {
 
 // Verify checks X-Shopify-Hmac-Sha256 against body.
 func (s *Shopify) Verify(header http.Header, body []byte) error {
-	if len(s.Secret) == 0 {
-		return fmt.Errorf("%w: empty Shopify secret", ErrBadSecret)
-	}
-	v, err := singleHeader(header, ShopifySignatureHeader)
+	v, err := signatureValue(s.Secret, "Shopify", header, ShopifySignatureHeader)
 	if err != nil {
 		return err
 	}
@@ -42,8 +38,8 @@ func (s *Shopify) Verify(header http.Header, body []byte) error {
 
 // Sign sets X-Shopify-Hmac-Sha256 for body.
 func (s *Shopify) Sign(header http.Header, body []byte) error {
-	if len(s.Secret) == 0 {
-		return fmt.Errorf("%w: empty Shopify secret", ErrBadSecret)
+	if err := requireSecret(s.Secret, "Shopify"); err != nil {
+		return err
 	}
 	header.Set(ShopifySignatureHeader, SignShopify(s.Secret, body))
 	return nil

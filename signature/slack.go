@@ -3,7 +3,6 @@ package signature
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -40,10 +39,7 @@ func SignSlack(secret []byte, timestamp time.Time, body []byte) string {
 // Verify checks X-Slack-Signature and X-Slack-Request-Timestamp against
 // body.
 func (s *Slack) Verify(header http.Header, body []byte) error {
-	if len(s.Secret) == 0 {
-		return fmt.Errorf("%w: empty Slack secret", ErrBadSecret)
-	}
-	sig, err := singleHeader(header, SlackSignatureHeader)
+	sig, err := signatureValue(s.Secret, "Slack", header, SlackSignatureHeader)
 	if err != nil {
 		return err
 	}
@@ -51,11 +47,7 @@ func (s *Slack) Verify(header http.Header, body []byte) error {
 	if err != nil {
 		return err
 	}
-	ts, ok := parseUnix(tsText)
-	if !ok {
-		return fmt.Errorf("%w: %s is not a Unix time in seconds", ErrBadFormat, SlackTimestampHeader)
-	}
-	if err := checkTimestamp(ts, s.Now, s.Tolerance); err != nil {
+	if _, err := checkTimestamp(tsText, SlackTimestampHeader, s.Now, s.Tolerance); err != nil {
 		return err
 	}
 	prefix := make([]byte, 0, 3+maxTimestampDigits+1)
@@ -65,8 +57,8 @@ func (s *Slack) Verify(header http.Header, body []byte) error {
 
 // Sign sets X-Slack-Request-Timestamp (Now) and X-Slack-Signature for body.
 func (s *Slack) Sign(header http.Header, body []byte) error {
-	if len(s.Secret) == 0 {
-		return fmt.Errorf("%w: empty Slack secret", ErrBadSecret)
+	if err := requireSecret(s.Secret, "Slack"); err != nil {
+		return err
 	}
 	t := clock(s.Now)
 	header.Set(SlackTimestampHeader, strconv.FormatInt(t.Unix(), 10))

@@ -210,11 +210,8 @@ func (s *Standard) VerifyValues(id, timestamp, signatures string, body []byte) e
 	case !slices.ContainsFunc(s.Secrets, canVerify):
 		return fmt.Errorf("%w: none of the %d configured secrets can verify (zero or truncated keys)", ErrBadSecret, len(s.Secrets))
 	}
-	ts, ok := parseUnix(timestamp)
-	if !ok {
-		return fmt.Errorf("%w: %s is not a Unix time in seconds", ErrBadFormat, HeaderTimestamp)
-	}
-	if err := checkTimestamp(ts, s.Now, s.Tolerance); err != nil {
+	ts, err := checkTimestamp(timestamp, HeaderTimestamp, s.Now, s.Tolerance)
+	if err != nil {
 		return err
 	}
 	return s.matchSignatures(id, ts, signatures, body)
@@ -250,13 +247,20 @@ func (s *Standard) matchSignatures(id string, ts int64, list string, body []byte
 		if !ok || version == "" || encoded == "" {
 			continue
 		}
+		size := signatureSize(version)
+		if size == 0 {
+			// A version this package does not know: well formed, but it
+			// can never match.
+			wellFormed = true
+			continue
+		}
+		var got [ed25519.SignatureSize]byte
+		if !decodeBase64Exact(got[:size], encoded) {
+			continue
+		}
+		wellFormed = true
 		switch version {
 		case VersionV1:
-			var got [sha256.Size]byte
-			if !decodeBase64Exact(got[:], encoded) {
-				continue
-			}
-			wellFormed = true
 			if sums == nil {
 				if len(s.Secrets) <= len(sumsBuf) {
 					sums = sumsBuf[:len(s.Secrets)]
@@ -270,35 +274,38 @@ func (s *Standard) matchSignatures(id string, ts int64, list string, body []byte
 				}
 			}
 			for i, sec := range s.Secrets {
-				if canVerifyV1(sec) && hmac.Equal(sums[i][:], got[:]) {
+				if canVerifyV1(sec) && hmac.Equal(sums[i][:], got[:size]) {
 					return nil
 				}
 			}
 		case VersionV1a:
-			var got [ed25519.SignatureSize]byte
-			if !decodeBase64Exact(got[:], encoded) {
-				continue
-			}
-			wellFormed = true
 			if pooled == nil {
 				pooled = contentPool.Get().(*[]byte)
 				content = appendSignedContent((*pooled)[:0], id, ts, body)
 			}
 			for _, sec := range s.Secrets {
-				if canVerifyV1a(sec) && ed25519.Verify(sec.Public, content, got[:]) {
+				if canVerifyV1a(sec) && ed25519.Verify(sec.Public, content, got[:size]) {
 					return nil
 				}
 			}
-		default:
-			// A version this package does not know: well formed, but it
-			// can never match.
-			wellFormed = true
 		}
 	}
 	if !wellFormed {
 		return fmt.Errorf("%w: %s has no well-formed entry", ErrBadFormat, HeaderSignature)
 	}
 	return fmt.Errorf("%w: %s", ErrNoMatch, HeaderSignature)
+}
+
+// signatureSize is the decoded size of a signature of version, or 0 for a
+// version this package does not know.
+func signatureSize(version string) int {
+	switch version {
+	case VersionV1:
+		return sha256.Size
+	case VersionV1a:
+		return ed25519.SignatureSize
+	}
+	return 0
 }
 
 // canVerifyV1 reports whether sec can check "v1" signatures.

@@ -53,8 +53,8 @@ func (s *Stripe) Verify(header http.Header, body []byte) error {
 
 // VerifyHeader is Verify for a caller that holds the Stripe-Signature value.
 func (s *Stripe) VerifyHeader(value string, body []byte) error {
-	if len(s.Secret) == 0 {
-		return fmt.Errorf("%w: empty Stripe secret", ErrBadSecret)
+	if err := requireSecret(s.Secret, "Stripe"); err != nil {
+		return err
 	}
 	if value == "" {
 		return fmt.Errorf("%w: %s", ErrMissingHeader, StripeSignatureHeader)
@@ -69,11 +69,7 @@ func (s *Stripe) VerifyHeader(value string, body []byte) error {
 	if !ok {
 		return fmt.Errorf("%w: %s has no t= entry", ErrBadFormat, StripeSignatureHeader)
 	}
-	ts, ok := parseUnix(tsText)
-	if !ok {
-		return fmt.Errorf("%w: %s t= is not a Unix time in seconds", ErrBadFormat, StripeSignatureHeader)
-	}
-	if err := checkTimestamp(ts, s.Now, s.Tolerance); err != nil {
+	if _, err := checkTimestamp(tsText, StripeSignatureHeader+" t=", s.Now, s.Tolerance); err != nil {
 		return err
 	}
 
@@ -135,8 +131,8 @@ func stripeTimestamp(value string) (ts string, ok bool, err error) {
 
 // Sign sets Stripe-Signature for body, signed at Now.
 func (s *Stripe) Sign(header http.Header, body []byte) error {
-	if len(s.Secret) == 0 {
-		return fmt.Errorf("%w: empty Stripe secret", ErrBadSecret)
+	if err := requireSecret(s.Secret, "Stripe"); err != nil {
+		return err
 	}
 	header.Set(StripeSignatureHeader, SignStripe(s.Secret, clock(s.Now), body))
 	return nil

@@ -35,12 +35,17 @@ func parseUnix(s string) (int64, bool) {
 	return n, err == nil
 }
 
-// checkTimestamp compares the signed time ts (Unix seconds) with now.
-// tolerance 0 means DefaultTolerance; a negative tolerance disables the
-// check.
-func checkTimestamp(ts int64, now func() time.Time, tolerance time.Duration) error {
+// checkTimestamp parses text, the signed time in Unix seconds found in
+// name (which errors name), and compares it with now. tolerance 0 means
+// DefaultTolerance; a negative tolerance disables the comparison, not the
+// parsing. It returns the time in Unix seconds.
+func checkTimestamp(text, name string, now func() time.Time, tolerance time.Duration) (int64, error) {
+	ts, ok := parseUnix(text)
+	if !ok {
+		return 0, fmt.Errorf("%w: %s is not a Unix time in seconds", ErrBadFormat, name)
+	}
 	if tolerance < 0 {
-		return nil
+		return ts, nil
 	}
 	if tolerance == 0 {
 		tolerance = DefaultTolerance
@@ -49,13 +54,13 @@ func checkTimestamp(ts int64, now func() time.Time, tolerance time.Duration) err
 	n := clock(now)
 	switch {
 	case n.Sub(t) > tolerance:
-		return fmt.Errorf("%w: signed at %s, %s before now (tolerance %s)",
+		return ts, fmt.Errorf("%w: signed at %s, %s before now (tolerance %s)",
 			ErrTooOld, t.UTC().Format(time.RFC3339), n.Sub(t).Truncate(time.Second), tolerance)
 	case t.Sub(n) > tolerance:
-		return fmt.Errorf("%w: signed at %s, %s after now (tolerance %s)",
+		return ts, fmt.Errorf("%w: signed at %s, %s after now (tolerance %s)",
 			ErrTooNew, t.UTC().Format(time.RFC3339), t.Sub(n).Truncate(time.Second), tolerance)
 	}
-	return nil
+	return ts, nil
 }
 
 // expiry is the last instant at which a request signed at ts still passes

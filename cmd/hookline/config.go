@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -138,12 +139,12 @@ func defineServeFlags(f *envFlags, cfg *serveConfig) {
 	f.str(&cfg.PublicURL, "public-url", "HOOKLINE_PUBLIC_URL", "", "URL clients reach the server at (default http://<listen>)")
 	f.text((*networksValue)(&cfg.AllowNetworks), "allow-network", "HOOKLINE_ALLOW_NETWORK", "",
 		"comma-separated CIDRs deliveries may reach although private or loopback (repeatable)")
-	f.text((*portsValue)(&cfg.AllowPorts), "allow-port", "HOOKLINE_ALLOW_PORT", "",
+	f.text(&listValue[int]{list: &cfg.AllowPorts, what: "a port", parse: parsePort, format: strconv.Itoa}, "allow-port", "HOOKLINE_ALLOW_PORT", "",
 		"comma-separated ports deliveries may use (default: any; repeatable)")
 	f.text((*boolValue)(&cfg.HTTPSOnly), "https-only", "HOOKLINE_HTTPS_ONLY", "false", "refuse plain-http endpoints")
 	f.str(&cfg.EgressProxy, "egress-proxy", "HOOKLINE_EGRESS_PROXY", "",
 		"proxy every delivery goes through: http://[user:pass@]host:port (CONNECT) or socks5://[user:pass@]host:port")
-	f.text((*addrsValue)(&cfg.EgressIPs), "egress-ips", "HOOKLINE_EGRESS_IPS", "",
+	f.text(&listValue[netip.Addr]{list: &cfg.EgressIPs, what: "an IP address", parse: netip.ParseAddr, format: netip.Addr.String}, "egress-ips", "HOOKLINE_EGRESS_IPS", "",
 		"comma-separated addresses receivers see deliveries come from, shown by the API (repeatable)")
 	f.str(&cfg.EgressCertFile, "egress-client-cert-file", "HOOKLINE_EGRESS_CLIENT_CERT_FILE", "",
 		"PEM client certificate (and key) presented to receivers that require mutual TLS, unless the endpoint has its own")
@@ -160,7 +161,7 @@ func defineServeFlags(f *envFlags, cfg *serveConfig) {
 		"delivery attempts in flight at once to one endpoint")
 	f.text((*optDurationValue)(&cfg.DisableAfter), "disable-after", "HOOKLINE_DISABLE_AFTER", "120h",
 		"disable an endpoint whose attempts have all failed for this long (0: never)")
-	f.text((*scheduleValue)(&cfg.Schedule), "retry-schedule", "HOOKLINE_RETRY_SCHEDULE", "5s,5m,30m,2h,5h,10h,10h",
+	f.text(&listValue[time.Duration]{list: &cfg.Schedule, what: "a duration", parse: parseDelay, format: time.Duration.String, replace: true}, "retry-schedule", "HOOKLINE_RETRY_SCHEDULE", "5s,5m,30m,2h,5h,10h,10h",
 		"comma-separated delays before each retry")
 	f.str(&cfg.PprofListen, "pprof-listen", "HOOKLINE_PPROF_LISTEN", "",
 		"address to serve Go's profiler (net/http/pprof) on, e.g. 127.0.0.1:6060; off when empty")
@@ -172,13 +173,7 @@ func defineServeFlags(f *envFlags, cfg *serveConfig) {
 
 type networksValue []netip.Prefix
 
-func (v *networksValue) String() string {
-	s := make([]string, len(*v))
-	for i, p := range *v {
-		s[i] = p.String()
-	}
-	return strings.Join(s, ",")
-}
+func (v *networksValue) String() string { return joinItems(*v, netip.Prefix.String) }
 
 func (v *networksValue) Set(s string) error {
 	p, err := egress.ParseNetworks(strings.Split(s, ","))
@@ -189,52 +184,71 @@ func (v *networksValue) Set(s string) error {
 	return nil
 }
 
-type addrsValue []netip.Addr
-
-func (v *addrsValue) String() string {
-	s := make([]string, len(*v))
-	for i, a := range *v {
-		s[i] = a.String()
-	}
-	return strings.Join(s, ",")
+// listValue is a repeatable flag of comma-separated items. Each time it is
+// set, the items of its argument, spaces around them trimmed and empty ones
+// skipped, are parsed and appended to *list, or replace it when replace is
+// set; an item that parse refuses is reported as not what ("a port").
+type listValue[T any] struct {
+	list    *[]T
+	what    string
+	parse   func(string) (T, error)
+	format  func(T) string
+	replace bool
 }
 
-func (v *addrsValue) Set(s string) error {
+func (v *listValue[T]) String() string {
+	if v.list == nil {
+		return ""
+	}
+	return joinItems(*v.list, v.format)
+}
+
+func (v *listValue[T]) Set(s string) error {
+	var items []T
 	for _, part := range strings.Split(s, ",") {
 		if part = strings.TrimSpace(part); part == "" {
 			continue
 		}
-		a, err := netip.ParseAddr(part)
+		item, err := v.parse(part)
 		if err != nil {
-			return fmt.Errorf("%q is not an IP address", part)
+			return fmt.Errorf("%q is not %s", part, v.what)
 		}
-		*v = append(*v, a)
+		items = append(items, item)
+	}
+	if v.replace {
+		*v.list = items
+	} else {
+		*v.list = append(*v.list, items...)
 	}
 	return nil
 }
 
-type portsValue []int
-
-func (v *portsValue) String() string {
-	s := make([]string, len(*v))
-	for i, p := range *v {
-		s[i] = strconv.Itoa(p)
+// joinItems writes the items of a list flag as its argument would:
+// comma-separated.
+func joinItems[T any](items []T, format func(T) string) string {
+	s := make([]string, len(items))
+	for i, item := range items {
+		s[i] = format(item)
 	}
 	return strings.Join(s, ",")
 }
 
-func (v *portsValue) Set(s string) error {
-	for _, part := range strings.Split(s, ",") {
-		if part = strings.TrimSpace(part); part == "" {
-			continue
-		}
-		n, err := strconv.Atoi(part)
-		if err != nil || n < 1 || n > 65535 {
-			return fmt.Errorf("%q is not a port", part)
-		}
-		*v = append(*v, n)
+// parsePort parses a TCP port, 1 to 65535.
+func parsePort(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err == nil && (n < 1 || n > 65535) {
+		err = errors.New("out of range")
 	}
-	return nil
+	return n, err
+}
+
+// parseDelay parses a retry delay, a duration of 0 or more.
+func parseDelay(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err == nil && d < 0 {
+		err = errors.New("negative")
+	}
+	return d, err
 }
 
 type bytesValue int64
@@ -262,12 +276,7 @@ type durationValue time.Duration
 
 func (v *durationValue) String() string { return time.Duration(*v).String() }
 func (v *durationValue) Set(s string) error {
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return fmt.Errorf("%q is not a positive duration", s)
-	}
-	*v = durationValue(d)
-	return nil
+	return setDuration((*time.Duration)(v), s, time.Nanosecond, "a positive duration")
 }
 
 // optDurationValue is a duration that may be 0.
@@ -275,11 +284,17 @@ type optDurationValue time.Duration
 
 func (v *optDurationValue) String() string { return time.Duration(*v).String() }
 func (v *optDurationValue) Set(s string) error {
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return fmt.Errorf("%q is not a duration (0 or more)", s)
+	return setDuration((*time.Duration)(v), s, 0, "a duration (0 or more)")
+}
+
+// setDuration parses s into *d, refusing a duration below least as not
+// what.
+func setDuration(d *time.Duration, s string, least time.Duration, what string) error {
+	v, err := time.ParseDuration(s)
+	if err != nil || v < least {
+		return fmt.Errorf("%q is not %s", s, what)
 	}
-	*v = optDurationValue(d)
+	*d = v
 	return nil
 }
 
@@ -305,33 +320,6 @@ func (v *boolValue) Set(s string) error {
 		return fmt.Errorf("%q is not true or false", s)
 	}
 	*v = boolValue(b)
-	return nil
-}
-
-type scheduleValue []time.Duration
-
-func (v *scheduleValue) String() string {
-	s := make([]string, len(*v))
-	for i, d := range *v {
-		s[i] = d.String()
-	}
-	return strings.Join(s, ",")
-}
-
-func (v *scheduleValue) Set(s string) error {
-	var out []time.Duration
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		d, err := time.ParseDuration(part)
-		if err != nil || d < 0 {
-			return fmt.Errorf("%q is not a duration", part)
-		}
-		out = append(out, d)
-	}
-	*v = out
 	return nil
 }
 

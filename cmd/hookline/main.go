@@ -52,6 +52,10 @@ Commands:
 Run 'hookline <command> -h' for a command's flags.
 `
 
+// envCommand runs a command configured by its flags and their environment
+// twins, and returns the process exit code.
+type envCommand func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int
+
 // run runs the command in args and returns the process exit code.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
@@ -59,17 +63,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return 2
 	}
 	cmd, rest := args[0], args[1:]
+	// The commands configured by flags and the environment; sign and
+	// verify read standard input instead.
+	envCommands := map[string]envCommand{
+		"serve": runServe, "migrate": runMigrate, "rekey": runRekey, "token": runToken, "bench": runBench,
+	}
+	if c, ok := envCommands[cmd]; ok {
+		return c(ctx, rest, getenv, stdout, stderr)
+	}
 	switch cmd {
-	case "serve":
-		return runServe(ctx, rest, getenv, stdout, stderr)
-	case "migrate":
-		return runMigrate(ctx, rest, getenv, stdout, stderr)
-	case "rekey":
-		return runRekey(ctx, rest, getenv, stdout, stderr)
-	case "token":
-		return runToken(ctx, rest, getenv, stdout, stderr)
-	case "bench":
-		return runBench(ctx, rest, getenv, stdout, stderr)
 	case "sign":
 		return runSign(ctx, rest, stdin, stdout, stderr)
 	case "verify":

@@ -41,7 +41,17 @@ func startServer(t *testing.T, extraArgs ...string) *server {
 		"--retry-schedule", "100ms,200ms",
 		"--log-level", "warn",
 	}, extraArgs...)
-	env := map[string]string{"HOOKLINE_ADMIN_TOKEN": token}
+	base, out, stop := runServer(t, args, map[string]string{"HOOKLINE_ADMIN_TOKEN": token})
+	t.Cleanup(stop)
+	return &server{url: base, token: token, out: out}
+}
+
+// runServer runs serve in-process with the flags args and the environment
+// env until stop is called, and returns its base URL and what it printed
+// on stdout. stop waits for serve to return, and fails t if it returned an
+// error.
+func runServer(t *testing.T, args []string, env map[string]string) (base string, out *bytes.Buffer, stop func()) {
+	t.Helper()
 	cfg, err := parseServeFlags(args, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -49,22 +59,21 @@ func startServer(t *testing.T, extraArgs ...string) *server {
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan string, 1)
 	done := make(chan error, 1)
-	out := &bytes.Buffer{}
+	out = &bytes.Buffer{}
 	go func() { done <- serve(ctx, cfg, func(a string) { addr <- a }, out, io.Discard) }()
-	s := &server{token: token, out: out}
 	select {
 	case a := <-addr:
-		s.url = "http://" + a
+		base = "http://" + a
 	case err := <-done:
+		cancel()
 		t.Fatalf("serve: %v", err)
 	}
-	t.Cleanup(func() {
+	return base, out, func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("serve returned %v", err)
 		}
-	})
-	return s
+	}
 }
 
 func (s *server) client(t *testing.T) *svix.Svix {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -87,28 +86,7 @@ var tokenRE = regexp.MustCompile(`hk_[A-Za-z0-9_-]+`)
 func TestGeneratedAdminToken(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "hookline.db")
 	start := func() (string, *bytes.Buffer, func()) {
-		cfg, err := parseServeFlags([]string{"--listen", "127.0.0.1:0", "--db", db, "--no-dispatch"},
-			func(string) string { return "" }, io.Discard)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		addr := make(chan string, 1)
-		done := make(chan error, 1)
-		out := &bytes.Buffer{}
-		go func() { done <- serve(ctx, cfg, func(a string) { addr <- a }, out, io.Discard) }()
-		var a string
-		select {
-		case a = <-addr:
-		case err := <-done:
-			t.Fatalf("serve: %v", err)
-		}
-		return "http://" + a, out, func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("serve: %v", err)
-			}
-		}
+		return runServer(t, []string{"--listen", "127.0.0.1:0", "--db", db, "--no-dispatch"}, nil)
 	}
 	url, out, stop := start()
 	token := tokenRE.FindString(out.String())

@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -35,8 +33,7 @@ const maxInlineCurlBody = 16 << 10
 
 // runSign implements "hookline sign". See signUsage.
 func runSign(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("hookline sign", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCLIFlags("hookline sign", signUsage, stderr)
 	var (
 		secrets     cliStringList
 		timestamp   cliTime
@@ -47,19 +44,8 @@ func runSign(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	)
 	fs.Var(&secrets, "secret", "secret to sign with; repeat to sign with several (default $"+webhookSecretEnv+")")
 	fs.Var(&timestamp, "timestamp", "signing time, Unix seconds or RFC 3339 (default: now)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, signUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "hookline sign: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	if code, ok := parseCLIFlags(fs, args); !ok {
+		return code
 	}
 	if *id != "" && *scheme != "standard" && *scheme != "svix" {
 		fmt.Fprintf(stderr, "hookline sign: --id applies to the standard and svix schemes, not %s\n", *scheme)
@@ -118,11 +104,7 @@ func runSign(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return 1
 	}
 
-	names := make([]string, 0, len(h))
-	for k := range h {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := sortedHeaderNames(h)
 	var out strings.Builder
 	for _, k := range names {
 		fmt.Fprintf(&out, "%s: %s\n", strings.ToLower(k), h.Get(k))

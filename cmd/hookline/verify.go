@@ -4,12 +4,9 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -34,142 +31,6 @@ of shell history and process lists.
 
 Flags:
 `
-
-// webhookSecretEnv is read when no --secret is given.
-const webhookSecretEnv = "HOOKLINE_WEBHOOK_SECRET"
-
-// maxCLIBody bounds what sign and verify read from standard input.
-const maxCLIBody = 64 << 20
-
-// cliSchemes are the --scheme values of sign and verify, in help order.
-var cliSchemes = []string{"standard", "svix", "github", "stripe", "shopify", "slack"}
-
-// cliSchemeOptions holds what it takes to build a signature.Scheme.
-type cliSchemeOptions struct {
-	name      string
-	secrets   []string
-	tolerance time.Duration // 0 means the default; negative disables
-	now       func() time.Time
-	allowSHA1 bool
-}
-
-// cliUsageError marks errors that come from how the command was called
-// (exit status 2), as opposed to a signature that does not verify.
-type cliUsageError struct{ err error }
-
-func (e cliUsageError) Error() string { return e.err.Error() }
-func (e cliUsageError) Unwrap() error { return e.err }
-
-func usageErrorf(format string, args ...any) error {
-	return cliUsageError{fmt.Errorf(format, args...)}
-}
-
-// buildScheme returns the signer/verifier for o. Standard and Svix take
-// their secrets in Standard Webhooks form (whsec_/whsk_/whpk_); the
-// providers' HMAC schemes take them as the raw text the provider shows.
-// Several secrets make a verifier that accepts any of them.
-func buildScheme(o cliSchemeOptions) (signature.Scheme, []signature.Verifier, error) {
-	if len(o.secrets) == 0 {
-		return nil, nil, usageErrorf("no secret: give --secret or set $%s", webhookSecretEnv)
-	}
-	switch o.name {
-	case "standard", "svix":
-		secrets := make([]signature.Secret, 0, len(o.secrets))
-		for _, s := range o.secrets {
-			sec, err := signature.ParseSecret(s)
-			if err != nil {
-				return nil, nil, cliUsageError{err}
-			}
-			secrets = append(secrets, sec)
-		}
-		std := signature.Standard{Secrets: secrets, Tolerance: o.tolerance, Now: o.now}
-		if o.name == "svix" {
-			s := &signature.Svix{Standard: std}
-			return s, []signature.Verifier{s}, nil
-		}
-		return &std, []signature.Verifier{&std}, nil
-	}
-	var all []signature.Verifier
-	var first signature.Scheme
-	for _, s := range o.secrets {
-		if s == "" {
-			return nil, nil, cliUsageError{fmt.Errorf("%w: empty secret", signature.ErrBadSecret)}
-		}
-		key := []byte(s)
-		var sc signature.Scheme
-		switch o.name {
-		case "github":
-			sc = &signature.GitHub{Secret: key, AllowSHA1: o.allowSHA1}
-		case "stripe":
-			sc = &signature.Stripe{Secret: key, Tolerance: o.tolerance, Now: o.now}
-		case "shopify":
-			sc = &signature.Shopify{Secret: key}
-		case "slack":
-			sc = &signature.Slack{Secret: key, Tolerance: o.tolerance, Now: o.now}
-		default:
-			return nil, nil, usageErrorf("unknown scheme %q (want one of %s)", o.name, strings.Join(cliSchemes, ", "))
-		}
-		if first == nil {
-			first = sc
-		}
-		all = append(all, sc)
-	}
-	return first, all, nil
-}
-
-// cliStringList is a repeatable string flag.
-type cliStringList []string
-
-func (l *cliStringList) String() string     { return strings.Join(*l, ", ") }
-func (l *cliStringList) Set(s string) error { *l = append(*l, s); return nil }
-
-// cliTime is a flag holding an instant, written as Unix seconds or RFC 3339.
-type cliTime struct {
-	t   time.Time
-	set bool
-}
-
-func (c *cliTime) String() string {
-	if !c.set {
-		return ""
-	}
-	return strconv.FormatInt(c.t.Unix(), 10)
-}
-
-func (c *cliTime) Set(s string) error {
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		c.t, c.set = time.Unix(n, 0), true
-		return nil
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return errors.New("want Unix seconds or an RFC 3339 time such as 2026-01-02T15:04:05Z")
-	}
-	c.t, c.set = t, true
-	return nil
-}
-
-// secretsOrEnv returns the --secret values, or the environment secret.
-func secretsOrEnv(flagged []string) []string {
-	if len(flagged) > 0 {
-		return flagged
-	}
-	if s := os.Getenv(webhookSecretEnv); s != "" {
-		return []string{s}
-	}
-	return nil
-}
-
-func readAllLimited(r io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, maxCLIBody+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxCLIBody {
-		return nil, fmt.Errorf("input is over %d bytes", maxCLIBody)
-	}
-	return b, nil
-}
 
 // parseHeaderFlag splits "Name: value".
 func parseHeaderFlag(s string) (string, string, error) {
@@ -225,8 +86,7 @@ func readRawRequest(r io.Reader, notes io.Writer) (http.Header, []byte, error) {
 
 // runVerify implements "hookline verify". See verifyUsage.
 func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("hookline verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCLIFlags("hookline verify", verifyUsage, stderr)
 	var (
 		secrets   cliStringList
 		headers   cliStringList
@@ -239,19 +99,8 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	fs.Var(&secrets, "secret", "secret to verify with; repeat to accept any of several (default $"+webhookSecretEnv+")")
 	fs.Var(&headers, "header", "a received header as 'Name: value'; repeat for each")
 	fs.Var(&now, "now", "verify as of this time (Unix seconds or RFC 3339) instead of the clock")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, verifyUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "hookline verify: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	if code, ok := parseCLIFlags(fs, args); !ok {
+		return code
 	}
 	if *tolerance < 0 {
 		fmt.Fprintln(stderr, "hookline verify: --tolerance must not be negative (0 skips the check)")
@@ -336,10 +185,5 @@ func headerNames(h http.Header) string {
 	if len(h) == 0 {
 		return "none"
 	}
-	names := make([]string, 0, len(h))
-	for k := range h {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
+	return strings.Join(sortedHeaderNames(h), ", ")
 }

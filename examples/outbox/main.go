@@ -135,13 +135,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	}
 
 	// A transaction that rolls back: no invoice, no message, no webhook.
-	first := newInvoiceID()
-	rolledBack, err := payInvoice(ctx, pool, store.Schema(), app.ID, first, 1500, false)
+	first, rolledBack, err := pay(ctx, pool, store.Schema(), app.ID, 1500, false)
 	if err != nil {
 		return err
-	}
-	if n, err := invoices(ctx, pool, first); err != nil || n != 0 {
-		return fmt.Errorf("rolled back invoice %s: %d rows (%v), want none", first, n, err)
 	}
 	if _, err := store.Message(ctx, app.ID, rolledBack); hookline.ErrorCode(err) != hookline.ENOTFOUND {
 		return fmt.Errorf("message %s of a rolled-back transaction: %v, want not found", rolledBack, err)
@@ -149,13 +145,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	fmt.Fprintf(out, "rolled back: invoice %s and message %s were never stored\n", first, rolledBack)
 
 	// A transaction that commits: the invoice and the message, together.
-	second := newInvoiceID()
-	committed, err := payInvoice(ctx, pool, store.Schema(), app.ID, second, 4200, true)
+	second, committed, err := pay(ctx, pool, store.Schema(), app.ID, 4200, true)
 	if err != nil {
 		return err
-	}
-	if n, err := invoices(ctx, pool, second); err != nil || n != 1 {
-		return fmt.Errorf("committed invoice %s: %d rows (%v), want 1", second, n, err)
 	}
 	fmt.Fprintf(out, "committed: invoice %s and message %s\n", second, committed)
 
@@ -202,6 +194,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	}
 	fmt.Fprintf(out, "the receiver got 1 webhook in all\n")
 	return nil
+}
+
+// pay runs payInvoice on a new invoice, committing or not, and checks that
+// the invoice is stored exactly when the transaction committed. It returns
+// the invoice's id and the message's.
+func pay(ctx context.Context, pool *pgxpool.Pool, schema, app string, amount int, commit bool) (invoice, message string, err error) {
+	invoice = newInvoiceID()
+	if message, err = payInvoice(ctx, pool, schema, app, invoice, amount, commit); err != nil {
+		return "", "", err
+	}
+	n, err := invoices(ctx, pool, invoice)
+	switch {
+	case commit && (err != nil || n != 1):
+		return "", "", fmt.Errorf("committed invoice %s: %d rows (%v), want 1", invoice, n, err)
+	case !commit && (err != nil || n != 0):
+		return "", "", fmt.Errorf("rolled back invoice %s: %d rows (%v), want none", invoice, n, err)
+	}
+	return invoice, message, nil
 }
 
 // payInvoice is the application's transaction: it records the payment of
