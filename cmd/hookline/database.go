@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/api"
 )
 
 // runMigrate runs 'hookline migrate': opening the database creates or
@@ -54,4 +56,13 @@ func withDB(ctx context.Context, name string, args []string, getenv func(string)
 		return 1
 	}
 	return 0
+}
+
+// createAdminToken stores a new admin token and returns it.
+func createAdminToken(ctx context.Context, store hookline.Store) (string, error) {
+	token := api.NewToken()
+	err := store.CreateToken(ctx, &hookline.Token{
+		ID: hookline.NewID(hookline.PrefixToken), Hash: api.HashToken(token), CreatedAt: time.Now(),
+	})
+	return token, err
 }

@@ -273,11 +273,3 @@ func ensureAdminToken(ctx context.Context, store hookline.Store, token string, s
 	fmt.Fprintf(stdout, "Created an admin API token; it is shown only this once, keep it safe:\n\n    %s\n\n", token)
 	return nil
 }
-
-func createAdminToken(ctx context.Context, store hookline.Store) (string, error) {
-	token := api.NewToken()
-	err := store.CreateToken(ctx, &hookline.Token{
-		ID: hookline.NewID(hookline.PrefixToken), Hash: api.HashToken(token), CreatedAt: time.Now(),
-	})
-	return token, err
-}
