@@ -12,16 +12,20 @@ import (
 const MaxPEMLen = 64 << 10
 
 // EndpointMTLS is the client certificate an endpoint's deliveries present
-// for mutual TLS, and the CAs its server certificate must chain to.
+// for mutual TLS, and the CAs its server certificate must chain to. Its JSON
+// form is the one stores seal (see SecretBox.SealAuth): add fields, never
+// rename their keys.
 type EndpointMTLS struct {
-	// Certificate is the PEM client certificate chain, leaf first.
-	Certificate []byte
+	// Certificate is the PEM client certificate chain, leaf first. With Key,
+	// it may be empty (the API never stores that, Validate refuses it): then
+	// deliveries present the server's default client certificate, if any.
+	Certificate []byte `json:"certificate"`
 	// Key is the PEM private key of the leaf certificate. Stores seal it.
-	Key []byte
+	Key []byte `json:"key"`
 	// ServerCACerts is a PEM bundle of CA certificates; when set, the
 	// receiver's certificate must chain to one of them instead of the
 	// system roots. Optional.
-	ServerCACerts []byte
+	ServerCACerts []byte `json:"serverCaCerts"`
 }
 
 // ParseIdentity reads a PEM "identity", a private key with its certificate
@@ -71,7 +75,7 @@ func ParseIdentity(field []string, identity []byte) (*EndpointMTLS, error) {
 			cert = append(cert, pem.EncodeToMemory(c)...)
 		}
 		m := &EndpointMTLS{Certificate: cert, Key: key}
-		err, mismatch := m.checkPair(field)
+		_, err, mismatch := m.keyPair(field)
 		if err == nil {
 			return m, nil
 		}
@@ -90,37 +94,71 @@ func pemType(t string) string {
 	return t
 }
 
-// checkPair returns nil when Key belongs to the leaf of Certificate, else an
-// EINVALID error at field without key material; mismatch is true when both
-// parse but do not belong together.
-func (m *EndpointMTLS) checkPair(field []string) (err *Error, mismatch bool) {
+// keyPair returns Certificate and Key as a crypto/tls client certificate,
+// or an EINVALID error at field without key material; mismatch is true when
+// both parse but do not belong together.
+func (m *EndpointMTLS) keyPair(field []string) (pair tls.Certificate, err *Error, mismatch bool) {
+	switch {
+	case len(m.Certificate) == 0:
+		return pair, Invalid(field, "holds no certificate"), false
+	case len(m.Key) == 0:
+		return pair, Invalid(field, "holds no private key"), false
+	}
 	for rest := m.Certificate; ; {
 		var b *pem.Block
 		if b, rest = pem.Decode(rest); b == nil {
 			break
 		}
 		if _, err := x509.ParseCertificate(b.Bytes); err != nil {
-			return Invalid(field, "holds a certificate that does not parse"), false
+			return pair, Invalid(field, "holds a certificate that does not parse"), false
 		}
 	}
-	_, kerr := tls.X509KeyPair(m.Certificate, m.Key)
+	pair, kerr := tls.X509KeyPair(m.Certificate, m.Key)
 	switch {
 	case kerr == nil:
-		return nil, false
+		return pair, nil, false
 	case strings.Contains(kerr.Error(), "does not match"):
-		return Invalid(field, "holds no certificate for its private key"), true
+		return pair, Invalid(field, "holds no certificate for its private key"), true
 	case strings.Contains(kerr.Error(), "certificate"):
-		return Invalid(field, "holds a certificate that does not parse"), false
+		return pair, Invalid(field, "holds a certificate that does not parse"), false
 	}
-	return Invalid(field, "holds a private key that does not parse (PKCS #1, PKCS #8 or SEC 1 PEM is needed)"), false
+	return pair, Invalid(field, "holds a private key that does not parse (PKCS #1, PKCS #8 or SEC 1 PEM is needed)"), false
+}
+
+// KeyPair returns Certificate and Key as a crypto/tls client certificate.
+// Its errors are those of Validate at body.identity: EINVALID, without key
+// material.
+func (m *EndpointMTLS) KeyPair() (tls.Certificate, error) {
+	pair, err, _ := m.keyPair([]string{"body", "identity"})
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return pair, nil
 }
 
 // ParseCACerts checks a PEM bundle of CA certificates: at least one, each a
 // CERTIFICATE block that parses. Errors are EINVALID at field.
 func ParseCACerts(field []string, bundle []byte) error {
-	if len(bundle) > MaxPEMLen {
-		return Invalid(field, "must be at most %d bytes", MaxPEMLen)
+	_, err := parseCACerts(field, bundle)
+	return err
+}
+
+// ServerCAs returns ServerCACerts as a pool for tls.Config.RootCAs, nil
+// when ServerCACerts is empty. Its errors are those of ParseCACerts at
+// body.serverCaCert.
+func (m *EndpointMTLS) ServerCAs() (*x509.CertPool, error) {
+	if len(m.ServerCACerts) == 0 {
+		return nil, nil
 	}
+	return parseCACerts([]string{"body", "serverCaCert"}, m.ServerCACerts)
+}
+
+// parseCACerts is ParseCACerts, which returns the certificates as a pool.
+func parseCACerts(field []string, bundle []byte) (*x509.CertPool, error) {
+	if len(bundle) > MaxPEMLen {
+		return nil, Invalid(field, "must be at most %d bytes", MaxPEMLen)
+	}
+	pool := x509.NewCertPool()
 	n := 0
 	for rest := bundle; ; {
 		var b *pem.Block
@@ -128,17 +166,19 @@ func ParseCACerts(field []string, bundle []byte) error {
 			break
 		}
 		if b.Type != "CERTIFICATE" {
-			return Invalid(field, "holds a PEM block of type %q: only CERTIFICATE is accepted", pemType(b.Type))
+			return nil, Invalid(field, "holds a PEM block of type %q: only CERTIFICATE is accepted", pemType(b.Type))
 		}
-		if _, err := x509.ParseCertificate(b.Bytes); err != nil {
-			return Invalid(field, "holds a certificate that does not parse")
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return nil, Invalid(field, "holds a certificate that does not parse")
 		}
+		pool.AddCert(c)
 		n++
 	}
 	if n == 0 {
-		return Invalid(field, "must be one or more PEM certificates")
+		return nil, Invalid(field, "must be one or more PEM certificates")
 	}
-	return nil
+	return pool, nil
 }
 
 // Leaf returns the parsed leaf certificate of m.
@@ -158,11 +198,9 @@ func (m *EndpointMTLS) Validate() error {
 	if len(m.Certificate)+len(m.Key) > MaxPEMLen {
 		return Invalid(field, "must be at most %d bytes", MaxPEMLen)
 	}
-	if err, _ := m.checkPair(field); err != nil {
+	if _, err, _ := m.keyPair(field); err != nil {
 		return err
 	}
-	if len(m.ServerCACerts) > 0 {
-		return ParseCACerts([]string{"body", "serverCaCert"}, m.ServerCACerts)
-	}
-	return nil
+	_, err := m.ServerCAs()
+	return err
 }

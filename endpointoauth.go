@@ -22,22 +22,25 @@ const (
 
 // EndpointOAuth is an OAuth 2.0 client: a delivery first gets an access
 // token from TokenURL with the client credentials grant, and sends it as
-// "Authorization: Bearer".
+// "Authorization: Bearer". Its JSON form is the one stores seal (see
+// SecretBox.SealAuth): add fields, never rename their keys.
 type EndpointOAuth struct {
-	TokenURL string
-	ClientID string
+	TokenURL string `json:"tokenUrl"`
+	ClientID string `json:"clientId"`
 	// ClientSecret is sealed by stores.
-	ClientSecret string
+	ClientSecret string `json:"clientSecret"`
 	// AuthMethod is OAuthClientSecretBasic or OAuthClientSecretPost.
-	AuthMethod string
+	AuthMethod string `json:"authMethod"`
 	// GrantType is OAuthClientCredentials.
-	GrantType string
+	GrantType string `json:"grantType"`
 	// Scopes are sent space-separated as scope when not empty.
-	Scopes []string
-	// ExtraParams are added to the token request's form body.
-	ExtraParams map[string]string
-	// ExtraHeaders are added to the token request.
-	ExtraHeaders map[string]string
+	Scopes []string `json:"scopes"`
+	// ExtraParams are added to the token request's form body; they cannot
+	// replace the parameters Hookline sets (Validate refuses them).
+	ExtraParams map[string]string `json:"extraParams"`
+	// ExtraHeaders are added to the token request; they cannot replace the
+	// headers Hookline sets (Validate refuses them).
+	ExtraHeaders map[string]string `json:"extraHeaders"`
 }
 
 // Limits of OAuth 2.0 settings.

@@ -39,12 +39,21 @@ func redactUserinfo(ui string) string {
 	return RedactedPassword
 }
 
-// RedactURL returns raw with its credentials hidden, as the API shows it: a
-// password becomes RedactedPassword (https://user:xxxxx@host/), and so does
-// a user name without a password (https://xxxxx@host/). A URL without
-// credentials is returned as it is.
+// unparsableURL is what RedactURL shows of a URL it cannot redact in place.
+const unparsableURL = "(unparsable URL, redacted)"
+
+// RedactURL returns raw with its credentials hidden, wherever a URL is shown
+// (the API, attempt records, logs): a password becomes RedactedPassword
+// (https://user:xxxxx@host/), and so does a user name without a password
+// (https://xxxxx@host/). A URL without credentials is returned as it is.
+// A string that url.Parse refuses, or one with credentials but no scheme
+// (//user:password@host/), is not shown at all but as "(unparsable URL,
+// redacted)": where its credentials stand is unknown.
 func RedactURL(raw string) string {
 	before, ui, after, ok := splitUserinfo(raw)
+	if u, err := url.Parse(raw); err != nil || (u.User != nil && !ok) {
+		return unparsableURL
+	}
 	if !ok {
 		return raw
 	}

@@ -20,6 +20,24 @@ func TestURLCredentials(t *testing.T) {
 			t.Errorf("HasURLCredentials(%q) wrong", raw)
 		}
 	}
+	for _, tt := range []struct{ in, want string }{
+		{"https://hooks.example.com/in", "https://hooks.example.com/in"},
+		{"https://user:secret@hooks.example.com/in?a=1", "https://user:xxxxx@hooks.example.com/in?a=1"},
+		{"https://sk_live_123@hooks.example.com/", "https://xxxxx@hooks.example.com/"},
+		{"https://user:@hooks.example.com/", "https://user:xxxxx@hooks.example.com/"},
+		{"http://a:b@[::1]:8080/x", "http://a:xxxxx@[::1]:8080/x"},
+		{"socks5://hookline:s3cret%20pass@127.0.0.1:1080", "socks5://hookline:xxxxx@127.0.0.1:1080"},
+		// What does not parse is not shown: where its credentials stand is unknown.
+		{"https://user:secret@host/%zz", "(unparsable URL, redacted)"},
+		{"https://user:secret@host:port/", "(unparsable URL, redacted)"},
+		{"https://user:s3cret\nx@host/", "(unparsable URL, redacted)"},
+		{"https://host/%zz", "(unparsable URL, redacted)"},
+		{"//user:secret@host/", "(unparsable URL, redacted)"},
+	} {
+		if got := RedactURL(tt.in); got != tt.want {
+			t.Errorf("RedactURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
 	e := &Endpoint{URL: "https://user:pa%40ss@example.com/hook"}
 	if u, p, ok := e.BasicAuth(); !ok || u != "user" || p != "pa@ss" {
 		t.Fatalf("BasicAuth = %q %q %v", u, p, ok)
