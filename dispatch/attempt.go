@@ -110,7 +110,7 @@ func (d *Dispatcher) send(ctx context.Context, t *hookline.Task, now time.Time) 
 	}
 	h.Set(signature.HeaderSignature, sig)
 
-	resp, err := d.client.Do(req, endpointAuth(&t.Endpoint))
+	resp, err := d.client.Do(req, &egress.EndpointAuth{MTLS: t.Endpoint.MTLS, OAuth: t.Endpoint.OAuth})
 	if err != nil {
 		var ne net.Error
 		timedOut := errors.As(err, &ne) && ne.Timeout()
@@ -126,25 +126,6 @@ func (d *Dispatcher) send(ctx context.Context, t *hookline.Task, now time.Time) 
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	r.body = strings.ToValidUTF8(string(body), string(utf8.RuneError))
 	return r
-}
-
-// endpointAuth returns the TLS and OAuth 2.0 settings of ep's requests, or
-// nil when it has none of its own (the client's defaults apply).
-func endpointAuth(ep *hookline.Endpoint) *egress.EndpointAuth {
-	if ep.MTLS == nil && ep.OAuth == nil {
-		return nil
-	}
-	auth := &egress.EndpointAuth{}
-	if m := ep.MTLS; m != nil {
-		auth.ClientCert, auth.ClientKey, auth.CACerts = m.Certificate, m.Key, m.ServerCACerts
-	}
-	if o := ep.OAuth; o != nil {
-		auth.OAuth2 = &egress.OAuth2Config{
-			TokenURL: o.TokenURL, ClientID: o.ClientID, ClientSecret: o.ClientSecret, Scopes: o.Scopes,
-			AuthMethod: o.AuthMethod, ExtraParams: o.ExtraParams, ExtraHeaders: o.ExtraHeaders,
-		}
-	}
-	return auth
 }
 
 // describeError turns a failed request into a reason for the attempt log,
