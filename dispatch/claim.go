@@ -11,6 +11,10 @@ import (
 // without a signal are noticed.
 const maxIdleWait = time.Minute
 
+// claimLoop claims due deliveries for the workers while ctx lasts: as many
+// as there is room for, again at once when a claim filled its batch, else
+// once the store signals new ones, room frees up, or the next one is due.
+// A failed claim is retried after a growing pause.
 func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- *job, results chan<- hookline.Outcome) {
 	failures := 0
 	for ctx.Err() == nil {
@@ -30,7 +34,10 @@ func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- *job, results ch
 				failures++
 				wait := min(time.Duration(failures)*500*time.Millisecond, 10*time.Second)
 				d.log.Error("dispatch: claim failed", "err", err, "retry_in", wait)
-				sleep(ctx, wait)
+				select {
+				case <-ctx.Done():
+				case <-time.After(wait):
+				}
 				continue
 			}
 			failures = 0
@@ -75,14 +82,5 @@ func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- *job, results ch
 		if timer != nil {
 			timer.Stop()
 		}
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
 	}
 }
