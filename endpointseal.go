@@ -7,48 +7,32 @@ import (
 )
 
 // SealedAuth is an endpoint's authentication settings as a Store keeps
-// them. ShownURL is the endpoint's URL with its credentials redacted: the
-// column a store keeps in the clear. Each other field is nil when the
-// setting is unset, else the SecretBox seal of its JSON form (of its text,
-// for the URL with its credentials). Read back, it holds what was stored.
+// them. ShownURL is the endpoint's URL as RedactURL shows it: the column a
+// store keeps in the clear. URL is the SecretBox seal of the URL itself when
+// ShownURL hides any of it (its credentials), else nil. Each other field is
+// nil when the setting is unset, else the seal of its JSON form. Read back,
+// it holds what was stored.
 type SealedAuth struct {
 	ShownURL                   string
 	URL, Previous, MTLS, OAuth []byte
 }
 
-// The JSON forms of the sealed settings are the stores' format: add fields,
-// never rename them.
-type (
-	previousSecretJSON struct {
-		Kind    int    `json:"kind"`
-		Key     []byte `json:"key"`
-		Expires int64  `json:"expires"` // Unix microseconds
-	}
-	mtlsJSON struct {
-		Certificate   []byte `json:"certificate"`
-		Key           []byte `json:"key"`
-		ServerCACerts []byte `json:"serverCaCerts"`
-	}
-	oauthJSON struct {
-		TokenURL     string            `json:"tokenUrl"`
-		ClientID     string            `json:"clientId"`
-		ClientSecret string            `json:"clientSecret"`
-		AuthMethod   string            `json:"authMethod"`
-		GrantType    string            `json:"grantType"`
-		Scopes       []string          `json:"scopes"`
-		ExtraParams  map[string]string `json:"extraParams"`
-		ExtraHeaders map[string]string `json:"extraHeaders"`
-	}
-)
+// previousSecretJSON is the JSON form of a previous secret, which stores
+// seal as a list: add fields, never rename their keys. EndpointMTLS and
+// EndpointOAuth are sealed in their own JSON forms.
+type previousSecretJSON struct {
+	Kind    int    `json:"kind"`
+	Key     []byte `json:"key"`
+	Expires int64  `json:"expires"` // Unix microseconds
+}
 
 // SealAuth drops ep's previous secrets expired at now, brings the expiry of
 // the others to the microsecond (what stores keep), and returns ep's
 // authentication settings sealed.
 func (b *SecretBox) SealAuth(ep *Endpoint, now time.Time) SealedAuth {
 	ep.PruneSecrets(now)
-	a := SealedAuth{ShownURL: ep.URL}
-	if HasURLCredentials(ep.URL) {
-		a.ShownURL = RedactURL(ep.URL)
+	a := SealedAuth{ShownURL: RedactURL(ep.URL)}
+	if a.ShownURL != ep.URL {
 		a.URL = b.Seal([]byte(ep.URL))
 	}
 	if ep.PreviousSecrets != nil {
@@ -62,13 +46,11 @@ func (b *SecretBox) SealAuth(ep *Endpoint, now time.Time) SealedAuth {
 		ep.PreviousSecrets = prev
 		a.Previous = b.sealJSON(list)
 	}
-	if m := ep.MTLS; m != nil {
-		a.MTLS = b.sealJSON(mtlsJSON{Certificate: m.Certificate, Key: m.Key, ServerCACerts: m.ServerCACerts})
+	if ep.MTLS != nil {
+		a.MTLS = b.sealJSON(ep.MTLS)
 	}
-	if o := ep.OAuth; o != nil {
-		a.OAuth = b.sealJSON(oauthJSON{TokenURL: o.TokenURL, ClientID: o.ClientID, ClientSecret: o.ClientSecret,
-			AuthMethod: o.AuthMethod, GrantType: o.GrantType, Scopes: o.Scopes, ExtraParams: o.ExtraParams,
-			ExtraHeaders: o.ExtraHeaders})
+	if ep.OAuth != nil {
+		a.OAuth = b.sealJSON(ep.OAuth)
 	}
 	return a
 }
@@ -104,20 +86,18 @@ func (b *SecretBox) OpenAuth(a *SealedAuth, ep *Endpoint, now time.Time) error {
 		ep.PruneSecrets(now)
 	}
 	if a.MTLS != nil {
-		var m mtlsJSON
-		if err := b.openJSON(a.MTLS, "mTLS settings", &m); err != nil {
+		m := new(EndpointMTLS)
+		if err := b.openJSON(a.MTLS, "mTLS settings", m); err != nil {
 			return err
 		}
-		ep.MTLS = &EndpointMTLS{Certificate: m.Certificate, Key: m.Key, ServerCACerts: m.ServerCACerts}
+		ep.MTLS = m
 	}
 	if a.OAuth != nil {
-		var o oauthJSON
-		if err := b.openJSON(a.OAuth, "OAuth settings", &o); err != nil {
+		o := new(EndpointOAuth)
+		if err := b.openJSON(a.OAuth, "OAuth settings", o); err != nil {
 			return err
 		}
-		ep.OAuth = &EndpointOAuth{TokenURL: o.TokenURL, ClientID: o.ClientID, ClientSecret: o.ClientSecret,
-			AuthMethod: o.AuthMethod, GrantType: o.GrantType, Scopes: o.Scopes, ExtraParams: o.ExtraParams,
-			ExtraHeaders: o.ExtraHeaders}
+		ep.OAuth = o
 	}
 	return nil
 }

@@ -68,7 +68,8 @@ func (s *Server) getEndpointMtls(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-// setEndpointMtls sets (or replaces) the client certificate and CA bundle.
+// setEndpointMtls sets (or replaces) the client certificate and CA bundle;
+// saveEndpoint validates them (Endpoint.Validate).
 func (s *Server) setEndpointMtls(c *call) (int, any, error) {
 	var in endpointMtlsConfigIn
 	if _, err := c.decode(&in); err != nil {
@@ -86,11 +87,7 @@ func (s *Server) setEndpointMtls(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	if in.ServerCACert != nil && *in.ServerCACert != "" {
-		ca := []byte(*in.ServerCACert)
-		if err := hookline.ParseCACerts([]string{"body", "serverCaCert"}, ca); err != nil {
-			return 0, nil, err
-		}
-		m.ServerCACerts = ca
+		m.ServerCACerts = []byte(*in.ServerCACert)
 	}
 	next := *ep
 	next.MTLS = m
@@ -165,7 +162,8 @@ func (s *Server) getEndpointOauth(c *call) (int, any, error) {
 	return http.StatusOK, oauthOutOf(ep.OAuth), nil
 }
 
-// setEndpointOauth sets (or replaces) the OAuth 2.0 client.
+// setEndpointOauth sets (or replaces) the OAuth 2.0 client; saveEndpoint
+// validates it (Endpoint.Validate).
 func (s *Server) setEndpointOauth(c *call) (int, any, error) {
 	var in endpointOauthConfigIn
 	if _, err := c.decode(&in); err != nil {
@@ -184,9 +182,6 @@ func (s *Server) setEndpointOauth(c *call) (int, any, error) {
 		o.ClientSecret = *in.ClientSecret
 	case ep.OAuth != nil:
 		o.ClientSecret = ep.OAuth.ClientSecret
-	}
-	if err := o.Validate(); err != nil {
-		return 0, nil, err
 	}
 	next := *ep
 	next.OAuth = o

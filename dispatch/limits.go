@@ -158,11 +158,7 @@ func newGate(cfg Config, now func() time.Time) *gate {
 
 // state returns ep's state, made when absent. The caller holds g.mu.
 func (g *gate) state(id string, now time.Time) *endpointState {
-	st := g.eps[id]
-	if st == nil {
-		st = &endpointState{}
-		g.eps[id] = st
-	}
+	st := entry(g.eps, id)
 	st.lastUsed = now
 	if now.Sub(g.lastSweep) > g.sweepInterval {
 		g.sweep(now)
@@ -173,13 +169,19 @@ func (g *gate) state(id string, now time.Time) *endpointState {
 // app returns the state of the throttled application id, made when absent.
 // The caller holds g.mu.
 func (g *gate) app(id string, now time.Time) *appState {
-	a := g.apps[id]
-	if a == nil {
-		a = &appState{}
-		g.apps[id] = a
-	}
+	a := entry(g.apps, id)
 	a.lastUsed = now
 	return a
+}
+
+// entry returns m[id], a new zero value stored there when absent.
+func entry[T any](m map[string]*T, id string) *T {
+	v := m[id]
+	if v == nil {
+		v = new(T)
+		m[id] = v
+	}
+	return v
 }
 
 // sweep forgets endpoints that are idle, healthy and unthrottled, and

@@ -125,11 +125,11 @@ func New(cfg Config) (*Client, error) {
 		tokens:     newTokenCache(),
 	}
 	if len(cfg.ClientCert)+len(cfg.ClientKey) > 0 {
-		id, err := parseIdentity(cfg.ClientCert, cfg.ClientKey, "default client certificate")
+		id, err := defaultIdentity(cfg.ClientCert, cfg.ClientKey)
 		if err != nil {
 			return nil, err
 		}
-		c.identity = &id
+		c.identity = id
 	}
 	c.base = &http.Transport{
 		// No Proxy: the dialer goes through the proxy itself, after the
@@ -180,7 +180,7 @@ func (c *Client) CloseIdleConnections() {
 }
 
 // Do sends req as auth says (nil: the defaults) and returns the response,
-// which the caller must close. With auth.OAuth2 it first gets a token (cached
+// which the caller must close. With auth.OAuth it first gets a token (cached
 // until shortly before it expires; concurrent requests share one fetch) and
 // sends it as "Authorization: Bearer"; when the receiver answers 401, the
 // token is dropped and req is sent once more with a fresh one, provided its
@@ -196,15 +196,15 @@ func (c *Client) Do(req *http.Request, auth *EndpointAuth) (*http.Response, erro
 		closeBody(req)
 		return nil, err
 	}
-	if auth == nil || auth.OAuth2 == nil {
+	if auth == nil || auth.OAuth == nil {
 		return hc.Do(req)
 	}
-	o := auth.OAuth2
-	if err := o.validate(); err != nil {
+	o := auth.OAuth
+	if err := o.Validate(); err != nil {
 		closeBody(req)
-		return nil, err
+		return nil, &AuthConfigError{Setting: "oauth2", Err: err}
 	}
-	key := o.tokenKey(tlsID)
+	key := tokenKey(o, tlsID)
 	fetch := func(ctx context.Context) (string, time.Duration, error) {
 		return fetchToken(ctx, hc, o, c.cfg.TokenTimeout)
 	}
@@ -253,20 +253,9 @@ func (c *Client) clientFor(auth *EndpointAuth) (*http.Client, [32]byte, error) {
 		return c.def, key, nil
 	}
 	hc, err := c.transports.get(key, func() (*http.Client, *http.Transport, error) {
-		var id *tls.Certificate
-		if len(auth.ClientCert)+len(auth.ClientKey) > 0 {
-			cert, err := parseIdentity(auth.ClientCert, auth.ClientKey, "client certificate")
-			if err != nil {
-				return nil, nil, err
-			}
-			id = &cert
-		}
-		var roots *x509.CertPool
-		if len(auth.CACerts) > 0 {
-			var err error
-			if roots, err = parseCAs(auth.CACerts, "CA certificates"); err != nil {
-				return nil, nil, err
-			}
+		id, roots, err := tlsMaterial(auth.MTLS)
+		if err != nil {
+			return nil, nil, err
 		}
 		tr := c.base.Clone()
 		tr.TLSClientConfig = c.tlsConfig(id, roots)

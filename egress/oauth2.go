@@ -17,6 +17,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+
+	"github.com/hookline/hookline"
 )
 
 const (
@@ -171,7 +174,7 @@ func (tc *tokenCache) evictLocked() {
 // TLS material tls (zero: the default one). It covers every input of the
 // token request, the secret included: two endpoints that share a token URL
 // and client id but not the secret must not share a token.
-func (o *OAuth2Config) tokenKey(tls [32]byte) [32]byte {
+func tokenKey(o *hookline.EndpointOAuth, tls [32]byte) [32]byte {
 	h := sha256.New()
 	h.Write(tls[:])
 	field := func(s string) {
@@ -181,8 +184,8 @@ func (o *OAuth2Config) tokenKey(tls [32]byte) [32]byte {
 	field(o.TokenURL)
 	field(o.ClientID)
 	field(o.ClientSecret)
-	field(o.Audience)
 	field(o.AuthMethod)
+	field(o.GrantType)
 	field(strconv.Itoa(len(o.Scopes)))
 	for _, s := range slices.Sorted(slices.Values(o.Scopes)) {
 		field(s)
@@ -202,7 +205,7 @@ func (o *OAuth2Config) tokenKey(tls [32]byte) [32]byte {
 // fetchToken asks o's token endpoint for a token through hc, which holds the
 // policy, the proxy and the endpoint's TLS settings. The request is bounded
 // by timeout and its answer by maxTokenResponse.
-func fetchToken(ctx context.Context, hc *http.Client, o *OAuth2Config, timeout time.Duration) (string, time.Duration, error) {
+func fetchToken(ctx context.Context, hc *http.Client, o *hookline.EndpointOAuth, timeout time.Duration) (string, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
@@ -218,10 +221,7 @@ func fetchToken(ctx context.Context, hc *http.Client, o *OAuth2Config, timeout t
 	} else {
 		form.Del("scope")
 	}
-	if o.Audience != "" {
-		form.Set("audience", o.Audience)
-	}
-	if o.AuthMethod == AuthClientSecretPost {
+	if o.AuthMethod == hookline.OAuthClientSecretPost {
 		form.Set("client_id", o.ClientID)
 		form.Set("client_secret", o.ClientSecret)
 	}
@@ -234,7 +234,7 @@ func fetchToken(ctx context.Context, hc *http.Client, o *OAuth2Config, timeout t
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	if o.AuthMethod != AuthClientSecretPost {
+	if o.AuthMethod != hookline.OAuthClientSecretPost {
 		// RFC 6749, section 2.3.1: both form-encoded, then Basic.
 		req.SetBasicAuth(url.QueryEscape(o.ClientID), url.QueryEscape(o.ClientSecret))
 	}
@@ -271,8 +271,8 @@ func fetchToken(ctx context.Context, hc *http.Client, o *OAuth2Config, timeout t
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		te := &TokenError{StatusCode: resp.StatusCode}
 		if jsonErr == nil {
-			te.Code = o.scrub(tr.Error, 64)
-			te.Description = o.scrub(tr.Description, 200)
+			te.Code = scrub(o, tr.Error, 64)
+			te.Description = scrub(o, tr.Description, 200)
 		}
 		return "", 0, te
 	}
@@ -286,7 +286,7 @@ func fetchToken(ctx context.Context, hc *http.Client, o *OAuth2Config, timeout t
 		return "", 0, &TokenError{StatusCode: resp.StatusCode, Description: "the access_token holds characters a header cannot carry"}
 	}
 	if tr.TokenType != "" && !strings.EqualFold(tr.TokenType, "bearer") {
-		return "", 0, &TokenError{StatusCode: resp.StatusCode, Description: fmt.Sprintf("token_type %q is not supported, only Bearer", o.scrub(tr.TokenType, 32))}
+		return "", 0, &TokenError{StatusCode: resp.StatusCode, Description: fmt.Sprintf("token_type %q is not supported, only Bearer", scrub(o, tr.TokenType, 32))}
 	}
 	life, ok := parseExpiresIn(tr.ExpiresIn)
 	if !ok {
@@ -310,9 +310,9 @@ func parseExpiresIn(raw json.RawMessage) (time.Duration, bool) {
 }
 
 // scrub makes s, text from the token endpoint, fit for an error message: the
-// client secret (in any form the request carried it) removed, control
+// client secret of o (in any form the request carried it) removed, control
 // characters replaced, at most n bytes.
-func (o *OAuth2Config) scrub(s string, n int) string {
+func scrub(o *hookline.EndpointOAuth, s string, n int) string {
 	if o.ClientSecret != "" {
 		basic := base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(o.ClientID) + ":" + url.QueryEscape(o.ClientSecret)))
 		for _, secret := range []string{o.ClientSecret, url.QueryEscape(o.ClientSecret), basic} {
@@ -320,7 +320,7 @@ func (o *OAuth2Config) scrub(s string, n int) string {
 		}
 	}
 	s = strings.Map(func(r rune) rune {
-		if isControl(r) {
+		if unicode.IsControl(r) {
 			return ' '
 		}
 		return r

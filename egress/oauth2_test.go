@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hookline/hookline"
 )
 
 const (
@@ -79,11 +81,13 @@ func newTokenServer(t *testing.T) *tokenServer {
 	return ts
 }
 
-func (ts *tokenServer) config() *OAuth2Config {
-	return &OAuth2Config{
+func (ts *tokenServer) config() *hookline.EndpointOAuth {
+	return &hookline.EndpointOAuth{
 		TokenURL:     ts.URL + "/oauth/token",
 		ClientID:     testClientID,
 		ClientSecret: testClientSecret,
+		AuthMethod:   hookline.OAuthClientSecretBasic,
+		GrantType:    hookline.OAuthClientCredentials,
 		Scopes:       []string{"webhooks:write", "events"},
 	}
 }
@@ -129,7 +133,7 @@ func TestOAuth2SharedFetch(t *testing.T) {
 	ts.gate = make(chan struct{})
 	rcv := newBearerReceiver(t, func(tok string) bool { return tok == "tok-1" })
 	c := loopbackClient(t)
-	auth := &EndpointAuth{OAuth2: ts.config()}
+	auth := &EndpointAuth{OAuth: ts.config()}
 
 	const n = 20
 	errs := make(chan error, n)
@@ -193,7 +197,7 @@ func TestOAuth2Expiry(t *testing.T) {
 	var clock sync.Mutex
 	c.tokens.now = func() time.Time { clock.Lock(); defer clock.Unlock(); return now }
 	advance := func(d time.Duration) { clock.Lock(); now = now.Add(d); clock.Unlock() }
-	auth := &EndpointAuth{OAuth2: ts.config()}
+	auth := &EndpointAuth{OAuth: ts.config()}
 
 	send := func() string {
 		t.Helper()
@@ -235,7 +239,7 @@ func TestOAuth2RefreshOn401(t *testing.T) {
 	// tok-1 is revoked at the receiver before it expires.
 	rcv := newBearerReceiver(t, func(tok string) bool { return tok != "tok-1" })
 	c := loopbackClient(t)
-	auth := &EndpointAuth{OAuth2: ts.config()}
+	auth := &EndpointAuth{OAuth: ts.config()}
 
 	resp, err := post(t, c, rcv.URL, `{"payload":1}`, auth)
 	if err != nil || resp.StatusCode != http.StatusOK {
@@ -256,7 +260,7 @@ func TestOAuth2RetriesOnce(t *testing.T) {
 	ts := newTokenServer(t)
 	rcv := newBearerReceiver(t, func(string) bool { return false })
 	c := loopbackClient(t)
-	auth := &EndpointAuth{OAuth2: ts.config()}
+	auth := &EndpointAuth{OAuth: ts.config()}
 	resp, err := post(t, c, rcv.URL, `{}`, auth)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("got %v, %v; want the 401", resp, err)
@@ -285,11 +289,10 @@ func TestOAuth2ClientSecretPost(t *testing.T) {
 	rcv := newBearerReceiver(t, func(string) bool { return true })
 	c := loopbackClient(t)
 	o := ts.config()
-	o.AuthMethod = AuthClientSecretPost
-	o.Audience = "https://api.example.com"
-	o.ExtraParams = map[string]string{"resource": "webhooks", "grant_type": "password"}
+	o.AuthMethod = hookline.OAuthClientSecretPost
+	o.ExtraParams = map[string]string{"resource": "webhooks", "audience": "https://api.example.com"}
 	o.ExtraHeaders = map[string]string{"X-Tenant": "acme"}
-	if resp, err := post(t, c, rcv.URL, `{}`, &EndpointAuth{OAuth2: o}); err != nil || resp.StatusCode != 200 {
+	if resp, err := post(t, c, rcv.URL, `{}`, &EndpointAuth{OAuth: o}); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("%v, %v", resp, err)
 	}
 	ts.mu.Lock()
@@ -309,12 +312,12 @@ func TestOAuth2Isolation(t *testing.T) {
 	ts := newTokenServer(t)
 	rcv := newBearerReceiver(t, func(string) bool { return true })
 	c := loopbackClient(t)
-	if _, err := post(t, c, rcv.URL, `{}`, &EndpointAuth{OAuth2: ts.config()}); err != nil {
+	if _, err := post(t, c, rcv.URL, `{}`, &EndpointAuth{OAuth: ts.config()}); err != nil {
 		t.Fatal(err)
 	}
 	wrong := ts.config()
 	wrong.ClientSecret = "guessed"
-	_, err := post(t, c, rcv.URL, `{}`, &EndpointAuth{OAuth2: wrong})
+	_, err := post(t, c, rcv.URL, `{}`, &EndpointAuth{OAuth: wrong})
 	var te *TokenError
 	if !errors.As(err, &te) || te.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("a wrong secret got %v, want the token endpoint's 401", err)
@@ -347,27 +350,33 @@ func TestOAuth2Errors(t *testing.T) {
 	tests := []struct {
 		name    string
 		policy  Policy
-		o       *OAuth2Config
+		o       *hookline.EndpointOAuth
 		want    []string
 		refused bool
 	}{
 		{name: "wrong secret", o: wrongSecret, want: []string{"401", "invalid_client"}},
-		{name: "server error page", o: &OAuth2Config{TokenURL: raw(500, "<html>oops "+testClientSecret+"</html>")}, want: []string{"500"}},
-		{name: "not JSON", o: &OAuth2Config{TokenURL: raw(200, "access_token=tok-leak")}, want: []string{"not a JSON token response"}},
-		{name: "no token", o: &OAuth2Config{TokenURL: raw(200, `{"token_type":"Bearer"}`)}, want: []string{"no access_token"}},
-		{name: "not bearer", o: &OAuth2Config{TokenURL: raw(200, `{"access_token":"tok-leak","token_type":"mac"}`)}, want: []string{"only Bearer"}},
-		{name: "bad expires_in", o: &OAuth2Config{TokenURL: raw(200, `{"access_token":"tok-leak","expires_in":"soon"}`)}, want: []string{"expires_in"}},
-		{name: "huge answer", o: &OAuth2Config{TokenURL: raw(200, `{"access_token":"tok-leak","pad":"`+strings.Repeat("x", 100<<10)+`"}`)}, want: []string{"exceeds"}},
-		{name: "hanging token endpoint", o: &OAuth2Config{TokenURL: hanging.URL}, want: []string{"deadline exceeded"}},
+		{name: "server error page", o: &hookline.EndpointOAuth{TokenURL: raw(500, "<html>oops "+testClientSecret+"</html>")}, want: []string{"500"}},
+		{name: "not JSON", o: &hookline.EndpointOAuth{TokenURL: raw(200, "access_token=tok-leak")}, want: []string{"not a JSON token response"}},
+		{name: "no token", o: &hookline.EndpointOAuth{TokenURL: raw(200, `{"token_type":"Bearer"}`)}, want: []string{"no access_token"}},
+		{name: "not bearer", o: &hookline.EndpointOAuth{TokenURL: raw(200, `{"access_token":"tok-leak","token_type":"mac"}`)}, want: []string{"only Bearer"}},
+		{name: "bad expires_in", o: &hookline.EndpointOAuth{TokenURL: raw(200, `{"access_token":"tok-leak","expires_in":"soon"}`)}, want: []string{"expires_in"}},
+		{name: "huge answer", o: &hookline.EndpointOAuth{TokenURL: raw(200, `{"access_token":"tok-leak","pad":"`+strings.Repeat("x", 100<<10)+`"}`)}, want: []string{"exceeds"}},
+		{name: "hanging token endpoint", o: &hookline.EndpointOAuth{TokenURL: hanging.URL}, want: []string{"deadline exceeded"}},
 		{name: "token URL on a denied network", policy: Policy{}, o: ts.config(), want: []string{"loopback"}, refused: true},
-		{name: "bad config", o: &OAuth2Config{TokenURL: "ftp://x", ClientID: "a"}, want: []string{"token URL"}},
-		{name: "bad auth method", o: &OAuth2Config{TokenURL: ts.URL, ClientID: "a", AuthMethod: "clientSecretJwt"}, want: []string{"clientSecretJwt"}},
+		{name: "bad config", o: &hookline.EndpointOAuth{TokenURL: "ftp://x", ClientID: "a"}, want: []string{"tokenUrl"}},
+		{name: "bad auth method", o: &hookline.EndpointOAuth{TokenURL: ts.URL, ClientID: "a", AuthMethod: "clientSecretJwt"}, want: []string{"clientSecretJwt"}},
+		{name: "extra param replacing grant_type", o: &hookline.EndpointOAuth{TokenURL: ts.URL, ExtraParams: map[string]string{"grant_type": "password"}}, want: []string{"grant_type"}},
+		{name: "extra header replacing Authorization", o: &hookline.EndpointOAuth{TokenURL: ts.URL, ExtraHeaders: map[string]string{"authorization": "Basic x"}}, want: []string{"Authorization"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.o.ClientID == "" {
 				tt.o.ClientID, tt.o.ClientSecret = testClientID, testClientSecret
 			}
+			if tt.o.AuthMethod == "" {
+				tt.o.AuthMethod = hookline.OAuthClientSecretBasic
+			}
+			tt.o.GrantType = hookline.OAuthClientCredentials
 			policy := allow("127.0.0.1/32")
 			if tt.refused {
 				policy = tt.policy
@@ -377,7 +386,7 @@ func TestOAuth2Errors(t *testing.T) {
 				t.Fatal(err)
 			}
 			before, _ := rcv.seen()
-			_, err = post(t, c, rcv.URL, `{}`, &EndpointAuth{OAuth2: tt.o})
+			_, err = post(t, c, rcv.URL, `{}`, &EndpointAuth{OAuth: tt.o})
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -413,7 +422,7 @@ func TestOAuth2WaiterCancel(t *testing.T) {
 	ts.gate = make(chan struct{})
 	rcv := newBearerReceiver(t, func(string) bool { return true })
 	c := loopbackClient(t)
-	auth := &EndpointAuth{OAuth2: ts.config()}
+	auth := &EndpointAuth{OAuth: ts.config()}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, rcv.URL, strings.NewReader(`{}`))

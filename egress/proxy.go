@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	xproxy "golang.org/x/net/proxy"
 )
 
 // proxy sends deliveries out through an HTTP CONNECT or SOCKS5 proxy, so that
@@ -22,7 +24,8 @@ type proxy struct {
 	user     string
 	password string
 	hasAuth  bool
-	dialer   net.Dialer
+	dialer   proxyDialer
+	socks    xproxy.ContextDialer // for "socks5"
 }
 
 // maxProxyReply bounds what is read of a proxy's answer to CONNECT.
@@ -67,7 +70,35 @@ func parseProxy(raw string) (*proxy, error) {
 			return nil, fmt.Errorf("egress: a SOCKS5 proxy user name must have 1 to 255 bytes and its password at most 255 (RFC 1929)")
 		}
 	}
+	p.dialer.addr = p.addr
+	if p.scheme == "socks5" {
+		if p.socks, err = newSOCKS5(p); err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
+}
+
+// proxyDialer connects to the proxy itself. The proxy's address is the
+// operator's and is not subject to the policy. Its errors are
+// *proxyDialError.
+type proxyDialer struct {
+	addr string
+	net  net.Dialer
+}
+
+func (d *proxyDialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	c, err := d.net.DialContext(ctx, network, address)
+	if err != nil {
+		return nil, &proxyDialError{addr: d.addr, err: err}
+	}
+	return c, nil
+}
+
+// Dial is DialContext without a context, for golang.org/x/net/proxy's
+// Dialer interface; its SOCKS5 dialer calls DialContext.
+func (d *proxyDialer) Dial(network, address string) (net.Conn, error) {
+	return d.DialContext(context.Background(), network, address)
 }
 
 // proxyDialError is the error of a connection to the proxy itself that
@@ -83,26 +114,25 @@ func (e *proxyDialError) Error() string {
 
 func (e *proxyDialError) Unwrap() error { return e.err }
 
-// dial connects to the proxy and asks it for a tunnel to target.
+// dial connects to the proxy and asks it for a tunnel to target. ctx bounds
+// both: its deadline, and its cancellation.
 func (p *proxy) dial(ctx context.Context, target netip.AddrPort) (net.Conn, error) {
-	// The proxy speaks IPv4 for IPv4-mapped addresses.
+	// The proxy speaks IPv4 for IPv4-mapped addresses; a zone means nothing
+	// to it.
 	target = netip.AddrPortFrom(target.Addr().Unmap().WithZone(""), target.Port())
+	if p.socks != nil {
+		return p.socks5(ctx, target)
+	}
 	c, err := p.dialer.DialContext(ctx, "tcp", p.addr)
 	if err != nil {
-		return nil, &proxyDialError{addr: p.addr, err: err}
+		return nil, err
 	}
 	// The handshake obeys ctx: its deadline, and its cancellation.
 	if d, ok := ctx.Deadline(); ok {
 		c.SetDeadline(d)
 	}
 	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
-	var tunnel net.Conn
-	switch p.scheme {
-	case "http":
-		tunnel, err = p.connect(c, target)
-	default:
-		tunnel, err = p.socks5(c, target)
-	}
+	tunnel, err := p.connect(c, target)
 	if !stop() {
 		// ctx ended during the handshake: its deadline may be set on c.
 		err = fmt.Errorf("egress: proxy %s: %w", p.addr, context.Cause(ctx))

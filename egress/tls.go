@@ -6,57 +6,43 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/binary"
-	"encoding/pem"
-	"errors"
-	"fmt"
 	"net/http"
 	"sync"
+
+	"github.com/hookline/hookline"
 )
 
-// parseIdentity parses a client certificate and its private key, both PEM.
-// keyPEM may be empty when certPEM holds the key too (the "identity" of the
-// Svix mTLS API: one PEM with the key and the certificate chain).
-func parseIdentity(certPEM, keyPEM []byte, setting string) (tls.Certificate, error) {
-	if len(certPEM) == 0 {
-		return tls.Certificate{}, &AuthConfigError{Setting: setting, Err: errors.New("a private key without a certificate")}
+// tlsMaterial returns the TLS settings of m: its client certificate (nil:
+// the default one) and the CAs the receiver must chain to (nil: the
+// default roots). Errors are *AuthConfigError.
+func tlsMaterial(m *hookline.EndpointMTLS) (*tls.Certificate, *x509.CertPool, error) {
+	var id *tls.Certificate
+	if len(m.Certificate)+len(m.Key) > 0 {
+		pair, err := m.KeyPair()
+		if err != nil {
+			return nil, nil, &AuthConfigError{Setting: "client certificate", Err: err}
+		}
+		id = &pair
 	}
+	roots, err := m.ServerCAs()
+	if err != nil {
+		return nil, nil, &AuthConfigError{Setting: "CA certificates", Err: err}
+	}
+	return id, roots, nil
+}
+
+// defaultIdentity returns the default client certificate of Config: certPEM
+// and keyPEM, or certPEM alone when it holds the key too (one "identity"
+// PEM). Errors are *AuthConfigError.
+func defaultIdentity(certPEM, keyPEM []byte) (*tls.Certificate, error) {
 	if len(keyPEM) == 0 {
 		keyPEM = certPEM
 	}
-	// X509KeyPair's errors name what is wrong, never the key's bytes.
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	pair, err := (&hookline.EndpointMTLS{Certificate: certPEM, Key: keyPEM}).KeyPair()
 	if err != nil {
-		return tls.Certificate{}, &AuthConfigError{Setting: setting, Err: err}
+		return nil, &AuthConfigError{Setting: "default client certificate", Err: err}
 	}
-	return cert, nil
-}
-
-// parseCAs parses a PEM bundle of CA certificates. Unlike
-// x509.CertPool.AppendCertsFromPEM, which skips what it cannot parse, any bad
-// certificate, and a bundle with none, is an error.
-func parseCAs(bundle []byte, setting string) (*x509.CertPool, error) {
-	pool := x509.NewCertPool()
-	n := 0
-	for rest := bundle; ; {
-		var b *pem.Block
-		b, rest = pem.Decode(rest)
-		if b == nil {
-			break
-		}
-		if b.Type != "CERTIFICATE" {
-			continue
-		}
-		n++
-		c, err := x509.ParseCertificate(b.Bytes)
-		if err != nil {
-			return nil, &AuthConfigError{Setting: setting, Err: fmt.Errorf("certificate %d: %w", n, err)}
-		}
-		pool.AddCert(c)
-	}
-	if n == 0 {
-		return nil, &AuthConfigError{Setting: setting, Err: errors.New("no PEM CERTIFICATE block found")}
-	}
-	return pool, nil
+	return &pair, nil
 }
 
 // tlsKey is the key of the transport for auth's TLS material: a hash of the
@@ -64,11 +50,15 @@ func parseCAs(bundle []byte, setting string) (*x509.CertPool, error) {
 // transport and its connections. ok is false when auth has no TLS material of
 // its own (the default transport serves it).
 func tlsKey(auth *EndpointAuth) (key [32]byte, ok bool) {
-	if auth == nil || len(auth.ClientCert)+len(auth.ClientKey)+len(auth.CACerts) == 0 {
+	if auth == nil || auth.MTLS == nil {
+		return key, false
+	}
+	m := auth.MTLS
+	if len(m.Certificate)+len(m.Key)+len(m.ServerCACerts) == 0 {
 		return key, false
 	}
 	h := sha256.New()
-	for _, b := range [][]byte{auth.ClientCert, auth.ClientKey, auth.CACerts} {
+	for _, b := range [][]byte{m.Certificate, m.Key, m.ServerCACerts} {
 		// Length-prefixed, so that moving bytes between fields changes the key.
 		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(b))))
 		h.Write(b)

@@ -96,7 +96,7 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 		return err
 	}
 	if cfg.EgressProxy != "" {
-		logger.Info("deliveries go through a proxy", "proxy", egress.RedactURL(cfg.EgressProxy), "egress_ips", cfg.EgressIPs)
+		logger.Info("deliveries go through a proxy", "proxy", hookline.RedactURL(cfg.EgressProxy), "egress_ips", cfg.EgressIPs)
 	}
 	previous, err := decodeSecretKeys(cfg.PreviousSecretKeys, "$HOOKLINE_PREVIOUS_SECRET_KEYS")
 	if err != nil {

@@ -1,0 +1,153 @@
+package dispatch
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/egress"
+	"github.com/hookline/hookline/signature"
+)
+
+// attempt makes one HTTP request for t and says what follows from it, and
+// what it says of the endpoint's health.
+func (d *Dispatcher) attempt(ctx context.Context, t *hookline.Task) (hookline.Outcome, health) {
+	start := d.now()
+	res := d.send(ctx, t, start)
+	elapsed := d.now().Sub(start)
+
+	a := hookline.Attempt{
+		ID:         hookline.NewID(hookline.PrefixAttempt),
+		AppID:      t.Delivery.AppID,
+		MessageID:  t.Delivery.MessageID,
+		EndpointID: t.Delivery.EndpointID,
+		DeliveryID: t.Delivery.ID,
+		URL:        hookline.RedactURL(t.Endpoint.URL),
+		StatusCode: res.status,
+		Response:   res.body,
+		DurationMS: elapsed.Milliseconds(),
+		Trigger:    t.Delivery.Trigger,
+		CreatedAt:  start,
+	}
+	o := hookline.Outcome{DeliveryID: t.Delivery.ID, Attempts: t.Delivery.Attempts + 1}
+	switch {
+	case res.status >= 200 && res.status < 300:
+		a.Status = hookline.StatusSuccess
+		o.Status = hookline.StatusSuccess
+	case res.status == http.StatusGone:
+		a.Status = hookline.StatusFail
+		o.Status = hookline.StatusFail
+		o.DisableEndpoint = true
+	default:
+		a.Status = hookline.StatusFail
+		if o.Attempts > len(d.cfg.Schedule) {
+			o.Status = hookline.StatusFail
+			break
+		}
+		delay := d.cfg.Schedule[o.Attempts-1]
+		if d.cfg.Jitter > 0 {
+			delay = jitter(delay, d.cfg.Jitter)
+		}
+		if res.status == http.StatusTooManyRequests || res.status == http.StatusServiceUnavailable {
+			if ra, ok := retryAfter(res.retryAfter, start); ok {
+				delay = ra
+			}
+		}
+		o.Status = hookline.StatusPending
+		o.NextAttemptAt = d.now().Add(delay)
+	}
+	o.Attempt = a
+	d.log.Debug("dispatch: attempt", "msg", t.Message.ID, "endpoint", t.Endpoint.ID,
+		"status", res.status, "duration", elapsed, "outcome", o.Status.String())
+	h := answered
+	switch {
+	case res.timedOut:
+		h = hung
+	case res.status == 0 || res.status >= 500 || res.status == http.StatusTooManyRequests:
+		h = failed
+	}
+	return o, h
+}
+
+type response struct {
+	status     int    // 0: no response
+	body       string // the response body, capped, or why there was none
+	retryAfter string
+	timedOut   bool // no response within the timeout
+}
+
+func (d *Dispatcher) send(ctx context.Context, t *hookline.Task, now time.Time) response {
+	if t.Message.Payload == nil {
+		return response{body: "not sent: the message payload was expunged"}
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.Endpoint.URL, bytes.NewReader(t.Message.Payload))
+	if err != nil {
+		return response{body: "not sent: invalid endpoint URL"}
+	}
+	h := req.Header
+	for k, v := range t.Endpoint.Headers {
+		h.Set(k, v)
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("User-Agent", hookline.UserAgent())
+	h.Set(signature.HeaderID, t.Message.ID)
+	h.Set(signature.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
+	sig, err := sign(&t.Endpoint, t.Message.ID, now, t.Message.Payload)
+	if err != nil {
+		return response{body: "not sent: " + err.Error()}
+	}
+	h.Set(signature.HeaderSignature, sig)
+
+	resp, err := d.client.Do(req, &egress.EndpointAuth{MTLS: t.Endpoint.MTLS, OAuth: t.Endpoint.OAuth})
+	if err != nil {
+		var ne net.Error
+		timedOut := errors.As(err, &ne) && ne.Timeout()
+		return response{body: describeError(err, d.cfg.Timeout), timedOut: timedOut}
+	}
+	defer resp.Body.Close()
+	r := response{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After")}
+	if resp.ContentLength == 0 {
+		return r // most receivers answer 204 or an empty 200: nothing to read
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, int64(d.cfg.MaxResponseBytes)))
+	// Read a little more so the connection can be reused; give up on huge bodies.
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	r.body = strings.ToValidUTF8(string(body), string(utf8.RuneError))
+	return r
+}
+
+// describeError turns a failed request into a reason for the attempt log,
+// without the URL (which may carry credentials).
+func describeError(err error, timeout time.Duration) string {
+	if reason, ok := egress.Refused(err); ok {
+		return reason
+	}
+	var authErr *egress.AuthConfigError
+	var tokenErr *egress.TokenError
+	if errors.As(err, &authErr) {
+		return "not sent: " + authErr.Error()
+	}
+	if errors.As(err, &tokenErr) {
+		return "not sent: " + tokenErr.Error()
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if ue.Timeout() {
+			return fmt.Sprintf("timeout: no response within %s", timeout)
+		}
+		err = ue.Err
+	}
+	return "connection error: " + err.Error()
+}
