@@ -92,9 +92,10 @@ func (s *Store) scanEndpoint(sc pgx.Row) (*hookline.Endpoint, error) {
 // such application), giving it an id, a creation time and a signing secret
 // when they are unset, and pruning its expired previous secrets.
 func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint) error {
-	ep.Prepare(hookline.Now())
+	t := hookline.Now()
+	ep.Prepare(t)
 	secret := s.box.Seal(ep.Secret)
-	auth := s.box.SealAuth(ep, hookline.Now())
+	auth := s.box.SealAuth(ep, t)
 	var n int64
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO endpoints (`+endpointAllCols+`)
@@ -158,7 +159,7 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 		k := int16(ep.SecretKind)
 		kind = &k
 	}
-	auth := s.box.SealAuth(ep, hookline.Now())
+	auth := s.box.SealAuth(ep, t)
 	var created time.Time
 	var enabled bool
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {

@@ -71,9 +71,10 @@ func (s *Store) scanEndpoint(sc scanner) (*hookline.Endpoint, error) {
 // such application), giving it an id, a creation time and a signing secret
 // when they are unset, and pruning its expired previous secrets.
 func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint) error {
-	ep.Prepare(hookline.Now())
+	t := hookline.Now()
+	ep.Prepare(t)
 	secret := s.box.Seal(ep.Secret)
-	auth := s.box.SealAuth(ep, hookline.Now())
+	auth := s.box.SealAuth(ep, t)
 	return s.write(ctx, func(w *writer) error {
 		if _, err := w.endpoints(ep.AppID); err != nil {
 			return clean(err)
@@ -112,7 +113,7 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 	if len(ep.Secret) != 0 {
 		secret, kind = s.box.Seal(ep.Secret), int64(ep.SecretKind)
 	}
-	auth := s.box.SealAuth(ep, hookline.Now())
+	auth := s.box.SealAuth(ep, t)
 	var created int64
 	err := s.write(ctx, func(w *writer) error {
 		eps, err := w.endpoints(ep.AppID)
