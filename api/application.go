@@ -149,11 +149,7 @@ func (s *Server) updateApplication(c *call) (int, any, error) {
 	}
 	app, err := c.loadApp()
 	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
-		pathID := c.r.PathValue("app_id")
-		if in.UID == nil && !hasIDPrefix(pathID) {
-			in.UID = &pathID
-		}
-		if in.UID == nil {
+		if in.UID = uidToCreate(in.UID, c.r.PathValue("app_id")); in.UID == nil {
 			return 0, nil, err
 		}
 		app = in.application()
@@ -263,6 +259,17 @@ func (s *Server) endpointsOf(c *call, appID string) ([]*hookline.Endpoint, error
 		}
 		opts.Iterator = page.Items[len(page.Items)-1].ID
 	}
+}
+
+// uidToCreate returns the uid of the entity a PUT creates when the path
+// names none that exists: the uid of the body, or else the name in the
+// path; nil when neither is given, as the path holds an id Hookline makes
+// (then the PUT answers 404).
+func uidToCreate(body *string, pathID string) *string {
+	if body == nil && !hasIDPrefix(pathID) {
+		return &pathID
+	}
+	return body
 }
 
 // hasIDPrefix reports whether s looks like an id Hookline makes, which a uid

@@ -94,10 +94,7 @@ func (s *Server) setEndpointMtls(c *call) (int, any, error) {
 	}
 	next := *ep
 	next.MTLS = m
-	if _, _, err := s.saveEndpoint(c, app, ep, &next); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusNoContent, nil, nil
+	return noContent(s.appEndpoints.save(c, app, ep, &next))
 }
 
 func (s *Server) deleteEndpointMtls(c *call) (int, any, error) {
@@ -108,7 +105,7 @@ func (s *Server) deleteEndpointMtls(c *call) (int, any, error) {
 	if ep.MTLS != nil {
 		next := *ep
 		next.MTLS = nil
-		if _, _, err := s.saveEndpoint(c, app, ep, &next); err != nil {
+		if err := s.appEndpoints.save(c, app, ep, &next); err != nil {
 			return 0, nil, err
 		}
 	}
@@ -190,10 +187,7 @@ func (s *Server) setEndpointOauth(c *call) (int, any, error) {
 	}
 	next := *ep
 	next.OAuth = o
-	if _, _, err := s.saveEndpoint(c, app, ep, &next); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusNoContent, nil, nil
+	return noContent(s.appEndpoints.save(c, app, ep, &next))
 }
 
 func (s *Server) deleteEndpointOauth(c *call) (int, any, error) {
@@ -204,7 +198,7 @@ func (s *Server) deleteEndpointOauth(c *call) (int, any, error) {
 	if ep.OAuth != nil {
 		next := *ep
 		next.OAuth = nil
-		if _, _, err := s.saveEndpoint(c, app, ep, &next); err != nil {
+		if err := s.appEndpoints.save(c, app, ep, &next); err != nil {
 			return 0, nil, err
 		}
 	}
