@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -153,24 +154,20 @@ func (c *call) loadEndpoint() (*hookline.Application, *hookline.Endpoint, error)
 // load returns the endpoint the path names by id or uid ({endpoint_id}),
 // and its application.
 func (h *endpoints) load(c *call) (*hookline.Application, *hookline.Endpoint, error) {
+	return loadInApp(c, h.app, c.s.store.Endpoint, "endpoint_id", "Endpoint")
+}
+
+// read decodes the body of a create or a replace into in, then loads the
+// application; it returns the application and what the body sets.
+func (h *endpoints) read(c *call, in endpointBody) (*hookline.Application, *endpointIn, error) {
+	if _, err := c.decode(in); err != nil {
+		return nil, nil, err
+	}
 	app, err := h.app(c)
 	if err != nil {
 		return nil, nil, err
 	}
-	ep, err := h.s.store.Endpoint(c.ctx(), app.ID, c.r.PathValue("endpoint_id"))
-	if err != nil {
-		return nil, nil, orNotFound(err, "Endpoint")
-	}
-	return app, ep, nil
-}
-
-// decode reads the body of a create or a replace into in, and returns what
-// it sets.
-func (h *endpoints) decode(c *call, in endpointBody) (*endpointIn, error) {
-	if _, err := c.decode(in); err != nil {
-		return nil, err
-	}
-	return in.settings(), nil
+	return app, in.settings(), nil
 }
 
 func (h *endpoints) list(c *call) (int, any, error) {
@@ -191,11 +188,7 @@ func (h *endpoints) list(c *call) (int, any, error) {
 
 // create creates an endpoint, with a new secret unless one is given.
 func (h *endpoints) create(c *call) (int, any, error) {
-	in, err := h.decode(c, h.newIn())
-	if err != nil {
-		return 0, nil, err
-	}
-	app, err := h.app(c)
+	app, in, err := h.read(c, h.newIn())
 	if err != nil {
 		return 0, nil, err
 	}
@@ -243,11 +236,7 @@ func (h *endpoints) get(c *call) (int, any, error) {
 // redacted (200), or creates it (201) when the path names it by a uid that
 // does not exist yet.
 func (h *endpoints) replace(c *call) (int, any, error) {
-	in, err := h.decode(c, h.newUpdate())
-	if err != nil {
-		return 0, nil, err
-	}
-	app, err := h.app(c)
+	app, in, err := h.read(c, h.newUpdate())
 	if err != nil {
 		return 0, nil, err
 	}
@@ -274,6 +263,37 @@ func (h *endpoints) replace(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	return http.StatusOK, h.out(&next), nil
+}
+
+// errNoChange is returned by the change of an edit that finds nothing to
+// change.
+var errNoChange = errors.New("api: nothing to change")
+
+// edit changes the endpoint the path names and answers 204. change sets the
+// new state on next, a copy of the endpoint; it returns errNoChange when
+// there is nothing to store, or an error to answer with.
+func (h *endpoints) edit(c *call, change func(next *hookline.Endpoint) error) (int, any, error) {
+	app, ep, err := h.load(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	next := *ep
+	switch err := change(&next); {
+	case err == errNoChange:
+		return http.StatusNoContent, nil, nil
+	case err != nil:
+		return 0, nil, err
+	}
+	return noContent(h.save(c, app, ep, &next))
+}
+
+// unset sets the setting *p to nil, or returns errNoChange when it is nil.
+func unset[T any](p **T) error {
+	if *p == nil {
+		return errNoChange
+	}
+	*p = nil
+	return nil
 }
 
 // save validates and stores next, the changed copy of prev, an endpoint of

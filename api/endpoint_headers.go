@@ -1,9 +1,12 @@
 package api
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/hookline/hookline"
 )
 
 // endpointHeadersIn replaces an endpoint's custom headers.
@@ -63,44 +66,37 @@ func (h *endpoints) replaceHeaders(c *call) (int, any, error) {
 	if _, err := c.decode(&in); err != nil {
 		return 0, nil, err
 	}
-	app, ep, err := h.load(c)
-	if err != nil {
-		return 0, nil, err
-	}
-	next := *ep
-	next.Headers = in.Headers
-	return noContent(h.save(c, app, ep, &next))
+	return h.edit(c, func(next *hookline.Endpoint) error {
+		next.Headers = in.Headers
+		return nil
+	})
 }
 
+// patchHeaders sets the headers of the body, replacing those of the same
+// name in any case, and removes those of deleteHeaders.
 func (h *endpoints) patchHeaders(c *call) (int, any, error) {
 	var in endpointHeadersPatchIn
 	if _, err := c.decode(&in); err != nil {
 		return 0, nil, err
 	}
-	app, ep, err := h.load(c)
-	if err != nil {
-		return 0, nil, err
-	}
-	next := *ep
-	next.Headers = make(map[string]string, len(ep.Headers)+len(in.Headers))
-	for k, v := range ep.Headers {
-		next.Headers[k] = v
-	}
-	remove := func(name string) {
-		for k := range next.Headers {
-			if strings.EqualFold(k, name) {
-				delete(next.Headers, k)
+	return h.edit(c, func(next *hookline.Endpoint) error {
+		headers := maps.Clone(next.Headers)
+		if headers == nil {
+			headers = make(map[string]string, len(in.Headers))
+		}
+		remove := func(name string) {
+			maps.DeleteFunc(headers, func(k, _ string) bool { return strings.EqualFold(k, name) })
+		}
+		for k, v := range in.Headers {
+			remove(k)
+			if v != nil {
+				headers[k] = *v
 			}
 		}
-	}
-	for k, v := range in.Headers {
-		remove(k)
-		if v != nil {
-			next.Headers[k] = *v
+		for _, k := range in.DeleteHeaders {
+			remove(k)
 		}
-	}
-	for _, k := range in.DeleteHeaders {
-		remove(k)
-	}
-	return noContent(h.save(c, app, ep, &next))
+		next.Headers = headers
+		return nil
+	})
 }

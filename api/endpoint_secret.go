@@ -96,21 +96,19 @@ func (h *endpoints) rotateSecret(c *call) (int, any, error) {
 	if g := in.GracePeriodSeconds; g != nil && (*g < 0 || *g > 7*24*3600) {
 		return 0, nil, hookline.Invalid([]string{"body", "gracePeriodSeconds"}, "must be between 0 and 604800")
 	}
-	app, ep, err := h.load(c)
-	if err != nil {
-		return 0, nil, err
-	}
-	kind, key := hookline.SecretHMAC, hookline.NewSecret()
-	if in.Key != nil {
-		if kind, key, err = decodeSecret([]string{"body", "key"}, *in.Key); err != nil {
-			return 0, nil, err
+	return h.edit(c, func(next *hookline.Endpoint) error {
+		kind, key := hookline.SecretHMAC, hookline.NewSecret()
+		if in.Key != nil {
+			var err error
+			if kind, key, err = decodeSecret([]string{"body", "key"}, *in.Key); err != nil {
+				return err
+			}
 		}
-	}
-	grace := h.s.grace
-	if g := in.GracePeriodSeconds; g != nil {
-		grace = time.Duration(*g) * time.Second
-	}
-	next := *ep
-	next.RotateSecret(kind, key, time.Now().UTC(), grace)
-	return noContent(h.save(c, app, ep, &next))
+		grace := h.s.grace
+		if g := in.GracePeriodSeconds; g != nil {
+			grace = time.Duration(*g) * time.Second
+		}
+		next.RotateSecret(kind, key, time.Now().UTC(), grace)
+		return nil
+	})
 }

@@ -215,6 +215,25 @@ func (q query) eventTypes() ([]string, error) {
 	return out, nil
 }
 
+// messageFilters reads what every list of messages or attempts takes: the
+// filters event_types, before and after, and with_content, whether to
+// include payloads or response bodies (true by default).
+func (q query) messageFilters() (types []string, before, after *time.Time, withContent bool, err error) {
+	if types, err = q.eventTypes(); err != nil {
+		return nil, nil, nil, false, err
+	}
+	if before, err = q.time("before"); err != nil {
+		return nil, nil, nil, false, err
+	}
+	if after, err = q.time("after"); err != nil {
+		return nil, nil, nil, false, err
+	}
+	if withContent, err = q.boolean("with_content", true); err != nil {
+		return nil, nil, nil, false, err
+	}
+	return types, before, after, withContent, nil
+}
+
 // status reads a MessageStatus filter (0 success, 1 pending, 2 fail,
 // 3 sending, 4 canceled).
 func (q query) status() (*hookline.Status, error) {
