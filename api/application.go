@@ -48,13 +48,9 @@ type applicationOut struct {
 }
 
 func applicationOutOf(a *hookline.Application) applicationOut {
-	md := a.Metadata
-	if md == nil {
-		md = map[string]string{}
-	}
 	return applicationOut{
 		ID: a.ID, UID: a.UID, Name: a.Name, ThrottleRate: a.ThrottleRate, RateLimit: a.ThrottleRate,
-		Metadata: md, CreatedAt: jsonTime(a.CreatedAt), UpdatedAt: jsonTime(a.UpdatedAt),
+		Metadata: metadataOut(a.Metadata), CreatedAt: jsonTime(a.CreatedAt), UpdatedAt: jsonTime(a.UpdatedAt),
 	}
 }
 
@@ -200,11 +196,8 @@ func (s *Server) patchApplication(c *call) (int, any, error) {
 	if f.has("uid") {
 		next.UID = in.UID
 	}
-	switch {
-	case f.has("throttleRate"):
-		next.ThrottleRate = in.ThrottleRate
-	case f.has("rateLimit"):
-		next.ThrottleRate = in.RateLimit
+	if v, ok := either(f, "throttleRate", in.ThrottleRate, "rateLimit", in.RateLimit); ok {
+		next.ThrottleRate = v
 	}
 	if in.Metadata != nil {
 		next.Metadata = in.Metadata

@@ -65,14 +65,10 @@ type endpointOut struct {
 }
 
 func endpointOutOf(e *hookline.Endpoint) endpointOut {
-	md := e.Metadata
-	if md == nil {
-		md = map[string]string{}
-	}
 	return endpointOut{
 		ID: e.ID, UID: e.UID, URL: hookline.RedactURL(e.URL), Description: e.Description, Disabled: e.Disabled,
 		FilterTypes: e.EventTypes, EventTypes: e.EventTypes, Channels: e.Channels,
-		ThrottleRate: e.ThrottleRate, RateLimit: e.ThrottleRate, Metadata: md, Version: 1,
+		ThrottleRate: e.ThrottleRate, RateLimit: e.ThrottleRate, Metadata: metadataOut(e.Metadata), Version: 1,
 		CreatedAt: jsonTime(e.CreatedAt), UpdatedAt: jsonTime(e.UpdatedAt),
 	}
 }
@@ -338,20 +334,14 @@ func (h *endpoints) patch(c *call) (int, any, error) {
 	if in.Disabled != nil {
 		next.Disabled = *in.Disabled
 	}
-	switch {
-	case f.has("filterTypes"):
-		next.EventTypes = in.FilterTypes
-	case f.has("eventTypes"):
-		next.EventTypes = in.EventTypes
+	if v, ok := either(f, "filterTypes", in.FilterTypes, "eventTypes", in.EventTypes); ok {
+		next.EventTypes = v
 	}
 	if f.has("channels") {
 		next.Channels = in.Channels
 	}
-	switch {
-	case f.has("throttleRate"):
-		next.ThrottleRate = in.ThrottleRate
-	case f.has("rateLimit"):
-		next.ThrottleRate = in.RateLimit
+	if v, ok := either(f, "throttleRate", in.ThrottleRate, "rateLimit", in.RateLimit); ok {
+		next.ThrottleRate = v
 	}
 	if f.has("uid") {
 		next.UID = in.UID
