@@ -255,9 +255,9 @@ func (s *Server) resend(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	ep, err := s.store.Endpoint(c.ctx(), app.ID, c.r.PathValue("endpoint_id"))
+	_, ep, err := c.loadEndpoint()
 	if err != nil {
-		return 0, nil, orNotFound(err, "Endpoint")
+		return 0, nil, err
 	}
 	if err := s.store.Resend(c.ctx(), app.ID, msg.ID, ep.ID); err != nil {
 		return 0, nil, err

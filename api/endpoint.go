@@ -150,7 +150,7 @@ func (c *call) loadEndpoint() (*hookline.Application, *hookline.Endpoint, error)
 // load returns the endpoint the path names by id or uid ({endpoint_id}),
 // and its application.
 func (h *endpoints) load(c *call) (*hookline.Application, *hookline.Endpoint, error) {
-	return loadInApp(c, h.app, c.s.store.Endpoint, "endpoint_id", "Endpoint")
+	return loadInApp(c, h.app, h.s.store.Endpoint, "endpoint_id", "Endpoint")
 }
 
 // read decodes the body of a create or a replace into in, then loads the
@@ -293,7 +293,9 @@ func unset[T any](p **T) error {
 }
 
 // save validates and stores next, the changed copy of prev, an endpoint of
-// app. Every change of an endpoint but a replace goes through here.
+// app. Every change of an endpoint but a replace goes through here; as
+// none of them gives event types under another name, errors name them
+// filterTypes.
 func (h *endpoints) save(c *call, app *hookline.Application, prev, next *hookline.Endpoint) error {
 	if err := h.validate(next, "filterTypes"); err != nil {
 		return err
