@@ -201,8 +201,5 @@ func (s *Server) appPortalAccess(c *call) (int, any, error) {
 
 // logout deletes the token the request was made with.
 func (s *Server) logout(c *call) (int, any, error) {
-	if err := s.store.DeleteToken(c.ctx(), c.tok.ID); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusNoContent, nil, nil
+	return noContent(s.store.DeleteToken(c.ctx(), c.tok.ID))
 }

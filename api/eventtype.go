@@ -240,8 +240,5 @@ func (s *Server) deleteEventType(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := s.store.DeleteEventType(c.ctx(), et.Name, expunge); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusNoContent, nil, nil
+	return noContent(s.store.DeleteEventType(c.ctx(), et.Name, expunge))
 }

@@ -170,6 +170,10 @@ func (q query) boolean(name string, def bool) (bool, error) {
 	return b, nil
 }
 
+// withContent reads with_content, whether to include payloads or response
+// bodies; true by default.
+func (q query) withContent() (bool, error) { return q.boolean("with_content", true) }
+
 func (q query) time(name string) (*time.Time, error) {
 	v := q.str(name)
 	if v == "" {
@@ -222,7 +226,7 @@ func (q query) messageFilters() (types []string, before, after *time.Time, withC
 	if after, err = q.time("after"); err != nil {
 		return nil, nil, nil, false, err
 	}
-	if withContent, err = q.boolean("with_content", true); err != nil {
+	if withContent, err = q.withContent(); err != nil {
 		return nil, nil, nil, false, err
 	}
 	return types, before, after, withContent, nil

@@ -78,7 +78,7 @@ func (s *Server) createMessage(c *call) (int, any, error) {
 			in.Payload = buf.Bytes()
 		}
 	}
-	withContent, err := c.query().boolean("with_content", true)
+	withContent, err := c.query().withContent()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -165,7 +165,7 @@ func (s *Server) listMessages(c *call) (int, any, error) {
 }
 
 func (s *Server) getMessage(c *call) (int, any, error) {
-	withContent, err := c.query().boolean("with_content", true)
+	withContent, err := c.query().withContent()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -182,10 +182,7 @@ func (s *Server) expungeMessageContent(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := s.store.ExpungeMessageContent(c.ctx(), app.ID, msg.ID); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusNoContent, nil, nil
+	return noContent(s.store.ExpungeMessageContent(c.ctx(), app.ID, msg.ID))
 }
 
 // eventExampleIn asks for an example message of an event type.
