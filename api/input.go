@@ -24,14 +24,15 @@ func (f fields) has(name string) bool { _, ok := f[name]; return ok }
 // either returns the value of a field that a PATCH body may give under two
 // names: v when the body has the key name, or else av when it has alias;
 // ok is false when it has neither.
-func either[T any](f fields, name string, v T, alias string, av T) (_ T, ok bool) {
+func either[T any](f fields, name string, v T, alias string, av T) (T, bool) {
 	switch {
 	case f.has(name):
 		return v, true
 	case f.has(alias):
 		return av, true
 	}
-	return v, false
+	var zero T
+	return zero, false
 }
 
 // present is a JSON value that was there; decoding it keeps nothing.
