@@ -48,13 +48,9 @@ type applicationOut struct {
 }
 
 func applicationOutOf(a *hookline.Application) applicationOut {
-	md := a.Metadata
-	if md == nil {
-		md = map[string]string{}
-	}
 	return applicationOut{
 		ID: a.ID, UID: a.UID, Name: a.Name, ThrottleRate: a.ThrottleRate, RateLimit: a.ThrottleRate,
-		Metadata: md, CreatedAt: jsonTime(a.CreatedAt), UpdatedAt: jsonTime(a.UpdatedAt),
+		Metadata: metadataOut(a.Metadata), CreatedAt: jsonTime(a.CreatedAt), UpdatedAt: jsonTime(a.UpdatedAt),
 	}
 }
 
@@ -149,11 +145,7 @@ func (s *Server) updateApplication(c *call) (int, any, error) {
 	}
 	app, err := c.loadApp()
 	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
-		pathID := c.r.PathValue("app_id")
-		if in.UID == nil && !hasIDPrefix(pathID) {
-			in.UID = &pathID
-		}
-		if in.UID == nil {
+		if in.UID = uidToCreate(in.UID, c.r.PathValue("app_id")); in.UID == nil {
 			return 0, nil, err
 		}
 		app = in.application()
@@ -204,11 +196,8 @@ func (s *Server) patchApplication(c *call) (int, any, error) {
 	if f.has("uid") {
 		next.UID = in.UID
 	}
-	switch {
-	case f.has("throttleRate"):
-		next.ThrottleRate = in.ThrottleRate
-	case f.has("rateLimit"):
-		next.ThrottleRate = in.RateLimit
+	if v, ok := either(f, "throttleRate", in.ThrottleRate, "rateLimit", in.RateLimit); ok {
+		next.ThrottleRate = v
 	}
 	if in.Metadata != nil {
 		next.Metadata = in.Metadata
@@ -263,6 +252,17 @@ func (s *Server) endpointsOf(c *call, appID string) ([]*hookline.Endpoint, error
 		}
 		opts.Iterator = page.Items[len(page.Items)-1].ID
 	}
+}
+
+// uidToCreate returns the uid of the entity a PUT creates when the path
+// names none that exists: the uid of the body, or else the name in the
+// path; nil when neither is given, as the path holds an id Hookline makes
+// (then the PUT answers 404).
+func uidToCreate(body *string, pathID string) *string {
+	if body == nil && !hasIDPrefix(pathID) {
+		return &pathID
+	}
+	return body
 }
 
 // hasIDPrefix reports whether s looks like an id Hookline makes, which a uid

@@ -35,45 +35,49 @@ func messageAttemptOutOf(a *hookline.Attempt, withContent bool) messageAttemptOu
 	return out
 }
 
-// attemptFilter reads the filters the attempt lists share.
-func attemptFilter(q query, p page) (f hookline.AttemptFilter, withContent, withMsg bool, err error) {
-	f.ListOptions = p.opts
+// attemptQuery is the query of a list of attempts.
+type attemptQuery struct {
+	page                 page
+	filter               hookline.AttemptFilter
+	withContent, withMsg bool
+}
+
+// attempts reads the query of a list of attempts: the page, newest first,
+// and the filters.
+func (q query) attempts() (aq attemptQuery, err error) {
+	if aq.page, err = q.page(true, false); err != nil {
+		return aq, err
+	}
+	f := &aq.filter
+	f.ListOptions = aq.page.opts
 	if err = q.unsupported("tag"); err != nil {
-		return
+		return aq, err
 	}
 	if f.Status, err = q.status(); err != nil {
-		return
+		return aq, err
 	}
 	if f.StatusCodeClass, err = q.statusCodeClass(); err != nil {
-		return
+		return aq, err
 	}
 	if f.Channel, err = q.name("channel", hookline.MaxChannelLen); err != nil {
-		return
+		return aq, err
 	}
-	if f.EventTypes, err = q.eventTypes(); err != nil {
-		return
+	if f.EventTypes, f.Before, f.After, aq.withContent, err = q.messageFilters(); err != nil {
+		return aq, err
 	}
-	if f.Before, err = q.time("before"); err != nil {
-		return
-	}
-	if f.After, err = q.time("after"); err != nil {
-		return
-	}
-	if withContent, err = q.boolean("with_content", true); err != nil {
-		return
-	}
-	if withMsg, err = q.boolean("with_msg", false); err != nil {
-		return
+	if aq.withMsg, err = q.boolean("with_msg", false); err != nil {
+		return aq, err
 	}
 	// Hookline has no canceled status: expanded_statuses changes nothing.
 	_, err = q.boolean("expanded_statuses", false)
-	return
+	return aq, err
 }
 
-// attemptList converts a page of attempts, adding their messages when asked.
-func (s *Server) attemptList(c *call, app *hookline.Application, p page, got hookline.Page[*hookline.Attempt], withContent, withMsg bool) (int, any, error) {
+// attemptList converts got, a page of attempts of app, adding their
+// messages when asked.
+func (s *Server) attemptList(c *call, app *hookline.Application, aq attemptQuery, got hookline.Page[*hookline.Attempt]) (int, any, error) {
 	msgs := map[string]*messageOut{}
-	if withMsg {
+	if aq.withMsg {
 		for _, a := range got.Items {
 			if _, ok := msgs[a.MessageID]; ok {
 				continue
@@ -90,20 +94,15 @@ func (s *Server) attemptList(c *call, app *hookline.Application, p page, got hoo
 			msgs[a.MessageID] = &out
 		}
 	}
-	return http.StatusOK, makeList(p, got, func(a *hookline.Attempt) string { return a.ID }, func(a *hookline.Attempt) messageAttemptOut {
-		out := messageAttemptOutOf(a, withContent)
+	return http.StatusOK, makeList(aq.page, got, func(a *hookline.Attempt) string { return a.ID }, func(a *hookline.Attempt) messageAttemptOut {
+		out := messageAttemptOutOf(a, aq.withContent)
 		out.Msg = msgs[a.MessageID]
 		return out
 	}), nil
 }
 
 func (s *Server) listAttemptsByEndpoint(c *call) (int, any, error) {
-	q := c.query()
-	p, err := q.page(true, false)
-	if err != nil {
-		return 0, nil, err
-	}
-	f, withContent, withMsg, err := attemptFilter(q, p)
+	aq, err := c.query().attempts()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -111,20 +110,17 @@ func (s *Server) listAttemptsByEndpoint(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	got, err := s.store.ListAttemptsByEndpoint(c.ctx(), app.ID, ep.ID, f)
+	got, err := s.store.ListAttemptsByEndpoint(c.ctx(), app.ID, ep.ID, aq.filter)
 	if err != nil {
 		return 0, nil, err
 	}
-	return s.attemptList(c, app, p, got, withContent, withMsg)
+	return s.attemptList(c, app, aq, got)
 }
 
+// listAttemptsByMessage lists a message's attempts, to one endpoint when
+// the query names it (endpoint_id, an id or uid).
 func (s *Server) listAttemptsByMessage(c *call) (int, any, error) {
-	q := c.query()
-	p, err := q.page(true, false)
-	if err != nil {
-		return 0, nil, err
-	}
-	f, withContent, withMsg, err := attemptFilter(q, p)
+	aq, err := c.query().attempts()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -132,21 +128,18 @@ func (s *Server) listAttemptsByMessage(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if id := q.str("endpoint_id"); id != "" {
+	if id := c.query().str("endpoint_id"); id != "" {
 		ep, err := s.store.Endpoint(c.ctx(), app.ID, id)
-		if hookline.ErrorCode(err) == hookline.ENOTFOUND {
-			return 0, nil, notFound("Endpoint")
-		}
 		if err != nil {
-			return 0, nil, err
+			return 0, nil, orNotFound(err, "Endpoint")
 		}
-		f.EndpointID = ep.ID
+		aq.filter.EndpointID = ep.ID
 	}
-	got, err := s.store.ListAttemptsByMessage(c.ctx(), app.ID, msg.ID, f)
+	got, err := s.store.ListAttemptsByMessage(c.ctx(), app.ID, msg.ID, aq.filter)
 	if err != nil {
 		return 0, nil, err
 	}
-	return s.attemptList(c, app, p, got, withContent, withMsg)
+	return s.attemptList(c, app, aq, got)
 }
 
 func (s *Server) getAttempt(c *call) (int, any, error) {
@@ -155,11 +148,8 @@ func (s *Server) getAttempt(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	a, err := s.store.Attempt(c.ctx(), app.ID, msg.ID, c.r.PathValue("attempt_id"))
-	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
-		return 0, nil, notFound("Message attempt")
-	}
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, orNotFound(err, "Message attempt")
 	}
 	return http.StatusOK, messageAttemptOutOf(a, true), nil
 }
@@ -171,13 +161,7 @@ func (s *Server) expungeAttemptContent(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	err = s.store.ExpungeAttemptContent(c.ctx(), app.ID, msg.ID, c.r.PathValue("attempt_id"))
-	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
-		return 0, nil, notFound("Message attempt")
-	}
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusNoContent, nil, nil
+	return noContent(orNotFound(err, "Message attempt"))
 }
 
 // endpointMessageOut is a message with the state of its delivery to one
@@ -196,6 +180,7 @@ func (s *Server) listAttemptedMessages(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	f := hookline.EndpointMessageFilter{ListOptions: p.opts}
+	var withContent bool
 	if err := q.unsupported("tag"); err != nil {
 		return 0, nil, err
 	}
@@ -205,17 +190,7 @@ func (s *Server) listAttemptedMessages(c *call) (int, any, error) {
 	if f.Status, err = q.status(); err != nil {
 		return 0, nil, err
 	}
-	if f.EventTypes, err = q.eventTypes(); err != nil {
-		return 0, nil, err
-	}
-	if f.Before, err = q.time("before"); err != nil {
-		return 0, nil, err
-	}
-	if f.After, err = q.time("after"); err != nil {
-		return 0, nil, err
-	}
-	withContent, err := q.boolean("with_content", true)
-	if err != nil {
+	if f.EventTypes, f.Before, f.After, withContent, err = q.messageFilters(); err != nil {
 		return 0, nil, err
 	}
 	if _, err := q.boolean("expanded_statuses", false); err != nil {
@@ -280,10 +255,7 @@ func (s *Server) resend(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	ep, err := s.store.Endpoint(c.ctx(), app.ID, c.r.PathValue("endpoint_id"))
-	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
-		return 0, nil, notFound("Endpoint")
-	}
+	_, ep, err := c.loadEndpoint()
 	if err != nil {
 		return 0, nil, err
 	}

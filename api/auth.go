@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -62,11 +63,8 @@ func (c *call) loadApp() (*hookline.Application, error) {
 		return c.app, nil
 	}
 	app, err := c.s.store.Application(c.ctx(), c.r.PathValue("app_id"))
-	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
-		return nil, notFound("Application")
-	}
 	if err != nil {
-		return nil, err
+		return nil, orNotFound(err, "Application")
 	}
 	if c.tok != nil && c.tok.AppID != "" && app.ID != c.tok.AppID || operational.IsInternal(app) {
 		// Another tenant's application, or the internal application of
@@ -75,6 +73,23 @@ func (c *call) loadApp() (*hookline.Application, error) {
 	}
 	c.app = app
 	return app, nil
+}
+
+// loadInApp returns the application loadApp returns and, in it, what get
+// finds by the path's wildcard name (an id, or a uid or eventId): an
+// endpoint or a message. what names it in the not-found error.
+func loadInApp[T any](c *call, loadApp func(*call) (*hookline.Application, error),
+	get func(ctx context.Context, appID, idOrUID string) (T, error), name, what string) (*hookline.Application, T, error) {
+	var zero T
+	app, err := loadApp(c)
+	if err != nil {
+		return nil, zero, err
+	}
+	v, err := get(c.ctx(), app.ID, c.r.PathValue(name))
+	if err != nil {
+		return nil, zero, orNotFound(err, what)
+	}
+	return app, v, nil
 }
 
 // loadOrCreateApp is loadApp, but creates the application from in when the
@@ -186,8 +201,5 @@ func (s *Server) appPortalAccess(c *call) (int, any, error) {
 
 // logout deletes the token the request was made with.
 func (s *Server) logout(c *call) (int, any, error) {
-	if err := s.store.DeleteToken(c.ctx(), c.tok.ID); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusNoContent, nil, nil
+	return noContent(s.store.DeleteToken(c.ctx(), c.tok.ID))
 }

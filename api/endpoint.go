@@ -1,13 +1,8 @@
 package api
 
 import (
-	"bytes"
-	"crypto/ed25519"
-	"encoding/base64"
+	"errors"
 	"net/http"
-	"regexp"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/hookline/hookline"
@@ -70,143 +65,138 @@ type endpointOut struct {
 }
 
 func endpointOutOf(e *hookline.Endpoint) endpointOut {
-	md := e.Metadata
-	if md == nil {
-		md = map[string]string{}
-	}
 	return endpointOut{
 		ID: e.ID, UID: e.UID, URL: hookline.RedactURL(e.URL), Description: e.Description, Disabled: e.Disabled,
 		FilterTypes: e.EventTypes, EventTypes: e.EventTypes, Channels: e.Channels,
-		ThrottleRate: e.ThrottleRate, RateLimit: e.ThrottleRate, Metadata: md, Version: 1,
+		ThrottleRate: e.ThrottleRate, RateLimit: e.ThrottleRate, Metadata: metadataOut(e.Metadata), Version: 1,
 		CreatedAt: jsonTime(e.CreatedAt), UpdatedAt: jsonTime(e.UpdatedAt),
 	}
 }
 
-// apply sets the fields of a replacement on e.
-func (u *endpointUpdate) apply(e *hookline.Endpoint) {
+// endpointBody is the body of a request that creates an endpoint (POST:
+// endpointIn, operationalWebhookEndpointIn) or replaces its settings (PUT:
+// endpointUpdate, operationalWebhookEndpointUpdate).
+type endpointBody interface {
+	// settings returns what the body sets, in the shape of the body that
+	// creates an application's endpoint. A replace sets no secret and no
+	// headers.
+	settings() *endpointIn
+}
+
+func (in *endpointIn) settings() *endpointIn    { return in }
+func (u *endpointUpdate) settings() *endpointIn { return &endpointIn{endpointUpdate: *u} }
+
+// apply sets the settings of a create or a replace on e, and returns the
+// name of the field the event types came from, for errors.
+func (u *endpointUpdate) apply(e *hookline.Endpoint) (typesField string) {
 	e.URL, e.Description, e.Disabled, e.UID, e.Metadata = u.URL, u.Description, u.Disabled, u.UID, u.Metadata
-	e.EventTypes = u.FilterTypes
-	if e.EventTypes == nil {
-		e.EventTypes = u.EventTypes
+	e.EventTypes, typesField = u.FilterTypes, "filterTypes"
+	if u.FilterTypes == nil && u.EventTypes != nil {
+		e.EventTypes, typesField = u.EventTypes, "eventTypes"
 	}
 	e.Channels = u.Channels
 	e.ThrottleRate = u.ThrottleRate
 	if e.ThrottleRate == nil {
 		e.ThrottleRate = u.RateLimit
 	}
+	return typesField
 }
 
-// Secret prefixes, as in Standard Webhooks.
-const (
-	prefixHMAC       = "whsec_"
-	prefixPrivateKey = "whsk_"
-	prefixPublicKey  = "whpk_"
-)
-
-var secretPattern = regexp.MustCompile(`^(whsec_|whsk_|whpk_)?[a-zA-Z0-9+/=]{32,100}$`)
-
-// decodeSecret decodes a signing secret given at loc: whsec_ (or no prefix)
-// and an HMAC key, or whsk_ and an ed25519 private key, 64 bytes or its
-// 32-byte seed, returned as the 64-byte key.
-func decodeSecret(loc []string, s string) (hookline.SecretKind, []byte, error) {
-	if !secretPattern.MatchString(s) {
-		return 0, nil, hookline.Invalid(loc, "must be whsec_ (HMAC) or whsk_ (ed25519 private key) followed by 32 to 100 base64 characters")
-	}
-	if strings.HasPrefix(s, prefixPublicKey) {
-		return 0, nil, hookline.Invalid(loc, "is an ed25519 public key (whpk_), which cannot sign: give the private key (whsk_); receivers get the public key from GET .../secret")
-	}
-	kind, prefix := hookline.SecretHMAC, prefixHMAC
-	if strings.HasPrefix(s, prefixPrivateKey) {
-		kind, prefix = hookline.SecretEd25519, prefixPrivateKey
-	}
-	b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(s, prefix))
-	if err != nil {
-		return 0, nil, hookline.Invalid(loc, "is not valid base64")
-	}
-	if kind == hookline.SecretHMAC {
-		if len(b) < 24 || len(b) > 75 {
-			return 0, nil, hookline.Invalid(loc, "an HMAC secret (whsec_) must decode to 24 to 75 bytes, not %d", len(b))
-		}
-		return kind, b, nil
-	}
-	switch len(b) {
-	case ed25519.SeedSize:
-		return kind, ed25519.NewKeyFromSeed(b), nil
-	case ed25519.PrivateKeySize:
-		if !bytes.Equal(ed25519.NewKeyFromSeed(b[:ed25519.SeedSize])[ed25519.SeedSize:], b[ed25519.SeedSize:]) {
-			return 0, nil, hookline.Invalid(loc, "the ed25519 private key (whsk_) is not a key pair: its public half does not match its seed")
-		}
-		return kind, b, nil
-	}
-	return 0, nil, hookline.Invalid(loc, "an ed25519 private key (whsk_) must decode to 64 bytes (seed and public key) or a 32-byte seed, not %d", len(b))
+// endpoints serves the operations on a set of endpoints. The same handlers
+// serve both sets: the endpoints of the application of the path
+// (/api/v1/app/{app_id}/endpoint, Server.appEndpoints) and the operator's
+// operational webhook endpoints, the endpoints of an internal application
+// (/api/v1/operational-webhook/endpoint, Server.opEndpoints). The fields
+// hold what differs between the two.
+type endpoints struct {
+	s *Server
+	// app returns the application the endpoints belong to.
+	app func(c *call) (*hookline.Application, error)
+	// newIn and newUpdate return an empty body of a create (POST) and of a
+	// replace (PUT), to decode into.
+	newIn, newUpdate func() endpointBody
+	// out returns an endpoint as a response body.
+	out func(ep *hookline.Endpoint) any
+	// validate checks an endpoint before it is stored. typesField is the
+	// field of the request its event types came from, for errors.
+	validate func(ep *hookline.Endpoint, typesField string) error
+	// changed is called once the store created, updated or deleted ep of
+	// app: typ is hookline.EventEndpointCreated, EventEndpointUpdated or
+	// EventEndpointDeleted, and prev the endpoint before an update (nil
+	// otherwise).
+	changed func(c *call, typ string, app *hookline.Application, prev, ep *hookline.Endpoint)
 }
 
-// verifyingKey returns what receivers verify an endpoint's signatures with:
-// its HMAC secret (whsec_), or the public key of its ed25519 key (whpk_).
-func verifyingKey(e *hookline.Endpoint) string {
-	if e.SecretKind == hookline.SecretEd25519 && len(e.Secret) == ed25519.PrivateKeySize {
-		return prefixPublicKey + base64.StdEncoding.EncodeToString(e.Secret[ed25519.SeedSize:])
+// newAppEndpoints returns the handlers of the endpoints of the application
+// of the path, which tell the Notifier what changed.
+func newAppEndpoints(s *Server) *endpoints {
+	return &endpoints{
+		s:         s,
+		app:       (*call).loadApp,
+		newIn:     func() endpointBody { return &endpointIn{} },
+		newUpdate: func() endpointBody { return &endpointUpdate{} },
+		out:       func(ep *hookline.Endpoint) any { return endpointOutOf(ep) },
+		validate:  func(ep *hookline.Endpoint, _ string) error { return ep.Validate() },
+		changed:   s.notifyChanged,
 	}
-	return prefixHMAC + base64.StdEncoding.EncodeToString(e.Secret)
 }
 
 // loadEndpoint returns the endpoint the path names by id or uid
 // ({endpoint_id}) in the application of the path.
 func (c *call) loadEndpoint() (*hookline.Application, *hookline.Endpoint, error) {
-	return c.pathEndpoint(c.loadApp)
+	return c.s.appEndpoints.load(c)
 }
 
-// pathEndpoint returns the endpoint the path names by id or uid
-// ({endpoint_id}) in the application loadApp returns.
-func (c *call) pathEndpoint(loadApp func() (*hookline.Application, error)) (*hookline.Application, *hookline.Endpoint, error) {
-	app, err := loadApp()
+// load returns the endpoint the path names by id or uid ({endpoint_id}),
+// and its application.
+func (h *endpoints) load(c *call) (*hookline.Application, *hookline.Endpoint, error) {
+	return loadInApp(c, h.app, h.s.store.Endpoint, "endpoint_id", "Endpoint")
+}
+
+// read decodes the body of a create or a replace into in, then loads the
+// application; it returns the application and what the body sets.
+func (h *endpoints) read(c *call, in endpointBody) (*hookline.Application, *endpointIn, error) {
+	if _, err := c.decode(in); err != nil {
+		return nil, nil, err
+	}
+	app, err := h.app(c)
 	if err != nil {
 		return nil, nil, err
 	}
-	ep, err := c.s.store.Endpoint(c.ctx(), app.ID, c.r.PathValue("endpoint_id"))
-	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
-		return nil, nil, notFound("Endpoint")
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	return app, ep, nil
+	return app, in.settings(), nil
 }
 
-func (s *Server) listEndpoints(c *call) (int, any, error) {
-	return listEndpointsOf(c, c.loadApp, endpointOutOf)
-}
-
-// listEndpointsOf lists the endpoints of the application loadApp returns,
-// each shown by out.
-func listEndpointsOf[T any](c *call, loadApp func() (*hookline.Application, error), out func(*hookline.Endpoint) T) (int, any, error) {
+func (h *endpoints) list(c *call) (int, any, error) {
 	p, err := c.query().page(false, true)
 	if err != nil {
 		return 0, nil, err
 	}
-	app, err := loadApp()
+	app, err := h.app(c)
 	if err != nil {
 		return 0, nil, err
 	}
-	got, err := c.s.store.ListEndpoints(c.ctx(), app.ID, p.opts)
+	got, err := h.s.store.ListEndpoints(c.ctx(), app.ID, p.opts)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, makeList(p, got, func(e *hookline.Endpoint) string { return e.ID }, out), nil
+	return http.StatusOK, makeList(p, got, func(e *hookline.Endpoint) string { return e.ID }, h.out), nil
 }
 
-// createEndpoint creates an endpoint, with a new secret unless one is given.
-func (s *Server) createEndpoint(c *call) (int, any, error) {
-	var in endpointIn
-	if _, err := c.decode(&in); err != nil {
-		return 0, nil, err
-	}
-	app, err := c.loadApp()
+// create creates an endpoint, with a new secret unless one is given.
+func (h *endpoints) create(c *call) (int, any, error) {
+	app, in, err := h.read(c, h.newIn())
 	if err != nil {
 		return 0, nil, err
 	}
+	return h.insert(c, app, in)
+}
+
+// insert creates the endpoint of app that in describes (201), with the
+// secret of in or a new one.
+func (h *endpoints) insert(c *call, app *hookline.Application, in *endpointIn) (int, any, error) {
 	ep := &hookline.Endpoint{AppID: app.ID, Headers: in.Headers}
-	in.apply(ep)
+	typesField := in.apply(ep)
+	var err error
 	if in.Secret != nil {
 		if ep.SecretKind, ep.Secret, err = decodeSecret([]string{"body", "secret"}, *in.Secret); err != nil {
 			return 0, nil, err
@@ -214,94 +204,123 @@ func (s *Server) createEndpoint(c *call) (int, any, error) {
 	} else {
 		ep.Secret = hookline.NewSecret()
 	}
-	return s.insertEndpoint(c, ep)
-}
-
-func (s *Server) insertEndpoint(c *call, ep *hookline.Endpoint) (int, any, error) {
-	var err error
 	if ep.URL, err = hookline.KeepURLCredentials([]string{"body", "url"}, ep.URL, ""); err != nil {
 		return 0, nil, err
 	}
-	if err := ep.Validate(); err != nil {
+	if err := h.validate(ep, typesField); err != nil {
 		return 0, nil, err
 	}
 	now := time.Now().UTC()
 	ep.ID, ep.CreatedAt, ep.UpdatedAt = hookline.NewID(hookline.PrefixEndpoint), now, now
-	if err := s.store.CreateEndpoint(c.ctx(), ep); err != nil {
+	if err := h.s.store.CreateEndpoint(c.ctx(), ep); err != nil {
 		return 0, nil, err
 	}
-	s.notifyEndpoint(c, hookline.EventEndpointCreated, c.app, ep)
-	return http.StatusCreated, endpointOutOf(ep), nil
+	h.changed(c, hookline.EventEndpointCreated, app, nil, ep)
+	return http.StatusCreated, h.out(ep), nil
 }
 
-func (s *Server) getEndpoint(c *call) (int, any, error) {
-	_, ep, err := c.loadEndpoint()
+func (h *endpoints) get(c *call) (int, any, error) {
+	_, ep, err := h.load(c)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, endpointOutOf(ep), nil
+	return http.StatusOK, h.out(ep), nil
 }
 
-// updateEndpoint replaces an endpoint's settings, keeping its secrets,
-// headers, mTLS and OAuth settings, and the password of its URL when given
-// back redacted (200), or creates it (201) when the path names it by a uid
-// that does not exist yet.
-func (s *Server) updateEndpoint(c *call) (int, any, error) {
-	var in endpointUpdate
-	if _, err := c.decode(&in); err != nil {
-		return 0, nil, err
-	}
-	app, err := c.loadApp()
+// replace replaces an endpoint's settings, keeping its secrets, headers,
+// mTLS and OAuth settings, and the password of its URL when given back
+// redacted (200), or creates it (201) when the path names it by a uid that
+// does not exist yet.
+func (h *endpoints) replace(c *call) (int, any, error) {
+	app, in, err := h.read(c, h.newUpdate())
 	if err != nil {
 		return 0, nil, err
 	}
 	pathID := c.r.PathValue("endpoint_id")
-	ep, err := s.store.Endpoint(c.ctx(), app.ID, pathID)
+	ep, err := h.s.store.Endpoint(c.ctx(), app.ID, pathID)
 	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
-		if in.UID == nil && !hasIDPrefix(pathID) {
-			in.UID = &pathID
-		}
-		if in.UID == nil {
+		if in.UID = uidToCreate(in.UID, pathID); in.UID == nil {
 			return 0, nil, notFound("Endpoint")
 		}
-		ep = &hookline.Endpoint{AppID: app.ID, Secret: hookline.NewSecret()}
-		in.apply(ep)
-		return s.insertEndpoint(c, ep)
+		return h.insert(c, app, in)
 	}
 	if err != nil {
 		return 0, nil, err
 	}
 	next := *ep
-	in.apply(&next)
+	typesField := in.apply(&next)
 	if next.URL, err = hookline.KeepURLCredentials([]string{"body", "url"}, next.URL, ep.URL); err != nil {
 		return 0, nil, err
 	}
-	return s.saveEndpoint(c, app, ep, &next)
-}
-
-// saveEndpoint validates and stores next, the new state of the application's
-// endpoint prev, and sends endpoint.updated (and endpoint.disabled when it
-// disables it) once it is stored: every change of an endpoint goes through
-// here.
-func (s *Server) saveEndpoint(c *call, app *hookline.Application, prev, next *hookline.Endpoint) (int, any, error) {
-	if err := next.Validate(); err != nil {
+	if err := h.validate(&next, typesField); err != nil {
 		return 0, nil, err
 	}
+	if err := h.write(c, app, ep, &next); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, h.out(&next), nil
+}
+
+// errNoChange is returned by the change of an edit that finds nothing to
+// change.
+var errNoChange = errors.New("api: nothing to change")
+
+// edit changes the endpoint the path names and answers 204. change sets the
+// new state on next, a copy of the endpoint; it returns errNoChange when
+// there is nothing to store, or an error to answer with.
+func (h *endpoints) edit(c *call, change func(next *hookline.Endpoint) error) (int, any, error) {
+	app, ep, err := h.load(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	next := *ep
+	switch err := change(&next); {
+	case err == errNoChange:
+		return http.StatusNoContent, nil, nil
+	case err != nil:
+		return 0, nil, err
+	}
+	return noContent(h.save(c, app, ep, &next))
+}
+
+// unset sets the setting *p to nil, or returns errNoChange when it is nil.
+func unset[T any](p **T) error {
+	if *p == nil {
+		return errNoChange
+	}
+	*p = nil
+	return nil
+}
+
+// save validates and stores next, the changed copy of prev, an endpoint of
+// app. Every change of an endpoint but a replace goes through here; as
+// none of them gives event types under another name, errors name them
+// filterTypes.
+func (h *endpoints) save(c *call, app *hookline.Application, prev, next *hookline.Endpoint) error {
+	if err := h.validate(next, "filterTypes"); err != nil {
+		return err
+	}
+	return h.write(c, app, prev, next)
+}
+
+// write stores next, the validated new state of prev, an endpoint of app,
+// and then says it changed.
+func (h *endpoints) write(c *call, app *hookline.Application, prev, next *hookline.Endpoint) error {
 	next.UpdatedAt = time.Now().UTC()
-	if err := s.store.UpdateEndpoint(c.ctx(), next); err != nil {
-		return 0, nil, err
+	if err := h.s.store.UpdateEndpoint(c.ctx(), next); err != nil {
+		return err
 	}
-	s.notifyUpdated(c, app, prev, next)
-	return http.StatusOK, endpointOutOf(next), nil
+	h.changed(c, hookline.EventEndpointUpdated, app, prev, next)
+	return nil
 }
 
-func (s *Server) patchEndpoint(c *call) (int, any, error) {
+func (h *endpoints) patch(c *call) (int, any, error) {
 	var in endpointPatch
 	f, err := c.decode(&in)
 	if err != nil {
 		return 0, nil, err
 	}
-	app, ep, err := c.loadEndpoint()
+	app, ep, err := h.load(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -317,20 +336,14 @@ func (s *Server) patchEndpoint(c *call) (int, any, error) {
 	if in.Disabled != nil {
 		next.Disabled = *in.Disabled
 	}
-	switch {
-	case f.has("filterTypes"):
-		next.EventTypes = in.FilterTypes
-	case f.has("eventTypes"):
-		next.EventTypes = in.EventTypes
+	if v, ok := either(f, "filterTypes", in.FilterTypes, "eventTypes", in.EventTypes); ok {
+		next.EventTypes = v
 	}
 	if f.has("channels") {
 		next.Channels = in.Channels
 	}
-	switch {
-	case f.has("throttleRate"):
-		next.ThrottleRate = in.ThrottleRate
-	case f.has("rateLimit"):
-		next.ThrottleRate = in.RateLimit
+	if v, ok := either(f, "throttleRate", in.ThrottleRate, "rateLimit", in.RateLimit); ok {
+		next.ThrottleRate = v
 	}
 	if f.has("uid") {
 		next.UID = in.UID
@@ -343,178 +356,21 @@ func (s *Server) patchEndpoint(c *call) (int, any, error) {
 			return 0, nil, err
 		}
 	}
-	return s.saveEndpoint(c, app, ep, &next)
+	if err := h.save(c, app, ep, &next); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, h.out(&next), nil
 }
 
-func (s *Server) deleteEndpoint(c *call) (int, any, error) {
-	app, ep, err := c.loadEndpoint()
+func (h *endpoints) delete(c *call) (int, any, error) {
+	app, ep, err := h.load(c)
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := s.store.DeleteEndpoint(c.ctx(), app.ID, ep.ID); err != nil {
+	if err := h.s.store.DeleteEndpoint(c.ctx(), app.ID, ep.ID); err != nil {
 		return 0, nil, err
 	}
-	s.notifyEndpoint(c, hookline.EventEndpointDeleted, app, ep)
-	return http.StatusNoContent, nil, nil
-}
-
-// endpointSecretOut is what receivers verify an endpoint's signatures with.
-type endpointSecretOut struct {
-	Key string `json:"key" doc:"For an HMAC secret, whsec_ and the secret in base64 (signatures v1); for an ed25519 key, whpk_ and its public key in base64 (signatures v1a). The private key (whsk_) is never returned."`
-}
-
-func (s *Server) getEndpointSecret(c *call) (int, any, error) {
-	_, ep, err := c.loadEndpoint()
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, endpointSecretOut{Key: verifyingKey(ep)}, nil
-}
-
-// endpointSecretRotateIn gives the new secret, or asks for a generated one.
-type endpointSecretRotateIn struct {
-	Key                *string `json:"key,omitempty" doc:"The new secret, whsec_ or whsk_ as in EndpointIn; a new HMAC secret is generated when absent."`
-	GracePeriodSeconds *int    `json:"gracePeriodSeconds,omitempty" doc:"How long the previous secret keeps signing, 0 (not at all) to 604800 seconds; the server's default (24 hours unless configured) when absent."`
-}
-
-// rotateEndpointSecret replaces the endpoint's secret. The previous one
-// keeps signing for the grace period, so that every delivery meanwhile
-// carries a signature with each and receivers can switch at their pace.
-func (s *Server) rotateEndpointSecret(c *call) (int, any, error) {
-	var in endpointSecretRotateIn
-	if _, err := c.decode(&in); err != nil {
-		return 0, nil, err
-	}
-	if g := in.GracePeriodSeconds; g != nil && (*g < 0 || *g > 7*24*3600) {
-		return 0, nil, hookline.Invalid([]string{"body", "gracePeriodSeconds"}, "must be between 0 and 604800")
-	}
-	app, ep, err := c.loadEndpoint()
-	if err != nil {
-		return 0, nil, err
-	}
-	var kind hookline.SecretKind
-	var key []byte
-	if in.Key != nil {
-		if kind, key, err = decodeSecret([]string{"body", "key"}, *in.Key); err != nil {
-			return 0, nil, err
-		}
-	} else {
-		kind, key = hookline.SecretHMAC, hookline.NewSecret()
-	}
-	grace := s.grace
-	if g := in.GracePeriodSeconds; g != nil {
-		grace = time.Duration(*g) * time.Second
-	}
-	next := *ep
-	next.RotateSecret(kind, key, time.Now().UTC(), grace)
-	if _, _, err := s.saveEndpoint(c, app, ep, &next); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusNoContent, nil, nil
-}
-
-// endpointHeadersIn replaces an endpoint's custom headers.
-type endpointHeadersIn struct {
-	Headers map[string]string `json:"headers" api:"required"`
-}
-
-// endpointHeadersPatchIn sets headers (null removes one) and removes the
-// headers of deleteHeaders.
-type endpointHeadersPatchIn struct {
-	Headers       map[string]*string `json:"headers" api:"required"`
-	DeleteHeaders []string           `json:"deleteHeaders,omitempty"`
-}
-
-// endpointHeadersOut lists an endpoint's custom headers. Sensitive headers
-// (credentials) are listed by name in sensitive, and their values are not
-// returned.
-type endpointHeadersOut struct {
-	Headers   map[string]string `json:"headers"`
-	Sensitive []string          `json:"sensitive"`
-}
-
-// sensitiveHeader reports whether a header likely carries a credential.
-func sensitiveHeader(name string) bool {
-	n := strings.ToLower(name)
-	switch n {
-	case "authorization", "cookie", "set-cookie", "proxy-authorization":
-		return true
-	}
-	for _, w := range []string{"token", "key", "secret", "auth", "password", "session"} {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	return false
-}
-
-func (s *Server) getEndpointHeaders(c *call) (int, any, error) {
-	_, ep, err := c.loadEndpoint()
-	if err != nil {
-		return 0, nil, err
-	}
-	out := endpointHeadersOut{Headers: map[string]string{}, Sensitive: []string{}}
-	for k, v := range ep.Headers {
-		if sensitiveHeader(k) {
-			out.Sensitive = append(out.Sensitive, k)
-		} else {
-			out.Headers[k] = v
-		}
-	}
-	slices.Sort(out.Sensitive)
-	return http.StatusOK, out, nil
-}
-
-func (s *Server) updateEndpointHeaders(c *call) (int, any, error) {
-	var in endpointHeadersIn
-	if _, err := c.decode(&in); err != nil {
-		return 0, nil, err
-	}
-	app, ep, err := c.loadEndpoint()
-	if err != nil {
-		return 0, nil, err
-	}
-	next := *ep
-	next.Headers = in.Headers
-	if _, _, err := s.saveEndpoint(c, app, ep, &next); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusNoContent, nil, nil
-}
-
-func (s *Server) patchEndpointHeaders(c *call) (int, any, error) {
-	var in endpointHeadersPatchIn
-	if _, err := c.decode(&in); err != nil {
-		return 0, nil, err
-	}
-	app, ep, err := c.loadEndpoint()
-	if err != nil {
-		return 0, nil, err
-	}
-	next := *ep
-	next.Headers = make(map[string]string, len(ep.Headers)+len(in.Headers))
-	for k, v := range ep.Headers {
-		next.Headers[k] = v
-	}
-	remove := func(name string) {
-		for k := range next.Headers {
-			if strings.EqualFold(k, name) {
-				delete(next.Headers, k)
-			}
-		}
-	}
-	for k, v := range in.Headers {
-		remove(k)
-		if v != nil {
-			next.Headers[k] = *v
-		}
-	}
-	for _, k := range in.DeleteHeaders {
-		remove(k)
-	}
-	if _, _, err := s.saveEndpoint(c, app, ep, &next); err != nil {
-		return 0, nil, err
-	}
+	h.changed(c, hookline.EventEndpointDeleted, app, nil, ep)
 	return http.StatusNoContent, nil, nil
 }
 

@@ -91,25 +91,11 @@ func (s *Server) setEndpointMtls(c *call) (int, any, error) {
 	}
 	next := *ep
 	next.MTLS = m
-	if _, _, err := s.saveEndpoint(c, app, ep, &next); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusNoContent, nil, nil
+	return noContent(s.appEndpoints.save(c, app, ep, &next))
 }
 
 func (s *Server) deleteEndpointMtls(c *call) (int, any, error) {
-	app, ep, err := c.loadEndpoint()
-	if err != nil {
-		return 0, nil, err
-	}
-	if ep.MTLS != nil {
-		next := *ep
-		next.MTLS = nil
-		if _, _, err := s.saveEndpoint(c, app, ep, &next); err != nil {
-			return 0, nil, err
-		}
-	}
-	return http.StatusNoContent, nil, nil
+	return s.appEndpoints.edit(c, func(next *hookline.Endpoint) error { return unset(&next.MTLS) })
 }
 
 // endpointOauthConfigIn sets the OAuth 2.0 client of an endpoint.
@@ -185,23 +171,9 @@ func (s *Server) setEndpointOauth(c *call) (int, any, error) {
 	}
 	next := *ep
 	next.OAuth = o
-	if _, _, err := s.saveEndpoint(c, app, ep, &next); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusNoContent, nil, nil
+	return noContent(s.appEndpoints.save(c, app, ep, &next))
 }
 
 func (s *Server) deleteEndpointOauth(c *call) (int, any, error) {
-	app, ep, err := c.loadEndpoint()
-	if err != nil {
-		return 0, nil, err
-	}
-	if ep.OAuth != nil {
-		next := *ep
-		next.OAuth = nil
-		if _, _, err := s.saveEndpoint(c, app, ep, &next); err != nil {
-			return 0, nil, err
-		}
-	}
-	return http.StatusNoContent, nil, nil
+	return s.appEndpoints.edit(c, func(next *hookline.Endpoint) error { return unset(&next.OAuth) })
 }

@@ -141,3 +141,13 @@ func writeRaw(w http.ResponseWriter, status int, body []byte) {
 func notFound(what string) error {
 	return hookline.Errorf(hookline.ENOTFOUND, "%s not found.", what)
 }
+
+// orNotFound returns err, or when it is a not-found error of the store, the
+// not-found error of what: the API says in its own words what it did not
+// find.
+func orNotFound(err error, what string) error {
+	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
+		return notFound(what)
+	}
+	return err
+}

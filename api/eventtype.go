@@ -144,10 +144,7 @@ func (s *Server) createEventType(c *call) (int, any, error) {
 
 func (s *Server) loadEventType(c *call) (*hookline.EventType, error) {
 	et, err := s.store.EventType(c.ctx(), c.r.PathValue("event_type_name"))
-	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
-		return nil, notFound("Event type")
-	}
-	return et, err
+	return et, orNotFound(err, "Event type")
 }
 
 func (s *Server) getEventType(c *call) (int, any, error) {
@@ -243,8 +240,5 @@ func (s *Server) deleteEventType(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := s.store.DeleteEventType(c.ctx(), et.Name, expunge); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusNoContent, nil, nil
+	return noContent(s.store.DeleteEventType(c.ctx(), et.Name, expunge))
 }

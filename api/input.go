@@ -21,6 +21,20 @@ type fields map[string]present
 
 func (f fields) has(name string) bool { _, ok := f[name]; return ok }
 
+// either returns the value of a field that a PATCH body may give under two
+// names: v when the body has the key name, or else av when it has alias;
+// ok is false when it has neither.
+func either[T any](f fields, name string, v T, alias string, av T) (T, bool) {
+	switch {
+	case f.has(name):
+		return v, true
+	case f.has(alias):
+		return av, true
+	}
+	var zero T
+	return zero, false
+}
+
 // present is a JSON value that was there; decoding it keeps nothing.
 type present struct{}
 
@@ -129,25 +143,6 @@ func jsonKind(goType string) string {
 	return "another type"
 }
 
-// jsonTime is a time that encodes as RFC 3339 in UTC with microseconds.
-type jsonTime time.Time
-
-// timeLayout is RFC 3339 in UTC with microseconds, the precision stored.
-const timeLayout = "2006-01-02T15:04:05.000000Z"
-
-// MarshalJSON implements json.Marshaler.
-func (t jsonTime) MarshalJSON() ([]byte, error) {
-	return appendJSONTime(nil, time.Time(t)), nil
-}
-
-func optTime(t *time.Time) *jsonTime {
-	if t == nil {
-		return nil
-	}
-	jt := jsonTime(*t)
-	return &jt
-}
-
 // parseTime parses an RFC 3339 date-time from the input at loc.
 func parseTime(loc []string, s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
@@ -175,6 +170,10 @@ func (q query) boolean(name string, def bool) (bool, error) {
 	}
 	return b, nil
 }
+
+// withContent reads with_content, whether to include payloads or response
+// bodies; true by default.
+func (q query) withContent() (bool, error) { return q.boolean("with_content", true) }
 
 func (q query) time(name string) (*time.Time, error) {
 	v := q.str(name)
@@ -213,6 +212,25 @@ func (q query) eventTypes() ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// messageFilters reads what every list of messages or attempts takes: the
+// filters event_types, before and after, and with_content, whether to
+// include payloads or response bodies (true by default).
+func (q query) messageFilters() (types []string, before, after *time.Time, withContent bool, err error) {
+	if types, err = q.eventTypes(); err != nil {
+		return nil, nil, nil, false, err
+	}
+	if before, err = q.time("before"); err != nil {
+		return nil, nil, nil, false, err
+	}
+	if after, err = q.time("after"); err != nil {
+		return nil, nil, nil, false, err
+	}
+	if withContent, err = q.withContent(); err != nil {
+		return nil, nil, nil, false, err
+	}
+	return types, before, after, withContent, nil
 }
 
 // status reads a MessageStatus filter (0 success, 1 pending, 2 fail,
@@ -293,40 +311,6 @@ func (q query) page(desc, ordered bool) (page, error) {
 		p.opts.Descending = !p.opts.Descending
 	}
 	return p, nil
-}
-
-// listResponse is a page of a list, as Svix returns it. Iterator continues
-// after the last item; prevIterator goes back before the first.
-type listResponse[T any] struct {
-	Data         []T     `json:"data"`
-	Iterator     *string `json:"iterator"`
-	PrevIterator *string `json:"prevIterator"`
-	Done         bool    `json:"done"`
-}
-
-// makeList converts a page of the store to a listResponse.
-func makeList[S, T any](p page, got hookline.Page[S], key func(S) string, conv func(S) T) listResponse[T] {
-	items := got.Items
-	out := listResponse[T]{Data: make([]T, 0, len(items)), Done: got.Done}
-	for i := range items {
-		j := i
-		if p.reverse {
-			j = len(items) - 1 - i
-		}
-		out.Data = append(out.Data, conv(items[j]))
-	}
-	if n := len(items); n > 0 {
-		first, last := items[0], items[n-1]
-		if p.reverse {
-			first, last = last, first
-		}
-		next, prev := key(last), prevMark+key(first)
-		out.Iterator, out.PrevIterator = &next, &prev
-	} else if p.iter != "" {
-		next, prev := p.opts.Iterator, prevMark+p.opts.Iterator
-		out.Iterator, out.PrevIterator = &next, &prev
-	}
-	return out
 }
 
 // maxBodyHint bounds the buffer readAll sizes from a declared length before

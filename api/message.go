@@ -78,7 +78,7 @@ func (s *Server) createMessage(c *call) (int, any, error) {
 			in.Payload = buf.Bytes()
 		}
 	}
-	withContent, err := c.query().boolean("with_content", true)
+	withContent, err := c.query().withContent()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -129,20 +129,10 @@ func (s *Server) createMessage(c *call) (int, any, error) {
 	return http.StatusAccepted, messageOutOf(msg, withContent), nil
 }
 
-// loadMessage returns the message the path names by id or eventId ({msg_id}).
+// loadMessage returns the message the path names by id or eventId
+// ({msg_id}) in the application of the path.
 func (c *call) loadMessage() (*hookline.Application, *hookline.Message, error) {
-	app, err := c.loadApp()
-	if err != nil {
-		return nil, nil, err
-	}
-	msg, err := c.s.store.Message(c.ctx(), app.ID, c.r.PathValue("msg_id"))
-	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
-		return nil, nil, notFound("Message")
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	return app, msg, nil
+	return loadInApp(c, (*call).loadApp, c.s.store.Message, "msg_id", "Message")
 }
 
 func (s *Server) listMessages(c *call) (int, any, error) {
@@ -152,23 +142,14 @@ func (s *Server) listMessages(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	f := hookline.MessageFilter{ListOptions: p.opts}
+	var withContent bool
 	if f.Channel, err = q.name("channel", hookline.MaxChannelLen); err != nil {
 		return 0, nil, err
 	}
 	if f.Tag, err = q.name("tag", hookline.MaxChannelLen); err != nil {
 		return 0, nil, err
 	}
-	if f.EventTypes, err = q.eventTypes(); err != nil {
-		return 0, nil, err
-	}
-	if f.Before, err = q.time("before"); err != nil {
-		return 0, nil, err
-	}
-	if f.After, err = q.time("after"); err != nil {
-		return 0, nil, err
-	}
-	withContent, err := q.boolean("with_content", true)
-	if err != nil {
+	if f.EventTypes, f.Before, f.After, withContent, err = q.messageFilters(); err != nil {
 		return 0, nil, err
 	}
 	app, err := c.loadApp()
@@ -184,7 +165,7 @@ func (s *Server) listMessages(c *call) (int, any, error) {
 }
 
 func (s *Server) getMessage(c *call) (int, any, error) {
-	withContent, err := c.query().boolean("with_content", true)
+	withContent, err := c.query().withContent()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -201,10 +182,7 @@ func (s *Server) expungeMessageContent(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := s.store.ExpungeMessageContent(c.ctx(), app.ID, msg.ID); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusNoContent, nil, nil
+	return noContent(s.store.ExpungeMessageContent(c.ctx(), app.ID, msg.ID))
 }
 
 // eventExampleIn asks for an example message of an event type.

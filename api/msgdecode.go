@@ -52,56 +52,31 @@ func (in *messageIn) decodeFast(b []byte) bool {
 		}
 		switch field {
 		case fieldEventType:
-			if in.EventType, ok = d.plainString(); !ok {
-				return false
-			}
+			in.EventType, ok = d.plainString()
 		case fieldEventID:
-			s, ok := d.plainString()
-			if !ok {
-				return false
-			}
-			in.EventID = &s
+			in.EventID, ok = pointer(d.plainString())
 		case fieldDeliverAt:
-			s, ok := d.plainString()
-			if !ok {
-				return false
-			}
-			in.DeliverAt = &s
+			in.DeliverAt, ok = pointer(d.plainString())
 		case fieldChannels:
-			if in.Channels, ok = d.plainStrings(); !ok {
-				return false
-			}
+			in.Channels, ok = d.plainStrings()
 		case fieldTags:
-			if in.Tags, ok = d.plainStrings(); !ok {
-				return false
-			}
+			in.Tags, ok = d.plainStrings()
 		case fieldRetentionPeriod:
-			n, ok := d.integer()
-			if !ok {
-				return false
-			}
-			in.PayloadRetentionPeriod = &n
+			in.PayloadRetentionPeriod, ok = pointer(d.integer())
 		case fieldRetentionHours:
-			n, ok := d.integer()
-			if !ok {
-				return false
-			}
-			in.PayloadRetentionHours = &n
+			in.PayloadRetentionHours, ok = pointer(d.integer())
 		case fieldPayload:
 			if d.peek() != '{' {
 				return false
 			}
 			// Compact JSON is never longer than its source: one allocation.
-			payload, ok := d.value(make([]byte, 0, len(b)-d.i), 0)
-			if !ok {
-				return false
-			}
-			in.Payload = payload
+			in.Payload, ok = d.value(make([]byte, 0, len(b)-d.i), 0)
 		case fieldUnknown:
-			if _, ok := d.value(nil, 0); !ok {
-				return false
-			}
+			_, ok = d.value(nil, 0)
 		default: // application, transformationsParams, a key that folds onto a field
+			return false
+		}
+		if !ok {
 			return false
 		}
 		d.space()
@@ -168,6 +143,10 @@ func messageInField(key string) int {
 	}
 	return fieldUnknown
 }
+
+// pointer returns a pointer to v, for the optional fields of a messageIn,
+// and ok.
+func pointer[T any](v T, ok bool) (*T, bool) { return &v, ok }
 
 // fastDecoder reads JSON from b at i. Its methods return false on anything
 // they do not take, without saying why.
@@ -303,64 +282,8 @@ func (d *fastDecoder) value(dst []byte, depth int) ([]byte, bool) {
 		return dst, false
 	}
 	switch c := d.peek(); {
-	case c == '{':
-		d.i++
-		dst = append(dst, '{')
-		d.space()
-		if d.byte('}') {
-			return append(dst, '}'), true
-		}
-		for {
-			d.space()
-			var ok bool
-			if d.peek() != '"' {
-				return dst, false
-			}
-			if dst, ok = d.str(dst); !ok {
-				return dst, false
-			}
-			d.space()
-			if !d.byte(':') {
-				return dst, false
-			}
-			dst = append(dst, ':')
-			d.space()
-			if dst, ok = d.value(dst, depth+1); !ok {
-				return dst, false
-			}
-			d.space()
-			switch d.next() {
-			case ',':
-				dst = append(dst, ',')
-			case '}':
-				return append(dst, '}'), true
-			default:
-				return dst, false
-			}
-		}
-	case c == '[':
-		d.i++
-		dst = append(dst, '[')
-		d.space()
-		if d.byte(']') {
-			return append(dst, ']'), true
-		}
-		for {
-			d.space()
-			var ok bool
-			if dst, ok = d.value(dst, depth+1); !ok {
-				return dst, false
-			}
-			d.space()
-			switch d.next() {
-			case ',':
-				dst = append(dst, ',')
-			case ']':
-				return append(dst, ']'), true
-			default:
-				return dst, false
-			}
-		}
+	case c == '{' || c == '[':
+		return d.container(dst, depth)
 	case c == '"':
 		return d.str(dst)
 	case c == '-' || (c >= '0' && c <= '9'):
@@ -373,6 +296,52 @@ func (d *fastDecoder) value(dst []byte, depth int) ([]byte, bool) {
 		return d.literal(dst, "null")
 	}
 	return dst, false
+}
+
+// container validates an object or an array and appends it to dst without
+// insignificant whitespace. An object's members are a key, a colon and a
+// value; an array's elements are a value.
+func (d *fastDecoder) container(dst []byte, depth int) ([]byte, bool) {
+	open := d.next()
+	end := byte(']')
+	if open == '{' {
+		end = '}'
+	}
+	dst = append(dst, open)
+	d.space()
+	if d.byte(end) {
+		return append(dst, end), true
+	}
+	for {
+		d.space()
+		var ok bool
+		if open == '{' {
+			if d.peek() != '"' {
+				return dst, false
+			}
+			if dst, ok = d.str(dst); !ok {
+				return dst, false
+			}
+			d.space()
+			if !d.byte(':') {
+				return dst, false
+			}
+			dst = append(dst, ':')
+			d.space()
+		}
+		if dst, ok = d.value(dst, depth+1); !ok {
+			return dst, false
+		}
+		d.space()
+		switch d.next() {
+		case ',':
+			dst = append(dst, ',')
+		case end:
+			return append(dst, end), true
+		default:
+			return dst, false
+		}
+	}
 }
 
 // str validates a string, escapes included, and appends it as it is.

@@ -416,6 +416,71 @@ func TestEndpointEventsAreNotified(t *testing.T) {
 	}
 }
 
+// invalidations is an OperationalApp that counts its Invalidate calls.
+type invalidations struct {
+	api.OperationalApp
+	mu sync.Mutex
+	n  int
+}
+
+func (i *invalidations) Invalidate() {
+	i.mu.Lock()
+	i.n++
+	i.mu.Unlock()
+	i.OperationalApp.Invalidate()
+}
+
+// take returns the number of calls since the last take.
+func (i *invalidations) take() int {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	n := i.n
+	i.n = 0
+	return n
+}
+
+// TestOperationalEndpointChangesInvalidate checks that every change of an
+// operational webhook endpoint, and only a change that succeeded, tells the
+// OperationalApp, so that the next event goes to the endpoints as they are.
+func TestOperationalEndpointChangesInvalidate(t *testing.T) {
+	var inv *invalidations
+	e := newEnv(t, func(c *api.Config) {
+		inv = &invalidations{OperationalApp: operational.New(operational.Config{Store: c.Store})}
+		c.Operational = inv
+	}, nil)
+	ep := opPath + "/ops"
+	for _, tc := range []struct {
+		method, path string
+		body         any
+		status, want int
+	}{
+		{"POST", opPath, map[string]any{"url": "https://ops.example.com/", "uid": "ops"}, 201, 1},
+		{"PUT", opPath + "/ops2", map[string]any{"url": "https://ops.example.com/2"}, 201, 1},
+		{"PUT", ep, map[string]any{"url": "https://ops.example.com/v2", "uid": "ops"}, 200, 1},
+		{"POST", ep + "/secret/rotate", map[string]any{}, 204, 1},
+		{"PUT", ep + "/headers", map[string]any{"headers": map[string]string{"X-A": "1"}}, 204, 1},
+		{"GET", ep, nil, 200, 0},
+		{"GET", opPath, nil, 200, 0},
+		{"GET", ep + "/secret", nil, 200, 0},
+		{"GET", ep + "/headers", nil, 200, 0},
+		// Failures change nothing.
+		{"POST", opPath, map[string]any{"url": "https://ops.example.com/", "uid": "ops"}, 409, 0},
+		{"PUT", ep, map[string]any{"url": "ftp://ops.example.com/"}, 422, 0},
+		{"PUT", ep, map[string]any{"url": "https://ops.example.com/", "filterTypes": []string{"invoice.paid"}}, 422, 0},
+		{"PUT", ep + "/headers", map[string]any{"headers": map[string]string{"Host": "x"}}, 422, 0},
+		{"DELETE", opPath + "/nope", nil, 404, 0},
+		{"DELETE", ep, nil, 204, 1},
+		// Nor do the endpoints of applications.
+		{"POST", "/api/v1/app", map[string]any{"name": "Shop", "uid": "shop"}, 201, 0},
+		{"POST", "/api/v1/app/shop/endpoint", map[string]any{"url": "https://shop.example.com/"}, 201, 0},
+	} {
+		e.must(tc.status, tc.method, tc.path, e.admin, tc.body, nil)
+		if got := inv.take(); got != tc.want {
+			t.Errorf("%s %s: %d invalidations, want %d", tc.method, tc.path, got, tc.want)
+		}
+	}
+}
+
 func TestEgressIPs(t *testing.T) {
 	ips := []netip.Addr{netip.MustParseAddr("203.0.113.5"), netip.MustParseAddr("2001:db8::5")}
 	f := newFixture(t, func(c *api.Config) { c.EgressIPs = ips }, nil)

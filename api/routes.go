@@ -1,13 +1,5 @@
 package api
 
-import (
-	"context"
-	"net/http"
-	"time"
-
-	"github.com/hookline/hookline"
-)
-
 // param is a query parameter, for the OpenAPI document.
 type param struct {
 	Name string
@@ -37,6 +29,7 @@ func params(ps ...param) []param { return ps }
 func (s *Server) table() []*route {
 	const app, ep, msg = "/api/v1/app/{app_id}", "/api/v1/app/{app_id}/endpoint/{endpoint_id}", "/api/v1/app/{app_id}/msg/{msg_id}"
 	const opEp = "/api/v1/operational-webhook/endpoint/{endpoint_id}"
+	apps, ops := s.appEndpoints, s.opEndpoints
 	return []*route{
 		{Method: "GET", Path: "/api/v1/app", ID: "v1.application.list", Tag: "Application", Summary: "List applications",
 			Doc: "Lists the applications, by creation.", Access: adminOnly, Out: listResponse[applicationOut]{}, Status: 200,
@@ -81,33 +74,33 @@ func (s *Server) table() []*route {
 			handle: s.deleteEventType},
 
 		{Method: "GET", Path: app + "/endpoint", ID: "v1.endpoint.list", Tag: "Endpoint", Summary: "List endpoints",
-			Access: appScoped, Out: listResponse[endpointOut]{}, Status: 200, Query: params(pLimit, pIterator, pOrder), handle: s.listEndpoints},
+			Access: appScoped, Out: listResponse[endpointOut]{}, Status: 200, Query: params(pLimit, pIterator, pOrder), handle: apps.list},
 		{Method: "POST", Path: app + "/endpoint", ID: "v1.endpoint.create", Tag: "Endpoint", Summary: "Create an endpoint",
-			Access: appScoped, In: endpointIn{}, Out: endpointOut{}, Status: 201, handle: s.createEndpoint},
+			Access: appScoped, In: endpointIn{}, Out: endpointOut{}, Status: 201, handle: apps.create},
 		{Method: "GET", Path: ep, ID: "v1.endpoint.get", Tag: "Endpoint", Summary: "Get an endpoint",
-			Access: appScoped, Out: endpointOut{}, Status: 200, handle: s.getEndpoint},
+			Access: appScoped, Out: endpointOut{}, Status: 200, handle: apps.get},
 		{Method: "PUT", Path: ep, ID: "v1.endpoint.update", Tag: "Endpoint", Summary: "Update an endpoint",
 			Doc:    "Replaces an endpoint's settings, keeping its secrets, headers, mTLS and OAuth settings, or creates it (201) when the path names it by a uid that is free.",
-			Access: appScoped, In: endpointUpdate{}, Out: endpointOut{}, Status: 200, Also: []int{201}, handle: s.updateEndpoint},
+			Access: appScoped, In: endpointUpdate{}, Out: endpointOut{}, Status: 200, Also: []int{201}, handle: apps.replace},
 		{Method: "PATCH", Path: ep, ID: "v1.endpoint.patch", Tag: "Endpoint", Summary: "Patch an endpoint",
-			Access: appScoped, In: endpointPatch{}, Out: endpointOut{}, Status: 200, handle: s.patchEndpoint},
+			Access: appScoped, In: endpointPatch{}, Out: endpointOut{}, Status: 200, handle: apps.patch},
 		{Method: "DELETE", Path: ep, ID: "v1.endpoint.delete", Tag: "Endpoint", Summary: "Delete an endpoint",
 			Doc:    "Deletes an endpoint; its pending deliveries are dropped, its attempts stay listed.",
-			Access: appScoped, Status: 204, handle: s.deleteEndpoint},
+			Access: appScoped, Status: 204, handle: apps.delete},
 		{Method: "GET", Path: ep + "/headers", ID: "v1.endpoint.get-headers", Tag: "Endpoint", Summary: "Get an endpoint's headers",
 			Doc:    "Returns the custom headers. Those that look like credentials are named in sensitive, without their values.",
-			Access: appScoped, Out: endpointHeadersOut{}, Status: 200, handle: s.getEndpointHeaders},
+			Access: appScoped, Out: endpointHeadersOut{}, Status: 200, handle: apps.getHeaders},
 		{Method: "PUT", Path: ep + "/headers", ID: "v1.endpoint.update-headers", Tag: "Endpoint", Summary: "Replace an endpoint's headers",
-			Access: appScoped, In: endpointHeadersIn{}, Status: 204, handle: s.updateEndpointHeaders},
+			Access: appScoped, In: endpointHeadersIn{}, Status: 204, handle: apps.replaceHeaders},
 		{Method: "PATCH", Path: ep + "/headers", ID: "v1.endpoint.patch-headers", Tag: "Endpoint", Summary: "Patch an endpoint's headers",
-			Access: appScoped, In: endpointHeadersPatchIn{}, Status: 204, handle: s.patchEndpointHeaders},
+			Access: appScoped, In: endpointHeadersPatchIn{}, Status: 204, handle: apps.patchHeaders},
 		{Method: "GET", Path: ep + "/secret", ID: "v1.endpoint.get-secret", Tag: "Endpoint", Summary: "Get an endpoint's signing secret",
 			Doc:    "Returns what receivers verify signatures with: the HMAC secret (whsec_), or the public key (whpk_) of an ed25519 secret.",
-			Access: appScoped, Out: endpointSecretOut{}, Status: 200, handle: s.getEndpointSecret},
+			Access: appScoped, Out: endpointSecretOut{}, Status: 200, handle: apps.getSecret},
 		{Method: "POST", Path: ep + "/secret/rotate", ID: "v1.endpoint.rotate-secret", Tag: "Endpoint", Summary: "Rotate an endpoint's signing secret",
 			Doc: "Replaces the secret. The previous one keeps signing for the grace period (gracePeriodSeconds, 24 hours by default): " +
 				"meanwhile every delivery carries one signature per secret in webhook-signature. At most 5 previous secrets are kept.",
-			Access: appScoped, In: endpointSecretRotateIn{}, BodyOptional: true, Status: 204, handle: s.rotateEndpointSecret},
+			Access: appScoped, In: endpointSecretRotateIn{}, BodyOptional: true, Status: 204, handle: apps.rotateSecret},
 		{Method: "GET", Path: ep + "/mtls", ID: "v1.endpoint.get-mtls", Tag: "Endpoint", Summary: "Get an endpoint's mTLS settings",
 			Doc:    "Returns the client certificate deliveries present, with its fingerprint, subject and expiry, and the receiver's CA bundle; never the private key.",
 			Access: appScoped, Out: endpointMtlsOut{}, Status: 200, handle: s.getEndpointMtls},
@@ -178,35 +171,35 @@ func (s *Server) table() []*route {
 			Summary: "List operational webhook endpoints",
 			Doc:     "Lists the operator's operational webhook endpoints, which receive events about endpoints and deliveries (endpoint.created, message.attempt.exhausted...).",
 			Access:  adminOnly, Out: listResponse[operationalWebhookEndpointOut]{}, Status: 200, Query: params(pLimit, pIterator, pOrder),
-			handle: s.listOperationalEndpoints},
+			handle: ops.list},
 		{Method: "POST", Path: "/api/v1/operational-webhook/endpoint", ID: "v1.operational-webhook.endpoint.create", Tag: "Webhook Endpoint",
 			Summary: "Create an operational webhook endpoint",
 			Doc: "Creates an endpoint that receives the operational events of filterTypes, each as a message {\"type\", \"data\"} in the shape the Svix API sends, " +
 				"signed, retried and logged like any delivery.",
-			Access: adminOnly, In: operationalWebhookEndpointIn{}, Out: operationalWebhookEndpointOut{}, Status: 201, handle: s.createOperationalEndpoint},
+			Access: adminOnly, In: operationalWebhookEndpointIn{}, Out: operationalWebhookEndpointOut{}, Status: 201, handle: ops.create},
 		{Method: "GET", Path: opEp, ID: "v1.operational-webhook.endpoint.get", Tag: "Webhook Endpoint", Summary: "Get an operational webhook endpoint",
-			Access: adminOnly, Out: operationalWebhookEndpointOut{}, Status: 200, handle: s.getOperationalEndpoint},
+			Access: adminOnly, Out: operationalWebhookEndpointOut{}, Status: 200, handle: ops.get},
 		{Method: "PUT", Path: opEp, ID: "v1.operational-webhook.endpoint.upsert", Tag: "Webhook Endpoint", Summary: "Create or update an operational webhook endpoint",
 			Doc:    "Replaces an operational webhook endpoint's settings, keeping its secret and headers, or creates it (201) when the path names it by a uid that is free.",
 			Access: adminOnly, In: operationalWebhookEndpointUpdate{}, Out: operationalWebhookEndpointOut{}, Status: 200, Also: []int{201},
-			handle: s.upsertOperationalEndpoint},
+			handle: ops.replace},
 		{Method: "DELETE", Path: opEp, ID: "v1.operational-webhook.endpoint.delete", Tag: "Webhook Endpoint", Summary: "Delete an operational webhook endpoint",
-			Access: adminOnly, Status: 204, handle: s.deleteOperationalEndpoint},
+			Access: adminOnly, Status: 204, handle: ops.delete},
 		{Method: "GET", Path: opEp + "/secret", ID: "v1.operational-webhook.endpoint.get-secret", Tag: "Webhook Endpoint",
 			Summary: "Get an operational webhook endpoint's signing secret",
 			Doc:     "Returns what receivers verify signatures with: the HMAC secret (whsec_), or the public key (whpk_) of an ed25519 secret.",
-			Access:  adminOnly, Out: operationalWebhookEndpointSecretOut{}, Status: 200, handle: s.getOperationalEndpointSecret},
+			Access:  adminOnly, Out: operationalWebhookEndpointSecretOut{}, Status: 200, handle: ops.getSecret},
 		{Method: "POST", Path: opEp + "/secret/rotate", ID: "v1.operational-webhook.endpoint.rotate-secret", Tag: "Webhook Endpoint",
 			Summary: "Rotate an operational webhook endpoint's signing secret",
 			Doc:     "Replaces the secret; the previous one keeps signing for the grace period (gracePeriodSeconds, 24 hours by default).",
-			Access:  adminOnly, In: operationalWebhookEndpointSecretIn{}, BodyOptional: true, Status: 204, handle: s.rotateOperationalEndpointSecret},
+			Access:  adminOnly, In: operationalWebhookEndpointSecretIn{}, BodyOptional: true, Status: 204, handle: ops.rotateSecret},
 		{Method: "GET", Path: opEp + "/headers", ID: "v1.operational-webhook.endpoint.get-headers", Tag: "Webhook Endpoint",
 			Summary: "Get an operational webhook endpoint's headers",
 			Doc:     "Returns the custom headers. Those that look like credentials are named in sensitive, without their values.",
-			Access:  adminOnly, Out: operationalWebhookEndpointHeadersOut{}, Status: 200, handle: s.getOperationalEndpointHeaders},
+			Access:  adminOnly, Out: operationalWebhookEndpointHeadersOut{}, Status: 200, handle: ops.getHeaders},
 		{Method: "PUT", Path: opEp + "/headers", ID: "v1.operational-webhook.endpoint.set-headers", Tag: "Webhook Endpoint",
 			Summary: "Replace an operational webhook endpoint's headers",
-			Access:  adminOnly, In: operationalWebhookEndpointHeadersIn{}, Status: 204, handle: s.updateOperationalEndpointHeaders},
+			Access:  adminOnly, In: operationalWebhookEndpointHeadersIn{}, Status: 204, handle: ops.replaceHeaders},
 
 		{Method: "GET", Path: "/api/v1/egress-ips", ID: "v1.egress-ips.list", Tag: "Environment", Summary: "List the egress IP addresses",
 			Doc: "Lists the addresses deliveries come from, for receivers to allow. A Hookline extension: the operator declares them " +
@@ -226,16 +219,3 @@ func (s *Server) table() []*route {
 			Doc: "Answers 204 while the process runs. Needs no token.", Access: public, Status: 204, handle: s.ping},
 	}
 }
-
-// health answers 204 when the store answers a query in time.
-func (s *Server) health(c *call) (int, any, error) {
-	ctx, cancel := context.WithTimeout(c.ctx(), 5*time.Second)
-	defer cancel()
-	if _, err := s.store.CountAdminTokens(ctx); err != nil {
-		s.log.Error("api: health check: the store does not answer", "error", err.Error())
-		return 0, nil, hookline.Errorf(hookline.EUNAVAILABLE, "The store does not answer.")
-	}
-	return http.StatusNoContent, nil, nil
-}
-
-func (s *Server) ping(*call) (int, any, error) { return http.StatusNoContent, nil, nil }

@@ -70,17 +70,19 @@ type Config struct {
 
 // Server is the /api/v1 HTTP handler.
 type Server struct {
-	store     hookline.Store
-	log       *slog.Logger
-	maxBody   int64
-	publicURL string
-	grace     time.Duration // SecretGracePeriod, resolved
-	notifier  hookline.Notifier
-	opApp     OperationalApp
-	egressIPs []string
-	mux       *http.ServeMux
-	routes    []*route
-	keys      keyLocks
+	store        hookline.Store
+	log          *slog.Logger
+	maxBody      int64
+	publicURL    string
+	grace        time.Duration // SecretGracePeriod, resolved
+	notifier     hookline.Notifier
+	opApp        OperationalApp
+	egressIPs    []string
+	appEndpoints *endpoints // serves the endpoints of applications
+	opEndpoints  *endpoints // serves the operational webhook endpoints
+	mux          *http.ServeMux
+	routes       []*route
+	keys         keyLocks
 }
 
 // New returns a Server for cfg.
@@ -111,6 +113,7 @@ func New(cfg Config) *Server {
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
 	}
+	s.appEndpoints, s.opEndpoints = newAppEndpoints(s), newOperationalEndpoints(s)
 	s.routes = s.table()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.handler(rt))
@@ -246,6 +249,15 @@ func (s *Server) run(c *call, rt *route) (status int, body []byte, err error) {
 	}()
 	st, v, herr := rt.handle(c)
 	return render(st, v, herr)
+}
+
+// noContent is the result of a handler that answers 204 unless err is not
+// nil.
+func noContent(err error) (int, any, error) {
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, nil
 }
 
 // logRequest logs a request that succeeded at the debug level, one the
