@@ -69,7 +69,7 @@ func (s *Server) getEndpointMtls(c *call) (int, any, error) {
 }
 
 // setEndpointMtls sets (or replaces) the client certificate and CA bundle;
-// saveEndpoint validates them (Endpoint.Validate).
+// appEndpoints.save validates them (Endpoint.Validate).
 func (s *Server) setEndpointMtls(c *call) (int, any, error) {
 	var in endpointMtlsConfigIn
 	if _, err := c.decode(&in); err != nil {
@@ -148,7 +148,7 @@ func (s *Server) getEndpointOauth(c *call) (int, any, error) {
 	return http.StatusOK, oauthOutOf(ep.OAuth), nil
 }
 
-// setEndpointOauth sets (or replaces) the OAuth 2.0 client; saveEndpoint
+// setEndpointOauth sets (or replaces) the OAuth 2.0 client; appEndpoints.save
 // validates it (Endpoint.Validate).
 func (s *Server) setEndpointOauth(c *call) (int, any, error) {
 	var in endpointOauthConfigIn
