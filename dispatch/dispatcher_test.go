@@ -18,6 +18,7 @@ import (
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/dispatch"
 	"github.com/hookline/hookline/egress"
+	"github.com/hookline/hookline/internal/wait"
 	"github.com/hookline/hookline/sqlite"
 )
 
@@ -149,19 +150,6 @@ func newEgress(t *testing.T, cfg egress.Config) *egress.Client {
 	return c
 }
 
-// waitFor polls cond until it holds; the deadline only keeps a broken test
-// from hanging, it measures nothing.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func (f *fixture) attempts(t *testing.T, msgID string) []*hookline.Attempt {
 	t.Helper()
 	page, err := f.store.ListAttemptsByMessage(f.ctx, f.app.ID, msgID, hookline.AttemptFilter{
@@ -189,7 +177,7 @@ func TestDeliverSigned(t *testing.T) {
 	f.run(t, dispatch.Config{})
 	msg := f.message(t, `{"amount":42,"currency":"EUR"}`)
 
-	waitFor(t, "the delivery", func() bool { return rc.count() == 1 })
+	wait.For(t, "the delivery", func() bool { return rc.count() == 1 })
 	req := rc.request(0)
 	if string(req.body) != `{"amount":42,"currency":"EUR"}` {
 		t.Errorf("body %q", req.body)
@@ -210,7 +198,7 @@ func TestDeliverSigned(t *testing.T) {
 	if err := wh.Verify(req.body, req.header); err != nil {
 		t.Errorf("signature does not verify with the Standard Webhooks library: %v", err)
 	}
-	waitFor(t, "the success to be recorded", func() bool {
+	wait.For(t, "the success to be recorded", func() bool {
 		return f.delivery(t, msg.ID).Status == hookline.StatusSuccess
 	})
 	atts := f.attempts(t, msg.ID)
@@ -232,7 +220,7 @@ func TestRetryAfterFailure(t *testing.T) {
 	f.run(t, dispatch.Config{Schedule: []time.Duration{50 * time.Millisecond, time.Hour}})
 	msg := f.message(t, `{"a":1}`)
 
-	waitFor(t, "success after a retry", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusSuccess })
+	wait.For(t, "success after a retry", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusSuccess })
 	if rc.count() != 2 {
 		t.Fatalf("receiver got %d requests, want 2", rc.count())
 	}
@@ -253,7 +241,7 @@ func TestExhaustedScheduleFails(t *testing.T) {
 	f.run(t, dispatch.Config{Schedule: []time.Duration{10 * time.Millisecond, 10 * time.Millisecond}})
 	msg := f.message(t, `{"a":1}`)
 
-	waitFor(t, "the delivery to fail", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusFail })
+	wait.For(t, "the delivery to fail", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusFail })
 	if n := len(f.attempts(t, msg.ID)); n != 3 {
 		t.Fatalf("%d attempts, want 3 (first + 2 retries)", n)
 	}
@@ -276,7 +264,7 @@ func TestTimeout(t *testing.T) {
 	f.run(t, dispatch.Config{Timeout: 300 * time.Millisecond, Schedule: []time.Duration{time.Hour}})
 	msg := f.message(t, `{"a":1}`)
 
-	waitFor(t, "the timed-out attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
+	wait.For(t, "the timed-out attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
 	a := f.attempts(t, msg.ID)[0]
 	if a.Status != hookline.StatusFail || a.StatusCode != 0 || !strings.Contains(a.Response, "timeout") {
 		t.Fatalf("attempt %+v", a)
@@ -294,7 +282,7 @@ func TestGoneDisablesEndpoint(t *testing.T) {
 	f.run(t, dispatch.Config{Schedule: []time.Duration{10 * time.Millisecond}})
 	msg := f.message(t, `{"a":1}`)
 
-	waitFor(t, "the delivery to fail", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusFail })
+	wait.For(t, "the delivery to fail", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusFail })
 	got, err := f.store.Endpoint(f.ctx, f.app.ID, ep.ID)
 	if err != nil || !got.Disabled {
 		t.Fatalf("endpoint after 410: %+v, %v", got, err)
@@ -321,7 +309,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 	f.run(t, dispatch.Config{Schedule: []time.Duration{time.Hour}})
 	msg := f.message(t, `{"a":1}`)
 
-	waitFor(t, "the attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
+	wait.For(t, "the attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
 	a := f.attempts(t, msg.ID)[0]
 	mu.Lock()
 	defer mu.Unlock()
@@ -343,7 +331,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 	f.run(t, dispatch.Config{Schedule: []time.Duration{time.Hour}})
 	msg := f.message(t, `{"a":1}`)
 
-	waitFor(t, "the first attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
+	wait.For(t, "the first attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
 	first := f.attempts(t, msg.ID)[0]
 	d := f.delivery(t, msg.ID)
 	if d.NextAttemptAt == nil {
@@ -352,7 +340,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 	if gap := d.NextAttemptAt.Sub(first.CreatedAt); gap < time.Second || gap > time.Minute {
 		t.Fatalf("next attempt %v after the first, want Retry-After's 1s (not the schedule's hour)", gap)
 	}
-	waitFor(t, "the retry", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusSuccess })
+	wait.For(t, "the retry", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusSuccess })
 }
 
 func TestPrivateNetworkRefused(t *testing.T) {
@@ -363,7 +351,7 @@ func TestPrivateNetworkRefused(t *testing.T) {
 	f.run(t, dispatch.Config{Client: newEgress(t, egress.Config{}), Schedule: []time.Duration{time.Hour}})
 	msg := f.message(t, `{"a":1}`)
 
-	waitFor(t, "the refused attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
+	wait.For(t, "the refused attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
 	a := f.attempts(t, msg.ID)[0]
 	if a.Status != hookline.StatusFail || !strings.Contains(a.Response, "loopback") || rc.count() != 0 {
 		t.Fatalf("attempt %+v, receiver hits %d", a, rc.count())
@@ -386,7 +374,7 @@ func TestManyMessagesAllDelivered(t *testing.T) {
 	for i := 0; i < n; i++ {
 		f.message(t, `{"i":1}`)
 	}
-	waitFor(t, "every delivery", func() bool { return rc.count() >= 2*n })
+	wait.For(t, "every delivery", func() bool { return rc.count() >= 2*n })
 	mu.Lock()
 	defer mu.Unlock()
 	if len(seen) != n {
@@ -412,7 +400,7 @@ func TestRetryAfterOn503(t *testing.T) {
 	f.run(t, dispatch.Config{Schedule: []time.Duration{time.Hour}})
 	msg := f.message(t, `{"a":1}`)
 
-	waitFor(t, "the first attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
+	wait.For(t, "the first attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
 	d := f.delivery(t, msg.ID)
 	if d.NextAttemptAt == nil {
 		t.Fatalf("no next attempt after 503: %+v", d)
@@ -421,7 +409,7 @@ func TestRetryAfterOn503(t *testing.T) {
 	if off := d.NextAttemptAt.Sub(retryAt); off < -2*time.Second || off > time.Second {
 		t.Fatalf("next attempt at %v, want about %v (Retry-After)", d.NextAttemptAt, retryAt)
 	}
-	waitFor(t, "the retry", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusSuccess })
+	wait.For(t, "the retry", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusSuccess })
 }
 
 func TestRetryAfterIgnoredOn500(t *testing.T) {
@@ -434,7 +422,7 @@ func TestRetryAfterIgnoredOn500(t *testing.T) {
 	f.run(t, dispatch.Config{Schedule: []time.Duration{time.Hour}})
 	msg := f.message(t, `{"a":1}`)
 
-	waitFor(t, "the first attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
+	wait.For(t, "the first attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
 	d := f.delivery(t, msg.ID)
 	if d.NextAttemptAt == nil || time.Until(*d.NextAttemptAt) < 50*time.Minute {
 		t.Fatalf("next attempt %v after a 500, want the schedule's hour", d.NextAttemptAt)
@@ -452,7 +440,7 @@ func TestResponseBodyCapped(t *testing.T) {
 	f.run(t, dispatch.Config{Schedule: []time.Duration{time.Hour}})
 	msg := f.message(t, `{"a":1}`)
 
-	waitFor(t, "the attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
+	wait.For(t, "the attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
 	a := f.attempts(t, msg.ID)[0]
 	if len(a.Response) != 16<<10 || a.StatusCode != http.StatusBadRequest {
 		t.Fatalf("attempt kept %d bytes of the response (status %d), want the default cap of 16 KiB", len(a.Response), a.StatusCode)
@@ -468,7 +456,7 @@ func TestAttemptRecordsDuration(t *testing.T) {
 	f.run(t, dispatch.Config{})
 	msg := f.message(t, `{"a":1}`)
 
-	waitFor(t, "the success", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusSuccess })
+	wait.For(t, "the success", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusSuccess })
 	a := f.attempts(t, msg.ID)[0]
 	// The receiver held the request 120 ms: the recorded duration cannot be less.
 	if a.DurationMS < 120 {
@@ -505,7 +493,7 @@ func TestBacklogAndNewMessages(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	waitFor(t, "every delivery", func() bool { return rc.count() >= 2*n })
+	wait.For(t, "every delivery", func() bool { return rc.count() >= 2*n })
 	time.Sleep(100 * time.Millisecond) // a duplicate would show up now
 	mu.Lock()
 	defer mu.Unlock()
@@ -543,14 +531,14 @@ func TestOutcomeLinger(t *testing.T) {
 	f.run(t, dispatch.Config{OutcomeLinger: 2 * time.Second})
 
 	m1 := f.message(t, `{"n":1}`)
-	waitFor(t, "the first delivery", func() bool { return rc.count() == 1 })
+	wait.For(t, "the first delivery", func() bool { return rc.count() == 1 })
 	// Written at once, the first outcome would be in the store by now.
 	time.Sleep(100 * time.Millisecond)
 	if got := counted.calls(); len(got) != 0 {
 		t.Fatalf("Complete called %v within 100 ms of the attempt, with a linger of 2 s", got)
 	}
 	m2 := f.message(t, `{"n":2}`)
-	waitFor(t, "both outcomes", func() bool {
+	wait.For(t, "both outcomes", func() bool {
 		return len(f.attempts(t, m1.ID)) == 1 && len(f.attempts(t, m2.ID)) == 1
 	})
 	if got := counted.calls(); len(got) != 1 || got[0] != 2 {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/dispatch"
+	"github.com/hookline/hookline/internal/wait"
 )
 
 func TestThrottleRateEnforced(t *testing.T) {
@@ -31,7 +32,7 @@ func TestThrottleRateEnforced(t *testing.T) {
 		f.message(t, `{"a":1}`)
 	}
 	f.run(t, dispatch.Config{})
-	waitFor(t, "every delivery", func() bool { return rc.count() >= n })
+	wait.For(t, "every delivery", func() bool { return rc.count() >= n })
 	mu.Lock()
 	defer mu.Unlock()
 	checkRate(t, arrivals, rate, "the endpoint")
@@ -84,7 +85,7 @@ func TestAppThrottleRateEnforced(t *testing.T) {
 	for range n / 2 {
 		f.message(t, `{"a":1}`) // fed, once the dispatcher has caught up
 	}
-	waitFor(t, "every delivery", func() bool { return a.count()+b.count() >= 2*n })
+	wait.For(t, "every delivery", func() bool { return a.count()+b.count() >= 2*n })
 	mu.Lock()
 	defer mu.Unlock()
 	checkRate(t, arrivals, rate, "the application")
@@ -110,11 +111,11 @@ func TestEndpointConcurrencyCapped(t *testing.T) {
 		f.message(t, `{"a":1}`)
 	}
 	f.run(t, dispatch.Config{Workers: 32, EndpointConcurrency: 3})
-	waitFor(t, "every delivery", func() bool { return rc.count() >= n })
+	wait.For(t, "every delivery", func() bool { return rc.count() >= n })
 	if p := peak.Load(); p > 3 {
 		t.Fatalf("%d attempts in flight to one endpoint at once, cap 3", p)
 	}
-	waitFor(t, "every success recorded", func() bool {
+	wait.For(t, "every success recorded", func() bool {
 		page, _ := f.store.EndpointStats(f.ctx, f.app.ID, ep.ID, nil, nil)
 		return page != nil && page.Success == n
 	})
@@ -139,7 +140,7 @@ func TestCircuitBreakerHoldsAFailingEndpoint(t *testing.T) {
 		Schedule:        []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond, time.Millisecond},
 		BreakerFailures: 3, BreakerCooldown: 2 * time.Second, EndpointConcurrency: 1,
 	})
-	waitFor(t, "three failed attempts", func() bool { return rc.count() >= 3 })
+	wait.For(t, "three failed attempts", func() bool { return rc.count() >= 3 })
 	// The breaker is open: for its cooldown, nothing more is attempted
 	// (without it, the ten messages would use up their four retries in
 	// milliseconds).
@@ -154,7 +155,7 @@ func TestCircuitBreakerHoldsAFailingEndpoint(t *testing.T) {
 	}
 	healthy.Store(true)
 	// After the cooldown one probe goes; it succeeds and the breaker closes.
-	waitFor(t, "every message delivered after the breaker closed", func() bool {
+	wait.For(t, "every message delivered after the breaker closed", func() bool {
 		for _, m := range msgs {
 			if f.delivery(t, m.ID).Status != hookline.StatusSuccess {
 				return false
@@ -198,7 +199,7 @@ func TestHangingEndpointsDoNotStarveHealthyOnes(t *testing.T) {
 	for range 10 {
 		f.message(t, `{"to":"dead"}`) // to each of the twenty
 	}
-	waitFor(t, "the dead endpoints to take the healthy lane", func() bool { return dead.count() >= 8 })
+	wait.For(t, "the dead endpoints to take the healthy lane", func() bool { return dead.count() >= 8 })
 	const n = 50
 	for range n {
 		m := &hookline.Message{ID: hookline.NewID(hookline.PrefixMessage), AppID: healthy.ID, EventType: "x",
@@ -207,5 +208,5 @@ func TestHangingEndpointsDoNotStarveHealthyOnes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "every healthy delivery while the dead endpoints hang", func() bool { return good.count() >= n })
+	wait.For(t, "every healthy delivery while the dead endpoints hang", func() bool { return good.count() >= n })
 }

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hookline/hookline/internal/wait"
 )
 
 // The proxy tests run a real proxy in a separate process: the test binary
@@ -234,6 +236,6 @@ func (p *testProxy) log() []string {
 // waitLog waits until the proxy wrote n lines and returns them.
 func (p *testProxy) waitLog(t *testing.T, n int) []string {
 	t.Helper()
-	waitFor(t, fmt.Sprintf("%d proxy log lines", n), func() bool { return len(p.log()) >= n })
+	wait.For(t, fmt.Sprintf("%d proxy log lines", n), func() bool { return len(p.log()) >= n })
 	return p.log()
 }

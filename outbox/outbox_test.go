@@ -17,6 +17,7 @@ import (
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/dispatch"
 	"github.com/hookline/hookline/egress"
+	"github.com/hookline/hookline/internal/wait"
 	"github.com/hookline/hookline/outbox"
 	"github.com/hookline/hookline/postgres"
 	"github.com/hookline/hookline/postgres/pgtest"
@@ -149,7 +150,7 @@ func TestSend(t *testing.T) {
 	}
 	committed := pay("in_2", true)
 
-	waitFor(t, "the committed message to be delivered", func() bool { return rc.count(committed) > 0 })
+	wait.For(t, "the committed message to be delivered", func() bool { return rc.count(committed) > 0 })
 	m, err := store.Message(ctx, app.ID, "paid-in_2")
 	if err != nil || m.ID != committed {
 		t.Fatalf("the committed message by eventId: %v %v", m, err)
@@ -236,14 +237,3 @@ func TestSendErrors(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/wait"
 	"github.com/hookline/hookline/postgres"
 	"github.com/hookline/hookline/postgres/pgtest"
 	"github.com/hookline/hookline/storetest"
@@ -48,12 +49,12 @@ func TestStoreWithSecretKey(t *testing.T) {
 	})
 }
 
-// signalled waits a while for a Due signal.
+// signalled waits for a Due signal, and reports whether one came.
 func signalled(s hookline.Store) bool {
 	select {
 	case <-s.Due():
 		return true
-	case <-time.After(10 * time.Second):
+	case <-time.After(wait.Deadline):
 		return false
 	}
 }
@@ -157,7 +158,7 @@ func TestListenReconnects(t *testing.T) {
 			t.Fatalf("round %d: no Due signal after the LISTEN connection came back", round)
 		}
 		// Wait until both listen again, then a message on a wakes b.
-		waitFor(t, "both stores to listen again", func() bool { return listeners(t, schema) == 2 })
+		wait.For(t, "both stores to listen again", func() bool { return listeners(t, schema) == 2 })
 		drain(b)
 		_, err := a.CreateMessage(ctx, &hookline.Message{AppID: app.ID, EventType: "x", Payload: []byte(`{}`)})
 		must(t, err) // on a connection that was just terminated: retried on a new one
@@ -302,22 +303,5 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
-	}
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	waitWithin(t, 30*time.Second, what, cond)
-}
-
-// waitWithin waits up to d for cond, and fails t when it stays false.
-func waitWithin(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/wait"
 )
 
 func openTest(t *testing.T) *Store {
@@ -42,13 +43,7 @@ func inOneBatch(t *testing.T, s *Store, calls ...func() error) []error {
 			errs[i] = call()
 		}()
 	}
-	// Wait until every op is queued behind the held one.
-	for deadline := time.Now().Add(5 * time.Second); len(s.ops) < len(calls); {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d ops queued", len(s.ops), len(calls))
-		}
-		time.Sleep(time.Millisecond)
-	}
+	wait.For(t, "every op to be queued behind the held one", func() bool { return len(s.ops) == len(calls) })
 	before := s.Stats().Commits
 	close(gate)
 	wg.Wait()
@@ -269,7 +264,7 @@ func TestCompleteWaitsForCompany(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-	case <-time.After(30 * time.Second):
+	case <-time.After(wait.Deadline):
 		t.Fatal("Complete still waiting after a message was written")
 	}
 	if got := s.Stats().Commits - before; got != 1 {

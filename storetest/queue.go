@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/wait"
 )
 
 func testClaimDueOnly(t *testing.T, s hookline.Store) {
@@ -466,7 +467,7 @@ func signalled(s hookline.Store) bool {
 	select {
 	case <-s.Due():
 		return true
-	case <-time.After(5 * time.Second):
+	case <-time.After(wait.Deadline):
 		return false
 	}
 }
