@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/hookline/hookline/internal/wait"
 )
 
@@ -29,11 +31,13 @@ const (
 	proxyAuthEnv = "HOOKLINE_EGRESS_TEST_PROXY_AUTH" // user:password the proxy requires
 )
 
+// TestMain runs the test proxy when proxyEnv is set, and otherwise the
+// tests, which fail when they leave a goroutine running.
 func TestMain(m *testing.M) {
 	if os.Getenv(proxyEnv) != "" {
 		os.Exit(runTestProxy(os.Getenv(proxyAuthEnv)))
 	}
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }
 
 func runTestProxy(auth string) int {
