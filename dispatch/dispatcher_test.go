@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
@@ -52,6 +54,14 @@ func newReceiver(t *testing.T, respond func(n int, w http.ResponseWriter, r *htt
 	t.Cleanup(rc.Close)
 	return rc
 }
+
+// closeConnections makes rc close each connection after its response, for
+// a test that reaches it from inside a testing/synctest bubble: a
+// connection kept alive would leave a goroutine of the bubble waiting on
+// the network, which synctest does not count as blocked, so the bubble
+// would never be idle and its clock never move. (The receiver itself is
+// made outside the bubble, for the same reason.)
+func (rc *receiver) closeConnections() { rc.Config.SetKeepAlivesEnabled(false) }
 
 func (rc *receiver) count() int {
 	rc.mu.Lock()
@@ -464,11 +474,15 @@ func TestAttemptRecordsDuration(t *testing.T) {
 	}
 }
 
-// TestBacklogAndNewMessages publishes while a backlog is being drained: the
-// backlog is claimed, new messages may be fed straight to the workers, and
-// every message arrives exactly once.
+// TestBacklogAndNewMessages publishes while a backlog is being drained,
+// and then while the dispatcher is caught up: the backlog is claimed, new
+// messages are fed straight to the workers or claimed, and every message
+// arrives exactly once. It runs in a testing/synctest bubble, so that "no
+// duplicate" is a fact, not a wait: once every message has arrived, the
+// bubble's clock is moved a minute on (past every lease and the
+// dispatcher's idle look at the queue) and, every goroutine of the bubble
+// blocked again, whatever was to be sent has been.
 func TestBacklogAndNewMessages(t *testing.T) {
-	f := newFixture(t)
 	var mu sync.Mutex
 	seen := map[string]int{}
 	rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
@@ -476,30 +490,66 @@ func TestBacklogAndNewMessages(t *testing.T) {
 		seen[r.Header.Get("Webhook-Id")]++
 		mu.Unlock()
 	})
-	f.endpoint(t, rc.URL)
-	const n = 300
-	for range n {
-		f.message(t, `{"old":true}`)
+	rc.closeConnections()
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t)
+		f.endpoint(t, rc.URL)
+		const n = 300
+		for range n {
+			f.message(t, `{"old":true}`)
+		}
+		fed := &feedCount{Store: f.store}
+		f.store = fed
+		f.run(t, dispatch.Config{Workers: 4, ClaimBatch: 8})
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				for i := range n / 4 {
+					f.message(t, `{"new":true}`)
+					if i >= n/8 {
+						// The clock moves once every goroutine is
+						// blocked: the dispatcher has caught up.
+						time.Sleep(time.Millisecond)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		wait.For(t, "every delivery", func() bool { return rc.count() >= 2*n })
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		if len(seen) != 2*n || rc.count() != 2*n {
+			t.Fatalf("%d distinct messages in %d requests, want %d in %d", len(seen), rc.count(), 2*n, 2*n)
+		}
+		if fed.n.Load() == 0 {
+			t.Fatal("no delivery was fed to the dispatcher: the test did not try the feed")
+		}
+	})
+}
+
+// feedCount counts the deliveries its store feeds the dispatcher.
+type feedCount struct {
+	hookline.Store
+	n atomic.Int64
+}
+
+func (c *feedCount) SetFeed(f hookline.Feed) {
+	if f != nil {
+		f = &countedFeed{Feed: f, n: &c.n}
 	}
-	f.run(t, dispatch.Config{Workers: 4, ClaimBatch: 8})
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range n / 4 {
-				f.message(t, `{"new":true}`)
-			}
-		}()
-	}
-	wg.Wait()
-	wait.For(t, "every delivery", func() bool { return rc.count() >= 2*n })
-	time.Sleep(100 * time.Millisecond) // a duplicate would show up now
-	mu.Lock()
-	defer mu.Unlock()
-	if len(seen) != 2*n || rc.count() != 2*n {
-		t.Fatalf("%d distinct messages in %d requests, want %d in %d", len(seen), rc.count(), 2*n, 2*n)
-	}
+	c.Store.(hookline.Feeder).SetFeed(f)
+}
+
+type countedFeed struct {
+	hookline.Feed
+	n *atomic.Int64
+}
+
+func (f *countedFeed) Deliver(tasks []*hookline.Task) {
+	f.n.Add(int64(len(tasks)))
+	f.Feed.Deliver(tasks)
 }
 
 // completions counts the Complete calls a store gets, and their outcomes.
@@ -522,26 +572,46 @@ func (c *completions) calls() []int {
 	return append([]int(nil), c.sizes...)
 }
 
+// TestOutcomeLinger runs in a testing/synctest bubble, whose clock moves
+// only when every goroutine of the bubble is blocked: once they all are,
+// an outcome not yet written is held by the outcome writer, which lingers.
 func TestOutcomeLinger(t *testing.T) {
-	f := newFixture(t)
 	rc := newReceiver(t, nil)
-	f.endpoint(t, rc.URL)
-	counted := &completions{Store: f.store}
-	f.store = counted
-	f.run(t, dispatch.Config{OutcomeLinger: 2 * time.Second})
+	rc.closeConnections()
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t)
+		f.endpoint(t, rc.URL)
+		counted := &completions{Store: f.store}
+		f.store = counted
+		const linger = 2 * time.Second
+		f.run(t, dispatch.Config{OutcomeLinger: linger})
 
-	m1 := f.message(t, `{"n":1}`)
-	wait.For(t, "the first delivery", func() bool { return rc.count() == 1 })
-	// Written at once, the first outcome would be in the store by now.
-	time.Sleep(100 * time.Millisecond)
-	if got := counted.calls(); len(got) != 0 {
-		t.Fatalf("Complete called %v within 100 ms of the attempt, with a linger of 2 s", got)
-	}
-	m2 := f.message(t, `{"n":2}`)
-	wait.For(t, "both outcomes", func() bool {
-		return len(f.attempts(t, m1.ID)) == 1 && len(f.attempts(t, m2.ID)) == 1
+		m1 := f.message(t, `{"n":1}`)
+		synctest.Wait()
+		if rc.count() != 1 {
+			t.Fatalf("%d deliveries, want 1", rc.count())
+		}
+		if got := counted.calls(); len(got) != 0 {
+			t.Fatalf("Complete called %v at once, with a linger of %v", got, linger)
+		}
+		m2 := f.message(t, `{"n":2}`)
+		synctest.Wait()
+		if rc.count() != 2 {
+			t.Fatalf("%d deliveries, want 2", rc.count())
+		}
+		// Both outcomes wait for more, up to the linger after the first.
+		time.Sleep(linger - time.Millisecond)
+		synctest.Wait()
+		if got := counted.calls(); len(got) != 0 {
+			t.Fatalf("Complete called %v before the linger of %v ended", got, linger)
+		}
+		time.Sleep(time.Millisecond)
+		synctest.Wait()
+		if got := counted.calls(); len(got) != 1 || got[0] != 2 {
+			t.Fatalf("Complete calls with %v outcomes once the linger ended, want one call with both", got)
+		}
+		wait.For(t, "both outcomes in the store", func() bool {
+			return len(f.attempts(t, m1.ID)) == 1 && len(f.attempts(t, m2.ID)) == 1
+		})
 	})
-	if got := counted.calls(); len(got) != 1 || got[0] != 2 {
-		t.Fatalf("Complete calls with %v outcomes, want one call with both", got)
-	}
 }

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/hookline/hookline"
@@ -121,47 +122,59 @@ func TestEndpointConcurrencyCapped(t *testing.T) {
 	})
 }
 
+// TestCircuitBreakerHoldsAFailingEndpoint runs in a testing/synctest
+// bubble, whose clock moves only when every goroutine of the bubble is
+// blocked, so that the breaker's cooldown is a span of that clock, in
+// which the test can look at what happened, not a window of real time.
 func TestCircuitBreakerHoldsAFailingEndpoint(t *testing.T) {
-	f := newFixture(t)
 	var healthy atomic.Bool
 	rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
 		if !healthy.Load() {
 			w.WriteHeader(http.StatusServiceUnavailable)
 		}
 	})
-	f.endpoint(t, rc.URL)
-	const n = 10
-	var msgs []*hookline.Message
-	for range n {
-		msgs = append(msgs, f.message(t, `{"a":1}`))
-	}
-	// One attempt at a time, so that the breaker opens after exactly three.
-	f.run(t, dispatch.Config{
-		Schedule:        []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond, time.Millisecond},
-		BreakerFailures: 3, BreakerCooldown: 2 * time.Second, EndpointConcurrency: 1,
-	})
-	wait.For(t, "three failed attempts", func() bool { return rc.count() >= 3 })
-	// The breaker is open: for its cooldown, nothing more is attempted
-	// (without it, the ten messages would use up their four retries in
-	// milliseconds).
-	time.Sleep(500 * time.Millisecond)
-	if got := rc.count(); got != 3 {
-		t.Fatalf("%d attempts while the breaker was open, want 3", got)
-	}
-	for _, m := range msgs {
-		if d := f.delivery(t, m.ID); d.Status != hookline.StatusPending {
-			t.Fatalf("delivery held by the breaker: %+v, want pending", d)
+	rc.closeConnections()
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t)
+		f.endpoint(t, rc.URL)
+		const n = 10
+		var msgs []*hookline.Message
+		for range n {
+			msgs = append(msgs, f.message(t, `{"a":1}`))
 		}
-	}
-	healthy.Store(true)
-	// After the cooldown one probe goes; it succeeds and the breaker closes.
-	wait.For(t, "every message delivered after the breaker closed", func() bool {
+		// One attempt at a time, so that the breaker opens after exactly three.
+		const cooldown = 2 * time.Second
+		f.run(t, dispatch.Config{
+			Schedule:        []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond, time.Millisecond},
+			BreakerFailures: 3, BreakerCooldown: cooldown, EndpointConcurrency: 1,
+		})
+		// The third failure, a few milliseconds in, opens the breaker for
+		// its cooldown: until then nothing more is attempted (without it,
+		// the ten messages would use up their four retries in
+		// milliseconds).
+		time.Sleep(cooldown)
+		synctest.Wait()
+		if got := rc.count(); got != 3 {
+			t.Fatalf("%d attempts while the breaker was open, want 3", got)
+		}
 		for _, m := range msgs {
-			if f.delivery(t, m.ID).Status != hookline.StatusSuccess {
-				return false
+			if d := f.delivery(t, m.ID); d.Status != hookline.StatusPending {
+				t.Fatalf("delivery held by the breaker: %+v, want pending", d)
 			}
 		}
-		return true
+		healthy.Store(true)
+		// After the cooldown one probe goes; it succeeds and the breaker closes.
+		wait.For(t, "every message delivered after the breaker closed", func() bool {
+			for _, m := range msgs {
+				if f.delivery(t, m.ID).Status != hookline.StatusSuccess {
+					return false
+				}
+			}
+			return true
+		})
+		if got := rc.count(); got != 3+n {
+			t.Fatalf("%d attempts in all, want the 3 failed ones and one success per message", got)
+		}
 	})
 }
 
