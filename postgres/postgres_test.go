@@ -59,12 +59,33 @@ func signalled(s hookline.Store) bool {
 	}
 }
 
-// quiet reports whether s.Due stays silent for a moment.
-func quiet(s hookline.Store) bool {
+// quiet reports whether s, a store on url, has had no Due signal from
+// anything committed on the server so far. It needs no window of time: it
+// has s cache app, an application of its schema, changes the application
+// by hand, and notifies s's channel to forget its caches. PostgreSQL
+// delivers a listener's notifications in the order their transactions
+// committed, so once s reads the change, it has relayed every notification
+// committed before, and a Due signal among them waits in s.Due().
+func quiet(t *testing.T, s *postgres.Store, url string, app *hookline.Application) bool {
+	t.Helper()
+	ctx := t.Context()
+	before, err := s.Application(ctx, app.ID)
+	must(t, err)
+	name := pgtest.Name("by_hand_")
+	pgtest.Exec(t, url, `UPDATE applications SET name = $1 WHERE id = $2`, name, app.ID)
+	if got, err := s.Application(ctx, app.ID); err != nil || got.Name != before.Name {
+		t.Fatalf("Application after a change by hand = %+v, %v; want the cached one", got, err)
+	}
+	pgtest.Exec(t, url, `SELECT pg_notify($1, $2)`, postgres.Channel(s.Schema()), postgres.ForgetPayload)
+	wait.For(t, "the store to relay the notifications committed so far", func() bool {
+		got, err := s.Application(ctx, app.ID)
+		must(t, err)
+		return got.Name == name
+	})
 	select {
 	case <-s.Due():
 		return false
-	case <-time.After(300 * time.Millisecond):
+	default:
 		return true
 	}
 }
@@ -94,6 +115,8 @@ func TestDueAcrossNodes(t *testing.T) {
 	must(t, a.CreateApplication(ctx, app))
 	ep := &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/hook"}
 	must(t, a.CreateEndpoint(ctx, ep))
+	otherApp := &hookline.Application{Name: "other"}
+	must(t, other.CreateApplication(ctx, otherApp))
 
 	step := func(what string, fn func()) {
 		t.Helper()
@@ -103,7 +126,7 @@ func TestDueAcrossNodes(t *testing.T) {
 		if !signalled(b) {
 			t.Fatalf("%s on one store did not signal Due on the other", what)
 		}
-		if !quiet(other) {
+		if !quiet(t, other, otherURL, otherApp) {
 			t.Fatalf("%s signalled Due on a store of another schema", what)
 		}
 	}
