@@ -21,7 +21,7 @@ const beforeMaxAge = 10 * time.Second
 // cache.
 func TestCachesAcrossNodes(t *testing.T) {
 	t.Parallel()
-	_, url := pgtest.Schema(t)
+	_, url := template.Clone(t)
 	a, b := open(t, url), open(t, url)
 	ctx := t.Context()
 	wait.For(t, "both stores to listen", func() bool { return listeners(t, a.Schema()) == 2 })
@@ -81,7 +81,7 @@ func TestCachesAcrossNodes(t *testing.T) {
 // changes or deletes an endpoint.
 func TestEndpointCacheAcrossNodes(t *testing.T) {
 	t.Parallel()
-	_, url := pgtest.Schema(t)
+	_, url := template.Clone(t)
 	a := open(t, url)
 	ctx := t.Context()
 	app := &hookline.Application{Name: "endpoints"}

@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"context"
 	"net"
 	neturl "net/url"
 	"os"
@@ -28,12 +29,22 @@ func open(t *testing.T, url string, opts ...postgres.Option) *postgres.Store {
 	return s
 }
 
+// template is the schema migrated once for this test binary; the cases of
+// the conformance suite get a copy each. TestMain drops it.
+var template = &pgtest.Template{Migrate: func(ctx context.Context, url string) error {
+	s, err := postgres.Open(ctx, url)
+	if err != nil {
+		return err
+	}
+	return s.Close()
+}}
+
 // TestStore runs the conformance suite, each test in a schema of its own.
 func TestStore(t *testing.T) {
 	pgtest.URL(t)
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T) hookline.Store {
-		_, url := pgtest.Schema(t)
+		_, url := template.Clone(t)
 		return open(t, url)
 	})
 }
@@ -44,7 +55,7 @@ func TestStoreWithSecretKey(t *testing.T) {
 	t.Parallel()
 	key := []byte("0123456789abcdef0123456789abcdef")
 	storetest.Run(t, func(t *testing.T) hookline.Store {
-		_, url := pgtest.Schema(t)
+		_, url := template.Clone(t)
 		return open(t, url, postgres.WithSecretKey(key))
 	})
 }
@@ -105,8 +116,8 @@ func drain(s hookline.Store) {
 // schema.
 func TestDueAcrossNodes(t *testing.T) {
 	t.Parallel()
-	_, url := pgtest.Schema(t)
-	_, otherURL := pgtest.Schema(t)
+	_, url := template.Clone(t)
+	_, otherURL := template.Clone(t)
 	a, b := open(t, url), open(t, url)
 	other := open(t, otherURL)
 	ctx := t.Context()
@@ -165,7 +176,7 @@ func TestDueAcrossNodes(t *testing.T) {
 // missed), and relay notifications again.
 func TestListenReconnects(t *testing.T) {
 	t.Parallel()
-	schema, url := pgtest.Schema(t)
+	schema, url := template.Clone(t)
 	a, b := open(t, url), open(t, url)
 	ctx := t.Context()
 	app := &hookline.Application{Name: "reconnect"}
@@ -252,7 +263,7 @@ func TestMigrateConcurrently(t *testing.T) {
 // connections, and nothing written before is lost.
 func TestConnectionsTerminated(t *testing.T) {
 	t.Parallel()
-	schema, url := pgtest.Schema(t)
+	schema, url := template.Clone(t)
 	s := open(t, url)
 	ctx := t.Context()
 	app := &hookline.Application{Name: "restart"}
