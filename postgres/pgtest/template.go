@@ -147,30 +147,18 @@ func (tp *Template) make(base string) error {
 // copyScript returns the statements that copy schema into the schema first
 // on the search_path, or why it cannot be copied.
 func copyScript(ctx context.Context, conn *pgx.Conn, schema string) (string, error) {
-	rows, err := conn.Query(ctx, uncopiedSQL, schema)
-	if err != nil {
-		return "", err
-	}
-	uncopied, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	uncopied, err := texts(ctx, conn, uncopiedSQL, schema)
 	if err != nil {
 		return "", err
 	}
 	if len(uncopied) > 0 {
 		return "", fmt.Errorf("the template schema %s holds %s, which Clone does not copy", schema, strings.Join(uncopied, ", "))
 	}
-	rows, err = conn.Query(ctx, ddlSQL, schema)
+	script, err := texts(ctx, conn, ddlSQL, schema)
 	if err != nil {
 		return "", err
 	}
-	script, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return "", err
-	}
-	rows, err = conn.Query(ctx, `SELECT relname FROM pg_class WHERE relnamespace = $1::text::regnamespace AND relkind = 'r'`, schema)
-	if err != nil {
-		return "", err
-	}
-	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	tables, err := texts(ctx, conn, `SELECT relname FROM pg_class WHERE relnamespace = $1::text::regnamespace AND relkind = 'r'`, schema)
 	if err != nil {
 		return "", err
 	}
@@ -184,15 +172,20 @@ func copyScript(ctx context.Context, conn *pgx.Conn, schema string) (string, err
 			script = append(script, `INSERT INTO `+pgx.Identifier{table}.Sanitize()+` OVERRIDING SYSTEM VALUE SELECT * FROM `+from)
 		}
 	}
-	rows, err = conn.Query(ctx, identitySQL, schema)
-	if err != nil {
-		return "", err
-	}
-	setvals, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	setvals, err := texts(ctx, conn, identitySQL, schema)
 	if err != nil {
 		return "", err
 	}
 	return strings.Join(append(script, setvals...), ";\n"), nil
+}
+
+// strings_ returns the one text column of the rows sql selects.
+func texts(ctx context.Context, conn *pgx.Conn, sql string, args ...any) ([]string, error) {
+	rows, err := conn.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
 // uncopiedSQL lists what the schema $1 holds that copyScript does not copy.
