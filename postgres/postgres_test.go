@@ -60,16 +60,6 @@ func TestStoreWithSecretKey(t *testing.T) {
 	})
 }
 
-// signalled waits for a Due signal, and reports whether one came.
-func signalled(s hookline.Store) bool {
-	select {
-	case <-s.Due():
-		return true
-	case <-time.After(wait.Deadline):
-		return false
-	}
-}
-
 // quiet reports whether s, a store on url, has had no Due signal from
 // anything committed on the server so far. It needs no window of time: it
 // has s cache app, an application of its schema, changes the application
@@ -101,16 +91,6 @@ func quiet(t *testing.T, s *postgres.Store, url string, app *hookline.Applicatio
 	}
 }
 
-func drain(s hookline.Store) {
-	for {
-		select {
-		case <-s.Due():
-		default:
-			return
-		}
-	}
-}
-
 // TestDueAcrossNodes: a change on one store wakes the dispatchers of every
 // other store of the schema (through LISTEN/NOTIFY), not those of another
 // schema.
@@ -131,10 +111,10 @@ func TestDueAcrossNodes(t *testing.T) {
 
 	step := func(what string, fn func()) {
 		t.Helper()
-		drain(b)
-		drain(other)
+		storetest.Drain(b)
+		storetest.Drain(other)
 		fn()
-		if !signalled(b) {
+		if !storetest.Signalled(b) {
 			t.Fatalf("%s on one store did not signal Due on the other", what)
 		}
 		if !quiet(t, other, otherURL, otherApp) {
@@ -184,19 +164,19 @@ func TestListenReconnects(t *testing.T) {
 	must(t, a.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/hook"}))
 
 	for round := range 3 {
-		drain(b)
+		storetest.Drain(b)
 		if n := pgtest.Terminate(t, schema); n < 2 {
 			t.Fatalf("round %d: terminated %d sessions, want at least the two LISTEN connections", round, n)
 		}
-		if !signalled(b) {
+		if !storetest.Signalled(b) {
 			t.Fatalf("round %d: no Due signal after the LISTEN connection came back", round)
 		}
 		// Wait until both listen again, then a message on a wakes b.
 		wait.For(t, "both stores to listen again", func() bool { return listeners(t, schema) == 2 })
-		drain(b)
+		storetest.Drain(b)
 		_, err := a.CreateMessage(ctx, &hookline.Message{AppID: app.ID, EventType: "x", Payload: []byte(`{}`)})
 		must(t, err) // on a connection that was just terminated: retried on a new one
-		if !signalled(b) {
+		if !storetest.Signalled(b) {
 			t.Fatalf("round %d: a message on one store did not wake the other after a reconnect", round)
 		}
 	}
