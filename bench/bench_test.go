@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/hookline/hookline/signature"
 )
 
@@ -57,12 +59,15 @@ func hooklineBinary(t *testing.T) string {
 	return binPath
 }
 
+// TestMain fails the package's tests when they leave a goroutine running,
+// and removes the binary they built.
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
-	os.Exit(code)
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
+		if buildDir != "" {
+			os.RemoveAll(buildDir)
+		}
+		os.Exit(code)
+	}))
 }
 
 // tiny returns options for small, quick versions of every scenario.

@@ -26,6 +26,7 @@ import (
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/dispatch"
 	"github.com/hookline/hookline/egress"
+	"github.com/hookline/hookline/internal/wait"
 	"github.com/hookline/hookline/signature"
 )
 
@@ -49,7 +50,7 @@ func TestRotatedSecretsSignDuringTheGracePeriod(t *testing.T) {
 	}
 	f.run(t, dispatch.Config{})
 	f.message(t, `{"a":1}`)
-	waitFor(t, "the delivery", func() bool { return rc.count() == 1 })
+	wait.For(t, "the delivery", func() bool { return rc.count() == 1 })
 	req := rc.request(0)
 	if n := len(strings.Fields(req.header.Get("Webhook-Signature"))); n != 2 {
 		t.Fatalf("webhook-signature %q has %d entries, want 2 (current and previous)", req.header.Get("Webhook-Signature"), n)
@@ -83,7 +84,7 @@ func TestEd25519EndpointSignsV1a(t *testing.T) {
 	}
 	f.run(t, dispatch.Config{})
 	f.message(t, `{"a":1}`)
-	waitFor(t, "the delivery", func() bool { return rc.count() == 1 })
+	wait.For(t, "the delivery", func() bool { return rc.count() == 1 })
 	req := rc.request(0)
 	if sig := req.header.Get("Webhook-Signature"); !strings.HasPrefix(sig, "v1a,") {
 		t.Fatalf("webhook-signature %q, want a v1a signature", sig)
@@ -103,12 +104,12 @@ func TestBasicAuthFromTheURL(t *testing.T) {
 	f.endpoint(t, strings.Replace(rc.URL, "http://", "http://hook:s3cret-pass@", 1))
 	f.run(t, dispatch.Config{})
 	msg := f.message(t, `{"a":1}`)
-	waitFor(t, "the delivery", func() bool { return rc.count() == 1 })
+	wait.For(t, "the delivery", func() bool { return rc.count() == 1 })
 	user, pass, ok := (&http.Request{Header: rc.request(0).header}).BasicAuth()
 	if !ok || user != "hook" || pass != "s3cret-pass" {
 		t.Fatalf("Basic credentials %q %q %v", user, pass, ok)
 	}
-	waitFor(t, "the attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
+	wait.For(t, "the attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
 	if u := f.attempts(t, msg.ID)[0].URL; strings.Contains(u, "s3cret-pass") {
 		t.Fatalf("the attempt log holds the password: %s", u)
 	}
@@ -193,7 +194,7 @@ func TestMutualTLS(t *testing.T) {
 	}
 	f.run(t, dispatch.Config{Schedule: []time.Duration{time.Hour}})
 	ok := f.message(t, `{"a":1}`)
-	waitFor(t, "the mTLS delivery", func() bool { return f.delivery(t, ok.ID).Status == hookline.StatusSuccess })
+	wait.For(t, "the mTLS delivery", func() bool { return f.delivery(t, ok.ID).Status == hookline.StatusSuccess })
 
 	m := &hookline.Message{ID: hookline.NewID(hookline.PrefixMessage), AppID: without.ID, EventType: "x",
 		Payload: []byte(`{}`), CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}
@@ -201,7 +202,7 @@ func TestMutualTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	var atts []*hookline.Attempt
-	waitFor(t, "the attempt without a client certificate", func() bool {
+	wait.For(t, "the attempt without a client certificate", func() bool {
 		p, _ := f.store.ListAttemptsByMessage(f.ctx, without.ID, m.ID, hookline.AttemptFilter{ListOptions: hookline.ListOptions{Limit: 10}})
 		atts = p.Items
 		return len(atts) == 1
@@ -252,7 +253,7 @@ func TestOAuth2ClientCredentials(t *testing.T) {
 	for range n {
 		msgs = append(msgs, f.message(t, `{"a":1}`))
 	}
-	waitFor(t, "every delivery to succeed", func() bool {
+	wait.For(t, "every delivery to succeed", func() bool {
 		for _, m := range msgs {
 			if f.delivery(t, m.ID).Status != hookline.StatusSuccess {
 				return false

@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
@@ -18,6 +20,7 @@ import (
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/dispatch"
 	"github.com/hookline/hookline/egress"
+	"github.com/hookline/hookline/internal/wait"
 	"github.com/hookline/hookline/sqlite"
 )
 
@@ -51,6 +54,14 @@ func newReceiver(t *testing.T, respond func(n int, w http.ResponseWriter, r *htt
 	t.Cleanup(rc.Close)
 	return rc
 }
+
+// closeConnections makes rc close each connection after its response, for
+// a test that reaches it from inside a testing/synctest bubble: a
+// connection kept alive would leave a goroutine of the bubble waiting on
+// the network, which synctest does not count as blocked, so the bubble
+// would never be idle and its clock never move. (The receiver itself is
+// made outside the bubble, for the same reason.)
+func (rc *receiver) closeConnections() { rc.Config.SetKeepAlivesEnabled(false) }
 
 func (rc *receiver) count() int {
 	rc.mu.Lock()
@@ -149,19 +160,6 @@ func newEgress(t *testing.T, cfg egress.Config) *egress.Client {
 	return c
 }
 
-// waitFor polls cond until it holds; the deadline only keeps a broken test
-// from hanging, it measures nothing.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func (f *fixture) attempts(t *testing.T, msgID string) []*hookline.Attempt {
 	t.Helper()
 	page, err := f.store.ListAttemptsByMessage(f.ctx, f.app.ID, msgID, hookline.AttemptFilter{
@@ -189,7 +187,7 @@ func TestDeliverSigned(t *testing.T) {
 	f.run(t, dispatch.Config{})
 	msg := f.message(t, `{"amount":42,"currency":"EUR"}`)
 
-	waitFor(t, "the delivery", func() bool { return rc.count() == 1 })
+	wait.For(t, "the delivery", func() bool { return rc.count() == 1 })
 	req := rc.request(0)
 	if string(req.body) != `{"amount":42,"currency":"EUR"}` {
 		t.Errorf("body %q", req.body)
@@ -210,7 +208,7 @@ func TestDeliverSigned(t *testing.T) {
 	if err := wh.Verify(req.body, req.header); err != nil {
 		t.Errorf("signature does not verify with the Standard Webhooks library: %v", err)
 	}
-	waitFor(t, "the success to be recorded", func() bool {
+	wait.For(t, "the success to be recorded", func() bool {
 		return f.delivery(t, msg.ID).Status == hookline.StatusSuccess
 	})
 	atts := f.attempts(t, msg.ID)
@@ -232,7 +230,7 @@ func TestRetryAfterFailure(t *testing.T) {
 	f.run(t, dispatch.Config{Schedule: []time.Duration{50 * time.Millisecond, time.Hour}})
 	msg := f.message(t, `{"a":1}`)
 
-	waitFor(t, "success after a retry", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusSuccess })
+	wait.For(t, "success after a retry", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusSuccess })
 	if rc.count() != 2 {
 		t.Fatalf("receiver got %d requests, want 2", rc.count())
 	}
@@ -253,7 +251,7 @@ func TestExhaustedScheduleFails(t *testing.T) {
 	f.run(t, dispatch.Config{Schedule: []time.Duration{10 * time.Millisecond, 10 * time.Millisecond}})
 	msg := f.message(t, `{"a":1}`)
 
-	waitFor(t, "the delivery to fail", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusFail })
+	wait.For(t, "the delivery to fail", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusFail })
 	if n := len(f.attempts(t, msg.ID)); n != 3 {
 		t.Fatalf("%d attempts, want 3 (first + 2 retries)", n)
 	}
@@ -276,7 +274,7 @@ func TestTimeout(t *testing.T) {
 	f.run(t, dispatch.Config{Timeout: 300 * time.Millisecond, Schedule: []time.Duration{time.Hour}})
 	msg := f.message(t, `{"a":1}`)
 
-	waitFor(t, "the timed-out attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
+	wait.For(t, "the timed-out attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
 	a := f.attempts(t, msg.ID)[0]
 	if a.Status != hookline.StatusFail || a.StatusCode != 0 || !strings.Contains(a.Response, "timeout") {
 		t.Fatalf("attempt %+v", a)
@@ -294,7 +292,7 @@ func TestGoneDisablesEndpoint(t *testing.T) {
 	f.run(t, dispatch.Config{Schedule: []time.Duration{10 * time.Millisecond}})
 	msg := f.message(t, `{"a":1}`)
 
-	waitFor(t, "the delivery to fail", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusFail })
+	wait.For(t, "the delivery to fail", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusFail })
 	got, err := f.store.Endpoint(f.ctx, f.app.ID, ep.ID)
 	if err != nil || !got.Disabled {
 		t.Fatalf("endpoint after 410: %+v, %v", got, err)
@@ -321,7 +319,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 	f.run(t, dispatch.Config{Schedule: []time.Duration{time.Hour}})
 	msg := f.message(t, `{"a":1}`)
 
-	waitFor(t, "the attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
+	wait.For(t, "the attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
 	a := f.attempts(t, msg.ID)[0]
 	mu.Lock()
 	defer mu.Unlock()
@@ -343,7 +341,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 	f.run(t, dispatch.Config{Schedule: []time.Duration{time.Hour}})
 	msg := f.message(t, `{"a":1}`)
 
-	waitFor(t, "the first attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
+	wait.For(t, "the first attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
 	first := f.attempts(t, msg.ID)[0]
 	d := f.delivery(t, msg.ID)
 	if d.NextAttemptAt == nil {
@@ -352,7 +350,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 	if gap := d.NextAttemptAt.Sub(first.CreatedAt); gap < time.Second || gap > time.Minute {
 		t.Fatalf("next attempt %v after the first, want Retry-After's 1s (not the schedule's hour)", gap)
 	}
-	waitFor(t, "the retry", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusSuccess })
+	wait.For(t, "the retry", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusSuccess })
 }
 
 func TestPrivateNetworkRefused(t *testing.T) {
@@ -363,7 +361,7 @@ func TestPrivateNetworkRefused(t *testing.T) {
 	f.run(t, dispatch.Config{Client: newEgress(t, egress.Config{}), Schedule: []time.Duration{time.Hour}})
 	msg := f.message(t, `{"a":1}`)
 
-	waitFor(t, "the refused attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
+	wait.For(t, "the refused attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
 	a := f.attempts(t, msg.ID)[0]
 	if a.Status != hookline.StatusFail || !strings.Contains(a.Response, "loopback") || rc.count() != 0 {
 		t.Fatalf("attempt %+v, receiver hits %d", a, rc.count())
@@ -386,7 +384,7 @@ func TestManyMessagesAllDelivered(t *testing.T) {
 	for i := 0; i < n; i++ {
 		f.message(t, `{"i":1}`)
 	}
-	waitFor(t, "every delivery", func() bool { return rc.count() >= 2*n })
+	wait.For(t, "every delivery", func() bool { return rc.count() >= 2*n })
 	mu.Lock()
 	defer mu.Unlock()
 	if len(seen) != n {
@@ -412,7 +410,7 @@ func TestRetryAfterOn503(t *testing.T) {
 	f.run(t, dispatch.Config{Schedule: []time.Duration{time.Hour}})
 	msg := f.message(t, `{"a":1}`)
 
-	waitFor(t, "the first attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
+	wait.For(t, "the first attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
 	d := f.delivery(t, msg.ID)
 	if d.NextAttemptAt == nil {
 		t.Fatalf("no next attempt after 503: %+v", d)
@@ -421,7 +419,7 @@ func TestRetryAfterOn503(t *testing.T) {
 	if off := d.NextAttemptAt.Sub(retryAt); off < -2*time.Second || off > time.Second {
 		t.Fatalf("next attempt at %v, want about %v (Retry-After)", d.NextAttemptAt, retryAt)
 	}
-	waitFor(t, "the retry", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusSuccess })
+	wait.For(t, "the retry", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusSuccess })
 }
 
 func TestRetryAfterIgnoredOn500(t *testing.T) {
@@ -434,7 +432,7 @@ func TestRetryAfterIgnoredOn500(t *testing.T) {
 	f.run(t, dispatch.Config{Schedule: []time.Duration{time.Hour}})
 	msg := f.message(t, `{"a":1}`)
 
-	waitFor(t, "the first attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
+	wait.For(t, "the first attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
 	d := f.delivery(t, msg.ID)
 	if d.NextAttemptAt == nil || time.Until(*d.NextAttemptAt) < 50*time.Minute {
 		t.Fatalf("next attempt %v after a 500, want the schedule's hour", d.NextAttemptAt)
@@ -452,7 +450,7 @@ func TestResponseBodyCapped(t *testing.T) {
 	f.run(t, dispatch.Config{Schedule: []time.Duration{time.Hour}})
 	msg := f.message(t, `{"a":1}`)
 
-	waitFor(t, "the attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
+	wait.For(t, "the attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
 	a := f.attempts(t, msg.ID)[0]
 	if len(a.Response) != 16<<10 || a.StatusCode != http.StatusBadRequest {
 		t.Fatalf("attempt kept %d bytes of the response (status %d), want the default cap of 16 KiB", len(a.Response), a.StatusCode)
@@ -468,7 +466,7 @@ func TestAttemptRecordsDuration(t *testing.T) {
 	f.run(t, dispatch.Config{})
 	msg := f.message(t, `{"a":1}`)
 
-	waitFor(t, "the success", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusSuccess })
+	wait.For(t, "the success", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusSuccess })
 	a := f.attempts(t, msg.ID)[0]
 	// The receiver held the request 120 ms: the recorded duration cannot be less.
 	if a.DurationMS < 120 {
@@ -476,11 +474,15 @@ func TestAttemptRecordsDuration(t *testing.T) {
 	}
 }
 
-// TestBacklogAndNewMessages publishes while a backlog is being drained: the
-// backlog is claimed, new messages may be fed straight to the workers, and
-// every message arrives exactly once.
+// TestBacklogAndNewMessages publishes while a backlog is being drained,
+// and then while the dispatcher is caught up: the backlog is claimed, new
+// messages are fed straight to the workers or claimed, and every message
+// arrives exactly once. It runs in a testing/synctest bubble, so that "no
+// duplicate" is a fact, not a wait: once every message has arrived, the
+// bubble's clock is moved a minute on (past every lease and the
+// dispatcher's idle look at the queue) and, every goroutine of the bubble
+// blocked again, whatever was to be sent has been.
 func TestBacklogAndNewMessages(t *testing.T) {
-	f := newFixture(t)
 	var mu sync.Mutex
 	seen := map[string]int{}
 	rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
@@ -488,30 +490,66 @@ func TestBacklogAndNewMessages(t *testing.T) {
 		seen[r.Header.Get("Webhook-Id")]++
 		mu.Unlock()
 	})
-	f.endpoint(t, rc.URL)
-	const n = 300
-	for range n {
-		f.message(t, `{"old":true}`)
+	rc.closeConnections()
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t)
+		f.endpoint(t, rc.URL)
+		const n = 300
+		for range n {
+			f.message(t, `{"old":true}`)
+		}
+		fed := &feedCount{Store: f.store}
+		f.store = fed
+		f.run(t, dispatch.Config{Workers: 4, ClaimBatch: 8})
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				for i := range n / 4 {
+					f.message(t, `{"new":true}`)
+					if i >= n/8 {
+						// The clock moves once every goroutine is
+						// blocked: the dispatcher has caught up.
+						time.Sleep(time.Millisecond)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		wait.For(t, "every delivery", func() bool { return rc.count() >= 2*n })
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		if len(seen) != 2*n || rc.count() != 2*n {
+			t.Fatalf("%d distinct messages in %d requests, want %d in %d", len(seen), rc.count(), 2*n, 2*n)
+		}
+		if fed.n.Load() == 0 {
+			t.Fatal("no delivery was fed to the dispatcher: the test did not try the feed")
+		}
+	})
+}
+
+// feedCount counts the deliveries its store feeds the dispatcher.
+type feedCount struct {
+	hookline.Store
+	n atomic.Int64
+}
+
+func (c *feedCount) SetFeed(f hookline.Feed) {
+	if f != nil {
+		f = &countedFeed{Feed: f, n: &c.n}
 	}
-	f.run(t, dispatch.Config{Workers: 4, ClaimBatch: 8})
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range n / 4 {
-				f.message(t, `{"new":true}`)
-			}
-		}()
-	}
-	wg.Wait()
-	waitFor(t, "every delivery", func() bool { return rc.count() >= 2*n })
-	time.Sleep(100 * time.Millisecond) // a duplicate would show up now
-	mu.Lock()
-	defer mu.Unlock()
-	if len(seen) != 2*n || rc.count() != 2*n {
-		t.Fatalf("%d distinct messages in %d requests, want %d in %d", len(seen), rc.count(), 2*n, 2*n)
-	}
+	c.Store.(hookline.Feeder).SetFeed(f)
+}
+
+type countedFeed struct {
+	hookline.Feed
+	n *atomic.Int64
+}
+
+func (f *countedFeed) Deliver(tasks []*hookline.Task) {
+	f.n.Add(int64(len(tasks)))
+	f.Feed.Deliver(tasks)
 }
 
 // completions counts the Complete calls a store gets, and their outcomes.
@@ -534,26 +572,46 @@ func (c *completions) calls() []int {
 	return append([]int(nil), c.sizes...)
 }
 
+// TestOutcomeLinger runs in a testing/synctest bubble, whose clock moves
+// only when every goroutine of the bubble is blocked: once they all are,
+// an outcome not yet written is held by the outcome writer, which lingers.
 func TestOutcomeLinger(t *testing.T) {
-	f := newFixture(t)
 	rc := newReceiver(t, nil)
-	f.endpoint(t, rc.URL)
-	counted := &completions{Store: f.store}
-	f.store = counted
-	f.run(t, dispatch.Config{OutcomeLinger: 2 * time.Second})
+	rc.closeConnections()
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t)
+		f.endpoint(t, rc.URL)
+		counted := &completions{Store: f.store}
+		f.store = counted
+		const linger = 2 * time.Second
+		f.run(t, dispatch.Config{OutcomeLinger: linger})
 
-	m1 := f.message(t, `{"n":1}`)
-	waitFor(t, "the first delivery", func() bool { return rc.count() == 1 })
-	// Written at once, the first outcome would be in the store by now.
-	time.Sleep(100 * time.Millisecond)
-	if got := counted.calls(); len(got) != 0 {
-		t.Fatalf("Complete called %v within 100 ms of the attempt, with a linger of 2 s", got)
-	}
-	m2 := f.message(t, `{"n":2}`)
-	waitFor(t, "both outcomes", func() bool {
-		return len(f.attempts(t, m1.ID)) == 1 && len(f.attempts(t, m2.ID)) == 1
+		m1 := f.message(t, `{"n":1}`)
+		synctest.Wait()
+		if rc.count() != 1 {
+			t.Fatalf("%d deliveries, want 1", rc.count())
+		}
+		if got := counted.calls(); len(got) != 0 {
+			t.Fatalf("Complete called %v at once, with a linger of %v", got, linger)
+		}
+		m2 := f.message(t, `{"n":2}`)
+		synctest.Wait()
+		if rc.count() != 2 {
+			t.Fatalf("%d deliveries, want 2", rc.count())
+		}
+		// Both outcomes wait for more, up to the linger after the first.
+		time.Sleep(linger - time.Millisecond)
+		synctest.Wait()
+		if got := counted.calls(); len(got) != 0 {
+			t.Fatalf("Complete called %v before the linger of %v ended", got, linger)
+		}
+		time.Sleep(time.Millisecond)
+		synctest.Wait()
+		if got := counted.calls(); len(got) != 1 || got[0] != 2 {
+			t.Fatalf("Complete calls with %v outcomes once the linger ended, want one call with both", got)
+		}
+		wait.For(t, "both outcomes in the store", func() bool {
+			return len(f.attempts(t, m1.ID)) == 1 && len(f.attempts(t, m2.ID)) == 1
+		})
 	})
-	if got := counted.calls(); len(got) != 1 || got[0] != 2 {
-		t.Fatalf("Complete calls with %v outcomes, want one call with both", got)
-	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/dispatch"
+	"github.com/hookline/hookline/internal/wait"
 )
 
 // events is a hookline.Notifier that keeps what it is sent.
@@ -56,7 +57,7 @@ func TestFailingThenRecoveredEvents(t *testing.T) {
 	ms := 5 * time.Millisecond
 	f.run(t, dispatch.Config{Notifier: ev, Schedule: []time.Duration{ms, ms, ms, ms, ms}, BreakerFailures: 100})
 	msg := f.message(t, `{"a":1}`)
-	waitFor(t, "the success", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusSuccess })
+	wait.For(t, "the success", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusSuccess })
 	got := ev.types()
 	if len(got) != 2 || got[0] != hookline.EventMessageAttemptFailing || got[1] != hookline.EventMessageAttemptRecovered {
 		t.Fatalf("events %v, want [failing recovered]", got)
@@ -75,8 +76,8 @@ func TestExhaustedEvent(t *testing.T) {
 	ev := &events{}
 	f.run(t, dispatch.Config{Notifier: ev, Schedule: []time.Duration{time.Millisecond}})
 	msg := f.message(t, `{"a":1}`)
-	waitFor(t, "the failure", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusFail })
-	waitFor(t, "the exhausted event", func() bool {
+	wait.For(t, "the failure", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusFail })
+	wait.For(t, "the exhausted event", func() bool {
 		_, ok := ev.first(hookline.EventMessageAttemptExhausted)
 		return ok
 	})
@@ -95,7 +96,7 @@ func TestEndpointFailingTooLongIsDisabled(t *testing.T) {
 		Schedule: []time.Duration{ms, ms, ms, ms, ms, ms, ms, ms, ms, ms, ms, ms, ms, ms, ms, ms, ms, ms, ms, ms}})
 	start := time.Now()
 	f.message(t, `{"a":1}`)
-	waitFor(t, "the endpoint to be disabled", func() bool {
+	wait.For(t, "the endpoint to be disabled", func() bool {
 		got, err := f.store.Endpoint(f.ctx, f.app.ID, ep.ID)
 		return err == nil && got.Disabled
 	})

@@ -5,10 +5,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/dispatch"
+	"github.com/hookline/hookline/internal/wait"
 )
 
 func TestThrottleRateEnforced(t *testing.T) {
@@ -31,7 +33,7 @@ func TestThrottleRateEnforced(t *testing.T) {
 		f.message(t, `{"a":1}`)
 	}
 	f.run(t, dispatch.Config{})
-	waitFor(t, "every delivery", func() bool { return rc.count() >= n })
+	wait.For(t, "every delivery", func() bool { return rc.count() >= n })
 	mu.Lock()
 	defer mu.Unlock()
 	checkRate(t, arrivals, rate, "the endpoint")
@@ -84,7 +86,7 @@ func TestAppThrottleRateEnforced(t *testing.T) {
 	for range n / 2 {
 		f.message(t, `{"a":1}`) // fed, once the dispatcher has caught up
 	}
-	waitFor(t, "every delivery", func() bool { return a.count()+b.count() >= 2*n })
+	wait.For(t, "every delivery", func() bool { return a.count()+b.count() >= 2*n })
 	mu.Lock()
 	defer mu.Unlock()
 	checkRate(t, arrivals, rate, "the application")
@@ -110,57 +112,69 @@ func TestEndpointConcurrencyCapped(t *testing.T) {
 		f.message(t, `{"a":1}`)
 	}
 	f.run(t, dispatch.Config{Workers: 32, EndpointConcurrency: 3})
-	waitFor(t, "every delivery", func() bool { return rc.count() >= n })
+	wait.For(t, "every delivery", func() bool { return rc.count() >= n })
 	if p := peak.Load(); p > 3 {
 		t.Fatalf("%d attempts in flight to one endpoint at once, cap 3", p)
 	}
-	waitFor(t, "every success recorded", func() bool {
+	wait.For(t, "every success recorded", func() bool {
 		page, _ := f.store.EndpointStats(f.ctx, f.app.ID, ep.ID, nil, nil)
 		return page != nil && page.Success == n
 	})
 }
 
+// TestCircuitBreakerHoldsAFailingEndpoint runs in a testing/synctest
+// bubble, whose clock moves only when every goroutine of the bubble is
+// blocked, so that the breaker's cooldown is a span of that clock, in
+// which the test can look at what happened, not a window of real time.
 func TestCircuitBreakerHoldsAFailingEndpoint(t *testing.T) {
-	f := newFixture(t)
 	var healthy atomic.Bool
 	rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
 		if !healthy.Load() {
 			w.WriteHeader(http.StatusServiceUnavailable)
 		}
 	})
-	f.endpoint(t, rc.URL)
-	const n = 10
-	var msgs []*hookline.Message
-	for range n {
-		msgs = append(msgs, f.message(t, `{"a":1}`))
-	}
-	// One attempt at a time, so that the breaker opens after exactly three.
-	f.run(t, dispatch.Config{
-		Schedule:        []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond, time.Millisecond},
-		BreakerFailures: 3, BreakerCooldown: 2 * time.Second, EndpointConcurrency: 1,
-	})
-	waitFor(t, "three failed attempts", func() bool { return rc.count() >= 3 })
-	// The breaker is open: for its cooldown, nothing more is attempted
-	// (without it, the ten messages would use up their four retries in
-	// milliseconds).
-	time.Sleep(500 * time.Millisecond)
-	if got := rc.count(); got != 3 {
-		t.Fatalf("%d attempts while the breaker was open, want 3", got)
-	}
-	for _, m := range msgs {
-		if d := f.delivery(t, m.ID); d.Status != hookline.StatusPending {
-			t.Fatalf("delivery held by the breaker: %+v, want pending", d)
+	rc.closeConnections()
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t)
+		f.endpoint(t, rc.URL)
+		const n = 10
+		var msgs []*hookline.Message
+		for range n {
+			msgs = append(msgs, f.message(t, `{"a":1}`))
 		}
-	}
-	healthy.Store(true)
-	// After the cooldown one probe goes; it succeeds and the breaker closes.
-	waitFor(t, "every message delivered after the breaker closed", func() bool {
+		// One attempt at a time, so that the breaker opens after exactly three.
+		const cooldown = 2 * time.Second
+		f.run(t, dispatch.Config{
+			Schedule:        []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond, time.Millisecond},
+			BreakerFailures: 3, BreakerCooldown: cooldown, EndpointConcurrency: 1,
+		})
+		// The third failure, a few milliseconds in, opens the breaker for
+		// its cooldown: until then nothing more is attempted (without it,
+		// the ten messages would use up their four retries in
+		// milliseconds).
+		time.Sleep(cooldown)
+		synctest.Wait()
+		if got := rc.count(); got != 3 {
+			t.Fatalf("%d attempts while the breaker was open, want 3", got)
+		}
 		for _, m := range msgs {
-			if f.delivery(t, m.ID).Status != hookline.StatusSuccess {
-				return false
+			if d := f.delivery(t, m.ID); d.Status != hookline.StatusPending {
+				t.Fatalf("delivery held by the breaker: %+v, want pending", d)
 			}
 		}
-		return true
+		healthy.Store(true)
+		// After the cooldown one probe goes; it succeeds and the breaker closes.
+		wait.For(t, "every message delivered after the breaker closed", func() bool {
+			for _, m := range msgs {
+				if f.delivery(t, m.ID).Status != hookline.StatusSuccess {
+					return false
+				}
+			}
+			return true
+		})
+		if got := rc.count(); got != 3+n {
+			t.Fatalf("%d attempts in all, want the 3 failed ones and one success per message", got)
+		}
 	})
 }
 
@@ -198,7 +212,7 @@ func TestHangingEndpointsDoNotStarveHealthyOnes(t *testing.T) {
 	for range 10 {
 		f.message(t, `{"to":"dead"}`) // to each of the twenty
 	}
-	waitFor(t, "the dead endpoints to take the healthy lane", func() bool { return dead.count() >= 8 })
+	wait.For(t, "the dead endpoints to take the healthy lane", func() bool { return dead.count() >= 8 })
 	const n = 50
 	for range n {
 		m := &hookline.Message{ID: hookline.NewID(hookline.PrefixMessage), AppID: healthy.ID, EventType: "x",
@@ -207,5 +221,5 @@ func TestHangingEndpointsDoNotStarveHealthyOnes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "every healthy delivery while the dead endpoints hang", func() bool { return good.count() >= n })
+	wait.For(t, "every healthy delivery while the dead endpoints hang", func() bool { return good.count() >= n })
 }

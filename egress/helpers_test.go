@@ -183,20 +183,6 @@ func (ca *testCA) issue(t *testing.T, cn string, client bool, dns []string, ips 
 	return certPEM, keyPEM, pair
 }
 
-// waitFor polls cond until it holds, failing the test after a generous
-// while. It bounds a wait on another process or goroutine; it measures no
-// speed.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // post sends body to url through c with auth, and reads and closes the
 // response.
 func post(t *testing.T, c *Client, url, body string, auth *EndpointAuth) (*http.Response, error) {

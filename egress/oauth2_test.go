@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/wait"
 )
 
 const (
@@ -147,7 +148,7 @@ func TestOAuth2SharedFetch(t *testing.T) {
 		}()
 	}
 	// Hold the token endpoint until every delivery is waiting for the fetch.
-	waitFor(t, "20 waiters on one token fetch", func() bool {
+	wait.For(t, "20 waiters on one token fetch", func() bool {
 		c.tokens.mu.Lock()
 		defer c.tokens.mu.Unlock()
 		for _, e := range c.tokens.entries {
@@ -431,7 +432,7 @@ func TestOAuth2WaiterCancel(t *testing.T) {
 		_, err := c.Do(req, auth)
 		done <- err
 	}()
-	waitFor(t, "a waiter", func() bool {
+	wait.For(t, "a waiter", func() bool {
 		c.tokens.mu.Lock()
 		defer c.tokens.mu.Unlock()
 		for _, e := range c.tokens.entries {

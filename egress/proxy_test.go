@@ -299,25 +299,48 @@ func TestEgressIPs(t *testing.T) {
 }
 
 // fakeProxy accepts connections on 127.0.0.1 and answers each with serve.
+// When t ends it closes the listener and every connection, and waits for
+// the calls of serve to return.
 func fakeProxy(t *testing.T, serve func(net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
+	var (
+		mu     sync.Mutex
+		conns  = map[net.Conn]bool{}
+		closed bool
+		wg     sync.WaitGroup
+	)
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		closed = true
+		for c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	wg.Go(func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			go func() {
+			mu.Lock()
+			if closed {
+				c.Close()
+			}
+			conns[c] = true
+			mu.Unlock()
+			wg.Go(func() {
 				defer c.Close()
 				serve(c)
-			}()
+			})
 		}
-	}()
+	})
 	return ln.Addr().String()
 }
 
@@ -340,7 +363,7 @@ func TestProxyHandshakeBounds(t *testing.T) {
 	eager := fakeProxy(t, func(c net.Conn) {
 		bufio.NewReader(c).ReadString('\n')
 		io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\nearly bytes")
-		time.Sleep(time.Second)
+		io.Copy(io.Discard, c) // the tunnel stays open until the caller closes it
 	})
 	socksSilent := fakeProxy(t, func(c net.Conn) { io.Copy(io.Discard, c) })
 

@@ -15,6 +15,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/hookline/hookline/internal/wait"
 )
 
 // The proxy tests run a real proxy in a separate process: the test binary
@@ -27,11 +31,13 @@ const (
 	proxyAuthEnv = "HOOKLINE_EGRESS_TEST_PROXY_AUTH" // user:password the proxy requires
 )
 
+// TestMain runs the test proxy when proxyEnv is set, and otherwise the
+// tests, which fail when they leave a goroutine running.
 func TestMain(m *testing.M) {
 	if os.Getenv(proxyEnv) != "" {
 		os.Exit(runTestProxy(os.Getenv(proxyAuthEnv)))
 	}
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }
 
 func runTestProxy(auth string) int {
@@ -234,6 +240,6 @@ func (p *testProxy) log() []string {
 // waitLog waits until the proxy wrote n lines and returns them.
 func (p *testProxy) waitLog(t *testing.T, n int) []string {
 	t.Helper()
-	waitFor(t, fmt.Sprintf("%d proxy log lines", n), func() bool { return len(p.log()) >= n })
+	wait.For(t, fmt.Sprintf("%d proxy log lines", n), func() bool { return len(p.log()) >= n })
 	return p.log()
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/dispatch"
 	"github.com/hookline/hookline/egress"
+	"github.com/hookline/hookline/internal/wait"
 	"github.com/hookline/hookline/outbox"
 	"github.com/hookline/hookline/postgres"
 	"github.com/hookline/hookline/postgres/pgtest"
@@ -102,10 +103,18 @@ func TestSend(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := dispatch.New(dispatch.Config{Store: store, Client: client, Timeout: 5 * time.Second})
-	dctx, stop := context.WithCancel(context.Background())
+	dctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.Run(dctx) }()
-	defer func() { stop(); <-done }()
+	// stop returns once the dispatcher has finished the attempts in flight
+	// and recorded them: nothing more is sent.
+	stop := sync.OnceFunc(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	defer stop()
 
 	// The application: its own pool (no search_path: it names the schema)
 	// and its own table.
@@ -149,14 +158,18 @@ func TestSend(t *testing.T) {
 	}
 	committed := pay("in_2", true)
 
-	waitFor(t, "the committed message to be delivered", func() bool { return rc.count(committed) > 0 })
+	wait.For(t, "the committed message to be delivered", func() bool { return rc.count(committed) > 0 })
 	m, err := store.Message(ctx, app.ID, "paid-in_2")
 	if err != nil || m.ID != committed {
 		t.Fatalf("the committed message by eventId: %v %v", m, err)
 	}
-	// Nothing else arrives: give a stray delivery of the rolled-back one
-	// a moment to show up.
-	time.Sleep(300 * time.Millisecond)
+	// Nothing else arrives, then or later: with the dispatcher stopped, the
+	// receiver has all it was sent, and the store holds nothing more to
+	// deliver.
+	stop()
+	if at, ok, err := store.NextDue(ctx); err != nil || ok {
+		t.Fatalf("a delivery is still due at %v (%v), want none", at, err)
+	}
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if len(rc.bad) > 0 {
@@ -236,14 +249,3 @@ func TestSendErrors(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}

@@ -6,8 +6,14 @@ import (
 	"time"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/wait"
 	"github.com/hookline/hookline/postgres/pgtest"
 )
+
+// beforeMaxAge bounds the waits for a store to see a change made through
+// another: well under the age bound of the stores' caches (30 s), so that
+// only an invalidation, not age, can end them in time.
+const beforeMaxAge = 10 * time.Second
 
 // TestCachesAcrossNodes: a store keeps the tokens and applications it read,
 // and forgets them when a store of the schema on any node deletes a token
@@ -15,10 +21,10 @@ import (
 // cache.
 func TestCachesAcrossNodes(t *testing.T) {
 	t.Parallel()
-	_, url := pgtest.Schema(t)
+	_, url := template.Clone(t)
 	a, b := open(t, url), open(t, url)
 	ctx := t.Context()
-	waitFor(t, "both stores to listen", func() bool { return listeners(t, a.Schema()) == 2 })
+	wait.For(t, "both stores to listen", func() bool { return listeners(t, a.Schema()) == 2 })
 
 	uid := "shop"
 	app := &hookline.Application{Name: "before", UID: &uid}
@@ -48,12 +54,12 @@ func TestCachesAcrossNodes(t *testing.T) {
 	// Changed through a; b forgets at a's commit.
 	app.Name = "after"
 	must(t, a.UpdateApplication(ctx, app))
-	soon(t, "b to see the renamed application", func() bool {
+	wait.Within(t, beforeMaxAge, "b to see the renamed application", func() bool {
 		got, err := b.Application(ctx, uid)
 		return err == nil && got.Name == "after"
 	})
 	must(t, a.DeleteToken(ctx, tok.ID))
-	soon(t, "b to refuse the deleted token", func() bool {
+	wait.Within(t, beforeMaxAge, "b to refuse the deleted token", func() bool {
 		_, err := b.TokenByHash(ctx, hash[:])
 		return hookline.ErrorCode(err) == hookline.ENOTFOUND
 	})
@@ -63,7 +69,7 @@ func TestCachesAcrossNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	must(t, a.DeleteApplication(ctx, app.ID))
-	soon(t, "b to forget the deleted application and its tokens", func() bool {
+	wait.Within(t, beforeMaxAge, "b to forget the deleted application and its tokens", func() bool {
 		_, errApp := b.Application(ctx, uid)
 		_, errTok := b.TokenByHash(ctx, hash[:])
 		return hookline.ErrorCode(errApp) == hookline.ENOTFOUND && hookline.ErrorCode(errTok) == hookline.ENOTFOUND
@@ -75,7 +81,7 @@ func TestCachesAcrossNodes(t *testing.T) {
 // changes or deletes an endpoint.
 func TestEndpointCacheAcrossNodes(t *testing.T) {
 	t.Parallel()
-	_, url := pgtest.Schema(t)
+	_, url := template.Clone(t)
 	a := open(t, url)
 	ctx := t.Context()
 	app := &hookline.Application{Name: "endpoints"}
@@ -84,7 +90,7 @@ func TestEndpointCacheAcrossNodes(t *testing.T) {
 	must(t, a.CreateEndpoint(ctx, first))
 	// b listens only after the notification of that change went out.
 	b := open(t, url)
-	waitFor(t, "both stores to listen", func() bool { return listeners(t, a.Schema()) == 2 })
+	wait.For(t, "both stores to listen", func() bool { return listeners(t, a.Schema()) == 2 })
 	fanOut := func() int {
 		t.Helper()
 		n, err := b.CreateMessage(ctx, &hookline.Message{AppID: app.ID, EventType: "x", Payload: []byte(`{}`)})
@@ -101,20 +107,13 @@ func TestEndpointCacheAcrossNodes(t *testing.T) {
 	}
 	second := &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/2"}
 	must(t, a.CreateEndpoint(ctx, second))
-	soon(t, "b to fan out to the new endpoint, and see the change by hand", func() bool { return fanOut() == 1 })
+	wait.Within(t, beforeMaxAge, "b to fan out to the new endpoint, and see the change by hand", func() bool { return fanOut() == 1 })
 	second.Disabled = true
 	must(t, a.UpdateEndpoint(ctx, second))
-	soon(t, "b to skip the disabled endpoint", func() bool { return fanOut() == 0 })
+	wait.Within(t, beforeMaxAge, "b to skip the disabled endpoint", func() bool { return fanOut() == 0 })
 	second.Disabled = false
 	must(t, a.UpdateEndpoint(ctx, second))
-	soon(t, "b to see the endpoint enabled again", func() bool { return fanOut() == 1 })
+	wait.Within(t, beforeMaxAge, "b to see the endpoint enabled again", func() bool { return fanOut() == 1 })
 	must(t, a.DeleteEndpoint(ctx, app.ID, second.ID))
-	soon(t, "b to forget the deleted endpoint", func() bool { return fanOut() == 0 })
-}
-
-// soon waits for cond for less than the age bound of the stores' caches, so
-// that only an invalidation can make it true.
-func soon(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	waitWithin(t, 10*time.Second, what, cond)
+	wait.Within(t, beforeMaxAge, "b to forget the deleted endpoint", func() bool { return fanOut() == 0 })
 }

@@ -157,7 +157,7 @@ func dueDeliveries(t *testing.T, url string, n int) []string {
 // and its retry returns them.
 func TestClaimCommittedUnanswered(t *testing.T) {
 	t.Parallel()
-	_, url := pgtest.Schema(t)
+	_, url := template.Clone(t)
 	ids := dueDeliveries(t, url, 7)
 	u, _ := neturl.Parse(url)
 	proxy := newCutProxy(t, u.Host, claimMarker, 1)
@@ -184,7 +184,7 @@ func TestClaimCommittedUnanswered(t *testing.T) {
 // again at once, for another node, not at the end of their lease.
 func TestClaimFailsUnanswered(t *testing.T) {
 	t.Parallel()
-	_, url := pgtest.Schema(t)
+	_, url := template.Clone(t)
 	ids := dueDeliveries(t, url, 5)
 	u, _ := neturl.Parse(url)
 	proxy := newCutProxy(t, u.Host, claimMarker, 1<<30)
@@ -213,7 +213,7 @@ func TestClaimFailsUnanswered(t *testing.T) {
 // own message and call it a conflict; the message is stored, once.
 func TestCreateMessageCommittedUnanswered(t *testing.T) {
 	t.Parallel()
-	_, url := pgtest.Schema(t)
+	_, url := template.Clone(t)
 	direct := open(t, url)
 	ctx := t.Context()
 	app := &hookline.Application{Name: "cut"}
@@ -250,7 +250,7 @@ func TestCreateMessageCommittedUnanswered(t *testing.T) {
 // its rows by index, not by reading the whole table.
 func TestClaimPlan(t *testing.T) {
 	t.Parallel()
-	_, url := pgtest.Schema(t)
+	_, url := template.Clone(t)
 	dueDeliveries(t, url, 3)
 	pgtest.Exec(t, url, `ANALYZE deliveries`)
 	pgtest.Exec(t, url, `INSERT INTO deliveries (id, app_id, message_id, endpoint_id, status, msg_created_at, created_at, updated_at)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/postgres"
-	"github.com/hookline/hookline/postgres/pgtest"
 	"github.com/hookline/hookline/storetest"
 )
 
@@ -19,7 +18,7 @@ import (
 // any column of any table of the schema, read as text.
 func TestSecretsAtRest(t *testing.T) {
 	t.Parallel()
-	schema, url := pgtest.Schema(t)
+	schema, url := template.Clone(t)
 	key := bytes.Repeat([]byte{0x5a}, hookline.SecretKeyLen)
 	s := open(t, url, postgres.WithSecretKey(key))
 	ctx := t.Context()

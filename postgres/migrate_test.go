@@ -2,10 +2,10 @@ package postgres
 
 import (
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/hookline/hookline/internal/wait"
 	"github.com/hookline/hookline/postgres/pgtest"
 )
 
@@ -39,8 +39,7 @@ func TestMigrationLockOfSearchPath(t *testing.T) {
 		s, err := Open(ctx, url)
 		opened <- result{s, err}
 	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	wait.For(t, "Open to wait for the migration lock", func() bool {
 		select {
 		case r := <-opened:
 			if r.s != nil {
@@ -54,14 +53,8 @@ func TestMigrationLockOfSearchPath(t *testing.T) {
 			AND wait_event_type = 'Lock' AND wait_event = 'advisory'`, appName).Scan(&waiting); err != nil {
 			t.Fatal(err)
 		}
-		if waiting > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("Open neither returned nor waited for the migration lock")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return waiting > 0
+	})
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock(`+migrationLock+`)`, schema); err != nil {
 		t.Fatal(err)
 	}

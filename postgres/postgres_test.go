@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"context"
 	"net"
 	neturl "net/url"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/wait"
 	"github.com/hookline/hookline/postgres"
 	"github.com/hookline/hookline/postgres/pgtest"
 	"github.com/hookline/hookline/storetest"
@@ -27,12 +29,22 @@ func open(t *testing.T, url string, opts ...postgres.Option) *postgres.Store {
 	return s
 }
 
+// template is the schema migrated once for this test binary; the cases of
+// the conformance suite get a copy each. TestMain drops it.
+var template = &pgtest.Template{Migrate: func(ctx context.Context, url string) error {
+	s, err := postgres.Open(ctx, url)
+	if err != nil {
+		return err
+	}
+	return s.Close()
+}}
+
 // TestStore runs the conformance suite, each test in a schema of its own.
 func TestStore(t *testing.T) {
 	pgtest.URL(t)
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T) hookline.Store {
-		_, url := pgtest.Schema(t)
+		_, url := template.Clone(t)
 		return open(t, url)
 	})
 }
@@ -43,38 +55,39 @@ func TestStoreWithSecretKey(t *testing.T) {
 	t.Parallel()
 	key := []byte("0123456789abcdef0123456789abcdef")
 	storetest.Run(t, func(t *testing.T) hookline.Store {
-		_, url := pgtest.Schema(t)
+		_, url := template.Clone(t)
 		return open(t, url, postgres.WithSecretKey(key))
 	})
 }
 
-// signalled waits a while for a Due signal.
-func signalled(s hookline.Store) bool {
+// quiet reports whether s, a store on url, has had no Due signal from
+// anything committed on the server so far. It needs no window of time: it
+// has s cache app, an application of its schema, changes the application
+// by hand, and notifies s's channel to forget its caches. PostgreSQL
+// delivers a listener's notifications in the order their transactions
+// committed, so once s reads the change, it has relayed every notification
+// committed before, and a Due signal among them waits in s.Due().
+func quiet(t *testing.T, s *postgres.Store, url string, app *hookline.Application) bool {
+	t.Helper()
+	ctx := t.Context()
+	before, err := s.Application(ctx, app.ID)
+	must(t, err)
+	name := pgtest.Name("by_hand_")
+	pgtest.Exec(t, url, `UPDATE applications SET name = $1 WHERE id = $2`, name, app.ID)
+	if got, err := s.Application(ctx, app.ID); err != nil || got.Name != before.Name {
+		t.Fatalf("Application after a change by hand = %+v, %v; want the cached one", got, err)
+	}
+	pgtest.Exec(t, url, `SELECT pg_notify($1, $2)`, postgres.Channel(s.Schema()), postgres.ForgetPayload)
+	wait.For(t, "the store to relay the notifications committed so far", func() bool {
+		got, err := s.Application(ctx, app.ID)
+		must(t, err)
+		return got.Name == name
+	})
 	select {
 	case <-s.Due():
-		return true
-	case <-time.After(10 * time.Second):
 		return false
-	}
-}
-
-// quiet reports whether s.Due stays silent for a moment.
-func quiet(s hookline.Store) bool {
-	select {
-	case <-s.Due():
-		return false
-	case <-time.After(300 * time.Millisecond):
+	default:
 		return true
-	}
-}
-
-func drain(s hookline.Store) {
-	for {
-		select {
-		case <-s.Due():
-		default:
-			return
-		}
 	}
 }
 
@@ -83,8 +96,8 @@ func drain(s hookline.Store) {
 // schema.
 func TestDueAcrossNodes(t *testing.T) {
 	t.Parallel()
-	_, url := pgtest.Schema(t)
-	_, otherURL := pgtest.Schema(t)
+	_, url := template.Clone(t)
+	_, otherURL := template.Clone(t)
 	a, b := open(t, url), open(t, url)
 	other := open(t, otherURL)
 	ctx := t.Context()
@@ -93,16 +106,18 @@ func TestDueAcrossNodes(t *testing.T) {
 	must(t, a.CreateApplication(ctx, app))
 	ep := &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/hook"}
 	must(t, a.CreateEndpoint(ctx, ep))
+	otherApp := &hookline.Application{Name: "other"}
+	must(t, other.CreateApplication(ctx, otherApp))
 
 	step := func(what string, fn func()) {
 		t.Helper()
-		drain(b)
-		drain(other)
+		storetest.Drain(b)
+		storetest.Drain(other)
 		fn()
-		if !signalled(b) {
+		if !storetest.Signalled(b) {
 			t.Fatalf("%s on one store did not signal Due on the other", what)
 		}
-		if !quiet(other) {
+		if !quiet(t, other, otherURL, otherApp) {
 			t.Fatalf("%s signalled Due on a store of another schema", what)
 		}
 	}
@@ -141,7 +156,7 @@ func TestDueAcrossNodes(t *testing.T) {
 // missed), and relay notifications again.
 func TestListenReconnects(t *testing.T) {
 	t.Parallel()
-	schema, url := pgtest.Schema(t)
+	schema, url := template.Clone(t)
 	a, b := open(t, url), open(t, url)
 	ctx := t.Context()
 	app := &hookline.Application{Name: "reconnect"}
@@ -149,19 +164,19 @@ func TestListenReconnects(t *testing.T) {
 	must(t, a.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/hook"}))
 
 	for round := range 3 {
-		drain(b)
+		storetest.Drain(b)
 		if n := pgtest.Terminate(t, schema); n < 2 {
 			t.Fatalf("round %d: terminated %d sessions, want at least the two LISTEN connections", round, n)
 		}
-		if !signalled(b) {
+		if !storetest.Signalled(b) {
 			t.Fatalf("round %d: no Due signal after the LISTEN connection came back", round)
 		}
 		// Wait until both listen again, then a message on a wakes b.
-		waitFor(t, "both stores to listen again", func() bool { return listeners(t, schema) == 2 })
-		drain(b)
+		wait.For(t, "both stores to listen again", func() bool { return listeners(t, schema) == 2 })
+		storetest.Drain(b)
 		_, err := a.CreateMessage(ctx, &hookline.Message{AppID: app.ID, EventType: "x", Payload: []byte(`{}`)})
 		must(t, err) // on a connection that was just terminated: retried on a new one
-		if !signalled(b) {
+		if !storetest.Signalled(b) {
 			t.Fatalf("round %d: a message on one store did not wake the other after a reconnect", round)
 		}
 	}
@@ -228,7 +243,7 @@ func TestMigrateConcurrently(t *testing.T) {
 // connections, and nothing written before is lost.
 func TestConnectionsTerminated(t *testing.T) {
 	t.Parallel()
-	schema, url := pgtest.Schema(t)
+	schema, url := template.Clone(t)
 	s := open(t, url)
 	ctx := t.Context()
 	app := &hookline.Application{Name: "restart"}
@@ -302,22 +317,5 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
-	}
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	waitWithin(t, 30*time.Second, what, cond)
-}
-
-// waitWithin waits up to d for cond, and fails t when it stays false.
-func waitWithin(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -15,7 +15,7 @@ import (
 // exactly one token is stored, and only its creator is told so.
 func TestCreateFirstAdminToken(t *testing.T) {
 	t.Parallel()
-	_, url := pgtest.Schema(t)
+	_, url := template.Clone(t)
 	stores := []*postgres.Store{open(t, url), open(t, url), open(t, url)}
 	ctx := t.Context()
 	// An application's token is no admin token.

@@ -6,9 +6,11 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/wait"
 )
 
 func openTest(t *testing.T) *Store {
@@ -42,13 +44,7 @@ func inOneBatch(t *testing.T, s *Store, calls ...func() error) []error {
 			errs[i] = call()
 		}()
 	}
-	// Wait until every op is queued behind the held one.
-	for deadline := time.Now().Add(5 * time.Second); len(s.ops) < len(calls); {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d ops queued", len(s.ops), len(calls))
-		}
-		time.Sleep(time.Millisecond)
-	}
+	wait.For(t, "every op to be queued behind the held one", func() bool { return len(s.ops) == len(calls) })
 	before := s.Stats().Commits
 	close(gate)
 	wg.Wait()
@@ -244,39 +240,44 @@ func TestSyncFailureStopsWrites(t *testing.T) {
 
 // TestCompleteWaitsForCompany checks that outcomes alone do not make a
 // commit of their own: Complete waits for the next write and commits with
-// it.
+// it. It runs in a testing/synctest bubble, whose clock moves only when
+// every goroutine of the bubble is blocked: once they all are, a Complete
+// that has not returned is waiting for company, and waits until another op
+// comes or the clock reaches lazyWait (a minute here, which no step of the
+// test lets pass).
 func TestCompleteWaitsForCompany(t *testing.T) {
-	s := openTest(t)
-	s.lazyWait = time.Minute // longer than the test: only another op ends the wait
-	ctx := context.Background()
-	app, m, outs := leasedSuccess(t, s)
-	before := s.Stats().Commits
-	done := make(chan error, 1)
-	go func() { done <- s.Complete(ctx, "w", outs) }()
-	// Give the writer time to take the outcomes (were it to commit them
-	// alone, it would be done well within this).
-	time.Sleep(50 * time.Millisecond)
-	select {
-	case err := <-done:
-		t.Fatalf("Complete returned (%v) before any other write came", err)
-	default:
-	}
-	if _, err := s.CreateMessage(ctx, &hookline.Message{AppID: app.ID, EventType: "x", Payload: []byte(`{}`)}); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-done:
-		if err != nil {
+	synctest.Test(t, func(t *testing.T) {
+		s := openTest(t)
+		s.lazyWait = time.Minute
+		ctx := context.Background()
+		app, m, outs := leasedSuccess(t, s)
+		before := s.Stats().Commits
+		done := make(chan error, 1)
+		go func() { done <- s.Complete(ctx, "w", outs) }()
+		synctest.Wait()
+		select {
+		case err := <-done:
+			t.Fatalf("Complete returned (%v) before any other write came", err)
+		default:
+		}
+		if _, err := s.CreateMessage(ctx, &hookline.Message{AppID: app.ID, EventType: "x", Payload: []byte(`{}`)}); err != nil {
 			t.Fatal(err)
 		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("Complete still waiting after a message was written")
-	}
-	if got := s.Stats().Commits - before; got != 1 {
-		t.Errorf("%d commits for the outcomes and the message, want 1", got)
-	}
-	p, err := s.ListAttemptsByMessage(ctx, app.ID, m.ID, hookline.AttemptFilter{})
-	if err != nil || len(p.Items) != 1 {
-		t.Fatalf("%d attempts (%v), want 1", len(p.Items), err)
-	}
+		synctest.Wait()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		default:
+			t.Fatal("Complete still waiting after a message was written")
+		}
+		if got := s.Stats().Commits - before; got != 1 {
+			t.Errorf("%d commits for the outcomes and the message, want 1", got)
+		}
+		p, err := s.ListAttemptsByMessage(ctx, app.ID, m.ID, hookline.AttemptFilter{})
+		if err != nil || len(p.Items) != 1 {
+			t.Fatalf("%d attempts (%v), want 1", len(p.Items), err)
+		}
+	})
 }

@@ -384,9 +384,9 @@ func testRelease(t *testing.T, s hookline.Store) {
 	mine, err := s.ClaimDue(ctx(t), "me", now, time.Hour, 2)
 	must(t, err, "ClaimDue")
 	theirs := claimOne(t, s, "them", now)
-	drain(s)
+	Drain(s)
 	must(t, s.Release(ctx(t), "me"), "Release")
-	if !signalled(s) {
+	if !Signalled(s) {
 		t.Fatal("Release did not signal Due")
 	}
 	for _, task := range mine {
@@ -449,62 +449,40 @@ func testNextDue(t *testing.T, s hookline.Store) {
 	}
 }
 
-// drain empties the Due channel.
-func drain(s hookline.Store) {
-	for {
-		select {
-		case <-s.Due():
-		default:
-			return
-		}
-	}
-}
-
-// signalled waits a while for a Due signal. (The signal should come before
-// the method that caused it returns; the grace is for drivers that relay it.)
-func signalled(s hookline.Store) bool {
-	select {
-	case <-s.Due():
-		return true
-	case <-time.After(5 * time.Second):
-		return false
-	}
-}
-
 func testDueSignal(t *testing.T, s hookline.Store) {
 	if cap(s.Due()) < 1 {
 		t.Fatal("Due is not buffered")
 	}
 	a := newApp(t, s)
 	ep := newEndpoint(t, s, a.ID)
-	drain(s)
+	Drain(s)
 	m, _ := newMessage(t, s, a.ID, "x")
-	if !signalled(s) {
+	if !Signalled(s) {
 		t.Fatal("CreateMessage with a delivery did not signal Due")
 	}
 	// Coalesced: many signals, no blocking, at least one value.
 	for range 10 {
 		newMessage(t, s, a.ID, "x")
 	}
-	if !signalled(s) {
+	if !Signalled(s) {
 		t.Fatal("no signal after ten messages")
 	}
 	task := claim(t, s, "w", later())[0]
 	must(t, s.Complete(ctx(t), "w", []hookline.Outcome{outcome(task, hookline.StatusFail, 400)}), "Complete")
-	drain(s)
+	Drain(s)
 	must(t, s.Resend(ctx(t), a.ID, task.Delivery.MessageID, ep.ID), "Resend")
-	if !signalled(s) {
+	if !Signalled(s) {
 		t.Fatal("Resend did not signal Due")
 	}
 	task = claimOne(t, s, "w2", later())
 	must(t, s.Complete(ctx(t), "w2", []hookline.Outcome{outcome(task, hookline.StatusFail, 400)}), "Complete")
-	drain(s)
+	Drain(s)
 	n, err := s.Recover(ctx(t), a.ID, ep.ID, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 	must(t, err, "Recover")
 	if n != 1 {
 		t.Fatalf("Recover = %d, want 1", n)
 	}
-	if !signalled(s) {
+	if !Signalled(s) {
 		t.Fatal("Recover did not signal Due")
 	}
 	_ = m

@@ -39,8 +39,10 @@ import (
 	"github.com/hookline/hookline"
 )
 
-// Run runs the suite. newStore must return a new, empty Store, independent of
-// every other it returned, and close it when t ends.
+// Run runs the suite, its cases in parallel (t.Parallel), each with a
+// store of its own. newStore must return a new, empty Store, independent of
+// every other it returned, and close it when t ends; it is called from
+// parallel tests.
 func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 	for _, tc := range []struct {
 		name string
@@ -103,6 +105,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Idempotency", testIdempotency},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			tc.fn(t, newStore(t))
 		})
 	}

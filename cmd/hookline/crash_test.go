@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hookline/hookline/internal/wait"
 )
 
 // buildBinary compiles this command into a temporary directory.
@@ -84,7 +86,7 @@ func startChild(t testing.TB, bin, db, token string, extra ...string) *child {
 	select {
 	case addr := <-found:
 		c.url = "http://" + addr
-	case <-time.After(30 * time.Second):
+	case <-time.After(wait.Deadline):
 		t.Fatal("child did not start listening")
 	}
 	return c
@@ -194,7 +196,7 @@ func TestCrashLosesNothing(t *testing.T) {
 	t.Logf("accepted %d messages; %d delivered before SIGKILL", len(accepted), before)
 
 	startChild(t, bin, db, token)
-	waitFor(t, "every accepted message to be delivered after the restart", func() bool {
+	wait.For(t, "every accepted message to be delivered after the restart", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, id := range accepted {

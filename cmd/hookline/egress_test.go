@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/svix/svix-webhooks/go/models"
+
+	"github.com/hookline/hookline/internal/wait"
 )
 
 // connectProxy is an HTTP CONNECT proxy on 127.0.0.1 that records the
@@ -88,7 +90,7 @@ func TestDeliveriesThroughEgressProxy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the delivery through the proxy", func() bool { return rc.count() == 1 })
+	wait.For(t, "the delivery through the proxy", func() bool { return rc.count() == 1 })
 	rc.mu.Lock()
 	id := rc.ids[0]
 	rc.mu.Unlock()

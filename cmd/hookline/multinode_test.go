@@ -18,6 +18,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/hookline/hookline/internal/wait"
 	"github.com/hookline/hookline/postgres/pgtest"
 )
 
@@ -202,10 +203,10 @@ func launchChildren(t testing.TB, n int, bin, db string, env []string, extra ...
 }
 
 // waitListening waits until every node listens, and fails t, showing their
-// logs, when one exits first or does not listen within a minute.
+// logs, when one exits first or does not listen within wait.Deadline.
 func waitListening(t testing.TB, nodes []*node) {
 	t.Helper()
-	deadline := time.After(time.Minute)
+	deadline := time.After(wait.Deadline)
 	for i, nd := range nodes {
 		select {
 		case addr := <-nd.listening:
@@ -215,18 +216,6 @@ func waitListening(t testing.TB, nodes []*node) {
 		case <-deadline:
 			t.Fatalf("node %d of %d started at once did not listen:\n%s", i, len(nodes), nd.log())
 		}
-	}
-}
-
-// waitLong is waitFor with a deadline long enough for leases to expire.
-func waitLong(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up after %v waiting for %s", d, what)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 
@@ -319,9 +308,9 @@ func TestMultiNode(t *testing.T) {
 	// Midway, the receiver slows down (300 ms an answer, far below the 2 s
 	// attempt timeout), so every node has attempts in flight; once the
 	// victim holds leases it is killed.
-	waitLong(t, 2*time.Minute, fmt.Sprintf("%d accepted messages", killAt), func() bool { return count.Load() >= killAt })
+	wait.For(t, fmt.Sprintf("%d accepted messages", killAt), func() bool { return count.Load() >= killAt })
 	rc.setDelay(300 * time.Millisecond)
-	waitLong(t, time.Minute, "the victim to hold leases", func() bool {
+	wait.For(t, "the victim to hold leases", func() bool {
 		return queryInt(t, schemaURL, `SELECT count(*) FROM deliveries WHERE status = 3 AND lease_owner LIKE $1`, victimLeases) > 0
 	})
 	dead.Store(true)
@@ -342,12 +331,12 @@ func TestMultiNode(t *testing.T) {
 	}
 
 	// The dead node's claims come back after its lease (34 s).
-	waitLong(t, 2*time.Minute, "every accepted message to be delivered", func() bool { return rc.missing(accepted) == 0 })
+	wait.For(t, "every accepted message to be delivered", func() bool { return rc.missing(accepted) == 0 })
 	ids := make([]string, 0, len(stranded))
 	for id := range stranded {
 		ids = append(ids, id)
 	}
-	waitLong(t, 2*time.Minute, "every delivery the victim held to succeed", func() bool {
+	wait.For(t, "every delivery the victim held to succeed", func() bool {
 		return queryInt(t, schemaURL, `SELECT count(*) FROM deliveries WHERE id = ANY($1) AND status = 0`, ids) == len(ids)
 	})
 	// Another node sent each of them after the kill: arrived later than a
@@ -503,7 +492,7 @@ func TestPostgresOutage(t *testing.T) {
 			}
 		}()
 	}
-	waitLong(t, time.Minute, "500 accepted messages", func() bool { return count.Load() >= 500 })
+	wait.For(t, "500 accepted messages", func() bool { return count.Load() >= 500 })
 
 	// The database goes away: sessions killed, new ones refused.
 	pgtest.Exec(t, admin, `ALTER DATABASE `+dbName+` ALLOW_CONNECTIONS false`)
@@ -516,7 +505,7 @@ func TestPostgresOutage(t *testing.T) {
 	awaySince.Store(0)
 	pgtest.Exec(t, admin, `ALTER DATABASE `+dbName+` ALLOW_CONNECTIONS true`)
 	before := count.Load()
-	waitLong(t, time.Minute, "messages accepted again after the outage", func() bool { return count.Load() >= before+500 })
+	wait.For(t, "messages accepted again after the outage", func() bool { return count.Load() >= before+500 })
 	stop.Store(true)
 	wg.Wait()
 
@@ -546,7 +535,7 @@ func TestPostgresOutage(t *testing.T) {
 
 	// Outcomes that could not be written during the outage are retried when
 	// their leases (34 s) end.
-	waitLong(t, 2*time.Minute, "every accepted message to be delivered", func() bool { return rc.missing(ids) == 0 })
+	wait.For(t, "every accepted message to be delivered", func() bool { return rc.missing(ids) == 0 })
 	t.Logf("all %d accepted messages delivered; %d more than once (at-least-once)", len(ids), rc.duplicates())
 }
 

@@ -13,6 +13,8 @@ import (
 
 	svix "github.com/svix/svix-webhooks/go"
 	"github.com/svix/svix-webhooks/go/models"
+
+	"github.com/hookline/hookline/internal/wait"
 )
 
 // opsReceiver is an operational webhook receiver on 127.0.0.1 that keeps
@@ -94,13 +96,13 @@ func TestOperationalWebhooksThroughTheSDK(t *testing.T) {
 	must(t, err)
 	msg, err := sx.Message.Create(ctx, app.Id, models.MessageIn{EventType: "order.paid", Payload: map[string]any{"n": 1}}, nil)
 	must(t, err)
-	waitFor(t, "message.attempt.exhausted", func() bool { return all.has("message.attempt.exhausted") })
+	wait.For(t, "message.attempt.exhausted", func() bool { return all.has("message.attempt.exhausted") })
 	must(t, sx.Endpoint.Delete(ctx, app.Id, ep.Id))
 
 	// Once the endpoint taking every event has the last one, every message
 	// exists, and the deliveries of each with it: ops will get no more.
-	waitFor(t, "the events of the endpoint taking them all", func() bool { return len(all.requests()) == 4 })
-	waitFor(t, "two operational webhooks", func() bool { return len(ops.requests()) == 2 })
+	wait.For(t, "the events of the endpoint taking them all", func() bool { return len(all.requests()) == 4 })
+	wait.For(t, "two operational webhooks", func() bool { return len(ops.requests()) == 2 })
 	// Deliveries made at once may arrive in any order.
 	if got := sorted(all.types()); !slices.Equal(got, []string{"endpoint.created", "endpoint.deleted", "endpoint.updated", "message.attempt.exhausted"}) {
 		t.Fatalf("the endpoint of every type got %q", got)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/api"
+	"github.com/hookline/hookline/internal/wait"
 	"github.com/hookline/hookline/postgres"
 	"github.com/hookline/hookline/postgres/pgtest"
 )
@@ -226,7 +227,7 @@ func TestServeConcurrentStart(t *testing.T) {
 		}
 		ns := launchChildren(t, nodes, bin, db, []string{"HOOKLINE_ADMIN_TOKEN=" + token}, "--log-level", "info")
 		// The nodes' connections carry the schema's name (pgtest.Schema).
-		waitLong(t, 30*time.Second, "every node to wait for the tokens table", func() bool {
+		wait.For(t, "every node to wait for the tokens table", func() bool {
 			for i, n := range ns {
 				if !n.alive() {
 					t.Fatalf("node %d exited:\n%s", i, n.log())

@@ -22,6 +22,7 @@ import (
 	"github.com/svix/svix-webhooks/go/models"
 
 	"github.com/hookline/hookline/dispatch"
+	"github.com/hookline/hookline/internal/wait"
 )
 
 // server is an in-process 'hookline serve' on 127.0.0.1 with a SQLite file.
@@ -118,17 +119,6 @@ func (h *hookReceiver) count() int {
 	return len(h.ids)
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // TestSDKWalkthrough is the README's walkthrough through the official Svix Go
 // SDK: an application, an event type, an endpoint, a message delivered to a
 // real receiver, the logs, a resend and a recover.
@@ -172,7 +162,7 @@ func TestSDKWalkthrough(t *testing.T) {
 	}
 
 	// The schedule is 100ms, 200ms: three attempts fail, then the delivery fails.
-	waitFor(t, "three failed attempts", func() bool {
+	wait.For(t, "three failed attempts", func() bool {
 		out, err := sx.MessageAttempt.ListAttemptedDestinations(ctx, app.Id, msg.Id, nil)
 		return err == nil && len(out.Data) == 1 && out.Data[0].Status == models.MESSAGESTATUS_FAIL
 	})
@@ -197,7 +187,7 @@ func TestSDKWalkthrough(t *testing.T) {
 	if _, err := sx.MessageAttempt.Resend(ctx, app.Id, msg.Id, ep.Id, nil); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the resend to succeed", func() bool {
+	wait.For(t, "the resend to succeed", func() bool {
 		out, err := sx.MessageAttempt.ListByEndpoint(ctx, app.Id, ep.Id, nil)
 		return err == nil && len(out.Data) == 4 && out.Data[0].Status == models.MESSAGESTATUS_SUCCESS
 	})
@@ -215,7 +205,7 @@ func TestSDKWalkthrough(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the second message to fail", func() bool {
+	wait.For(t, "the second message to fail", func() bool {
 		out, err := sx.MessageAttempt.ListAttemptedDestinations(ctx, app.Id, msg2.Id, nil)
 		return err == nil && len(out.Data) == 1 && out.Data[0].Status == models.MESSAGESTATUS_FAIL
 	})
@@ -225,7 +215,7 @@ func TestSDKWalkthrough(t *testing.T) {
 	if _, err := sx.Endpoint.Recover(ctx, app.Id, ep.Id, models.RecoverIn{Since: since}, nil); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the recovered message to succeed", func() bool {
+	wait.For(t, "the recovered message to succeed", func() bool {
 		out, err := sx.MessageAttempt.ListAttemptedDestinations(ctx, app.Id, msg2.Id, nil)
 		return err == nil && len(out.Data) == 1 && out.Data[0].Status == models.MESSAGESTATUS_SUCCESS
 	})
@@ -264,13 +254,9 @@ func TestIdleDeliveryStartsAtOnce(t *testing.T) {
 	if _, err := sx.Message.Create(ctx, app.Id, models.MessageIn{EventType: "a.b", Payload: map[string]any{}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second) // far below the one-minute idle re-check
-	for rc.count() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("an idle dispatcher was not woken by a new message")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	// The deadline is far below the one-minute idle re-check: only a
+	// dispatcher woken by the message delivers it in time.
+	wait.Within(t, 20*time.Second, "the idle dispatcher to be woken by the new message", func() bool { return rc.count() > 0 })
 }
 
 func TestServeRejectsBadFlags(t *testing.T) {

@@ -10,10 +10,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hookline/hookline/internal/wait"
 )
 
 // TestSIGTERMFinishesInFlight sends SIGTERM while a delivery is in flight:
@@ -27,15 +30,18 @@ func TestSIGTERMFinishesInFlight(t *testing.T) {
 	const token = "hk_sigterm_test_token_0123456789abcdef"
 
 	arrived := make(chan struct{}, 1)
+	shuttingDown := make(chan struct{})
 	var answered atomic.Int64
 	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		arrived <- struct{}{}
-		time.Sleep(time.Second) // still in flight when SIGTERM arrives
+		<-shuttingDown // still in flight when the server begins to shut down
 		answered.Add(1)
 		w.WriteHeader(http.StatusOK)
 	}))
 	defer rc.Close()
+	answer := sync.OnceFunc(func() { close(shuttingDown) })
+	defer answer() // before rc.Close, which waits for the handler
 
 	c := startChild(t, bin, db, token)
 	client := &http.Client{Timeout: 10 * time.Second}
@@ -54,6 +60,8 @@ func TestSIGTERMFinishesInFlight(t *testing.T) {
 	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
+	wait.For(t, "the server to begin shutting down", func() bool { return strings.Contains(c.log(), `msg="shutting down"`) })
+	answer()
 	if err := c.cmd.Wait(); err != nil {
 		t.Fatalf("serve exited with %v after SIGTERM, want exit 0", err)
 	}

@@ -1,6 +1,8 @@
 // Package pgtest gives tests a PostgreSQL database to run against: the
 // server named by HOOKLINE_TEST_POSTGRES, and a fresh schema in it per test,
-// so that tests can run in parallel on one database.
+// so that tests can run in parallel on one database. The schema is empty
+// (Schema), or a copy of one migrated once per test binary
+// (Template.Clone), which spares each test the migrations.
 //
 // Where HOOKLINE_TEST_POSTGRES is unset the tests that need it are skipped
 // with a plain message, except under CI (CI=true), where they fail: CI must
@@ -11,6 +13,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -95,14 +98,22 @@ func Name(prefix string) string {
 // WithParam returns raw with the query parameter name set to value.
 func WithParam(t testing.TB, raw, name, value string) string {
 	t.Helper()
+	u, err := withParam(raw, name, value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func withParam(raw, name, value string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		t.Fatalf("%s: %v", Env, err)
+		return "", fmt.Errorf("%s: %v", Env, err)
 	}
 	q := u.Query()
 	q.Set(name, value)
 	u.RawQuery = q.Encode()
-	return u.String()
+	return u.String(), nil
 }
 
 // WithDatabase returns raw naming the database db instead.
