@@ -50,5 +50,5 @@ func (a *Application) Validate() error {
 	if a.ThrottleRate != nil && (*a.ThrottleRate < 0 || *a.ThrottleRate > 65535) {
 		return Invalid([]string{"body", "throttleRate"}, "must be between 0 and 65535")
 	}
-	return nil
+	return a.CheckStorable()
 }

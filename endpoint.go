@@ -98,7 +98,10 @@ func (e *Endpoint) Validate() error {
 	if err := e.validateAuth(); err != nil {
 		return err
 	}
-	return ValidateHeaders(e.Headers)
+	if err := ValidateHeaders(e.Headers); err != nil {
+		return err
+	}
+	return e.CheckStorable()
 }
 
 // NewSecret returns a random signing secret of SecretLen bytes.
@@ -139,11 +142,17 @@ func ValidateHeaders(h map[string]string) error {
 		if forbiddenHeaders[canon] || strings.HasPrefix(canon, "Webhook-") || strings.HasPrefix(canon, "Svix-") {
 			return Invalid(field, "is a reserved header and cannot be set")
 		}
-		if strings.ContainsAny(v, "\r\n\x00") || len(v) > 8192 {
+		if !validHeaderValue(v) || len(v) > 8192 {
 			return Invalid(field, "is not a valid header value")
 		}
 	}
 	return nil
+}
+
+// validHeaderValue reports whether s may be sent as a header's value: no
+// control character but a horizontal tab (RFC 9110, section 5.5).
+func validHeaderValue(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool { return r != '\t' && isControl(r) })
 }
 
 func validHeaderName(s string) bool {

@@ -1,6 +1,7 @@
 package hookline
 
 import (
+	"crypto"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
@@ -8,8 +9,14 @@ import (
 	"strings"
 )
 
-// MaxPEMLen bounds each PEM setting of an endpoint (identity, CA bundle).
-const MaxPEMLen = 64 << 10
+// Bounds on the PEM settings of an endpoint, so that checking one costs
+// little: its size (identity, CA bundle), the certificates of an identity's
+// chain, and those of a CA bundle.
+const (
+	MaxPEMLen     = 64 << 10
+	MaxChainCerts = 10
+	MaxCACerts    = 100
+)
 
 // EndpointMTLS is the client certificate an endpoint's deliveries present
 // for mutual TLS, and the CAs its server certificate must chain to. Its JSON
@@ -48,6 +55,9 @@ func ParseIdentity(field []string, identity []byte) (*EndpointMTLS, error) {
 		}
 		switch {
 		case b.Type == "CERTIFICATE":
+			if len(certs) == MaxChainCerts {
+				return nil, Invalid(field, "holds more than %d certificates", MaxChainCerts)
+			}
 			certs = append(certs, b)
 		case b.Type == "ENCRYPTED PRIVATE KEY" || b.Headers["Proc-Type"] != "":
 			return nil, Invalid(field, "holds an encrypted private key: give it unencrypted")
@@ -67,23 +77,54 @@ func ParseIdentity(field []string, identity []byte) (*EndpointMTLS, error) {
 	case len(certs) == 0:
 		return nil, Invalid(field, "holds no certificate")
 	}
-	key := pem.EncodeToMemory(keys[0])
-	for i, leaf := range certs {
-		chain := append([]*pem.Block{leaf}, slices.Delete(slices.Clone(certs), i, i+1)...)
-		var cert []byte
-		for _, c := range chain {
-			cert = append(cert, pem.EncodeToMemory(c)...)
+	// The leaf is the certificate of the key's public key: each certificate
+	// is parsed once, and the pair is checked once.
+	pub, ok := publicKey(keys[0].Bytes)
+	if !ok {
+		return nil, Invalid(field, "holds a private key that does not parse (PKCS #1, PKCS #8 or SEC 1 PEM is needed)")
+	}
+	leaf := -1
+	for i, b := range certs {
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return nil, Invalid(field, "holds a certificate that does not parse")
 		}
-		m := &EndpointMTLS{Certificate: cert, Key: key}
-		_, err, mismatch := m.keyPair(field)
-		if err == nil {
-			return m, nil
-		}
-		if !mismatch {
-			return nil, err
+		if leaf < 0 && pub.Equal(c.PublicKey) {
+			leaf = i
 		}
 	}
-	return nil, Invalid(field, "holds no certificate for its private key")
+	if leaf < 0 {
+		return nil, Invalid(field, "holds no certificate for its private key")
+	}
+	var cert []byte
+	for _, c := range append([]*pem.Block{certs[leaf]}, slices.Delete(slices.Clone(certs), leaf, leaf+1)...) {
+		cert = append(cert, pem.EncodeToMemory(c)...)
+	}
+	m := &EndpointMTLS{Certificate: cert, Key: pem.EncodeToMemory(keys[0])}
+	if _, err, _ := m.keyPair(field); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// publicKey returns the public key of a DER private key in PKCS #1, PKCS #8
+// or SEC 1, the forms crypto/tls reads.
+func publicKey(der []byte) (interface{ Equal(crypto.PublicKey) bool }, bool) {
+	var key any
+	var err error
+	if key, err = x509.ParsePKCS1PrivateKey(der); err != nil {
+		if key, err = x509.ParsePKCS8PrivateKey(der); err != nil {
+			if key, err = x509.ParseECPrivateKey(der); err != nil {
+				return nil, false
+			}
+		}
+	}
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		return nil, false
+	}
+	pub, ok := signer.Public().(interface{ Equal(crypto.PublicKey) bool })
+	return pub, ok
 }
 
 // pemType returns a PEM block type fit for an error message.
@@ -167,6 +208,9 @@ func parseCACerts(field []string, bundle []byte) (*x509.CertPool, error) {
 		}
 		if b.Type != "CERTIFICATE" {
 			return nil, Invalid(field, "holds a PEM block of type %q: only CERTIFICATE is accepted", pemType(b.Type))
+		}
+		if n == MaxCACerts {
+			return nil, Invalid(field, "holds more than %d certificates", MaxCACerts)
 		}
 		c, err := x509.ParseCertificate(b.Bytes)
 		if err != nil {

@@ -100,3 +100,31 @@ func TestParseIdentity(t *testing.T) {
 		}
 	}
 }
+
+// TestPEMWorkIsBounded: an identity or a CA bundle of many certificates is
+// refused by count, before each is parsed, and an identity's certificates
+// are parsed once each whatever their order (the leaf was once found by
+// trying every certificate in turn, each try parsing the whole chain).
+func TestPEMWorkIsBounded(t *testing.T) {
+	cert, key := testIdentity(t, "client")
+	ca, _ := testIdentity(t, "ca")
+	field := []string{"body", "identity"}
+
+	chain := bytes.Repeat(ca, MaxChainCerts-1)
+	m, err := ParseIdentity(field, append(append(bytes.Clone(chain), key...), cert...))
+	if err != nil || !bytes.HasPrefix(m.Certificate, cert) {
+		t.Fatalf("an identity of %d certificates, the leaf last: %v", MaxChainCerts, err)
+	}
+	_, err = ParseIdentity(field, append(append(bytes.Clone(chain), ca...), append(key, cert...)...))
+	if ErrorCode(err) != EINVALID || !strings.Contains(err.Error(), "more than 10 certificates") {
+		t.Errorf("an identity of %d certificates: %v, want EINVALID", MaxChainCerts+1, err)
+	}
+
+	if err := ParseCACerts(field, bytes.Repeat(ca, MaxCACerts)); err != nil {
+		t.Errorf("a bundle of %d certificates: %v", MaxCACerts, err)
+	}
+	err = ParseCACerts(field, bytes.Repeat(ca, MaxCACerts+1))
+	if ErrorCode(err) != EINVALID || !strings.Contains(err.Error(), "more than 100 certificates") {
+		t.Errorf("a bundle of %d certificates: %v, want EINVALID", MaxCACerts+1, err)
+	}
+}

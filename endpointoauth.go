@@ -113,7 +113,7 @@ func (o *EndpointOAuth) Validate() error {
 		return Invalid(at("extraHeaders"), "at most %d headers", maxOAuthExtras)
 	}
 	for k, v := range o.ExtraHeaders {
-		if !validHeaderName(k) || strings.ContainsAny(v, "\r\n\x00") || len(v) > maxOAuthField {
+		if !validHeaderName(k) || !validHeaderValue(v) || len(v) > maxOAuthField {
 			return Invalid(at("extraHeaders"), "holds an invalid header name or value")
 		}
 		if slices.Contains(reservedTokenHeaders, http.CanonicalHeaderKey(k)) {

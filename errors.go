@@ -44,6 +44,9 @@ var (
 	ErrNotFound    = Errorf(ENOTFOUND, "Not found.")
 	ErrConflict    = Errorf(ECONFLICT, "A unique key is taken.")
 	ErrUnavailable = Errorf(EUNAVAILABLE, "The database is unavailable.")
+	// ErrUnstorable is a value the database refused as data (PostgreSQL's
+	// data exceptions) that no check caught first.
+	ErrUnstorable = Errorf(EINVALID, "The input holds a value the database cannot store.")
 )
 
 // Error is an error with a code and a message safe to show the API caller.

@@ -30,5 +30,8 @@ func (e *EventType) Validate() error {
 	if err := checkName([]string{"body", "name"}, e.Name, MaxEventTypeLen); err != nil {
 		return err
 	}
-	return checkOptionalName([]string{"body", "featureFlag"}, e.FeatureFlag, MaxEventTypeLen)
+	if err := checkOptionalName([]string{"body", "featureFlag"}, e.FeatureFlag, MaxEventTypeLen); err != nil {
+		return err
+	}
+	return e.CheckStorable()
 }

@@ -3,6 +3,7 @@ package hookline
 import (
 	"encoding/json"
 	"time"
+	"unicode/utf8"
 )
 
 // Message is an event an application sends: a JSON object of an event type,
@@ -55,9 +56,14 @@ func (m *Message) Validate() error {
 	return nil
 }
 
-// ValidateFields is Validate without the check of the payload, for a caller
-// that has parsed the payload as a JSON object already.
+// ValidateFields is Validate without the check that the payload is a JSON
+// object, for a caller that has parsed it as one already. The payload must
+// still be valid UTF-8, as JSON requires (a decoder that keeps its bytes, as
+// json.RawMessage does, lets invalid ones through).
 func (m *Message) ValidateFields() error {
+	if !utf8.Valid(m.Payload) {
+		return Invalid([]string{"body", "payload"}, "must be valid UTF-8")
+	}
 	if err := checkName([]string{"body", "eventType"}, m.EventType, MaxEventTypeLen); err != nil {
 		return err
 	}

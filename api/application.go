@@ -72,20 +72,34 @@ func (s *Server) listApplications(c *call) (int, any, error) {
 			return 0, nil, badQuery(name, "this filter is not supported")
 		}
 	}
-	got, err := s.store.ListApplications(c.ctx(), p.opts)
+	got, err := s.listVisibleApplications(c, p.opts)
 	if err != nil {
 		return 0, nil, err
 	}
-	// The internal application of the operational webhooks is not listed;
-	// the iterators still come from the whole page, so that a page that
-	// held only it does not stop the walk.
-	out := makeList(p, got, func(a *hookline.Application) string { return a.ID }, applicationOutOf)
-	for _, a := range got.Items {
-		if operational.IsInternal(a) {
-			out.Data = slices.DeleteFunc(out.Data, func(o applicationOut) bool { return o.ID == a.ID })
-		}
+	return http.StatusOK, makeList(p, got, func(a *hookline.Application) string { return a.ID }, applicationOutOf), nil
+}
+
+// listVisibleApplications lists the applications without the internal one
+// of the operational webhooks. A page that held it is filled from the next
+// one, so that nothing shows it exists: not its id in an iterator, nor a
+// short or empty page with more after it.
+func (s *Server) listVisibleApplications(c *call, opts hookline.ListOptions) (hookline.Page[*hookline.Application], error) {
+	got, err := s.store.ListApplications(c.ctx(), opts)
+	i := slices.IndexFunc(got.Items, operational.IsInternal)
+	if err != nil || i < 0 {
+		return got, err
 	}
-	return http.StatusOK, out, nil
+	last := got.Items[len(got.Items)-1].ID
+	got.Items = slices.Delete(got.Items, i, i+1)
+	if got.Done {
+		return got, nil
+	}
+	next, err := s.store.ListApplications(c.ctx(), hookline.ListOptions{Limit: 1, Iterator: last, Descending: opts.Descending})
+	if err != nil {
+		return got, err
+	}
+	got.Items, got.Done = append(got.Items, next.Items...), next.Done
+	return got, nil
 }
 
 // createApplication creates an application (201). With get_if_exists=true

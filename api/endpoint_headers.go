@@ -66,6 +66,11 @@ func (h *endpoints) replaceHeaders(c *call) (int, any, error) {
 	if _, err := c.decode(&in); err != nil {
 		return 0, nil, err
 	}
+	if in.Headers == nil {
+		// Replacing the headers with none is {"headers": {}}; a body
+		// without them is a mistake, not a request to delete them all.
+		return 0, nil, badInput([]string{"body", "headers"}, "value_error.missing", "field required")
+	}
 	return h.edit(c, func(next *hookline.Endpoint) error {
 		next.Headers = in.Headers
 		return nil

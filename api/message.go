@@ -18,7 +18,7 @@ type messageIn struct {
 	Channels               []string        `json:"channels,omitempty"`
 	Tags                   []string        `json:"tags,omitempty"`
 	Application            *applicationIn  `json:"application,omitempty" doc:"Creates the application when the path names it by a uid that does not exist yet."`
-	DeliverAt              *string         `json:"deliverAt,omitempty" format:"date-time" doc:"When to make the first attempt instead of at once."`
+	DeliverAt              *string         `json:"deliverAt,omitempty" format:"date-time" doc:"When to make the first attempt instead of at once; before the payload's retention ends."`
 	PayloadRetentionPeriod *int64          `json:"payloadRetentionPeriod,omitempty" doc:"Days to keep the payload, 5 to 90; 90 by default. Then the payload is expunged."`
 	PayloadRetentionHours  *int64          `json:"payloadRetentionHours,omitempty" doc:"Hours to keep the payload, 1 to 2160, instead of payloadRetentionPeriod."`
 	TransformationsParams  json.RawMessage `json:"transformationsParams,omitempty" doc:"Accepted for compatibility; Hookline has no transformations."`
@@ -116,6 +116,11 @@ func (s *Server) createMessage(c *call) (int, any, error) {
 			return 0, nil, err
 		}
 		t = t.UTC()
+		if t.After(msg.ExpiresAt) {
+			// The payload would be expunged before its first attempt.
+			return 0, nil, hookline.Invalid([]string{"body", "deliverAt"},
+				"must be before the payload's retention ends (%s)", msg.ExpiresAt.Format(time.RFC3339))
+		}
 		msg.DeliverAt = &t
 	}
 	app, err := c.loadOrCreateApp(in.Application)

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -231,8 +232,12 @@ func TestInternalApplicationIsHidden(t *testing.T) {
 	var access struct{ Token string }
 	f.must(200, "POST", "/api/v1/auth/app-portal-access/shop", f.admin, nil, &access)
 
-	// Not listed, whatever the page size; the walk still ends.
-	for _, limit := range []string{"1", "2", "50"} {
+	// Not listed, whatever the page size, in either order; no iterator
+	// names it, and no page is short with more after it; the walk ends.
+	for _, q := range []struct {
+		limit int
+		order string
+	}{{1, ""}, {2, ""}, {50, ""}, {1, "descending"}, {2, "ascending"}} {
 		var seen []string
 		iter := ""
 		for range 10 {
@@ -241,20 +246,29 @@ func TestInternalApplicationIsHidden(t *testing.T) {
 					ID  string
 					UID *string
 				}
-				Iterator *string
-				Done     bool
+				Iterator     *string
+				PrevIterator *string
+				Done         bool
 			}
-			f.must(200, "GET", "/api/v1/app?limit="+limit+"&iterator="+iter, f.admin, nil, &page)
+			f.must(200, "GET", fmt.Sprintf("/api/v1/app?limit=%d&order=%s&iterator=%s", q.limit, q.order, iter), f.admin, nil, &page)
 			for _, a := range page.Data {
 				seen = append(seen, a.ID)
+			}
+			for _, it := range []*string{page.Iterator, page.PrevIterator} {
+				if it != nil && strings.Contains(*it, internal) {
+					t.Fatalf("%+v: an iterator names the internal application: %s", q, *it)
+				}
 			}
 			if page.Done {
 				break
 			}
+			if len(page.Data) < q.limit {
+				t.Fatalf("%+v: a page of %d with more after it", q, len(page.Data))
+			}
 			iter = *page.Iterator
 		}
 		if slices.Contains(seen, internal) || !slices.Contains(seen, f.app) || !slices.Contains(seen, f.other) || len(seen) != 2 {
-			t.Fatalf("limit %s: listed %v (internal %s)", limit, seen, internal)
+			t.Fatalf("%+v: listed %v (internal %s)", q, seen, internal)
 		}
 	}
 

@@ -385,7 +385,7 @@ func TestSDKMessages(t *testing.T) {
 	app, err := c.Application.Create(ctx, models.ApplicationIn{Name: "A", Uid: ptr("shop")}, nil)
 	ok(t, err)
 
-	deliverAt := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	deliverAt := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Second) // within the payload's retention
 	m1, err := c.Message.Create(ctx, "shop", models.MessageIn{
 		EventType: "order.created", EventId: ptr("evt-1"), Channels: []string{"eu"}, Tags: []string{"vip"},
 		Payload: map[string]any{"order": "o1", "total": 10.5}, DeliverAt: &deliverAt,

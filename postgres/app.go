@@ -33,6 +33,9 @@ func scanApp(r pgx.Row) (*hookline.Application, error) {
 // CreateApplication stores app, giving it an id and creation time when they
 // are unset.
 func (s *Store) CreateApplication(ctx context.Context, app *hookline.Application) error {
+	if err := app.CheckStorable(); err != nil {
+		return err
+	}
 	app.Prepare(hookline.Now())
 	err := s.do(ctx, func(ctx context.Context) error {
 		_, err := s.pool.Exec(ctx, `INSERT INTO applications (`+appCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -71,6 +74,9 @@ func (s *Store) Application(ctx context.Context, idOrUID string) (*hookline.Appl
 // UpdateApplication writes every field of app but its creation time, which
 // it reads back; it sets UpdatedAt.
 func (s *Store) UpdateApplication(ctx context.Context, app *hookline.Application) error {
+	if err := app.CheckStorable(); err != nil {
+		return err
+	}
 	t := hookline.Now()
 	var created time.Time
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {

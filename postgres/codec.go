@@ -98,6 +98,9 @@ func dbErr(ctx context.Context, err error) error {
 	if isUnique(err) {
 		return fmt.Errorf("postgres: %w: %w", hookline.ErrConflict, err)
 	}
+	if isDataException(err) {
+		return fmt.Errorf("postgres: %w: %w", hookline.ErrUnstorable, err)
+	}
 	if isUnavailable(err) {
 		return fmt.Errorf("postgres: %w: %w", errUnavailable, err)
 	}
@@ -108,6 +111,14 @@ func dbErr(ctx context.Context, err error) error {
 func isUnique(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// isDataException reports whether err is PostgreSQL's refusal of a value
+// (SQLSTATE class 22: a NUL in text, bytes that are not UTF-8, a number out
+// of range...).
+func isDataException(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && strings.HasPrefix(pe.Code, "22")
 }
 
 // notFound is ErrNoRows as notFound, one of hookline's ErrXNotFound.

@@ -92,6 +92,9 @@ func (s *Store) scanEndpoint(sc pgx.Row) (*hookline.Endpoint, error) {
 // such application), giving it an id, a creation time and a signing secret
 // when they are unset, and pruning its expired previous secrets.
 func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint) error {
+	if err := ep.CheckStorable(); err != nil {
+		return err
+	}
 	t := hookline.Now()
 	ep.Prepare(t)
 	secret := s.box.Seal(ep.Secret)
@@ -151,6 +154,9 @@ const (
 // Disabling the endpoint parks its deliveries; enabling it again puts them
 // back in the queue and signals Due on every node.
 func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error {
+	if err := ep.CheckStorable(); err != nil {
+		return err
+	}
 	t := hookline.Now()
 	var secret []byte
 	var kind *int16

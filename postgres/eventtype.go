@@ -40,6 +40,9 @@ func nullJSON(b json.RawMessage) *string {
 // CreateEventType stores et. A taken name is ECONFLICT, even when the event
 // type of that name is archived.
 func (s *Store) CreateEventType(ctx context.Context, et *hookline.EventType) error {
+	if err := et.CheckStorable(); err != nil {
+		return err
+	}
 	et.Prepare(hookline.Now())
 	err := s.do(ctx, func(ctx context.Context) error {
 		_, err := s.pool.Exec(ctx, `INSERT INTO event_types (`+eventTypeCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
@@ -70,6 +73,9 @@ func (s *Store) EventType(ctx context.Context, name string) (*hookline.EventType
 // UpdateEventType writes every field of et but its name and creation time,
 // which it reads back; it sets UpdatedAt.
 func (s *Store) UpdateEventType(ctx context.Context, et *hookline.EventType) error {
+	if err := et.CheckStorable(); err != nil {
+		return err
+	}
 	t := hookline.Now()
 	var created time.Time
 	err := s.do(ctx, func(ctx context.Context) error {

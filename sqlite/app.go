@@ -33,6 +33,9 @@ func scanApp(r scanner) (*hookline.Application, error) {
 // CreateApplication stores app, giving it an id and creation time when they
 // are unset.
 func (s *Store) CreateApplication(ctx context.Context, app *hookline.Application) error {
+	if err := app.CheckStorable(); err != nil {
+		return err
+	}
 	app.Prepare(hookline.Now())
 	return s.write(ctx, func(w *writer) error {
 		_, err := w.exec(`INSERT INTO applications (`+appCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -63,6 +66,9 @@ func (s *Store) Application(ctx context.Context, idOrUID string) (*hookline.Appl
 // UpdateApplication writes every field of app but its creation time, which
 // it reads back; it sets UpdatedAt.
 func (s *Store) UpdateApplication(ctx context.Context, app *hookline.Application) error {
+	if err := app.CheckStorable(); err != nil {
+		return err
+	}
 	defer s.apps.Invalidate()
 	t := hookline.Now()
 	var created int64

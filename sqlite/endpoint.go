@@ -71,6 +71,9 @@ func (s *Store) scanEndpoint(sc scanner) (*hookline.Endpoint, error) {
 // such application), giving it an id, a creation time and a signing secret
 // when they are unset, and pruning its expired previous secrets.
 func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint) error {
+	if err := ep.CheckStorable(); err != nil {
+		return err
+	}
 	t := hookline.Now()
 	ep.Prepare(t)
 	secret := s.box.Seal(ep.Secret)
@@ -108,6 +111,9 @@ func (s *Store) Endpoint(ctx context.Context, appID, idOrUID string) (*hookline.
 // reads back, and its secret and SecretKind when ep.Secret is empty; it sets
 // UpdatedAt and prunes ep's expired previous secrets.
 func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error {
+	if err := ep.CheckStorable(); err != nil {
+		return err
+	}
 	t := hookline.Now()
 	var secret, kind any
 	if len(ep.Secret) != 0 {

@@ -38,6 +38,9 @@ func nullJSON(b json.RawMessage) any {
 // CreateEventType stores et. A taken name is ECONFLICT, even when the event
 // type of that name is archived.
 func (s *Store) CreateEventType(ctx context.Context, et *hookline.EventType) error {
+	if err := et.CheckStorable(); err != nil {
+		return err
+	}
 	et.Prepare(hookline.Now())
 	return s.write(ctx, func(w *writer) error {
 		_, err := w.exec(`INSERT INTO event_types (`+eventTypeCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -63,6 +66,9 @@ func (s *Store) EventType(ctx context.Context, name string) (*hookline.EventType
 // UpdateEventType writes every field of et but its name and creation time,
 // which it reads back; it sets UpdatedAt.
 func (s *Store) UpdateEventType(ctx context.Context, et *hookline.EventType) error {
+	if err := et.CheckStorable(); err != nil {
+		return err
+	}
 	t := hookline.Now()
 	var created int64
 	err := s.write(ctx, func(w *writer) error {

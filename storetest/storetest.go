@@ -102,6 +102,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"TenantIsolation", testTenantIsolation},
 		{"Token", testToken},
 		{"Token/FirstAdmin", testFirstAdminToken},
+		{"Text/Refused", testTextRefused},
 		{"Idempotency", testIdempotency},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookline/hookline/postgres/pgtest"
+)
+
+// TestBadInputRefused: input that a store could not keep, that could never
+// be delivered, or that a careless client sends by mistake, gets a 422 in
+// the Svix error shape from a real serve on either store, and changes
+// nothing. (On PostgreSQL a NUL in a name was a 500.)
+func TestBadInputRefused(t *testing.T) {
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			var args []string
+			if db == "postgres" {
+				_, url := pgtest.Schema(t)
+				args = []string{"--db", url}
+			}
+			s := startServer(t, args...)
+			call := func(method, path, body string) (int, string) {
+				t.Helper()
+				req, err := http.NewRequest(method, s.url+"/api/v1"+path, strings.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("Authorization", "Bearer "+s.token)
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				return resp.StatusCode, string(b)
+			}
+			if code, body := call("POST", "/app", `{"name": "Acme", "uid": "acme"}`); code != 201 {
+				t.Fatalf("create app: %d %s", code, body)
+			}
+			code, body := call("POST", "/app/acme/endpoint", `{"url": "http://127.0.0.1:9/", "uid": "ep"}`)
+			if code != 201 {
+				t.Fatalf("create endpoint: %d %s", code, body)
+			}
+			farAway := time.Now().AddDate(1, 0, 0).UTC().Format(time.RFC3339)
+			for _, tc := range []struct{ name, method, path, body string }{
+				{"NUL in a name", "POST", "/app", `{"name": "a\u0000b"}`},
+				{"NUL in metadata", "POST", "/app", `{"name": "b", "metadata": {"k": "\u0000"}}`},
+				{"NUL in a metadata key", "PATCH", "/app/acme", `{"metadata": {"\u0000": "v"}}`},
+				{"NUL in a description", "POST", "/app/acme/endpoint", `{"url": "http://127.0.0.1:9/", "description": "x\u0000"}`},
+				{"NUL in an event type", "POST", "/event-type", `{"name": "e.x", "description": "\u0000"}`},
+				{"a control character in a header", "POST", "/app/acme/endpoint",
+					`{"url": "http://127.0.0.1:9/", "headers": {"X-Key": "a\u0001b"}}`},
+				{"DEL in a header", "PATCH", "/app/acme/endpoint/ep/headers", `{"headers": {"X-Key": "a\u007fb"}}`},
+				{"no headers field", "PUT", "/app/acme/endpoint/ep/headers", `{}`},
+				{"a payload that is not UTF-8", "POST", "/app/acme/msg", "{\"eventType\": \"e.x\", \"payload\": {\"a\": \"\xff\"}}"},
+				{"a payload that is not UTF-8, the slow way", "POST", "/app/acme/msg",
+					"{\"eventType\": \"e\\u002ex\", \"payload\": {\"a\": \"\xc3\"}}"},
+				{"deliverAt after the retention", "POST", "/app/acme/msg",
+					`{"eventType": "e.x", "payload": {}, "deliverAt": "` + farAway + `"}`},
+			} {
+				code, body := call(tc.method, tc.path, tc.body)
+				var e struct {
+					Detail []struct{ Loc []string }
+				}
+				if code != 422 || json.Unmarshal([]byte(body), &e) != nil || len(e.Detail) == 0 {
+					t.Errorf("%s: %d %s, want 422 in the Svix shape", tc.name, code, body)
+				}
+			}
+
+			// Nothing changed.
+			for _, check := range []struct{ path, want string }{
+				{"/app", `"uid":"acme"`},
+				{"/app/acme", `"metadata":{}`},
+				{"/app/acme/endpoint/ep/headers", `"headers":{}`},
+				{"/app/acme/msg", `"data":[]`},
+				{"/event-type", `"data":[]`},
+			} {
+				if code, body := call("GET", check.path, ""); code != 200 || !strings.Contains(body, check.want) {
+					t.Errorf("GET %s: %d %s, want %s", check.path, code, body, check.want)
+				}
+			}
+			if _, body := call("GET", "/app", ""); strings.Count(body, `"id":`) != 1 {
+				t.Errorf("applications: %s, want the one made", body)
+			}
+			if _, body := call("GET", "/app/acme/endpoint", ""); strings.Count(body, `"id":`) != 1 {
+				t.Errorf("endpoints: %s, want the one made", body)
+			}
+		})
+	}
+}
