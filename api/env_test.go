@@ -5,19 +5,18 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	svix "github.com/svix/svix-webhooks/go"
 
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/api"
+	"github.com/hookline/hookline/internal/logtest"
 	"github.com/hookline/hookline/sqlite"
 )
 
@@ -28,24 +27,7 @@ type env struct {
 	store hookline.Store
 	srv   *httptest.Server
 	admin string
-	logs  *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
+	logs  *logtest.Buffer
 }
 
 // newEnv starts a server. wrap, when given, wraps the store (to inject faults);
@@ -58,13 +40,14 @@ func newEnv(t *testing.T, cfg func(*api.Config), wrap func(hookline.Store) hookl
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := &env{t: t, store: st, logs: &syncBuffer{}}
+	logger, logs := logtest.Logger()
+	e := &env{t: t, store: st, logs: logs}
 	if wrap != nil {
 		e.store = wrap(st)
 	}
 	c := api.Config{
 		Store:     e.store,
-		Logger:    slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:    logger,
 		PublicURL: "https://hooks.example.com",
 	}
 	if cfg != nil {

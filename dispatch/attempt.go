@@ -111,6 +111,12 @@ func (d *Dispatcher) send(ctx context.Context, t *hookline.Task, now time.Time) 
 	h.Set(signature.HeaderSignature, sig)
 
 	resp, err := d.client.Do(req, &egress.EndpointAuth{MTLS: t.Endpoint.MTLS, OAuth: t.Endpoint.OAuth})
+	if _, refused := egress.Refused(err); refused {
+		// The attempt log says what class of address was refused; the
+		// operator's log says which address.
+		d.log.Warn("dispatch: egress refused a delivery", "app", t.Delivery.AppID, "endpoint", t.Endpoint.ID,
+			"msg", t.Message.ID, "host", req.URL.Hostname(), "err", err)
+	}
 	if err != nil {
 		var ne net.Error
 		timedOut := errors.As(err, &ne) && ne.Timeout()

@@ -20,6 +20,7 @@ import (
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/dispatch"
 	"github.com/hookline/hookline/egress"
+	"github.com/hookline/hookline/internal/logtest"
 	"github.com/hookline/hookline/internal/wait"
 	"github.com/hookline/hookline/sqlite"
 )
@@ -353,18 +354,29 @@ func TestRetryAfterHonoured(t *testing.T) {
 	wait.For(t, "the retry", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusSuccess })
 }
 
+// TestPrivateNetworkRefused: a delivery to a denied address is refused; the
+// attempt log, which the tenant reads, names the class of the address but
+// not the address; the operator's log names it.
 func TestPrivateNetworkRefused(t *testing.T) {
 	f := newFixture(t)
 	rc := newReceiver(t, nil)
-	f.endpoint(t, rc.URL)
+	f.endpoint(t, strings.Replace(rc.URL, "127.0.0.1", "localhost", 1))
+	logger, logs := logtest.Logger()
 	// The default client allows no private network.
-	f.run(t, dispatch.Config{Client: newEgress(t, egress.Config{}), Schedule: []time.Duration{time.Hour}})
+	f.run(t, dispatch.Config{Client: newEgress(t, egress.Config{}), Schedule: []time.Duration{time.Hour}, Logger: logger})
 	msg := f.message(t, `{"a":1}`)
 
 	wait.For(t, "the refused attempt", func() bool { return len(f.attempts(t, msg.ID)) == 1 })
 	a := f.attempts(t, msg.ID)[0]
 	if a.Status != hookline.StatusFail || !strings.Contains(a.Response, "loopback") || rc.count() != 0 {
 		t.Fatalf("attempt %+v, receiver hits %d", a, rc.count())
+	}
+	if strings.Contains(a.Response, "127.0.0.1") || strings.Contains(a.Response, "::1") {
+		t.Errorf("the attempt log names the address localhost resolved to: %q", a.Response)
+	}
+	if l := logs.String(); !strings.Contains(l, "egress refused a delivery") || !strings.Contains(l, "loopback") ||
+		!(strings.Contains(l, "127.0.0.1") || strings.Contains(l, "::1")) {
+		t.Errorf("the operator's log does not name the address:\n%s", l)
 	}
 }
 

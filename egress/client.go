@@ -313,10 +313,11 @@ func Blocked(err error) (*BlockedError, bool) {
 
 // Refused reports whether err is any refusal of this package (a blocked
 // address or port, or plain http when only https is allowed), and returns a
-// description of it that holds no URL.
+// description of it fit for the tenant: no URL, and no address (see
+// BlockedError.Public). err's own text is the operator's.
 func Refused(err error) (string, bool) {
 	if b, ok := Blocked(err); ok {
-		return b.Error(), true
+		return b.Public(), true
 	}
 	if errors.Is(err, ErrHTTPSOnly) {
 		return ErrHTTPSOnly.Error(), true

@@ -36,6 +36,6 @@ func ExampleClient_Do() {
 	resp.Body.Close()
 	fmt.Println(resp.Status)
 	// Output:
-	// egress refused: 127.0.0.1 is a loopback address (allow it with --allow-network)
+	// egress refused: the endpoint's host is a loopback address
 	// 204 No Content
 }

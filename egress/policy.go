@@ -68,11 +68,23 @@ type BlockedError struct {
 	Reason string
 }
 
+// Error describes the refusal for the operator: the address the host
+// resolved to, and the flag that allows it.
 func (e *BlockedError) Error() string {
 	if e.Port != 0 && e.Reason == "" {
 		return fmt.Sprintf("egress refused: port %d is not allowed (see --allow-port)", e.Port)
 	}
 	return fmt.Sprintf("egress refused: %s is %s (allow it with --allow-network)", e.Addr, e.Reason)
+}
+
+// Public describes the refusal for the tenant whose endpoint it was: the
+// class of the address, not the address, which would tell what an internal
+// host name resolves to.
+func (e *BlockedError) Public() string {
+	if e.Port != 0 && e.Reason == "" {
+		return fmt.Sprintf("egress refused: port %d is not allowed", e.Port)
+	}
+	return "egress refused: the endpoint's host is " + e.Reason
 }
 
 // Check returns a *BlockedError when addr:port may not be reached, nil otherwise.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/hookline/hookline/internal/logtest"
 	"github.com/hookline/hookline/internal/wait"
 	"github.com/hookline/hookline/postgres/pgtest"
 )
@@ -112,7 +113,7 @@ func (rc *countingReceiver) lastArrival(id string) time.Time {
 // node is a 'hookline serve' process started by startChildren.
 type node struct {
 	*child
-	stdout    *syncBuffer
+	stdout    *logtest.Buffer
 	exited    chan struct{} // closed once the process has exited
 	listening chan string   // receives the address it listens on
 }
@@ -125,24 +126,6 @@ func (n *node) alive() bool {
 	default:
 		return true
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // childLog is the stderr of a child: kept in its logs, and watched for the
@@ -186,7 +169,7 @@ func launchChildren(t testing.TB, n int, bin, db string, env []string, extra ...
 	for i := range nodes {
 		cmd := exec.Command(bin, args...)
 		cmd.Env = append(os.Environ(), env...)
-		nd := &node{child: &child{cmd: cmd, logs: &bytes.Buffer{}}, stdout: &syncBuffer{}, exited: make(chan struct{}),
+		nd := &node{child: &child{cmd: cmd, logs: &bytes.Buffer{}}, stdout: &logtest.Buffer{}, exited: make(chan struct{}),
 			listening: make(chan string, 1)}
 		cmd.Stderr = &childLog{c: nd.child, found: nd.listening}
 		cmd.Stdout = nd.stdout
