@@ -116,6 +116,11 @@ type job struct {
 	lane    lane
 	demoted bool // moved to the failing lane for outlasting SlowAfter
 	ended   bool
+	// era is the breaker era of its endpoint when it was admitted (see
+	// endpointState.era); probe says it was the probe of a half-open
+	// breaker.
+	era   uint64
+	probe bool
 }
 
 // New returns a Dispatcher with cfg's defaults filled in.

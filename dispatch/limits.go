@@ -61,6 +61,15 @@ type endpointState struct {
 	// the breaker is closed. cooldown is how long it opened for last.
 	openUntil time.Time
 	cooldown  time.Duration
+	// era counts the breaker's openings and resets. An attempt admitted in
+	// an earlier era (in flight when the breaker opened, or before the
+	// endpoint changed) says nothing of the endpoint now: its failure is
+	// not counted.
+	era uint64
+	// changed is the latest UpdatedAt of the endpoint the gate has seen;
+	// an endpoint changed since (a new URL, enabled again...) gets a fresh
+	// breaker.
+	changed time.Time
 	// rate limits the endpoint to its throttleRate.
 	rate rateLimiter
 	// slow counts the attempts in flight that outlasted SlowAfter and moved
@@ -211,6 +220,14 @@ func (g *gate) admit(j *job) (lane, time.Time) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	st := g.state(ep.ID, now)
+	if ep.UpdatedAt.After(st.changed) {
+		if !st.changed.IsZero() {
+			// Attempts to what the endpoint was belong to the era before.
+			st.close()
+			st.era++
+		}
+		st.changed = ep.UpdatedAt
+	}
 
 	l := laneHealthy
 	halfOpen := false
@@ -266,7 +283,22 @@ func (g *gate) admit(j *job) (lane, time.Time) {
 	if l == laneFailing {
 		g.failingUsed++
 	}
+	j.era, j.probe = st.era, halfOpen
 	return l, time.Time{}
+}
+
+// close closes the breaker and forgets the failures.
+func (st *endpointState) close() {
+	st.failures, st.timeouts, st.openUntil, st.cooldown = 0, 0, time.Time{}, 0
+}
+
+// open opens the breaker for cooldown, plus up to a fifth of it so that
+// endpoints that failed together do not all come back at once; attempts in
+// flight belong to the era before.
+func (st *endpointState) open(now time.Time, cooldown time.Duration) {
+	st.cooldown = cooldown
+	st.openUntil = now.Add(cooldown + randDuration(cooldown/5))
+	st.era++
 }
 
 // feedable reports whether t, a new delivery, may be fed to the workers:
@@ -388,7 +420,12 @@ func (g *gate) done(j *job, h health, took time.Duration) (lane, *job) {
 		st.waiting = st.waiting[1:]
 	}
 	if h == answered {
-		st.failures, st.timeouts, st.openUntil, st.cooldown = 0, 0, time.Time{}, 0
+		st.close()
+		return l, next
+	}
+	if j.era != st.era {
+		// Admitted before the breaker last opened, or before the endpoint
+		// changed: the failures that opened it said this already.
 		return l, next
 	}
 	st.failures++
@@ -397,12 +434,15 @@ func (g *gate) done(j *job, h health, took time.Duration) (lane, *job) {
 	} else {
 		st.timeouts = 0
 	}
-	// Hung attempts cost a worker for the whole timeout: two in a row open
-	// the breaker, where quick failures take breakAfter.
-	if st.failures >= g.breakAfter || st.timeouts >= hungBreakAfter {
-		// Open, or open again after a failed probe, for longer each time.
-		st.cooldown = min(max(2*st.cooldown, g.minCooldown), g.maxCooldown)
-		st.openUntil = now.Add(st.cooldown + randDuration(st.cooldown/5))
+	switch {
+	case j.probe:
+		// The probe of a half-open breaker failed: open again, for twice
+		// as long, up to the longest.
+		st.open(now, min(2*st.cooldown, g.maxCooldown))
+	case st.openUntil.IsZero() && (st.failures >= g.breakAfter || st.timeouts >= hungBreakAfter):
+		// Hung attempts cost a worker for the whole timeout: two in a row
+		// open the breaker, where quick failures take breakAfter.
+		st.open(now, g.minCooldown)
 	}
 	return l, next
 }
