@@ -16,6 +16,7 @@ const (
 	EUNAUTHORIZED = "authentication" // no valid token: 401
 	EFORBIDDEN    = "forbidden"      // a valid token without access: 403
 	EUNAVAILABLE  = "unavailable"    // the store cannot be reached now: 503
+	ETOOMANY      = "rate_limited"   // too many requests (failed authentications) from the caller: 429
 )
 
 // The errors a Store returns, with the messages the API shows. Drivers

@@ -63,6 +63,8 @@ func errorStatus(code string) int {
 		return http.StatusForbidden
 	case hookline.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
+	case hookline.ETOOMANY:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/netip"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -66,6 +67,11 @@ type Config struct {
 	// proxy), which GET /api/v1/egress-ips lists so that receivers can allow
 	// them. Empty lists none.
 	EgressIPs []netip.Addr
+	// TrustedProxies are the reverse proxies in front of the server whose
+	// X-Forwarded-For names the client, for the throttle of failed
+	// authentications (see auththrottle.go). Empty trusts none: the client
+	// is the peer.
+	TrustedProxies []netip.Prefix
 }
 
 // Server is the /api/v1 HTTP handler.
@@ -78,6 +84,7 @@ type Server struct {
 	notifier     hookline.Notifier
 	opApp        OperationalApp
 	egressIPs    []string
+	authFailures *authThrottle
 	appEndpoints *endpoints // serves the endpoints of applications
 	opEndpoints  *endpoints // serves the operational webhook endpoints
 	mux          *http.ServeMux
@@ -97,6 +104,8 @@ func New(cfg Config) *Server {
 		opApp:     cfg.Operational,
 		egressIPs: make([]string, 0, len(cfg.EgressIPs)),
 		mux:       http.NewServeMux(),
+
+		authFailures: newAuthThrottle(cfg.TrustedProxies, time.Now),
 	}
 	for _, ip := range cfg.EgressIPs {
 		s.egressIPs = append(s.egressIPs, ip.String())
@@ -196,6 +205,8 @@ type call struct {
 	r   *http.Request
 	tok *hookline.Token // nil on public routes
 	app *hookline.Application
+	// retryAfter, when set, is sent as Retry-After with the answer.
+	retryAfter time.Duration
 }
 
 func (c *call) ctx() context.Context { return c.r.Context() }
@@ -211,6 +222,9 @@ func (s *Server) handler(rt *route) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
 		c := &call{s: s, rt: rt, r: r}
 		status, body, err := s.serve(c, rt)
+		if c.retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int((c.retryAfter+time.Second-1)/time.Second)))
+		}
 		writeRaw(w, status, body)
 		s.logRequest(r, status, start, err)
 	})
@@ -220,7 +234,15 @@ func (s *Server) handler(rt *route) http.Handler {
 // behind a 5xx status, for the log.
 func (s *Server) serve(c *call, rt *route) (int, []byte, error) {
 	if rt.Access != public {
+		client := s.authFailures.client(c.r)
+		if c.retryAfter = s.authFailures.wait(client); c.retryAfter > 0 {
+			return render(0, nil, hookline.Errorf(hookline.ETOOMANY,
+				"Too many failed authentications from this address; try again later."))
+		}
 		tok, err := s.authenticate(c.r)
+		if hookline.ErrorCode(err) == hookline.EUNAUTHORIZED {
+			s.authFailures.failed(client)
+		}
 		if err != nil {
 			return render(0, nil, err)
 		}

@@ -55,6 +55,11 @@ type serveConfig struct {
 	// EgressCertFile and EgressKeyFile hold the default client
 	// certificate and key (PEM) for receivers that require mutual TLS.
 	EgressCertFile, EgressKeyFile string
+
+	// MaxConnections bounds the API's open connections; TrustedProxies are
+	// the reverse proxies whose X-Forwarded-For names the client.
+	MaxConnections int
+	TrustedProxies []netip.Prefix
 }
 
 const dbUsage = "database: a file path for SQLite, or a postgres:// URL for PostgreSQL"
@@ -169,6 +174,12 @@ func defineServeFlags(f *envFlags, cfg *serveConfig) {
 	f.text((*boolValue)(&cfg.NoDispatch), "no-dispatch", "HOOKLINE_NO_DISPATCH", "false", "accept messages but do not deliver them")
 	f.str(&cfg.SecretKeyFile, "secret-key-file", "HOOKLINE_SECRET_KEY_FILE", "",
 		"file holding the base64 master key that encrypts endpoint secrets (default: <db>.key for SQLite)")
+
+	// The API listener.
+	f.text((*intValue)(&cfg.MaxConnections), "max-connections", "HOOKLINE_MAX_CONNECTIONS", "",
+		"most API connections open at once; more wait to be accepted (default: half the process's file limit, at most 4096)")
+	f.text((*networksValue)(&cfg.TrustedProxies), "trusted-proxy", "HOOKLINE_TRUSTED_PROXY", "",
+		"comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client (repeatable)")
 }
 
 type networksValue []netip.Prefix

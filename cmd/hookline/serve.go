@@ -136,6 +136,7 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	if err != nil {
 		return err
 	}
+	ln = limitListener(ln, cfg.MaxConnections)
 	// Operational webhooks: events of the API and the dispatcher become
 	// messages of an internal application, delivered like any other.
 	notifier := operational.New(operational.Config{Store: store, Logger: logger})
@@ -149,13 +150,15 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 			Notifier:          notifier,
 			Operational:       notifier,
 			EgressIPs:         cfg.EgressIPs,
+			TrustedProxies:    cfg.TrustedProxies,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// Idle keep-alive connections hold a place of --max-connections.
+		IdleTimeout:    30 * time.Second,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 
 	var wg sync.WaitGroup
