@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
@@ -135,32 +133,6 @@ func (s scrape) value(name string, labels ...string) float64 {
 	return sum
 }
 
-// statusReceiver answers every request with status and keeps the
-// traceparent of each.
-type statusReceiver struct {
-	*httptest.Server
-	mu           sync.Mutex
-	traceparents []string
-}
-
-func newStatusReceiver(t *testing.T, status int) *statusReceiver {
-	rc := &statusReceiver{}
-	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rc.mu.Lock()
-		rc.traceparents = append(rc.traceparents, r.Header.Get("traceparent"))
-		rc.mu.Unlock()
-		w.WriteHeader(status)
-	}))
-	t.Cleanup(rc.Close)
-	return rc
-}
-
-func (rc *statusReceiver) count() int {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return len(rc.traceparents)
-}
-
 // TestMetricsThroughServe scrapes a real serve as messages are delivered,
 // fail, are exhausted, disable an endpoint (410) and open a breaker: the
 // families move, no label names an id, and the WARN lines say what failed.
@@ -189,8 +161,9 @@ func TestMetricsThroughServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ok, failing := newStatusReceiver(t, 204), newStatusReceiver(t, 500)
-	gone, down := newStatusReceiver(t, 410), newStatusReceiver(t, 503)
+	answer := func(status int) func(int) int { return func(int) int { return status } }
+	ok, failing := newHookReceiver(t, answer(204)), newHookReceiver(t, answer(500))
+	gone, down := newHookReceiver(t, answer(410)), newHookReceiver(t, answer(503))
 	endpoint := func(url, eventType string) string {
 		ep, err := sx.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: url, FilterTypes: []string{eventType}}, nil)
 		if err != nil {
@@ -305,7 +278,7 @@ func TestMetricsListen(t *testing.T) {
 func TestTracesThroughServe(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	s := startObserved(t, exp, "--propagate-trace")
-	rc := newStatusReceiver(t, 204)
+	rc := newHookReceiver(t, nil)
 	ctx := context.Background()
 	sx := s.client(t)
 	app, err := sx.Application.Create(ctx, models.ApplicationIn{Name: "Acme"}, nil)
@@ -354,7 +327,7 @@ func TestTracesThroughServe(t *testing.T) {
 	want := fmt.Sprintf("00-%s-%s-01", traceID, deliver.SpanContext.SpanID())
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	if len(rc.traceparents) != 1 || rc.traceparents[0] != want {
-		t.Errorf("the receiver got traceparent %q, want %q", rc.traceparents, want)
+	if len(rc.headers) != 1 || rc.headers[0].Get("traceparent") != want {
+		t.Errorf("the receiver got %v, want traceparent %q", rc.headers, want)
 	}
 }
