@@ -81,7 +81,11 @@ func (d *Dispatcher) attempt(ctx context.Context, t *hookline.Task) (hookline.Ou
 	case res.status != 0:
 		outcome = telemetry.Failure
 	}
-	d.tel.EndAttempt(span, outcome, res.status, elapsed, reason(&a))
+	why := "" // a success needs no reason, and makes none on the hot path
+	if outcome != telemetry.Success {
+		why = reason(&a)
+	}
+	d.tel.EndAttempt(span, outcome, res.status, elapsed, why)
 	if d.log.Enabled(ctx, slog.LevelDebug) {
 		d.log.LogAttrs(ctx, slog.LevelDebug, "dispatch: attempt", append(ids(t),
 			slog.String("outcome", outcome.String()), slog.String("reason", reason(&a)),
