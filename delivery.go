@@ -115,6 +115,44 @@ type EndpointMessage struct {
 	Delivery Delivery
 }
 
+// DeliveryCounts counts the deliveries of a store by state, as the
+// hookline_deliveries metric reports them. A delivery is in one state at a
+// time; those that succeeded are in none.
+type DeliveryCounts struct {
+	// Pending deliveries (StatusPending) wait for their first attempt or a
+	// retry, those of a disabled endpoint included, and are not held.
+	Pending int64
+	// Sending deliveries (StatusSending) are leased by a dispatcher: their
+	// attempt is in flight, or waits in the dispatcher for a place under
+	// its endpoint's concurrency cap.
+	Sending int64
+	// Held deliveries are pending because a dispatcher deferred them
+	// without attempting them (Outcome.Deferred): the endpoint's circuit
+	// breaker was open, or the endpoint's or the application's
+	// throttleRate, or the concurrency cap of an endpoint that hangs, kept
+	// them back. A delivery stops being held when it is claimed again or
+	// resent.
+	Held int64
+	// Failed deliveries (StatusFail) exhausted their schedule, or were
+	// refused for good (410 Gone), and wait for a resend or a recover.
+	Failed int64
+}
+
+// Add counts n deliveries of status, held or not (only a pending delivery
+// can be held).
+func (c *DeliveryCounts) Add(status Status, held bool, n int64) {
+	switch {
+	case status == StatusPending && held:
+		c.Held += n
+	case status == StatusPending:
+		c.Pending += n
+	case status == StatusSending:
+		c.Sending += n
+	case status == StatusFail:
+		c.Failed += n
+	}
+}
+
 // EndpointStats counts an endpoint's deliveries by status.
 type EndpointStats struct {
 	Success, Pending, Fail, Sending, Canceled int64

@@ -21,6 +21,10 @@ type Message struct {
 	DeliverAt *time.Time
 	// ExpiresAt is when the payload may be expunged (payloadRetentionPeriod).
 	ExpiresAt time.Time
+	// TraceParent is the W3C traceparent of the span that accepted the
+	// message, empty when it was not traced: the spans of its delivery
+	// attempts are its children, so that one trace follows the message.
+	TraceParent string
 
 	// OnlyEndpoint, when set, makes CreateMessage create a single delivery to
 	// that endpoint of the application, whatever its filters (send-example).

@@ -17,7 +17,8 @@ type Outcome struct {
 	// Deferred says the delivery was not attempted (its endpoint was at its
 	// rate or concurrency limit, or its circuit breaker was open): it is
 	// pending again at NextAttemptAt with its Attempts and trigger as they
-	// were, and Attempt is not logged.
+	// were, and held (DeliveryCounts.Held) until it is claimed again; Attempt
+	// is not logged.
 	Deferred bool
 }
 

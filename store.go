@@ -104,6 +104,7 @@ type Store interface {
 	Tokens
 	IdempotentResponses
 	Cleaner
+	DeliveryCounter
 	Close() error
 }
 
@@ -231,6 +232,16 @@ type QueueTraits struct {
 	// writes, so a dispatcher need not hold outcomes back to write several
 	// at once (dispatch.Config.OutcomeLinger).
 	GathersOutcomes bool
+}
+
+// DeliveryCounter counts the deliveries a store holds, for metrics
+// (hookline_deliveries).
+type DeliveryCounter interface {
+	// CountDeliveries counts the deliveries in each state of
+	// DeliveryCounts. It reads the deliveries that are not done (pending,
+	// sending, held, failed), never those that succeeded, yet its cost grows
+	// with a backlog: callers run it every few seconds, not per request.
+	CountDeliveries(ctx context.Context) (DeliveryCounts, error)
 }
 
 // Tokens holds the API tokens.

@@ -112,3 +112,14 @@ func (e *Endpoint) BasicAuth() (user, password string, ok bool) {
 	password, _ = u.User.Password()
 	return u.User.Username(), password, true
 }
+
+// URLHost returns the host of raw, with its port when it has one, and
+// nothing else of it: never its credentials, path or query. It is "" when
+// url.Parse refuses raw. Logs and traces name an endpoint's host with it.
+func URLHost(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}

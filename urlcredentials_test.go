@@ -72,3 +72,16 @@ func TestURLCredentials(t *testing.T) {
 		t.Errorf("user name alone: %q, %v", got, err)
 	}
 }
+
+func TestURLHost(t *testing.T) {
+	for raw, want := range map[string]string{
+		"https://user:secret@hooks.example.com:8443/in?token=abc": "hooks.example.com:8443",
+		"https://sk_live_123@hooks.example.com/":                  "hooks.example.com",
+		"http://[::1]:8080/x":                                     "[::1]:8080",
+		"://nope":                                                 "",
+	} {
+		if got := URLHost(raw); got != want {
+			t.Errorf("URLHost(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"sort"
@@ -128,10 +129,19 @@ func (s *Server) createMessage(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	msg.AppID = app.ID
-	if _, err := s.store.CreateMessage(c.ctx(), msg); err != nil {
+	if err := s.acceptMessage(c.ctx(), msg); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusAccepted, messageOutOf(msg, withContent), nil
+}
+
+// acceptMessage stores msg and its deliveries: the transaction that
+// accepts a message, counted and traced.
+func (s *Server) acceptMessage(ctx context.Context, msg *hookline.Message) error {
+	_, err := s.messages.Accept(ctx, msg, func(ctx context.Context) (int, error) {
+		return s.store.CreateMessage(ctx, msg)
+	})
+	return err
 }
 
 // loadMessage returns the message the path names by id or eventId
@@ -238,7 +248,7 @@ func (s *Server) sendExample(c *call) (int, any, error) {
 	if err := msg.Validate(); err != nil {
 		return 0, nil, err
 	}
-	if _, err := s.store.CreateMessage(c.ctx(), msg); err != nil {
+	if err := s.acceptMessage(c.ctx(), msg); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, messageOutOf(msg, true), nil

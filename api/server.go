@@ -21,8 +21,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/operational"
+	"github.com/hookline/hookline/telemetry"
 )
 
 // DefaultMaxBodyBytes is the request body limit when Config.MaxBodyBytes is 0.
@@ -72,6 +76,19 @@ type Config struct {
 	// authentications (see auththrottle.go). Empty trusts none: the client
 	// is the peer.
 	TrustedProxies []netip.Prefix
+
+	// Metrics, when set, registers the API's metrics on it:
+	// hookline_http_requests_total and hookline_http_request_duration_seconds
+	// by route and status code, hookline_messages_accepted_total.
+	Metrics prometheus.Registerer
+	// Tracing, when set, traces each request (continuing the trace of its
+	// traceparent header) and the store transaction that accepts each
+	// message, whose context is stored with it (Message.TraceParent).
+	Tracing trace.TracerProvider
+	// MetricsHandler, when set, is served at GET /metrics to admin tokens
+	// (401 and 403 in the Svix error shape to others). It is not an
+	// operation of /api/v1, nor in the OpenAPI document.
+	MetricsHandler http.Handler
 }
 
 // Server is the /api/v1 HTTP handler.
@@ -88,6 +105,8 @@ type Server struct {
 	appEndpoints *endpoints // serves the endpoints of applications
 	opEndpoints  *endpoints // serves the operational webhook endpoints
 	mux          *http.ServeMux
+	handler      http.Handler // mux, measured and traced
+	messages     *telemetry.Messages
 	routes       []*route
 	keys         keyLocks
 }
@@ -106,6 +125,7 @@ func New(cfg Config) *Server {
 		mux:       http.NewServeMux(),
 
 		authFailures: newAuthThrottle(cfg.TrustedProxies, time.Now),
+		messages:     telemetry.NewMessages(cfg.Metrics, cfg.Tracing),
 	}
 	for _, ip := range cfg.EgressIPs {
 		s.egressIPs = append(s.egressIPs, ip.String())
@@ -125,8 +145,12 @@ func New(cfg Config) *Server {
 	s.appEndpoints, s.opEndpoints = newAppEndpoints(s), newOperationalEndpoints(s)
 	s.routes = s.table()
 	for _, rt := range s.routes {
-		s.mux.Handle(rt.Method+" "+rt.Path, s.handler(rt))
+		s.mux.Handle(rt.Method+" "+rt.Path, s.handle(rt))
 	}
+	if cfg.MetricsHandler != nil {
+		s.mux.Handle("GET /metrics", s.metrics(cfg.MetricsHandler))
+	}
+	s.handler = telemetry.NewHTTP(cfg.Metrics, cfg.Tracing).Handler(http.HandlerFunc(s.route))
 	return s
 }
 
@@ -142,7 +166,11 @@ func (s *Server) Routes() []string {
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// route hands r to its route, or answers 404 or 405 in the Svix error
+// shape.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	if _, pattern := s.mux.Handler(r); pattern != "" {
 		s.mux.ServeHTTP(w, r)
 		return
@@ -214,9 +242,9 @@ func (c *call) ctx() context.Context { return c.r.Context() }
 // admin reports whether the caller's token is not scoped to an application.
 func (c *call) admin() bool { return c.tok != nil && c.tok.AppID == "" }
 
-// handler wraps a route: body limit, authentication, access, idempotency,
+// handle wraps a route: body limit, authentication, access, idempotency,
 // the Svix error shape, panics and the request log.
-func (s *Server) handler(rt *route) http.Handler {
+func (s *Server) handle(rt *route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
@@ -229,6 +257,29 @@ func (s *Server) handler(rt *route) http.Handler {
 		s.logRequest(r, status, start, err)
 	})
 }
+
+// metrics serves h, the metrics, to admin tokens only.
+func (s *Server) metrics(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		tok, err := s.authenticate(r)
+		if err == nil && tok.AppID != "" {
+			err = errAdminOnly
+		}
+		if err != nil {
+			status, body, err := render(0, nil, err)
+			writeRaw(w, status, body)
+			s.logRequest(r, status, start, err)
+			return
+		}
+		h.ServeHTTP(w, r)
+		s.logRequest(r, http.StatusOK, start, nil)
+	})
+}
+
+// errAdminOnly refuses a token scoped to an application what only admin
+// tokens may do.
+var errAdminOnly = hookline.Errorf(hookline.EFORBIDDEN, "This token is scoped to one application and cannot do this.")
 
 // serve runs the route and returns the response to write. err is the error
 // behind a 5xx status, for the log.
@@ -248,8 +299,7 @@ func (s *Server) serve(c *call, rt *route) (int, []byte, error) {
 		}
 		c.tok = tok
 		if rt.Access == adminOnly && !c.admin() {
-			return render(0, nil, hookline.Errorf(hookline.EFORBIDDEN,
-				"This token is scoped to one application and cannot do this."))
+			return render(0, nil, errAdminOnly)
 		}
 	}
 	if key := c.r.Header.Get("Idempotency-Key"); key != "" && c.r.Method == http.MethodPost && c.tok != nil && !rt.NoReplay {

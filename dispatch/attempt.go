@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -17,14 +18,17 @@ import (
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/egress"
 	"github.com/hookline/hookline/signature"
+	"github.com/hookline/hookline/telemetry"
 )
 
 // attempt makes one HTTP request for t and says what follows from it, and
 // what it says of the endpoint's health.
 func (d *Dispatcher) attempt(ctx context.Context, t *hookline.Task) (hookline.Outcome, health) {
+	ctx, span := d.tel.StartAttempt(ctx, t)
 	start := d.now()
 	res := d.send(ctx, t, start)
-	elapsed := d.now().Sub(start)
+	end := d.now()
+	elapsed := end.Sub(start)
 
 	a := hookline.Attempt{
 		ID:         hookline.NewID(hookline.PrefixAttempt),
@@ -67,8 +71,26 @@ func (d *Dispatcher) attempt(ctx context.Context, t *hookline.Task) (hookline.Ou
 		o.NextAttemptAt = d.now().Add(delay)
 	}
 	o.Attempt = a
-	d.log.Debug("dispatch: attempt", "msg", t.Message.ID, "endpoint", t.Endpoint.ID,
-		"status", res.status, "duration", elapsed, "outcome", o.Status.String())
+	outcome := telemetry.Error
+	switch {
+	case a.Status == hookline.StatusSuccess:
+		outcome = telemetry.Success
+		if t.Delivery.Trigger == hookline.TriggerScheduled {
+			d.tel.Delivered(end.Sub(t.Message.DueAt()))
+		}
+	case res.status != 0:
+		outcome = telemetry.Failure
+	}
+	why := "" // a success needs no reason, and makes none on the hot path
+	if outcome != telemetry.Success {
+		why = reason(&a)
+	}
+	d.tel.EndAttempt(span, outcome, res.status, elapsed, why)
+	if d.log.Enabled(ctx, slog.LevelDebug) {
+		d.log.LogAttrs(ctx, slog.LevelDebug, "dispatch: attempt", append(ids(t),
+			slog.String("outcome", outcome.String()), slog.String("reason", reason(&a)),
+			slog.Duration("duration", elapsed), slog.String("next", o.Status.String()))...)
+	}
 	h := answered
 	switch {
 	case res.timedOut:
@@ -109,6 +131,7 @@ func (d *Dispatcher) send(ctx context.Context, t *hookline.Task, now time.Time) 
 		return response{body: "not sent: " + err.Error()}
 	}
 	h.Set(signature.HeaderSignature, sig)
+	d.tel.Inject(ctx, h)
 
 	resp, err := d.client.Do(req, &egress.EndpointAuth{MTLS: t.Endpoint.MTLS, OAuth: t.Endpoint.OAuth})
 	if _, refused := egress.Refused(err); refused {
@@ -156,4 +179,27 @@ func describeError(err error, timeout time.Duration) string {
 		err = ue.Err
 	}
 	return "connection error: " + err.Error()
+}
+
+// reason says how an attempt ended, for logs and traces: "HTTP 500" when
+// the endpoint answered, else why it did not ("connection error: ...
+// connection refused", "timeout: ...", "egress refused: ..."). It holds no
+// URL.
+func reason(a *hookline.Attempt) string {
+	if a.StatusCode != 0 {
+		return "HTTP " + strconv.Itoa(a.StatusCode)
+	}
+	return a.Response
+}
+
+// ids are the log attributes that name t's delivery: its application,
+// endpoint and message, and the endpoint's host (never its URL, which may
+// hold credentials).
+func ids(t *hookline.Task) []slog.Attr {
+	return []slog.Attr{
+		slog.String("app_id", t.Delivery.AppID),
+		slog.String("endpoint_id", t.Delivery.EndpointID),
+		slog.String("msg_id", t.Delivery.MessageID),
+		slog.String("host", hookline.URLHost(t.Endpoint.URL)),
+	}
 }

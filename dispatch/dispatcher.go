@@ -14,8 +14,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/egress"
+	"github.com/hookline/hookline/telemetry"
 )
 
 // Config configures a Dispatcher. Only Store is required.
@@ -85,6 +89,18 @@ type Config struct {
 	// No outcome waits longer than this after its attempt. Default 0:
 	// outcomes are written at once (the SQLite store gathers them itself).
 	OutcomeLinger time.Duration
+
+	// Metrics, when set, registers the dispatcher's metrics on it:
+	// hookline_attempts_total, hookline_attempt_duration_seconds,
+	// hookline_delivery_latency_seconds, hookline_endpoints_disabled_total
+	// and hookline_circuit_breakers_open.
+	Metrics prometheus.Registerer
+	// Tracing, when set, traces each attempt, as a child of the span that
+	// accepted its message (Message.TraceParent) when there was one.
+	Tracing trace.TracerProvider
+	// PropagateTrace sends each attempt's trace context to the endpoint in
+	// a W3C traceparent header (with Tracing only).
+	PropagateTrace bool
 }
 
 // Dispatcher delivers due messages. Make one with New and call Run.
@@ -104,6 +120,7 @@ type Dispatcher struct {
 	caughtUp atomic.Bool
 	gate     *gate
 	now      func() time.Time
+	tel      *telemetry.Deliveries
 
 	failingMu sync.Mutex
 	failingOf map[string]failingState // by endpoint id
@@ -192,6 +209,9 @@ func New(cfg Config) *Dispatcher {
 		failingOf: make(map[string]failingState),
 	}
 	d.gate = newGate(cfg, func() time.Time { return d.now() })
+	d.tel = telemetry.NewDeliveries(telemetry.DeliveriesConfig{
+		Metrics: cfg.Metrics, Tracing: cfg.Tracing, PropagateTrace: cfg.PropagateTrace, OpenBreakers: d.gate.openBreakers,
+	})
 	return d
 }
 

@@ -391,10 +391,22 @@ const (
 	hung                   // no answer within the timeout, or after SlowAfter
 )
 
-// done records the end of j's attempt, and returns the lane it ended in
-// and, when a delivery was waiting for the endpoint's cap, that one, which
-// the caller admits (it holds a place in the healthy lane).
-func (g *gate) done(j *job, h health, took time.Duration) (lane, *job) {
+// breakerChange is what the end of an attempt did to its endpoint's
+// circuit breaker.
+type breakerChange int
+
+const (
+	breakerSame   breakerChange = iota
+	breakerOpened               // it was closed and opened
+	breakerClosed               // it was open (or half open) and closed
+)
+
+// done records the end of j's attempt, and returns the lane it ended in;
+// when a delivery was waiting for the endpoint's cap, that one, which the
+// caller admits (it holds a place in the healthy lane); and what the
+// attempt did to the endpoint's breaker, with when an open breaker lets a
+// probe through.
+func (g *gate) done(j *job, h health, took time.Duration) (lane, *job, breakerChange, time.Time) {
 	now := g.now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -420,13 +432,17 @@ func (g *gate) done(j *job, h health, took time.Duration) (lane, *job) {
 		st.waiting = st.waiting[1:]
 	}
 	if h == answered {
+		change := breakerSame
+		if !st.openUntil.IsZero() {
+			change = breakerClosed
+		}
 		st.close()
-		return l, next
+		return l, next, change, time.Time{}
 	}
 	if j.era != st.era {
 		// Admitted before the breaker last opened, or before the endpoint
 		// changed: the failures that opened it said this already.
-		return l, next
+		return l, next, breakerSame, time.Time{}
 	}
 	st.failures++
 	if h == hung {
@@ -434,6 +450,7 @@ func (g *gate) done(j *job, h health, took time.Duration) (lane, *job) {
 	} else {
 		st.timeouts = 0
 	}
+	change := breakerSame
 	switch {
 	case j.probe:
 		// The probe of a half-open breaker failed: open again, for twice
@@ -442,9 +459,26 @@ func (g *gate) done(j *job, h health, took time.Duration) (lane, *job) {
 	case st.openUntil.IsZero() && (st.failures >= g.breakAfter || st.timeouts >= hungBreakAfter):
 		// Hung attempts cost a worker for the whole timeout: two in a row
 		// open the breaker, where quick failures take breakAfter.
+		change = breakerOpened
 		st.open(now, g.minCooldown)
 	}
-	return l, next
+	return l, next, change, st.openUntil
+}
+
+// openBreakers counts the endpoints whose breaker is open: their
+// deliveries are deferred until it lets a probe through. A half-open
+// breaker, whose probe may be in flight, is not counted.
+func (g *gate) openBreakers() int {
+	now := g.now()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := 0
+	for _, st := range g.eps {
+		if now.Before(st.openUntil) {
+			n++
+		}
+	}
+	return n
 }
 
 // randDuration returns a random duration in [0, d).

@@ -32,7 +32,8 @@ func (d *Dispatcher) run(ctx, attemptCtx context.Context, j *job, results chan<-
 	if took >= d.cfg.SlowAfter {
 		h = hung
 	}
-	l, next := d.gate.done(j, h, took)
+	l, next, breaker, until := d.gate.done(j, h, took)
+	d.logBreaker(j.task, &o.Attempt, breaker, until)
 	d.track(j.task, &o)
 	results <- o
 	d.finished(l)

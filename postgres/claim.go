@@ -16,7 +16,8 @@ import (
 // cand locks up to $2 deliveries due at $1, skipping rows another claimer
 // holds locked (FOR UPDATE SKIP LOCKED); a delivery whose endpoint is gone is
 // dropped, one whose endpoint is disabled parked; the others are leased to
-// $4 until $3 and returned with their message and endpoint.
+// $4 until $3 (no longer held, if they were) and returned with their message
+// and endpoint.
 //
 // A row another transaction leased and committed after this statement's
 // snapshot is rechecked once locked, and skipped: its due_at has moved to
@@ -38,7 +39,7 @@ var claimQuery = `WITH cand AS (
 		WHERE d.id = ANY(ARRAY(SELECT c.id FROM cand c JOIN endpoints e ON e.id = c.endpoint_id WHERE e.disabled))
 	), leased AS (
 		UPDATE deliveries d SET status = 3, next_attempt_at = NULL, due_at = $3, lease_owner = $4, lease_until = $3,
-			updated_at = $1
+			held = false, updated_at = $1
 		FROM cand, endpoints e
 		WHERE d.id = ANY(ARRAY(SELECT id FROM cand)) AND d.id = cand.id AND e.id = d.endpoint_id AND NOT e.disabled
 		RETURNING cand.due_at AS claim_order, d.id, d.app_id, d.message_id, d.endpoint_id, d.status, d.trigger_type,

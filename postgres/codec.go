@@ -264,6 +264,14 @@ func nullTime(t time.Time) *time.Time {
 	return &t
 }
 
+// nullText stores an empty string as NULL.
+func nullText(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
 func timeOf(t *time.Time) time.Time {
 	if t == nil {
 		return time.Time{}

@@ -11,7 +11,8 @@ import (
 
 // completeQuery logs the attempts of the outcomes ($8 to $19) and moves
 // their deliveries ($2: ids, $3: states, $4: attempt counts, $5: next
-// attempts, $7: deferred) still leased to $6 to their new state at $1,
+// attempts, $7: deferred, which are held) still leased to $6 to their new
+// state at $1,
 // returning those with their application and endpoint. An
 // attempt that does not say its application, message or endpoint takes them
 // from its delivery, and is not logged when that is gone. An attempt already
@@ -34,7 +35,7 @@ const completeQuery = `WITH logged AS (
 		ON CONFLICT (message_id, id) DO NOTHING
 	)
 	UPDATE deliveries d SET status = o.status, attempts = o.attempts, next_attempt_at = o.next_at,
-		due_at = o.next_at, trigger_type = CASE WHEN o.deferred THEN d.trigger_type ELSE 0 END,
+		due_at = o.next_at, trigger_type = CASE WHEN o.deferred THEN d.trigger_type ELSE 0 END, held = o.deferred,
 		lease_owner = NULL, lease_until = NULL, updated_at = $1
 	FROM unnest($2::text[], $3::smallint[], $4::integer[], $5::timestamptz[], $7::boolean[])
 		AS o(id, status, attempts, next_at, deferred)

@@ -108,3 +108,27 @@ func (s *Store) EndpointStats(ctx context.Context, appID, endpointID string, sin
 	}
 	return &st, nil
 }
+
+// CountDeliveries counts the deliveries by state.
+func (s *Store) CountDeliveries(ctx context.Context) (hookline.DeliveryCounts, error) {
+	var c hookline.DeliveryCounts
+	err := s.do(ctx, func(ctx context.Context) error {
+		c = hookline.DeliveryCounts{}
+		rows, err := s.pool.Query(ctx, sqlbuild.CountDeliveries)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var status int16
+			var held bool
+			var n int64
+			if err := rows.Scan(&status, &held, &n); err != nil {
+				return err
+			}
+			c.Add(hookline.Status(status), held, n)
+		}
+		return rows.Err()
+	})
+	return c, err
+}

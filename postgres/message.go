@@ -12,7 +12,8 @@ import (
 	"github.com/hookline/hookline"
 )
 
-const messageCols = `id, app_id, event_type, event_id, channels, tags, payload, created_at, deliver_at, expires_at`
+const messageCols = `id, app_id, event_type, event_id, channels, tags, payload, created_at, deliver_at, expires_at,
+	traceparent`
 
 // messageRow holds the scan targets of messageCols.
 type messageRow struct {
@@ -20,11 +21,12 @@ type messageRow struct {
 	payload            []byte
 	created            time.Time
 	deliverAt, expires *time.Time
+	traceParent        *string
 }
 
 func (r *messageRow) dest() []any {
 	return []any{&r.m.ID, &r.m.AppID, &r.m.EventType, &r.m.EventID, &r.m.Channels, &r.m.Tags, &r.payload,
-		&r.created, &r.deliverAt, &r.expires}
+		&r.created, &r.deliverAt, &r.expires, &r.traceParent}
 }
 
 func (r *messageRow) message() *hookline.Message {
@@ -35,6 +37,9 @@ func (r *messageRow) message() *hookline.Message {
 	m.CreatedAt = r.created.UTC()
 	m.DeliverAt = utc(r.deliverAt)
 	m.ExpiresAt = timeOf(r.expires)
+	if r.traceParent != nil {
+		m.TraceParent = *r.traceParent
+	}
 	return &m
 }
 
@@ -123,7 +128,7 @@ func CreateMessageTx(ctx context.Context, tx pgx.Tx, schema string, msg *hooklin
 	prefix, chanExpr, channel := "", fmt.Sprintf(channelSQL, "current_schema()"), ""
 	if schema != "" {
 		prefix = pgx.Identifier{schema}.Sanitize() + "."
-		chanExpr, channel = "$19", Channel(schema)
+		chanExpr, channel = "$20", Channel(schema)
 	}
 	n, err := insertMessage(ctx, tx, prefix, chanExpr, channel, msg, true, nil)
 	return n, dbErr(ctx, err)
@@ -208,7 +213,7 @@ func candidates(ctx context.Context, q querier, prefix string, msg *hookline.Mes
 
 // insertMessage inserts msg and its deliveries with q, into the tables of
 // prefix ("" or a quoted schema and a dot), and notifies chanExpr (a SQL
-// expression; "$19" is channel; "" notifies nobody) when it made
+// expression; "$20" is channel; "" notifies nobody) when it made
 // deliveries. With byUID, msg.AppID may be a uid and is set to the
 // application's id. With f, the deliveries due at once that the feed takes
 // are leased to it, and their tasks kept in f. Failures of msg alone
@@ -275,8 +280,8 @@ func insertMessage(ctx context.Context, q querier, prefix, chanExpr, channel str
 		until, owner = &f.until, &o
 	}
 	args := []any{msg.ID, msg.AppID, msg.EventType, msg.EventID, msg.Channels, msg.Tags, payload,
-		msg.CreatedAt, msg.DeliverAt, nullTime(msg.ExpiresAt), due, t, ids, epIDs, parked, fed, until, owner}
-	if chanExpr == "$19" {
+		msg.CreatedAt, msg.DeliverAt, nullTime(msg.ExpiresAt), nullText(msg.TraceParent), due, t, ids, epIDs, parked, fed, until, owner}
+	if chanExpr == "$20" {
 		args = append(args, channel)
 	}
 	notify := `0`
@@ -287,17 +292,17 @@ func insertMessage(ctx context.Context, q querier, prefix, chanExpr, channel str
 	// the end of its lease.
 	var msgs, dels int
 	err = q.QueryRow(ctx, `WITH m AS (
-			INSERT INTO `+prefix+`messages (`+messageCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+			INSERT INTO `+prefix+`messages (`+messageCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 			ON CONFLICT DO NOTHING RETURNING id
 		), d AS (
 			INSERT INTO `+prefix+`deliveries (id, app_id, message_id, endpoint_id, status, trigger_type, attempts,
 				next_attempt_at, due_at, msg_created_at, created_at, updated_at, lease_owner, lease_until)
 			SELECT u.id, $2, m.id, u.ep, CASE WHEN u.fed THEN 3 ELSE 1 END, 0, 0,
-				CASE WHEN u.fed THEN NULL ELSE $11::timestamptz END,
-				CASE WHEN u.parked THEN NULL WHEN u.fed THEN $17::timestamptz ELSE $11::timestamptz END,
-				$8, $12::timestamptz, $12,
-				CASE WHEN u.fed THEN $18::text END, CASE WHEN u.fed THEN $17::timestamptz END
-			FROM m, unnest($13::text[], $14::text[], $15::boolean[], $16::boolean[]) AS u(id, ep, parked, fed)
+				CASE WHEN u.fed THEN NULL ELSE $12::timestamptz END,
+				CASE WHEN u.parked THEN NULL WHEN u.fed THEN $18::timestamptz ELSE $12::timestamptz END,
+				$8, $13::timestamptz, $13,
+				CASE WHEN u.fed THEN $19::text END, CASE WHEN u.fed THEN $18::timestamptz END
+			FROM m, unnest($14::text[], $15::text[], $16::boolean[], $17::boolean[]) AS u(id, ep, parked, fed)
 			RETURNING 1
 		)
 		SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM d), `+notify,

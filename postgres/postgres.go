@@ -75,8 +75,9 @@ import (
 var migrations embed.FS
 
 var (
-	_ hookline.Store  = (*Store)(nil)
-	_ hookline.Feeder = (*Store)(nil)
+	_ hookline.Store          = (*Store)(nil)
+	_ hookline.Feeder         = (*Store)(nil)
+	_ hookline.FigureReporter = (*Store)(nil)
 )
 
 const (

@@ -32,7 +32,7 @@ func (s *Store) Resend(ctx context.Context, appID, msgID, endpointID string) err
 			VALUES ($1, $2, $3, $4, 1, 1, 0, $5, $6, $7, $5, $5)
 			ON CONFLICT (endpoint_id, message_id) DO UPDATE SET status = 1, trigger_type = 1, attempts = 0,
 				next_attempt_at = excluded.next_attempt_at, due_at = excluded.due_at, lease_owner = NULL,
-				lease_until = NULL, updated_at = excluded.updated_at`,
+				lease_until = NULL, held = false, updated_at = excluded.updated_at`,
 			hookline.NewID(hookline.PrefixDelivery), appID, msgID, endpointID, t, due, msgCreated)
 		return 1, err
 	})

@@ -17,9 +17,10 @@ var claimQuery = `SELECT d.seq, ` + deliveryCols + `, ` + sqlbuild.Prefixed("m",
 	WHERE d.due_at <= ? ORDER BY d.due_at LIMIT ?`
 
 // leaseQuery leases the deliveries whose seqs are in the JSON array ?4 and
-// that are still due at ?5, and returns their seqs.
+// that are still due at ?5 (no longer held, if they were), and returns their
+// seqs.
 const leaseQuery = `UPDATE deliveries SET status = 3, next_attempt_at = NULL, due_at = ?1, lease_owner = ?2,
-	lease_until = ?1, updated_at = ?3 WHERE seq IN (SELECT value FROM json_each(?4)) AND due_at <= ?5
+	lease_until = ?1, held = 0, updated_at = ?3 WHERE seq IN (SELECT value FROM json_each(?4)) AND due_at <= ?5
 	RETURNING seq`
 
 // parkQuery takes the deliveries whose seqs are in the JSON array ?1 out of

@@ -138,6 +138,14 @@ func nullString(s *string) any {
 	return *s
 }
 
+// nullText stores an empty string as NULL.
+func nullText(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
 func stringPtrOf(v sql.NullString) *string {
 	if !v.Valid {
 		return nil

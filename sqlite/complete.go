@@ -11,9 +11,10 @@ import (
 // completeQuery moves the deliveries of a VALUES list of (seq, id, status,
 // attempts, next attempt, deferred) still leased by the owner (the last
 // argument) to their new state; the first argument is the time. A deferred
-// delivery keeps its trigger; an attempted one's next attempt is scheduled.
+// delivery keeps its trigger and is held; an attempted one's next attempt is
+// scheduled.
 const completeQuery = `UPDATE deliveries SET status = v.column3, attempts = v.column4, next_attempt_at = v.column5,
-	due_at = v.column5, trigger_type = CASE WHEN v.column6 THEN deliveries.trigger_type ELSE 0 END,
+	due_at = v.column5, trigger_type = CASE WHEN v.column6 THEN deliveries.trigger_type ELSE 0 END, held = v.column6,
 	lease_owner = NULL, lease_until = NULL, updated_at = ?
 	FROM (VALUES %s) AS v
 	WHERE deliveries.seq = v.column1 AND deliveries.id = v.column2 AND deliveries.status = 3
@@ -21,9 +22,9 @@ const completeQuery = `UPDATE deliveries SET status = v.column3, attempts = v.co
 	RETURNING deliveries.id`
 
 // completeOneQuery is completeQuery for one delivery: (status, attempts,
-// next attempt, next attempt, deferred, time, seq, id, owner).
+// next attempt, next attempt, deferred, deferred, time, seq, id, owner).
 const completeOneQuery = `UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?,
-	due_at = ?, trigger_type = CASE WHEN ? THEN trigger_type ELSE 0 END,
+	due_at = ?, trigger_type = CASE WHEN ? THEN trigger_type ELSE 0 END, held = ?,
 	lease_owner = NULL, lease_until = NULL, updated_at = ?
 	WHERE seq = ? AND id = ? AND status = 3 AND lease_owner = ?`
 
@@ -41,7 +42,7 @@ func (w *writer) completeDeliveries(tUS int64, owner string, upds []any) ([]stri
 	var changed []string
 	if len(upds)/6 <= fewOutcomes {
 		for u := upds; len(u) >= 6; u = u[6:] {
-			n, err := w.affected(completeOneQuery, u[2], u[3], u[4], u[4], u[5], tUS, u[0], u[1], owner)
+			n, err := w.affected(completeOneQuery, u[2], u[3], u[4], u[4], u[5], u[5], tUS, u[0], u[1], owner)
 			if err != nil {
 				return nil, err
 			}

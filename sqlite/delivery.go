@@ -101,3 +101,23 @@ func (s *Store) EndpointStats(ctx context.Context, appID, endpointID string, sin
 	}
 	return &st, nil
 }
+
+// CountDeliveries counts the deliveries by state, on a reading connection.
+func (s *Store) CountDeliveries(ctx context.Context) (hookline.DeliveryCounts, error) {
+	var c hookline.DeliveryCounts
+	rows, err := s.rdb.QueryContext(ctx, sqlbuild.CountDeliveries)
+	if err != nil {
+		return c, dbErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var status hookline.Status
+		var held bool
+		var n int64
+		if err := rows.Scan(&status, &held, &n); err != nil {
+			return c, dbErr(err)
+		}
+		c.Add(status, held, n)
+	}
+	return c, dbErr(rows.Err())
+}

@@ -10,7 +10,8 @@ import (
 	"github.com/hookline/hookline"
 )
 
-const messageCols = `id, app_id, event_type, event_id, channels, tags, payload, created_at, deliver_at, expires_at`
+const messageCols = `id, app_id, event_type, event_id, channels, tags, payload, created_at, deliver_at, expires_at,
+	traceparent`
 
 // messageRow holds the scan targets of messageCols.
 type messageRow struct {
@@ -20,11 +21,12 @@ type messageRow struct {
 	payload            []byte
 	created            int64
 	deliverAt, expires sql.NullInt64
+	traceParent        sql.NullString
 }
 
 func (r *messageRow) dest() []any {
 	return []any{&r.m.ID, &r.m.AppID, &r.m.EventType, &r.eventID, &r.channels, &r.tags, &r.payload,
-		&r.created, &r.deliverAt, &r.expires}
+		&r.created, &r.deliverAt, &r.expires, &r.traceParent}
 }
 
 func (r *messageRow) message() (*hookline.Message, error) {
@@ -43,6 +45,7 @@ func (r *messageRow) message() (*hookline.Message, error) {
 	m.CreatedAt = fromMicros(r.created)
 	m.DeliverAt = timePtrOf(r.deliverAt)
 	m.ExpiresAt = timeOf(r.expires)
+	m.TraceParent = r.traceParent.String
 	return &m, nil
 }
 
@@ -56,6 +59,7 @@ func scanMessage(sc scanner) (*hookline.Message, error) {
 
 const (
 	msgInsertCols = `seq, ` + messageCols
+	msgInsertN    = 12 // the columns of msgInsertCols
 	delInsertCols = `seq, id, app_id, msg_seq, message_id, endpoint_id, status, trigger_type, attempts,
 		next_attempt_at, due_at, msg_created_at, created_at, updated_at`
 )
@@ -132,7 +136,7 @@ var errEventIDConflict = clean(hookline.ErrEventIDConflict)
 // transaction must be rolled back.
 func (w *writer) createMessages(ops []*msgOp, errs []error) error {
 	var seen map[[2]string]bool
-	msgArgs := make([]any, 0, len(ops)*11)
+	msgArgs := make([]any, 0, len(ops)*msgInsertN)
 	delArgs := make([]any, 0, len(ops)*16)
 	var leaseOwner string
 	var leaseUntil int64
@@ -184,7 +188,7 @@ func (w *writer) createMessages(ops []*msgOp, errs []error) error {
 		w.msgSeq++
 		seq := w.msgSeq
 		msgArgs = append(msgArgs, seq, m.ID, m.AppID, m.EventType, nullString(m.EventID), mo.channels, mo.tags,
-			mo.payload, mo.created, nullTimePtr(m.DeliverAt), nullTime(m.ExpiresAt))
+			mo.payload, mo.created, nullTimePtr(m.DeliverAt), nullTime(m.ExpiresAt), nullText(m.TraceParent))
 		add := func(ep *hookline.Endpoint) {
 			w.delSeq++
 			id := deliveryID(mo.now/1000, w.delSeq)
@@ -225,7 +229,7 @@ func (w *writer) createMessages(ops []*msgOp, errs []error) error {
 			}
 		}
 	}
-	if err := w.insertRows(`INSERT INTO messages (`+msgInsertCols+`) VALUES `, 11, msgArgs); err != nil {
+	if err := w.insertRows(`INSERT INTO messages (`+msgInsertCols+`) VALUES `, msgInsertN, msgArgs); err != nil {
 		return err
 	}
 	return w.insertRows(`INSERT INTO deliveries (`+delInsertCols+`, lease_owner, lease_until) VALUES `, 16, delArgs)

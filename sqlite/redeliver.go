@@ -27,7 +27,7 @@ func (s *Store) Resend(ctx context.Context, appID, msgID, endpointID string) err
 		_, err = w.exec(`INSERT INTO deliveries (`+delInsertCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (endpoint_id, message_id) DO UPDATE SET status = excluded.status,
 				trigger_type = excluded.trigger_type, attempts = 0, next_attempt_at = excluded.next_attempt_at,
-				due_at = excluded.due_at, lease_owner = NULL, lease_until = NULL, updated_at = excluded.updated_at`,
+				due_at = excluded.due_at, lease_owner = NULL, lease_until = NULL, held = 0, updated_at = excluded.updated_at`,
 			w.delSeq, deliveryID(t/1000, w.delSeq), appID, seq, msgID, endpointID, int64(hookline.StatusPending),
 			int64(hookline.TriggerManual), 0, t, due, created, t, t)
 		if err != nil {

@@ -54,7 +54,10 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-var _ hookline.Store = (*Store)(nil)
+var (
+	_ hookline.Store          = (*Store)(nil)
+	_ hookline.FigureReporter = (*Store)(nil)
+)
 
 const (
 	// maxBatch bounds the operations one transaction of the writer holds.
@@ -357,7 +360,7 @@ func (s *Store) Close() error {
 		<-s.writerDone
 		<-s.syncDone
 		if st := s.Stats(); st.Commits > 0 {
-			s.log.Info("sqlite: writer closed", "commits", st.Commits, "ops", st.Ops,
+			s.log.Debug("sqlite: writer closed", "commits", st.Commits, "ops", st.Ops,
 				"ops_per_commit", float64(st.Ops)/float64(st.Commits), "commit_time", st.CommitTime,
 				"syncs", st.Syncs, "sync_time", st.SyncTime)
 		}

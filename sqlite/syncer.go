@@ -24,6 +24,20 @@ func (s *Store) Stats() WriterStats {
 	return s.w.stats
 }
 
+// Figures reports the writer's counters (hookline.FigureReporter): the
+// commits, the operations in them, and the time spent committing and
+// syncing the WAL.
+func (s *Store) Figures() []hookline.Figure {
+	st := s.Stats()
+	return []hookline.Figure{
+		{Name: "sqlite_commits_total", Help: "Transactions the SQLite writer committed.", Counter: true, Value: float64(st.Commits)},
+		{Name: "sqlite_operations_total", Help: "Operations in the committed transactions (per commit: divide by the commits).", Counter: true, Value: float64(st.Ops)},
+		{Name: "sqlite_commit_seconds_total", Help: "Time spent in COMMIT, writing the WAL.", Counter: true, Value: st.CommitTime.Seconds()},
+		{Name: "sqlite_syncs_total", Help: "Syncs of the WAL to disk; each makes one or more commits durable.", Counter: true, Value: float64(st.Syncs)},
+		{Name: "sqlite_sync_seconds_total", Help: "Time spent syncing the WAL.", Counter: true, Value: st.SyncTime.Seconds()},
+	}
+}
+
 // syncLoop makes commits durable and answers their ops. The writer commits
 // with synchronous=NORMAL, which writes the WAL but does not sync it, and
 // queues the ops of each commit here; this goroutine syncs the WAL once for

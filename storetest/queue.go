@@ -79,6 +79,7 @@ func testClaimTask(t *testing.T, s hookline.Store) {
 	m, _ := newMessage(t, s, a.ID, "user.created", func(m *hookline.Message) {
 		m.Channels = []string{"eu"}
 		m.EventID = ptr("e1")
+		m.TraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 	})
 	now := later().UTC().Truncate(time.Microsecond)
 	task := claimOne(t, s, "owner-1", now)

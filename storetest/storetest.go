@@ -77,6 +77,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Delivery/ListByMessage", testDeliveriesByMessage},
 		{"Delivery/ListMessagesByEndpoint", testMessagesByEndpoint},
 		{"Delivery/EndpointStats", testEndpointStats},
+		{"Delivery/Count", testCountDeliveries},
 		{"Queue/ClaimDueOnly", testClaimDueOnly},
 		{"Queue/ClaimOrderAndLimit", testClaimOrderAndLimit},
 		{"Queue/ClaimTask", testClaimTask},

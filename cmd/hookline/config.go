@@ -12,7 +12,10 @@ import (
 	"strings"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
 	"github.com/hookline/hookline/egress"
+	"github.com/hookline/hookline/telemetry"
 )
 
 // serveConfig is the configuration of 'hookline serve'. Every field has a
@@ -60,6 +63,20 @@ type serveConfig struct {
 	// the reverse proxies whose X-Forwarded-For names the client.
 	MaxConnections int
 	TrustedProxies []netip.Prefix
+	// Metrics and traces (telemetry.go).
+	//
+	// MetricsListen, when set, is the address /metrics is served on,
+	// without a token, instead of on the API's listener.
+	MetricsListen string
+	// PropagateTrace sends each attempt's trace context to the endpoint
+	// (a W3C traceparent header).
+	PropagateTrace bool
+	// Tracing is what the standard OTEL_* variables say of tracing (they
+	// have no flags: they are OpenTelemetry's interface).
+	Tracing telemetry.Tracing
+	// spanExporter, set by tests, receives the spans instead of the
+	// exporter Tracing names.
+	spanExporter sdktrace.SpanExporter
 }
 
 const dbUsage = "database: a file path for SQLite, or a postgres:// URL for PostgreSQL"
@@ -115,6 +132,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	cfg := &serveConfig{}
 	f := newEnvFlags("serve", getenv, stderr)
 	defineServeFlags(f, cfg)
+	defineTelemetryFlags(f, cfg)
 	cfg.AdminToken = getenv("HOOKLINE_ADMIN_TOKEN")
 	cfg.SecretKey = getenv("HOOKLINE_SECRET_KEY")
 	cfg.PreviousSecretKeys = getenv("HOOKLINE_PREVIOUS_SECRET_KEYS")
@@ -123,6 +141,10 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	if len(f.errs) > 0 {
 		return nil, f.errs[0]
+	}
+	var err error
+	if cfg.Tracing, err = telemetry.TracingFromEnv(getenv); err != nil {
+		return nil, err
 	}
 	if f.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", f.Arg(0))
@@ -180,6 +202,15 @@ func defineServeFlags(f *envFlags, cfg *serveConfig) {
 		"most API connections open at once; more wait to be accepted (default: half the process's file limit, at most 4096)")
 	f.text((*networksValue)(&cfg.TrustedProxies), "trusted-proxy", "HOOKLINE_TRUSTED_PROXY", "",
 		"comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client (repeatable)")
+}
+
+// defineTelemetryFlags defines the flags of 'hookline serve' for its
+// metrics and traces.
+func defineTelemetryFlags(f *envFlags, cfg *serveConfig) {
+	f.str(&cfg.MetricsListen, "metrics-listen", "HOOKLINE_METRICS_LISTEN", "",
+		"address to serve /metrics on without a token, e.g. 127.0.0.1:9090, instead of on the API's listener for admin tokens")
+	f.text((*boolValue)(&cfg.PropagateTrace), "propagate-trace", "HOOKLINE_PROPAGATE_TRACE", "false",
+		"send each delivery's trace context to the endpoint in a traceparent header (needs tracing: OTEL_EXPORTER_OTLP_ENDPOINT)")
 }
 
 type networksValue []netip.Prefix

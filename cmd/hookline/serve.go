@@ -132,6 +132,12 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 		outcomeLinger = 0
 	}
 
+	obs, err := startTelemetry(ctx, cfg, store, logger)
+	if err != nil {
+		return err
+	}
+	defer obs.stop()
+
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
@@ -151,6 +157,9 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 			Operational:       notifier,
 			EgressIPs:         cfg.EgressIPs,
 			TrustedProxies:    cfg.TrustedProxies,
+			Metrics:           obs.registry,
+			Tracing:           obs.tracing,
+			MetricsHandler:    obs.apiMetrics,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
@@ -178,6 +187,9 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 			Schedule:            cfg.Schedule,
 			Notifier:            notifier,
 			OutcomeLinger:       outcomeLinger,
+			Metrics:             obs.registry,
+			Tracing:             obs.tracing,
+			PropagateTrace:      cfg.PropagateTrace,
 		})
 		wg.Add(1)
 		go func() {

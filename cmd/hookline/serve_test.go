@@ -87,13 +87,15 @@ func (s *server) client(t *testing.T) *svix.Svix {
 	return c
 }
 
-// hookReceiver records the webhook-id of every request and answers status().
+// hookReceiver records the webhook-id, headers and body of every request
+// and answers status().
 type hookReceiver struct {
 	*httptest.Server
-	mu     sync.Mutex
-	ids    []string
-	bodies [][]byte
-	status func(n int) int
+	mu      sync.Mutex
+	ids     []string
+	headers []http.Header
+	bodies  [][]byte
+	status  func(n int) int
 }
 
 func newHookReceiver(t *testing.T, status func(n int) int) *hookReceiver {
@@ -102,6 +104,7 @@ func newHookReceiver(t *testing.T, status func(n int) int) *hookReceiver {
 		body, _ := io.ReadAll(r.Body)
 		h.mu.Lock()
 		h.ids = append(h.ids, r.Header.Get("webhook-id"))
+		h.headers = append(h.headers, r.Header.Clone())
 		h.bodies = append(h.bodies, body)
 		n := len(h.ids)
 		h.mu.Unlock()

@@ -5,6 +5,7 @@ package logtest
 import (
 	"bytes"
 	"log/slog"
+	"strings"
 	"sync"
 )
 
@@ -27,6 +28,21 @@ func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// Lines returns the lines written so far that contain every one of parts.
+func (b *Buffer) Lines(parts ...string) []string {
+	var out []string
+	for _, line := range strings.Split(b.String(), "\n") {
+		all := line != ""
+		for _, p := range parts {
+			all = all && strings.Contains(line, p)
+		}
+		if all {
+			out = append(out, line)
+		}
+	}
+	return out
 }
 
 // Logger returns a text logger that writes every level into a new Buffer,

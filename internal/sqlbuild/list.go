@@ -93,6 +93,15 @@ func (q *Query) EndpointStats(endpointID string, since, until *time.Time) (strin
 	return query + ` GROUP BY status`, args
 }
 
+// CountDeliveries is the statement of Store.CountDeliveries: the status,
+// held flag and count of the deliveries in the queue (deliveries_due) and of
+// those out of it but not done (deliveries_idle: failed, or parked), so that
+// no delivery that succeeded is read. Each part's condition is its partial
+// index's.
+const CountDeliveries = `SELECT status, held, count(*) FROM deliveries WHERE due_at IS NOT NULL GROUP BY status, held
+	UNION ALL
+	SELECT status, held, count(*) FROM deliveries WHERE due_at IS NULL AND status <> 0 GROUP BY status, held`
+
 // messages adds the conditions of f on the messages table (unaliased).
 func (q *Query) messages(f hookline.MessageFilter) {
 	if f.Channel != "" {

@@ -1,0 +1,334 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/svix/svix-webhooks/go/models"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/hookline/hookline/internal/logtest"
+	"github.com/hookline/hookline/internal/wait"
+)
+
+// observedServer is an in-process 'hookline serve' whose log is kept,
+// at the default level, and whose spans, when exporter is set, go to it.
+type observedServer struct {
+	*server
+	logs *logtest.Buffer
+}
+
+func startObserved(t *testing.T, exporter *tracetest.InMemoryExporter, extraArgs ...string) *observedServer {
+	t.Helper()
+	const token = "hk_test_admin_token_0123456789abcdef"
+	args := append([]string{
+		"--listen", "127.0.0.1:0",
+		"--db", filepath.Join(t.TempDir(), "hookline.db"),
+		"--allow-network", "127.0.0.0/8",
+		"--retry-schedule", "100ms,200ms",
+	}, extraArgs...)
+	cfg, err := parseServeFlags(args, func(k string) string {
+		return map[string]string{"HOOKLINE_ADMIN_TOKEN": token}[k]
+	}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exporter != nil {
+		cfg.spanExporter = exporter
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	logs := &logtest.Buffer{}
+	go func() { done <- serve(ctx, cfg, func(a string) { addr <- a }, io.Discard, logs) }()
+	var base string
+	select {
+	case a := <-addr:
+		base = "http://" + a
+	case err := <-done:
+		cancel()
+		t.Fatalf("serve: %v\n%s", err, logs)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve returned %v", err)
+		}
+	})
+	return &observedServer{server: &server{url: base, token: token}, logs: logs}
+}
+
+// get sends GET url with token, if any, and returns the status and body.
+func get(t *testing.T, url, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// scrape reads the metrics in the text format, as Prometheus would.
+type scrape map[string]*dto.MetricFamily
+
+func scrapeMetrics(t *testing.T, url, token string) scrape {
+	t.Helper()
+	status, body := get(t, url, token)
+	if status != 200 {
+		t.Fatalf("GET %s: %d %s", url, status, body)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("the metrics do not parse: %v\n%s", err, body)
+	}
+	return families
+}
+
+// value returns the value of the sample of name whose labels are labels
+// ("k=v" each), summed over the samples that have them; a histogram's
+// count.
+func (s scrape) value(name string, labels ...string) float64 {
+	mf := s[name]
+	if mf == nil {
+		return -1
+	}
+	sum := 0.0
+	for _, m := range mf.GetMetric() {
+		have := map[string]string{}
+		for _, l := range m.GetLabel() {
+			have[l.GetName()] = l.GetValue()
+		}
+		match := true
+		for _, kv := range labels {
+			k, v, _ := strings.Cut(kv, "=")
+			match = match && have[k] == v
+		}
+		if !match {
+			continue
+		}
+		switch {
+		case m.Counter != nil:
+			sum += m.GetCounter().GetValue()
+		case m.Gauge != nil:
+			sum += m.GetGauge().GetValue()
+		case m.Histogram != nil:
+			sum += float64(m.GetHistogram().GetSampleCount())
+		}
+	}
+	return sum
+}
+
+// TestMetricsThroughServe scrapes a real serve as messages are delivered,
+// fail, are exhausted, disable an endpoint (410) and open a breaker: the
+// families move, no label names an id, and the WARN lines say what failed.
+func TestMetricsThroughServe(t *testing.T) {
+	s := startObserved(t, nil)
+	metricsURL := s.url + "/metrics"
+	for _, token := range []string{"", "hk_wrong"} {
+		if status, body := get(t, metricsURL, token); status != 401 || !strings.Contains(body, `"code":"authentication"`) {
+			t.Errorf("token %q: %d %s", token, status, body)
+		}
+	}
+	before := scrapeMetrics(t, metricsURL, s.token)
+	for _, name := range []string{"hookline_messages_accepted_total", "hookline_attempts_total", "hookline_deliveries",
+		"hookline_circuit_breakers_open", "hookline_sqlite_commits_total", "go_goroutines", "process_cpu_seconds_total"} {
+		if before[name] == nil {
+			t.Errorf("no family %s", name)
+		}
+	}
+	if got := before.value("hookline_messages_accepted_total"); got != 0 {
+		t.Errorf("messages accepted before any: %v", got)
+	}
+
+	ctx := context.Background()
+	sx := s.client(t)
+	app, err := sx.Application.Create(ctx, models.ApplicationIn{Name: "Acme"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer := func(status int) func(int) int { return func(int) int { return status } }
+	ok, failing := newHookReceiver(t, answer(204)), newHookReceiver(t, answer(500))
+	gone, down := newHookReceiver(t, answer(410)), newHookReceiver(t, answer(503))
+	endpoint := func(url, eventType string) string {
+		ep, err := sx.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: url, FilterTypes: []string{eventType}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ep.Id
+	}
+	endpoint(ok.URL, "order.paid")
+	failingID := endpoint(failing.URL, "order.paid")
+	goneID := endpoint(gone.URL, "user.left")
+	downID := endpoint(down.URL, "report.ready")
+	send := func(eventType string) string {
+		msg, err := sx.Message.Create(ctx, app.Id, models.MessageIn{EventType: eventType, Payload: map[string]any{"n": 1}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return msg.Id
+	}
+	paid := send("order.paid")
+	left := send("user.left")
+	// Five failures in a row open the breaker of the endpoint that is down
+	// (the default --breaker-failures): three messages make more than five
+	// attempts, and what is left of them waits, held.
+	for range 3 {
+		send("report.ready")
+	}
+
+	wait.For(t, "the delivery to the failing endpoint exhausted", func() bool {
+		return strings.Contains(s.logs.String(), "msg_id="+paid) && failing.count() == 3 &&
+			len(regexp.MustCompile(`level=WARN msg="dispatch: delivery failed for good.*endpoint_id=`+failingID).FindAllString(s.logs.String(), -1)) == 1
+	})
+	wait.For(t, "the breaker of the endpoint that is down to open", func() bool {
+		return strings.Contains(s.logs.String(), `level=WARN msg="dispatch: circuit breaker opened`)
+	})
+	var after scrape
+	wait.For(t, "the deliveries counted again (every 5 s)", func() bool {
+		after = scrapeMetrics(t, metricsURL, s.token)
+		return after.value("hookline_deliveries", "state=failed") == 2 && after.value("hookline_deliveries", "state=held") >= 1
+	})
+	logs := s.logs.String()
+	for _, want := range []struct{ what, re string }{
+		{"the exhaustion", `level=WARN msg="dispatch: delivery failed for good, its retries exhausted" app_id=` + app.Id +
+			` endpoint_id=` + failingID + ` msg_id=` + paid + ` host=127\.0\.0\.1:\d+ attempts=3 reason="HTTP 500"`},
+		{"the 410", `level=WARN msg="dispatch: endpoint disabled: the endpoint answered 410 Gone" app_id=` + app.Id +
+			` endpoint_id=` + goneID + ` msg_id=` + left + ` host=127\.0\.0\.1:\d+ cause=gone reason="HTTP 410"`},
+		{"the breaker", `level=WARN msg="dispatch: circuit breaker opened: [^"]*" app_id=` + app.Id +
+			` endpoint_id=` + downID + ` msg_id=msg_\w+ host=127\.0\.0\.1:\d+ reason="HTTP 503" probe_at=`},
+	} {
+		if !regexp.MustCompile(want.re).MatchString(logs) {
+			t.Errorf("no WARN line for %s (%s) in\n%s", want.what, want.re, logs)
+		}
+	}
+	if strings.Contains(logs, "writer closed") || strings.Contains(logs, "dispatch: attempt") {
+		t.Errorf("debug lines at the default level:\n%s", logs)
+	}
+
+	for _, m := range []struct {
+		name   string
+		labels []string
+		least  float64 // the increase at least
+		most   float64 // and at most (0: no bound)
+	}{
+		{"hookline_messages_accepted_total", nil, 5, 5},
+		{"hookline_attempts_total", []string{"outcome=success"}, 1, 1},
+		{"hookline_attempts_total", []string{"outcome=failure"}, 3 + 1 + 5, 0},
+		{"hookline_attempts_total", []string{"outcome=error"}, 0, 0},
+		{"hookline_attempt_duration_seconds", []string{"outcome=failure"}, 3 + 1 + 5, 0},
+		{"hookline_delivery_latency_seconds", nil, 1, 1},
+		{"hookline_endpoints_disabled_total", []string{"reason=gone"}, 1, 1},
+		{"hookline_circuit_breakers_open", nil, 1, 1},
+		{"hookline_http_requests_total", []string{"route=POST /api/v1/app/{app_id}/msg", "code=202"}, 5, 5},
+		{"hookline_sqlite_commits_total", nil, 1, 0},
+	} {
+		got := after.value(m.name, m.labels...) - max(before.value(m.name, m.labels...), 0)
+		if got < m.least || m.most > 0 && got > m.most || m.least == 0 && got != 0 {
+			t.Errorf("%s%v moved by %v, want %v to %v", m.name, m.labels, got, m.least, m.most)
+		}
+	}
+	idLike := regexp.MustCompile(`^(app|ep|msg|msgep|atmpt)_`)
+	for name, mf := range after {
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if idLike.MatchString(l.GetValue()) || strings.Contains(l.GetValue(), app.Id) {
+					t.Errorf("%s has an id in a label: %s=%s", name, l.GetName(), l.GetValue())
+				}
+			}
+		}
+	}
+}
+
+// TestMetricsListen: with --metrics-listen, /metrics is served there
+// without a token, and no longer on the API's listener.
+func TestMetricsListen(t *testing.T) {
+	s := startObserved(t, nil, "--metrics-listen", "127.0.0.1:0")
+	m := regexp.MustCompile(`serving metrics without a token.* metrics=(127\.0\.0\.1:\d+)`).FindStringSubmatch(s.logs.String())
+	if m == nil {
+		t.Fatalf("no line for the metrics listener in\n%s", s.logs)
+	}
+	got := scrapeMetrics(t, "http://"+m[1]+"/metrics", "")
+	if got["hookline_deliveries"] == nil || got["go_goroutines"] == nil {
+		t.Errorf("families %v", len(got))
+	}
+	if status, body := get(t, s.url+"/metrics", s.token); status != 404 {
+		t.Errorf("the API's /metrics with --metrics-listen: %d %s", status, body)
+	}
+}
+
+// TestTracesThroughServe follows one message: the request's span continues
+// the caller's trace, the accepting transaction's span is its child, the
+// attempt's span is the accepting span's child, and with --propagate-trace
+// the receiver gets the attempt's traceparent.
+func TestTracesThroughServe(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	s := startObserved(t, exp, "--propagate-trace")
+	rc := newHookReceiver(t, nil)
+	ctx := context.Background()
+	sx := s.client(t)
+	app, err := sx.Application.Create(ctx, models.ApplicationIn{Name: "Acme"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sx.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: rc.URL}, nil); err != nil {
+		t.Fatal(err)
+	}
+	const traceID, parent = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+	req, _ := http.NewRequest("POST", s.url+"/api/v1/app/"+app.Id+"/msg", strings.NewReader(`{"eventType":"a.b","payload":{}}`))
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("traceparent", fmt.Sprintf("00-%s-%s-01", traceID, parent))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 202 {
+		t.Fatalf("POST msg: %d", resp.StatusCode)
+	}
+	wait.For(t, "the attempt's span", func() bool {
+		for _, sp := range exp.GetSpans() {
+			if sp.Name == "deliver" {
+				return true
+			}
+		}
+		return false
+	})
+	byName := map[string]tracetest.SpanStub{}
+	for _, sp := range exp.GetSpans() {
+		byName[sp.Name] = sp
+	}
+	request, accept, deliver := byName["POST /api/v1/app/{app_id}/msg"], byName["accept message"], byName["deliver"]
+	if request.Parent.SpanID().String() != parent || request.SpanContext.TraceID().String() != traceID {
+		t.Errorf("request span %+v", request.SpanContext)
+	}
+	if accept.Parent.SpanID() != request.SpanContext.SpanID() {
+		t.Errorf("the accepting span's parent %v, want the request's", accept.Parent.SpanID())
+	}
+	if deliver.Parent.SpanID() != accept.SpanContext.SpanID() || deliver.SpanContext.TraceID().String() != traceID {
+		t.Errorf("the attempt's span: parent %v in trace %v, want %v in %s", deliver.Parent.SpanID(),
+			deliver.SpanContext.TraceID(), accept.SpanContext.SpanID(), traceID)
+	}
+	want := fmt.Sprintf("00-%s-%s-01", traceID, deliver.SpanContext.SpanID())
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if len(rc.headers) != 1 || rc.headers[0].Get("traceparent") != want {
+		t.Errorf("the receiver got %v, want traceparent %q", rc.headers, want)
+	}
+}

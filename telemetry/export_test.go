@@ -1,0 +1,4 @@
+package telemetry
+
+// RegisterStoreAt is RegisterStore on a clock of the test's.
+var RegisterStoreAt = registerStore
