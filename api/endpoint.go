@@ -166,8 +166,10 @@ func (h *endpoints) read(c *call, in endpointBody) (*hookline.Application, *endp
 	return app, in.settings(), nil
 }
 
+// list lists the endpoints, newest first unless order=ascending, as
+// svix-server does.
 func (h *endpoints) list(c *call) (int, any, error) {
-	p, err := c.query().page(false, true)
+	p, err := c.query().page(true, true)
 	if err != nil {
 		return 0, nil, err
 	}

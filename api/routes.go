@@ -11,6 +11,7 @@ var (
 	pLimit     = param{"limit", "integer", "Items per page, 1 to 250; 50 by default."}
 	pIterator  = param{"iterator", "string", "The iterator (or prevIterator) of the previous page."}
 	pOrder     = param{"order", "ordering", "ascending (the default) or descending."}
+	pOrderDesc = param{"order", "ordering", "descending, newest first (the default), or ascending."}
 	pChannel   = param{"channel", "string", "Only items on this channel."}
 	pTag       = param{"tag", "string", "Only messages with this tag."}
 	pBefore    = param{"before", "date-time", "Only items created before this time."}
@@ -74,7 +75,7 @@ func (s *Server) table() []*route {
 			handle: s.deleteEventType},
 
 		{Method: "GET", Path: app + "/endpoint", ID: "v1.endpoint.list", Tag: "Endpoint", Summary: "List endpoints",
-			Access: appScoped, Out: listResponse[endpointOut]{}, Status: 200, Query: params(pLimit, pIterator, pOrder), handle: apps.list},
+			Access: appScoped, Out: listResponse[endpointOut]{}, Status: 200, Query: params(pLimit, pIterator, pOrderDesc), handle: apps.list},
 		{Method: "POST", Path: app + "/endpoint", ID: "v1.endpoint.create", Tag: "Endpoint", Summary: "Create an endpoint",
 			Access: appScoped, In: endpointIn{}, Out: endpointOut{}, Status: 201, handle: apps.create},
 		{Method: "GET", Path: ep, ID: "v1.endpoint.get", Tag: "Endpoint", Summary: "Get an endpoint",
@@ -170,7 +171,7 @@ func (s *Server) table() []*route {
 		{Method: "GET", Path: "/api/v1/operational-webhook/endpoint", ID: "v1.operational-webhook.endpoint.list", Tag: "Webhook Endpoint",
 			Summary: "List operational webhook endpoints",
 			Doc:     "Lists the operator's operational webhook endpoints, which receive events about endpoints and deliveries (endpoint.created, message.attempt.exhausted...).",
-			Access:  adminOnly, Out: listResponse[operationalWebhookEndpointOut]{}, Status: 200, Query: params(pLimit, pIterator, pOrder),
+			Access:  adminOnly, Out: listResponse[operationalWebhookEndpointOut]{}, Status: 200, Query: params(pLimit, pIterator, pOrderDesc),
 			handle: ops.list},
 		{Method: "POST", Path: "/api/v1/operational-webhook/endpoint", ID: "v1.operational-webhook.endpoint.create", Tag: "Webhook Endpoint",
 			Summary: "Create an operational webhook endpoint",

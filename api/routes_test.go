@@ -136,3 +136,25 @@ func count(list []string, s string) int {
 	}
 	return n
 }
+
+// TestTrailingSlash: every path answers with a trailing slash as without
+// one, as svix-server's do; a path that is not a route is still a 404 in the
+// Svix shape, and a route's other methods a 405.
+func TestTrailingSlash(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	e.must(201, "POST", "/api/v1/app/", e.admin, map[string]any{"name": "A", "uid": "a"}, nil)
+	var list struct{ Data []struct{ UID string } }
+	e.must(200, "GET", "/api/v1/app/", e.admin, nil, &list)
+	if len(list.Data) != 1 || list.Data[0].UID != "a" {
+		t.Fatalf("GET /api/v1/app/: %+v", list)
+	}
+	e.must(200, "GET", "/api/v1/app/a/", e.admin, nil, nil)
+	e.must(201, "POST", "/api/v1/app/a/endpoint/", e.admin, map[string]any{"url": "https://example.com/", "uid": "ep"}, nil)
+	e.must(200, "GET", "/api/v1/app/a/endpoint/ep/secret/", e.admin, nil, nil)
+	if st, body := e.do("GET", "/api/v1/nothing/", e.admin, nil); st != 404 || !strings.Contains(string(body), `"code":"not_found"`) {
+		t.Errorf("an unknown path with a slash: %d %s", st, body)
+	}
+	if st, _ := e.do("PUT", "/api/v1/app/", e.admin, nil); st != 405 {
+		t.Errorf("PUT /api/v1/app/: %d, want 405", st)
+	}
+}

@@ -362,15 +362,16 @@ func TestSDKEndpoints(t *testing.T) {
 		t.Fatalf("recover %+v", rec)
 	}
 
+	// Newest first by default, as svix-server lists them.
 	list, err := c.Endpoint.List(ctx, app.Id, nil)
 	ok(t, err)
-	if len(list.Data) != 2 || list.Data[0].Id != ep.Id || list.Data[1].Id != made.Id || !list.Done {
+	if len(list.Data) != 2 || list.Data[0].Id != made.Id || list.Data[1].Id != ep.Id || !list.Done {
 		t.Fatalf("list %+v", list)
 	}
-	list, err = c.Endpoint.List(ctx, app.Id, &svix.EndpointListOptions{Limit: ptr(uint64(1)), Order: ptr(models.ORDERING_DESCENDING)})
+	list, err = c.Endpoint.List(ctx, app.Id, &svix.EndpointListOptions{Limit: ptr(uint64(1)), Order: ptr(models.ORDERING_ASCENDING)})
 	ok(t, err)
-	if len(list.Data) != 1 || list.Data[0].Id != made.Id || list.Done {
-		t.Fatalf("list descending limit 1 %+v", list)
+	if len(list.Data) != 1 || list.Data[0].Id != ep.Id || list.Done {
+		t.Fatalf("list ascending limit 1 %+v", list)
 	}
 
 	ok(t, c.Endpoint.Delete(ctx, app.Id, ep.Id))

@@ -169,9 +169,15 @@ func (s *Server) Routes() []string {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // route hands r to its route, or answers 404 or 405 in the Svix error
-// shape.
+// shape. Every path also answers with a trailing slash, as svix-server's
+// do (/api/v1/app/ is /api/v1/app).
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
-	if _, pattern := s.mux.Handler(r); pattern != "" {
+	_, pattern := s.mux.Handler(r)
+	if p := r.URL.Path; pattern == "" && len(p) > 1 && strings.HasSuffix(p, "/") {
+		r.URL.Path, r.URL.RawPath = strings.TrimSuffix(p, "/"), strings.TrimSuffix(r.URL.RawPath, "/")
+		_, pattern = s.mux.Handler(r)
+	}
+	if pattern != "" {
 		s.mux.ServeHTTP(w, r)
 		return
 	}
