@@ -4,6 +4,10 @@ import (
 	"time"
 )
 
+// ExpungedResponse is the response of an attempt whose content was
+// expunged, as svix-server shows it.
+const ExpungedResponse = "EXPUNGED"
+
 // Attempt is the record of one HTTP request to an endpoint.
 type Attempt struct {
 	ID         string

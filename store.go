@@ -160,7 +160,8 @@ type Log interface {
 	Attempt(ctx context.Context, appID, msgID, attemptID string) (*Attempt, error)
 	ListAttemptsByEndpoint(ctx context.Context, appID, endpointID string, f AttemptFilter) (Page[*Attempt], error)
 	ListAttemptsByMessage(ctx context.Context, appID, msgID string, f AttemptFilter) (Page[*Attempt], error)
-	// ExpungeAttemptContent removes the response body of an attempt for good.
+	// ExpungeAttemptContent replaces the response body of an attempt with
+	// ExpungedResponse, for good.
 	ExpungeAttemptContent(ctx context.Context, appID, msgID, attemptID string) error
 	// ListDeliveriesByMessage lists the endpoints a message was sent to with
 	// the state of each delivery, ordered by endpoint id.

@@ -12,7 +12,7 @@ type messageAttemptOut struct {
 	MsgID              string      `json:"msgId"`
 	EndpointID         string      `json:"endpointId"`
 	URL                string      `json:"url"`
-	Response           string      `json:"response" doc:"The response body (capped), or why no response came; empty when not asked for (with_content=false) or expunged."`
+	Response           string      `json:"response" doc:"The response body (capped), or why no response came; empty when not asked for (with_content=false), EXPUNGED once expunged."`
 	ResponseStatusCode int         `json:"responseStatusCode" doc:"0 when no response came."`
 	ResponseDurationMs int64       `json:"responseDurationMs"`
 	Status             int         `json:"status" enum:"0,1,2,3" doc:"0 success, 1 pending, 2 fail, 3 sending."`

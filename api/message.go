@@ -32,20 +32,30 @@ type messageOut struct {
 	EventID   *string         `json:"eventId,omitempty"`
 	Channels  []string        `json:"channels,omitempty"`
 	Tags      []string        `json:"tags,omitempty"`
-	Payload   json.RawMessage `json:"payload" doc:"The payload; {} when it was not asked for (with_content=false) or was expunged."`
+	Payload   json.RawMessage `json:"payload" doc:"The payload; {} when it was not asked for (with_content=false), {\"expired\": true} once expunged."`
 	Timestamp jsonTime        `json:"timestamp"`
 	DeliverAt *jsonTime       `json:"deliverAt,omitempty"`
 }
 
-var emptyObject = json.RawMessage("{}")
+var (
+	emptyObject = json.RawMessage("{}")
+	// expiredPayload is the payload of a message whose content was
+	// expunged, as svix-server shows it.
+	expiredPayload = json.RawMessage(`{"expired":true}`)
+)
 
+// messageOutOf shows m; its payload is {} unless withContent, and
+// {"expired":true} once expunged.
 func messageOutOf(m *hookline.Message, withContent bool) messageOut {
 	out := messageOut{
 		ID: m.ID, EventType: m.EventType, EventID: m.EventID, Channels: m.Channels, Tags: m.Tags,
 		Payload: emptyObject, Timestamp: jsonTime(m.CreatedAt), DeliverAt: optTime(m.DeliverAt),
 	}
-	if withContent && len(m.Payload) > 0 {
+	switch {
+	case withContent && len(m.Payload) > 0:
 		out.Payload = m.Payload
+	case withContent:
+		out.Payload = expiredPayload
 	}
 	return out
 }

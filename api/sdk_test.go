@@ -464,8 +464,8 @@ func TestSDKMessages(t *testing.T) {
 	ok(t, c.Message.ExpungeContent(ctx, app.Id, m1.Id))
 	gone, err := c.Message.Get(ctx, app.Id, m1.Id, nil)
 	ok(t, err)
-	if len(gone.Payload) != 0 {
-		t.Fatalf("payload after expunge %v", gone.Payload)
+	if len(gone.Payload) != 1 || gone.Payload["expired"] != true {
+		t.Fatalf("payload after expunge %v, want svix-server's {\"expired\": true}", gone.Payload)
 	}
 	wantStatus(t, c.Message.ExpungeContent(ctx, app.Id, "msg_nope"), http.StatusNotFound)
 	_, err = c.Message.Get(ctx, app.Id, "msg_nope", nil)
@@ -602,8 +602,8 @@ func TestSDKAttempts(t *testing.T) {
 	ok(t, c.MessageAttempt.ExpungeContent(ctx, app.Id, msg.Id, a.Id))
 	got, err = c.MessageAttempt.Get(ctx, app.Id, msg.Id, a.Id, nil)
 	ok(t, err)
-	if got.Response != "" {
-		t.Fatalf("response after expunge %q", got.Response)
+	if got.Response != "EXPUNGED" {
+		t.Fatalf("response after expunge %q, want svix-server's EXPUNGED", got.Response)
 	}
 
 	// The delivery failed; resend makes it pending again, with a manual trigger.

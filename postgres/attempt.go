@@ -67,5 +67,5 @@ func (s *Store) ListAttemptsByMessage(ctx context.Context, appID, msgID string, 
 // ExpungeAttemptContent removes the response body of the attempt for good.
 func (s *Store) ExpungeAttemptContent(ctx context.Context, appID, msgID, attemptID string) error {
 	return s.changeOne(ctx, hookline.ErrAttemptNotFound,
-		`UPDATE attempts SET response = '' WHERE message_id = $1 AND id = $2 AND app_id = $3`, msgID, attemptID, appID)
+		`UPDATE attempts SET response = $1 WHERE message_id = $2 AND id = $3 AND app_id = $4`, hookline.ExpungedResponse, msgID, attemptID, appID)
 }

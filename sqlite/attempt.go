@@ -55,7 +55,7 @@ func (s *Store) ListAttemptsByMessage(ctx context.Context, appID, msgID string, 
 // ExpungeAttemptContent removes the response body of the attempt for good.
 func (s *Store) ExpungeAttemptContent(ctx context.Context, appID, msgID, attemptID string) error {
 	return s.write(ctx, func(w *writer) error {
-		return w.changeOne(hookline.ErrAttemptNotFound, `UPDATE attempts SET response = '' WHERE message_id = ? AND id = ? AND app_id = ?`,
+		return w.changeOne(hookline.ErrAttemptNotFound, `UPDATE attempts SET response = ? WHERE message_id = ? AND id = ? AND app_id = ?`, hookline.ExpungedResponse,
 			msgID, attemptID, appID)
 	})
 }

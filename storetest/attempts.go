@@ -48,8 +48,8 @@ func testAttemptGetAndExpunge(t *testing.T, s hookline.Store) {
 	must(t, s.ExpungeAttemptContent(ctx(t), a.ID, m.ID, out.Attempt.ID), "ExpungeAttemptContent")
 	got, err = s.Attempt(ctx(t), a.ID, m.ID, out.Attempt.ID)
 	must(t, err, "Attempt")
-	if got.Response != "" {
-		t.Fatalf("expunged response reads back %q", got.Response)
+	if got.Response != hookline.ExpungedResponse {
+		t.Fatalf("expunged response reads back %q, want %q", got.Response, hookline.ExpungedResponse)
 	}
 	if got.StatusCode != 500 {
 		t.Fatal("expunge changed more than the response")
