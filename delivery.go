@@ -54,6 +54,17 @@ type Delivery struct {
 	UpdatedAt     time.Time
 }
 
+// ShownStatus is the status the API shows for d, as svix-server shows it:
+// a pending delivery that was attempted and waits for its retry is
+// StatusSending; StatusPending is for one not attempted (in its current
+// schedule). The lists' status filters follow the same rule.
+func (d *Delivery) ShownStatus() Status {
+	if d.Status == StatusPending && d.Attempts > 0 {
+		return StatusSending
+	}
+	return d.Status
+}
+
 // Task is a claimed delivery with everything needed to attempt it, read in
 // one query. The claim holds a lease until LeaseUntil; after that another
 // dispatcher may claim it again.

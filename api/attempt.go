@@ -208,7 +208,7 @@ func (s *Server) listAttemptedMessages(c *call) (int, any, error) {
 		func(m *hookline.EndpointMessage) endpointMessageOut {
 			return endpointMessageOut{
 				messageOut: messageOutOf(&m.Message, withContent),
-				Status:     int(m.Delivery.Status), StatusText: m.Delivery.Status.String(),
+				Status:     int(m.Delivery.ShownStatus()), StatusText: m.Delivery.ShownStatus().String(),
 				NextAttempt: optTime(m.Delivery.NextAttemptAt),
 			}
 		}), nil
@@ -240,7 +240,7 @@ func (s *Server) listAttemptedDestinations(c *call) (int, any, error) {
 		func(d *hookline.DeliveryView) messageEndpointOut {
 			return messageEndpointOut{
 				endpointOut: endpointOutOf(&d.Endpoint),
-				Status:      int(d.Delivery.Status), StatusText: d.Delivery.Status.String(),
+				Status:      int(d.Delivery.ShownStatus()), StatusText: d.Delivery.ShownStatus().String(),
 				NextAttempt: optTime(d.Delivery.NextAttemptAt),
 			}
 		}), nil

@@ -851,3 +851,44 @@ func TestSDKSecretRotationGracePeriod(t *testing.T) {
 	bad := "whsk_" + base64.StdEncoding.EncodeToString(priv[:48])
 	wantStatus(t, c.Endpoint.RotateSecret(ctx, app.Id, ep.Id, models.EndpointSecretRotateIn{Key: &bad}, nil), http.StatusUnprocessableEntity)
 }
+
+// TestSDKSendingWhileARetryWaits: a delivery whose attempt failed and whose
+// retry waits is sending (3) in the destinations and attempted-messages
+// lists, as svix-server shows it, and ?status=3 finds it; pending is for a
+// delivery not attempted.
+func TestSDKSendingWhileARetryWaits(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	c := e.sdk(e.admin)
+	ctx := context.Background()
+	app, err := c.Application.Create(ctx, models.ApplicationIn{Name: "A"}, nil)
+	ok(t, err)
+	ep, err := c.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "https://one.example.com/"}, nil)
+	ok(t, err)
+	retried, err := c.Message.Create(ctx, app.Id, models.MessageIn{EventType: "e", Payload: map[string]any{}}, nil)
+	ok(t, err)
+	attemptOnce(t, e.store, hookline.StatusPending, 503, "try later") // a retry waits
+	fresh, err := c.Message.Create(ctx, app.Id, models.MessageIn{EventType: "e", Payload: map[string]any{}}, nil)
+	ok(t, err)
+
+	dests, err := c.MessageAttempt.ListAttemptedDestinations(ctx, app.Id, retried.Id, nil)
+	ok(t, err)
+	if d := dests.Data[0]; d.Status != models.MESSAGESTATUS_SENDING || d.StatusText != models.MESSAGESTATUSTEXT_SENDING {
+		t.Fatalf("a delivery whose retry waits: %+v", d)
+	}
+	for status, want := range map[models.MessageStatus]string{
+		models.MESSAGESTATUS_SENDING: retried.Id,
+		models.MESSAGESTATUS_PENDING: fresh.Id,
+	} {
+		sent, err := c.MessageAttempt.ListAttemptedMessages(ctx, app.Id, ep.Id,
+			&svix.MessageAttemptListAttemptedMessagesOptions{Status: ptr(status)})
+		ok(t, err)
+		if len(sent.Data) != 1 || sent.Data[0].Id != want || sent.Data[0].Status != status {
+			t.Errorf("status %d: %+v, want %s", status, sent.Data, want)
+		}
+	}
+	st, err := c.Endpoint.GetStats(ctx, app.Id, ep.Id, nil)
+	ok(t, err)
+	if st.Sending != 1 || st.Pending != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+}

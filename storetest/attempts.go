@@ -298,7 +298,8 @@ func testMessagesByEndpoint(t *testing.T, s hookline.Store) {
 	other := newEndpoint(t, s, a.ID, func(e *hookline.Endpoint) { e.EventTypes = []string{"z"} })
 	newMessage(t, s, a.ID, "z")
 	_ = other
-	// 0 and 3 succeed, 1 fails, 2 4 5 stay pending.
+	// 0 and 3 succeed, 1 fails, 5 fails and waits for its retry (shown
+	// sending: see Delivery.ShownStatus), 2 and 4 stay pending.
 	now := later()
 	tasks := claim(t, s, "w", now)
 	var outs []hookline.Outcome
@@ -308,13 +309,17 @@ func testMessagesByEndpoint(t *testing.T, s hookline.Store) {
 			outs = append(outs, outcome(task, hookline.StatusSuccess, 200))
 		case msgs[1].ID:
 			outs = append(outs, outcome(task, hookline.StatusFail, 400))
+		case msgs[5].ID:
+			o := outcome(task, hookline.StatusPending, 500)
+			o.NextAttemptAt = now.Add(time.Hour)
+			outs = append(outs, o)
 		}
 	}
 	must(t, s.Complete(ctx(t), "w", outs), "Complete")
 	must(t, s.Release(ctx(t), "w"), "Release")
 
 	at := func(i int) *time.Time { v := base.Add(time.Duration(i) * time.Minute); return &v }
-	success, pending, fail := hookline.StatusSuccess, hookline.StatusPending, hookline.StatusFail
+	success, pending, fail, sending := hookline.StatusSuccess, hookline.StatusPending, hookline.StatusFail, hookline.StatusSending
 	for _, tc := range []struct {
 		name string
 		f    hookline.EndpointMessageFilter
@@ -322,7 +327,8 @@ func testMessagesByEndpoint(t *testing.T, s hookline.Store) {
 	}{
 		{"none", hookline.EndpointMessageFilter{}, []int{0, 1, 2, 3, 4, 5}},
 		{"success", hookline.EndpointMessageFilter{Status: &success}, []int{0, 3}},
-		{"pending", hookline.EndpointMessageFilter{Status: &pending}, []int{2, 4, 5}},
+		{"pending", hookline.EndpointMessageFilter{Status: &pending}, []int{2, 4}},
+		{"sending", hookline.EndpointMessageFilter{Status: &sending}, []int{5}},
 		{"fail", hookline.EndpointMessageFilter{Status: &fail}, []int{1}},
 		{"channel eu", hookline.EndpointMessageFilter{Channel: "eu"}, []int{0, 3, 4}},
 		{"type a", hookline.EndpointMessageFilter{EventTypes: []string{"a"}}, []int{0, 2, 5}},
@@ -369,7 +375,8 @@ func testEndpointStats(t *testing.T, s hookline.Store) {
 		m, _ := newMessage(t, s, a.ID, "x", func(m *hookline.Message) { m.CreatedAt = base.Add(time.Duration(i) * time.Minute) })
 		msgs = append(msgs, m)
 	}
-	// 0 1 succeed, 2 fails, 3 sending, 4 5 pending.
+	// 0 1 succeed, 2 fails, 3 sending (leased), 4 5 sending (a retry
+	// waits: see Delivery.ShownStatus).
 	now := later()
 	tasks := claim(t, s, "w", now)
 	var outs []hookline.Outcome
@@ -388,14 +395,14 @@ func testEndpointStats(t *testing.T, s hookline.Store) {
 	must(t, s.Complete(ctx(t), "w", outs), "Complete")
 	st, err = s.EndpointStats(ctx(t), a.ID, ep.ID, nil, nil)
 	must(t, err, "EndpointStats")
-	same(t, st, &hookline.EndpointStats{Success: 2, Fail: 1, Sending: 1, Pending: 2}, "stats")
+	same(t, st, &hookline.EndpointStats{Success: 2, Fail: 1, Sending: 3}, "stats")
 	since, until := base.Add(time.Minute), base.Add(4*time.Minute)
 	st, err = s.EndpointStats(ctx(t), a.ID, ep.ID, &since, &until)
 	must(t, err, "EndpointStats in a window")
 	same(t, st, &hookline.EndpointStats{Success: 1, Fail: 1, Sending: 1}, "stats of messages 1 to 3")
 	st, err = s.EndpointStats(ctx(t), a.ID, ep.ID, &until, nil)
 	must(t, err, "EndpointStats since")
-	same(t, st, &hookline.EndpointStats{Pending: 2}, "stats since message 4")
+	same(t, st, &hookline.EndpointStats{Sending: 2}, "stats since message 4")
 	st, err = s.EndpointStats(ctx(t), a.ID, ep.ID, nil, &since)
 	must(t, err, "EndpointStats until")
 	same(t, st, &hookline.EndpointStats{Success: 1}, "stats until message 1")

@@ -71,7 +71,7 @@ func (q *Query) ListMessagesByEndpoint(sel, appID, endpointID string, f hookline
 	q.Where("d.endpoint_id = ?", endpointID)
 	q.Where("d.app_id = ?", appID)
 	if f.Status != nil {
-		q.Where("d.status = ?", int(*f.Status))
+		q.Where(shownStatusIs("d.", *f.Status), int(*f.Status))
 	}
 	if f.Channel != "" {
 		q.Where(q.Has("m.channels", f.Channel))
@@ -89,8 +89,27 @@ func (q *Query) ListMessagesByEndpoint(sel, appID, endpointID string, f hookline
 func (q *Query) EndpointStats(endpointID string, since, until *time.Time) (string, []any) {
 	q.Where("endpoint_id = ?", endpointID)
 	q.Between("msg_created_at", since, until, true)
-	query, args := q.SQL(`SELECT status, count(*) FROM deliveries`)
-	return query + ` GROUP BY status`, args
+	query, args := q.SQL(`SELECT ` + shownStatus("") + `, count(*) FROM deliveries`)
+	return query + ` GROUP BY 1`, args
+}
+
+// shownStatus is the status of a delivery of the deliveries table (its
+// columns prefixed by p) as hookline.Delivery.ShownStatus shows it: a
+// pending delivery that was attempted is sending.
+func shownStatus(p string) string {
+	return "CASE WHEN " + p + "status = 1 AND " + p + "attempts > 0 THEN 3 ELSE " + p + "status END"
+}
+
+// shownStatusIs is the condition, with one argument (the status), that
+// ShownStatus of a delivery (its columns prefixed by p) is s.
+func shownStatusIs(p string, s hookline.Status) string {
+	switch s {
+	case hookline.StatusPending:
+		return p + "status = ? AND " + p + "attempts = 0"
+	case hookline.StatusSending:
+		return "(" + p + "status = ? OR " + p + "status = 1 AND " + p + "attempts > 0)"
+	}
+	return p + "status = ?"
 }
 
 // CountDeliveries is the statement of Store.CountDeliveries: the status,

@@ -77,7 +77,8 @@ func TestPlaceholdersFollowTheText(t *testing.T) {
 func TestEndpointStats(t *testing.T) {
 	since := time.UnixMicro(10)
 	query, args := New(&question).EndpointStats("ep", &since, nil)
-	want := "SELECT status, count(*) FROM deliveries WHERE endpoint_id = ? AND msg_created_at >= ? GROUP BY status"
+	want := "SELECT CASE WHEN status = 1 AND attempts > 0 THEN 3 ELSE status END, count(*) FROM deliveries" +
+		" WHERE endpoint_id = ? AND msg_created_at >= ? GROUP BY 1"
 	if query != want || !reflect.DeepEqual(args, []any{"ep", int64(10)}) {
 		t.Errorf("got %q %v", query, args)
 	}
