@@ -69,7 +69,8 @@ type Config struct {
 	// Lease is how long a claim lasts before another dispatcher may take the
 	// delivery. Default 2×Timeout + 30 s. It must exceed Timeout.
 	Lease time.Duration
-	// Schedule is the delay before each retry. Default DefaultSchedule.
+	// Schedule is the delay before each retry: nil means DefaultSchedule,
+	// an empty (non-nil) schedule no retry at all.
 	Schedule []time.Duration
 	// Jitter moves each retry delay randomly by up to ±Jitter of itself.
 	// Default 0.2; a negative value disables jitter.

@@ -111,7 +111,7 @@ func TestServeHookline_DB(t *testing.T) {
 		"HOOKLINE_LISTEN":      "127.0.0.1:0",
 		"HOOKLINE_ADMIN_TOKEN": token,
 	}
-	cfg, err := parseServeFlags(nil, func(k string) string { return env[k] }, io.Discard)
+	cfg, err := parseServeFlags(nil, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}

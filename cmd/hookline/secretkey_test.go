@@ -26,7 +26,7 @@ func TestSecretsEncryptedAtRest(t *testing.T) {
 	start := func(env map[string]string) (string, func() error) {
 		env["HOOKLINE_ADMIN_TOKEN"] = token
 		cfg, err := parseServeFlags([]string{"--listen", "127.0.0.1:0", "--db", db, "--no-dispatch"},
-			func(k string) string { return env[k] }, io.Discard)
+			func(k string) string { return env[k] })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +107,7 @@ func TestBadSecretKey(t *testing.T) {
 		{"HOOKLINE_SECRET_KEY": "too-short"},
 		{"HOOKLINE_SECRET_KEY_FILE": filepath.Join(t.TempDir(), "missing.key")},
 	} {
-		cfg, err := parseServeFlags([]string{"--listen", "127.0.0.1:0", "--db", db}, func(k string) string { return env[k] }, io.Discard)
+		cfg, err := parseServeFlags([]string{"--listen", "127.0.0.1:0", "--db", db}, func(k string) string { return env[k] })
 		if err != nil {
 			t.Fatal(err)
 		}

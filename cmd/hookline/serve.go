@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,13 +23,9 @@ import (
 )
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	cfg, err := parseServeFlags(args, getenv, stderr)
+	cfg, err := parseServeFlags(args, getenv)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintln(stderr, "hookline serve:", err)
-		return 2
+		return newServeFlags(getenv, &serveConfig{}).usageExit(err, stdout, stderr)
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -102,7 +96,7 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, cfg.DB, logger, key, previous...)
+	store, err := openStore(ctx, cfg.DB, logger, openOptions{Key: key, Previous: previous})
 	if err != nil {
 		return err
 	}
@@ -223,16 +217,30 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	return nil
 }
 
+// openOptions say how openStore opens a database.
+type openOptions struct {
+	// MustExist refuses a SQLite path where no file is, instead of creating
+	// a database there.
+	MustExist bool
+	// Key, when not nil, is the master key that encrypts endpoint secrets
+	// at rest; Previous are earlier ones, during a rotation.
+	Key      []byte
+	Previous [][]byte
+}
+
 // openStore opens the database named by dsn: a postgres:// or postgresql://
 // URL selects PostgreSQL (its search_path parameter, when set, names the
-// schema of Hookline's tables), anything else is a SQLite file path.
-//
-// key, when not nil, is the master key that encrypts endpoint secrets at rest.
-func openStore(ctx context.Context, dsn string, logger *slog.Logger, key []byte, previous ...[]byte) (hookline.Store, error) {
+// schema of Hookline's tables), anything else is a SQLite file path, which
+// this process then holds alone until it closes the store.
+func openStore(ctx context.Context, dsn string, logger *slog.Logger, o openOptions) (hookline.Store, error) {
 	if isPostgresURL(dsn) {
-		return postgres.Open(ctx, dsn, postgres.WithLogger(logger), postgres.WithSecretKey(key, previous...))
+		return postgres.Open(ctx, dsn, postgres.WithLogger(logger), postgres.WithSecretKey(o.Key, o.Previous...))
 	}
-	return sqlite.Open(ctx, dsn, sqlite.WithLogger(logger), sqlite.WithSecretKey(key, previous...))
+	opts := []sqlite.Option{sqlite.WithLogger(logger), sqlite.WithSecretKey(o.Key, o.Previous...)}
+	if o.MustExist {
+		opts = append(opts, sqlite.MustExist())
+	}
+	return sqlite.Open(ctx, dsn, opts...)
 }
 
 // ensureAdminToken makes sure an admin token exists. A token given in

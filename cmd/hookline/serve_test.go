@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -53,7 +54,7 @@ func startServer(t *testing.T, extraArgs ...string) *server {
 // error.
 func runServer(t *testing.T, args []string, env map[string]string) (base string, out *bytes.Buffer, stop func()) {
 	t.Helper()
-	cfg, err := parseServeFlags(args, func(k string) string { return env[k] }, io.Discard)
+	cfg, err := parseServeFlags(args, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +284,7 @@ func TestEnvironmentTwins(t *testing.T) {
 		"HOOKLINE_ALLOW_NETWORK": "10.0.0.0/8,127.0.0.1", "HOOKLINE_MAX_BODY": "2MiB",
 		"HOOKLINE_TIMEOUT": "3s", "HOOKLINE_RETRY_SCHEDULE": "1s,2s",
 	}
-	cfg, err := parseServeFlags([]string{"--timeout", "4s"}, func(k string) string { return env[k] }, io.Discard)
+	cfg, err := parseServeFlags([]string{"--timeout", "4s"}, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +295,7 @@ func TestEnvironmentTwins(t *testing.T) {
 }
 
 func TestServeDefaults(t *testing.T) {
-	cfg, err := parseServeFlags(nil, func(string) string { return "" }, io.Discard)
+	cfg, err := parseServeFlags(nil, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,10 +322,10 @@ func TestEveryVariableIsATwin(t *testing.T) {
 		{"HOOKLINE_DB", "/tmp/a.db", "--db", "/tmp/b.db", func(c *serveConfig) any { return c.DB }, "/tmp/a.db", "/tmp/b.db"},
 		{"HOOKLINE_PUBLIC_URL", "https://a.example", "--public-url", "https://b.example", func(c *serveConfig) any { return c.PublicURL }, "https://a.example", "https://b.example"},
 		{"HOOKLINE_ALLOW_NETWORK", "10.0.0.0/8", "--allow-network", "192.168.0.0/16", func(c *serveConfig) any { return len(c.AllowNetworks) }, 1, 2},
-		{"HOOKLINE_ALLOW_PORT", "443", "--allow-port", "8443", func(c *serveConfig) any { return len(c.AllowPorts) }, 1, 2},
+		{"HOOKLINE_ALLOW_PORT", "443", "--allow-port", "8443", func(c *serveConfig) any { return len(c.AllowPorts) }, 1, 1},
 		{"HOOKLINE_HTTPS_ONLY", "true", "--https-only=false", "", func(c *serveConfig) any { return c.HTTPSOnly }, true, false},
 		{"HOOKLINE_EGRESS_PROXY", "socks5://127.0.0.1:1080", "--egress-proxy", "http://127.0.0.1:3128", func(c *serveConfig) any { return c.EgressProxy }, "socks5://127.0.0.1:1080", "http://127.0.0.1:3128"},
-		{"HOOKLINE_EGRESS_IPS", "203.0.113.5,2001:db8::5", "--egress-ips", "198.51.100.7", func(c *serveConfig) any { return len(c.EgressIPs) }, 2, 3},
+		{"HOOKLINE_EGRESS_IPS", "203.0.113.5,2001:db8::5", "--egress-ips", "198.51.100.7", func(c *serveConfig) any { return len(c.EgressIPs) }, 2, 1},
 		{"HOOKLINE_EGRESS_CLIENT_CERT_FILE", "/tmp/a.pem", "--egress-client-cert-file", "/tmp/b.pem", func(c *serveConfig) any { return c.EgressCertFile }, "/tmp/a.pem", "/tmp/b.pem"},
 		{"HOOKLINE_EGRESS_CLIENT_KEY_FILE", "/tmp/a.key", "--egress-client-key-file", "/tmp/b.key", func(c *serveConfig) any { return c.EgressKeyFile }, "/tmp/a.key", "/tmp/b.key"},
 		{"HOOKLINE_MAX_BODY", "2MiB", "--max-body", "3KiB", func(c *serveConfig) any { return c.MaxBodyBytes }, int64(2 << 20), int64(3 << 10)},
@@ -346,7 +347,7 @@ func TestEveryVariableIsATwin(t *testing.T) {
 			}
 			return ""
 		}
-		cfg, err := parseServeFlags(nil, getenv, io.Discard)
+		cfg, err := parseServeFlags(nil, getenv)
 		if err != nil {
 			t.Errorf("%s=%s: %v", tc.env, tc.value, err)
 			continue
@@ -358,7 +359,7 @@ func TestEveryVariableIsATwin(t *testing.T) {
 		if tc.flagValue != "" {
 			args = append(args, tc.flagValue)
 		}
-		if cfg, err = parseServeFlags(args, getenv, io.Discard); err != nil {
+		if cfg, err = parseServeFlags(args, getenv); err != nil {
 			t.Errorf("%s=%s %v: %v", tc.env, tc.value, args, err)
 			continue
 		}
@@ -366,37 +367,45 @@ func TestEveryVariableIsATwin(t *testing.T) {
 			t.Errorf("%s=%s %v: got %v, want %v", tc.env, tc.value, args, got, tc.fromFlag)
 		}
 	}
-	// The two variables without a flag.
+	// The three variables without a flag.
+	const token = "hk_x_0123456789abcdefghijk"
 	cfg, err := parseServeFlags(nil, func(k string) string {
-		return map[string]string{"HOOKLINE_ADMIN_TOKEN": "hk_x", "HOOKLINE_SECRET_KEY": "a2V5"}[k]
-	}, io.Discard)
-	if err != nil || cfg.AdminToken != "hk_x" || cfg.SecretKey != "a2V5" {
-		t.Fatalf("HOOKLINE_ADMIN_TOKEN and HOOKLINE_SECRET_KEY: %+v, %v", cfg, err)
+		return map[string]string{"HOOKLINE_ADMIN_TOKEN": token, "HOOKLINE_SECRET_KEY": "a2V5", "HOOKLINE_PREVIOUS_SECRET_KEYS": "b2xk"}[k]
+	})
+	if err != nil || cfg.AdminToken != token || cfg.SecretKey != "a2V5" || cfg.PreviousSecretKeys != "b2xk" {
+		t.Fatalf("HOOKLINE_ADMIN_TOKEN, HOOKLINE_SECRET_KEY and HOOKLINE_PREVIOUS_SECRET_KEYS: %+v, %v", cfg, err)
 	}
 }
 
 // TestConfigurationDocumented checks that docs/configuration.md names every
-// flag of serve with its variable.
+// flag of serve with its variable, and every variable without a flag.
 func TestConfigurationDocumented(t *testing.T) {
 	doc, err := os.ReadFile("../../docs/configuration.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := newEnvFlags("serve", func(string) string { return "" }, io.Discard)
-	defineServeFlags(f, &serveConfig{})
-	f.VisitAll(func(fl *flag.Flag) {
-		env := "HOOKLINE_" + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
-		row := "| `--" + fl.Name + "` | `" + env + "` |"
-		if !strings.Contains(fl.Usage, "($"+env+")") {
-			t.Errorf("flag --%s: usage %q does not name $%s", fl.Name, fl.Usage, env)
+	f := newServeFlags(func(string) string { return "" }, &serveConfig{})
+	n := 0
+	f.VisitAll(func(*flag.Flag) { n++ })
+	if n != len(f.flags) {
+		t.Fatalf("%d flags defined, %d of them with a variable", n, len(f.flags))
+	}
+	for _, fl := range f.flags {
+		env := "HOOKLINE_" + strings.ToUpper(strings.ReplaceAll(fl.name, "-", "_"))
+		if fl.env != env {
+			t.Errorf("flag --%s: variable %s, want %s", fl.name, fl.env, env)
 		}
+		row := "| `--" + fl.name + "` | `" + env + "` |"
 		if !bytes.Contains(doc, []byte(row)) {
 			t.Errorf("docs/configuration.md has no row %q", row)
 		}
-	})
+	}
 	for _, env := range []string{"HOOKLINE_ADMIN_TOKEN", "HOOKLINE_SECRET_KEY", "HOOKLINE_PREVIOUS_SECRET_KEYS"} {
-		if !bytes.Contains(doc, []byte("`"+env+"`")) {
-			t.Errorf("docs/configuration.md does not name %s", env)
+		if !bytes.Contains(doc, []byte("| | `"+env+"` |")) {
+			t.Errorf("docs/configuration.md has no row for %s", env)
+		}
+		if !slices.ContainsFunc(f.vars, func(v envFlag) bool { return v.env == env }) {
+			t.Errorf("serve's help does not list %s", env)
 		}
 	}
 }

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestOneProcessPerSQLiteFile: while a serve holds a SQLite file, a second
+// serve, migrate, rekey and token on it exit 1 naming the first one's pid;
+// the first one goes on serving. Killed with SIGKILL (no cleanup), it
+// leaves the file free.
+func TestOneProcessPerSQLiteFile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs child processes")
+	}
+	bin := buildBinary(t)
+	db := filepath.Join(t.TempDir(), "hookline.db")
+	const token = "hk_lock_test_token_0123456789abcdef"
+	first := startChild(t, bin, db, token)
+	want := fmt.Sprintf("%s is in use by process %d", db, first.cmd.Process.Pid)
+
+	previous := base64.StdEncoding.EncodeToString(make([]byte, 32))
+	for _, args := range [][]string{
+		{"serve", "--db", db, "--listen", "127.0.0.1:0"},
+		{"migrate", "--db", db},
+		{"rekey", "--db", db},
+		{"token", "--db", db},
+	} {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "HOOKLINE_ADMIN_TOKEN="+token, "HOOKLINE_PREVIOUS_SECRET_KEYS="+previous)
+		out, err := cmd.CombinedOutput()
+		if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), want) {
+			t.Errorf("%v beside a running serve: exit %d (%v), output %q; want 1 and %q", args, code, err, out, want)
+		}
+	}
+
+	client := &http.Client{Timeout: 10 * time.Second}
+	var app struct{ ID string }
+	if code, err := apiCall(client, "POST", first.url+"/api/v1/app", token, map[string]any{"name": "still here"}, &app); err != nil || code != 201 {
+		t.Fatalf("the first serve after the refused starts: %d %v", code, err)
+	}
+
+	first.cmd.Process.Kill()
+	first.cmd.Wait()
+	if out, err := exec.Command(bin, "migrate", "--db", db).CombinedOutput(); err != nil {
+		t.Fatalf("migrate after the holder was killed: %v: %s", err, out)
+	}
+}
