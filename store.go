@@ -98,6 +98,7 @@ type Store interface {
 	Applications
 	EventTypes
 	Endpoints
+	SealedSecrets
 	Messages
 	Log
 	Queue
@@ -137,6 +138,18 @@ type Endpoints interface {
 	// its attempts stay in the log.
 	DeleteEndpoint(ctx context.Context, appID, id string) error
 	ListEndpoints(ctx context.Context, appID string, opts ListOptions) (Page[*Endpoint], error)
+}
+
+// SealedSecrets is what a store tells of the endpoint secrets it seals
+// with its SecretBox (the master key it was opened with, and the previous
+// ones).
+type SealedSecrets interface {
+	// CheckSecretKey returns nil when the store's master keys open every
+	// secret it holds sealed, or when it holds none; else an error that
+	// wraps ErrSecretKey and names an endpoint whose secrets they do not
+	// open. It changes nothing: whoever opened the store with a wrong or a
+	// missing key calls it before anything else, and stops.
+	CheckSecretKey(ctx context.Context) error
 }
 
 // Messages holds the messages applications send.

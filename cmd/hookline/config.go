@@ -56,6 +56,10 @@ type serveConfig struct {
 	// EgressCertFile and EgressKeyFile hold the default client
 	// certificate and key (PEM) for receivers that require mutual TLS.
 	EgressCertFile, EgressKeyFile string
+
+	// AllowUnencryptedSecrets lets serve start on PostgreSQL without a
+	// master key, storing endpoint secrets unencrypted.
+	AllowUnencryptedSecrets bool
 }
 
 const dbUsage = "database: a file path for SQLite, or a postgres:// URL for PostgreSQL"
@@ -274,6 +278,9 @@ func defineServeFlags(f *envFlags, cfg *serveConfig) {
 	f.text((*boolValue)(&cfg.NoDispatch), "no-dispatch", "HOOKLINE_NO_DISPATCH", "false", "accept messages but do not deliver them")
 	f.str(&cfg.SecretKeyFile, "secret-key-file", "HOOKLINE_SECRET_KEY_FILE", "",
 		"file holding the base64 master key that encrypts endpoint secrets (default: <db>.key for SQLite)")
+
+	f.text((*boolValue)(&cfg.AllowUnencryptedSecrets), "allow-unencrypted-secrets", "HOOKLINE_ALLOW_UNENCRYPTED_SECRETS", "false",
+		"PostgreSQL: when no master key is given, store endpoint secrets unencrypted instead of refusing to start")
 
 	f.variable(&cfg.AdminToken, "HOOKLINE_ADMIN_TOKEN",
 		"an admin API token of 24 characters or more, accepted besides the stored ones (only its hash is stored); "+

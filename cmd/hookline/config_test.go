@@ -16,11 +16,15 @@ import (
 )
 
 // runCommand runs 'hookline args...' in-process with the environment env
-// and returns its exit code, stdout and stderr.
+// and returns its exit code, stdout and stderr. It is for commands that
+// end: a serve that starts although it should not is stopped after
+// wait.Deadline.
 func runCommand(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wait.Deadline)
+	defer cancel()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), args, func(k string) string { return env[k] }, strings.NewReader(""), &stdout, &stderr)
+	code := run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
 }
 

@@ -50,22 +50,30 @@ func runRekey(ctx context.Context, args []string, getenv func(string) string, st
 // endpoint back, which seals its secrets under the current key. It returns
 // how many endpoints it wrote.
 func rekey(ctx context.Context, cfg *serveConfig, logger *slog.Logger) (int, error) {
-	key, err := loadSecretKey(cfg, logger)
+	errNoKey := fmt.Errorf("no new master key: set HOOKLINE_SECRET_KEY or --secret-key-file")
+	if isPostgresURL(cfg.DB) && cfg.SecretKey == "" && cfg.SecretKeyFile == "" {
+		return 0, errNoKey
+	}
+	mk, err := loadSecretKey(cfg)
 	if err != nil {
 		return 0, err
 	}
-	if key == nil {
-		return 0, fmt.Errorf("no new master key: set HOOKLINE_SECRET_KEY or --secret-key-file")
+	if mk.generated {
+		return 0, errNoKey
 	}
 	previous, err := decodeSecretKeys(cfg.PreviousSecretKeys, "$HOOKLINE_PREVIOUS_SECRET_KEYS")
 	if err != nil {
 		return 0, err
 	}
-	store, err := openStore(ctx, cfg.DB, logger, openOptions{MustExist: true, Key: key, Previous: previous})
+	store, err := openStore(ctx, cfg.DB, logger, openOptions{MustExist: true, Key: mk.key, Previous: previous})
 	if err != nil {
 		return 0, err
 	}
 	defer store.Close()
+	// Before anything is written: the keys must open every sealed secret.
+	if err := checkSecretKey(ctx, store, mk); err != nil {
+		return 0, err
+	}
 	n := 0
 	apps := hookline.ListOptions{Limit: hookline.MaxListLimit}
 	for {

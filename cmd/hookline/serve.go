@@ -81,9 +81,12 @@ func disableAfter(d time.Duration) time.Duration {
 func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdout, stderr io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
-	key, err := loadSecretKey(cfg, logger)
+	mk, err := loadSecretKey(cfg)
 	if err != nil {
 		return err
+	}
+	if mk.key == nil {
+		logger.Warn("no master key (--allow-unencrypted-secrets): endpoint secrets are stored unencrypted")
 	}
 	client, err := newEgressClient(cfg)
 	if err != nil {
@@ -96,13 +99,37 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, cfg.DB, logger, openOptions{Key: key, Previous: previous})
+	store, err := openStore(ctx, cfg.DB, logger, openOptions{Key: mk.key, Previous: previous})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	// Nothing is written before the key is known to open what the store
+	// holds sealed: a start refused for its key changes nothing.
+	if err := checkSecretKey(ctx, store, mk); err != nil {
+		return err
+	}
+	if mk.generated {
+		if err := mk.keep(logger); err != nil {
+			return err
+		}
+	}
 
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	if cfg.PprofListen != "" {
+		stopPprof, err := servePprof(cfg.PprofListen, logger)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stopPprof()
+	}
+	// Once the listeners are bound: a start that fails wastes no token.
 	if err := ensureAdminToken(ctx, store, cfg.AdminToken, stdout); err != nil {
+		ln.Close()
 		return err
 	}
 
@@ -114,6 +141,7 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	owner := traits.SoleOwner
 	if owner != "" {
 		if err := store.Release(ctx, owner); err != nil {
+			ln.Close()
 			return err
 		}
 	}
@@ -126,10 +154,6 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 		outcomeLinger = 0
 	}
 
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return err
-	}
 	// Operational webhooks: events of the API and the dispatcher become
 	// messages of an internal application, delivered like any other.
 	notifier := operational.New(operational.Config{Store: store, Logger: logger})
@@ -177,17 +201,6 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 				logger.Error("dispatcher stopped", "err", err)
 			}
 		}()
-	}
-
-	if cfg.PprofListen != "" {
-		stopPprof, err := servePprof(cfg.PprofListen, logger)
-		if err != nil {
-			ln.Close()
-			stopDispatch()
-			wg.Wait()
-			return err
-		}
-		defer stopPprof()
 	}
 
 	serveErr := make(chan error, 1)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -134,4 +135,25 @@ func readFileIfExists(path string) ([]byte, error) {
 		return nil, nil
 	}
 	return data, err
+}
+
+// TestFailedStartWastesNoToken: a serve that cannot bind its address on a
+// new database prints no token and stores none: the next start, which
+// binds, creates and prints the first one.
+func TestFailedStartWastesNoToken(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "hookline.db")
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	code, stdout, stderr := runCommand(t, nil, "serve", "--listen", taken.Addr().String(), "--db", db, "--no-dispatch")
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "address already in use") {
+		t.Fatalf("serve on a taken address: exit %d, stdout %q, stderr %q; want 1, no token, the reason", code, stdout, stderr)
+	}
+	_, out, stop := runServer(t, []string{"--listen", "127.0.0.1:0", "--db", db, "--no-dispatch"}, nil)
+	defer stop()
+	if tokenRE.FindString(out.String()) == "" {
+		t.Fatalf("the first start that bound printed no token: %q", out.String())
+	}
 }
