@@ -257,7 +257,14 @@ type Tokens interface {
 	TokenByHash(ctx context.Context, hash []byte) (*Token, error)
 	// CountAdminTokens counts tokens that have no AppID.
 	CountAdminTokens(ctx context.Context) (int, error)
-	// DeleteToken deletes a token (logout).
+	// ListAdminTokens lists the tokens that have no AppID, by id.
+	ListAdminTokens(ctx context.Context, opts ListOptions) (Page[*Token], error)
+	// TokenUsed records that the token was used at at (its LastUsedAt),
+	// unless a later use is recorded. A token that is gone is not an
+	// error. Callers record a token's use at most once every
+	// TokenUseInterval (UseDue): it is a write.
+	TokenUsed(ctx context.Context, id string, at time.Time) error
+	// DeleteToken deletes a token (logout, revocation).
 	DeleteToken(ctx context.Context, id string) error
 }
 

@@ -83,6 +83,7 @@ type Server struct {
 	mux          *http.ServeMux
 	routes       []*route
 	keys         keyLocks
+	uses         tokenUses // when to record the use of a token
 }
 
 // New returns a Server for cfg.

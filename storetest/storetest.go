@@ -102,6 +102,8 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"TenantIsolation", testTenantIsolation},
 		{"Token", testToken},
 		{"Token/FirstAdmin", testFirstAdminToken},
+		{"Token/ListAdmin", testListAdminTokens},
+		{"Token/Used", testTokenUsed},
 		{"Idempotency", testIdempotency},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
