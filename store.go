@@ -105,6 +105,7 @@ type Store interface {
 	Tokens
 	IdempotentResponses
 	Cleaner
+	Health
 	Close() error
 }
 
@@ -275,6 +276,16 @@ type IdempotentResponses interface {
 	// SaveIdempotentResponse saves r unless a response is already saved under
 	// r.Key (the first one wins). Saved responses expire after a day.
 	SaveIdempotentResponse(ctx context.Context, r *IdempotentResponse) error
+}
+
+// Health is what a store tells of its own state, for health checks.
+type Health interface {
+	// CheckWrite returns nil when the store can take writes now; else an
+	// EUNAVAILABLE error that says why (the disk is full or read-only, the
+	// database refuses writes, a failed sync). It writes to find out, a
+	// row of its own, at most once every WriteCheckEvery: the callers in
+	// between get the last answer (see WriteCheck).
+	CheckWrite(ctx context.Context) error
 }
 
 // Cleaner removes what has outlived its retention.

@@ -138,6 +138,8 @@ type Store struct {
 	brokenMu sync.Mutex
 	broken   error // a sync failed: no more writes
 
+	writeCheck hookline.WriteCheck // answers CheckWrite
+
 	commits        atomic.Int64 // commits so far, for the checkpointer
 	tailCheckpoint atomic.Bool  // the writer should checkpoint between batches
 	checkpointDone chan struct{}

@@ -105,6 +105,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Token/ListAdmin", testListAdminTokens},
 		{"Token/Used", testTokenUsed},
 		{"Idempotency", testIdempotency},
+		{"Health/CheckWrite", testCheckWrite},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
