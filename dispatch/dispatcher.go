@@ -194,6 +194,11 @@ func New(cfg Config) *Dispatcher {
 // Owner returns the name this dispatcher leases deliveries under.
 func (d *Dispatcher) Owner() string { return d.cfg.Owner }
 
+// InFlight returns how many deliveries the dispatcher holds now: claimed
+// or fed to it, and not yet done. Once Run's context is done, these are the
+// attempts it waits for (up to DrainTimeout).
+func (d *Dispatcher) InFlight() int { return int(d.inflight.Load()) }
+
 // Run delivers until ctx is done. Then it stops claiming, lets the attempts
 // in flight finish (up to DrainTimeout), writes their outcomes, releases
 // every lease it still holds, and returns.

@@ -27,8 +27,31 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return newServeFlags(getenv, &serveConfig{}).usageExit(err, stdout, stderr)
 	}
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
+	// The first SIGINT or SIGTERM shuts down gracefully; a second one
+	// exits at once, without waiting for the attempts in flight: their
+	// deliveries stay leased in the store, and are attempted again once
+	// the leases are released (SQLite: at the next start) or expire.
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(signals)
+	ctx, shutDown := context.WithCancel(ctx)
+	defer shutDown()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-signals:
+			shutDown()
+		case <-done:
+			return
+		}
+		select {
+		case <-signals:
+			fmt.Fprintln(stderr, "hookline serve: a second signal: exiting at once; the deliveries in flight will be attempted again")
+			os.Exit(1)
+		case <-done:
+		}
+	}()
 	if err := serve(ctx, cfg, nil, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "hookline serve:", err)
 		return 1
@@ -36,10 +59,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	return 0
 }
 
-// serve runs the API and the dispatcher until ctx is done, then shuts down
-// in order: stop accepting requests and finish those in flight, let the
-// dispatcher finish its attempts and release its leases, close the store.
-// ready, when not nil, is called with the listening address.
 // newEgressClient returns the client deliveries go out with: the network
 // policy, the proxy and the default client certificate of cfg.
 func newEgressClient(cfg *serveConfig) (*egress.Client, error) {
@@ -78,6 +97,12 @@ func disableAfter(d time.Duration) time.Duration {
 	return d
 }
 
+// serve runs the API and the dispatcher until ctx is done, then shuts down:
+// it says how many delivery attempts are in flight and how long it waits
+// for them, stops accepting requests and finishes those in flight while the
+// dispatcher, which claims nothing more, finishes its attempts and releases
+// its leases; then it closes the store. ready, when not nil, is called with
+// the listening address.
 func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdout, stderr io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
@@ -179,8 +204,9 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	var wg sync.WaitGroup
 	dispatchCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopDispatch()
+	var d *dispatch.Dispatcher
 	if !cfg.NoDispatch {
-		d := dispatch.New(dispatch.Config{
+		d = dispatch.New(dispatch.Config{
 			Store:               store,
 			Client:              client,
 			Logger:              logger,
@@ -193,6 +219,7 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 			Schedule:            cfg.Schedule,
 			Notifier:            notifier,
 			OutcomeLinger:       outcomeLinger,
+			DrainTimeout:        drainTimeout(cfg),
 		})
 		wg.Add(1)
 		go func() {
@@ -218,17 +245,33 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 		wg.Wait()
 		return err
 	}
-	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	attempts := 0
+	if d != nil {
+		attempts = d.InFlight()
+	}
+	logger.Info("shutting down; interrupt again (Ctrl-C, SIGTERM) to exit at once",
+		"attempts_in_flight", attempts, "attempts_wait_up_to", drainTimeout(cfg), "requests_wait_up_to", requestDrain)
+	// The dispatcher claims nothing more from now on, and finishes its
+	// attempts while the server finishes its requests.
+	stopDispatch()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), requestDrain)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		logger.Warn("closing connections", "err", err)
 	}
-	stopDispatch()
 	wg.Wait()
 	logger.Info("stopped")
 	return nil
 }
+
+// requestDrain bounds how long serve, shutting down, waits for the API
+// requests in flight.
+const requestDrain = 30 * time.Second
+
+// drainTimeout is how long serve, shutting down, waits for the delivery
+// attempts in flight: each ends within the attempt timeout, and then its
+// outcome is written.
+func drainTimeout(cfg *serveConfig) time.Duration { return cfg.Timeout + 5*time.Second }
 
 // openOptions say how openStore opens a database.
 type openOptions struct {
