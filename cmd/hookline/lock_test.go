@@ -12,10 +12,10 @@ import (
 	"time"
 )
 
-// TestOneProcessPerSQLiteFile: while a serve holds a SQLite file, a second
-// serve, migrate, rekey and token on it exit 1 naming the first one's pid;
-// the first one goes on serving. Killed with SIGKILL (no cleanup), it
-// leaves the file free.
+// TestOneProcessPerSQLiteFile: while a serve holds a SQLite file (its
+// files mode 0600), a second serve, migrate, rekey and token on it exit 1
+// naming the first one's pid; the first one goes on serving. Killed with
+// SIGKILL (no cleanup), it leaves the file free.
 func TestOneProcessPerSQLiteFile(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs child processes")
@@ -25,6 +25,17 @@ func TestOneProcessPerSQLiteFile(t *testing.T) {
 	const token = "hk_lock_test_token_0123456789abcdef"
 	first := startChild(t, bin, db, token)
 	want := fmt.Sprintf("%s is in use by process %d", db, first.cmd.Process.Pid)
+
+	// The files serve made are its owner's alone.
+	for _, f := range []string{db, db + "-wal", db + ".key", db + ".lock"} {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", filepath.Base(f), fi.Mode().Perm())
+		}
+	}
 
 	previous := base64.StdEncoding.EncodeToString(make([]byte, 32))
 	for _, args := range [][]string{
