@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -418,5 +420,64 @@ func TestRedactDB(t *testing.T) {
 	}
 	if got := redactDB("/var/lib/hookline/hookline.db"); got != "/var/lib/hookline/hookline.db" {
 		t.Fatalf("a file path changed: %q", got)
+	}
+}
+
+// TestWalkthroughVerify is the README walkthrough's check of a delivery: the
+// receiver keeps the request as it came (request line, headers, body, as the
+// README's receiver writes last-delivery.http), the endpoint's secret comes
+// from the API by the endpoint's uid, and 'hookline verify --request' says
+// the delivery is valid; with another secret, it is not.
+func TestWalkthroughVerify(t *testing.T) {
+	s := startServer(t)
+	raw := make(chan []byte, 1)
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var b bytes.Buffer
+		fmt.Fprintf(&b, "%s %s %s\r\n", r.Method, r.RequestURI, r.Proto)
+		r.Header.Write(&b)
+		fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n", len(body))
+		b.Write(body)
+		raw <- b.Bytes()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer rc.Close()
+	client := &http.Client{Timeout: 10 * time.Second}
+	for _, c := range []struct {
+		path string
+		body any
+	}{
+		{"/api/v1/app", map[string]any{"name": "Acme Inc.", "uid": "acme"}},
+		{"/api/v1/app/acme/endpoint", map[string]any{"url": rc.URL + "/webhooks", "uid": "billing"}},
+	} {
+		if code, err := apiCall(client, "POST", s.url+c.path, s.token, c.body, nil); err != nil || code != 201 {
+			t.Fatalf("POST %s: %d %v", c.path, code, err)
+		}
+	}
+	if code, err := apiCall(client, "POST", s.url+"/api/v1/app/acme/msg", s.token,
+		map[string]any{"eventType": "invoice.paid", "payload": map[string]any{"invoice": "in_123", "amount": 4200}}, nil); err != nil || code != 202 {
+		t.Fatalf("send: %d %v", code, err)
+	}
+	var secret struct{ Key string }
+	if code, err := apiCall(client, "GET", s.url+"/api/v1/app/acme/endpoint/billing/secret", s.token, nil, &secret); err != nil || code != 200 {
+		t.Fatalf("the endpoint's secret: %d %v", code, err)
+	}
+	var delivery []byte
+	select {
+	case delivery = <-raw:
+	case <-time.After(wait.Deadline):
+		t.Fatal("no delivery")
+	}
+	verify := func(secret string) (int, string) {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{"verify", "--secret", secret, "--request"}, func(string) string { return "" },
+			bytes.NewReader(delivery), &stdout, &stderr)
+		return code, stdout.String() + stderr.String()
+	}
+	if code, out := verify(secret.Key); code != 0 || !strings.HasPrefix(out, "valid") {
+		t.Fatalf("hookline verify with the endpoint's secret: exit %d: %s", code, out)
+	}
+	if code, _ := verify("whsec_" + base64.StdEncoding.EncodeToString(make([]byte, 24))); code != 1 {
+		t.Fatalf("hookline verify with another secret: exit %d, want 1", code)
 	}
 }
