@@ -46,17 +46,7 @@ func TestSIGTERMFinishesInFlight(t *testing.T) {
 
 	c := startChild(t, bin, db, token)
 	client := &http.Client{Timeout: 10 * time.Second}
-	var app, msg struct{ ID string }
-	if code, err := apiCall(client, "POST", c.url+"/api/v1/app", token, map[string]any{"name": "t"}, &app); err != nil || code != 201 {
-		t.Fatalf("create app: %d %v", code, err)
-	}
-	if code, err := apiCall(client, "POST", c.url+"/api/v1/app/"+app.ID+"/endpoint", token, map[string]any{"url": rc.URL}, nil); err != nil || code != 201 {
-		t.Fatalf("create endpoint: %d %v", code, err)
-	}
-	if code, err := apiCall(client, "POST", c.url+"/api/v1/app/"+app.ID+"/msg", token,
-		map[string]any{"eventType": "a.b", "payload": map[string]any{"x": 1}}, &msg); err != nil || code != 202 {
-		t.Fatalf("create message: %d %v", code, err)
-	}
+	appID, msgID := sendOne(t, client, c.url, token, rc.URL)
 	<-arrived
 	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -82,7 +72,7 @@ func TestSIGTERMFinishesInFlight(t *testing.T) {
 			ResponseStatusCode int
 		}
 	}
-	if code, err := apiCall(client, "GET", c2.url+"/api/v1/app/"+app.ID+"/attempt/msg/"+msg.ID, token, nil, &atts); err != nil || code != 200 {
+	if code, err := apiCall(client, "GET", c2.url+"/api/v1/app/"+appID+"/attempt/msg/"+msgID, token, nil, &atts); err != nil || code != 200 {
 		t.Fatalf("list attempts: %d %v", code, err)
 	}
 	if len(atts.Data) != 1 || atts.Data[0].Status != 0 || atts.Data[0].ResponseStatusCode != 200 {
@@ -188,20 +178,9 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	defer close(hang) // before rc.Close, which waits for the handler
 
 	c := startChild(t, bin, db, token, "--timeout", "10m")
-	client := &http.Client{Timeout: 10 * time.Second}
-	var app, msg struct{ ID string }
-	if code, err := apiCall(client, "POST", c.url+"/api/v1/app", token, map[string]any{"name": "t"}, &app); err != nil || code != 201 {
-		t.Fatalf("create app: %d %v", code, err)
-	}
-	if code, err := apiCall(client, "POST", c.url+"/api/v1/app/"+app.ID+"/endpoint", token, map[string]any{"url": rc.URL}, nil); err != nil || code != 201 {
-		t.Fatalf("create endpoint: %d %v", code, err)
-	}
-	if code, err := apiCall(client, "POST", c.url+"/api/v1/app/"+app.ID+"/msg", token,
-		map[string]any{"eventType": "a.b", "payload": map[string]any{"x": 1}}, &msg); err != nil || code != 202 {
-		t.Fatalf("create message: %d %v", code, err)
-	}
-	if id := <-arrived; id != msg.ID {
-		t.Fatalf("webhook-id %q, want %q", id, msg.ID)
+	_, msgID := sendOne(t, &http.Client{Timeout: 10 * time.Second}, c.url, token, rc.URL)
+	if id := <-arrived; id != msgID {
+		t.Fatalf("webhook-id %q, want %q", id, msgID)
 	}
 
 	// Process.Wait, not cmd.Wait, which would close stderr before its last
@@ -231,8 +210,8 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	startChild(t, bin, db, token)
 	select {
 	case id := <-arrived:
-		if id != msg.ID {
-			t.Fatalf("after the restart, webhook-id %q, want %q", id, msg.ID)
+		if id != msgID {
+			t.Fatalf("after the restart, webhook-id %q, want %q", id, msgID)
 		}
 	case <-time.After(wait.Deadline):
 		t.Fatal("the delivery in flight at the second signal was not attempted again after the restart")
