@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hookline/hookline/internal/wait"
 )
 
 // TestOneProcessPerSQLiteFile: while a serve holds a SQLite file (its
@@ -44,7 +47,10 @@ func TestOneProcessPerSQLiteFile(t *testing.T) {
 		{"rekey", "--db", db},
 		{"token", "--db", db},
 	} {
-		cmd := exec.Command(bin, args...)
+		// A serve that starts although it should not is killed at the deadline.
+		ctx, cancel := context.WithTimeout(t.Context(), wait.Deadline)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, args...)
 		cmd.Env = append(os.Environ(), "HOOKLINE_ADMIN_TOKEN="+token, "HOOKLINE_PREVIOUS_SECRET_KEYS="+previous)
 		out, err := cmd.CombinedOutput()
 		if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), want) {
