@@ -8,9 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/hookline/hookline"
@@ -27,31 +25,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return newServeFlags(getenv, &serveConfig{}).usageExit(err, stdout, stderr)
 	}
-	// The first SIGINT or SIGTERM shuts down gracefully; a second one
-	// exits at once, without waiting for the attempts in flight: their
-	// deliveries stay leased in the store, and are attempted again once
-	// the leases are released (SQLite: at the next start) or expire.
-	signals := make(chan os.Signal, 2)
-	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(signals)
 	ctx, shutDown := context.WithCancel(ctx)
 	defer shutDown()
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		select {
-		case <-signals:
-			shutDown()
-		case <-done:
-			return
-		}
-		select {
-		case <-signals:
-			fmt.Fprintln(stderr, "hookline serve: a second signal: exiting at once; the deliveries in flight will be attempted again")
-			os.Exit(1)
-		case <-done:
-		}
-	}()
+	defer onSignals(shutDown, stderr)()
 	if err := serve(ctx, cfg, nil, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "hookline serve:", err)
 		return 1
