@@ -98,6 +98,7 @@ type Store interface {
 	Applications
 	EventTypes
 	Endpoints
+	SealedSecrets
 	Messages
 	Log
 	Queue
@@ -105,6 +106,7 @@ type Store interface {
 	IdempotentResponses
 	Cleaner
 	DeliveryCounter
+	Health
 	Close() error
 }
 
@@ -138,6 +140,18 @@ type Endpoints interface {
 	// its attempts stay in the log.
 	DeleteEndpoint(ctx context.Context, appID, id string) error
 	ListEndpoints(ctx context.Context, appID string, opts ListOptions) (Page[*Endpoint], error)
+}
+
+// SealedSecrets is what a store tells of the endpoint secrets it seals
+// with its SecretBox (the master key it was opened with, and the previous
+// ones).
+type SealedSecrets interface {
+	// CheckSecretKey returns nil when the store's master keys open every
+	// secret it holds sealed, or when it holds none; else an error that
+	// wraps ErrSecretKey and names an endpoint whose secrets they do not
+	// open. It changes nothing: whoever opened the store with a wrong or a
+	// missing key calls it before anything else, and stops.
+	CheckSecretKey(ctx context.Context) error
 }
 
 // Messages holds the messages applications send.
@@ -256,7 +270,14 @@ type Tokens interface {
 	TokenByHash(ctx context.Context, hash []byte) (*Token, error)
 	// CountAdminTokens counts tokens that have no AppID.
 	CountAdminTokens(ctx context.Context) (int, error)
-	// DeleteToken deletes a token (logout).
+	// ListAdminTokens lists the tokens that have no AppID, by id.
+	ListAdminTokens(ctx context.Context, opts ListOptions) (Page[*Token], error)
+	// TokenUsed records that the token was used at at (its LastUsedAt),
+	// unless a later use is recorded. A token that is gone is not an
+	// error. Callers record a token's use at most once every
+	// TokenUseInterval (UseDue): it is a write.
+	TokenUsed(ctx context.Context, id string, at time.Time) error
+	// DeleteToken deletes a token (logout, revocation).
 	DeleteToken(ctx context.Context, id string) error
 }
 
@@ -267,6 +288,16 @@ type IdempotentResponses interface {
 	// SaveIdempotentResponse saves r unless a response is already saved under
 	// r.Key (the first one wins). Saved responses expire after a day.
 	SaveIdempotentResponse(ctx context.Context, r *IdempotentResponse) error
+}
+
+// Health is what a store tells of its own state, for health checks.
+type Health interface {
+	// CheckWrite returns nil when the store can take writes now; else an
+	// EUNAVAILABLE error that says why (the disk is full or read-only, the
+	// database refuses writes, a failed sync). It writes to find out, a
+	// row of its own, at most once every WriteCheckEvery: the callers in
+	// between get the last answer (see WriteCheck).
+	CheckWrite(ctx context.Context) error
 }
 
 // Cleaner removes what has outlived its retention.

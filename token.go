@@ -8,11 +8,32 @@ import (
 // AppID is scoped to that application (app-portal access); one without is an
 // admin token.
 type Token struct {
-	ID        string
-	Hash      []byte // SHA-256 of the token string
-	AppID     string
+	ID    string
+	Hash  []byte // SHA-256 of the token string
+	AppID string
+	// Name says what the token is for ("ci", "HOOKLINE_ADMIN_TOKEN"), at
+	// most MaxTokenNameLen bytes; empty when unnamed.
+	Name      string
 	ExpiresAt *time.Time
 	CreatedAt time.Time
+	// LastUsedAt is when the token last authenticated a request, as
+	// recorded: at most once every TokenUseInterval (Tokens.TokenUsed), so
+	// it may lag by that much. nil: never.
+	LastUsedAt *time.Time
+}
+
+// MaxTokenNameLen bounds Token.Name.
+const MaxTokenNameLen = 100
+
+// TokenUseInterval is how often at most a token's use is recorded: a
+// token's LastUsedAt is within this of its last use, and a token used
+// without pause costs one write this often, not one a request.
+const TokenUseInterval = time.Minute
+
+// UseDue reports whether a token's use at now is to be recorded, given
+// that the last use recorded was at last (zero: none).
+func UseDue(last, now time.Time) bool {
+	return last.IsZero() || now.Sub(last) >= TokenUseInterval
 }
 
 // Prepare gives t what a Store sets when it creates it: an id and a creation
@@ -20,6 +41,7 @@ type Token struct {
 func (t *Token) Prepare(now time.Time) {
 	stamp(&t.ID, PrefixToken, &t.CreatedAt, nil, now)
 	t.ExpiresAt = StoredTimePtr(t.ExpiresAt)
+	t.LastUsedAt = StoredTimePtr(t.LastUsedAt)
 }
 
 // Clone returns a copy of t that shares nothing with it.
@@ -29,6 +51,10 @@ func (t *Token) Clone() *Token {
 	if t.ExpiresAt != nil {
 		e := *t.ExpiresAt
 		c.ExpiresAt = &e
+	}
+	if t.LastUsedAt != nil {
+		u := *t.LastUsedAt
+		c.LastUsedAt = &u
 	}
 	return &c
 }

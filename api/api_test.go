@@ -687,3 +687,37 @@ func TestTokenHelpers(t *testing.T) {
 		t.Fatal("HashToken is not a SHA-256 of the token")
 	}
 }
+
+// usesSpy counts the calls of TokenUsed.
+type usesSpy struct {
+	hookline.Store
+	calls atomic.Int64
+}
+
+func (s *usesSpy) TokenUsed(ctx context.Context, id string, at time.Time) error {
+	s.calls.Add(1)
+	return s.Store.TokenUsed(ctx, id, at)
+}
+
+// TestTokenLastUsed: the first request with a token records its use; the
+// next ones, within the interval, write nothing.
+func TestTokenLastUsed(t *testing.T) {
+	var spy *usesSpy
+	e := newEnv(t, nil, func(s hookline.Store) hookline.Store { spy = &usesSpy{Store: s}; return spy })
+	before := time.Now().Add(-time.Second)
+	for range 20 {
+		if code, body := e.do("GET", "/api/v1/app", e.admin, nil); code != 200 {
+			t.Fatalf("list applications: %d %s", code, body)
+		}
+	}
+	if n := spy.calls.Load(); n != 1 {
+		t.Fatalf("20 requests recorded the token's use %d times, want 1", n)
+	}
+	page, err := e.store.ListAdminTokens(t.Context(), hookline.ListOptions{Limit: 10})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("ListAdminTokens: %v, %v", page.Items, err)
+	}
+	if u := page.Items[0].LastUsedAt; u == nil || u.Before(before) {
+		t.Fatalf("LastUsedAt = %v after the requests", u)
+	}
+}

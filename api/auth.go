@@ -46,11 +46,19 @@ func (s *Server) authenticate(r *http.Request) (*hookline.Token, error) {
 		return nil, hookline.Errorf(hookline.EUNAUTHORIZED, "The Authorization header must be 'Bearer <token>'.")
 	}
 	t, err := s.store.TokenByHash(r.Context(), HashToken(tok))
-	if hookline.ErrorCode(err) == hookline.ENOTFOUND || err == nil && t.ExpiresAt != nil && !time.Now().Before(*t.ExpiresAt) {
+	now := time.Now()
+	if hookline.ErrorCode(err) == hookline.ENOTFOUND || err == nil && t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
 		return nil, hookline.Errorf(hookline.EUNAUTHORIZED, "Invalid token.")
 	}
 	if err != nil {
 		return nil, err
+	}
+	if s.uses.due(t, now) {
+		// One request a minute per token pays for the write; a failure
+		// costs a late last-used time, not the request.
+		if err := s.store.TokenUsed(r.Context(), t.ID, now); err != nil {
+			s.log.Warn("api: cannot record the use of a token", "token", t.ID, "error", err.Error())
+		}
 	}
 	return t, nil
 }

@@ -214,7 +214,7 @@ func (s *Server) table() []*route {
 			Doc: "Deletes the token this request is made with.", Access: anyToken, Status: 204, handle: s.logout},
 
 		{Method: "GET", Path: "/api/v1/health", ID: "v1.health.get", Tag: "Health", Summary: "Check health",
-			Doc:    "Answers 204 when the server and its store work, 503 when the store cannot be reached. Needs no token.",
+			Doc:    "Answers 204 when the server and its store work, 503 when the store cannot be reached or cannot write (a full disk, a read-only file system or database). Needs no token.",
 			Access: public, Status: 204, handle: s.health},
 		{Method: "GET", Path: "/api/v1/health/ping", ID: "v1.health.ping", Tag: "Health", Summary: "Ping",
 			Doc: "Answers 204 while the process runs. Needs no token.", Access: public, Status: 204, handle: s.ping},

@@ -109,6 +109,7 @@ type Server struct {
 	messages     *telemetry.Messages
 	routes       []*route
 	keys         keyLocks
+	uses         tokenUses // when to record the use of a token
 }
 
 // New returns a Server for cfg.

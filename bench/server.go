@@ -68,6 +68,12 @@ func startChild(ctx context.Context, command []string, db, token string, noDispa
 		env = append(env, kv)
 	}
 	cmd.Env = append(env, "HOOKLINE_ADMIN_TOKEN="+token)
+	if strings.Contains(db, "://") {
+		// A PostgreSQL store, whose serve needs a master key or leave to
+		// store secrets unencrypted: measured as before, unencrypted (a
+		// serve that predates the variable ignores it).
+		cmd.Env = append(cmd.Env, "HOOKLINE_ALLOW_UNENCRYPTED_SECRETS=true")
+	}
 	cmd.Stdout = io.Discard
 	cmd.SysProcAttr = childAttr()
 	stderr, err := cmd.StderrPipe()

@@ -73,7 +73,8 @@ type Config struct {
 	// Lease is how long a claim lasts before another dispatcher may take the
 	// delivery. Default 2×Timeout + 30 s. It must exceed Timeout.
 	Lease time.Duration
-	// Schedule is the delay before each retry. Default DefaultSchedule.
+	// Schedule is the delay before each retry: nil means DefaultSchedule,
+	// an empty (non-nil) schedule no retry at all.
 	Schedule []time.Duration
 	// Jitter moves each retry delay randomly by up to ±Jitter of itself.
 	// Default 0.2; a negative value disables jitter.
@@ -217,6 +218,11 @@ func New(cfg Config) *Dispatcher {
 
 // Owner returns the name this dispatcher leases deliveries under.
 func (d *Dispatcher) Owner() string { return d.cfg.Owner }
+
+// InFlight returns how many deliveries the dispatcher holds now: claimed
+// or fed to it, and not yet done. Once Run's context is done, these are the
+// attempts it waits for (up to DrainTimeout).
+func (d *Dispatcher) InFlight() int { return int(d.inflight.Load()) }
 
 // Run delivers until ctx is done. Then it stops claiming, lets the attempts
 // in flight finish (up to DrainTimeout), writes their outcomes, releases

@@ -255,3 +255,27 @@ func (s *Store) notify(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, s.channel)
 	return err
 }
+
+// CheckSecretKey opens the signing secret of every endpoint with the
+// store's keys. The other sealed settings of an endpoint are sealed with
+// its secret, in the same write, under the same key.
+func (s *Store) CheckSecretKey(ctx context.Context) error {
+	return s.do(ctx, func(ctx context.Context) error {
+		rows, err := s.pool.Query(ctx, `SELECT id, secret FROM endpoints`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			var secret []byte
+			if err := rows.Scan(&id, &secret); err != nil {
+				return err
+			}
+			if _, err := s.box.Open(secret); err != nil {
+				return fmt.Errorf("endpoint %s: %w", id, err)
+			}
+		}
+		return rows.Err()
+	})
+}

@@ -159,6 +159,8 @@ type Store struct {
 	feedMu sync.RWMutex
 	feed   hookline.Feed
 
+	writeCheck hookline.WriteCheck // answers CheckWrite
+
 	listenConf *pgx.ConnConfig
 	stop       context.CancelFunc
 	bg         sync.WaitGroup

@@ -60,6 +60,17 @@ func TestStoreWithSecretKey(t *testing.T) {
 	})
 }
 
+func TestStoreSecretKey(t *testing.T) {
+	pgtest.URL(t)
+	t.Parallel()
+	storetest.RunSecretKey(t, func(t *testing.T) storetest.Opener {
+		_, url := template.Clone(t)
+		return func(t *testing.T, key []byte, previous ...[]byte) hookline.Store {
+			return open(t, url, postgres.WithSecretKey(key, previous...))
+		}
+	})
+}
+
 // quiet reports whether s, a store on url, has had no Due signal from
 // anything committed on the server so far. It needs no window of time: it
 // has s cache app, an application of its schema, changes the application

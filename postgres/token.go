@@ -14,8 +14,9 @@ import (
 func (s *Store) CreateToken(ctx context.Context, t *hookline.Token) error {
 	t.Prepare(hookline.Now())
 	err := s.do(ctx, func(ctx context.Context) error {
-		_, err := s.pool.Exec(ctx, `INSERT INTO tokens (id, hash, app_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)`,
-			t.ID, t.Hash, t.AppID, t.ExpiresAt, t.CreatedAt)
+		_, err := s.pool.Exec(ctx, `INSERT INTO tokens (id, hash, app_id, name, expires_at, created_at, last_used_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			t.ID, t.Hash, t.AppID, t.Name, t.ExpiresAt, t.CreatedAt, t.LastUsedAt)
 		return err
 	})
 	if hookline.ErrorCode(err) == hookline.ECONFLICT {
@@ -44,10 +45,10 @@ func (s *Store) CreateFirstAdminToken(ctx context.Context, t *hookline.Token) (b
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(`+adminTokenLock+`)`); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `INSERT INTO tokens (id, hash, app_id, expires_at, created_at)
-			SELECT $1, $2, '', $3, $4
-			WHERE NOT EXISTS (SELECT 1 FROM tokens WHERE app_id = '' AND (expires_at IS NULL OR expires_at > $5))`,
-			t.ID, t.Hash, t.ExpiresAt, t.CreatedAt, time.Now())
+		tag, err := tx.Exec(ctx, `INSERT INTO tokens (id, hash, app_id, name, expires_at, created_at, last_used_at)
+			SELECT $1, $2, '', $3, $4, $5, $6
+			WHERE NOT EXISTS (SELECT 1 FROM tokens WHERE app_id = '' AND (expires_at IS NULL OR expires_at > $7))`,
+			t.ID, t.Hash, t.Name, t.ExpiresAt, t.CreatedAt, t.LastUsedAt, time.Now())
 		created = err == nil && tag.RowsAffected() == 1
 		return err
 	})
@@ -57,33 +58,63 @@ func (s *Store) CreateFirstAdminToken(ctx context.Context, t *hookline.Token) (b
 	return created, err
 }
 
-// TokenByHash returns the unexpired token with this hash.
-func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*hookline.Token, error) {
+// tokenCols are the columns of a token, which scanToken reads.
+const tokenCols = `id, hash, app_id, name, expires_at, created_at, last_used_at`
+
+func scanToken(row pgx.Row) (*hookline.Token, error) {
 	var (
-		t       hookline.Token
-		expires *time.Time
-		c       time.Time
+		t             hookline.Token
+		expires, used *time.Time
+		c             time.Time
 	)
+	if err := row.Scan(&t.ID, &t.Hash, &t.AppID, &t.Name, &expires, &c, &used); err != nil {
+		return nil, err
+	}
+	t.ExpiresAt = utc(expires)
+	t.CreatedAt = c.UTC()
+	t.LastUsedAt = utc(used)
+	return &t, nil
+}
+
+// TokenByHash returns the unexpired token with this hash. Its LastUsedAt
+// may be older than the one stored: the cache keeps what it read until a
+// token is deleted.
+func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*hookline.Token, error) {
 	caching := s.listening.Load()
 	nowT := time.Now()
 	cached, gen, ok := s.tokens.Get(string(hash))
 	if caching && ok && cached.LiveAt(nowT) {
 		return cached.Clone(), nil
 	}
-	err := s.do(ctx, func(ctx context.Context) error {
-		return s.pool.QueryRow(ctx, `SELECT id, hash, app_id, expires_at, created_at FROM tokens
-			WHERE hash = $1 AND (expires_at IS NULL OR expires_at > $2)`, hash, nowT).
-			Scan(&t.ID, &t.Hash, &t.AppID, &expires, &c)
+	var t *hookline.Token
+	err := s.do(ctx, func(ctx context.Context) (err error) {
+		t, err = scanToken(s.pool.QueryRow(ctx, `SELECT `+tokenCols+` FROM tokens
+			WHERE hash = $1 AND (expires_at IS NULL OR expires_at > $2)`, hash, nowT))
+		return err
 	})
 	if err != nil {
 		return nil, notFound(ctx, err, hookline.ErrTokenNotFound)
 	}
-	t.ExpiresAt = utc(expires)
-	t.CreatedAt = c.UTC()
 	if caching {
 		s.tokens.Put(string(hash), t.Clone(), gen)
 	}
-	return &t, nil
+	return t, nil
+}
+
+// ListAdminTokens lists the tokens that have no AppID, by id.
+func (s *Store) ListAdminTokens(ctx context.Context, opts hookline.ListOptions) (hookline.Page[*hookline.Token], error) {
+	query, args, n := newQuery().ListAdminTokens(`SELECT `+tokenCols+` FROM tokens`, opts)
+	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.Token, error) { return scanToken(r) })
+}
+
+// TokenUsed records the use of the token. Nodes record their uses each on
+// their own; the latest wins.
+func (s *Store) TokenUsed(ctx context.Context, id string, at time.Time) error {
+	return s.do(ctx, func(ctx context.Context) error {
+		_, err := s.pool.Exec(ctx, `UPDATE tokens SET last_used_at = $2
+			WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)`, id, hookline.StoredTime(at))
+		return err
+	})
 }
 
 // CountAdminTokens counts the unexpired tokens that have no AppID.

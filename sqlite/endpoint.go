@@ -188,3 +188,25 @@ func (s *Store) endpointExists(ctx context.Context, appID, id string) error {
 	err := s.queryRow(ctx, `SELECT 1 FROM endpoints WHERE app_id = ? AND id = ?`, appID, id).Scan(&one)
 	return notFound(err, hookline.ErrEndpointNotFound)
 }
+
+// CheckSecretKey opens the signing secret of every endpoint with the
+// store's keys. The other sealed settings of an endpoint are sealed with
+// its secret, in the same write, under the same key.
+func (s *Store) CheckSecretKey(ctx context.Context) error {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, secret FROM endpoints`)
+	if err != nil {
+		return dbErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var secret []byte
+		if err := rows.Scan(&id, &secret); err != nil {
+			return dbErr(err)
+		}
+		if _, err := s.box.Open(secret); err != nil {
+			return fmt.Errorf("endpoint %s: %w", id, err)
+		}
+	}
+	return dbErr(rows.Err())
+}

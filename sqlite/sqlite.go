@@ -34,6 +34,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
@@ -83,6 +84,7 @@ type options struct {
 	previousKeys [][]byte
 	secretKey    []byte
 	readers      int
+	mustExist    bool
 }
 
 // WithLogger sets the logger of background work (the periodic cleanup). The
@@ -99,6 +101,10 @@ func WithSecretKey(key []byte, previous ...[]byte) Option {
 	return func(o *options) { o.secretKey, o.previousKeys = key, previous }
 }
 
+// MustExist makes Open fail, with an error that wraps fs.ErrNotExist,
+// when no file is at the path, instead of creating the database.
+func MustExist() Option { return func(o *options) { o.mustExist = true } }
+
 // WithReaders sets the size of the pool of reading connections (default
 // 2×GOMAXPROCS, at least 4).
 func WithReaders(n int) Option { return func(o *options) { o.readers = n } }
@@ -106,6 +112,7 @@ func WithReaders(n int) Option { return func(o *options) { o.readers = n } }
 // Store is a hookline.Store on a SQLite file. It is safe for concurrent use.
 type Store struct {
 	path string
+	lock *os.File // held open while the Store is (see lock)
 	log  *slog.Logger
 	box  *hookline.SecretBox // encrypts endpoint secrets; nil stores them as they are
 
@@ -134,6 +141,8 @@ type Store struct {
 	brokenMu sync.Mutex
 	broken   error // a sync failed: no more writes
 
+	writeCheck hookline.WriteCheck // answers CheckWrite
+
 	commits        atomic.Int64 // commits so far, for the checkpointer
 	tailCheckpoint atomic.Bool  // the writer should checkpoint between batches
 	checkpointDone chan struct{}
@@ -152,8 +161,16 @@ type Store struct {
 	due chan struct{}
 }
 
-// Open opens the SQLite database at path, creating it when it does not exist,
-// brings its schema up to date, and starts the writer.
+// Open opens the SQLite database at path, creating it when it does not exist
+// (unless MustExist), brings its schema up to date, and starts the writer.
+//
+// A database has one Store at a time: Open takes an OS lock on a file beside
+// it (path + ".lock"), held until Close or the end of the process, and fails
+// with an error that wraps ErrInUse and names the holder's pid ("hookline.db
+// is in use by process 4242") when another Store, of any process, holds it.
+// A new database file, and so its WAL and shared-memory files, which SQLite
+// creates with its mode, and the lock file are readable by their owner only
+// (0600).
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	o := options{logger: slog.New(slog.DiscardHandler)}
 	for _, opt := range opts {
@@ -187,8 +204,26 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
+	fi, err := os.Stat(abs)
+	switch {
+	case err == nil && fi.IsDir():
 		return nil, hookline.Errorf(hookline.EINVALID, "sqlite: %s is a directory", path)
+	case errors.Is(err, fs.ErrNotExist) && o.mustExist:
+		return nil, fmt.Errorf("sqlite: %s: %w", path, fs.ErrNotExist)
+	}
+	if s.lock, err = lock(path, abs); err != nil {
+		if errors.Is(err, ErrInUse) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("sqlite: cannot open %s: %w: %w", path,
+			hookline.Errorf(hookline.EUNAVAILABLE, "The database cannot be opened."), err)
+	}
+	// SQLite would create the file with mode 0644 and give its WAL the same.
+	if f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		s.lock.Close()
+		return nil, openError(path, err)
 	}
 
 	// SQLite commits with fsync by default; fdatasync is as durable for the
@@ -197,6 +232,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 
 	s.wdb, err = sql.Open("sqlite", dsn(abs, false))
 	if err != nil {
+		s.lock.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	s.wdb.SetMaxOpenConns(1)
@@ -212,6 +248,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		if s.cdb != nil {
 			s.cdb.Close()
 		}
+		s.lock.Close()
 		return nil, openError(path, err)
 	}
 	if err := s.wdb.PingContext(ctx); err != nil {
@@ -373,7 +410,9 @@ func (s *Store) Close() error {
 		err2 := s.wdb.Close()
 		err3 := s.rdb.Close()
 		err4 := s.cdb.Close()
-		s.closeErr = errors.Join(err1, err2, err3, err4)
+		// Last: the file is free once nothing of this Store touches it.
+		err5 := s.lock.Close()
+		s.closeErr = errors.Join(err1, err2, err3, err4, err5)
 	})
 	return s.closeErr
 }

@@ -38,6 +38,15 @@ func TestStoreWithSecretKey(t *testing.T) {
 	})
 }
 
+func TestStoreSecretKey(t *testing.T) {
+	storetest.RunSecretKey(t, func(t *testing.T) storetest.Opener {
+		path := filepath.Join(t.TempDir(), "hookline.db")
+		return func(t *testing.T, key []byte, previous ...[]byte) hookline.Store {
+			return open(t, path, sqlite.WithSecretKey(key, previous...))
+		}
+	})
+}
+
 func TestDurability(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "hookline.db")

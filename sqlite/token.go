@@ -14,8 +14,8 @@ func (s *Store) CreateToken(ctx context.Context, t *hookline.Token) error {
 	defer s.tokens.Invalidate()
 	t.Prepare(hookline.Now())
 	return s.write(ctx, func(w *writer) error {
-		_, err := w.exec(`INSERT INTO tokens (id, hash, app_id, expires_at, created_at) VALUES (?, ?, ?, ?, ?)`,
-			t.ID, t.Hash, t.AppID, nullTimePtr(t.ExpiresAt), micros(t.CreatedAt))
+		_, err := w.exec(`INSERT INTO tokens (id, hash, app_id, name, expires_at, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			t.ID, t.Hash, t.AppID, t.Name, nullTimePtr(t.ExpiresAt), micros(t.CreatedAt), nullTimePtr(t.LastUsedAt))
 		if isUnique(err) {
 			return clean(hookline.ErrTokenConflict)
 		}
@@ -34,10 +34,10 @@ func (s *Store) CreateFirstAdminToken(ctx context.Context, t *hookline.Token) (b
 	t.Prepare(hookline.Now())
 	var created bool
 	err := s.write(ctx, func(w *writer) error {
-		n, err := w.affected(`INSERT INTO tokens (id, hash, app_id, expires_at, created_at)
-			SELECT ?, ?, '', ?, ? WHERE NOT EXISTS
+		n, err := w.affected(`INSERT INTO tokens (id, hash, app_id, name, expires_at, created_at, last_used_at)
+			SELECT ?, ?, '', ?, ?, ?, ? WHERE NOT EXISTS
 				(SELECT 1 FROM tokens WHERE app_id = '' AND (expires_at IS NULL OR expires_at > ?))`,
-			t.ID, t.Hash, nullTimePtr(t.ExpiresAt), micros(t.CreatedAt), micros(time.Now()))
+			t.ID, t.Hash, t.Name, nullTimePtr(t.ExpiresAt), micros(t.CreatedAt), nullTimePtr(t.LastUsedAt), micros(time.Now()))
 		if isUnique(err) {
 			return clean(hookline.ErrTokenConflict)
 		}
@@ -47,28 +47,58 @@ func (s *Store) CreateFirstAdminToken(ctx context.Context, t *hookline.Token) (b
 	return created, err
 }
 
-// TokenByHash returns the unexpired token with this hash.
-func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*hookline.Token, error) {
+// tokenCols are the columns of a token, which scanToken reads.
+const tokenCols = `id, hash, app_id, name, expires_at, created_at, last_used_at`
+
+func scanToken(sc scanner) (*hookline.Token, error) {
 	var (
-		t       hookline.Token
-		expires sql.NullInt64
-		c       int64
+		t             hookline.Token
+		expires, used sql.NullInt64
+		c             int64
 	)
+	if err := sc.Scan(&t.ID, &t.Hash, &t.AppID, &t.Name, &expires, &c, &used); err != nil {
+		return nil, err
+	}
+	t.ExpiresAt = timePtrOf(expires)
+	t.CreatedAt = fromMicros(c)
+	t.LastUsedAt = timePtrOf(used)
+	return &t, nil
+}
+
+// TokenByHash returns the unexpired token with this hash. Its LastUsedAt
+// may be older than the one stored: the cache keeps what it read until a
+// write of a token (but TokenUsed) changes the tokens.
+func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*hookline.Token, error) {
 	now := time.Now()
 	cached, gen, ok := s.tokens.Get(string(hash))
 	if ok && cached.LiveAt(now) {
 		return cached.Clone(), nil
 	}
-	err := s.queryRow(ctx, `SELECT id, hash, app_id, expires_at, created_at FROM tokens
-		WHERE hash = ? AND (expires_at IS NULL OR expires_at > ?)`, hash, micros(now)).
-		Scan(&t.ID, &t.Hash, &t.AppID, &expires, &c)
+	t, err := scanToken(s.queryRow(ctx, `SELECT `+tokenCols+` FROM tokens
+		WHERE hash = ? AND (expires_at IS NULL OR expires_at > ?)`, hash, micros(now)))
 	if err != nil {
 		return nil, notFound(err, hookline.ErrTokenNotFound)
 	}
-	t.ExpiresAt = timePtrOf(expires)
-	t.CreatedAt = fromMicros(c)
 	s.tokens.Put(string(hash), t.Clone(), gen)
-	return &t, nil
+	return t, nil
+}
+
+// ListAdminTokens lists the tokens that have no AppID, by id.
+func (s *Store) ListAdminTokens(ctx context.Context, opts hookline.ListOptions) (hookline.Page[*hookline.Token], error) {
+	query, args, n := newQuery().ListAdminTokens(`SELECT `+tokenCols+` FROM tokens`, opts)
+	return list(ctx, s.rdb, query, args, n, scanToken)
+}
+
+// TokenUsed records the use of the token through the writer, as an op that
+// is answered once committed and may wait a little for others to commit
+// with (early and lazy, as outcomes are): losing a last-used time to a
+// power failure loses nothing that matters.
+func (s *Store) TokenUsed(ctx context.Context, id string, at time.Time) error {
+	return s.submit(&op{ctx: ctx, early: true, lazy: true, done: make(chan error, 1), fn: func(w *writer) error {
+		_, err := w.exec(`UPDATE tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
+			micros(at), id, micros(at))
+		return clean(err)
+	}})
 }
 
 // CountAdminTokens counts the unexpired tokens that have no AppID.

@@ -525,3 +525,10 @@ func testIdempotency(t *testing.T, s hookline.Store) {
 		t.Fatalf("IdempotentResponse after expiry = %+v", got)
 	}
 }
+
+// testCheckWrite: a store that works can write, and says so again.
+func testCheckWrite(t *testing.T, s hookline.Store) {
+	must(t, s.CheckWrite(ctx(t)), "CheckWrite")
+	must(t, s.CheckWrite(ctx(t)), "CheckWrite again")
+	newApp(t, s) // and writes go on
+}

@@ -104,7 +104,10 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Token", testToken},
 		{"Token/FirstAdmin", testFirstAdminToken},
 		{"Text/Refused", testTextRefused},
+		{"Token/ListAdmin", testListAdminTokens},
+		{"Token/Used", testTokenUsed},
 		{"Idempotency", testIdempotency},
+		{"Health/CheckWrite", testCheckWrite},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

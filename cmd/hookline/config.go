@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
@@ -59,10 +60,15 @@ type serveConfig struct {
 	// certificate and key (PEM) for receivers that require mutual TLS.
 	EgressCertFile, EgressKeyFile string
 
+	// AllowUnencryptedSecrets lets serve start on PostgreSQL without a
+	// master key, storing endpoint secrets unencrypted.
+	AllowUnencryptedSecrets bool
+
 	// MaxConnections bounds the API's open connections; TrustedProxies are
 	// the reverse proxies whose X-Forwarded-For names the client.
 	MaxConnections int
 	TrustedProxies []netip.Prefix
+
 	// Metrics and traces (telemetry.go).
 	//
 	// MetricsListen, when set, is the address /metrics is served on,
@@ -95,62 +101,165 @@ func redactDB(dsn string) string {
 
 // envFlags is a FlagSet whose every flag has an environment twin: the
 // variable, when set, is the flag's default, and the flag on the command line
-// wins over it.
+// wins over it. It writes nothing itself: parse returns the errors, and
+// usageExit reports them or writes the help.
 type envFlags struct {
 	*flag.FlagSet
 	getenv func(string) string
 	errs   []error
+	// about is the help's text before the flags: the usage line and what
+	// the command does.
+	about string
+	// flags are the flags in the order they were defined, each with its
+	// variable and its default as the help shows it.
+	flags []envFlag
+	// vars are the variables that have no flag, for the help.
+	vars []envFlag
 }
 
-func newEnvFlags(name string, getenv func(string) string, stderr io.Writer) *envFlags {
+// envFlag is a flag (or a variable alone) as the help lists it.
+type envFlag struct {
+	name, env, def, usage string
+}
+
+func newEnvFlags(name, about string, getenv func(string) string) *envFlags {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	return &envFlags{FlagSet: fs, getenv: getenv}
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return &envFlags{FlagSet: fs, getenv: getenv, about: about}
 }
 
-func (f *envFlags) env(name, env, def string) string {
+func (f *envFlags) env(env, def string) string {
 	if v := f.getenv(env); v != "" {
 		return v
 	}
 	return def
 }
 
+// str defines a string flag. def is its default as the docs write it.
 func (f *envFlags) str(p *string, name, env, def, usage string) {
-	f.StringVar(p, name, f.env(name, env, def), usage+" ($"+env+")")
+	f.StringVar(p, name, f.env(env, def), usage)
+	f.flags = append(f.flags, envFlag{name, env, def, usage})
 }
 
+// text defines a flag of a type of its own. def is its default as the docs
+// write it ("1MiB", "120h"), which p parses. A repeatable flag (a
+// listValue) given on the command line replaces the items of its
+// variable, unless it keeps them on purpose (networksValue).
 func (f *envFlags) text(p flag.Value, name, env, def, usage string) {
-	if v := f.env(name, env, def); v != "" {
+	if v := f.env(env, def); v != "" {
 		if err := p.Set(v); err != nil {
 			f.errs = append(f.errs, fmt.Errorf("$%s: %w", env, err))
 		}
+		if d, ok := p.(interface{ fromDefault() }); ok {
+			d.fromDefault()
+		}
 	}
-	f.Var(p, name, usage+" ($"+env+")")
+	f.Var(p, name, usage)
+	f.flags = append(f.flags, envFlag{name, env, def, usage})
 }
 
-func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (*serveConfig, error) {
-	cfg := &serveConfig{}
-	f := newEnvFlags("serve", getenv, stderr)
-	defineServeFlags(f, cfg)
-	defineTelemetryFlags(f, cfg)
-	cfg.AdminToken = getenv("HOOKLINE_ADMIN_TOKEN")
-	cfg.SecretKey = getenv("HOOKLINE_SECRET_KEY")
-	cfg.PreviousSecretKeys = getenv("HOOKLINE_PREVIOUS_SECRET_KEYS")
+// variable reads env, a variable without a flag (a secret, which a flag
+// would show in the process list), into p.
+func (f *envFlags) variable(p *string, env, usage string) {
+	*p = f.getenv(env)
+	f.vars = append(f.vars, envFlag{env: env, usage: usage})
+}
+
+// parse parses args: flags and, before or after them, one operand (an
+// argument that is not a flag) for each name of operands, which it returns.
+// A variable that did not parse is an error too.
+func (f *envFlags) parse(args []string, operands ...string) ([]string, error) {
+	var got []string
+	for len(got) < len(operands) && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		got, args = append(got, args[0]), args[1:]
+	}
 	if err := f.Parse(args); err != nil {
 		return nil, err
 	}
 	if len(f.errs) > 0 {
 		return nil, f.errs[0]
 	}
+	got = append(got, f.Args()...)
+	if len(got) > len(operands) {
+		return nil, fmt.Errorf("unexpected argument %q", got[len(operands)])
+	}
+	if len(got) < len(operands) {
+		return nil, fmt.Errorf("missing the %s", operands[len(got)])
+	}
+	return got, nil
+}
+
+// usageExit answers err, an error of parse, and returns the exit code: the
+// help on stdout and 0 for -h or --help; else the error and, on one more
+// line, where the help is, on stderr, and 2.
+func (f *envFlags) usageExit(err error, stdout, stderr io.Writer) int {
+	if errors.Is(err, flag.ErrHelp) {
+		f.writeHelp(stdout)
+		return 0
+	}
+	fmt.Fprintf(stderr, "hookline %s: %v\nRun 'hookline %s --help' for its flags and environment variables.\n", f.Name(), err, f.Name())
+	return 2
+}
+
+// writeHelp writes the help of the command: about, then every flag with its
+// variable and default, then the variables that have no flag.
+func (f *envFlags) writeHelp(w io.Writer) {
+	fmt.Fprint(w, f.about)
+	fmt.Fprint(w, "\nFlags (each also set by its environment variable; the flag wins):\n")
+	for _, fl := range f.flags {
+		fmt.Fprintf(w, "  --%s  $%s", fl.name, fl.env)
+		if fl.def != "" {
+			fmt.Fprintf(w, "  (default %s)", fl.def)
+		}
+		fmt.Fprintf(w, "\n      %s\n", fl.usage)
+	}
+	if len(f.vars) > 0 {
+		fmt.Fprint(w, "\nEnvironment variables without a flag (kept out of the process list):\n")
+		for _, v := range f.vars {
+			fmt.Fprintf(w, "  $%s\n      %s\n", v.env, v.usage)
+		}
+	}
+	fmt.Fprint(w, "\nSizes are bytes or take a KiB, MiB or GiB suffix; durations are written 500ms, 90s, 5m, 120h.\n"+
+		"Every flag and variable: docs/configuration.md.\n")
+}
+
+const serveAbout = `Usage: hookline serve [flags]
+
+Runs the server: the /api/v1 API and the dispatcher that delivers messages,
+on the database --db names: a SQLite file (created if absent; one process at
+a time) or a PostgreSQL URL (shared by several serve processes).
+`
+
+// minAdminTokenLen is the shortest HOOKLINE_ADMIN_TOKEN serve accepts.
+const minAdminTokenLen = 24
+
+// newServeFlags returns the flags of 'hookline serve', each with its
+// environment twin, writing into cfg.
+func newServeFlags(getenv func(string) string, cfg *serveConfig) *envFlags {
+	f := newEnvFlags("serve", serveAbout, getenv)
+	defineServeFlags(f, cfg)
+	defineTelemetryFlags(f, cfg)
+	return f
+}
+
+// parseServeFlags parses the flags and variables of 'hookline serve'. Its
+// error is flag.ErrHelp after -h or --help (see envFlags.usageExit).
+func parseServeFlags(args []string, getenv func(string) string) (*serveConfig, error) {
+	cfg := &serveConfig{}
+	if _, err := newServeFlags(getenv, cfg).parse(args); err != nil {
+		return nil, err
+	}
+	if cfg.Lease != 0 && cfg.Lease <= cfg.Timeout {
+		return nil, fmt.Errorf("--lease (%s) must be longer than --timeout (%s)", cfg.Lease, cfg.Timeout)
+	}
 	var err error
 	if cfg.Tracing, err = telemetry.TracingFromEnv(getenv); err != nil {
 		return nil, err
 	}
-	if f.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", f.Arg(0))
-	}
-	if cfg.Lease != 0 && cfg.Lease <= cfg.Timeout {
-		return nil, fmt.Errorf("--lease (%s) must be longer than --timeout (%s)", cfg.Lease, cfg.Timeout)
+	if n := utf8.RuneCountInString(cfg.AdminToken); n > 0 && n < minAdminTokenLen {
+		return nil, fmt.Errorf("$HOOKLINE_ADMIN_TOKEN has %d characters; use %d or more (e.g. `openssl rand -base64 32`), or unset it to have one generated",
+			n, minAdminTokenLen)
 	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + cfg.Listen
@@ -159,13 +268,13 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 }
 
 // defineServeFlags defines the flags of 'hookline serve' on f, each with its
-// environment twin, writing into cfg.
+// environment twin, and the variables without a flag, writing into cfg.
 func defineServeFlags(f *envFlags, cfg *serveConfig) {
 	f.str(&cfg.Listen, "listen", "HOOKLINE_LISTEN", "127.0.0.1:8071", "address the API listens on")
 	f.str(&cfg.DB, "db", "HOOKLINE_DB", "hookline.db", dbUsage)
 	f.str(&cfg.PublicURL, "public-url", "HOOKLINE_PUBLIC_URL", "", "URL clients reach the server at (default http://<listen>)")
 	f.text((*networksValue)(&cfg.AllowNetworks), "allow-network", "HOOKLINE_ALLOW_NETWORK", "",
-		"comma-separated CIDRs deliveries may reach although private or loopback (repeatable)")
+		"comma-separated CIDRs deliveries may reach although private or loopback (repeatable; the flag's are added to the variable's)")
 	f.text(&listValue[int]{list: &cfg.AllowPorts, what: "a port", parse: parsePort, format: strconv.Itoa}, "allow-port", "HOOKLINE_ALLOW_PORT", "",
 		"comma-separated ports deliveries may use (default: any; repeatable)")
 	f.text((*boolValue)(&cfg.HTTPSOnly), "https-only", "HOOKLINE_HTTPS_ONLY", "false", "refuse plain-http endpoints")
@@ -188,8 +297,9 @@ func defineServeFlags(f *envFlags, cfg *serveConfig) {
 		"delivery attempts in flight at once to one endpoint")
 	f.text((*optDurationValue)(&cfg.DisableAfter), "disable-after", "HOOKLINE_DISABLE_AFTER", "120h",
 		"disable an endpoint whose attempts have all failed for this long (0: never)")
-	f.text(&listValue[time.Duration]{list: &cfg.Schedule, what: "a duration", parse: parseDelay, format: time.Duration.String, replace: true}, "retry-schedule", "HOOKLINE_RETRY_SCHEDULE", "5s,5m,30m,2h,5h,10h,10h",
-		"comma-separated delays before each retry")
+	f.text(&listValue[time.Duration]{list: &cfg.Schedule, what: "a duration", parse: parseDelay, format: time.Duration.String, replace: true, none: "none"},
+		"retry-schedule", "HOOKLINE_RETRY_SCHEDULE", "5s,5m,30m,2h,5h,10h,10h",
+		"comma-separated delays before each retry; \"\" or none: no retries")
 	f.str(&cfg.PprofListen, "pprof-listen", "HOOKLINE_PPROF_LISTEN", "",
 		"address to serve Go's profiler (net/http/pprof) on, e.g. 127.0.0.1:6060; off when empty")
 	f.text((*levelValue)(&cfg.LogLevel), "log-level", "HOOKLINE_LOG_LEVEL", "info", "debug, info, warn or error")
@@ -197,11 +307,22 @@ func defineServeFlags(f *envFlags, cfg *serveConfig) {
 	f.str(&cfg.SecretKeyFile, "secret-key-file", "HOOKLINE_SECRET_KEY_FILE", "",
 		"file holding the base64 master key that encrypts endpoint secrets (default: <db>.key for SQLite)")
 
+	f.text((*boolValue)(&cfg.AllowUnencryptedSecrets), "allow-unencrypted-secrets", "HOOKLINE_ALLOW_UNENCRYPTED_SECRETS", "false",
+		"PostgreSQL: when no master key is given, store endpoint secrets unencrypted instead of refusing to start")
+
 	// The API listener.
 	f.text((*intValue)(&cfg.MaxConnections), "max-connections", "HOOKLINE_MAX_CONNECTIONS", "",
 		"most API connections open at once; more wait to be accepted (default: half the process's file limit, at most 4096)")
 	f.text((*networksValue)(&cfg.TrustedProxies), "trusted-proxy", "HOOKLINE_TRUSTED_PROXY", "",
 		"comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client (repeatable)")
+
+	f.variable(&cfg.AdminToken, "HOOKLINE_ADMIN_TOKEN",
+		"an admin API token of 24 characters or more, accepted besides the stored ones (only its hash is stored); "+
+			"unset, serve generates and prints one on a database without any")
+	f.variable(&cfg.SecretKey, "HOOKLINE_SECRET_KEY",
+		"the master key itself, base64 of 32 bytes; wins over --secret-key-file")
+	f.variable(&cfg.PreviousSecretKeys, "HOOKLINE_PREVIOUS_SECRET_KEYS",
+		"earlier master keys, comma-separated base64, during a key rotation (see hookline rekey)")
 }
 
 // defineTelemetryFlags defines the flags of 'hookline serve' for its
@@ -227,15 +348,20 @@ func (v *networksValue) Set(s string) error {
 }
 
 // listValue is a repeatable flag of comma-separated items. Each time it is
-// set, the items of its argument, spaces around them trimmed and empty ones
-// skipped, are parsed and appended to *list, or replace it when replace is
-// set; an item that parse refuses is reported as not what ("a port").
+// set, the items of its argument, spaces around them trimmed, are parsed and
+// appended to *list, or replace it when replace is set or when *list holds
+// its default (the variable's items: a flag replaces them). An empty
+// argument, or none when set, is an empty list (not nil); an empty item
+// among others, or one that parse refuses, is an error that says what an
+// item should be ("a port").
 type listValue[T any] struct {
 	list    *[]T
 	what    string
 	parse   func(string) (T, error)
 	format  func(T) string
 	replace bool
+	none    string // a word for the empty list, where an empty variable would be unset
+	isDef   bool   // *list holds the default
 }
 
 func (v *listValue[T]) String() string {
@@ -246,24 +372,27 @@ func (v *listValue[T]) String() string {
 }
 
 func (v *listValue[T]) Set(s string) error {
-	var items []T
-	for _, part := range strings.Split(s, ",") {
-		if part = strings.TrimSpace(part); part == "" {
-			continue
+	items := []T{}
+	if s = strings.TrimSpace(s); s != "" && (v.none == "" || s != v.none) {
+		for _, part := range strings.Split(s, ",") {
+			item, err := v.parse(strings.TrimSpace(part))
+			if err != nil {
+				return fmt.Errorf("%q is not %s", strings.TrimSpace(part), v.what)
+			}
+			items = append(items, item)
 		}
-		item, err := v.parse(part)
-		if err != nil {
-			return fmt.Errorf("%q is not %s", part, v.what)
-		}
-		items = append(items, item)
 	}
-	if v.replace {
+	if v.replace || v.isDef {
 		*v.list = items
 	} else {
 		*v.list = append(*v.list, items...)
 	}
+	v.isDef = false
 	return nil
 }
+
+// fromDefault marks the items as the default's: the next Set replaces them.
+func (v *listValue[T]) fromDefault() { v.isDef = true }
 
 // joinItems writes the items of a list flag as its argument would:
 // comma-separated.

@@ -114,6 +114,25 @@ func apiCall(client *http.Client, method, url, token string, body any, out any) 
 	return resp.StatusCode, nil
 }
 
+// sendOne creates, on the server at base, an application with an endpoint
+// that delivers to url, and sends it one message; it returns the ids of the
+// application and of the message.
+func sendOne(t testing.TB, client *http.Client, base, token, url string) (appID, msgID string) {
+	t.Helper()
+	var app, msg struct{ ID string }
+	if code, err := apiCall(client, "POST", base+"/api/v1/app", token, map[string]any{"name": "t"}, &app); err != nil || code != 201 {
+		t.Fatalf("create app: %d %v", code, err)
+	}
+	if code, err := apiCall(client, "POST", base+"/api/v1/app/"+app.ID+"/endpoint", token, map[string]any{"url": url}, nil); err != nil || code != 201 {
+		t.Fatalf("create endpoint: %d %v", code, err)
+	}
+	if code, err := apiCall(client, "POST", base+"/api/v1/app/"+app.ID+"/msg", token,
+		map[string]any{"eventType": "a.b", "payload": map[string]any{"x": 1}}, &msg); err != nil || code != 202 {
+		t.Fatalf("create message: %d %v", code, err)
+	}
+	return app.ID, msg.ID
+}
+
 // TestCrashLosesNothing kills a serving process with SIGKILL while messages
 // flow, restarts it on the same database, and checks that every message the
 // API accepted (answered 2xx) reaches the receiver, with its original

@@ -2,67 +2,74 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
-	"time"
 
 	"github.com/hookline/hookline"
-	"github.com/hookline/hookline/api"
 )
+
+const migrateAbout = `Usage: hookline migrate [flags]
+
+Creates or upgrades the database's tables, then exits ('serve' does this too
+when it starts). A SQLite path where no file is, is refused unless --create.
+`
 
 // runMigrate runs 'hookline migrate': opening the database creates or
 // upgrades its tables.
 func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	return withDB(ctx, "migrate", args, getenv, stderr, func(_ hookline.Store, dsn string) error {
-		fmt.Fprintln(stdout, "database is up to date:", redactDB(dsn))
-		return nil
-	})
+	return dbCommand{name: "migrate", about: migrateAbout, create: true,
+		do: func(_ hookline.Store, dsn string, _ []string) error {
+			fmt.Fprintln(stdout, "database is up to date:", redactDB(dsn))
+			return nil
+		}}.run(ctx, args, getenv, stdout, stderr)
 }
 
-// runToken runs 'hookline token': it creates an admin API token and prints
-// it.
-func runToken(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	return withDB(ctx, "token", args, getenv, stderr, func(store hookline.Store, _ string) error {
-		token, err := createAdminToken(ctx, store)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, token)
-		return nil
-	})
+// dbCommand is a command that opens the database --db ($HOOKLINE_DB)
+// names without a master key (which migrates it to the current schema),
+// does its work and closes it. A SQLite path where no file is, is refused,
+// unless the command has --create ($HOOKLINE_CREATE) and it is given.
+type dbCommand struct {
+	name, about string // the command ("token list") and its help's text
+	create      bool   // it has --create
+	operands    []string
+	// flags, when set, defines the command's other flags.
+	flags func(f *envFlags)
+	// do does the work, with the operands the command was given.
+	do func(store hookline.Store, dsn string, operands []string) error
 }
 
-// withDB runs 'hookline <name>', a command whose one flag is --db
-// ($HOOKLINE_DB): it opens that database without a master key (which
-// migrates it to the current schema), calls do with the store and the --db
-// value, and closes the store. It returns the exit code: 2 after a bad
-// flag, which the flag package reports; 1 when the database does not open
-// or do fails, which it reports on stderr; 0 otherwise.
-func withDB(ctx context.Context, name string, args []string, getenv func(string) string, stderr io.Writer, do func(store hookline.Store, dsn string) error) int {
-	f := newEnvFlags(name, getenv, stderr)
+// run runs the command with args and returns its exit code: 0 after -h
+// (with the help on stdout); 2 after a bad flag or operand; 1 when the
+// database does not open or do fails; each error on stderr.
+func (c dbCommand) run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	f := newEnvFlags(c.name, c.about, getenv)
 	var dsn string
+	var create bool
 	f.str(&dsn, "db", "HOOKLINE_DB", "hookline.db", dbUsage)
-	if err := f.Parse(args); err != nil {
-		return 2
+	if c.create {
+		f.text((*boolValue)(&create), "create", "HOOKLINE_CREATE", "false", "create the SQLite database file when it does not exist")
 	}
-	store, err := openStore(ctx, dsn, slog.New(slog.NewTextHandler(stderr, nil)), nil)
+	if c.flags != nil {
+		c.flags(f)
+	}
+	operands, err := f.parse(args, c.operands...)
+	if err != nil {
+		return f.usageExit(err, stdout, stderr)
+	}
+	store, err := openStore(ctx, dsn, slog.New(slog.NewTextHandler(stderr, nil)), openOptions{MustExist: !create})
+	if errors.Is(err, fs.ErrNotExist) && c.create {
+		err = fmt.Errorf("%w (give --create to make a new database there)", err)
+	}
 	if err == nil {
-		err = do(store, dsn)
+		err = c.do(store, dsn, operands)
 		store.Close()
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "hookline %s: %v\n", name, err)
+		fmt.Fprintf(stderr, "hookline %s: %v\n", c.name, err)
 		return 1
 	}
 	return 0
-}
-
-// createAdminToken stores a new admin token and returns it.
-func createAdminToken(ctx context.Context, store hookline.Store) (string, error) {
-	token := api.NewToken()
-	err := store.CreateToken(ctx, &hookline.Token{
-		ID: hookline.NewID(hookline.PrefixToken), Hash: api.HashToken(token), CreatedAt: time.Now(),
-	})
-	return token, err
 }

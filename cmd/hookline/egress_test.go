@@ -110,7 +110,7 @@ func TestBadEgressSettingsStopServe(t *testing.T) {
 		{"--egress-ips", "not-an-address"},
 	} {
 		all := append([]string{"--listen", "127.0.0.1:0", "--db", t.TempDir() + "/h.db"}, args...)
-		cfg, err := parseServeFlags(all, func(string) string { return "" }, io.Discard)
+		cfg, err := parseServeFlags(all, func(string) string { return "" })
 		if err == nil {
 			err = serve(context.Background(), cfg, func(string) { t.Errorf("%v: serve started", args) }, io.Discard, io.Discard)
 		}

@@ -21,7 +21,7 @@ func TestBadInputRefused(t *testing.T) {
 			var args []string
 			if db == "postgres" {
 				_, url := pgtest.Schema(t)
-				args = []string{"--db", url}
+				args = []string{"--db", url, "--allow-unencrypted-secrets"}
 			}
 			s := startServer(t, args...)
 			call := func(method, path, body string) (int, string) {

@@ -2,7 +2,7 @@
 //
 //	hookline serve     run the server (API and dispatcher)
 //	hookline migrate   create or upgrade the database and exit
-//	hookline token     create an admin API token
+//	hookline token     create, list or revoke admin API tokens
 //	hookline rekey     seal the stored secrets under a new master key
 //	hookline bench     measure throughput and latency end to end
 //	hookline sign      sign a payload as Hookline would
@@ -42,7 +42,7 @@ const usage = `Usage: hookline <command> [flags]
 Commands:
   serve     run the server: the /api/v1 API and the dispatcher
   migrate   create or upgrade the database, then exit
-  token     create a new admin API token and print it
+  token     create, list or revoke admin API tokens
   rekey     seal the stored secrets under a new master key
   bench     measure end-to-end throughput and latency (docs/BENCHMARKS.md)
   sign      print the headers a receiver should accept for a payload

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -149,6 +150,10 @@ func (w *childLog) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// testMasterKey is the master key every node of a test shares (the nodes of
+// one PostgreSQL database need the same one).
+var testMasterKey = base64.StdEncoding.EncodeToString([]byte("hookline-test-master-key-32bytes"))
+
 // startChildren starts n 'hookline serve' processes on db at the same
 // moment (every process is started before any is waited for), with env
 // added to the environment and the flags extra, and waits until all of them
@@ -168,7 +173,7 @@ func launchChildren(t testing.TB, n int, bin, db string, env []string, extra ...
 	nodes := make([]*node, n)
 	for i := range nodes {
 		cmd := exec.Command(bin, args...)
-		cmd.Env = append(os.Environ(), env...)
+		cmd.Env = append(append(os.Environ(), "HOOKLINE_SECRET_KEY="+testMasterKey), env...)
 		nd := &node{child: &child{cmd: cmd, logs: &bytes.Buffer{}}, stdout: &logtest.Buffer{}, exited: make(chan struct{}),
 			listening: make(chan string, 1)}
 		cmd.Stderr = &childLog{c: nd.child, found: nd.listening}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"os"
@@ -110,8 +111,9 @@ func TestServeHookline_DB(t *testing.T) {
 		"HOOKLINE_DB":          withScheme(url, "Postgres"),
 		"HOOKLINE_LISTEN":      "127.0.0.1:0",
 		"HOOKLINE_ADMIN_TOKEN": token,
+		"HOOKLINE_SECRET_KEY":  testMasterKey,
 	}
-	cfg, err := parseServeFlags(nil, func(k string) string { return env[k] }, io.Discard)
+	cfg, err := parseServeFlags(nil, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,4 +279,47 @@ func TestServeConcurrentStart(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestPostgresMasterKey: on PostgreSQL, serve without a master key refuses
+// to start, before it touches the database, unless
+// --allow-unencrypted-secrets; secrets sealed since then stop a start
+// without the key, or with another one.
+func TestPostgresMasterKey(t *testing.T) {
+	schema, db := pgtest.Schema(t)
+	const token = "hk_pg_key_test_token_0123456789abcdef"
+	args := []string{"serve", "--listen", "127.0.0.1:0", "--db", db, "--no-dispatch"}
+	refused := func(env map[string]string, want string) {
+		t.Helper()
+		env["HOOKLINE_ADMIN_TOKEN"] = token
+		code, stdout, stderr := runCommand(t, env, args...)
+		if code != 1 || stdout != "" || !strings.Contains(stderr, want) {
+			t.Fatalf("serve with %v: exit %d, stdout %q, stderr %q; want 1 and %q", env, code, stdout, stderr, want)
+		}
+	}
+	refused(map[string]string{}, "no master key for endpoint secrets: give the same one to every node, in $HOOKLINE_SECRET_KEY or with --secret-key-file")
+	if n := migrated(t, schema); n != 0 {
+		t.Fatalf("the refused start made %d tables", n)
+	}
+
+	client := &http.Client{Timeout: 10 * time.Second}
+	endpoint := func(env map[string]string) {
+		t.Helper()
+		env["HOOKLINE_ADMIN_TOKEN"] = token
+		url, _, stop := runServer(t, args[1:], env)
+		defer stop()
+		var app struct{ ID string }
+		if code, err := apiCall(client, "POST", url+"/api/v1/app", token, map[string]any{"name": "pg"}, &app); err != nil || code != 201 {
+			t.Fatalf("create app: %d %v", code, err)
+		}
+		if code, err := apiCall(client, "POST", url+"/api/v1/app/"+app.ID+"/endpoint", token,
+			map[string]any{"url": "https://example.com/hook"}, nil); err != nil || code != 201 {
+			t.Fatalf("create endpoint: %d %v", code, err)
+		}
+	}
+	endpoint(map[string]string{"HOOKLINE_ALLOW_UNENCRYPTED_SECRETS": "true"}) // stored unencrypted
+	endpoint(map[string]string{"HOOKLINE_SECRET_KEY": testMasterKey})         // reads it, seals the new one
+	refused(map[string]string{"HOOKLINE_ALLOW_UNENCRYPTED_SECRETS": "true"}, "holds endpoint secrets sealed under a master key, and none is given")
+	other := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{3}, 32))
+	refused(map[string]string{"HOOKLINE_SECRET_KEY": other}, "the master key from $HOOKLINE_SECRET_KEY does not open")
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/hookline/hookline"
 )
 
-const rekeyUsage = `Usage: hookline rekey [flags]
+const rekeyAbout = `Usage: hookline rekey [flags]
 
 Seals every stored secret again under the current master key: endpoint
 signing secrets (and those of their rotations), the Basic credentials of
@@ -18,22 +18,19 @@ as serve takes it (HOOKLINE_SECRET_KEY, --secret-key-file, or <db>.key for
 SQLite) and the old ones in HOOKLINE_PREVIOUS_SECRET_KEYS (comma-separated
 base64). On SQLite, stop serve first; on PostgreSQL, nodes may keep running
 if they were restarted with the new key and the old ones.
-
-Flags:
 `
 
 // runRekey runs 'hookline rekey'.
 func runRekey(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	f := newEnvFlags("rekey", getenv, stderr)
-	f.Usage = func() {
-		fmt.Fprint(stderr, rekeyUsage)
-		f.PrintDefaults()
-	}
-	cfg := &serveConfig{SecretKey: getenv("HOOKLINE_SECRET_KEY"), PreviousSecretKeys: getenv("HOOKLINE_PREVIOUS_SECRET_KEYS")}
+	f := newEnvFlags("rekey", rekeyAbout, getenv)
+	cfg := &serveConfig{}
 	f.str(&cfg.DB, "db", "HOOKLINE_DB", "hookline.db", dbUsage)
 	f.str(&cfg.SecretKeyFile, "secret-key-file", "HOOKLINE_SECRET_KEY_FILE", "", "file holding the new master key, base64")
-	if err := f.Parse(args); err != nil {
-		return 2
+	f.variable(&cfg.SecretKey, "HOOKLINE_SECRET_KEY", "the new master key itself, base64; wins over --secret-key-file")
+	f.variable(&cfg.PreviousSecretKeys, "HOOKLINE_PREVIOUS_SECRET_KEYS",
+		"the keys the secrets are sealed with now, comma-separated base64 (required)")
+	if _, err := f.parse(args); err != nil {
+		return f.usageExit(err, stdout, stderr)
 	}
 	if cfg.PreviousSecretKeys == "" {
 		fmt.Fprintln(stderr, "hookline rekey: set HOOKLINE_PREVIOUS_SECRET_KEYS to the key (or keys) the secrets are sealed with now")
@@ -53,22 +50,30 @@ func runRekey(ctx context.Context, args []string, getenv func(string) string, st
 // endpoint back, which seals its secrets under the current key. It returns
 // how many endpoints it wrote.
 func rekey(ctx context.Context, cfg *serveConfig, logger *slog.Logger) (int, error) {
-	key, err := loadSecretKey(cfg, logger)
+	errNoKey := fmt.Errorf("no new master key: set HOOKLINE_SECRET_KEY or --secret-key-file")
+	if isPostgresURL(cfg.DB) && cfg.SecretKey == "" && cfg.SecretKeyFile == "" {
+		return 0, errNoKey
+	}
+	mk, err := loadSecretKey(cfg)
 	if err != nil {
 		return 0, err
 	}
-	if key == nil {
-		return 0, fmt.Errorf("no new master key: set HOOKLINE_SECRET_KEY or --secret-key-file")
+	if mk.generated {
+		return 0, errNoKey
 	}
 	previous, err := decodeSecretKeys(cfg.PreviousSecretKeys, "$HOOKLINE_PREVIOUS_SECRET_KEYS")
 	if err != nil {
 		return 0, err
 	}
-	store, err := openStore(ctx, cfg.DB, logger, key, previous...)
+	store, err := openStore(ctx, cfg.DB, logger, openOptions{MustExist: true, Key: mk.key, Previous: previous})
 	if err != nil {
 		return 0, err
 	}
 	defer store.Close()
+	// Before anything is written: the keys must open every sealed secret.
+	if err := checkSecretKey(ctx, store, mk); err != nil {
+		return 0, err
+	}
 	n := 0
 	apps := hookline.ListOptions{Limit: hookline.MaxListLimit}
 	for {

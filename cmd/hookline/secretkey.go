@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -12,31 +13,52 @@ import (
 	"github.com/hookline/hookline"
 )
 
+// masterKey is the master key that seals endpoint secrets at rest, and
+// where it comes from.
+type masterKey struct {
+	// key is nil only on PostgreSQL, with --allow-unencrypted-secrets and
+	// no key given.
+	key []byte
+	// from names where the key comes from ("$HOOKLINE_SECRET_KEY", a file)
+	// or, when generated, the file it is for.
+	from string
+	// generated: no key was given and the database's key file does not
+	// exist. key is new; keep writes it to its file, which serve does only
+	// once the store turned out to hold no sealed secret (checkSecretKey).
+	generated bool
+}
+
 // loadSecretKey returns the master key that encrypts endpoint secrets at
 // rest, from the first of: HOOKLINE_SECRET_KEY (base64), the file
-// --secret-key-file names, or — for a SQLite database — the file beside it
-// (<db>.key), which is generated on first start with a warning. It returns
-// nil (no encryption) only for a database that is not a file and when no key
-// was given.
-func loadSecretKey(cfg *serveConfig, logger *slog.Logger) ([]byte, error) {
+// --secret-key-file names, or, for a SQLite database, the file beside it
+// (<db>.key), or a new key for that file when it does not exist (see
+// masterKey.generated). On PostgreSQL without a key it returns a nil key
+// if --allow-unencrypted-secrets, else an error.
+func loadSecretKey(cfg *serveConfig) (*masterKey, error) {
 	if cfg.SecretKey != "" {
-		return decodeSecretKey(cfg.SecretKey, "$HOOKLINE_SECRET_KEY")
+		key, err := decodeSecretKey(cfg.SecretKey, "$HOOKLINE_SECRET_KEY")
+		return &masterKey{key: key, from: "$HOOKLINE_SECRET_KEY"}, err
 	}
 	if cfg.SecretKeyFile != "" {
 		data, err := os.ReadFile(cfg.SecretKeyFile)
 		if err != nil {
 			return nil, fmt.Errorf("secret key: %w", err)
 		}
-		return decodeSecretKey(string(data), cfg.SecretKeyFile)
+		key, err := decodeSecretKey(string(data), cfg.SecretKeyFile)
+		return &masterKey{key: key, from: cfg.SecretKeyFile}, err
 	}
 	if isPostgresURL(cfg.DB) {
-		logger.Warn("no --secret-key-file or HOOKLINE_SECRET_KEY: endpoint secrets are stored unencrypted")
-		return nil, nil
+		if !cfg.AllowUnencryptedSecrets {
+			return nil, errors.New("no master key for endpoint secrets: give the same one to every node, in $HOOKLINE_SECRET_KEY " +
+				"or with --secret-key-file (`openssl rand -base64 32` makes one), or store them unencrypted with --allow-unencrypted-secrets")
+		}
+		return &masterKey{}, nil
 	}
 	path := cfg.DB + ".key"
 	data, err := os.ReadFile(path)
 	if err == nil {
-		return decodeSecretKey(string(data), path)
+		key, err := decodeSecretKey(string(data), path)
+		return &masterKey{key: key, from: path}, err
 	}
 	if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("secret key: %w", err)
@@ -45,11 +67,39 @@ func loadSecretKey(cfg *serveConfig, logger *slog.Logger) ([]byte, error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("secret key: %w", err)
+	return &masterKey{key: key, from: path, generated: true}, nil
+}
+
+// checkSecretKey makes sure that k opens the secrets the store holds
+// sealed, and says what to do when it does not. A generated key opens none:
+// then the key file is missing, and no new key is made.
+func checkSecretKey(ctx context.Context, store hookline.SealedSecrets, k *masterKey) error {
+	err := store.CheckSecretKey(ctx)
+	if err == nil || !errors.Is(err, hookline.ErrSecretKey) {
+		return err
 	}
-	_, err = f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
+	switch {
+	case k.generated:
+		return fmt.Errorf("the database holds endpoint secrets sealed under a master key, and its key file %s does not exist: "+
+			"restore that file, or give the key in $HOOKLINE_SECRET_KEY or with --secret-key-file; no new key is made, "+
+			"it would not open them (%w)", k.from, err)
+	case k.key == nil:
+		return fmt.Errorf("the database holds endpoint secrets sealed under a master key, and none is given: "+
+			"give it in $HOOKLINE_SECRET_KEY or with --secret-key-file (%w)", err)
+	}
+	return fmt.Errorf("the master key from %s does not open the endpoint secrets the database holds: give the key they "+
+		"were sealed with, in $HOOKLINE_SECRET_KEY, with --secret-key-file or, for SQLite, in <db>.key; during a "+
+		"rotation, give the old key in $HOOKLINE_PREVIOUS_SECRET_KEYS too (%w)", k.from, err)
+}
+
+// keep writes a generated key to its file, mode 0600, and warns that it
+// must be kept.
+func (k *masterKey) keep(logger *slog.Logger) error {
+	f, err := os.OpenFile(k.from, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("secret key: %w", err)
+	}
+	_, err = f.WriteString(base64.StdEncoding.EncodeToString(k.key) + "\n")
 	if err == nil {
 		err = f.Sync()
 	}
@@ -57,12 +107,12 @@ func loadSecretKey(cfg *serveConfig, logger *slog.Logger) ([]byte, error) {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(path)
-		return nil, fmt.Errorf("secret key: %w", err)
+		os.Remove(k.from)
+		return fmt.Errorf("secret key: %w", err)
 	}
 	logger.Warn("generated a master key for endpoint secrets beside the database; back it up with the database, "+
-		"without it the secrets cannot be read (or give one with --secret-key-file)", "path", path)
-	return key, nil
+		"without it the secrets cannot be read (or give one with --secret-key-file)", "path", k.from)
+	return nil
 }
 
 // decodeSecretKeys decodes a comma-separated list of base64 keys.

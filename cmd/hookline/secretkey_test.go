@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -26,7 +28,7 @@ func TestSecretsEncryptedAtRest(t *testing.T) {
 	start := func(env map[string]string) (string, func() error) {
 		env["HOOKLINE_ADMIN_TOKEN"] = token
 		cfg, err := parseServeFlags([]string{"--listen", "127.0.0.1:0", "--db", db, "--no-dispatch"},
-			func(k string) string { return env[k] }, io.Discard)
+			func(k string) string { return env[k] })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,14 +92,105 @@ func TestSecretsEncryptedAtRest(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Another key: the secret cannot be read, and the API says so (5xx), it
-	// does not hand out garbage.
+	// Another key: serve does not start (TestMasterKeyNeverReplaced).
 	other := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
-	url, stop = start(map[string]string{"HOOKLINE_SECRET_KEY": other})
+	if _, stop = start(map[string]string{"HOOKLINE_SECRET_KEY": other}); stop() == nil {
+		t.Fatal("serve started with a master key that does not open the stored secrets")
+	}
+}
+
+// snapshot returns the files of dir, but the lock file, with their
+// contents.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".lock") {
+			continue // holds the pid of its last holder
+		}
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[e.Name()] = string(data)
+	}
+	return files
+}
+
+// TestMasterKeyNeverReplaced: on a database that holds sealed secrets, a
+// missing key file, a wrong key in it and a wrong $HOOKLINE_SECRET_KEY each
+// stop serve with exit 1 and a message that names the key file and the
+// ways to give the key; no key is generated, no token printed, and no file
+// changes. With the key back, serve starts and reads the secrets.
+func TestMasterKeyNeverReplaced(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "hookline.db")
+	keyFile := db + ".key"
+	url, out, stop := runServer(t, []string{"--listen", "127.0.0.1:0", "--db", db, "--no-dispatch"}, nil)
+	token := tokenRE.FindString(out.String())
+	client := &http.Client{Timeout: 10 * time.Second}
+	var app, ep struct{ ID string }
+	if code, err := apiCall(client, "POST", url+"/api/v1/app", token, map[string]any{"name": "k"}, &app); err != nil || code != 201 {
+		t.Fatalf("create app: %d %v", code, err)
+	}
+	if code, err := apiCall(client, "POST", url+"/api/v1/app/"+app.ID+"/endpoint", token,
+		map[string]any{"url": "https://example.com/hook"}, &ep); err != nil || code != 201 {
+		t.Fatalf("create endpoint: %d %v", code, err)
+	}
+	if code, err := apiCall(client, "POST", url+"/api/v1/app/"+app.ID+"/msg", token,
+		map[string]any{"eventType": "a.b", "payload": map[string]any{}}, nil); err != nil || code != 202 {
+		t.Fatalf("create message: %d %v", code, err)
+	}
+	stop()
+	key, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32))
+
+	for _, tc := range []struct {
+		name    string
+		keyFile string // the key file's content; "" for none
+		env     map[string]string
+		want    []string
+	}{
+		{"no key file", "", nil, []string{keyFile + " does not exist", "$HOOKLINE_SECRET_KEY", "--secret-key-file", "no new key is made"}},
+		{"a wrong key file", wrong, nil, []string{"the master key from " + keyFile + " does not open", "$HOOKLINE_SECRET_KEY", "--secret-key-file"}},
+		{"a wrong $HOOKLINE_SECRET_KEY", string(key), map[string]string{"HOOKLINE_SECRET_KEY": wrong},
+			[]string{"the master key from $HOOKLINE_SECRET_KEY does not open", "--secret-key-file", "$HOOKLINE_PREVIOUS_SECRET_KEYS"}},
+	} {
+		os.Remove(keyFile)
+		if tc.keyFile != "" {
+			if err := os.WriteFile(keyFile, []byte(tc.keyFile), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := snapshot(t, dir)
+		code, stdout, stderr := runCommand(t, tc.env, "serve", "--listen", "127.0.0.1:0", "--db", db)
+		if code != 1 || stdout != "" {
+			t.Errorf("%s: exit %d, stdout %q; want 1 and nothing", tc.name, code, stdout)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%s: the error does not say %q: %s", tc.name, w, stderr)
+			}
+		}
+		if after := snapshot(t, dir); !reflect.DeepEqual(after, before) {
+			t.Errorf("%s: the refused start changed the files of %s", tc.name, dir)
+		}
+	}
+
+	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url, _, stop = runServer(t, []string{"--listen", "127.0.0.1:0", "--db", db, "--no-dispatch"}, nil)
 	defer stop()
-	code, _ := apiCall(client, "GET", url+"/api/v1/app/"+app.ID+"/endpoint/"+ep.ID+"/secret", token, nil, &got)
-	if code < 500 {
-		t.Fatalf("secret read with the wrong master key answered %d", code)
+	if code, err := apiCall(client, "GET", url+"/api/v1/app/"+app.ID+"/endpoint/"+ep.ID+"/secret", token, nil, nil); err != nil || code != 200 {
+		t.Fatalf("the secret with the key back: %d %v", code, err)
 	}
 }
 
@@ -107,7 +200,7 @@ func TestBadSecretKey(t *testing.T) {
 		{"HOOKLINE_SECRET_KEY": "too-short"},
 		{"HOOKLINE_SECRET_KEY_FILE": filepath.Join(t.TempDir(), "missing.key")},
 	} {
-		cfg, err := parseServeFlags([]string{"--listen", "127.0.0.1:0", "--db", db}, func(k string) string { return env[k] }, io.Discard)
+		cfg, err := parseServeFlags([]string{"--listen", "127.0.0.1:0", "--db", db}, func(k string) string { return env[k] })
 		if err != nil {
 			t.Fatal(err)
 		}

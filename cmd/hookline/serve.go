@@ -2,17 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/hookline/hookline"
@@ -25,16 +21,13 @@ import (
 )
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	cfg, err := parseServeFlags(args, getenv, stderr)
+	cfg, err := parseServeFlags(args, getenv)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintln(stderr, "hookline serve:", err)
-		return 2
+		return newServeFlags(getenv, &serveConfig{}).usageExit(err, stdout, stderr)
 	}
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
+	ctx, shutDown := context.WithCancel(ctx)
+	defer shutDown()
+	defer onSignals(shutDown, stderr)()
 	if err := serve(ctx, cfg, nil, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "hookline serve:", err)
 		return 1
@@ -42,10 +35,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	return 0
 }
 
-// serve runs the API and the dispatcher until ctx is done, then shuts down
-// in order: stop accepting requests and finish those in flight, let the
-// dispatcher finish its attempts and release its leases, close the store.
-// ready, when not nil, is called with the listening address.
 // newEgressClient returns the client deliveries go out with: the network
 // policy, the proxy and the default client certificate of cfg.
 func newEgressClient(cfg *serveConfig) (*egress.Client, error) {
@@ -84,12 +73,21 @@ func disableAfter(d time.Duration) time.Duration {
 	return d
 }
 
+// serve runs the API and the dispatcher until ctx is done, then shuts down:
+// it says how many delivery attempts are in flight and how long it waits
+// for them, stops accepting requests and finishes those in flight while the
+// dispatcher, which claims nothing more, finishes its attempts and releases
+// its leases; then it closes the store. ready, when not nil, is called with
+// the listening address.
 func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdout, stderr io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
-	key, err := loadSecretKey(cfg, logger)
+	mk, err := loadSecretKey(cfg)
 	if err != nil {
 		return err
+	}
+	if mk.key == nil {
+		logger.Warn("no master key (--allow-unencrypted-secrets): endpoint secrets are stored unencrypted")
 	}
 	client, err := newEgressClient(cfg)
 	if err != nil {
@@ -102,13 +100,45 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, cfg.DB, logger, key, previous...)
+	store, err := openStore(ctx, cfg.DB, logger, openOptions{Key: mk.key, Previous: previous})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	// Nothing is written before the key is known to open what the store
+	// holds sealed: a start refused for its key changes nothing.
+	if err := checkSecretKey(ctx, store, mk); err != nil {
+		return err
+	}
+	if mk.generated {
+		if err := mk.keep(logger); err != nil {
+			return err
+		}
+	}
 
+	// The metrics listener, if any, is bound here too, before the token.
+	obs, err := startTelemetry(ctx, cfg, store, logger)
+	if err != nil {
+		return err
+	}
+	defer obs.stop()
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	ln = limitListener(ln, cfg.MaxConnections)
+	if cfg.PprofListen != "" {
+		stopPprof, err := servePprof(cfg.PprofListen, logger)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stopPprof()
+	}
+	// Once the listeners are bound: a start that fails wastes no token.
 	if err := ensureAdminToken(ctx, store, cfg.AdminToken, stdout); err != nil {
+		ln.Close()
 		return err
 	}
 
@@ -120,6 +150,7 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	owner := traits.SoleOwner
 	if owner != "" {
 		if err := store.Release(ctx, owner); err != nil {
+			ln.Close()
 			return err
 		}
 	}
@@ -132,17 +163,6 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 		outcomeLinger = 0
 	}
 
-	obs, err := startTelemetry(ctx, cfg, store, logger)
-	if err != nil {
-		return err
-	}
-	defer obs.stop()
-
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return err
-	}
-	ln = limitListener(ln, cfg.MaxConnections)
 	// Operational webhooks: events of the API and the dispatcher become
 	// messages of an internal application, delivered like any other.
 	notifier := operational.New(operational.Config{Store: store, Logger: logger})
@@ -173,8 +193,9 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	var wg sync.WaitGroup
 	dispatchCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopDispatch()
+	var d *dispatch.Dispatcher
 	if !cfg.NoDispatch {
-		d := dispatch.New(dispatch.Config{
+		d = dispatch.New(dispatch.Config{
 			Store:               store,
 			Client:              client,
 			Logger:              logger,
@@ -187,6 +208,7 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 			Schedule:            cfg.Schedule,
 			Notifier:            notifier,
 			OutcomeLinger:       outcomeLinger,
+			DrainTimeout:        drainTimeout(cfg),
 			Metrics:             obs.registry,
 			Tracing:             obs.tracing,
 			PropagateTrace:      cfg.PropagateTrace,
@@ -198,17 +220,6 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 				logger.Error("dispatcher stopped", "err", err)
 			}
 		}()
-	}
-
-	if cfg.PprofListen != "" {
-		stopPprof, err := servePprof(cfg.PprofListen, logger)
-		if err != nil {
-			ln.Close()
-			stopDispatch()
-			wg.Wait()
-			return err
-		}
-		defer stopPprof()
 	}
 
 	serveErr := make(chan error, 1)
@@ -226,28 +237,58 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 		wg.Wait()
 		return err
 	}
-	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	attempts := 0
+	if d != nil {
+		attempts = d.InFlight()
+	}
+	logger.Info("shutting down; interrupt again (Ctrl-C, SIGTERM) to exit at once",
+		"attempts_in_flight", attempts, "attempts_wait_up_to", drainTimeout(cfg), "requests_wait_up_to", requestDrain)
+	// The dispatcher claims nothing more from now on, and finishes its
+	// attempts while the server finishes its requests.
+	stopDispatch()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), requestDrain)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		logger.Warn("closing connections", "err", err)
 	}
-	stopDispatch()
 	wg.Wait()
 	logger.Info("stopped")
 	return nil
 }
 
+// requestDrain bounds how long serve, shutting down, waits for the API
+// requests in flight.
+const requestDrain = 30 * time.Second
+
+// drainTimeout is how long serve, shutting down, waits for the delivery
+// attempts in flight: each ends within the attempt timeout, and then its
+// outcome is written.
+func drainTimeout(cfg *serveConfig) time.Duration { return cfg.Timeout + 5*time.Second }
+
+// openOptions say how openStore opens a database.
+type openOptions struct {
+	// MustExist refuses a SQLite path where no file is, instead of creating
+	// a database there.
+	MustExist bool
+	// Key, when not nil, is the master key that encrypts endpoint secrets
+	// at rest; Previous are earlier ones, during a rotation.
+	Key      []byte
+	Previous [][]byte
+}
+
 // openStore opens the database named by dsn: a postgres:// or postgresql://
 // URL selects PostgreSQL (its search_path parameter, when set, names the
-// schema of Hookline's tables), anything else is a SQLite file path.
-//
-// key, when not nil, is the master key that encrypts endpoint secrets at rest.
-func openStore(ctx context.Context, dsn string, logger *slog.Logger, key []byte, previous ...[]byte) (hookline.Store, error) {
+// schema of Hookline's tables), anything else is a SQLite file path, which
+// this process then holds alone until it closes the store.
+func openStore(ctx context.Context, dsn string, logger *slog.Logger, o openOptions) (hookline.Store, error) {
 	if isPostgresURL(dsn) {
-		return postgres.Open(ctx, dsn, postgres.WithLogger(logger), postgres.WithSecretKey(key, previous...))
+		return postgres.Open(ctx, dsn, postgres.WithLogger(logger), postgres.WithSecretKey(o.Key, o.Previous...))
 	}
-	return sqlite.Open(ctx, dsn, sqlite.WithLogger(logger), sqlite.WithSecretKey(key, previous...))
+	opts := []sqlite.Option{sqlite.WithLogger(logger), sqlite.WithSecretKey(o.Key, o.Previous...)}
+	if o.MustExist {
+		opts = append(opts, sqlite.MustExist())
+	}
+	return sqlite.Open(ctx, dsn, opts...)
 }
 
 // ensureAdminToken makes sure an admin token exists. A token given in
@@ -265,7 +306,7 @@ func ensureAdminToken(ctx context.Context, store hookline.Store, token string, s
 			return err
 		}
 		err = store.CreateToken(ctx, &hookline.Token{
-			ID: hookline.NewID(hookline.PrefixToken), Hash: hash, CreatedAt: time.Now(),
+			ID: hookline.NewID(hookline.PrefixToken), Hash: hash, Name: "HOOKLINE_ADMIN_TOKEN", CreatedAt: time.Now(),
 		})
 		if hookline.ErrorCode(err) == hookline.ECONFLICT {
 			// Another node stored the same token since we looked: the hash
@@ -280,7 +321,7 @@ func ensureAdminToken(ctx context.Context, store hookline.Store, token string, s
 	// them: the store looks and creates at once.
 	token = api.NewToken()
 	created, err := store.CreateFirstAdminToken(ctx, &hookline.Token{
-		ID: hookline.NewID(hookline.PrefixToken), Hash: api.HashToken(token), CreatedAt: time.Now(),
+		ID: hookline.NewID(hookline.PrefixToken), Hash: api.HashToken(token), Name: "generated by serve", CreatedAt: time.Now(),
 	})
 	if err != nil || !created {
 		return err

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -53,7 +56,7 @@ func startServer(t *testing.T, extraArgs ...string) *server {
 // error.
 func runServer(t *testing.T, args []string, env map[string]string) (base string, out *bytes.Buffer, stop func()) {
 	t.Helper()
-	cfg, err := parseServeFlags(args, func(k string) string { return env[k] }, io.Discard)
+	cfg, err := parseServeFlags(args, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +289,7 @@ func TestEnvironmentTwins(t *testing.T) {
 		"HOOKLINE_ALLOW_NETWORK": "10.0.0.0/8,127.0.0.1", "HOOKLINE_MAX_BODY": "2MiB",
 		"HOOKLINE_TIMEOUT": "3s", "HOOKLINE_RETRY_SCHEDULE": "1s,2s",
 	}
-	cfg, err := parseServeFlags([]string{"--timeout", "4s"}, func(k string) string { return env[k] }, io.Discard)
+	cfg, err := parseServeFlags([]string{"--timeout", "4s"}, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +300,7 @@ func TestEnvironmentTwins(t *testing.T) {
 }
 
 func TestServeDefaults(t *testing.T) {
-	cfg, err := parseServeFlags(nil, func(string) string { return "" }, io.Discard)
+	cfg, err := parseServeFlags(nil, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,10 +327,10 @@ func TestEveryVariableIsATwin(t *testing.T) {
 		{"HOOKLINE_DB", "/tmp/a.db", "--db", "/tmp/b.db", func(c *serveConfig) any { return c.DB }, "/tmp/a.db", "/tmp/b.db"},
 		{"HOOKLINE_PUBLIC_URL", "https://a.example", "--public-url", "https://b.example", func(c *serveConfig) any { return c.PublicURL }, "https://a.example", "https://b.example"},
 		{"HOOKLINE_ALLOW_NETWORK", "10.0.0.0/8", "--allow-network", "192.168.0.0/16", func(c *serveConfig) any { return len(c.AllowNetworks) }, 1, 2},
-		{"HOOKLINE_ALLOW_PORT", "443", "--allow-port", "8443", func(c *serveConfig) any { return len(c.AllowPorts) }, 1, 2},
+		{"HOOKLINE_ALLOW_PORT", "443", "--allow-port", "8443", func(c *serveConfig) any { return len(c.AllowPorts) }, 1, 1},
 		{"HOOKLINE_HTTPS_ONLY", "true", "--https-only=false", "", func(c *serveConfig) any { return c.HTTPSOnly }, true, false},
 		{"HOOKLINE_EGRESS_PROXY", "socks5://127.0.0.1:1080", "--egress-proxy", "http://127.0.0.1:3128", func(c *serveConfig) any { return c.EgressProxy }, "socks5://127.0.0.1:1080", "http://127.0.0.1:3128"},
-		{"HOOKLINE_EGRESS_IPS", "203.0.113.5,2001:db8::5", "--egress-ips", "198.51.100.7", func(c *serveConfig) any { return len(c.EgressIPs) }, 2, 3},
+		{"HOOKLINE_EGRESS_IPS", "203.0.113.5,2001:db8::5", "--egress-ips", "198.51.100.7", func(c *serveConfig) any { return len(c.EgressIPs) }, 2, 1},
 		{"HOOKLINE_EGRESS_CLIENT_CERT_FILE", "/tmp/a.pem", "--egress-client-cert-file", "/tmp/b.pem", func(c *serveConfig) any { return c.EgressCertFile }, "/tmp/a.pem", "/tmp/b.pem"},
 		{"HOOKLINE_EGRESS_CLIENT_KEY_FILE", "/tmp/a.key", "--egress-client-key-file", "/tmp/b.key", func(c *serveConfig) any { return c.EgressKeyFile }, "/tmp/a.key", "/tmp/b.key"},
 		{"HOOKLINE_MAX_BODY", "2MiB", "--max-body", "3KiB", func(c *serveConfig) any { return c.MaxBodyBytes }, int64(2 << 20), int64(3 << 10)},
@@ -349,7 +352,7 @@ func TestEveryVariableIsATwin(t *testing.T) {
 			}
 			return ""
 		}
-		cfg, err := parseServeFlags(nil, getenv, io.Discard)
+		cfg, err := parseServeFlags(nil, getenv)
 		if err != nil {
 			t.Errorf("%s=%s: %v", tc.env, tc.value, err)
 			continue
@@ -361,7 +364,7 @@ func TestEveryVariableIsATwin(t *testing.T) {
 		if tc.flagValue != "" {
 			args = append(args, tc.flagValue)
 		}
-		if cfg, err = parseServeFlags(args, getenv, io.Discard); err != nil {
+		if cfg, err = parseServeFlags(args, getenv); err != nil {
 			t.Errorf("%s=%s %v: %v", tc.env, tc.value, args, err)
 			continue
 		}
@@ -369,37 +372,45 @@ func TestEveryVariableIsATwin(t *testing.T) {
 			t.Errorf("%s=%s %v: got %v, want %v", tc.env, tc.value, args, got, tc.fromFlag)
 		}
 	}
-	// The two variables without a flag.
+	// The three variables without a flag.
+	const token = "hk_x_0123456789abcdefghijk"
 	cfg, err := parseServeFlags(nil, func(k string) string {
-		return map[string]string{"HOOKLINE_ADMIN_TOKEN": "hk_x", "HOOKLINE_SECRET_KEY": "a2V5"}[k]
-	}, io.Discard)
-	if err != nil || cfg.AdminToken != "hk_x" || cfg.SecretKey != "a2V5" {
-		t.Fatalf("HOOKLINE_ADMIN_TOKEN and HOOKLINE_SECRET_KEY: %+v, %v", cfg, err)
+		return map[string]string{"HOOKLINE_ADMIN_TOKEN": token, "HOOKLINE_SECRET_KEY": "a2V5", "HOOKLINE_PREVIOUS_SECRET_KEYS": "b2xk"}[k]
+	})
+	if err != nil || cfg.AdminToken != token || cfg.SecretKey != "a2V5" || cfg.PreviousSecretKeys != "b2xk" {
+		t.Fatalf("HOOKLINE_ADMIN_TOKEN, HOOKLINE_SECRET_KEY and HOOKLINE_PREVIOUS_SECRET_KEYS: %+v, %v", cfg, err)
 	}
 }
 
 // TestConfigurationDocumented checks that docs/configuration.md names every
-// flag of serve with its variable.
+// flag of serve with its variable, and every variable without a flag.
 func TestConfigurationDocumented(t *testing.T) {
 	doc, err := os.ReadFile("../../docs/configuration.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := newEnvFlags("serve", func(string) string { return "" }, io.Discard)
-	defineServeFlags(f, &serveConfig{})
-	f.VisitAll(func(fl *flag.Flag) {
-		env := "HOOKLINE_" + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
-		row := "| `--" + fl.Name + "` | `" + env + "` |"
-		if !strings.Contains(fl.Usage, "($"+env+")") {
-			t.Errorf("flag --%s: usage %q does not name $%s", fl.Name, fl.Usage, env)
+	f := newServeFlags(func(string) string { return "" }, &serveConfig{})
+	n := 0
+	f.VisitAll(func(*flag.Flag) { n++ })
+	if n != len(f.flags) {
+		t.Fatalf("%d flags defined, %d of them with a variable", n, len(f.flags))
+	}
+	for _, fl := range f.flags {
+		env := "HOOKLINE_" + strings.ToUpper(strings.ReplaceAll(fl.name, "-", "_"))
+		if fl.env != env {
+			t.Errorf("flag --%s: variable %s, want %s", fl.name, fl.env, env)
 		}
+		row := "| `--" + fl.name + "` | `" + env + "` |"
 		if !bytes.Contains(doc, []byte(row)) {
 			t.Errorf("docs/configuration.md has no row %q", row)
 		}
-	})
+	}
 	for _, env := range []string{"HOOKLINE_ADMIN_TOKEN", "HOOKLINE_SECRET_KEY", "HOOKLINE_PREVIOUS_SECRET_KEYS"} {
-		if !bytes.Contains(doc, []byte("`"+env+"`")) {
-			t.Errorf("docs/configuration.md does not name %s", env)
+		if !bytes.Contains(doc, []byte("| | `"+env+"` |")) {
+			t.Errorf("docs/configuration.md has no row for %s", env)
+		}
+		if !slices.ContainsFunc(f.vars, func(v envFlag) bool { return v.env == env }) {
+			t.Errorf("serve's help does not list %s", env)
 		}
 	}
 }
@@ -412,5 +423,64 @@ func TestRedactDB(t *testing.T) {
 	}
 	if got := redactDB("/var/lib/hookline/hookline.db"); got != "/var/lib/hookline/hookline.db" {
 		t.Fatalf("a file path changed: %q", got)
+	}
+}
+
+// TestWalkthroughVerify is the README walkthrough's check of a delivery: the
+// receiver keeps the request as it came (request line, headers, body, as the
+// README's receiver writes last-delivery.http), the endpoint's secret comes
+// from the API by the endpoint's uid, and 'hookline verify --request' says
+// the delivery is valid; with another secret, it is not.
+func TestWalkthroughVerify(t *testing.T) {
+	s := startServer(t)
+	raw := make(chan []byte, 1)
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var b bytes.Buffer
+		fmt.Fprintf(&b, "%s %s %s\r\n", r.Method, r.RequestURI, r.Proto)
+		r.Header.Write(&b)
+		fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n", len(body))
+		b.Write(body)
+		raw <- b.Bytes()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer rc.Close()
+	client := &http.Client{Timeout: 10 * time.Second}
+	for _, c := range []struct {
+		path string
+		body any
+	}{
+		{"/api/v1/app", map[string]any{"name": "Acme Inc.", "uid": "acme"}},
+		{"/api/v1/app/acme/endpoint", map[string]any{"url": rc.URL + "/webhooks", "uid": "billing"}},
+	} {
+		if code, err := apiCall(client, "POST", s.url+c.path, s.token, c.body, nil); err != nil || code != 201 {
+			t.Fatalf("POST %s: %d %v", c.path, code, err)
+		}
+	}
+	if code, err := apiCall(client, "POST", s.url+"/api/v1/app/acme/msg", s.token,
+		map[string]any{"eventType": "invoice.paid", "payload": map[string]any{"invoice": "in_123", "amount": 4200}}, nil); err != nil || code != 202 {
+		t.Fatalf("send: %d %v", code, err)
+	}
+	var secret struct{ Key string }
+	if code, err := apiCall(client, "GET", s.url+"/api/v1/app/acme/endpoint/billing/secret", s.token, nil, &secret); err != nil || code != 200 {
+		t.Fatalf("the endpoint's secret: %d %v", code, err)
+	}
+	var delivery []byte
+	select {
+	case delivery = <-raw:
+	case <-time.After(wait.Deadline):
+		t.Fatal("no delivery")
+	}
+	verify := func(secret string) (int, string) {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{"verify", "--secret", secret, "--request"}, func(string) string { return "" },
+			bytes.NewReader(delivery), &stdout, &stderr)
+		return code, stdout.String() + stderr.String()
+	}
+	if code, out := verify(secret.Key); code != 0 || !strings.HasPrefix(out, "valid") {
+		t.Fatalf("hookline verify with the endpoint's secret: exit %d: %s", code, out)
+	}
+	if code, _ := verify("whsec_" + base64.StdEncoding.EncodeToString(make([]byte, 24))); code != 1 {
+		t.Fatalf("hookline verify with another secret: exit %d, want 1", code)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -45,22 +46,15 @@ func TestSIGTERMFinishesInFlight(t *testing.T) {
 
 	c := startChild(t, bin, db, token)
 	client := &http.Client{Timeout: 10 * time.Second}
-	var app, msg struct{ ID string }
-	if code, err := apiCall(client, "POST", c.url+"/api/v1/app", token, map[string]any{"name": "t"}, &app); err != nil || code != 201 {
-		t.Fatalf("create app: %d %v", code, err)
-	}
-	if code, err := apiCall(client, "POST", c.url+"/api/v1/app/"+app.ID+"/endpoint", token, map[string]any{"url": rc.URL}, nil); err != nil || code != 201 {
-		t.Fatalf("create endpoint: %d %v", code, err)
-	}
-	if code, err := apiCall(client, "POST", c.url+"/api/v1/app/"+app.ID+"/msg", token,
-		map[string]any{"eventType": "a.b", "payload": map[string]any{"x": 1}}, &msg); err != nil || code != 202 {
-		t.Fatalf("create message: %d %v", code, err)
-	}
+	appID, msgID := sendOne(t, client, c.url, token, rc.URL)
 	<-arrived
 	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	wait.For(t, "the server to begin shutting down", func() bool { return strings.Contains(c.log(), `msg="shutting down"`) })
+	wait.For(t, "the server to begin shutting down", func() bool { return strings.Contains(c.log(), `msg="shutting down;`) })
+	if !strings.Contains(c.log(), "attempts_in_flight=1 attempts_wait_up_to=20s requests_wait_up_to=30s") {
+		t.Errorf("serve did not say what it waits for:\n%s", c.log())
+	}
 	answer()
 	if err := c.cmd.Wait(); err != nil {
 		t.Fatalf("serve exited with %v after SIGTERM, want exit 0", err)
@@ -78,7 +72,7 @@ func TestSIGTERMFinishesInFlight(t *testing.T) {
 			ResponseStatusCode int
 		}
 	}
-	if code, err := apiCall(client, "GET", c2.url+"/api/v1/app/"+app.ID+"/attempt/msg/"+msg.ID, token, nil, &atts); err != nil || code != 200 {
+	if code, err := apiCall(client, "GET", c2.url+"/api/v1/app/"+appID+"/attempt/msg/"+msgID, token, nil, &atts); err != nil || code != 200 {
 		t.Fatalf("list attempts: %d %v", code, err)
 	}
 	if len(atts.Data) != 1 || atts.Data[0].Status != 0 || atts.Data[0].ResponseStatusCode != 200 {
@@ -134,4 +128,92 @@ func readFileIfExists(path string) ([]byte, error) {
 		return nil, nil
 	}
 	return data, err
+}
+
+// TestFailedStartWastesNoToken: a serve that cannot bind its address on a
+// new database prints no token and stores none: the next start, which
+// binds, creates and prints the first one.
+func TestFailedStartWastesNoToken(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "hookline.db")
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	code, stdout, stderr := runCommand(t, nil, "serve", "--listen", taken.Addr().String(), "--db", db, "--no-dispatch")
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "address already in use") {
+		t.Fatalf("serve on a taken address: exit %d, stdout %q, stderr %q; want 1, no token, the reason", code, stdout, stderr)
+	}
+	_, out, stop := runServer(t, []string{"--listen", "127.0.0.1:0", "--db", db, "--no-dispatch"}, nil)
+	defer stop()
+	if tokenRE.FindString(out.String()) == "" {
+		t.Fatalf("the first start that bound printed no token: %q", out.String())
+	}
+}
+
+// TestSecondSignalExitsAtOnce: a second SIGTERM, while an attempt hangs and
+// the attempt timeout is long, ends serve at once with exit 1; the
+// delivery is not lost: the next start attempts it again, with the same
+// webhook-id.
+func TestSecondSignalExitsAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs child processes")
+	}
+	bin := buildBinary(t)
+	db := filepath.Join(t.TempDir(), "hookline.db")
+	const token = "hk_second_signal_token_0123456789abcdef"
+
+	arrived := make(chan string, 4)
+	hang := make(chan struct{})
+	var hanging atomic.Bool
+	hanging.Store(true)
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		arrived <- r.Header.Get("webhook-id")
+		if hanging.Load() {
+			<-hang
+		}
+	}))
+	defer rc.Close()
+	defer close(hang) // before rc.Close, which waits for the handler
+
+	c := startChild(t, bin, db, token, "--timeout", "10m")
+	_, msgID := sendOne(t, &http.Client{Timeout: 10 * time.Second}, c.url, token, rc.URL)
+	if id := <-arrived; id != msgID {
+		t.Fatalf("webhook-id %q, want %q", id, msgID)
+	}
+
+	// Process.Wait, not cmd.Wait, which would close stderr before its last
+	// lines are read.
+	exited := make(chan *os.ProcessState, 1)
+	go func() { ps, _ := c.cmd.Process.Wait(); exited <- ps }()
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	wait.For(t, "the server to say what it waits for", func() bool {
+		return strings.Contains(c.log(), "attempts_in_flight=1 attempts_wait_up_to=10m5s")
+	})
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ps := <-exited:
+		if code := ps.ExitCode(); code != 1 {
+			t.Fatalf("exit %d after the second signal, want 1:\n%s", code, c.log())
+		}
+	case <-time.After(wait.Deadline):
+		t.Fatalf("serve did not exit at the second signal; it waits up to 10m for the attempt:\n%s", c.log())
+	}
+	wait.For(t, "serve to say why it exited", func() bool { return strings.Contains(c.log(), "second signal: exiting at once") })
+
+	hanging.Store(false)
+	startChild(t, bin, db, token)
+	select {
+	case id := <-arrived:
+		if id != msgID {
+			t.Fatalf("after the restart, webhook-id %q, want %q", id, msgID)
+		}
+	case <-time.After(wait.Deadline):
+		t.Fatal("the delivery in flight at the second signal was not attempted again after the restart")
+	}
 }

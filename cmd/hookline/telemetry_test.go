@@ -38,7 +38,7 @@ func startObserved(t *testing.T, exporter *tracetest.InMemoryExporter, extraArgs
 	}, extraArgs...)
 	cfg, err := parseServeFlags(args, func(k string) string {
 		return map[string]string{"HOOKLINE_ADMIN_TOKEN": token}[k]
-	}, io.Discard)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

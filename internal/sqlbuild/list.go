@@ -17,6 +17,13 @@ func (q *Query) ListEndpoints(sel, appID string, opts hookline.ListOptions) (str
 	return q.Page(sel, "id", opts)
 }
 
+// ListAdminTokens is the statement of Store.ListAdminTokens; sel selects
+// from tokens.
+func (q *Query) ListAdminTokens(sel string, opts hookline.ListOptions) (string, []any, int) {
+	q.Where("app_id = ?", "")
+	return q.Page(sel, "id", opts)
+}
+
 // ListEventTypes is the statement of Store.ListEventTypes; sel selects
 // from event_types.
 func (q *Query) ListEventTypes(sel string, opts hookline.ListOptions, includeArchived bool) (string, []any, int) {
