@@ -95,3 +95,9 @@ func ErrorMessage(err error) string {
 	}
 	return "Internal error."
 }
+
+// ErrTooManyEndpoints is the error of creating an endpoint in an
+// application that has max endpoints already.
+func ErrTooManyEndpoints(max int) error {
+	return Invalid([]string{"body"}, "This application has %d endpoints, the most an application may have.", max)
+}

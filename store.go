@@ -133,7 +133,11 @@ type EventTypes interface {
 
 // Endpoints holds the endpoints of applications.
 type Endpoints interface {
-	CreateEndpoint(ctx context.Context, ep *Endpoint) error
+	// CreateEndpoint stores ep in its application (ENOTFOUND when there is
+	// no such application) unless, max being more than 0, the application
+	// has max endpoints already (ErrTooManyEndpoints): the count and the
+	// insert are atomic, so concurrent creates never pass max between them.
+	CreateEndpoint(ctx context.Context, ep *Endpoint, max int) error
 	Endpoint(ctx context.Context, appID, idOrUID string) (*Endpoint, error)
 	UpdateEndpoint(ctx context.Context, ep *Endpoint) error
 	// DeleteEndpoint deletes the endpoint; its pending deliveries are dropped,

@@ -721,3 +721,22 @@ func TestTokenLastUsed(t *testing.T) {
 		t.Fatalf("LastUsedAt = %v after the requests", u)
 	}
 }
+
+// TestMaxEndpointsPerApp: an application's endpoint past the bound is
+// refused with 422, which says the bound, and nothing is stored.
+func TestMaxEndpointsPerApp(t *testing.T) {
+	e := newEnv(t, func(c *api.Config) { c.MaxEndpointsPerApp = 3 }, nil)
+	e.must(201, "POST", "/api/v1/app", e.admin, map[string]any{"name": "A", "uid": "a"}, nil)
+	for i := range 3 {
+		e.must(201, "POST", "/api/v1/app/a/endpoint", e.admin, map[string]any{"url": fmt.Sprintf("https://%d.example.com/", i)}, nil)
+	}
+	st, body := e.do("POST", "/api/v1/app/a/endpoint", e.admin, map[string]any{"url": "https://3.example.com/"})
+	if st != 422 || !strings.Contains(string(body), "3 endpoints") {
+		t.Fatalf("the fourth endpoint: %d %s, want 422 naming the bound", st, body)
+	}
+	var list struct{ Data []any }
+	e.must(200, "GET", "/api/v1/app/a/endpoint", e.admin, nil, &list)
+	if len(list.Data) != 3 {
+		t.Fatalf("%d endpoints stored", len(list.Data))
+	}
+}

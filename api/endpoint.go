@@ -214,7 +214,7 @@ func (h *endpoints) insert(c *call, app *hookline.Application, in *endpointIn) (
 	}
 	now := time.Now().UTC()
 	ep.ID, ep.CreatedAt, ep.UpdatedAt = hookline.NewID(hookline.PrefixEndpoint), now, now
-	if err := h.s.store.CreateEndpoint(c.ctx(), ep); err != nil {
+	if err := h.s.store.CreateEndpoint(c.ctx(), ep, h.s.maxEndpoints); err != nil {
 		return 0, nil, err
 	}
 	h.changed(c, hookline.EventEndpointCreated, app, nil, ep)

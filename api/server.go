@@ -32,6 +32,11 @@ import (
 // DefaultMaxBodyBytes is the request body limit when Config.MaxBodyBytes is 0.
 const DefaultMaxBodyBytes = 1 << 20
 
+// DefaultMaxEndpointsPerApp is the default of Config.MaxEndpointsPerApp:
+// enough for any receiver, few enough that one application cannot make a
+// message fan out into thousands of requests.
+const DefaultMaxEndpointsPerApp = 50
+
 // DefaultSecretGracePeriod is how long a rotated-out endpoint secret keeps
 // signing when Config.SecretGracePeriod is 0 and the rotation does not say.
 const DefaultSecretGracePeriod = 24 * time.Hour
@@ -76,6 +81,10 @@ type Config struct {
 	// authentications (see auththrottle.go). Empty trusts none: the client
 	// is the peer.
 	TrustedProxies []netip.Prefix
+	// MaxEndpointsPerApp bounds the endpoints of an application: a create
+	// past it is refused (422). 0 means DefaultMaxEndpointsPerApp; a
+	// negative value sets no bound.
+	MaxEndpointsPerApp int
 
 	// Metrics, when set, registers the API's metrics on it:
 	// hookline_http_requests_total and hookline_http_request_duration_seconds
@@ -102,6 +111,7 @@ type Server struct {
 	opApp        OperationalApp
 	egressIPs    []string
 	authFailures *authThrottle
+	maxEndpoints int        // 0: no bound
 	appEndpoints *endpoints // serves the endpoints of applications
 	opEndpoints  *endpoints // serves the operational webhook endpoints
 	mux          *http.ServeMux
@@ -142,6 +152,12 @@ func New(cfg Config) *Server {
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
+	}
+	switch {
+	case cfg.MaxEndpointsPerApp == 0:
+		s.maxEndpoints = DefaultMaxEndpointsPerApp
+	case cfg.MaxEndpointsPerApp > 0:
+		s.maxEndpoints = cfg.MaxEndpointsPerApp
 	}
 	s.appEndpoints, s.opEndpoints = newAppEndpoints(s), newOperationalEndpoints(s)
 	s.routes = s.table()

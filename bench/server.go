@@ -67,7 +67,10 @@ func startChild(ctx context.Context, command []string, db, token string, noDispa
 		}
 		env = append(env, kv)
 	}
-	cmd.Env = append(env, "HOOKLINE_ADMIN_TOKEN="+token)
+	// The fan-out and isolation scenarios give one application more
+	// endpoints than serve allows by default (a serve that predates the
+	// variable ignores it).
+	cmd.Env = append(env, "HOOKLINE_ADMIN_TOKEN="+token, "HOOKLINE_MAX_ENDPOINTS_PER_APP=1000000")
 	if strings.Contains(db, "://") {
 		// A PostgreSQL store, whose serve needs a master key or leave to
 		// store secrets unencrypted: measured as before, unencrypted (a

@@ -189,7 +189,7 @@ func TestMutualTLS(t *testing.T) {
 	}
 	bare := &hookline.Endpoint{ID: hookline.NewID(hookline.PrefixEndpoint), AppID: without.ID, URL: srv.URL + "/without",
 		Secret: hookline.NewSecret(), MTLS: &hookline.EndpointMTLS{ServerCACerts: ca.pem}, CreatedAt: time.Now(), UpdatedAt: time.Now()}
-	if err := f.store.CreateEndpoint(f.ctx, bare); err != nil {
+	if err := f.store.CreateEndpoint(f.ctx, bare, 0); err != nil {
 		t.Fatal(err)
 	}
 	f.run(t, dispatch.Config{Schedule: []time.Duration{time.Hour}})

@@ -39,6 +39,13 @@ type Config struct {
 	// EndpointConcurrency caps the attempts in flight to one healthy
 	// endpoint. Default 16.
 	EndpointConcurrency int
+	// HostConcurrency caps the attempts in flight to one host (the host
+	// and port of endpoint URLs), over all the endpoints that point there,
+	// whatever their application: many endpoints to one URL cannot take
+	// every worker, nor flood the host. What is over the cap waits in
+	// the store. Default: half of Workers, at least EndpointConcurrency;
+	// negative: no cap.
+	HostConcurrency int
 	// FailingWorkers is the number of attempts in flight at once to
 	// endpoints whose last attempt failed, one per endpoint, apart from
 	// Workers: endpoints that time out cannot slow the healthy ones.
@@ -139,6 +146,8 @@ type job struct {
 	// breaker.
 	era   uint64
 	probe bool
+	// host is the host the attempt counts against (gate.perHost).
+	host string
 }
 
 // New returns a Dispatcher with cfg's defaults filled in.
@@ -162,6 +171,12 @@ func New(cfg Config) *Dispatcher {
 	}
 	if cfg.EndpointConcurrency <= 0 {
 		cfg.EndpointConcurrency = 16
+	}
+	switch {
+	case cfg.HostConcurrency == 0:
+		cfg.HostConcurrency = max(cfg.Workers/2, cfg.EndpointConcurrency)
+	case cfg.HostConcurrency < 0:
+		cfg.HostConcurrency = 0 // the gate's "no bound"
 	}
 	if cfg.FailingWorkers <= 0 {
 		cfg.FailingWorkers = 128

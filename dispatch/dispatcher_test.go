@@ -106,7 +106,7 @@ func (f *fixture) endpoint(t *testing.T, url string) *hookline.Endpoint {
 		Secret: hookline.NewSecret(), Headers: map[string]string{"X-Custom": "yes"},
 		CreatedAt: now, UpdatedAt: now,
 	}
-	if err := f.store.CreateEndpoint(f.ctx, ep); err != nil {
+	if err := f.store.CreateEndpoint(f.ctx, ep, 0); err != nil {
 		t.Fatal(err)
 	}
 	return ep

@@ -2,6 +2,9 @@ package dispatch
 
 import (
 	"math/rand/v2"
+	"net"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,13 +43,15 @@ type gate struct {
 	apps map[string]*appState // only throttled applications
 	now  func() time.Time
 
-	perEndpoint   int           // attempts in flight to one healthy endpoint
-	failingSlots  int           // attempts in flight to failing endpoints, in all
-	failingUsed   int           //
-	breakAfter    int           // consecutive failures that open the breaker
-	slowAfter     time.Duration // see Config.SlowAfter
-	minCooldown   time.Duration // the first time the breaker is open
-	maxCooldown   time.Duration // the longest it stays open
+	perEndpoint   int            // attempts in flight to one healthy endpoint
+	perHost       int            // attempts in flight to one host, over all endpoints; 0: no bound
+	hosts         map[string]int // attempts in flight by host
+	failingSlots  int            // attempts in flight to failing endpoints, in all
+	failingUsed   int            //
+	breakAfter    int            // consecutive failures that open the breaker
+	slowAfter     time.Duration  // see Config.SlowAfter
+	minCooldown   time.Duration  // the first time the breaker is open
+	maxCooldown   time.Duration  // the longest it stays open
 	lastSweep     time.Time
 	sweepInterval time.Duration
 }
@@ -70,6 +75,8 @@ type endpointState struct {
 	// an endpoint changed since (a new URL, enabled again...) gets a fresh
 	// breaker.
 	changed time.Time
+	// host is the host and port of the endpoint's URL, as of changed.
+	host string
 	// rate limits the endpoint to its throttleRate.
 	rate rateLimiter
 	// slow counts the attempts in flight that outlasted SlowAfter and moved
@@ -153,6 +160,8 @@ const rateBurst = time.Second
 func newGate(cfg Config, now func() time.Time) *gate {
 	return &gate{
 		eps:           make(map[string]*endpointState),
+		hosts:         make(map[string]int),
+		perHost:       cfg.HostConcurrency,
 		apps:          make(map[string]*appState),
 		now:           now,
 		perEndpoint:   cfg.EndpointConcurrency,
@@ -220,13 +229,13 @@ func (g *gate) admit(j *job) (lane, time.Time) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	st := g.state(ep.ID, now)
-	if ep.UpdatedAt.After(st.changed) {
+	if ep.UpdatedAt.After(st.changed) || st.changed.IsZero() {
 		if !st.changed.IsZero() {
 			// Attempts to what the endpoint was belong to the era before.
 			st.close()
 			st.era++
 		}
-		st.changed = ep.UpdatedAt
+		st.changed, st.host = ep.UpdatedAt, hostOf(ep.URL)
 	}
 
 	l := laneHealthy
@@ -258,6 +267,12 @@ func (g *gate) admit(j *job) (lane, time.Time) {
 		st.waiting = append(st.waiting, j)
 		return laneWaiting, time.Time{}
 	}
+	if g.perHost > 0 && g.hosts[st.host] >= g.perHost {
+		// The host's other endpoints hold its places: come back after
+		// about as long as an attempt to this one takes.
+		wait := max(st.latency, hostRetry)
+		return laneNone, now.Add(wait + randDuration(wait))
+	}
 
 	// A burst of rate attempts, then one an interval, per endpoint and per
 	// application. Deliveries deferred for a rate come back in a line
@@ -283,7 +298,8 @@ func (g *gate) admit(j *job) (lane, time.Time) {
 	if l == laneFailing {
 		g.failingUsed++
 	}
-	j.era, j.probe = st.era, halfOpen
+	g.hosts[st.host]++
+	j.era, j.probe, j.host = st.era, halfOpen, st.host
 	return l, time.Time{}
 }
 
@@ -369,6 +385,7 @@ func (g *gate) cancel(j *job) {
 			a.rate.give(rate)
 		}
 	}
+	g.leaveHost(j.host)
 	st := g.eps[j.task.Endpoint.ID]
 	if st == nil {
 		return
@@ -411,6 +428,7 @@ func (g *gate) done(j *job, h health, took time.Duration) (lane, *job, breakerCh
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	j.ended = true
+	g.leaveHost(j.host)
 	st := g.state(j.task.Endpoint.ID, now)
 	st.inflight--
 	if j.lane == laneFailing {
@@ -479,6 +497,34 @@ func (g *gate) openBreakers() int {
 		}
 	}
 	return n
+}
+
+// hostRetry is the least a delivery deferred for its host's bound waits.
+const hostRetry = 50 * time.Millisecond
+
+// leaveHost counts the end of an attempt to host. The caller holds g.mu.
+func (g *gate) leaveHost(host string) {
+	if g.hosts[host]--; g.hosts[host] <= 0 {
+		delete(g.hosts, host)
+	}
+}
+
+// hostOf returns the host and port of an endpoint's URL (the scheme's
+// port when it names none), in lower case: the server that attempts to any
+// of its paths land on.
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	return strings.ToLower(net.JoinHostPort(u.Hostname(), port))
 }
 
 // randDuration returns a random duration in [0, d).

@@ -1,6 +1,7 @@
 package dispatch_test
 
 import (
+	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -202,7 +203,7 @@ func TestHangingEndpointsDoNotStarveHealthyOnes(t *testing.T) {
 	good := newReceiver(t, nil)
 	goodEp := &hookline.Endpoint{ID: hookline.NewID(hookline.PrefixEndpoint), AppID: healthy.ID, URL: good.URL,
 		Secret: hookline.NewSecret(), CreatedAt: time.Now(), UpdatedAt: time.Now()}
-	if err := f.store.CreateEndpoint(f.ctx, goodEp); err != nil {
+	if err := f.store.CreateEndpoint(f.ctx, goodEp, 0); err != nil {
 		t.Fatal(err)
 	}
 	// Attempts time out only after a minute: the test must not wait for it.
@@ -222,4 +223,37 @@ func TestHangingEndpointsDoNotStarveHealthyOnes(t *testing.T) {
 		}
 	}
 	wait.For(t, "every healthy delivery while the dead endpoints hang", func() bool { return good.count() >= n })
+}
+
+// TestHostConcurrencyCapped: many endpoints to one receiver, through a
+// real dispatcher: the receiver never has more attempts in flight than the
+// host's bound, whatever the endpoints' own caps, and every delivery
+// arrives.
+func TestHostConcurrencyCapped(t *testing.T) {
+	f := newFixture(t)
+	var inFlight, most atomic.Int64
+	rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		now := inFlight.Add(1)
+		for {
+			m := most.Load()
+			if now <= m || most.CompareAndSwap(m, now) {
+				break
+			}
+		}
+		time.Sleep(10 * time.Millisecond) // the attempts overlap
+		inFlight.Add(-1)
+	})
+	const endpoints, perEndpoint = 12, 3
+	for i := range endpoints {
+		f.endpoint(t, fmt.Sprintf("%s/ep/%d", rc.URL, i))
+	}
+	for range perEndpoint {
+		f.message(t, `{"a":1}`)
+	}
+	const bound = 3
+	f.run(t, dispatch.Config{HostConcurrency: bound})
+	wait.For(t, "every delivery", func() bool { return rc.count() >= endpoints*perEndpoint })
+	if m := most.Load(); m > bound {
+		t.Fatalf("%d attempts in flight to the receiver at once, its host's bound is %d", m, bound)
+	}
 }

@@ -31,7 +31,7 @@ func (f *fixture) secretEndpoint(t *testing.T, url string) *hookline.Endpoint {
 		Secret: hookline.NewSecret(), Headers: map[string]string{"X-Api-Key": "header-s3cret"},
 		CreatedAt: now, UpdatedAt: now,
 	}
-	if err := f.store.CreateEndpoint(f.ctx, ep); err != nil {
+	if err := f.store.CreateEndpoint(f.ctx, ep, 0); err != nil {
 		t.Fatal(err)
 	}
 	return ep

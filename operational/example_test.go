@@ -40,7 +40,7 @@ func Example() {
 	err = store.CreateEndpoint(ctx, &hookline.Endpoint{
 		ID: hookline.NewID(hookline.PrefixEndpoint), AppID: opApp.ID, URL: "https://ops.example.com/hooks",
 		EventTypes: []string{hookline.EventEndpointCreated}, Secret: hookline.NewSecret(), CreatedAt: now, UpdatedAt: now,
-	})
+	}, 0)
 	if err != nil {
 		log.Fatal(err)
 	}

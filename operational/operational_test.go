@@ -74,7 +74,7 @@ func addEndpoint(t *testing.T, st hookline.Store, appID string, uid *string, typ
 		ID: hookline.NewID(hookline.PrefixEndpoint), AppID: appID, UID: uid, URL: "https://ops.example.com/hook",
 		EventTypes: types, Secret: hookline.NewSecret(), CreatedAt: now, UpdatedAt: now,
 	}
-	if err := st.CreateEndpoint(context.Background(), ep); err != nil {
+	if err := st.CreateEndpoint(context.Background(), ep, 0); err != nil {
 		t.Fatal(err)
 	}
 	return ep

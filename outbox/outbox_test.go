@@ -88,7 +88,7 @@ func TestSend(t *testing.T) {
 		t.Fatal(err)
 	}
 	ep := &hookline.Endpoint{AppID: app.ID, URL: rc.URL, EventTypes: []string{"invoice.paid"}}
-	if err := store.CreateEndpoint(ctx, ep); err != nil {
+	if err := store.CreateEndpoint(ctx, ep, 0); err != nil {
 		t.Fatal(err)
 	}
 	secret = ep.Secret
@@ -196,7 +196,7 @@ func TestSendErrors(t *testing.T) {
 	if err := store.CreateApplication(ctx, app); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/hook"}); err != nil {
+	if err := store.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/hook"}, 0); err != nil {
 		t.Fatal(err)
 	}
 	pool, err := pgxpool.New(ctx, pgtest.URL(t))

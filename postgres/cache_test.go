@@ -87,7 +87,7 @@ func TestEndpointCacheAcrossNodes(t *testing.T) {
 	app := &hookline.Application{Name: "endpoints"}
 	must(t, a.CreateApplication(ctx, app))
 	first := &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/1"}
-	must(t, a.CreateEndpoint(ctx, first))
+	must(t, a.CreateEndpoint(ctx, first, 0))
 	// b listens only after the notification of that change went out.
 	b := open(t, url)
 	wait.For(t, "both stores to listen", func() bool { return listeners(t, a.Schema()) == 2 })
@@ -106,7 +106,7 @@ func TestEndpointCacheAcrossNodes(t *testing.T) {
 		t.Fatalf("deliveries after a change by hand = %d, want 1 (cached)", n)
 	}
 	second := &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/2"}
-	must(t, a.CreateEndpoint(ctx, second))
+	must(t, a.CreateEndpoint(ctx, second, 0))
 	wait.Within(t, beforeMaxAge, "b to fan out to the new endpoint, and see the change by hand", func() bool { return fanOut() == 1 })
 	second.Disabled = true
 	must(t, a.UpdateEndpoint(ctx, second))

@@ -138,7 +138,7 @@ func dueDeliveries(t *testing.T, url string, n int) []string {
 	ctx := t.Context()
 	app := &hookline.Application{Name: "claims"}
 	must(t, s.CreateApplication(ctx, app))
-	must(t, s.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/hook"}))
+	must(t, s.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/hook"}, 0))
 	var ids []string
 	for range n {
 		m := &hookline.Message{AppID: app.ID, EventType: "x", Payload: []byte(`{}`)}
@@ -218,7 +218,7 @@ func TestCreateMessageCommittedUnanswered(t *testing.T) {
 	ctx := t.Context()
 	app := &hookline.Application{Name: "cut"}
 	must(t, direct.CreateApplication(ctx, app))
-	must(t, direct.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/hook"}))
+	must(t, direct.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/hook"}, 0))
 	u, _ := neturl.Parse(url)
 	proxy := newCutProxy(t, u.Host, "WITH m AS", 1)
 	s := open(t, proxy.url(t, url))

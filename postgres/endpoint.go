@@ -91,7 +91,7 @@ func (s *Store) scanEndpoint(sc pgx.Row) (*hookline.Endpoint, error) {
 // CreateEndpoint stores ep in its application (ENOTFOUND when there is no
 // such application), giving it an id, a creation time and a signing secret
 // when they are unset, and pruning its expired previous secrets.
-func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint) error {
+func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint, max int) error {
 	if err := ep.CheckStorable(); err != nil {
 		return err
 	}
@@ -101,6 +101,27 @@ func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 	auth := s.box.SealAuth(ep, t)
 	var n int64
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if max > 0 {
+			// The application's row, locked, makes concurrent creates of
+			// its endpoints count one after the other. The count is a
+			// statement of its own: at READ COMMITTED, its snapshot is
+			// taken once the lock is held, and sees the creates before.
+			var one int
+			err := tx.QueryRow(ctx, `SELECT 1 FROM applications WHERE id = $1 FOR UPDATE`, ep.AppID).Scan(&one)
+			if err == pgx.ErrNoRows {
+				return nil // n stays 0: no such application
+			}
+			var have int
+			if err == nil {
+				err = tx.QueryRow(ctx, `SELECT count(*) FROM endpoints WHERE app_id = $1`, ep.AppID).Scan(&have)
+			}
+			if err != nil {
+				return err
+			}
+			if have >= max {
+				return hookline.ErrTooManyEndpoints(max)
+			}
+		}
 		tag, err := tx.Exec(ctx, `INSERT INTO endpoints (`+endpointAllCols+`)
 			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19
 			WHERE EXISTS (SELECT 1 FROM applications WHERE id = $2)`,

@@ -116,7 +116,7 @@ func TestDueAcrossNodes(t *testing.T) {
 	app := &hookline.Application{Name: "due"}
 	must(t, a.CreateApplication(ctx, app))
 	ep := &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/hook"}
-	must(t, a.CreateEndpoint(ctx, ep))
+	must(t, a.CreateEndpoint(ctx, ep, 0))
 	otherApp := &hookline.Application{Name: "other"}
 	must(t, other.CreateApplication(ctx, otherApp))
 
@@ -172,7 +172,7 @@ func TestListenReconnects(t *testing.T) {
 	ctx := t.Context()
 	app := &hookline.Application{Name: "reconnect"}
 	must(t, a.CreateApplication(ctx, app))
-	must(t, a.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/hook"}))
+	must(t, a.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/hook"}, 0))
 
 	for round := range 3 {
 		storetest.Drain(b)
@@ -259,7 +259,7 @@ func TestConnectionsTerminated(t *testing.T) {
 	ctx := t.Context()
 	app := &hookline.Application{Name: "restart"}
 	must(t, s.CreateApplication(ctx, app))
-	must(t, s.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/hook"}))
+	must(t, s.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/hook"}, 0))
 	var ids []string
 	for i := range 20 {
 		if i%4 == 0 {

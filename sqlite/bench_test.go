@@ -33,7 +33,7 @@ func benchStore(b *testing.B) (*sqlite.Store, string) {
 		b.Fatal(err)
 	}
 	for _, types := range [][]string{nil, {"other.a"}, {"other.b"}} {
-		if err := s.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "http://127.0.0.1:1/hook", EventTypes: types}); err != nil {
+		if err := s.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "http://127.0.0.1:1/hook", EventTypes: types}, 0); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -70,7 +70,7 @@ func (s *Store) scanEndpoint(sc scanner) (*hookline.Endpoint, error) {
 // CreateEndpoint stores ep in its application (ENOTFOUND when there is no
 // such application), giving it an id, a creation time and a signing secret
 // when they are unset, and pruning its expired previous secrets.
-func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint) error {
+func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint, max int) error {
 	if err := ep.CheckStorable(); err != nil {
 		return err
 	}
@@ -79,10 +79,14 @@ func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 	secret := s.box.Seal(ep.Secret)
 	auth := s.box.SealAuth(ep, t)
 	return s.write(ctx, func(w *writer) error {
-		if _, err := w.endpoints(ep.AppID); err != nil {
+		eps, err := w.endpoints(ep.AppID)
+		if err != nil {
 			return clean(err)
 		}
-		_, err := w.exec(`INSERT INTO endpoints (`+endpointCols+`)
+		if max > 0 && len(eps.list) >= max {
+			return clean(hookline.ErrTooManyEndpoints(max))
+		}
+		_, err = w.exec(`INSERT INTO endpoints (`+endpointCols+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			ep.ID, ep.AppID, nullString(ep.UID), auth.ShownURL, ep.Description, boolInt(ep.Disabled),
 			jsonList(ep.EventTypes), jsonList(ep.Channels), nullInt(ep.ThrottleRate), jsonMap(ep.Metadata),

@@ -25,7 +25,7 @@ func TestSecretsAtRest(t *testing.T) {
 		t.Fatal(err)
 	}
 	ep := storetest.FullAuthEndpoint(t, app.ID, "atrest")
-	if err := s.CreateEndpoint(ctx, ep); err != nil {
+	if err := s.CreateEndpoint(ctx, ep, 0); err != nil {
 		t.Fatal(err)
 	}
 	rotated := *ep

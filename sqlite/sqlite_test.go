@@ -59,7 +59,7 @@ func TestDurability(t *testing.T) {
 		t.Fatal(err)
 	}
 	ep := &hookline.Endpoint{AppID: app.ID, URL: "https://example.com"}
-	if err := s.CreateEndpoint(ctx, ep); err != nil {
+	if err := s.CreateEndpoint(ctx, ep, 0); err != nil {
 		t.Fatal(err)
 	}
 	msg := &hookline.Message{AppID: app.ID, EventType: "x", Payload: []byte(`{"a":1}`)}
@@ -104,7 +104,7 @@ func TestSecretKey(t *testing.T) {
 	}
 	secret := []byte("a-very-recognisable-secret-value")
 	ep := &hookline.Endpoint{AppID: app.ID, URL: "https://example.com", Secret: secret}
-	if err := s.CreateEndpoint(ctx, ep); err != nil {
+	if err := s.CreateEndpoint(ctx, ep, 0); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -137,7 +137,7 @@ func TestGroupCommit(t *testing.T) {
 	if err := s.CreateApplication(ctx, app); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "https://example.com"}); err != nil {
+	if err := s.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "https://example.com"}, 0); err != nil {
 		t.Fatal(err)
 	}
 	const workers, each = 64, 20

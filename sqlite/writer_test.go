@@ -93,7 +93,7 @@ func TestBatchMessagesWithAConflict(t *testing.T) {
 	if err := s.CreateApplication(ctx, app); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "https://example.com"}); err != nil {
+	if err := s.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "https://example.com"}, 0); err != nil {
 		t.Fatal(err)
 	}
 	taken := &hookline.Message{AppID: app.ID, EventType: "x", Payload: []byte(`{}`)}
@@ -161,7 +161,7 @@ func leasedSuccess(t *testing.T, s *Store) (*hookline.Application, *hookline.Mes
 	if err := s.CreateApplication(ctx, app); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "https://example.com"}); err != nil {
+	if err := s.CreateEndpoint(ctx, &hookline.Endpoint{AppID: app.ID, URL: "https://example.com"}, 0); err != nil {
 		t.Fatal(err)
 	}
 	m := &hookline.Message{AppID: app.ID, EventType: "x", Payload: []byte(`{}`)}

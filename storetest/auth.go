@@ -105,7 +105,7 @@ func testEndpointAuthRoundTrip(t *testing.T, s hookline.Store) {
 	a := newApp(t, s)
 	ep := FullAuthEndpoint(t, a.ID, "rt")
 	expired := ep.PreviousSecrets[2]
-	must(t, s.CreateEndpoint(ctx(t), ep), "CreateEndpoint")
+	must(t, s.CreateEndpoint(ctx(t), ep, 0), "CreateEndpoint")
 	// The expired previous secret is gone from the struct written, too.
 	if len(ep.PreviousSecrets) != 2 {
 		t.Fatalf("CreateEndpoint left %d previous secrets, want 2", len(ep.PreviousSecrets))
@@ -135,7 +135,7 @@ func testEndpointAuthRoundTrip(t *testing.T, s hookline.Store) {
 func testEndpointAuthClaimed(t *testing.T, s hookline.Store) {
 	a := newApp(t, s)
 	ep := FullAuthEndpoint(t, a.ID, "claim")
-	must(t, s.CreateEndpoint(ctx(t), ep), "CreateEndpoint")
+	must(t, s.CreateEndpoint(ctx(t), ep, 0), "CreateEndpoint")
 	newMessage(t, s, a.ID, "user.created")
 	task := claimOne(t, s, "auth-owner", later())
 	same(t, &task.Endpoint, ep, "task endpoint")
@@ -147,7 +147,7 @@ func testEndpointAuthClaimed(t *testing.T, s hookline.Store) {
 func testEndpointAuthUpdate(t *testing.T, s hookline.Store) {
 	a := newApp(t, s)
 	ep := FullAuthEndpoint(t, a.ID, "up")
-	must(t, s.CreateEndpoint(ctx(t), ep), "CreateEndpoint")
+	must(t, s.CreateEndpoint(ctx(t), ep, 0), "CreateEndpoint")
 
 	// Without a secret, the secret and its kind stay; every other setting is
 	// written as given, removals included.
@@ -200,7 +200,7 @@ func testEndpointAuthPrune(t *testing.T, s hookline.Store) {
 		}
 		ep.PreviousSecrets = append(ep.PreviousSecrets, hookline.EndpointSecret{Key: bytes.Repeat([]byte{byte(i + 1)}, 24), Expires: exp})
 	}
-	must(t, s.CreateEndpoint(ctx(t), ep), "CreateEndpoint")
+	must(t, s.CreateEndpoint(ctx(t), ep, 0), "CreateEndpoint")
 	got, err := s.Endpoint(ctx(t), a.ID, ep.ID)
 	must(t, err, "Endpoint")
 	same(t, got, ep, "endpoint after pruning")
@@ -234,7 +234,7 @@ func testEndpointAuthIsolation(t *testing.T, s hookline.Store) {
 	newEndpoint(t, s, mine.ID)
 	ep := FullAuthEndpoint(t, theirs.ID, "iso")
 	ep.UID = ptr("their-auth-ep")
-	must(t, s.CreateEndpoint(ctx(t), ep), "CreateEndpoint")
+	must(t, s.CreateEndpoint(ctx(t), ep, 0), "CreateEndpoint")
 
 	for _, id := range []string{ep.ID, "their-auth-ep"} {
 		_, err := s.Endpoint(ctx(t), mine.ID, id)

@@ -115,7 +115,7 @@ func testApplicationNotFound(t *testing.T, s hookline.Store) {
 	wantCode(t, err, hookline.ENOTFOUND, "Application by uid")
 	wantCode(t, s.UpdateApplication(ctx(t), &hookline.Application{ID: missing, Name: "x"}), hookline.ENOTFOUND, "UpdateApplication")
 	wantCode(t, s.DeleteApplication(ctx(t), missing), hookline.ENOTFOUND, "DeleteApplication")
-	wantCode(t, s.CreateEndpoint(ctx(t), &hookline.Endpoint{AppID: missing, URL: "https://example.com"}),
+	wantCode(t, s.CreateEndpoint(ctx(t), &hookline.Endpoint{AppID: missing, URL: "https://example.com"}, 0),
 		hookline.ENOTFOUND, "CreateEndpoint in a missing application")
 	_, err = s.CreateMessage(ctx(t), &hookline.Message{AppID: missing, EventType: "a", Payload: []byte(`{}`)})
 	wantCode(t, err, hookline.ENOTFOUND, "CreateMessage in a missing application")
@@ -302,7 +302,7 @@ func testEndpointCRUD(t *testing.T, s hookline.Store) {
 		Metadata:     map[string]string{"team": "core"},
 		Headers:      map[string]string{"X-Api-Key": "k"},
 	}
-	must(t, s.CreateEndpoint(ctx(t), ep), "CreateEndpoint")
+	must(t, s.CreateEndpoint(ctx(t), ep, 0), "CreateEndpoint")
 	if len(ep.Secret) < 24 {
 		t.Fatalf("CreateEndpoint made a secret of %d bytes", len(ep.Secret))
 	}
@@ -319,7 +319,7 @@ func testEndpointCRUD(t *testing.T, s hookline.Store) {
 	// A given secret is kept; nil lists and maps read back nil.
 	secret := bytes.Repeat([]byte{7}, 32)
 	bare := &hookline.Endpoint{AppID: a.ID, URL: "http://example.net", Secret: secret}
-	must(t, s.CreateEndpoint(ctx(t), bare), "CreateEndpoint")
+	must(t, s.CreateEndpoint(ctx(t), bare, 0), "CreateEndpoint")
 	got, err = s.Endpoint(ctx(t), a.ID, bare.ID)
 	must(t, err, "Endpoint")
 	if !bytes.Equal(got.Secret, secret) {
@@ -368,7 +368,7 @@ func testEndpointCRUD(t *testing.T, s hookline.Store) {
 func testEndpointConflict(t *testing.T, s hookline.Store) {
 	a, b := newApp(t, s), newApp(t, s)
 	newEndpoint(t, s, a.ID, func(e *hookline.Endpoint) { e.UID = ptr("dup") })
-	err := s.CreateEndpoint(ctx(t), &hookline.Endpoint{AppID: a.ID, URL: "https://x.example", UID: ptr("dup")})
+	err := s.CreateEndpoint(ctx(t), &hookline.Endpoint{AppID: a.ID, URL: "https://x.example", UID: ptr("dup")}, 0)
 	wantCode(t, err, hookline.ECONFLICT, "CreateEndpoint with a taken uid")
 	// uids are per application.
 	newEndpoint(t, s, b.ID, func(e *hookline.Endpoint) { e.UID = ptr("dup") })

@@ -44,14 +44,14 @@ func testCheckSecretKey(t *testing.T, open Opener) {
 
 	s := open(t, nil)
 	a := newApp(t, s)
-	must(t, s.CreateEndpoint(ctx(t), &hookline.Endpoint{AppID: a.ID, URL: "https://plain.example.com/hook"}), "CreateEndpoint without a key")
+	must(t, s.CreateEndpoint(ctx(t), &hookline.Endpoint{AppID: a.ID, URL: "https://plain.example.com/hook"}, 0), "CreateEndpoint without a key")
 	must(t, s.Close(), "Close")
 	check(nil, nil, false, "plain secrets, no key")
 	check(k1, nil, false, "plain secrets, a key")
 
 	s = open(t, k1)
 	sealed := &hookline.Endpoint{AppID: a.ID, URL: "https://user:pass@sealed.example.com/hook"}
-	must(t, s.CreateEndpoint(ctx(t), sealed), "CreateEndpoint under k1")
+	must(t, s.CreateEndpoint(ctx(t), sealed, 0), "CreateEndpoint under k1")
 	must(t, s.Close(), "Close")
 	check(k1, nil, false, "secrets sealed under k1, k1")
 	check(nil, nil, true, "secrets sealed under k1, no key")

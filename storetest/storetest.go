@@ -62,6 +62,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Endpoint/List", testEndpointList},
 		{"Endpoint/DeleteKeepsAttempts", testEndpointDeleteKeepsAttempts},
 		{"Endpoint/Auth", testEndpointAuth},
+		{"Endpoint/Limit", testEndpointLimit},
 		{"Message/CreateAndGet", testMessageCreateAndGet},
 		{"Message/EventIDConflict", testMessageEventIDConflict},
 		{"Message/FanOut", testMessageFanOut},
@@ -172,7 +173,7 @@ func newEndpoint(t *testing.T, s hookline.Store, appID string, mod ...func(*hook
 	for _, m := range mod {
 		m(ep)
 	}
-	must(t, s.CreateEndpoint(ctx(t), ep), "CreateEndpoint")
+	must(t, s.CreateEndpoint(ctx(t), ep, 0), "CreateEndpoint")
 	return ep
 }
 

@@ -20,7 +20,7 @@ func testTextRefused(t *testing.T, s hookline.Store) {
 		changed.Metadata = map[string]string{bad: "v"}
 		wantCode(t, s.UpdateApplication(ctx(t), changed), hookline.EINVALID, "UpdateApplication with a bad metadata key")
 
-		wantCode(t, s.CreateEndpoint(ctx(t), &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/", Description: bad}),
+		wantCode(t, s.CreateEndpoint(ctx(t), &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/", Description: bad}, 0),
 			hookline.EINVALID, "CreateEndpoint with a bad description")
 		e := *ep
 		e.Headers = map[string]string{"X-Key": bad}

@@ -49,8 +49,10 @@ type serveConfig struct {
 	// DisableAfter disables endpoints that have failed for this long; 0:
 	// never.
 	DisableAfter time.Duration
-	// EndpointConcurrency caps the attempts in flight to one endpoint.
+	// EndpointConcurrency caps the attempts in flight to one endpoint;
+	// HostConcurrency those to one host, over all its endpoints.
 	EndpointConcurrency int
+	HostConcurrency     int
 
 	// EgressProxy is the proxy deliveries leave through (static egress
 	// IPs); EgressIPs are the addresses the operator declares receivers see.
@@ -68,6 +70,8 @@ type serveConfig struct {
 	// the reverse proxies whose X-Forwarded-For names the client.
 	MaxConnections int
 	TrustedProxies []netip.Prefix
+	// MaxEndpointsPerApp bounds the endpoints of an application.
+	MaxEndpointsPerApp int
 
 	// Metrics and traces (telemetry.go).
 	//
@@ -295,6 +299,8 @@ func defineServeFlags(f *envFlags, cfg *serveConfig) {
 	f.text((*intValue)(&cfg.Workers), "workers", "HOOKLINE_WORKERS", "64", "delivery attempts in flight at once")
 	f.text((*intValue)(&cfg.EndpointConcurrency), "endpoint-concurrency", "HOOKLINE_ENDPOINT_CONCURRENCY", "16",
 		"delivery attempts in flight at once to one endpoint")
+	f.text((*intValue)(&cfg.HostConcurrency), "host-concurrency", "HOOKLINE_HOST_CONCURRENCY", "",
+		"delivery attempts in flight at once to one host and port, over all its endpoints (default: half of --workers, at least --endpoint-concurrency)")
 	f.text((*optDurationValue)(&cfg.DisableAfter), "disable-after", "HOOKLINE_DISABLE_AFTER", "120h",
 		"disable an endpoint whose attempts have all failed for this long (0: never)")
 	f.text(&listValue[time.Duration]{list: &cfg.Schedule, what: "a duration", parse: parseDelay, format: time.Duration.String, replace: true, none: "none"},
@@ -315,6 +321,8 @@ func defineServeFlags(f *envFlags, cfg *serveConfig) {
 		"most API connections open at once; more wait to be accepted (default: half the process's file limit, at most 4096)")
 	f.text((*networksValue)(&cfg.TrustedProxies), "trusted-proxy", "HOOKLINE_TRUSTED_PROXY", "",
 		"comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client (repeatable)")
+	f.text((*intValue)(&cfg.MaxEndpointsPerApp), "max-endpoints-per-app", "HOOKLINE_MAX_ENDPOINTS_PER_APP", "50",
+		"most endpoints an application may have")
 
 	f.variable(&cfg.AdminToken, "HOOKLINE_ADMIN_TOKEN",
 		"an admin API token of 24 characters or more, accepted besides the stored ones (only its hash is stored); "+

@@ -32,7 +32,7 @@ func TestRekey(t *testing.T) {
 	secret, previous := hookline.NewSecret(), hookline.NewSecret()
 	ep := &hookline.Endpoint{AppID: app.ID, URL: "https://hook:pass-w0rd@example.com/in", Secret: secret,
 		PreviousSecrets: []hookline.EndpointSecret{{Kind: hookline.SecretHMAC, Key: previous, Expires: time.Now().Add(time.Hour)}}}
-	if err := s.CreateEndpoint(ctx, ep); err != nil {
+	if err := s.CreateEndpoint(ctx, ep, 0); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

@@ -307,7 +307,7 @@ func TestServeDefaults(t *testing.T) {
 	want := &serveConfig{
 		Listen: "127.0.0.1:8071", DB: "hookline.db", PublicURL: "http://127.0.0.1:8071",
 		MaxBodyBytes: 1 << 20, Timeout: 15 * time.Second, Workers: 64, SecretGrace: 24 * time.Hour,
-		EndpointConcurrency: 16, DisableAfter: 5 * 24 * time.Hour,
+		EndpointConcurrency: 16, DisableAfter: 5 * 24 * time.Hour, MaxEndpointsPerApp: 50,
 		Schedule: dispatch.DefaultSchedule, LogLevel: slog.LevelInfo,
 	}
 	if !reflect.DeepEqual(cfg, want) {
@@ -337,6 +337,9 @@ func TestEveryVariableIsATwin(t *testing.T) {
 		{"HOOKLINE_TIMEOUT", "3s", "--timeout", "4s", func(c *serveConfig) any { return c.Timeout }, 3 * time.Second, 4 * time.Second},
 		{"HOOKLINE_SECRET_GRACE_PERIOD", "1h", "--secret-grace-period", "2h", func(c *serveConfig) any { return c.SecretGrace }, time.Hour, 2 * time.Hour},
 		{"HOOKLINE_ENDPOINT_CONCURRENCY", "4", "--endpoint-concurrency", "5", func(c *serveConfig) any { return c.EndpointConcurrency }, 4, 5},
+		{"HOOKLINE_HOST_CONCURRENCY", "6", "--host-concurrency", "7", func(c *serveConfig) any { return c.HostConcurrency }, 6, 7},
+		{"HOOKLINE_MAX_ENDPOINTS_PER_APP", "8", "--max-endpoints-per-app", "9", func(c *serveConfig) any { return c.MaxEndpointsPerApp }, 8, 9},
+		{"HOOKLINE_MAX_CONNECTIONS", "10", "--max-connections", "11", func(c *serveConfig) any { return c.MaxConnections }, 10, 11},
 		{"HOOKLINE_DISABLE_AFTER", "0", "--disable-after", "48h", func(c *serveConfig) any { return c.DisableAfter }, time.Duration(0), 48 * time.Hour},
 		{"HOOKLINE_LEASE", "90s", "--lease", "100s", func(c *serveConfig) any { return c.Lease }, 90 * time.Second, 100 * time.Second},
 		{"HOOKLINE_WORKERS", "8", "--workers", "9", func(c *serveConfig) any { return c.Workers }, 8, 9},

@@ -101,7 +101,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	}
 	defer store.DeleteApplication(context.WithoutCancel(ctx), app.ID)
 	ep := &hookline.Endpoint{AppID: app.ID, URL: rc.url, EventTypes: []string{"invoice.paid"}}
-	if err := store.CreateEndpoint(ctx, ep); err != nil {
+	if err := store.CreateEndpoint(ctx, ep, 0); err != nil {
 		return err
 	}
 	if err := rc.setSecret(ep.Secret); err != nil {
