@@ -101,6 +101,17 @@ func (d *Dispatcher) attempt(ctx context.Context, t *hookline.Task) (hookline.Ou
 	return o, h
 }
 
+// The canonical forms of the signature headers, set without canonicalizing
+// them on every delivery.
+var (
+	canonicalHeaderID        = http.CanonicalHeaderKey(signature.HeaderID)
+	canonicalHeaderTimestamp = http.CanonicalHeaderKey(signature.HeaderTimestamp)
+	canonicalHeaderSignature = http.CanonicalHeaderKey(signature.HeaderSignature)
+	canonicalSvixID          = http.CanonicalHeaderKey(signature.SvixHeaderID)
+	canonicalSvixTimestamp   = http.CanonicalHeaderKey(signature.SvixHeaderTimestamp)
+	canonicalSvixSignature   = http.CanonicalHeaderKey(signature.SvixHeaderSignature)
+)
+
 type response struct {
 	status     int    // 0: no response
 	body       string // the response body, capped, or why there was none
@@ -124,13 +135,17 @@ func (d *Dispatcher) send(ctx context.Context, t *hookline.Task, now time.Time) 
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("User-Agent", hookline.UserAgent())
-	h.Set(signature.HeaderID, t.Message.ID)
-	h.Set(signature.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
+	ts := strconv.FormatInt(now.Unix(), 10)
 	sig, err := sign(&t.Endpoint, t.Message.ID, now, t.Message.Payload)
 	if err != nil {
 		return response{body: "not sent: " + err.Error()}
 	}
-	h.Set(signature.HeaderSignature, sig)
+	if d.cfg.SignatureHeaders != HeadersSvix {
+		h[canonicalHeaderID], h[canonicalHeaderTimestamp], h[canonicalHeaderSignature] = []string{t.Message.ID}, []string{ts}, []string{sig}
+	}
+	if d.cfg.SignatureHeaders == HeadersSvix || d.cfg.SignatureHeaders == HeadersBoth {
+		h[canonicalSvixID], h[canonicalSvixTimestamp], h[canonicalSvixSignature] = []string{t.Message.ID}, []string{ts}, []string{sig}
+	}
 	d.tel.Inject(ctx, h)
 
 	resp, err := d.client.Do(req, &egress.EndpointAuth{MTLS: t.Endpoint.MTLS, OAuth: t.Endpoint.OAuth})

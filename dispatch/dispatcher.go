@@ -39,6 +39,11 @@ type Config struct {
 	// EndpointConcurrency caps the attempts in flight to one healthy
 	// endpoint. Default 16.
 	EndpointConcurrency int
+	// SignatureHeaders says which headers carry each delivery's id,
+	// timestamp and signature: the Standard Webhooks webhook-* ones
+	// (HeadersWebhook, the default), svix-server's svix-* ones (HeadersSvix),
+	// or both (HeadersBoth).
+	SignatureHeaders Headers
 	// HostConcurrency caps the attempts in flight to one host (the host
 	// and port of endpoint URLs), over all the endpoints that point there,
 	// whatever their application: many endpoints to one URL cannot take
@@ -109,6 +114,29 @@ type Config struct {
 	// PropagateTrace sends each attempt's trace context to the endpoint in
 	// a W3C traceparent header (with Tracing only).
 	PropagateTrace bool
+}
+
+// Headers says which headers carry a delivery's id, timestamp and
+// signature.
+type Headers string
+
+// The values of Headers. Both sets of headers carry the same values: the
+// svix-* names are svix-server's, for receivers that read them directly.
+const (
+	HeadersWebhook Headers = "webhook"
+	HeadersSvix    Headers = "svix"
+	HeadersBoth    Headers = "both"
+)
+
+// ParseHeaders reads a Headers from its name; "" is HeadersWebhook.
+func ParseHeaders(s string) (Headers, error) {
+	switch h := Headers(s); h {
+	case "":
+		return HeadersWebhook, nil
+	case HeadersWebhook, HeadersSvix, HeadersBoth:
+		return h, nil
+	}
+	return "", fmt.Errorf("%q is not webhook, svix or both", s)
 }
 
 // Dispatcher delivers due messages. Make one with New and call Run.

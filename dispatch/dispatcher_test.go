@@ -22,6 +22,7 @@ import (
 	"github.com/hookline/hookline/egress"
 	"github.com/hookline/hookline/internal/logtest"
 	"github.com/hookline/hookline/internal/wait"
+	"github.com/hookline/hookline/signature"
 	"github.com/hookline/hookline/sqlite"
 )
 
@@ -626,4 +627,53 @@ func TestOutcomeLinger(t *testing.T) {
 			return len(f.attempts(t, m1.ID)) == 1 && len(f.attempts(t, m2.ID)) == 1
 		})
 	})
+}
+
+// TestSignatureHeaders: each choice of signature headers sends those
+// headers, and only those, with the same id, timestamp and a signature that
+// verifies with the endpoint's secret.
+func TestSignatureHeaders(t *testing.T) {
+	for _, tc := range []struct {
+		headers        dispatch.Headers
+		webhook, svixH bool
+	}{
+		{"", true, false},
+		{dispatch.HeadersWebhook, true, false},
+		{dispatch.HeadersSvix, false, true},
+		{dispatch.HeadersBoth, true, true},
+	} {
+		t.Run(string(tc.headers), func(t *testing.T) {
+			f := newFixture(t)
+			rc := newReceiver(t, nil)
+			ep := f.endpoint(t, rc.URL)
+			f.run(t, dispatch.Config{SignatureHeaders: tc.headers})
+			msg := f.message(t, `{"a":1}`)
+			wait.For(t, "the delivery", func() bool { return rc.count() == 1 })
+			r := rc.request(0)
+			for _, set := range []struct {
+				want           bool
+				id, ts, sigKey string
+			}{
+				{tc.webhook, "Webhook-Id", "Webhook-Timestamp", "Webhook-Signature"},
+				{tc.svixH, "Svix-Id", "Svix-Timestamp", "Svix-Signature"},
+			} {
+				if got := r.header.Get(set.id) != ""; got != set.want {
+					t.Fatalf("%s sent: %v, want %v", set.id, got, set.want)
+				}
+				if !set.want {
+					continue
+				}
+				if r.header.Get(set.id) != msg.ID || r.header.Get(set.ts) == "" || r.header.Get(set.sigKey) == "" {
+					t.Fatalf("%s headers: %v", set.id, r.header)
+				}
+			}
+			v, err := signature.NewSvix(whsec(ep.Secret))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := v.Verify(r.header, r.body); err != nil {
+				t.Fatalf("the signature does not verify: %v", err)
+			}
+		})
+	}
 }

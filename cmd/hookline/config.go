@@ -15,6 +15,7 @@ import (
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/hookline/hookline/dispatch"
 	"github.com/hookline/hookline/egress"
 	"github.com/hookline/hookline/telemetry"
 )
@@ -53,6 +54,9 @@ type serveConfig struct {
 	// HostConcurrency those to one host, over all its endpoints.
 	EndpointConcurrency int
 	HostConcurrency     int
+	// SignatureHeaders names the headers of each delivery's id, timestamp
+	// and signature.
+	SignatureHeaders dispatch.Headers
 
 	// EgressProxy is the proxy deliveries leave through (static egress
 	// IPs); EgressIPs are the addresses the operator declares receivers see.
@@ -299,6 +303,8 @@ func defineServeFlags(f *envFlags, cfg *serveConfig) {
 	f.text((*intValue)(&cfg.Workers), "workers", "HOOKLINE_WORKERS", "64", "delivery attempts in flight at once")
 	f.text((*intValue)(&cfg.EndpointConcurrency), "endpoint-concurrency", "HOOKLINE_ENDPOINT_CONCURRENCY", "16",
 		"delivery attempts in flight at once to one endpoint")
+	f.text((*headersValue)(&cfg.SignatureHeaders), "signature-headers", "HOOKLINE_SIGNATURE_HEADERS", "webhook",
+		"headers of each delivery's id, timestamp and signature: webhook (webhook-*, Standard Webhooks), svix (svix-*, as svix-server sends them) or both")
 	f.text((*intValue)(&cfg.HostConcurrency), "host-concurrency", "HOOKLINE_HOST_CONCURRENCY", "",
 		"delivery attempts in flight at once to one host and port, over all its endpoints (default: half of --workers, at least --endpoint-concurrency)")
 	f.text((*optDurationValue)(&cfg.DisableAfter), "disable-after", "HOOKLINE_DISABLE_AFTER", "120h",
@@ -500,6 +506,15 @@ func (v *boolValue) Set(s string) error {
 	}
 	*v = boolValue(b)
 	return nil
+}
+
+type headersValue dispatch.Headers
+
+func (v *headersValue) String() string { return string(*v) }
+func (v *headersValue) Set(s string) error {
+	h, err := dispatch.ParseHeaders(s)
+	*v = headersValue(h)
+	return err
 }
 
 type levelValue slog.Level

@@ -205,6 +205,7 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 			DisableAfter:        disableAfter(cfg.DisableAfter),
 			EndpointConcurrency: cfg.EndpointConcurrency,
 			HostConcurrency:     cfg.HostConcurrency,
+			SignatureHeaders:    cfg.SignatureHeaders,
 			Timeout:             cfg.Timeout,
 			Lease:               cfg.Lease,
 			Schedule:            cfg.Schedule,

@@ -307,7 +307,7 @@ func TestServeDefaults(t *testing.T) {
 	want := &serveConfig{
 		Listen: "127.0.0.1:8071", DB: "hookline.db", PublicURL: "http://127.0.0.1:8071",
 		MaxBodyBytes: 1 << 20, Timeout: 15 * time.Second, Workers: 64, SecretGrace: 24 * time.Hour,
-		EndpointConcurrency: 16, DisableAfter: 5 * 24 * time.Hour, MaxEndpointsPerApp: 50,
+		EndpointConcurrency: 16, DisableAfter: 5 * 24 * time.Hour, MaxEndpointsPerApp: 50, SignatureHeaders: dispatch.HeadersWebhook,
 		Schedule: dispatch.DefaultSchedule, LogLevel: slog.LevelInfo,
 	}
 	if !reflect.DeepEqual(cfg, want) {
@@ -338,6 +338,7 @@ func TestEveryVariableIsATwin(t *testing.T) {
 		{"HOOKLINE_SECRET_GRACE_PERIOD", "1h", "--secret-grace-period", "2h", func(c *serveConfig) any { return c.SecretGrace }, time.Hour, 2 * time.Hour},
 		{"HOOKLINE_ENDPOINT_CONCURRENCY", "4", "--endpoint-concurrency", "5", func(c *serveConfig) any { return c.EndpointConcurrency }, 4, 5},
 		{"HOOKLINE_HOST_CONCURRENCY", "6", "--host-concurrency", "7", func(c *serveConfig) any { return c.HostConcurrency }, 6, 7},
+		{"HOOKLINE_SIGNATURE_HEADERS", "svix", "--signature-headers", "both", func(c *serveConfig) any { return c.SignatureHeaders }, dispatch.HeadersSvix, dispatch.HeadersBoth},
 		{"HOOKLINE_MAX_ENDPOINTS_PER_APP", "8", "--max-endpoints-per-app", "9", func(c *serveConfig) any { return c.MaxEndpointsPerApp }, 8, 9},
 		{"HOOKLINE_MAX_CONNECTIONS", "10", "--max-connections", "11", func(c *serveConfig) any { return c.MaxConnections }, 10, 11},
 		{"HOOKLINE_DISABLE_AFTER", "0", "--disable-after", "48h", func(c *serveConfig) any { return c.DisableAfter }, time.Duration(0), 48 * time.Hour},
