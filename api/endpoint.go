@@ -3,6 +3,8 @@ package api
 import (
 	"errors"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hookline/hookline"
@@ -13,7 +15,7 @@ type endpointUpdate struct {
 	URL          string            `json:"url" api:"required" doc:"Where messages are POSTed: an absolute http or https URL. Credentials in it (https://user:password@host/) are sent as Basic authentication, kept encrypted and shown redacted (https://user:xxxxx@host/); giving the redacted URL back keeps the stored password."`
 	Description  string            `json:"description,omitempty"`
 	Disabled     bool              `json:"disabled,omitempty"`
-	FilterTypes  []string          `json:"filterTypes,omitempty" doc:"The event types the endpoint receives; absent or null for all."`
+	FilterTypes  []string          `json:"filterTypes,omitempty" doc:"The event types the endpoint receives, each one that exists and is not archived (422 names those that do not); absent or null for all."`
 	EventTypes   []string          `json:"eventTypes,omitempty" doc:"The name of filterTypes in Svix 1.1; used when filterTypes is absent."`
 	Channels     []string          `json:"channels,omitempty" doc:"When set, the endpoint receives only messages on one of these channels."`
 	ThrottleRate *int              `json:"throttleRate,omitempty" doc:"Messages per second at most."`
@@ -117,9 +119,10 @@ type endpoints struct {
 	newIn, newUpdate func() endpointBody
 	// out returns an endpoint as a response body.
 	out func(ep *hookline.Endpoint) any
-	// validate checks an endpoint before it is stored. typesField is the
+	// validate checks ep, the new state of prev (nil for a new endpoint),
+	// before it is stored. typesField is the
 	// field of the request its event types came from, for errors.
-	validate func(ep *hookline.Endpoint, typesField string) error
+	validate func(c *call, prev, ep *hookline.Endpoint, typesField string) error
 	// changed is called once the store created, updated or deleted ep of
 	// app: typ is hookline.EventEndpointCreated, EventEndpointUpdated or
 	// EventEndpointDeleted, and prev the endpoint before an update (nil
@@ -136,9 +139,35 @@ func newAppEndpoints(s *Server) *endpoints {
 		newIn:     func() endpointBody { return &endpointIn{} },
 		newUpdate: func() endpointBody { return &endpointUpdate{} },
 		out:       func(ep *hookline.Endpoint) any { return endpointOutOf(ep) },
-		validate:  func(ep *hookline.Endpoint, _ string) error { return ep.Validate() },
+		validate:  validateEndpoint,
 		changed:   s.notifyChanged,
 	}
+}
+
+// validateEndpoint checks ep, the new state of prev (nil for a new one), an
+// endpoint of an application: its fields, and, when they are set anew, that
+// its event types exist and are not archived, as svix-server checks them.
+func validateEndpoint(c *call, prev, ep *hookline.Endpoint, typesField string) error {
+	if err := ep.Validate(); err != nil {
+		return err
+	}
+	if prev != nil && slices.Equal(prev.EventTypes, ep.EventTypes) {
+		return nil
+	}
+	var missing []string
+	for _, name := range ep.EventTypes {
+		et, err := c.s.store.EventType(c.ctx(), name)
+		switch {
+		case hookline.ErrorCode(err) == hookline.ENOTFOUND || err == nil && et.Archived:
+			missing = append(missing, name)
+		case err != nil:
+			return err
+		}
+	}
+	if len(missing) > 0 {
+		return hookline.Invalid([]string{"body", typesField}, "The following event types don't exist: %s", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 // loadEndpoint returns the endpoint the path names by id or uid
@@ -209,7 +238,7 @@ func (h *endpoints) insert(c *call, app *hookline.Application, in *endpointIn) (
 	if ep.URL, err = hookline.KeepURLCredentials([]string{"body", "url"}, ep.URL, ""); err != nil {
 		return 0, nil, err
 	}
-	if err := h.validate(ep, typesField); err != nil {
+	if err := h.validate(c, nil, ep, typesField); err != nil {
 		return 0, nil, err
 	}
 	now := time.Now().UTC()
@@ -254,7 +283,7 @@ func (h *endpoints) replace(c *call) (int, any, error) {
 	if next.URL, err = hookline.KeepURLCredentials([]string{"body", "url"}, next.URL, ep.URL); err != nil {
 		return 0, nil, err
 	}
-	if err := h.validate(&next, typesField); err != nil {
+	if err := h.validate(c, ep, &next, typesField); err != nil {
 		return 0, nil, err
 	}
 	if err := h.write(c, app, ep, &next); err != nil {
@@ -299,7 +328,7 @@ func unset[T any](p **T) error {
 // none of them gives event types under another name, errors name them
 // filterTypes.
 func (h *endpoints) save(c *call, app *hookline.Application, prev, next *hookline.Endpoint) error {
-	if err := h.validate(next, "filterTypes"); err != nil {
+	if err := h.validate(c, prev, next, "filterTypes"); err != nil {
 		return err
 	}
 	return h.write(c, app, prev, next)

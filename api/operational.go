@@ -131,7 +131,7 @@ func (c *call) operationalApp() (*hookline.Application, error) {
 
 // validateOperational checks ep as an application endpoint, and that it
 // subscribes only to operational event types.
-func validateOperational(ep *hookline.Endpoint, typesField string) error {
+func validateOperational(_ *call, _, ep *hookline.Endpoint, typesField string) error {
 	if err := ep.Validate(); err != nil {
 		return err
 	}

@@ -247,6 +247,7 @@ func TestSDKEndpoints(t *testing.T) {
 	ctx := context.Background()
 	app, err := c.Application.Create(ctx, models.ApplicationIn{Name: "A", Uid: ptr("a")}, nil)
 	ok(t, err)
+	eventTypes(t, c, "invoice.paid", "a.b", "c.d")
 
 	secret := "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 	ep, err := c.Endpoint.Create(ctx, app.Id, models.EndpointIn{
@@ -518,6 +519,7 @@ func TestSDKAttempts(t *testing.T) {
 	ok(t, err)
 	ep1, err := c.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "https://one.example.com/", Uid: ptr("one")}, nil)
 	ok(t, err)
+	eventTypes(t, c, "other.type")
 	ep2, err := c.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "https://two.example.com/", FilterTypes: []string{"other.type"}}, nil)
 	ok(t, err)
 	msg, err := c.Message.Create(ctx, app.Id, models.MessageIn{EventType: "user.created", Channels: []string{"c1"}, Payload: map[string]any{"u": 1}}, nil)
@@ -663,6 +665,7 @@ func TestSDKSendExample(t *testing.T) {
 	schemas := map[string]any{"1": map[string]any{"examples": []any{map[string]any{"first": true}, map[string]any{"second": true}}}}
 	_, err = c.EventType.Create(ctx, models.EventTypeIn{Name: "pet.adopted", Description: "d", Schemas: &schemas}, nil)
 	ok(t, err)
+	eventTypes(t, c, "other")
 	ep, err := c.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "https://a.example.com/", FilterTypes: []string{"other"}}, nil)
 	ok(t, err)
 	_, err = c.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "https://b.example.com/"}, nil)
@@ -892,3 +895,51 @@ func TestSDKSendingWhileARetryWaits(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 }
+
+// eventTypes creates event types of these names, which endpoints may then
+// filter on (an endpoint's filterTypes must name event types that exist).
+func eventTypes(t *testing.T, c *svix.Svix, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		_, err := c.EventType.Create(context.Background(), models.EventTypeIn{Name: name, Description: name}, nil)
+		ok(t, err)
+	}
+}
+
+// TestSDKEndpointEventTypesMustExist: an endpoint's filterTypes (or
+// eventTypes) must name event types that exist and are not archived, as
+// svix-server checks them, on create and when they change; 422 names the
+// missing ones, and nothing is stored.
+func TestSDKEndpointEventTypesMustExist(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	c := e.sdk(e.admin)
+	ctx := context.Background()
+	app, err := c.Application.Create(ctx, models.ApplicationIn{Name: "A"}, nil)
+	ok(t, err)
+	eventTypes(t, c, "a.made", "b.made", "gone")
+	ok(t, c.EventType.Delete(ctx, "gone", nil)) // archived
+	for _, types := range [][]string{{"nope"}, {"a.made", "nope"}, {"gone"}} {
+		_, err = c.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "https://x.example.com/", FilterTypes: types}, nil)
+		wantStatus(t, err, http.StatusUnprocessableEntity)
+	}
+	list, err := c.Endpoint.List(ctx, app.Id, nil)
+	ok(t, err)
+	if len(list.Data) != 0 {
+		t.Fatalf("endpoints stored after refusals: %+v", list.Data)
+	}
+	st, body := e.do("POST", "/api/v1/app/"+app.Id+"/endpoint", e.admin,
+		map[string]any{"url": "https://x.example.com/", "eventTypes": []string{"a.made", "nope", "gone"}})
+	if st != 422 || !strings.Contains(string(body), `"loc":["body","eventTypes"]`) || !strings.Contains(string(body), "nope, gone") {
+		t.Fatalf("missing event types: %d %s", st, body)
+	}
+	ep, err := c.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "https://x.example.com/", FilterTypes: []string{"a.made"}}, nil)
+	ok(t, err)
+	_, err = c.Endpoint.Patch(ctx, app.Id, ep.Id, models.EndpointPatch{FilterTypes: utils.NewNullable([]string{"b.made", "nope"})})
+	wantStatus(t, err, http.StatusUnprocessableEntity)
+	// An event type archived after the endpoint filtered on it blocks no
+	// other change.
+	ok(t, c.EventType.Delete(ctx, "a.made", nil))
+	_, err = c.Endpoint.Patch(ctx, app.Id, ep.Id, models.EndpointPatch{Description: ptr("still fine")})
+	ok(t, err)
+}
+

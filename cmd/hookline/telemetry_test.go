@@ -166,6 +166,12 @@ func TestMetricsThroughServe(t *testing.T) {
 	ok, failing := newHookReceiver(t, answer(204)), newHookReceiver(t, answer(500))
 	gone, down := newHookReceiver(t, answer(410)), newHookReceiver(t, answer(503))
 	endpoint := func(url, eventType string) string {
+		// The event type first: an endpoint filters only on one that exists.
+		if _, err := sx.EventType.Get(ctx, eventType); err != nil {
+			if _, err := sx.EventType.Create(ctx, models.EventTypeIn{Name: eventType, Description: eventType}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
 		ep, err := sx.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: url, FilterTypes: []string{eventType}}, nil)
 		if err != nil {
 			t.Fatal(err)
