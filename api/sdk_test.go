@@ -942,4 +942,3 @@ func TestSDKEndpointEventTypesMustExist(t *testing.T) {
 	_, err = c.Endpoint.Patch(ctx, app.Id, ep.Id, models.EndpointPatch{Description: ptr("still fine")})
 	ok(t, err)
 }
-
