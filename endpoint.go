@@ -122,7 +122,16 @@ var forbiddenHeaders = map[string]bool{
 	"Expect":     true,
 	"Webhook-Id": true, "Webhook-Timestamp": true, "Webhook-Signature": true,
 	"Svix-Id": true, "Svix-Timestamp": true, "Svix-Signature": true,
+	// Those svix-server refuses too: caching, and the content's own.
+	"Age": true, "Cache-Control": true, "Clear-Site-Data": true, "Expires": true, "Pragma": true, "Warning": true,
+	"Content-Language": true, "Content-Location": true, "Proxy-Authenticate": true, "Trailers": true,
 }
+
+// forbiddenHeaderPrefixes start the names of headers an endpoint may not
+// set: Hookline's and Svix's own, and those cloud load balancers and
+// gateways read (as svix-server refuses them).
+var forbiddenHeaderPrefixes = []string{"webhook-", "svix-", "x-svix-", "x-amz-", "x-amzn-", "x-google", "x-goog-",
+	"x-gfe", "x-azure-", "x-fd-"}
 
 // MaxHeaders bounds the number of custom headers of an endpoint.
 const MaxHeaders = 50
@@ -138,8 +147,9 @@ func ValidateHeaders(h map[string]string) error {
 		if !validHeaderName(k) {
 			return Invalid(field, "is not a valid header name")
 		}
-		canon := http.CanonicalHeaderKey(k)
-		if forbiddenHeaders[canon] || strings.HasPrefix(canon, "Webhook-") || strings.HasPrefix(canon, "Svix-") {
+		lower := strings.ToLower(k)
+		if forbiddenHeaders[http.CanonicalHeaderKey(k)] ||
+			slices.ContainsFunc(forbiddenHeaderPrefixes, func(p string) bool { return strings.HasPrefix(lower, p) }) {
 			return Invalid(field, "is a reserved header and cannot be set")
 		}
 		if !validHeaderValue(v) || len(v) > 8192 {

@@ -16,3 +16,17 @@ func TestValidHeaderName(t *testing.T) {
 		}
 	}
 }
+
+func TestReservedHeaders(t *testing.T) {
+	for _, name := range []string{"Content-Type", "webhook-id", "Svix-Anything", "X-Svix-Key", "x-amzn-trace-id",
+		"X-Amz-Date", "X-Google-Foo", "X-Goog-Bar", "X-GFE-x", "X-Azure-Ref", "X-FD-HealthProbe", "Cache-Control", "Age"} {
+		if err := ValidateHeaders(map[string]string{name: "v"}); ErrorCode(err) != EINVALID {
+			t.Errorf("%s: %v, want EINVALID", name, err)
+		}
+	}
+	for _, name := range []string{"Authorization", "X-Api-Key", "X-Amazing", "X-Svixy"} {
+		if err := ValidateHeaders(map[string]string{name: "v"}); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

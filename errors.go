@@ -17,6 +17,7 @@ const (
 	EFORBIDDEN    = "forbidden"      // a valid token without access: 403
 	EUNAVAILABLE  = "unavailable"    // the store cannot be reached now: 503
 	ETOOMANY      = "rate_limited"   // too many requests (failed authentications) from the caller: 429
+	ERANGE        = "invalid_range"  // a time range the operation does not take: 400
 )
 
 // The errors a Store returns, with the messages the API shows. Drivers

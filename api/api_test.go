@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"reflect"
 	"slices"
 	"strings"
@@ -738,5 +739,29 @@ func TestMaxEndpointsPerApp(t *testing.T) {
 	e.must(200, "GET", "/api/v1/app/a/endpoint", e.admin, nil, &list)
 	if len(list.Data) != 3 {
 		t.Fatalf("%d endpoints stored", len(list.Data))
+	}
+}
+
+// TestStatsRange: stats cover at most 28 days and never the future (400
+// invalid_range, as svix-server); recover at most 14 days back (422).
+func TestStatsRange(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	e.must(201, "POST", "/api/v1/app", e.admin, map[string]any{"name": "A", "uid": "a"}, nil)
+	e.must(201, "POST", "/api/v1/app/a/endpoint", e.admin, map[string]any{"url": "https://x.example.com/", "uid": "ep"}, nil)
+	now := time.Now().UTC()
+	q := func(since, until time.Time) string {
+		return "/api/v1/app/a/endpoint/ep/stats?since=" + url.QueryEscape(since.Format(time.RFC3339)) +
+			"&until=" + url.QueryEscape(until.Format(time.RFC3339))
+	}
+	e.must(200, "GET", q(now.AddDate(0, 0, -28), now), e.admin, nil, nil)
+	e.must(200, "GET", "/api/v1/app/a/endpoint/ep/stats", e.admin, nil, nil)
+	for _, path := range []string{q(now.AddDate(0, 0, -29), now), q(now.Add(-time.Hour), now.Add(time.Hour))} {
+		if st, body := e.do("GET", path, e.admin, nil); st != 400 || !strings.Contains(string(body), `"code":"invalid_range"`) {
+			t.Errorf("GET %s: %d %s, want 400 invalid_range", path, st, body)
+		}
+	}
+	if st, body := e.do("POST", "/api/v1/app/a/endpoint/ep/recover", e.admin,
+		map[string]any{"since": now.AddDate(0, 0, -15).Format(time.RFC3339)}); st != 422 {
+		t.Errorf("recover 15 days back: %d %s, want 422", st, body)
 	}
 }

@@ -65,6 +65,8 @@ func errorStatus(code string) int {
 		return http.StatusServiceUnavailable
 	case hookline.ETOOMANY:
 		return http.StatusTooManyRequests
+	case hookline.ERANGE:
+		return http.StatusBadRequest
 	}
 	return http.StatusInternalServerError
 }

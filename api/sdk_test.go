@@ -356,7 +356,10 @@ func TestSDKEndpoints(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 
-	rec, err := c.Endpoint.Recover(ctx, app.Id, ep.Id, models.RecoverIn{Since: time.Unix(0, 0)}, nil)
+	// At most 14 days back, as svix-server allows.
+	_, err = c.Endpoint.Recover(ctx, app.Id, ep.Id, models.RecoverIn{Since: time.Now().AddDate(0, 0, -15)}, nil)
+	wantStatus(t, err, http.StatusUnprocessableEntity)
+	rec, err := c.Endpoint.Recover(ctx, app.Id, ep.Id, models.RecoverIn{Since: time.Now().AddDate(0, 0, -14)}, nil)
 	ok(t, err)
 	if !strings.HasPrefix(rec.Id, "qtask_") || rec.Status != models.BACKGROUNDTASKSTATUS_RUNNING ||
 		rec.Task != models.BACKGROUNDTASKTYPE_ENDPOINT_RECOVER || rec.UpdatedAt.IsZero() {
