@@ -52,8 +52,9 @@ type EndpointSecret struct {
 }
 
 // MaxPreviousSecrets bounds the previous secrets an endpoint keeps signing
-// with; a rotation past it drops the oldest.
-const MaxPreviousSecrets = 5
+// with, as svix-server bounds them: a rotation that would keep more is
+// refused until the oldest expires.
+const MaxPreviousSecrets = 10
 
 // SigningSecrets returns the secrets a delivery at now is signed with: the
 // current secret first, then every previous secret that expires after now,
@@ -73,17 +74,32 @@ func (e *Endpoint) SigningSecrets(now time.Time) []EndpointSecret {
 
 // RotateSecret makes key, of kind, the signing secret of e. The secret it
 // replaces keeps signing, as the newest previous secret, until now+grace;
-// with grace <= 0 it stops at once. Expired previous secrets are dropped
-// and at most MaxPreviousSecrets are kept, the newest. PreviousSecrets is
-// replaced, not changed in place, so that a copy of e keeps its list.
-func (e *Endpoint) RotateSecret(kind SecretKind, key []byte, now time.Time, grace time.Duration) {
+// with grace <= 0 it stops at once. Expired previous secrets are dropped.
+// When that would leave more than MaxPreviousSecrets, it changes nothing and
+// returns an ELIMIT error that says when the oldest expires.
+// PreviousSecrets is replaced, not changed in place, so that a copy of e
+// keeps its list.
+func (e *Endpoint) RotateSecret(kind SecretKind, key []byte, now time.Time, grace time.Duration) error {
 	prev := make([]EndpointSecret, 0, 1+len(e.PreviousSecrets))
 	if grace > 0 && len(e.Secret) > 0 {
 		prev = append(prev, EndpointSecret{Kind: e.SecretKind, Key: e.Secret, Expires: now.Add(grace)})
 	}
-	prev = append(prev, e.PreviousSecrets...)
+	oldest := time.Time{}
+	for _, p := range e.PreviousSecrets {
+		if p.Expires.After(now) {
+			prev = append(prev, p)
+			if oldest.IsZero() || p.Expires.Before(oldest) {
+				oldest = p.Expires
+			}
+		}
+	}
+	if len(prev) > MaxPreviousSecrets {
+		return Errorf(ELIMIT, "You can only rotate a key %d times; please wait for old keys to expire. Your next key expires at %s.",
+			MaxPreviousSecrets, oldest.UTC().Format(time.RFC3339))
+	}
 	e.Secret, e.SecretKind, e.PreviousSecrets = key, kind, prev
 	e.PruneSecrets(now)
+	return nil
 }
 
 // PruneSecrets drops the previous secrets that expired at now, keeps at most

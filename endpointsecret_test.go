@@ -36,16 +36,25 @@ func TestSigningSecretsAndRotation(t *testing.T) {
 		t.Fatalf("at expiry: %d secrets", len(got))
 	}
 
-	// At most MaxPreviousSecrets are kept, the newest; expired ones go.
+	// At most MaxPreviousSecrets are kept: a rotation past them is
+	// refused and changes nothing; once they expire, rotating drops them.
 	e = &Endpoint{Secret: a}
-	for i := range 8 {
-		e.RotateSecret(SecretHMAC, bytes.Repeat([]byte{byte(10 + i)}, 32), now, 24*time.Hour)
+	for i := range MaxPreviousSecrets {
+		if err := e.RotateSecret(SecretHMAC, bytes.Repeat([]byte{byte(10 + i)}, 32), now, 24*time.Hour); err != nil {
+			t.Fatalf("rotation %d: %v", i+1, err)
+		}
 	}
-	if len(e.PreviousSecrets) != MaxPreviousSecrets || e.PreviousSecrets[0].Key[0] != 16 {
+	newest := 10 + MaxPreviousSecrets - 1
+	if len(e.PreviousSecrets) != MaxPreviousSecrets || int(e.PreviousSecrets[0].Key[0]) != newest-1 {
 		t.Fatalf("%d previous secrets, newest %d", len(e.PreviousSecrets), e.PreviousSecrets[0].Key[0])
 	}
-	e.RotateSecret(SecretHMAC, c, now.Add(25*time.Hour), time.Hour)
-	if len(e.PreviousSecrets) != 1 || e.PreviousSecrets[0].Key[0] != 17 {
+	if err := e.RotateSecret(SecretHMAC, c, now, time.Hour); ErrorCode(err) != ELIMIT || int(e.Secret[0]) != newest {
+		t.Fatalf("a rotation past the bound: %v, secret %d", err, e.Secret[0])
+	}
+	if err := e.RotateSecret(SecretHMAC, c, now.Add(25*time.Hour), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if len(e.PreviousSecrets) != 1 || int(e.PreviousSecrets[0].Key[0]) != newest {
 		t.Fatalf("expired secrets kept: %+v", e.PreviousSecrets)
 	}
 	e.PruneSecrets(now.Add(30 * time.Hour))

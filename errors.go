@@ -18,6 +18,7 @@ const (
 	EUNAVAILABLE  = "unavailable"    // the store cannot be reached now: 503
 	ETOOMANY      = "rate_limited"   // too many requests (failed authentications) from the caller: 429
 	ERANGE        = "invalid_range"  // a time range the operation does not take: 400
+	ELIMIT        = "limit_reached"  // the operation would pass a bound that time lifts: 400
 )
 
 // The errors a Store returns, with the messages the API shows. Drivers

@@ -71,12 +71,18 @@ func TestRotateKeepsThePreviousSecretForTheGracePeriod(t *testing.T) {
 		t.Fatalf("gracePeriodSeconds 60: %d secrets, the newest previous expiring %v", len(got), got[1].Expires)
 	}
 
-	// At most five previous secrets are kept.
-	for range 8 {
+	// At most ten previous secrets: a rotation while ten are unexpired is
+	// refused (400 limit_reached, as svix-server), and changes nothing.
+	for len(f.stored(f.app, f.ep).PreviousSecrets) < hookline.MaxPreviousSecrets {
 		f.must(204, "POST", "/api/v1/app/shop/endpoint/ep1/secret/rotate", f.admin, map[string]any{}, nil)
 	}
-	if n := len(f.stored(f.app, f.ep).PreviousSecrets); n != hookline.MaxPreviousSecrets {
-		t.Fatalf("%d previous secrets kept", n)
+	before := f.stored(f.app, f.ep)
+	if st, body := f.do("POST", "/api/v1/app/shop/endpoint/ep1/secret/rotate", f.admin, map[string]any{}); st != 400 ||
+		!strings.Contains(string(body), `"code":"limit_reached"`) {
+		t.Fatalf("an eleventh rotation: %d %s, want 400 limit_reached", st, body)
+	}
+	if after := f.stored(f.app, f.ep); !bytes.Equal(after.Secret, before.Secret) || len(after.PreviousSecrets) != hookline.MaxPreviousSecrets {
+		t.Fatal("a refused rotation changed the secrets")
 	}
 
 	// PUT and PATCH of the endpoint keep them.

@@ -108,7 +108,6 @@ func (h *endpoints) rotateSecret(c *call) (int, any, error) {
 		if g := in.GracePeriodSeconds; g != nil {
 			grace = time.Duration(*g) * time.Second
 		}
-		next.RotateSecret(kind, key, time.Now().UTC(), grace)
-		return nil
+		return next.RotateSecret(kind, key, time.Now().UTC(), grace)
 	})
 }

@@ -100,7 +100,7 @@ func (s *Server) table() []*route {
 			Access: appScoped, Out: endpointSecretOut{}, Status: 200, handle: apps.getSecret},
 		{Method: "POST", Path: ep + "/secret/rotate", ID: "v1.endpoint.rotate-secret", Tag: "Endpoint", Summary: "Rotate an endpoint's signing secret",
 			Doc: "Replaces the secret. The previous one keeps signing for the grace period (gracePeriodSeconds, 24 hours by default): " +
-				"meanwhile every delivery carries one signature per secret in webhook-signature. At most 5 previous secrets are kept.",
+				"meanwhile every delivery carries one signature per secret in webhook-signature. At most 10 previous secrets sign at once: a rotation past them is refused (400 limit_reached) until the oldest expires.",
 			Access: appScoped, In: endpointSecretRotateIn{}, BodyOptional: true, Status: 204, handle: apps.rotateSecret},
 		{Method: "GET", Path: ep + "/mtls", ID: "v1.endpoint.get-mtls", Tag: "Endpoint", Summary: "Get an endpoint's mTLS settings",
 			Doc:    "Returns the client certificate deliveries present, with its fingerprint, subject and expiry, and the receiver's CA bundle; never the private key.",

@@ -29,7 +29,9 @@ func TestSecretsAtRest(t *testing.T) {
 		t.Fatal(err)
 	}
 	rotated := *ep
-	rotated.RotateSecret(hookline.SecretHMAC, []byte("a-new-hmac-signing-secret-value!"), time.Now(), time.Hour)
+	if err := rotated.RotateSecret(hookline.SecretHMAC, []byte("a-new-hmac-signing-secret-value!"), time.Now(), time.Hour); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.UpdateEndpoint(ctx, &rotated); err != nil {
 		t.Fatal(err)
 	}
