@@ -113,13 +113,20 @@ func (c *call) loadOrCreateApp(in *applicationIn) (*hookline.Application, error)
 		// An id Hookline did not make: an application cannot be created with it.
 		return nil, err
 	}
-	app = in.application()
-	app.UID = &pathID
-	if err := prefix(app.Validate(), "application"); err != nil {
-		return nil, err
-	}
 	if pathID == operational.AppUID {
 		return nil, notFound("Application")
+	}
+	// As svix-server: the application to create says its uid, the one of
+	// the path.
+	switch {
+	case in.UID == nil:
+		return nil, badInput([]string{"body", "application", "uid"}, "application_uid_missing", "Application UID not set in body")
+	case *in.UID != pathID:
+		return nil, badInput([]string{"body", "application", "uid"}, "application_uid_mismatch", "Application UID in the path and body must match")
+	}
+	app = in.application()
+	if err := prefix(app.Validate(), "application"); err != nil {
+		return nil, err
 	}
 	now := time.Now().UTC()
 	app.ID, app.CreatedAt, app.UpdatedAt = hookline.NewID(hookline.PrefixApplication), now, now

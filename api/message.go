@@ -18,7 +18,7 @@ type messageIn struct {
 	Payload                json.RawMessage `json:"payload" api:"required" doc:"The JSON object delivered as the webhook body, with its keys in the order given."`
 	Channels               []string        `json:"channels,omitempty"`
 	Tags                   []string        `json:"tags,omitempty"`
-	Application            *applicationIn  `json:"application,omitempty" doc:"Creates the application when the path names it by a uid that does not exist yet."`
+	Application            *applicationIn  `json:"application,omitempty" doc:"Creates the application when the path names it by a uid that does not exist yet; its uid must be the path's (422 otherwise)."`
 	DeliverAt              *string         `json:"deliverAt,omitempty" format:"date-time" doc:"When to make the first attempt instead of at once; before the payload's retention ends."`
 	PayloadRetentionPeriod *int64          `json:"payloadRetentionPeriod,omitempty" doc:"Days to keep the payload, 5 to 90; 90 by default. Then the payload is expunged."`
 	PayloadRetentionHours  *int64          `json:"payloadRetentionHours,omitempty" doc:"Hours to keep the payload, 1 to 2160, instead of payloadRetentionPeriod."`

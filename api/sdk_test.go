@@ -477,7 +477,7 @@ func TestSDKMessages(t *testing.T) {
 
 	// application in MessageIn creates the application of the path.
 	m4, err := c.Message.Create(ctx, "new-shop", models.MessageIn{
-		EventType: "x.y", Payload: map[string]any{"a": 1}, Application: &models.ApplicationIn{Name: "New Shop"},
+		EventType: "x.y", Payload: map[string]any{"a": 1}, Application: &models.ApplicationIn{Name: "New Shop", Uid: ptr("new-shop")},
 	}, nil)
 	ok(t, err)
 	newApp, err := c.Application.Get(ctx, "new-shop")
@@ -732,7 +732,7 @@ func TestSDKAuthentication(t *testing.T) {
 	wantStatus(t, err, http.StatusForbidden)
 
 	// With application, access creates the application of the path.
-	made, err := c.Authentication.AppPortalAccess(ctx, "portal-made", models.AppPortalAccessIn{Application: &models.ApplicationIn{Name: "Made"}}, nil)
+	made, err := c.Authentication.AppPortalAccess(ctx, "portal-made", models.AppPortalAccessIn{Application: &models.ApplicationIn{Name: "Made", Uid: ptr("portal-made")}}, nil)
 	ok(t, err)
 	app, err := c.Application.Get(ctx, "portal-made")
 	ok(t, err)
