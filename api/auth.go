@@ -154,7 +154,7 @@ func prefix(err error, field string) error {
 
 // appPortalAccessIn asks for a token to an application's portal.
 type appPortalAccessIn struct {
-	Application  *applicationIn `json:"application,omitempty" doc:"Creates the application when the path names it by a uid that does not exist yet."`
+	Application  *applicationIn `json:"application,omitempty" doc:"Creates the application when the path names it by a uid that does not exist yet; its uid must be the path's (422 otherwise)."`
 	Expiry       *int64         `json:"expiry,omitempty" doc:"Seconds the token is valid for, 3600 to 604800; 604800 (7 days) by default."`
 	FeatureFlags []string       `json:"featureFlags,omitempty" doc:"Accepted for compatibility; Hookline has no feature flags on tokens yet."`
 	ReadOnly     *bool          `json:"readOnly,omitempty" doc:"Accepted for compatibility; not enforced yet."`
