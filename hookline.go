@@ -7,6 +7,7 @@ package hookline
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"strings"
 	"sync"
 	"time"
 )
@@ -63,6 +64,21 @@ func NewID(prefix string) string {
 	copy(b[6:], idState.seq[:])
 	idState.Unlock()
 	return prefix + encodeBase62(b)
+}
+
+// ValidID reports whether s is an identifier NewID(prefix) could have
+// made: prefix and idLen characters of idAlphabet.
+func ValidID(s, prefix string) bool {
+	rest, ok := strings.CutPrefix(s, prefix)
+	if !ok || len(rest) != idLen {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		if strings.IndexByte(idAlphabet, rest[i]) < 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func increment(b []byte) {

@@ -100,3 +100,15 @@ func TestValidation(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestValidID(t *testing.T) {
+	id := NewID(PrefixMessage)
+	if !ValidID(id, PrefixMessage) {
+		t.Fatalf("ValidID(%q) = false", id)
+	}
+	for _, bad := range []string{"", "msg_", id[:len(id)-1], id + "x", "app_" + id[4:], id[:10] + "-" + id[11:], "garbage"} {
+		if ValidID(bad, PrefixMessage) {
+			t.Errorf("ValidID(%q) = true", bad)
+		}
+	}
+}

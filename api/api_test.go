@@ -173,6 +173,10 @@ func TestBadInput(t *testing.T) {
 		{"application without its uid", "POST", "/api/v1/app/new-app/msg", f.admin, `{"eventType":"a.b","payload":{},"application":{"name":"x"}}`, 422, "body.application.uid"},
 		{"application of another uid", "POST", "/api/v1/app/new-app/msg", f.admin, `{"eventType":"a.b","payload":{},"application":{"name":"x","uid":"other"}}`, 422, "body.application.uid"},
 		{"message to a missing app", "POST", "/api/v1/app/new-app/msg", f.admin, `{"eventType":"a.b","payload":{}}`, 404, "not_found"},
+		{"a malformed iterator", "GET", "/api/v1/app/shop/msg?iterator=garbage", f.admin, nil, 422, "query.iterator"},
+		{"another list's iterator", "GET", "/api/v1/app?iterator=ep_2zzzzzzzzzzzzzzzzzzzzz", f.admin, nil, 422, "query.iterator"},
+		{"a malformed prevIterator", "GET", "/api/v1/app/shop/endpoint?iterator=~nope", f.admin, nil, 422, "query.iterator"},
+		{"an event type iterator that is no name", "GET", "/api/v1/event-type?iterator=a%20b", f.admin, nil, 422, "query.iterator"},
 		{"message to a missing app id", "POST", "/api/v1/app/app_2zzzzzzzzzzzzzzzzzzzzz/msg", f.admin, `{"eventType":"a.b","payload":{},"application":{"name":"x"}}`, 404, "not_found"},
 		{"payload over the limit", "POST", "/api/v1/app/shop/msg", f.admin, big, 413, "too_large"},
 

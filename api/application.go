@@ -56,7 +56,7 @@ func applicationOutOf(a *hookline.Application) applicationOut {
 
 func (s *Server) listApplications(c *call) (int, any, error) {
 	q := c.query()
-	p, err := q.page(false, true)
+	p, err := q.page(false, true, hookline.PrefixApplication)
 	if err != nil {
 		return 0, nil, err
 	}

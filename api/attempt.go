@@ -45,7 +45,7 @@ type attemptQuery struct {
 // attempts reads the query of a list of attempts: the page, newest first,
 // and the filters.
 func (q query) attempts() (aq attemptQuery, err error) {
-	if aq.page, err = q.page(true, false); err != nil {
+	if aq.page, err = q.page(true, false, hookline.PrefixAttempt); err != nil {
 		return aq, err
 	}
 	f := &aq.filter
@@ -175,7 +175,7 @@ type endpointMessageOut struct {
 
 func (s *Server) listAttemptedMessages(c *call) (int, any, error) {
 	q := c.query()
-	p, err := q.page(true, false)
+	p, err := q.page(true, false, hookline.PrefixMessage)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -224,7 +224,7 @@ type messageEndpointOut struct {
 }
 
 func (s *Server) listAttemptedDestinations(c *call) (int, any, error) {
-	p, err := c.query().page(false, false)
+	p, err := c.query().page(false, false, hookline.PrefixEndpoint)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -198,7 +198,7 @@ func (h *endpoints) read(c *call, in endpointBody) (*hookline.Application, *endp
 // list lists the endpoints, newest first unless order=ascending, as
 // svix-server does.
 func (h *endpoints) list(c *call) (int, any, error) {
-	p, err := c.query().page(true, true)
+	p, err := c.query().page(true, true, hookline.PrefixEndpoint)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -105,7 +105,7 @@ func (u *eventTypeUpdate) apply(et *hookline.EventType) error {
 
 func (s *Server) listEventTypes(c *call) (int, any, error) {
 	q := c.query()
-	p, err := q.page(false, true)
+	p, err := q.page(false, true, "")
 	if err != nil {
 		return 0, nil, err
 	}

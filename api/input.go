@@ -283,7 +283,11 @@ const prevMark = "~"
 // page reads limit, iterator and, when ordered, order. desc is the default
 // order. An iterator that starts with prevMark is a prevIterator: the page
 // then holds the items before it.
-func (q query) page(desc, ordered bool) (page, error) {
+//
+// The iterator must be one the list gave: an id with the prefix of the
+// list's items (the name of an item when prefix is ""); anything else is a
+// 422, as svix-server answers.
+func (q query) page(desc, ordered bool, prefix string) (page, error) {
 	p := page{opts: hookline.ListOptions{Limit: 50, Descending: desc}}
 	if v := q.str("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -310,7 +314,19 @@ func (q query) page(desc, ordered bool) (page, error) {
 		p.opts.Iterator = rest
 		p.opts.Descending = !p.opts.Descending
 	}
+	if it := p.opts.Iterator; it != "" && !validIterator(it, prefix) {
+		return p, badQuery("iterator", "is not an iterator of this list")
+	}
 	return p, nil
+}
+
+// validIterator reports whether it is an id with prefix, or a name when
+// prefix is "".
+func validIterator(it, prefix string) bool {
+	if prefix == "" {
+		return hookline.ValidName(it, hookline.MaxEventTypeLen)
+	}
+	return hookline.ValidID(it, prefix)
 }
 
 // maxBodyHint bounds the buffer readAll sizes from a declared length before

@@ -162,7 +162,7 @@ func (c *call) loadMessage() (*hookline.Application, *hookline.Message, error) {
 
 func (s *Server) listMessages(c *call) (int, any, error) {
 	q := c.query()
-	p, err := q.page(true, false)
+	p, err := q.page(true, false, hookline.PrefixMessage)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -9,7 +9,7 @@ type param struct {
 
 var (
 	pLimit     = param{"limit", "integer", "Items per page, 1 to 250; 50 by default."}
-	pIterator  = param{"iterator", "string", "The iterator (or prevIterator) of the previous page."}
+	pIterator  = param{"iterator", "string", "The iterator (or prevIterator) of the previous page; anything else is a 422."}
 	pOrder     = param{"order", "ordering", "ascending (the default) or descending."}
 	pOrderDesc = param{"order", "ordering", "descending, newest first (the default), or ascending."}
 	pChannel   = param{"channel", "string", "Only items on this channel."}
