@@ -9,8 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -21,6 +19,7 @@ import (
 	"github.com/svix/svix-webhooks/go/models"
 
 	"github.com/hookline/hookline/api"
+	"github.com/hookline/hookline/internal/npmtest"
 	"github.com/hookline/hookline/internal/wait"
 	"github.com/hookline/hookline/postgres/pgtest"
 	"github.com/hookline/hookline/storetest"
@@ -416,9 +415,11 @@ func (s *portalServer) fixture(t *testing.T, name string) portalIDs {
 }
 
 // snapshot returns what an admin reads of an application, and of what only
-// admins change: each read's status and body by path.
+// admins change: each read's status and, when it succeeded, its body, by
+// path.
 func (s *portalServer) snapshot(t *testing.T, ids portalIDs) map[string]string {
 	t.Helper()
+	client := &http.Client{Timeout: 30 * time.Second}
 	ep := "/app/" + ids.App + "/endpoint/" + ids.Endpoint
 	msg := "/app/" + ids.App + "/msg/" + ids.Msg
 	out := map[string]string{}
@@ -429,15 +430,12 @@ func (s *portalServer) snapshot(t *testing.T, ids portalIDs) map[string]string {
 		"/app/" + ids.App + "/attempt/endpoint/" + ids.Endpoint, "/app/" + ids.App + "/attempt/msg/" + ids.Msg,
 		"/event-type?with_content=true&include_archived=true", "/operational-webhook/endpoint",
 	} {
-		req, _ := http.NewRequest("GET", s.url+"/api/v1"+p, nil)
-		req.Header.Set("Authorization", "Bearer "+s.token)
-		resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+		var body json.RawMessage
+		code, err := apiCall(client, "GET", s.url+"/api/v1"+p, s.token, nil, &body)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		out[p] = fmt.Sprintf("%d %s", resp.StatusCode, b)
+		out[p] = fmt.Sprintf("%d %s", code, body)
 	}
 	return out
 }
@@ -653,32 +651,7 @@ func jsKinds() []portalKind {
 // calls every route with them through it. It needs node and npm and the
 // npm registry; without them it skips, except under CI=true where it fails.
 func TestPortalTokensJSSDK(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		skipOrFail(t, "node is not on PATH: %v", err)
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		skipOrFail(t, "npm is not on PATH: %v", err)
-	}
-	dir := t.TempDir()
-	for _, f := range []string{"package.json", "package-lock.json", "portal.mjs"} {
-		b, err := os.ReadFile(filepath.Join("testdata", "js", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
-	defer cancel()
-	install := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
-	install.Dir = dir
-	if out, err := install.CombinedOutput(); err != nil {
-		skipOrFail(t, "npm ci failed (registry unreachable?): %v\n%s", err, out)
-	}
-
+	js := npmtest.Install(t, filepath.Join("testdata", "js"), "portal.mjs")
 	for _, db := range []string{"sqlite", "postgres"} {
 		t.Run(db, func(t *testing.T) {
 			s := startPortalServer(t, db)
@@ -686,24 +659,7 @@ func TestPortalTokensJSSDK(t *testing.T) {
 			script := func(t *testing.T, input map[string]any, out any) {
 				t.Helper()
 				input["base"], input["admin"] = s.url, s.token
-				b, _ := json.Marshal(input)
-				in := filepath.Join(t.TempDir(), "input.json")
-				if err := os.WriteFile(in, b, 0o600); err != nil {
-					t.Fatal(err)
-				}
-				ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-				defer cancel()
-				cmd := exec.CommandContext(ctx, node, "portal.mjs", in)
-				cmd.Dir = dir
-				var stderr bytes.Buffer
-				cmd.Stderr = &stderr
-				stdout, err := cmd.Output()
-				if err != nil {
-					t.Fatalf("node portal.mjs: %v\n%s", err, stderr.Bytes())
-				}
-				if err := json.Unmarshal(stdout, out); err != nil {
-					t.Fatalf("node portal.mjs printed %q: %v", stdout, err)
-				}
+				js.Run(t, "portal.mjs", input, out)
 			}
 			mint := func(t *testing.T, apps []string, kinds []portalKind) []string {
 				type req struct {
