@@ -54,12 +54,13 @@ func (a access) permit(tok *hookline.Token) error {
 		if tok.WholeApp() {
 			return nil
 		}
-		return hookline.Errorf(hookline.EFORBIDDEN, "This token's capabilities do not allow this: it needs a token without a list of capabilities.")
+		return hookline.Errorf(hookline.EFORBIDDEN, "This token's capabilities do not allow this: it needs the whole application (a token made without capabilities, or with every one).")
 	}
-	if c := a.capability(); tok.Can(c) {
+	c := a.capability()
+	if tok.Can(c) {
 		return nil
 	}
-	return hookline.Errorf(hookline.EFORBIDDEN, "This token's capabilities do not allow this: it needs the %s capability.", a.capability())
+	return hookline.Errorf(hookline.EFORBIDDEN, "This token's capabilities do not allow this: it needs the %s capability.", c)
 }
 
 // errAdminOnly refuses a token scoped to an application what only admin

@@ -223,9 +223,9 @@ func (s *Server) logout(c *call) (int, any, error) {
 // whoamiOut says what a token is, in the shape of the Svix API's WhoamiOut,
 // with what the token may do.
 type whoamiOut struct {
-	AppID            *string               `json:"appId,omitempty" doc:"The application the token is scoped to; absent for an admin token."`
-	PermissionSource string                `json:"permissionSource" enum:"OidcJwt,SvixJwt,RegionalAuthToken,GlobalAuthToken,Unknown" doc:"The Svix API's kind of authentication; Hookline's tokens are none of its kinds: always Unknown."`
-	Capabilities     []hookline.Capability `json:"capabilities,omitempty" doc:"A Hookline extension: what a token scoped to an application may do in it, every capability for a token of the whole application; absent for an admin token, which may do everything. A page can hide what the token cannot do."`
+	AppID            *string                `json:"appId,omitempty" doc:"The application the token is scoped to; absent for an admin token."`
+	PermissionSource string                 `json:"permissionSource" enum:"OidcJwt,SvixJwt,RegionalAuthToken,GlobalAuthToken,Unknown" doc:"The Svix API's kind of authentication; Hookline's tokens are none of its kinds: always Unknown."`
+	Capabilities     *[]hookline.Capability `json:"capabilities,omitempty" doc:"A Hookline extension: what a token scoped to an application may do in it, every capability for a token of the whole application; absent for an admin token, which may do everything. A page can hide what the token cannot do."`
 }
 
 // whoami answers what the token of the request is: the application it is
@@ -233,11 +233,11 @@ type whoamiOut struct {
 func (s *Server) whoami(c *call) (int, any, error) {
 	out := whoamiOut{PermissionSource: "Unknown"}
 	if c.tok.AppID != "" {
-		out.AppID = &c.tok.AppID
-		out.Capabilities = c.tok.Capabilities
+		caps := c.tok.Capabilities
 		if c.tok.WholeApp() {
-			out.Capabilities = hookline.AllCapabilities()
+			caps = hookline.AllCapabilities()
 		}
+		out.AppID, out.Capabilities = &c.tok.AppID, &caps
 	}
 	return http.StatusOK, out, nil
 }

@@ -5,6 +5,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/api"
 )
 
 // TestAppPortalAccessRefusesBadCapabilities: a capability Svix does not
@@ -69,4 +72,17 @@ func TestWhoami(t *testing.T) {
 		}
 	}
 	e.must(401, "GET", "/api/v1/auth/whoami", "hk_wrong", nil, nil)
+
+	// A token stored with an empty list (no API call makes one) may do
+	// nothing in its application, and whoami says so rather than leave the
+	// list out as for an admin token.
+	none := api.NewToken()
+	if err := e.store.CreateToken(t.Context(), &hookline.Token{Hash: api.HashToken(none), AppID: app.ID, Capabilities: []hookline.Capability{}}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.must(200, "GET", "/api/v1/auth/whoami", none, nil, nil)
+	if !strings.Contains(string(b), `"capabilities":[]`) {
+		t.Errorf("whoami of a token that may do nothing: %s", b)
+	}
+	e.must(403, "GET", "/api/v1/app/a", none, nil, nil)
 }
