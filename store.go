@@ -265,6 +265,8 @@ type DeliveryCounter interface {
 
 // Tokens holds the API tokens.
 type Tokens interface {
+	// CreateToken stores t. Its Capabilities read back as they were stored:
+	// nil as nil (the whole application), an empty list as an empty list.
 	CreateToken(ctx context.Context, t *Token) error
 	// CreateFirstAdminToken stores t, an admin token, only when there is no
 	// admin token yet, and reports whether it did: of several processes

@@ -1,6 +1,7 @@
 package hookline
 
 import (
+	"slices"
 	"time"
 )
 
@@ -11,6 +12,12 @@ type Token struct {
 	ID    string
 	Hash  []byte // SHA-256 of the token string
 	AppID string
+	// Capabilities is what a token scoped to an application may do in it,
+	// as GrantCapabilities makes the list. nil grants the whole application:
+	// every capability, and what no capability grants alone (deleting the
+	// content of messages and attempts). A stored empty list stays empty: it
+	// grants nothing, never everything. An admin token has none (nil).
+	Capabilities []Capability
 	// Name says what the token is for ("ci", "HOOKLINE_ADMIN_TOKEN"), at
 	// most MaxTokenNameLen bytes; empty when unnamed.
 	Name      string
@@ -56,8 +63,19 @@ func (t *Token) Clone() *Token {
 		u := *t.LastUsedAt
 		c.LastUsedAt = &u
 	}
+	c.Capabilities = slices.Clone(t.Capabilities)
 	return &c
 }
+
+// Can reports whether t may do what c names: an admin token and an
+// application token without a list of capabilities may do everything.
+func (t *Token) Can(c Capability) bool {
+	return t.Capabilities == nil || slices.Contains(t.Capabilities, c)
+}
+
+// WholeApp reports whether t may do everything in its scope: an admin
+// token, or an application token without a list of capabilities.
+func (t *Token) WholeApp() bool { return t.Capabilities == nil }
 
 // LiveAt reports whether t has not expired at now.
 func (t *Token) LiveAt(now time.Time) bool {

@@ -154,16 +154,17 @@ func prefix(err error, field string) error {
 
 // appPortalAccessIn asks for a token to an application's portal.
 type appPortalAccessIn struct {
-	Application  *applicationIn `json:"application,omitempty" doc:"Creates the application when the path names it by a uid that does not exist yet; its uid must be the path's (422 otherwise)."`
-	Expiry       *int64         `json:"expiry,omitempty" doc:"Seconds the token is valid for, 3600 to 604800; 604800 (7 days) by default."`
-	FeatureFlags []string       `json:"featureFlags,omitempty" doc:"Accepted for compatibility; Hookline has no feature flags on tokens yet."`
-	ReadOnly     *bool          `json:"readOnly,omitempty" doc:"Accepted for compatibility; not enforced yet."`
-	SessionID    *string        `json:"sessionId,omitempty" doc:"Accepted for compatibility; not used yet."`
+	Application  *applicationIn        `json:"application,omitempty" doc:"Creates the application when the path names it by a uid that does not exist yet; its uid must be the path's (422 otherwise)."`
+	Expiry       *int64                `json:"expiry,omitempty" doc:"Seconds the token is valid for, 3600 to 604800; 604800 (7 days) by default."`
+	FeatureFlags []string              `json:"featureFlags,omitempty" doc:"Accepted for compatibility; Hookline has no feature flags on tokens yet."`
+	ReadOnly     *bool                 `json:"readOnly,omitempty" deprecated:"true" doc:"Deprecated, as in the Svix API: true is capabilities [\"ViewBase\"], a token that only reads, and never an endpoint's signing secret."`
+	Capabilities []hookline.Capability `json:"capabilities,omitempty" doc:"What the token may do in the application. ViewBase reads it, never a signing secret; ViewEndpointSecret reads signing secrets; ManageEndpointSecret rotates and reads them; CreateAttempts sends messages, resends, recovers and sends examples; ManageEndpoint creates, changes and deletes endpoints and their settings, and reads and rotates their secrets; ManageTransformations is accepted and grants nothing (Hookline has no transformations). ViewBase is always granted: an empty list makes a read-only token. Without capabilities (and without readOnly: true) the token may do everything in the application, as with every capability."`
+	SessionID    *string               `json:"sessionId,omitempty" doc:"Accepted for compatibility; not used yet."`
 }
 
 // appPortalAccessOut is a token scoped to one application, and the portal URL.
 type appPortalAccessOut struct {
-	Token string `json:"token" doc:"A bearer token that reaches only this application's resources (and reads event types)."`
+	Token string `json:"token" doc:"A bearer token that reaches only this application's resources (and reads event types), as its capabilities allow; GET /api/v1/auth/whoami with it tells what it may do."`
 	URL   string `json:"url" doc:"The app portal address, with the token in its fragment."`
 }
 
@@ -174,11 +175,13 @@ const (
 )
 
 // appPortalAccess creates a token scoped to the application, valid for
-// expiry seconds, and returns it with the portal URL
+// expiry seconds, with the capabilities readOnly and capabilities grant
+// (hookline.GrantCapabilities), and returns it with the portal URL
 // PublicURL + "/app-portal#token=<token>". Hookline has no portal UI yet:
 // the URL is where it will be served; the token already works with the API
-// (and the Svix SDKs) for everything under /api/v1/app/{app_id} and for
-// reading event types.
+// (and the Svix SDKs) for what its capabilities allow under
+// /api/v1/app/{app_id}, for reading event types, and for whoami, which
+// tells a page what the token may do.
 //
 // Its response is never saved for idempotency-key replay: saved responses
 // rest in the store in clear, and a bearer token must rest only as a hash.
@@ -194,6 +197,10 @@ func (s *Server) appPortalAccess(c *call) (int, any, error) {
 		}
 		expiry = *in.Expiry
 	}
+	caps, err := hookline.GrantCapabilities(in.ReadOnly != nil && *in.ReadOnly, in.Capabilities)
+	if err != nil {
+		return 0, nil, err
+	}
 	app, err := c.loadOrCreateApp(in.Application)
 	if err != nil {
 		return 0, nil, err
@@ -202,11 +209,12 @@ func (s *Server) appPortalAccess(c *call) (int, any, error) {
 	now := time.Now().UTC()
 	exp := now.Add(time.Duration(expiry) * time.Second)
 	tok := &hookline.Token{
-		ID:        hookline.NewID(hookline.PrefixToken),
-		Hash:      HashToken(secret),
-		AppID:     app.ID,
-		ExpiresAt: &exp,
-		CreatedAt: now,
+		ID:           hookline.NewID(hookline.PrefixToken),
+		Hash:         HashToken(secret),
+		AppID:        app.ID,
+		Capabilities: caps,
+		ExpiresAt:    &exp,
+		CreatedAt:    now,
 	}
 	if err := s.store.CreateToken(c.ctx(), tok); err != nil {
 		return 0, nil, err
@@ -217,4 +225,26 @@ func (s *Server) appPortalAccess(c *call) (int, any, error) {
 // logout deletes the token the request was made with.
 func (s *Server) logout(c *call) (int, any, error) {
 	return noContent(s.store.DeleteToken(c.ctx(), c.tok.ID))
+}
+
+// whoamiOut says what a token is, in the shape of the Svix API's WhoamiOut,
+// with what the token may do.
+type whoamiOut struct {
+	AppID            *string                `json:"appId,omitempty" doc:"The application the token is scoped to; absent for an admin token."`
+	PermissionSource string                 `json:"permissionSource" enum:"OidcJwt,SvixJwt,RegionalAuthToken,GlobalAuthToken,Unknown" doc:"The Svix API's kind of authentication; Hookline's tokens are none of its kinds: always Unknown."`
+	Capabilities     *[]hookline.Capability `json:"capabilities,omitempty" doc:"A Hookline extension: what a token scoped to an application may do in it, every capability for a token of the whole application; absent for an admin token, which may do everything. A page can hide what the token cannot do."`
+}
+
+// whoami answers what the token of the request is: the application it is
+// scoped to and what it may do there.
+func (s *Server) whoami(c *call) (int, any, error) {
+	out := whoamiOut{PermissionSource: "Unknown"}
+	if c.tok.AppID != "" {
+		caps := c.tok.Capabilities
+		if c.tok.WholeApp() {
+			caps = hookline.AllCapabilities()
+		}
+		out.AppID, out.Capabilities = &c.tok.AppID, &caps
+	}
+	return http.StatusOK, out, nil
 }

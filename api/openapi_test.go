@@ -57,8 +57,9 @@ type docGen struct {
 }
 
 var (
-	jsonTimeType = reflect.TypeFor[jsonTime]()
-	rawType      = reflect.TypeFor[json.RawMessage]()
+	jsonTimeType   = reflect.TypeFor[jsonTime]()
+	capabilityType = reflect.TypeFor[hookline.Capability]()
+	rawType        = reflect.TypeFor[json.RawMessage]()
 )
 
 // schemaName is the component name of a Go type: applicationOut is
@@ -86,6 +87,12 @@ func (g *docGen) schema(t reflect.Type, input bool) obj {
 		return obj{"type": "string", "format": "date-time"}
 	case t == rawType:
 		return obj{"type": "object", "additionalProperties": true}
+	case t == capabilityType:
+		var names []any
+		for _, c := range hookline.AllCapabilities() {
+			names = append(names, string(c))
+		}
+		return obj{"type": "string", "enum": names}
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
@@ -162,6 +169,9 @@ func (g *docGen) object(t reflect.Type, input bool) obj {
 				}
 				s["enum"] = vals
 			}
+			if f.Tag.Get("deprecated") == "true" {
+				s["deprecated"] = true
+			}
 			props[tag[0]] = s
 			omit := len(tag) > 1 && tag[1] == "omitempty"
 			if input && f.Tag.Get("api") == "required" || !input && !omit {
@@ -236,8 +246,8 @@ func openAPIDocument() ([]byte, error) {
 			"summary":     rt.Summary,
 			"tags":        []any{rt.Tag},
 		}
-		if rt.Doc != "" {
-			op["description"] = rt.Doc
+		if d := strings.TrimSpace(rt.Doc + " " + accessDoc(rt.Access)); d != "" {
+			op["description"] = d
 		}
 		var params []any
 		for _, m := range wildcard.FindAllStringSubmatch(rt.Path, -1) {
@@ -334,6 +344,22 @@ func openAPIDocument() ([]byte, error) {
 		return nil, err
 	}
 	return append(b, '\n'), nil
+}
+
+// accessDoc says which tokens may call a route of level a.
+func accessDoc(a access) string {
+	switch a {
+	case anyToken:
+		return "Any token may call it."
+	case adminOnly:
+		return "Only admin tokens may call it."
+	case appScoped:
+		return "A token scoped to the application needs the whole application: one made without capabilities (or with every one)."
+	}
+	if c := a.capability(); c != "" {
+		return "A token scoped to the application needs the " + string(c) + " capability."
+	}
+	return ""
 }
 
 func statusText(st int) string {

@@ -57,6 +57,7 @@ var hostedOperations = []string{
 	"POST /api/v1/operational-webhook/endpoint/{endpoint_id}/secret/rotate",
 	"GET /api/v1/operational-webhook/endpoint/{endpoint_id}/headers",
 	"PUT /api/v1/operational-webhook/endpoint/{endpoint_id}/headers",
+	"GET /api/v1/auth/whoami",
 }
 
 // extensionOperations are Hookline's own operations, which no Svix API has.

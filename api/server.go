@@ -4,7 +4,8 @@
 // Every request but the health checks carries an API token
 // ("Authorization: Bearer ..."). An admin token may do everything; a token
 // scoped to an application (app-portal access) sees only that application
-// and the event types. POST requests may carry an idempotency-key header:
+// and the event types, and does there what its capabilities allow
+// (access.go). POST requests may carry an idempotency-key header:
 // the first response for a key is replayed for later requests with the same
 // key, token, method and path.
 package api
@@ -217,16 +218,6 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	s.logRequest(r, status, time.Now(), nil)
 }
 
-// access says which tokens may call a route.
-type access int
-
-const (
-	public    access = iota // no token needed
-	anyToken                // any valid token
-	adminOnly               // tokens that are not scoped to an application
-	appScoped               // admin tokens, and tokens of the application in the path
-)
-
 // route is one operation: its handler and what the OpenAPI document says of it.
 type route struct {
 	Method  string
@@ -300,10 +291,6 @@ func (s *Server) metrics(h http.Handler) http.Handler {
 	})
 }
 
-// errAdminOnly refuses a token scoped to an application what only admin
-// tokens may do.
-var errAdminOnly = hookline.Errorf(hookline.EFORBIDDEN, "This token is scoped to one application and cannot do this.")
-
 // serve runs the route and returns the response to write. err is the error
 // behind a 5xx status, for the log.
 func (s *Server) serve(c *call, rt *route) (int, []byte, error) {
@@ -321,8 +308,8 @@ func (s *Server) serve(c *call, rt *route) (int, []byte, error) {
 			return render(0, nil, err)
 		}
 		c.tok = tok
-		if rt.Access == adminOnly && !c.admin() {
-			return render(0, nil, errAdminOnly)
+		if err := rt.Access.permit(tok); err != nil {
+			return render(0, nil, err)
 		}
 	}
 	if key := c.r.Header.Get("Idempotency-Key"); key != "" && c.r.Method == http.MethodPost && c.tok != nil && !rt.NoReplay {

@@ -2,28 +2,16 @@ package signature_test
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/npmtest"
 	"github.com/hookline/hookline/signature"
 )
-
-// skipOrFail skips the test, unless it runs in CI (CI=true), where a
-// missing tool must fail the build instead of silently skipping.
-func skipOrFail(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
-		t.Fatalf("CI is set, so this check must run: "+format, args...)
-	}
-	t.Skipf(format, args...)
-}
 
 // jsCase is one request handed to the JavaScript library.
 type jsCase struct {
@@ -71,32 +59,7 @@ func TestJavaScriptStandardWebhooks(t *testing.T) {
 	if ci, _ := strconv.ParseBool(os.Getenv("CI")); testing.Short() && !ci {
 		t.Skip("runs npm ci; skipped with -short (but never under CI=true)")
 	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		skipOrFail(t, "node is not on PATH: %v", err)
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		skipOrFail(t, "npm is not on PATH: %v", err)
-	}
-
-	dir := t.TempDir()
-	for _, f := range []string{"package.json", "package-lock.json"} {
-		b, err := os.ReadFile(filepath.Join("testdata", "js", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
-	defer cancel()
-	install := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
-	install.Dir = dir
-	if out, err := install.CombinedOutput(); err != nil {
-		skipOrFail(t, "npm ci failed (registry unreachable?): %v\n%s", err, out)
-	}
+	js := npmtest.Install(t, filepath.Join("testdata", "js"))
 
 	// Requests signed by us on the real clock (the library has no clock to
 	// inject); nothing here depends on how long the test takes, within the
@@ -157,22 +120,8 @@ func TestJavaScriptStandardWebhooks(t *testing.T) {
 		signReqs = append(signReqs, jsSignRequest{Secret: key1.String(), ID: "msg_js_" + strconv.Itoa(i), Timestamp: 1_700_000_000 + int64(i), Payload: p})
 	}
 
-	input, _ := json.Marshal(map[string]any{"cases": cases, "sign": signReqs})
-	inPath := filepath.Join(dir, "input.json")
-	scriptPath := filepath.Join(dir, "check.js")
-	if err := os.WriteFile(inPath, input, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(js.Path, "check.js"), []byte(jsScript), 0o644); err != nil {
 		t.Fatal(err)
-	}
-	if err := os.WriteFile(scriptPath, []byte(jsScript), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	run := exec.CommandContext(ctx, node, scriptPath, inPath)
-	run.Dir = dir
-	var stderr bytes.Buffer
-	run.Stderr = &stderr
-	out, err := run.Output()
-	if err != nil {
-		t.Fatalf("node: %v\n%s", err, stderr.String())
 	}
 	var result struct {
 		Verified []struct {
@@ -182,9 +131,7 @@ func TestJavaScriptStandardWebhooks(t *testing.T) {
 		} `json:"verified"`
 		Signed []string `json:"signed"`
 	}
-	if err := json.Unmarshal(out, &result); err != nil {
-		t.Fatalf("node output %q: %v", out, err)
-	}
+	js.Run(t, "check.js", map[string]any{"cases": cases, "sign": signReqs}, &result)
 	if len(result.Verified) != len(cases) || len(result.Signed) != len(signReqs) {
 		t.Fatalf("node answered %d/%d verifications, %d/%d signatures", len(result.Verified), len(cases), len(result.Signed), len(signReqs))
 	}

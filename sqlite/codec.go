@@ -170,7 +170,7 @@ func intPtrOf(v sql.NullInt64) *int {
 }
 
 // jsonList stores nil as NULL and any other list as a JSON array.
-func jsonList(l []string) any {
+func jsonList[T ~string](l []T) any {
 	if l == nil {
 		return nil
 	}
@@ -178,11 +178,16 @@ func jsonList(l []string) any {
 	return string(b)
 }
 
-func listOf(v sql.NullString) ([]string, error) {
+// listOf reads what jsonList stored: NULL as nil, an empty array as an
+// empty list.
+func listOf(v sql.NullString) ([]string, error) { return listOfT[string](v) }
+
+// listOfT is listOf for a list of another string type.
+func listOfT[T ~string](v sql.NullString) ([]T, error) {
 	if !v.Valid {
 		return nil, nil
 	}
-	l := []string{}
+	l := []T{}
 	if err := json.Unmarshal([]byte(v.String), &l); err != nil {
 		return nil, fmt.Errorf("sqlite: bad list %q: %w", v.String, err)
 	}

@@ -107,6 +107,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Text/Refused", testTextRefused},
 		{"Token/ListAdmin", testListAdminTokens},
 		{"Token/Used", testTokenUsed},
+		{"Token/Capabilities", testTokenCapabilities},
 		{"Idempotency", testIdempotency},
 		{"Health/CheckWrite", testCheckWrite},
 	} {

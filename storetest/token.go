@@ -132,3 +132,39 @@ func testTokenUsed(t *testing.T, s hookline.Store) {
 	must(t, s.DeleteToken(ctx(t), tok.ID), "DeleteToken")
 	must(t, s.TokenUsed(ctx(t), tok.ID, time.Now()), "TokenUsed of a deleted token")
 }
+
+// testTokenCapabilities: an application token's capabilities read back as
+// they were stored, from the store and from its cache: none (nil, the whole
+// application) stays none, an empty list stays empty rather than becoming
+// everything, a list keeps its order; and a caller changing the list it got
+// changes no other caller's.
+func testTokenCapabilities(t *testing.T, s hookline.Store) {
+	a := newApp(t, s)
+	for _, tc := range []struct {
+		name string
+		caps []hookline.Capability
+	}{
+		{"none", nil},
+		{"empty", []hookline.Capability{}},
+		{"read-only", []hookline.Capability{hookline.CapViewBase}},
+		{"some", []hookline.Capability{hookline.CapViewBase, hookline.CapViewEndpointSecret, hookline.CapCreateAttempts}},
+		{"every one", hookline.AllCapabilities()},
+	} {
+		tok := &hookline.Token{Hash: sha("caps " + tc.name), AppID: a.ID, Capabilities: tc.caps}
+		must(t, s.CreateToken(ctx(t), tok), "CreateToken "+tc.name)
+		for _, read := range []string{"stored", "cached"} {
+			got, err := s.TokenByHash(ctx(t), tok.Hash)
+			must(t, err, "TokenByHash "+tc.name)
+			same(t, got.Capabilities, tc.caps, tc.name+" capabilities, "+read)
+			same(t, got, tok, tc.name+" token, "+read)
+			if len(got.Capabilities) > 0 {
+				got.Capabilities[0] = hookline.CapManageEndpoint
+			}
+		}
+	}
+	page, err := s.ListAdminTokens(ctx(t), hookline.ListOptions{Limit: 10})
+	must(t, err, "ListAdminTokens")
+	if len(page.Items) != 0 {
+		t.Fatalf("application tokens listed as admin tokens: %+v", page.Items)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -303,10 +304,17 @@ func TestMultiNode(t *testing.T) {
 	})
 	dead.Store(true)
 	attempted := attemptsLogged(victim.child)
+	ports := localPorts(t, victim.cmd.Process.Pid)
 	victim.cmd.Process.Signal(syscall.SIGKILL)
 	<-victim.exited
 	killed := time.Now()
 	killedAfter := count.Load()
+	// The victim's last transaction may still commit after it died: the
+	// server finishes a statement it got before it sees the connection
+	// closed. Once none of its sessions is left, what it held is final.
+	wait.For(t, "the victim's database sessions to end", func() bool {
+		return queryInt(t, schemaURL, `SELECT count(*) FROM pg_stat_activity WHERE client_port = ANY($1)`, ports) == 0
+	})
 	// What it held when it died: nobody else may send those until their
 	// leases end.
 	stranded := queryPairs(t, schemaURL, `SELECT id, message_id FROM deliveries WHERE status = 3 AND lease_owner LIKE $1`, victimLeases)
@@ -595,4 +603,39 @@ func BenchmarkEndToEnd(b *testing.B) {
 			b.ReportMetric(float64(want)/elapsed.Seconds(), "delivered/s")
 		})
 	}
+}
+
+// localPorts returns the local ports of the TCP connections of the process
+// pid (Linux: its socket descriptors, found in /proc/net/tcp and tcp6).
+func localPorts(t *testing.T, pid int) []int {
+	t.Helper()
+	inodes := map[string]bool{}
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fd := range fds {
+		target, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
+		if inode, ok := strings.CutPrefix(target, "socket:["); err == nil && ok {
+			inodes[strings.TrimSuffix(inode, "]")] = true
+		}
+	}
+	var ports []int
+	for _, table := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		b, err := os.ReadFile(table)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			f := strings.Fields(line)
+			if len(f) < 10 || !inodes[f[9]] {
+				continue
+			}
+			_, hexPort, _ := strings.Cut(f[1], ":") // local address:port
+			if port, err := strconv.ParseInt(hexPort, 16, 32); err == nil {
+				ports = append(ports, int(port))
+			}
+		}
+	}
+	return ports
 }

@@ -1,0 +1,140 @@
+// Drives Hookline's API through the official Svix JavaScript SDK (v2) for
+// cmd/hookline/capabilities_test.go. It reads a JSON file (argv[2]):
+//
+//   {"base": URL, "admin": admin token,
+//    "mint": [{"app", "readOnly", "capabilities"}],   asks for app-portal tokens
+//    "calls": [{"route", "token", "ids"}]}            calls routes with tokens
+//
+// and prints {"tokens": [...], "answers": [{"status", "code"}]}: a token per
+// mint, in order, and per call its status (200 for success) and the code of
+// its Svix error body. Routes SDK 2.5.0 has no method for go over fetch.
+import { readFileSync } from "node:fs";
+import { ApiException, Svix } from "svix";
+
+const input = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const clients = new Map();
+function sdk(token) {
+  if (!clients.has(token)) clients.set(token, new Svix(token, { serverUrl: input.base, requestTimeout: 30000 }));
+  return clients.get(token);
+}
+
+async function raw(token, method, path, body) {
+  const res = await fetch(input.base + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(30000),
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new ApiException(res.status, text ? JSON.parse(text) : {}, res.headers);
+}
+
+const A = "/api/v1/app/{app_id}";
+const E = `${A}/endpoint/{endpoint_id}`;
+const M = `${A}/msg/{msg_id}`;
+const O = "/api/v1/operational-webhook/endpoint/{endpoint_id}";
+const ep = (i, tail) => `/api/v1/app/${i.app}/endpoint/${i.endpoint}${tail}`;
+
+// ops calls each route: (SDK client, ids, token) => promise.
+const ops = {
+  [`GET ${A}`]: (s, i) => s.application.get(i.app),
+  [`GET ${A}/endpoint`]: (s, i) => s.endpoint.list(i.app),
+  [`GET ${E}`]: (s, i) => s.endpoint.get(i.app, i.endpoint),
+  [`GET ${E}/headers`]: (s, i) => s.endpoint.getHeaders(i.app, i.endpoint),
+  [`GET ${E}/mtls`]: (s, i, t) => raw(t, "GET", ep(i, "/mtls")),
+  [`GET ${E}/oauth`]: (s, i, t) => raw(t, "GET", ep(i, "/oauth")),
+  [`GET ${E}/stats`]: (s, i) => s.endpoint.getStats(i.app, i.endpoint),
+  [`GET ${E}/msg`]: (s, i) => s.messageAttempt.listAttemptedMessages(i.app, i.endpoint),
+  [`GET ${A}/msg`]: (s, i) => s.message.list(i.app),
+  [`GET ${M}`]: (s, i) => s.message.get(i.app, i.msg),
+  [`GET ${M}/endpoint`]: (s, i) => s.messageAttempt.listAttemptedDestinations(i.app, i.msg),
+  [`GET ${M}/attempt/{attempt_id}`]: (s, i) => s.messageAttempt.get(i.app, i.msg, i.attempt),
+  [`GET ${A}/attempt/endpoint/{endpoint_id}`]: (s, i) => s.messageAttempt.listByEndpoint(i.app, i.endpoint),
+  [`GET ${A}/attempt/msg/{msg_id}`]: (s, i) => s.messageAttempt.listByMsg(i.app, i.msg),
+  "GET /api/v1/event-type": (s) => s.eventType.list(),
+  "GET /api/v1/event-type/{event_type_name}": (s, i) => s.eventType.get(i.eventType),
+  "GET /api/v1/egress-ips": (s, i, t) => raw(t, "GET", "/api/v1/egress-ips"),
+  "GET /api/v1/auth/whoami": (s, i, t) => raw(t, "GET", "/api/v1/auth/whoami"),
+  "GET /api/v1/health": (s) => s.health.get(),
+  "GET /api/v1/health/ping": (s, i, t) => raw(t, "GET", "/api/v1/health/ping"),
+
+  [`GET ${E}/secret`]: (s, i) => s.endpoint.getSecret(i.app, i.endpoint),
+  [`POST ${E}/secret/rotate`]: (s, i) => s.endpoint.rotateSecret(i.app, i.endpoint, {}),
+
+  [`POST ${A}/msg`]: (s, i) => s.message.create(i.app, { eventType: i.eventType, payload: { sent: "by a portal" } }),
+  [`POST ${M}/endpoint/{endpoint_id}/resend`]: (s, i) => s.messageAttempt.resend(i.app, i.msg, i.endpoint),
+  [`POST ${E}/recover`]: (s, i) => s.endpoint.recover(i.app, i.endpoint, { since: new Date(i.since) }),
+  [`POST ${E}/send-example`]: (s, i) => s.endpoint.sendExample(i.app, i.endpoint, { eventType: i.eventType }),
+
+  [`POST ${A}/endpoint`]: (s, i) => s.endpoint.create(i.app, { url: `${i.url}/made-by-a-portal` }),
+  [`PUT ${E}`]: (s, i) => s.endpoint.upsert(i.app, i.endpoint, { url: `${i.url}/put`, description: "put" }),
+  [`PATCH ${E}`]: (s, i) => s.endpoint.patch(i.app, i.endpoint, { description: "patched" }),
+  [`PUT ${E}/headers`]: (s, i) => s.endpoint.setHeaders(i.app, i.endpoint, { headers: { "X-Put": "1" } }),
+  [`PATCH ${E}/headers`]: (s, i) => s.endpoint.patchHeaders(i.app, i.endpoint, { headers: { "X-Patch": "1" } }),
+  [`PUT ${E}/mtls`]: (s, i, t) => raw(t, "PUT", ep(i, "/mtls"), { identity: i.identity }),
+  [`DELETE ${E}/mtls`]: (s, i, t) => raw(t, "DELETE", ep(i, "/mtls")),
+  [`PUT ${E}/oauth`]: (s, i, t) =>
+    raw(t, "PUT", ep(i, "/oauth"), {
+      tokenUrl: `${i.url}/token`,
+      clientId: "portal",
+      clientSecret: "s3cret",
+      authMethod: "clientSecretBasic",
+      grantType: "clientCredentials",
+    }),
+  [`DELETE ${E}/oauth`]: (s, i, t) => raw(t, "DELETE", ep(i, "/oauth")),
+
+  [`DELETE ${M}/attempt/{attempt_id}/content`]: (s, i) => s.messageAttempt.expungeContent(i.app, i.msg, i.attempt),
+  [`DELETE ${M}/content`]: (s, i) => s.message.expungeContent(i.app, i.msg),
+  [`DELETE ${E}`]: (s, i) => s.endpoint.delete(i.app, i.endpoint),
+
+  "GET /api/v1/app": (s) => s.application.list(),
+  "POST /api/v1/app": (s) => s.application.create({ name: "made by a portal" }),
+  [`PUT ${A}`]: (s, i) => s.application.upsert(i.app, { name: "put by a portal" }),
+  [`PATCH ${A}`]: (s, i) => s.application.patch(i.app, { name: "patched by a portal" }),
+  [`DELETE ${A}`]: (s, i) => s.application.delete(i.app),
+  "POST /api/v1/event-type": (s) => s.eventType.create({ name: "portal.made", description: "x" }),
+  "PUT /api/v1/event-type/{event_type_name}": (s, i) => s.eventType.upsert(i.eventType, { description: "put by a portal" }),
+  "PATCH /api/v1/event-type/{event_type_name}": (s, i) => s.eventType.patch(i.eventType, { description: "patched" }),
+  "DELETE /api/v1/event-type/{event_type_name}": (s, i) => s.eventType.delete(i.eventType),
+  "GET /api/v1/operational-webhook/endpoint": (s) => s.operationalWebhook.endpoint.list(),
+  "POST /api/v1/operational-webhook/endpoint": (s, i) => s.operationalWebhook.endpoint.create({ url: `${i.url}/ops` }),
+  [`GET ${O}`]: (s) => s.operationalWebhook.endpoint.get("ep_none"),
+  [`PUT ${O}`]: (s, i) => s.operationalWebhook.endpoint.upsert("portal-ops", { url: `${i.url}/ops` }),
+  [`DELETE ${O}`]: (s) => s.operationalWebhook.endpoint.delete("ep_none"),
+  [`GET ${O}/secret`]: (s) => s.operationalWebhook.endpoint.getSecret("ep_none"),
+  [`POST ${O}/secret/rotate`]: (s) => s.operationalWebhook.endpoint.rotateSecret("ep_none", {}),
+  [`GET ${O}/headers`]: (s) => s.operationalWebhook.endpoint.getHeaders("ep_none"),
+  [`PUT ${O}/headers`]: (s) => s.operationalWebhook.endpoint.setHeaders("ep_none", { headers: { "X-A": "1" } }),
+  "POST /api/v1/auth/app-portal-access/{app_id}": (s, i) => s.authentication.appPortalAccess(i.app, {}),
+
+  "POST /api/v1/auth/logout": (s) => s.authentication.logout(),
+};
+
+const out = {};
+if (input.mint) {
+  out.tokens = [];
+  for (const m of input.mint) {
+    const req = {};
+    if (m.readOnly != null) req.readOnly = m.readOnly;
+    if (m.capabilities != null) req.capabilities = m.capabilities;
+    out.tokens.push((await sdk(input.admin).authentication.appPortalAccess(m.app, req)).token);
+  }
+}
+if (input.calls) {
+  out.answers = [];
+  for (const c of input.calls) {
+    const op = ops[c.route];
+    if (op === undefined) {
+      out.answers.push({ status: 0, code: "the script has no call for this route" });
+      continue;
+    }
+    try {
+      await op(sdk(c.token), c.ids, c.token);
+      out.answers.push({ status: 200, code: "" });
+    } catch (e) {
+      if (!(e instanceof ApiException)) throw e;
+      out.answers.push({ status: e.code, code: e.body?.code ?? "" });
+    }
+  }
+}
+process.stdout.write(JSON.stringify(out));

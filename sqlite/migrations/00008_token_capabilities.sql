@@ -1,0 +1,9 @@
+-- +goose Up
+-- capabilities is what an application's token may do in it
+-- (hookline.Token.Capabilities), a JSON array of the Svix API's names
+-- ("ViewBase", "CreateAttempts"...). NULL, as every token made before it
+-- has, grants the whole application; an empty array grants nothing.
+ALTER TABLE tokens ADD COLUMN capabilities TEXT;
+
+-- +goose Down
+ALTER TABLE tokens DROP COLUMN capabilities;
