@@ -15,7 +15,7 @@ var (
 	pChannel   = param{"channel", "string", "Only items on this channel."}
 	pTag       = param{"tag", "string", "Only messages with this tag."}
 	pBefore    = param{"before", "date-time", "Only items created before this time."}
-	pAfter     = param{"after", "date-time", "Only items created after this time."}
+	pAfter     = param{"after", "date-time", "Only items created at or after this time."}
 	pContent   = param{"with_content", "boolean", "Include payloads or response bodies; true by default."}
 	pTypes     = param{"event_types", "string-array", "Only items of these event types, repeated or comma-separated."}
 	pStatus    = param{"status", "status", "Only items in this status."}

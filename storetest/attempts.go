@@ -153,8 +153,8 @@ func testAttemptListFilters(t *testing.T, s hookline.Store) {
 		{"type b", hookline.AttemptFilter{EventTypes: []string{"b"}}, []int{2, 5}, nil},
 		{"types a b", hookline.AttemptFilter{EventTypes: []string{"a", "b"}}, []int{0, 2, 5}, []int{0, 1, 4}},
 		{"before 2", hookline.AttemptFilter{Before: at(2)}, []int{0}, []int{0, 1}},
-		{"after 2", hookline.AttemptFilter{After: at(2)}, []int{5}, []int{4}},
-		{"after 0 before 5", hookline.AttemptFilter{After: at(0), Before: at(5)}, []int{2}, []int{1, 4}},
+		{"after 2 (at 2 included)", hookline.AttemptFilter{After: at(2)}, []int{2, 5}, []int{4}},
+		{"after 0 before 5", hookline.AttemptFilter{After: at(0), Before: at(5)}, []int{0, 2}, []int{0, 1, 4}},
 		{"fail 5xx", hookline.AttemptFilter{Status: &fail, StatusCodeClass: &c500}, []int{5}, []int{1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -334,7 +334,7 @@ func testMessagesByEndpoint(t *testing.T, s hookline.Store) {
 		{"type a", hookline.EndpointMessageFilter{EventTypes: []string{"a"}}, []int{0, 2, 5}},
 		{"types b c", hookline.EndpointMessageFilter{EventTypes: []string{"b", "c"}}, []int{1, 3, 4}},
 		{"before 3", hookline.EndpointMessageFilter{Before: at(3)}, []int{0, 1, 2}},
-		{"after 3", hookline.EndpointMessageFilter{After: at(3)}, []int{4, 5}},
+		{"after 3 (at 3 included)", hookline.EndpointMessageFilter{After: at(3)}, []int{3, 4, 5}},
 		{"pending eu after 0", hookline.EndpointMessageFilter{Status: &pending, Channel: "eu", After: at(0)}, []int{4}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -263,8 +263,8 @@ func testMessageListFilters(t *testing.T, s hookline.Store) {
 		{"type a", hookline.MessageFilter{EventTypes: []string{"a"}}, []int{0, 2}},
 		{"types b c", hookline.MessageFilter{EventTypes: []string{"b", "c"}}, []int{1, 3, 4}},
 		{"before 2", hookline.MessageFilter{Before: at(2)}, []int{0, 1}},
-		{"after 2", hookline.MessageFilter{After: at(2)}, []int{3, 4}},
-		{"after 0 before 4", hookline.MessageFilter{After: at(0), Before: at(4)}, []int{1, 2, 3}},
+		{"after 2 (at 2 included)", hookline.MessageFilter{After: at(2)}, []int{2, 3, 4}},
+		{"after 0 before 4", hookline.MessageFilter{After: at(0), Before: at(4)}, []int{0, 1, 2, 3}},
 		{"type b channel eu", hookline.MessageFilter{EventTypes: []string{"b"}, Channel: "eu"}, []int{1}},
 		{"tag blue before 3", hookline.MessageFilter{Tag: "blue", Before: at(3)}, []int{2}},
 	} {

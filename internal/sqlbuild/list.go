@@ -86,7 +86,7 @@ func (q *Query) ListMessagesByEndpoint(sel, appID, endpointID string, f hookline
 	if len(f.EventTypes) > 0 {
 		q.Where(q.In("m.event_type", f.EventTypes))
 	}
-	q.Between("d.msg_created_at", f.After, f.Before, false)
+	q.Between("d.msg_created_at", f.After, f.Before)
 	return q.Page(sel, "d.message_id", f.ListOptions)
 }
 
@@ -95,7 +95,7 @@ func (q *Query) ListMessagesByEndpoint(sel, appID, endpointID string, f hookline
 // in [since, until) where those are set.
 func (q *Query) EndpointStats(endpointID string, since, until *time.Time) (string, []any) {
 	q.Where("endpoint_id = ?", endpointID)
-	q.Between("msg_created_at", since, until, true)
+	q.Between("msg_created_at", since, until)
 	query, args := q.SQL(`SELECT ` + shownStatus("") + `, count(*) FROM deliveries`)
 	return query + ` GROUP BY 1`, args
 }
@@ -139,7 +139,7 @@ func (q *Query) messages(f hookline.MessageFilter) {
 	if len(f.EventTypes) > 0 {
 		q.Where(q.In("event_type", f.EventTypes))
 	}
-	q.Between("created_at", f.After, f.Before, false)
+	q.Between("created_at", f.After, f.Before)
 }
 
 // attempts adds the conditions of f on the attempts table aliased a.
@@ -154,7 +154,7 @@ func (q *Query) attempts(f hookline.AttemptFilter) {
 			q.Where("a.status_code >= ? AND a.status_code < ?", c, c+100)
 		}
 	}
-	q.Between("a.created_at", f.After, f.Before, false)
+	q.Between("a.created_at", f.After, f.Before)
 	if f.Channel != "" || len(f.EventTypes) > 0 {
 		msg := "m.id = a.message_id AND m.app_id = a.app_id"
 		if f.Channel != "" {
@@ -167,15 +167,12 @@ func (q *Query) attempts(f hookline.AttemptFilter) {
 	}
 }
 
-// Between adds "col > after" and "col < before" for the bounds that are
-// set; inclusive makes the lower bound col >= after.
-func (q *Query) Between(col string, after, before *time.Time, inclusive bool) {
+// Between adds "col >= after" and "col < before" for the bounds that are
+// set: an item created at after is in, as svix-server has it, one created
+// at before is not.
+func (q *Query) Between(col string, after, before *time.Time) {
 	if after != nil {
-		op := " > "
-		if inclusive {
-			op = " >= "
-		}
-		q.Where(col + op + q.Arg(q.d.Time(*after)))
+		q.Where(col + " >= " + q.Arg(q.d.Time(*after)))
 	}
 	if before != nil {
 		q.Where(col + " < " + q.Arg(q.d.Time(*before)))

@@ -56,7 +56,7 @@ func TestPlaceholdersFollowTheText(t *testing.T) {
 	f := hookline.AttemptFilter{Channel: "c", EventTypes: []string{"x", "y"}, After: &at}
 	q := New(&dollar)
 	query, args, _ := q.ListAttemptsByMessage("SELECT a.id FROM attempts a", "app", "msg", f)
-	want := "SELECT a.id FROM attempts a WHERE a.message_id = $1 AND a.app_id = $2 AND a.created_at > $3" +
+	want := "SELECT a.id FROM attempts a WHERE a.message_id = $1 AND a.app_id = $2 AND a.created_at >= $3" +
 		" AND EXISTS (SELECT 1 FROM messages m WHERE m.id = a.message_id AND m.app_id = a.app_id" +
 		" AND $4 = ANY(m.channels) AND m.event_type = ANY($5)) ORDER BY a.id LIMIT $6"
 	wantArgs := []any{"msg", "app", at, "c", []string{"x", "y"}, 51}
