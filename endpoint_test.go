@@ -30,3 +30,20 @@ func TestReservedHeaders(t *testing.T) {
 		}
 	}
 }
+
+func TestNormalizeURL(t *testing.T) {
+	for raw, want := range map[string]string{
+		"HTTPS://Example.COM":            "https://example.com/",
+		"https://example.com":            "https://example.com/",
+		"https://example.com?x=1":        "https://example.com/?x=1",
+		"https://Ex.com:8443/Path?Q=A#F": "https://ex.com:8443/Path?Q=A#F",
+		"https://User:PaSs@Ex.COM/in":    "https://User:PaSs@ex.com/in",
+		"https://u:p%40ss@Host.example/": "https://u:p%40ss@host.example/",
+		"http://[2001:DB8::1]:80":        "http://[2001:db8::1]:80/",
+		"not a url":                      "not a url",
+	} {
+		if got := NormalizeURL(raw); got != want {
+			t.Errorf("NormalizeURL(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}

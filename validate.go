@@ -104,3 +104,27 @@ func ValidateURL(raw string) error {
 	}
 	return nil
 }
+
+// NormalizeURL returns an endpoint URL as svix-server keeps it: its scheme
+// and host in lower case, and "/" for an empty path. The rest (credentials,
+// path, query) is kept as given. A URL without "scheme://" is returned as
+// it is (ValidateURL refuses it).
+func NormalizeURL(raw string) string {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return raw
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority, tail := rest[:end], rest[end:]
+	userinfo, host := "", authority
+	if i := strings.LastIndexByte(authority, '@'); i >= 0 {
+		userinfo, host = authority[:i+1], authority[i+1:]
+	}
+	if !strings.HasPrefix(tail, "/") {
+		tail = "/" + tail
+	}
+	return strings.ToLower(scheme) + "://" + userinfo + strings.ToLower(host) + tail
+}

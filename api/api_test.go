@@ -775,3 +775,24 @@ func TestStatsRange(t *testing.T) {
 		t.Errorf("recover 15 days back: %d %s, want 422", st, body)
 	}
 }
+
+// TestEndpointURLNormalized: an endpoint's URL is kept as svix-server keeps
+// it, scheme and host in lower case and "/" for an empty path, whether it
+// is created, replaced or patched.
+func TestEndpointURLNormalized(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	e.must(201, "POST", "/api/v1/app", e.admin, map[string]any{"name": "A", "uid": "a"}, nil)
+	var out struct{ URL string }
+	e.must(201, "POST", "/api/v1/app/a/endpoint", e.admin, map[string]any{"url": "HTTPS://Example.COM", "uid": "ep"}, &out)
+	if out.URL != "https://example.com/" {
+		t.Errorf("created: %s", out.URL)
+	}
+	e.must(200, "PATCH", "/api/v1/app/a/endpoint/ep", e.admin, map[string]any{"url": "HTTPS://Other.COM?x=1"}, &out)
+	if out.URL != "https://other.com/?x=1" {
+		t.Errorf("patched: %s", out.URL)
+	}
+	e.must(200, "PUT", "/api/v1/app/a/endpoint/ep", e.admin, map[string]any{"url": "http://THIRD.example:8080", "uid": "ep"}, &out)
+	if out.URL != "http://third.example:8080/" {
+		t.Errorf("replaced: %s", out.URL)
+	}
+}

@@ -238,6 +238,7 @@ func (h *endpoints) insert(c *call, app *hookline.Application, in *endpointIn) (
 	if ep.URL, err = hookline.KeepURLCredentials([]string{"body", "url"}, ep.URL, ""); err != nil {
 		return 0, nil, err
 	}
+	ep.URL = hookline.NormalizeURL(ep.URL)
 	if err := h.validate(c, nil, ep, typesField); err != nil {
 		return 0, nil, err
 	}
@@ -283,6 +284,7 @@ func (h *endpoints) replace(c *call) (int, any, error) {
 	if next.URL, err = hookline.KeepURLCredentials([]string{"body", "url"}, next.URL, ep.URL); err != nil {
 		return 0, nil, err
 	}
+	next.URL = hookline.NormalizeURL(next.URL)
 	if err := h.validate(c, ep, &next, typesField); err != nil {
 		return 0, nil, err
 	}
@@ -360,6 +362,7 @@ func (h *endpoints) patch(c *call) (int, any, error) {
 		if next.URL, err = hookline.KeepURLCredentials([]string{"body", "url"}, *in.URL, ep.URL); err != nil {
 			return 0, nil, err
 		}
+		next.URL = hookline.NormalizeURL(next.URL)
 	}
 	if in.Description != nil {
 		next.Description = *in.Description
