@@ -219,6 +219,12 @@ type eventExampleIn struct {
 // sendExample sends an example message of an event type to this endpoint
 // only. The payload is an example from the event type's schema (its
 // "examples" or "example"), or a small generic object when it has none.
+// The example of the event type svix.ping, which needs no event type: its
+// body, as svix-server sends it.
+const pingEventType = "svix.ping"
+
+var pingPayload = json.RawMessage(`{"success": true}`)
+
 func (s *Server) sendExample(c *call) (int, any, error) {
 	var in eventExampleIn
 	if _, err := c.decode(&in); err != nil {
@@ -241,6 +247,8 @@ func (s *Server) sendExample(c *call) (int, any, error) {
 	var payload json.RawMessage
 	et, err := s.store.EventType(c.ctx(), in.EventType)
 	switch {
+	case in.EventType == pingEventType:
+		payload = pingPayload
 	case err == nil:
 		payload = schemaExample(et.Schemas, idx)
 	case hookline.ErrorCode(err) != hookline.ENOTFOUND:

@@ -691,6 +691,14 @@ func TestSDKSendExample(t *testing.T) {
 	if len(generic.Payload) == 0 {
 		t.Fatal("no payload for an event type without examples")
 	}
+	// svix.ping needs no event type: its body is svix-server's.
+	ping, err := c.Endpoint.SendExample(ctx, app.Id, ep.Id, models.EventExampleIn{EventType: "svix.ping"}, nil)
+	ok(t, err)
+	stored, err := e.store.Message(ctx, app.Id, ping.Id)
+	ok(t, err)
+	if string(stored.Payload) != `{"success": true}` || ping.Payload["success"] != true {
+		t.Fatalf("svix.ping payload %s", stored.Payload)
+	}
 }
 
 func TestSDKAuthentication(t *testing.T) {
