@@ -119,10 +119,17 @@ func (d *Dispatcher) send(ctx context.Context, t *hookline.Task, now time.Time) 
 		return response{body: "not sent: invalid endpoint URL"}
 	}
 	h := req.Header
+	for k, v := range t.Message.Headers {
+		h[k] = v // a received request's headers (see hookline.Source)
+	}
 	for k, v := range t.Endpoint.Headers {
 		h.Set(k, v)
 	}
-	h.Set("Content-Type", "application/json")
+	if ct := t.Message.ContentType; ct != "" {
+		h.Set("Content-Type", ct)
+	} else {
+		h.Set("Content-Type", "application/json")
+	}
 	h.Set("User-Agent", hookline.UserAgent())
 	h.Set(signature.HeaderID, t.Message.ID)
 	h.Set(signature.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
