@@ -15,6 +15,7 @@ import (
 	"github.com/hookline/hookline/api"
 	"github.com/hookline/hookline/dispatch"
 	"github.com/hookline/hookline/egress"
+	"github.com/hookline/hookline/ingest"
 	"github.com/hookline/hookline/operational"
 	"github.com/hookline/hookline/postgres"
 	"github.com/hookline/hookline/sqlite"
@@ -166,6 +167,9 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	// Operational webhooks: events of the API and the dispatcher become
 	// messages of an internal application, delivered like any other.
 	notifier := operational.New(operational.Config{Store: store, Logger: logger})
+	// The inbound gateway: what sources receive becomes messages of their
+	// internal applications, delivered like any other.
+	gateway := ingest.New(ingest.Config{Store: store, Logger: logger, Metrics: obs.registry})
 	srv := &http.Server{
 		Handler: api.New(api.Config{
 			Store:             store,
@@ -180,6 +184,7 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 			Metrics:           obs.registry,
 			Tracing:           obs.tracing,
 			MetricsHandler:    obs.apiMetrics,
+			Ingest:            gateway,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
