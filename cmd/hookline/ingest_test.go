@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
@@ -333,5 +334,160 @@ func TestIngestProviders(t *testing.T) {
 				t.Fatalf("the receiver got %d requests, the second %q; want the first and %q", len(recv.bodies), recv.bodies[len(recv.bodies)-1], next)
 			}
 		})
+	}
+}
+
+// ingestLog returns a source's log, newest first.
+func ingestLog(t *testing.T, s *server, srcID string) []map[string]any {
+	t.Helper()
+	var out struct{ Data []map[string]any }
+	if code, err := apiCall(http.DefaultClient, "GET", s.url+"/ingest/api/v1/source/"+srcID+"/log", s.token, nil, &out); err != nil || code != 200 {
+		t.Fatalf("log: %d %v", code, err)
+	}
+	return out.Data
+}
+
+// TestIngestRefusesBadInput checks that the ingest URL answers what it
+// cannot take with a 4xx before it verifies or stores anything: a body
+// over the limit (413, whatever its signature), an unknown token (404), a
+// wrong method (405), an encoded body (422); and that refused requests are
+// logged without their body.
+func TestIngestRefusesBadInput(t *testing.T) {
+	s := startServer(t, "--max-body", "1KiB")
+	recv := newHookReceiver(t, func(int) int { return 204 })
+	id, url := ingestSource(t, s, "github", map[string]any{"secret": "s"}, recv.URL)
+	big := bytes.Repeat([]byte("x"), 2048)
+	if code := post(t, url, http.Header{"X-Hub-Signature-256": {signature.SignGitHub([]byte("s"), big)}}, big); code != 413 {
+		t.Fatalf("a body over the limit: %d, want 413", code)
+	}
+	if code := post(t, strings.Replace(url, "/in/", "/in/x", 1), nil, []byte("{}")); code != 404 {
+		t.Fatalf("an unknown token: %d, want 404", code)
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 405 {
+		t.Fatalf("GET: %d, want 405", resp.StatusCode)
+	}
+	body := []byte(`{"a":1}`)
+	if code := post(t, url, http.Header{"Content-Encoding": {"gzip"}, "X-Hub-Signature-256": {signature.SignGitHub([]byte("s"), body)}}, body); code != 422 {
+		t.Fatalf("an encoded body: %d, want 422", code)
+	}
+	if log := ingestLog(t, s, id); len(log) != 0 {
+		t.Fatalf("the refused requests were recorded: %v", log)
+	}
+	// A wrong signature is refused, and recorded with its reason.
+	if code := post(t, url, http.Header{"X-Hub-Signature-256": {"sha256=00"}, "Authorization": {"Bearer secret-token"}}, body); code != 401 {
+		t.Fatalf("a wrong signature: %d, want 401", code)
+	}
+	log := ingestLog(t, s, id)
+	if len(log) != 1 || log[0]["outcome"] != "refused" || !strings.Contains(log[0]["error_text"].(string), "signature") || log[0]["payload"] != "" {
+		t.Fatalf("log %v, want one refused entry", log)
+	}
+	if h := log[0]["headers"].(map[string]any); h["Authorization"] != nil || h["X-Hub-Signature-256"] != nil {
+		t.Fatalf("the log keeps credentials or signatures: %v", h)
+	}
+	if recv.count() != 0 {
+		t.Fatalf("%d requests forwarded", recv.count())
+	}
+}
+
+// TestIngestExtensions checks Hookline's verification extensions on a
+// generic source: a sender HMAC over timestamp.body, basic auth, an API-key
+// header and the sender networks, each required; and the de-duplication on
+// a JSON pointer. The log tells what became of each request, and the
+// source's routes list and resend its deliveries.
+func TestIngestExtensions(t *testing.T) {
+	s := startServer(t)
+	recv := newHookReceiver(t, func(int) int { return 204 })
+	id, url := ingestSource(t, s, "generic-webhook", map[string]any{
+		"hmac":            map[string]any{"secret": "k3y", "header": "X-Sig", "algorithm": "sha512", "encoding": "base64", "prefix": "v1=", "signedContent": "timestamp.body", "timestampHeader": "X-Ts"},
+		"basicAuth":       map[string]any{"username": "hook", "password": "pw"},
+		"headerAuth":      map[string]any{"header": "X-Api-Key", "value": "key-1"},
+		"allowedNetworks": []string{"127.0.0.0/8"},
+		"dedupPointer":    "/event/id",
+	}, recv.URL)
+	body := []byte("{\"event\": {\"id\": \"e-1\"}, \"cmd\": \"$(touch /tmp/x); `id`\"}")
+	sign := func(body []byte, when time.Time) http.Header {
+		g := &signature.HMAC{Secret: []byte("k3y"), Header: "X-Sig", Prefix: "v1=", Hash: crypto.SHA512, Encoding: signature.EncodingBase64, TimestampHeader: "X-Ts"}
+		v, err := g.SignValue(when, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return http.Header{"X-Sig": {v}, "X-Ts": {fmt.Sprint(when.Unix())}, "X-Api-Key": {"key-1"},
+			"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte("hook:pw"))}, "Content-Type": {"application/json"}}
+	}
+	h := sign(body, time.Now())
+	for name, spoil := range map[string]func(http.Header){
+		"no basic auth": func(h http.Header) { h.Del("Authorization") },
+		"wrong api key": func(h http.Header) { h.Set("X-Api-Key", "key-2") },
+		"no signature":  func(h http.Header) { h.Del("X-Sig") },
+	} {
+		bad := h.Clone()
+		spoil(bad)
+		if code := post(t, url, bad, body); code != 401 {
+			t.Fatalf("%s: %d, want 401", name, code)
+		}
+	}
+	if code := post(t, url, h, body); code != 204 {
+		t.Fatalf("a request that passes every check: %d", code)
+	}
+	if code := post(t, url, sign(body, time.Now()), body); code != 204 {
+		t.Fatalf("its duplicate: %d", code)
+	}
+	wait.For(t, "the delivery", func() bool { return recv.count() == 1 })
+	recv.mu.Lock()
+	fwd := recv.headers[0]
+	recv.mu.Unlock()
+	if fwd.Get("X-Api-Key") != "" || fwd.Get("Authorization") != "" || fwd.Get("X-Sig") != "" || fwd.Get("X-Ts") == "" {
+		t.Fatalf("forwarded headers %v: credentials and the signature must go, the rest stay", fwd)
+	}
+	log := ingestLog(t, s, id)
+	outcomes := []string{}
+	for _, e := range log {
+		outcomes = append(outcomes, e["outcome"].(string))
+	}
+	if strings.Join(outcomes, ",") != "duplicate,accepted,refused,refused,refused" {
+		t.Fatalf("log outcomes %v", outcomes)
+	}
+	if log[1]["delivery_id"] != "e-1" || log[1]["payload"] != string(body) || log[0]["msg_id"] != log[1]["msg_id"] {
+		t.Fatalf("accepted entry %v, duplicate %v", log[1], log[0])
+	}
+
+	// The deliveries of what the source received, through its routes.
+	msgID := log[1]["msg_id"].(string)
+	var dests struct{ Data []struct{ ID string } }
+	if code, err := apiCall(http.DefaultClient, "GET", s.url+"/ingest/api/v1/source/"+id+"/msg/"+msgID+"/endpoint", s.token, nil, &dests); err != nil || code != 200 || len(dests.Data) != 1 {
+		t.Fatalf("destinations: %d %v %+v", code, err, dests)
+	}
+	wait.For(t, "the attempt in the log", func() bool {
+		var attempts struct{ Data []map[string]any }
+		code, err := apiCall(http.DefaultClient, "GET", s.url+"/ingest/api/v1/source/"+id+"/attempt/msg/"+msgID, s.token, nil, &attempts)
+		if err != nil || code != 200 {
+			t.Fatalf("attempts: %d %v", code, err)
+		}
+		return len(attempts.Data) == 1
+	})
+	if code, err := apiCall(http.DefaultClient, "POST", s.url+"/ingest/api/v1/source/"+id+"/msg/"+msgID+"/endpoint/"+dests.Data[0].ID+"/resend", s.token, nil, nil); err != nil || code != 202 {
+		t.Fatalf("resend: %d %v", code, err)
+	}
+	wait.For(t, "the resent delivery", func() bool { return recv.count() == 2 })
+	// The source's message is not reachable through the tenant API.
+	if code, _ := apiCall(http.DefaultClient, "GET", s.url+"/api/v1/app/"+"hookline-ingest-"+id+"/msg/"+msgID, s.token, nil, nil); code != 404 {
+		t.Fatalf("the tenant API shows the source's message: %d", code)
+	}
+}
+
+// TestIngestSenderNetworks checks that a source that allows other networks
+// refuses a sender on 127.0.0.1, whatever it signs.
+func TestIngestSenderNetworks(t *testing.T) {
+	s := startServer(t)
+	recv := newHookReceiver(t, func(int) int { return 204 })
+	_, url := ingestSource(t, s, "github", map[string]any{"secret": "s", "allowedNetworks": []string{"192.30.252.0/22"}}, recv.URL)
+	body := []byte(`{}`)
+	if code := post(t, url, http.Header{"X-Hub-Signature-256": {signature.SignGitHub([]byte("s"), body)}}, body); code != 401 {
+		t.Fatalf("a sender outside allowedNetworks: %d, want 401", code)
 	}
 }
