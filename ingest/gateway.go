@@ -147,6 +147,8 @@ func (g *Gateway) message(src *hookline.Source, rec *hookline.Received, typ stri
 	m := &hookline.Message{
 		AppID: src.AppID, EventType: typ, Payload: body, ContentType: contentType, Headers: rec.Headers,
 		CreatedAt: now, ExpiresAt: now.Add(Retention),
+		// The tag names the source: an action gets it (HOOKLINE_SOURCE_ID).
+		Tags: []string{src.ID},
 	}
 	if m.Payload == nil {
 		m.Payload = []byte{}

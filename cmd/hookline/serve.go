@@ -94,6 +94,10 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	if err != nil {
 		return err
 	}
+	actions, err := loadActions(cfg)
+	if err != nil {
+		return err
+	}
 	if cfg.EgressProxy != "" {
 		logger.Info("deliveries go through a proxy", "proxy", hookline.RedactURL(cfg.EgressProxy), "egress_ips", cfg.EgressIPs)
 	}
@@ -185,6 +189,7 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 			Tracing:           obs.tracing,
 			MetricsHandler:    obs.apiMetrics,
 			Ingest:            gateway,
+			Actions:           actions,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
@@ -209,7 +214,8 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 			DisableAfter:        disableAfter(cfg.DisableAfter),
 			EndpointConcurrency: cfg.EndpointConcurrency,
 			Timeout:             cfg.Timeout,
-			Lease:               cfg.Lease,
+			Lease:               lease(cfg, actions),
+			Actions:             actions,
 			Schedule:            cfg.Schedule,
 			Notifier:            notifier,
 			OutcomeLinger:       outcomeLinger,
