@@ -98,6 +98,10 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	if err != nil {
 		return err
 	}
+	tlsCfg, err := tlsConfig(cfg)
+	if err != nil {
+		return err
+	}
 	if cfg.EgressProxy != "" {
 		logger.Info("deliveries go through a proxy", "proxy", hookline.RedactURL(cfg.EgressProxy), "egress_ips", cfg.EgressIPs)
 	}
@@ -234,9 +238,14 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	}
 
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	if tlsCfg != nil {
+		srv.TLSConfig = tlsCfg
+		go func() { serveErr <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { serveErr <- srv.Serve(ln) }()
+	}
 	logger.Info("hookline serving", "version", hookline.Version, "addr", ln.Addr().String(), "db", redactDB(cfg.DB),
-		"dispatch", !cfg.NoDispatch)
+		"dispatch", !cfg.NoDispatch, "tls", cfg.TLSCert != "", "actions", len(actions.Names()))
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
