@@ -187,14 +187,7 @@ func (s *Server) createSource(c *call) (int, any, error) {
 	if _, err := c.decode(&in); err != nil {
 		return 0, nil, err
 	}
-	src, err := in.source()
-	if err != nil {
-		return 0, nil, err
-	}
-	if err := ingest.Create(c.ctx(), s.store, src); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusCreated, s.ingestSourceOutOf(c, src), nil
+	return s.createSourceFrom(c, &in)
 }
 
 func (s *Server) getSource(c *call) (int, any, error) {
@@ -233,6 +226,7 @@ func (s *Server) upsertSource(c *call) (int, any, error) {
 	return s.saveSource(c, old, next)
 }
 
+// createSourceFrom creates the source in describes (201).
 func (s *Server) createSourceFrom(c *call, in *ingestSourceIn) (int, any, error) {
 	src, err := in.source()
 	if err != nil {
@@ -241,6 +235,7 @@ func (s *Server) createSourceFrom(c *call, in *ingestSourceIn) (int, any, error)
 	if err := ingest.Create(c.ctx(), s.store, src); err != nil {
 		return 0, nil, err
 	}
+	s.gateway.SourcesChanged()
 	return http.StatusCreated, s.ingestSourceOutOf(c, src), nil
 }
 
@@ -253,6 +248,7 @@ func (s *Server) saveSource(c *call, old, next *hookline.Source) (int, any, erro
 	if err := s.store.UpdateSource(c.ctx(), next); err != nil {
 		return 0, nil, err
 	}
+	s.gateway.SourcesChanged()
 	return http.StatusOK, s.ingestSourceOutOf(c, next), nil
 }
 

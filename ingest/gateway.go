@@ -74,11 +74,12 @@ type Gateway struct {
 	log      *slog.Logger
 	now      func() time.Time
 	requests *prometheus.CounterVec
+	changed  chan struct{} // see SourcesChanged
 }
 
 // New returns a Gateway for cfg.
 func New(cfg Config) *Gateway {
-	g := &Gateway{store: cfg.Store, log: cfg.Logger, now: cfg.Now}
+	g := &Gateway{store: cfg.Store, log: cfg.Logger, now: cfg.Now, changed: make(chan struct{}, 1)}
 	if g.log == nil {
 		g.log = slog.New(slog.DiscardHandler)
 	}

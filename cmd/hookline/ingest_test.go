@@ -491,3 +491,27 @@ func TestIngestSenderNetworks(t *testing.T) {
 		t.Fatalf("a sender outside allowedNetworks: %d, want 401", code)
 	}
 }
+
+// TestCronSourceFires: a cron source fires its payload on its schedule,
+// through the same path as a received request, to a real receiver.
+func TestCronSourceFires(t *testing.T) {
+	s := startServer(t)
+	recv := newHookReceiver(t, func(int) int { return 204 })
+	id, _ := ingestSource(t, s, "cron", map[string]any{"schedule": "@every 1s", "payload": "report=daily", "contentType": "text/plain"}, recv.URL)
+	wait.For(t, "two ticks", func() bool { return recv.count() >= 2 })
+	recv.mu.Lock()
+	body, h := recv.bodies[0], recv.headers[0]
+	recv.mu.Unlock()
+	if string(body) != "report=daily" || h.Get("Content-Type") != "text/plain" {
+		t.Fatalf("a tick delivered %q (%s)", body, h.Get("Content-Type"))
+	}
+	log := ingestLog(t, s, id)
+	if len(log) < 2 || log[0]["outcome"] != "accepted" || !strings.HasPrefix(log[0]["delivery_id"].(string), "cron:") {
+		t.Fatalf("log %v", log)
+	}
+	// A schedule that does not parse is refused.
+	if code, _ := apiCall(http.DefaultClient, "POST", s.url+"/ingest/api/v1/source", s.token,
+		map[string]any{"name": "bad cron", "type": "cron", "config": map[string]any{"schedule": "every day", "payload": "{}"}}, nil); code != 422 {
+		t.Fatalf("a bad schedule: %d, want 422", code)
+	}
+}

@@ -237,6 +237,13 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 		}()
 	}
 
+	// Cron sources fire on every node; the store keeps one request a tick.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		gateway.RunCron(dispatchCtx)
+	}()
+
 	serveErr := make(chan error, 1)
 	if tlsCfg != nil {
 		srv.TLSConfig = tlsCfg
