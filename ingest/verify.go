@@ -120,7 +120,7 @@ func newVerifier(src *hookline.Source, now func() time.Time) (*verifier, error) 
 			return nil, err
 		}
 		sv, err := signature.NewSvix(c.Secret)
-		if err != nil {
+		if err != nil || !strings.HasPrefix(c.Secret, "whsec_") && !strings.HasPrefix(c.Secret, "whpk_") {
 			return nil, hookline.Invalid(field("secret"), "must be a whsec_ secret or a whpk_ public key")
 		}
 		sv.Tolerance, sv.Now = tolerance, now
