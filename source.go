@@ -143,23 +143,6 @@ func (c *SourceConfig) DedupWindow() time.Duration {
 	return DefaultDedupWindow
 }
 
-// Redacted returns c without its secrets: what the API shows.
-func (c SourceConfig) Redacted() SourceConfig {
-	c.Secret = ""
-	if c.BasicAuth != nil {
-		c.BasicAuth = &SourceBasicAuth{Username: c.BasicAuth.Username}
-	}
-	if c.HeaderAuth != nil {
-		c.HeaderAuth = &SourceHeaderAuth{Header: c.HeaderAuth.Header}
-	}
-	if c.HMAC != nil {
-		h := *c.HMAC
-		h.Secret = ""
-		c.HMAC = &h
-	}
-	return c
-}
-
 // Prepare gives s what a Store sets when it creates it: an id and a
 // creation time when unset, and times at the precision they read back with.
 func (s *Source) Prepare(now time.Time) {
