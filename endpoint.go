@@ -83,6 +83,12 @@ func (e *Endpoint) Validate() error {
 	if err := ValidateURL(e.URL); err != nil {
 		return err
 	}
+	return e.ValidateSettings()
+}
+
+// ValidateSettings is Validate without the check of the URL, for an ingest
+// endpoint whose URL names an action (see ActionName).
+func (e *Endpoint) ValidateSettings() error {
 	if err := checkUID(e.UID); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package hookline
 
 import (
 	"encoding/json"
+	"net/http"
 	"time"
 	"unicode/utf8"
 )
@@ -25,6 +26,11 @@ type Message struct {
 	// message, empty when it was not traced: the spans of its delivery
 	// attempts are its children, so that one trace follows the message.
 	TraceParent string
+	// ContentType and Headers, set on a request a source received (see
+	// Source), are the request's content type and the headers forwarded
+	// with each delivery of it. Empty: application/json, no headers.
+	ContentType string
+	Headers     http.Header
 
 	// OnlyEndpoint, when set, makes CreateMessage create a single delivery to
 	// that endpoint of the application, whatever its filters (send-example).

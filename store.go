@@ -104,6 +104,7 @@ type Store interface {
 	Queue
 	Tokens
 	IdempotentResponses
+	Sources
 	Cleaner
 	DeliveryCounter
 	Health

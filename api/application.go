@@ -2,10 +2,10 @@ package api
 
 import (
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/ingest"
 	"github.com/hookline/hookline/operational"
 )
 
@@ -79,27 +79,41 @@ func (s *Server) listApplications(c *call) (int, any, error) {
 	return http.StatusOK, makeList(p, got, func(a *hookline.Application) string { return a.ID }, applicationOutOf), nil
 }
 
-// listVisibleApplications lists the applications without the internal one
-// of the operational webhooks. A page that held it is filled from the next
-// one, so that nothing shows it exists: not its id in an iterator, nor a
-// short or empty page with more after it.
+// internalApp reports whether app is one of Hookline's own applications:
+// the operational webhooks' or a source's (see the ingest package), which
+// the tenant API does not show.
+func internalApp(app *hookline.Application) bool {
+	return operational.IsInternal(app) || ingest.IsInternal(app)
+}
+
+// listVisibleApplications lists the applications without Hookline's own
+// (internalApp). A page that held some is filled from the next ones, so
+// that nothing shows they exist: not their ids in an iterator, nor a short
+// or empty page with more after it.
 func (s *Server) listVisibleApplications(c *call, opts hookline.ListOptions) (hookline.Page[*hookline.Application], error) {
-	got, err := s.store.ListApplications(c.ctx(), opts)
-	i := slices.IndexFunc(got.Items, operational.IsInternal)
-	if err != nil || i < 0 {
-		return got, err
+	limit := opts.Limit
+	if limit <= 0 {
+		limit = 50
 	}
-	last := got.Items[len(got.Items)-1].ID
-	got.Items = slices.Delete(got.Items, i, i+1)
-	if got.Done {
-		return got, nil
+	var out hookline.Page[*hookline.Application]
+	next := opts
+	for {
+		got, err := s.store.ListApplications(c.ctx(), next)
+		if err != nil {
+			return got, err
+		}
+		for _, a := range got.Items {
+			if !internalApp(a) {
+				out.Items = append(out.Items, a)
+			}
+		}
+		out.Done = got.Done || len(got.Items) == 0
+		missing := limit - len(out.Items)
+		if out.Done || missing <= 0 {
+			return out, nil
+		}
+		next = hookline.ListOptions{Limit: missing, Iterator: got.Items[len(got.Items)-1].ID, Descending: opts.Descending}
 	}
-	next, err := s.store.ListApplications(c.ctx(), hookline.ListOptions{Limit: 1, Iterator: last, Descending: opts.Descending})
-	if err != nil {
-		return got, err
-	}
-	got.Items, got.Done = append(got.Items, next.Items...), next.Done
-	return got, nil
 }
 
 // createApplication creates an application (201). With get_if_exists=true

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/ingest"
 	"github.com/hookline/hookline/operational"
 )
 
@@ -74,9 +75,10 @@ func (c *call) loadApp() (*hookline.Application, error) {
 	if err != nil {
 		return nil, orNotFound(err, "Application")
 	}
-	if c.tok != nil && c.tok.AppID != "" && app.ID != c.tok.AppID || operational.IsInternal(app) {
-		// Another tenant's application, or the internal application of
-		// the operational webhooks, which only their own routes reach.
+	if c.tok != nil && c.tok.AppID != "" && app.ID != c.tok.AppID || internalApp(app) {
+		// Another tenant's application, or an internal application (the
+		// operational webhooks', a source's), which only their own
+		// routes reach.
 		return nil, notFound("Application")
 	}
 	c.app = app
@@ -113,7 +115,7 @@ func (c *call) loadOrCreateApp(in *applicationIn) (*hookline.Application, error)
 		// An id Hookline did not make: an application cannot be created with it.
 		return nil, err
 	}
-	if pathID == operational.AppUID {
+	if pathID == operational.AppUID || strings.HasPrefix(pathID, ingest.AppUIDPrefix) {
 		return nil, notFound("Application")
 	}
 	// As svix-server: the application to create says its uid, the one of

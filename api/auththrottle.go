@@ -89,6 +89,19 @@ func later(a, b time.Time) time.Time {
 // peer is a trusted proxy, the address is the last one of X-Forwarded-For
 // that is not a trusted proxy too.
 func (a *authThrottle) client(r *http.Request) netip.Prefix {
+	addr := a.clientAddr(r)
+	bits := 32
+	if addr.Is6() {
+		bits = 64
+	}
+	p, _ := addr.Prefix(bits)
+	return p
+}
+
+// clientAddr returns the address r comes from: the peer's or, when the
+// peer is a trusted proxy, the last address of X-Forwarded-For that is not
+// a trusted proxy too.
+func (a *authThrottle) clientAddr(r *http.Request) netip.Addr {
 	addr := remoteAddr(r.RemoteAddr)
 	if a.isTrusted(addr) {
 		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
@@ -103,12 +116,7 @@ func (a *authThrottle) client(r *http.Request) netip.Prefix {
 			}
 		}
 	}
-	bits := 32
-	if addr.Is6() {
-		bits = 64
-	}
-	p, _ := addr.Prefix(bits)
-	return p
+	return addr
 }
 
 func (a *authThrottle) isTrusted(addr netip.Addr) bool {

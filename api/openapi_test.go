@@ -194,6 +194,8 @@ var pathParamDocs = map[string]string{
 	"msg_id":          "The message's id or eventId.",
 	"attempt_id":      "The attempt's id.",
 	"event_type_name": "The event type's name.",
+	"source_id":       "The source's id or uid.",
+	"token":           "The secret token of the source's ingestUrl.",
 }
 
 func queryParamSchema(p param) obj {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/ingest"
 	"github.com/hookline/hookline/operational"
 )
 
@@ -20,11 +21,14 @@ type OperationalApp interface {
 	Invalidate()
 }
 
-// checkReservedUID refuses, as the uid of an application, the uid of the
-// internal application of the operational webhooks.
+// checkReservedUID refuses, as the uid of an application, the uids of the
+// internal applications: the operational webhooks', and the sources'.
 func checkReservedUID(uid *string) error {
 	if uid != nil && *uid == operational.AppUID {
 		return hookline.Invalid([]string{"body", "uid"}, "%q is reserved by Hookline", operational.AppUID)
+	}
+	if uid != nil && strings.HasPrefix(*uid, ingest.AppUIDPrefix) {
+		return hookline.Invalid([]string{"body", "uid"}, "uids starting with %q are reserved by Hookline", ingest.AppUIDPrefix)
 	}
 	return nil
 }

@@ -31,7 +31,7 @@ func (s *Server) table() []*route {
 	const app, ep, msg = "/api/v1/app/{app_id}", "/api/v1/app/{app_id}/endpoint/{endpoint_id}", "/api/v1/app/{app_id}/msg/{msg_id}"
 	const opEp = "/api/v1/operational-webhook/endpoint/{endpoint_id}"
 	apps, ops := s.appEndpoints, s.opEndpoints
-	return []*route{
+	return append([]*route{
 		{Method: "GET", Path: "/api/v1/app", ID: "v1.application.list", Tag: "Application", Summary: "List applications",
 			Doc: "Lists the applications, by creation.", Access: adminOnly, Out: listResponse[applicationOut]{}, Status: 200,
 			Query: params(pLimit, pIterator, pOrder,
@@ -222,5 +222,86 @@ func (s *Server) table() []*route {
 			Access: public, Status: 204, handle: s.health},
 		{Method: "GET", Path: "/api/v1/health/ping", ID: "v1.health.ping", Tag: "Health", Summary: "Ping",
 			Doc: "Answers 204 while the process runs. Needs no token.", Access: public, Status: 204, handle: s.ping},
+	}, s.ingestTable()...)
+}
+
+// ingestTable lists the operations of the inbound gateway: the sources and
+// their ingest endpoints under /ingest/api/v1 (Svix's Ingest API), what
+// each source received and the deliveries it led to, and the ingest URL.
+func (s *Server) ingestTable() []*route {
+	const src, ep = "/ingest/api/v1/source/{source_id}", "/ingest/api/v1/source/{source_id}/endpoint/{endpoint_id}"
+	in := s.inEndpoints
+	return []*route{
+		{Method: "GET", Path: "/ingest/api/v1/source", ID: "v1.ingest.source.list", Tag: "Ingest Source", Summary: "List sources",
+			Doc: "Lists the sources of the inbound gateway, by creation.", Access: adminOnly, Out: listResponse[ingestSourceOut]{}, Status: 200,
+			Query: params(pLimit, pIterator, pOrder), handle: s.listSources},
+		{Method: "POST", Path: "/ingest/api/v1/source", ID: "v1.ingest.source.create", Tag: "Ingest Source", Summary: "Create a source",
+			Doc:    "Creates a source: its ingestUrl receives the provider's webhooks, verifies them per type and config, de-duplicates them and forwards them to the source's endpoints.",
+			Access: adminOnly, In: ingestSourceIn{}, Out: ingestSourceOut{}, Status: 201, handle: s.createSource},
+		{Method: "GET", Path: src, ID: "v1.ingest.source.get", Tag: "Ingest Source", Summary: "Get a source",
+			Access: adminOnly, Out: ingestSourceOut{}, Status: 200, handle: s.getSource},
+		{Method: "PUT", Path: src, ID: "v1.ingest.source.upsert", Tag: "Ingest Source", Summary: "Create or update a source",
+			Doc:    "Replaces a source's settings, keeping its ingestUrl, or creates it (201) when the path names it by a uid that is free.",
+			Access: adminOnly, In: ingestSourceIn{}, Out: ingestSourceOut{}, Status: 200, Also: []int{201}, handle: s.upsertSource},
+		{Method: "PATCH", Path: src, ID: "v1.ingest.source.patch", Tag: "Ingest Source", Summary: "Patch a source",
+			Access: adminOnly, In: ingestSourcePatch{}, Out: ingestSourceOut{}, Status: 200, handle: s.patchSource},
+		{Method: "DELETE", Path: src, ID: "v1.ingest.source.delete", Tag: "Ingest Source", Summary: "Delete a source",
+			Doc:    "Deletes a source with its endpoints, what it received and their deliveries.",
+			Access: adminOnly, Status: 204, handle: s.deleteSource},
+		{Method: "POST", Path: src + "/token/rotate", ID: "v1.ingest.source.rotate-token", Tag: "Ingest Source", Summary: "Rotate a source's URL token",
+			Doc:    "Gives the source a new ingestUrl. The previous one keeps working for 48 hours (only the latest previous one).",
+			Access: adminOnly, Out: rotateTokenOut{}, Status: 200, handle: s.rotateToken},
+		{Method: "GET", Path: src + "/log", ID: "v1.ingest.log.list", Tag: "Ingest Source", Summary: "List what a source received",
+			Doc:    "Lists the requests the source received, newest first: accepted, duplicate or refused (and why), from where, and the message each became.",
+			Access: adminOnly, Out: listResponse[ingestLogOut]{}, Status: 200, Query: params(pLimit, pIterator, pOrderDesc), handle: s.listIngestLog},
+
+		{Method: "GET", Path: src + "/endpoint", ID: "v1.ingest.endpoint.list", Tag: "Ingest Endpoint", Summary: "List ingest endpoints",
+			Access: adminOnly, Out: listResponse[ingestEndpointOut]{}, Status: 200, Query: params(pLimit, pIterator, pOrderDesc), handle: in.list},
+		{Method: "POST", Path: src + "/endpoint", ID: "v1.ingest.endpoint.create", Tag: "Ingest Endpoint", Summary: "Create an ingest endpoint",
+			Doc:    "Creates an endpoint that every request the source accepts is delivered to, or an action:NAME endpoint that runs the operator's action.",
+			Access: adminOnly, In: ingestEndpointIn{}, Out: ingestEndpointOut{}, Status: 201, handle: in.create},
+		{Method: "GET", Path: ep, ID: "v1.ingest.endpoint.get", Tag: "Ingest Endpoint", Summary: "Get an ingest endpoint",
+			Access: adminOnly, Out: ingestEndpointOut{}, Status: 200, handle: in.get},
+		{Method: "PUT", Path: ep, ID: "v1.ingest.endpoint.upsert", Tag: "Ingest Endpoint", Summary: "Create or update an ingest endpoint",
+			Doc:    "Replaces an ingest endpoint's settings, keeping its secret and headers, or creates it (201) when the path names it by a uid that is free.",
+			Access: adminOnly, In: ingestEndpointUpdate{}, Out: ingestEndpointOut{}, Status: 200, Also: []int{201}, handle: in.replace},
+		{Method: "DELETE", Path: ep, ID: "v1.ingest.endpoint.delete", Tag: "Ingest Endpoint", Summary: "Delete an ingest endpoint",
+			Access: adminOnly, Status: 204, handle: in.delete},
+		{Method: "GET", Path: ep + "/secret", ID: "v1.ingest.endpoint.get-secret", Tag: "Ingest Endpoint", Summary: "Get an ingest endpoint's signing secret",
+			Doc:    "Returns what the endpoint verifies deliveries with: the HMAC secret (whsec_), or the public key (whpk_) of an ed25519 secret.",
+			Access: adminOnly, Out: ingestEndpointSecretOut{}, Status: 200, handle: in.getSecret},
+		{Method: "POST", Path: ep + "/secret/rotate", ID: "v1.ingest.endpoint.rotate-secret", Tag: "Ingest Endpoint", Summary: "Rotate an ingest endpoint's signing secret",
+			Doc:    "Replaces the secret; the previous one keeps signing for the grace period (gracePeriodSeconds, 24 hours by default).",
+			Access: adminOnly, In: ingestEndpointSecretIn{}, BodyOptional: true, Status: 204, handle: in.rotateSecret},
+		{Method: "GET", Path: ep + "/headers", ID: "v1.ingest.endpoint.get-headers", Tag: "Ingest Endpoint", Summary: "Get an ingest endpoint's headers",
+			Doc:    "Returns the custom headers. Those that look like credentials are named in sensitive, without their values.",
+			Access: adminOnly, Out: ingestEndpointHeadersOut{}, Status: 200, handle: in.getHeaders},
+		{Method: "PUT", Path: ep + "/headers", ID: "v1.ingest.endpoint.set-headers", Tag: "Ingest Endpoint", Summary: "Replace an ingest endpoint's headers",
+			Access: adminOnly, In: ingestEndpointHeadersIn{}, Status: 204, handle: in.replaceHeaders},
+		{Method: "POST", Path: ep + "/recover", ID: "v1.ingest.endpoint.recover", Tag: "Ingest Endpoint", Summary: "Recover failed deliveries",
+			Doc:    "A Hookline extension: sends again every request received in [since, until) whose delivery to the endpoint failed.",
+			Access: adminOnly, In: recoverIn{}, Out: recoverOut{}, Status: 202, handle: inSource(s.recoverEndpoint)},
+		{Method: "GET", Path: src + "/attempt/endpoint/{endpoint_id}", ID: "v1.ingest.message-attempt.list-by-endpoint", Tag: "Ingest Endpoint",
+			Summary: "List an ingest endpoint's attempts", Doc: "A Hookline extension: the attempts made to an ingest endpoint, newest first.",
+			Access: adminOnly, Out: listResponse[messageAttemptOut]{}, Status: 200,
+			Query: params(pLimit, pIterator, pStatus, pCodeClass, pBefore, pAfter, pContent, pWithMsg), handle: inSource(s.listAttemptsByEndpoint)},
+		{Method: "GET", Path: src + "/attempt/msg/{msg_id}", ID: "v1.ingest.message-attempt.list-by-msg", Tag: "Ingest Endpoint",
+			Summary: "List a received request's attempts", Doc: "A Hookline extension: the attempts made for a received request (its msg_id in the log), newest first.",
+			Access: adminOnly, Out: listResponse[messageAttemptOut]{}, Status: 200,
+			Query: params(pLimit, pIterator, pStatus, pCodeClass, param{"endpoint_id", "string", "Only attempts to this endpoint (id or uid)."},
+				pBefore, pAfter, pContent, pWithMsg), handle: inSource(s.listAttemptsByMessage)},
+		{Method: "GET", Path: src + "/msg/{msg_id}/endpoint", ID: "v1.ingest.message-attempt.list-attempted-destinations", Tag: "Ingest Endpoint",
+			Summary: "List a received request's deliveries", Doc: "A Hookline extension: the endpoints a received request was delivered to, with the state of each delivery.",
+			Access: adminOnly, Out: listResponse[messageEndpointOut]{}, Status: 200, Query: params(pLimit, pIterator), handle: inSource(s.listAttemptedDestinations)},
+		{Method: "POST", Path: src + "/msg/{msg_id}/endpoint/{endpoint_id}/resend", ID: "v1.ingest.message-attempt.resend", Tag: "Ingest Endpoint",
+			Summary: "Resend a received request to an ingest endpoint", Doc: "A Hookline extension.",
+			Access: adminOnly, Out: emptyResponse{}, Status: 202, handle: inSource(s.resend)},
+
+		{Method: "POST", Path: "/ingest/in/{token}", ID: "v1.ingest.receive", Tag: "Ingest Source", Summary: "Receive a webhook",
+			Doc: "A source's ingestUrl, where its provider POSTs; no API token (the source's verification authenticates). The body is read " +
+				"within the server's limit first (413); the request is verified per the source's type and config (401, whatever failed), " +
+				"de-duplicated on the provider's delivery id, and stored with a delivery to each enabled endpoint of the source before the " +
+				"answer (204, a duplicate too).",
+			Access: public, Status: 204, handle: s.receive},
 	}
 }

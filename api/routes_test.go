@@ -58,11 +58,30 @@ var hostedOperations = []string{
 	"GET /api/v1/operational-webhook/endpoint/{endpoint_id}/headers",
 	"PUT /api/v1/operational-webhook/endpoint/{endpoint_id}/headers",
 	"GET /api/v1/auth/whoami",
+	"GET /ingest/api/v1/source", "POST /ingest/api/v1/source",
+	"GET /ingest/api/v1/source/{source_id}", "PUT /ingest/api/v1/source/{source_id}",
+	"PATCH /ingest/api/v1/source/{source_id}", "DELETE /ingest/api/v1/source/{source_id}",
+	"POST /ingest/api/v1/source/{source_id}/token/rotate", "GET /ingest/api/v1/source/{source_id}/log",
+	"GET /ingest/api/v1/source/{source_id}/endpoint", "POST /ingest/api/v1/source/{source_id}/endpoint",
+	"GET /ingest/api/v1/source/{source_id}/endpoint/{endpoint_id}", "PUT /ingest/api/v1/source/{source_id}/endpoint/{endpoint_id}",
+	"DELETE /ingest/api/v1/source/{source_id}/endpoint/{endpoint_id}",
+	"GET /ingest/api/v1/source/{source_id}/endpoint/{endpoint_id}/secret",
+	"POST /ingest/api/v1/source/{source_id}/endpoint/{endpoint_id}/secret/rotate",
+	"GET /ingest/api/v1/source/{source_id}/endpoint/{endpoint_id}/headers",
+	"PUT /ingest/api/v1/source/{source_id}/endpoint/{endpoint_id}/headers",
 }
 
 // extensionOperations are Hookline's own operations, which no Svix API has.
 var extensionOperations = []string{
 	"GET /api/v1/egress-ips",
+	// The inbound gateway's: the ingest URL, and the deliveries of what a
+	// source received.
+	"POST /ingest/in/{token}",
+	"POST /ingest/api/v1/source/{source_id}/endpoint/{endpoint_id}/recover",
+	"GET /ingest/api/v1/source/{source_id}/attempt/endpoint/{endpoint_id}",
+	"GET /ingest/api/v1/source/{source_id}/attempt/msg/{msg_id}",
+	"GET /ingest/api/v1/source/{source_id}/msg/{msg_id}/endpoint",
+	"POST /ingest/api/v1/source/{source_id}/msg/{msg_id}/endpoint/{endpoint_id}/resend",
 }
 
 // TestRoutesMatchTheDocument checks that every route the server registers is

@@ -26,6 +26,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/ingest"
 	"github.com/hookline/hookline/operational"
 	"github.com/hookline/hookline/telemetry"
 )
@@ -95,6 +96,14 @@ type Config struct {
 	// traceparent header) and the store transaction that accepts each
 	// message, whose context is stored with it (Message.TraceParent).
 	Tracing trace.TracerProvider
+	// Ingest, when set, receives the requests of the inbound gateway's
+	// sources (POST /ingest/in/{token}); nil: an ingest.Gateway on Store
+	// without metrics.
+	Ingest *ingest.Gateway
+	// Actions are the actions an ingest endpoint may name (action:NAME);
+	// nil defines none.
+	Actions Actions
+
 	// MetricsHandler, when set, is served at GET /metrics to admin tokens
 	// (401 and 403 in the Svix error shape to others). It is not an
 	// operation of /api/v1, nor in the OpenAPI document.
@@ -115,6 +124,9 @@ type Server struct {
 	maxEndpoints int        // 0: no bound
 	appEndpoints *endpoints // serves the endpoints of applications
 	opEndpoints  *endpoints // serves the operational webhook endpoints
+	inEndpoints  *endpoints // serves the ingest endpoints of sources
+	gateway      *ingest.Gateway
+	actions      Actions
 	mux          *http.ServeMux
 	handler      http.Handler // mux, measured and traced
 	messages     *telemetry.Messages
@@ -133,6 +145,8 @@ func New(cfg Config) *Server {
 		grace:     max(cfg.SecretGracePeriod, 0),
 		notifier:  cfg.Notifier,
 		opApp:     cfg.Operational,
+		gateway:   cfg.Ingest,
+		actions:   cfg.Actions,
 		egressIPs: make([]string, 0, len(cfg.EgressIPs)),
 		mux:       http.NewServeMux(),
 
@@ -160,7 +174,10 @@ func New(cfg Config) *Server {
 	case cfg.MaxEndpointsPerApp > 0:
 		s.maxEndpoints = cfg.MaxEndpointsPerApp
 	}
-	s.appEndpoints, s.opEndpoints = newAppEndpoints(s), newOperationalEndpoints(s)
+	if s.gateway == nil && cfg.Store != nil {
+		s.gateway = ingest.New(ingest.Config{Store: cfg.Store, Logger: cfg.Logger})
+	}
+	s.appEndpoints, s.opEndpoints, s.inEndpoints = newAppEndpoints(s), newOperationalEndpoints(s), newIngestEndpoints(s)
 	s.routes = s.table()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.handle(rt))

@@ -24,6 +24,13 @@ import (
 // attempt makes one HTTP request for t and says what follows from it, and
 // what it says of the endpoint's health.
 func (d *Dispatcher) attempt(ctx context.Context, t *hookline.Task) (hookline.Outcome, health) {
+	if name, ok := hookline.ActionName(t.Endpoint.URL); ok && d.cfg.Actions != nil {
+		release, ok := d.cfg.Actions.Acquire(name)
+		if !ok {
+			return d.actionBusy(t), answered
+		}
+		defer release()
+	}
 	ctx, span := d.tel.StartAttempt(ctx, t)
 	start := d.now()
 	res := d.send(ctx, t, start)
@@ -45,7 +52,7 @@ func (d *Dispatcher) attempt(ctx context.Context, t *hookline.Task) (hookline.Ou
 	}
 	o := hookline.Outcome{DeliveryID: t.Delivery.ID, Attempts: t.Delivery.Attempts + 1}
 	switch {
-	case res.status >= 200 && res.status < 300:
+	case res.status >= 200 && res.status < 300 || res.ran:
 		a.Status = hookline.StatusSuccess
 		o.Status = hookline.StatusSuccess
 	case res.status == http.StatusGone:
@@ -93,6 +100,10 @@ func (d *Dispatcher) attempt(ctx context.Context, t *hookline.Task) (hookline.Ou
 	}
 	h := answered
 	switch {
+	case res.action:
+		if a.Status != hookline.StatusSuccess {
+			h = failed // an action that runs long is not one that hangs
+		}
 	case res.timedOut:
 		h = hung
 	case res.status == 0 || res.status >= 500 || res.status == http.StatusTooManyRequests:
@@ -117,11 +128,17 @@ type response struct {
 	body       string // the response body, capped, or why there was none
 	retryAfter string
 	timedOut   bool // no response within the timeout
+	// action says the endpoint is an action, which ran (exit status 0)
+	// when ran is set; body is its output.
+	action, ran bool
 }
 
 func (d *Dispatcher) send(ctx context.Context, t *hookline.Task, now time.Time) response {
 	if t.Message.Payload == nil {
 		return response{body: "not sent: the message payload was expunged"}
+	}
+	if name, ok := hookline.ActionName(t.Endpoint.URL); ok {
+		return d.runAction(ctx, name, t)
 	}
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
 	defer cancel()
@@ -130,10 +147,17 @@ func (d *Dispatcher) send(ctx context.Context, t *hookline.Task, now time.Time) 
 		return response{body: "not sent: invalid endpoint URL"}
 	}
 	h := req.Header
+	for k, v := range t.Message.Headers {
+		h[k] = v // a received request's headers (see hookline.Source)
+	}
 	for k, v := range t.Endpoint.Headers {
 		h.Set(k, v)
 	}
-	h.Set("Content-Type", "application/json")
+	if ct := t.Message.ContentType; ct != "" {
+		h.Set("Content-Type", ct)
+	} else {
+		h.Set("Content-Type", "application/json")
+	}
 	h.Set("User-Agent", hookline.UserAgent())
 	ts := strconv.FormatInt(now.Unix(), 10)
 	sig, err := sign(&t.Endpoint, t.Message.ID, now, t.Message.Payload)

@@ -103,6 +103,11 @@ type Config struct {
 	// outcomes are written at once (the SQLite store gathers them itself).
 	OutcomeLinger time.Duration
 
+	// Actions, when set, runs the operator's actions that ingest endpoints
+	// name (action:NAME) instead of POSTing to them. nil: such a delivery
+	// fails.
+	Actions Actions
+
 	// Metrics, when set, registers the dispatcher's metrics on it:
 	// hookline_attempts_total, hookline_attempt_duration_seconds,
 	// hookline_delivery_latency_seconds, hookline_endpoints_disabled_total

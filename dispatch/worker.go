@@ -29,12 +29,14 @@ func (d *Dispatcher) run(ctx, attemptCtx context.Context, j *job, results chan<-
 		slow.Stop()
 	}
 	took := time.Duration(o.Attempt.DurationMS) * time.Millisecond
-	if took >= d.cfg.SlowAfter {
+	if _, action := hookline.ActionName(j.task.Endpoint.URL); took >= d.cfg.SlowAfter && !action {
 		h = hung
 	}
 	l, next, breaker, until := d.gate.done(j, h, took)
 	d.logBreaker(j.task, &o.Attempt, breaker, until)
-	d.track(j.task, &o)
+	if !o.Deferred {
+		d.track(j.task, &o)
+	}
 	results <- o
 	d.finished(l)
 	// The waiting deliveries: the first that may start is this worker's; those

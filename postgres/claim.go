@@ -129,9 +129,13 @@ func (s *Store) claim(ctx context.Context, owner string, now, until time.Time, l
 		if err != nil {
 			return err
 		}
+		m, err := mr.message()
+		if err != nil {
+			return err
+		}
 		*tasks = append(*tasks, &hookline.Task{
 			Delivery:        dr.delivery(),
-			Message:         *mr.message(),
+			Message:         *m,
 			Endpoint:        *ep,
 			LeaseUntil:      until,
 			AppThrottleRate: intPtr(appThrottle),

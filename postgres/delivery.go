@@ -74,7 +74,11 @@ func (s *Store) ListMessagesByEndpoint(ctx context.Context, appID, endpointID st
 		if err := r.Scan(append(mr.dest(), dr.dest()...)...); err != nil {
 			return nil, err
 		}
-		return &hookline.EndpointMessage{Message: *mr.message(), Delivery: dr.delivery()}, nil
+		m, err := mr.message()
+		if err != nil {
+			return nil, err
+		}
+		return &hookline.EndpointMessage{Message: *m, Delivery: dr.delivery()}, nil
 	})
 }
 

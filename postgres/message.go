@@ -13,7 +13,7 @@ import (
 )
 
 const messageCols = `id, app_id, event_type, event_id, channels, tags, payload, created_at, deliver_at, expires_at,
-	traceparent`
+	traceparent, content_type, headers`
 
 // messageRow holds the scan targets of messageCols.
 type messageRow struct {
@@ -22,14 +22,16 @@ type messageRow struct {
 	created            time.Time
 	deliverAt, expires *time.Time
 	traceParent        *string
+	contentType        *string
+	headers            []byte
 }
 
 func (r *messageRow) dest() []any {
 	return []any{&r.m.ID, &r.m.AppID, &r.m.EventType, &r.m.EventID, &r.m.Channels, &r.m.Tags, &r.payload,
-		&r.created, &r.deliverAt, &r.expires, &r.traceParent}
+		&r.created, &r.deliverAt, &r.expires, &r.traceParent, &r.contentType, &r.headers}
 }
 
-func (r *messageRow) message() *hookline.Message {
+func (r *messageRow) message() (*hookline.Message, error) {
 	m := r.m
 	if r.payload != nil {
 		m.Payload = r.payload
@@ -40,7 +42,14 @@ func (r *messageRow) message() *hookline.Message {
 	if r.traceParent != nil {
 		m.TraceParent = *r.traceParent
 	}
-	return &m
+	if r.contentType != nil {
+		m.ContentType = *r.contentType
+	}
+	var err error
+	if m.Headers, err = headerOf(r.headers); err != nil {
+		return nil, err
+	}
+	return &m, nil
 }
 
 func scanMessage(sc pgx.Row) (*hookline.Message, error) {
@@ -48,7 +57,7 @@ func scanMessage(sc pgx.Row) (*hookline.Message, error) {
 	if err := sc.Scan(r.dest()...); err != nil {
 		return nil, err
 	}
-	return r.message(), nil
+	return r.message()
 }
 
 // CreateMessage stores msg and one pending delivery for every endpoint of
@@ -128,7 +137,7 @@ func CreateMessageTx(ctx context.Context, tx pgx.Tx, schema string, msg *hooklin
 	prefix, chanExpr, channel := "", fmt.Sprintf(channelSQL, "current_schema()"), ""
 	if schema != "" {
 		prefix = pgx.Identifier{schema}.Sanitize() + "."
-		chanExpr, channel = "$20", Channel(schema)
+		chanExpr, channel = "$22", Channel(schema)
 	}
 	n, err := insertMessage(ctx, tx, prefix, chanExpr, channel, msg, true, nil)
 	return n, dbErr(ctx, err)
@@ -213,7 +222,7 @@ func candidates(ctx context.Context, q querier, prefix string, msg *hookline.Mes
 
 // insertMessage inserts msg and its deliveries with q, into the tables of
 // prefix ("" or a quoted schema and a dot), and notifies chanExpr (a SQL
-// expression; "$20" is channel; "" notifies nobody) when it made
+// expression; "$22" is channel; "" notifies nobody) when it made
 // deliveries. With byUID, msg.AppID may be a uid and is set to the
 // application's id. With f, the deliveries due at once that the feed takes
 // are leased to it, and their tasks kept in f. Failures of msg alone
@@ -280,8 +289,9 @@ func insertMessage(ctx context.Context, q querier, prefix, chanExpr, channel str
 		until, owner = &f.until, &o
 	}
 	args := []any{msg.ID, msg.AppID, msg.EventType, msg.EventID, msg.Channels, msg.Tags, payload,
-		msg.CreatedAt, msg.DeliverAt, nullTime(msg.ExpiresAt), nullText(msg.TraceParent), due, t, ids, epIDs, parked, fed, until, owner}
-	if chanExpr == "$20" {
+		msg.CreatedAt, msg.DeliverAt, nullTime(msg.ExpiresAt), nullText(msg.TraceParent), due, t, ids, epIDs, parked, fed, until, owner,
+		nullText(msg.ContentType), jsonHeader(msg.Headers)}
+	if chanExpr == "$22" {
 		args = append(args, channel)
 	}
 	notify := `0`
@@ -292,7 +302,7 @@ func insertMessage(ctx context.Context, q querier, prefix, chanExpr, channel str
 	// the end of its lease.
 	var msgs, dels int
 	err = q.QueryRow(ctx, `WITH m AS (
-			INSERT INTO `+prefix+`messages (`+messageCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+			INSERT INTO `+prefix+`messages (`+messageCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $20, $21)
 			ON CONFLICT DO NOTHING RETURNING id
 		), d AS (
 			INSERT INTO `+prefix+`deliveries (id, app_id, message_id, endpoint_id, status, trigger_type, attempts,

@@ -11,7 +11,7 @@ import (
 )
 
 const messageCols = `id, app_id, event_type, event_id, channels, tags, payload, created_at, deliver_at, expires_at,
-	traceparent`
+	traceparent, content_type, headers`
 
 // messageRow holds the scan targets of messageCols.
 type messageRow struct {
@@ -22,11 +22,13 @@ type messageRow struct {
 	created            int64
 	deliverAt, expires sql.NullInt64
 	traceParent        sql.NullString
+	contentType        sql.NullString
+	headers            sql.NullString
 }
 
 func (r *messageRow) dest() []any {
 	return []any{&r.m.ID, &r.m.AppID, &r.m.EventType, &r.eventID, &r.channels, &r.tags, &r.payload,
-		&r.created, &r.deliverAt, &r.expires, &r.traceParent}
+		&r.created, &r.deliverAt, &r.expires, &r.traceParent, &r.contentType, &r.headers}
 }
 
 func (r *messageRow) message() (*hookline.Message, error) {
@@ -46,6 +48,10 @@ func (r *messageRow) message() (*hookline.Message, error) {
 	m.DeliverAt = timePtrOf(r.deliverAt)
 	m.ExpiresAt = timeOf(r.expires)
 	m.TraceParent = r.traceParent.String
+	m.ContentType = r.contentType.String
+	if m.Headers, err = headerOf(r.headers); err != nil {
+		return nil, err
+	}
 	return &m, nil
 }
 
@@ -59,7 +65,7 @@ func scanMessage(sc scanner) (*hookline.Message, error) {
 
 const (
 	msgInsertCols = `seq, ` + messageCols
-	msgInsertN    = 12 // the columns of msgInsertCols
+	msgInsertN    = 14 // the columns of msgInsertCols
 	delInsertCols = `seq, id, app_id, msg_seq, message_id, endpoint_id, status, trigger_type, attempts,
 		next_attempt_at, due_at, msg_created_at, created_at, updated_at`
 )
@@ -72,7 +78,11 @@ type msgOp struct {
 	channels, tags, payload any
 	created, due            int64 // first attempt due at
 	now                     int64
-	n                       int // deliveries made
+	// noFeed keeps the deliveries out of the feed: they wait in the queue
+	// (a request a source received, which Receive stores in an op of its
+	// own, outside the batch's CreateMessage ops the feed is settled for).
+	noFeed bool
+	n      int // deliveries made
 	// fed are the deliveries leased to feed in the current run, handed over
 	// once it commits.
 	feed hookline.Feed
@@ -188,7 +198,8 @@ func (w *writer) createMessages(ops []*msgOp, errs []error) error {
 		w.msgSeq++
 		seq := w.msgSeq
 		msgArgs = append(msgArgs, seq, m.ID, m.AppID, m.EventType, nullString(m.EventID), mo.channels, mo.tags,
-			mo.payload, mo.created, nullTimePtr(m.DeliverAt), nullTime(m.ExpiresAt), nullText(m.TraceParent))
+			mo.payload, mo.created, nullTimePtr(m.DeliverAt), nullTime(m.ExpiresAt), nullText(m.TraceParent),
+			nullText(m.ContentType), jsonHeader(m.Headers))
 		add := func(ep *hookline.Endpoint) {
 			w.delSeq++
 			id := deliveryID(mo.now/1000, w.delSeq)
@@ -200,7 +211,7 @@ func (w *writer) createMessages(ops []*msgOp, errs []error) error {
 					nil, nil)
 				return
 			}
-			if w.feed != nil && mo.due <= mo.now && w.feedOne(mo, &hookline.Task{
+			if w.feed != nil && !mo.noFeed && mo.due <= mo.now && w.feedOne(mo, &hookline.Task{
 				Delivery: hookline.Delivery{
 					ID: id, AppID: m.AppID, MessageID: m.ID, EndpointID: ep.ID,
 					Status: hookline.StatusSending, Trigger: hookline.TriggerScheduled,

@@ -52,6 +52,7 @@ type portalIDs struct {
 	URL       string `json:"url"`      // a receiver, for new endpoints
 	Since     string `json:"since"`    // for recover, RFC 3339
 	Identity  string `json:"identity"` // an mTLS identity, PEM
+	Ingest    string `json:"ingest"`   // the path of a source's ingest URL, which takes no token
 }
 
 // portalOp is one route of the API, the capability (or needs* value) an
@@ -143,6 +144,7 @@ func portalOps() []portalOp {
 	)
 	const app, ep, msg = "/api/v1/app/{app_id}", "/api/v1/app/{app_id}/endpoint/{endpoint_id}", "/api/v1/app/{app_id}/msg/{msg_id}"
 	const opEp = "/api/v1/operational-webhook/endpoint/{endpoint_id}"
+	const src, srcEp = "/ingest/api/v1/source/{source_id}", "/ingest/api/v1/source/{source_id}/endpoint/{endpoint_id}"
 	epPath := func(ids portalIDs, tail string) string {
 		return "/api/v1/app/" + ids.App + "/endpoint/" + ids.Endpoint + tail
 	}
@@ -297,6 +299,64 @@ func portalOps() []portalOp {
 			return noErr(c.sdk.Authentication.AppPortalAccess(x, ids.App, models.AppPortalAccessIn{}, nil))
 		}},
 
+		// The inbound gateway: only admins manage it; its ingest URL takes
+		// what anyone posts (the source verifies it).
+		{"GET /ingest/api/v1/source", needsAdmin, func(x ctx, c c, ids i) error { return noErr(c.sdk.Ingest.Source.List(x, nil)) }},
+		{"POST /ingest/api/v1/source", needsAdmin, func(x ctx, c c, ids i) error {
+			return c.raw(x, "POST", "/ingest/api/v1/source", map[string]any{"name": "portal", "type": "generic-webhook", "config": map[string]any{}})
+		}},
+		{"GET " + src, needsAdmin, func(x ctx, c c, ids i) error { return noErr(c.sdk.Ingest.Source.Get(x, "src_none")) }},
+		{"PUT " + src, needsAdmin, func(x ctx, c c, ids i) error {
+			return c.raw(x, "PUT", "/ingest/api/v1/source/portal-src", map[string]any{"name": "portal", "type": "generic-webhook", "config": map[string]any{}})
+		}},
+		{"PATCH " + src, needsAdmin, func(x ctx, c c, ids i) error {
+			return c.raw(x, "PATCH", "/ingest/api/v1/source/src_none", map[string]any{"name": "renamed"})
+		}},
+		{"DELETE " + src, needsAdmin, func(x ctx, c c, ids i) error { return c.sdk.Ingest.Source.Delete(x, "src_none") }},
+		{"POST " + src + "/token/rotate", needsAdmin, func(x ctx, c c, ids i) error {
+			return noErr(c.sdk.Ingest.Source.RotateToken(x, "src_none", nil))
+		}},
+		{"GET " + src + "/log", needsAdmin, func(x ctx, c c, ids i) error { return c.raw(x, "GET", "/ingest/api/v1/source/src_none/log", nil) }},
+		{"GET " + src + "/endpoint", needsAdmin, func(x ctx, c c, ids i) error { return noErr(c.sdk.Ingest.Endpoint.List(x, "src_none", nil)) }},
+		{"POST " + src + "/endpoint", needsAdmin, func(x ctx, c c, ids i) error {
+			return c.raw(x, "POST", "/ingest/api/v1/source/src_none/endpoint", map[string]any{"url": ids.URL + "/ingest"})
+		}},
+		{"GET " + srcEp, needsAdmin, func(x ctx, c c, ids i) error { return noErr(c.sdk.Ingest.Endpoint.Get(x, "src_none", "ep_none")) }},
+		{"PUT " + srcEp, needsAdmin, func(x ctx, c c, ids i) error {
+			return c.raw(x, "PUT", "/ingest/api/v1/source/src_none/endpoint/ep_none", map[string]any{"url": ids.URL + "/ingest"})
+		}},
+		{"DELETE " + srcEp, needsAdmin, func(x ctx, c c, ids i) error { return c.sdk.Ingest.Endpoint.Delete(x, "src_none", "ep_none") }},
+		{"GET " + srcEp + "/secret", needsAdmin, func(x ctx, c c, ids i) error {
+			return noErr(c.sdk.Ingest.Endpoint.GetSecret(x, "src_none", "ep_none"))
+		}},
+		{"POST " + srcEp + "/secret/rotate", needsAdmin, func(x ctx, c c, ids i) error {
+			return c.raw(x, "POST", "/ingest/api/v1/source/src_none/endpoint/ep_none/secret/rotate", map[string]any{})
+		}},
+		{"GET " + srcEp + "/headers", needsAdmin, func(x ctx, c c, ids i) error {
+			return noErr(c.sdk.Ingest.Endpoint.GetHeaders(x, "src_none", "ep_none"))
+		}},
+		{"PUT " + srcEp + "/headers", needsAdmin, func(x ctx, c c, ids i) error {
+			return c.raw(x, "PUT", "/ingest/api/v1/source/src_none/endpoint/ep_none/headers", map[string]any{"headers": map[string]string{"X-A": "1"}})
+		}},
+		{"POST " + srcEp + "/recover", needsAdmin, func(x ctx, c c, ids i) error {
+			return c.raw(x, "POST", "/ingest/api/v1/source/src_none/endpoint/ep_none/recover", map[string]any{"since": ids.Since})
+		}},
+		{"GET " + src + "/attempt/endpoint/{endpoint_id}", needsAdmin, func(x ctx, c c, ids i) error {
+			return c.raw(x, "GET", "/ingest/api/v1/source/src_none/attempt/endpoint/ep_none", nil)
+		}},
+		{"GET " + src + "/attempt/msg/{msg_id}", needsAdmin, func(x ctx, c c, ids i) error {
+			return c.raw(x, "GET", "/ingest/api/v1/source/src_none/attempt/msg/msg_none", nil)
+		}},
+		{"GET " + src + "/msg/{msg_id}/endpoint", needsAdmin, func(x ctx, c c, ids i) error {
+			return c.raw(x, "GET", "/ingest/api/v1/source/src_none/msg/msg_none/endpoint", nil)
+		}},
+		{"POST " + src + "/msg/{msg_id}/endpoint/{endpoint_id}/resend", needsAdmin, func(x ctx, c c, ids i) error {
+			return c.raw(x, "POST", "/ingest/api/v1/source/src_none/msg/msg_none/endpoint/ep_none/resend", nil)
+		}},
+		{"POST /ingest/in/{token}", needsNothing, func(x ctx, c c, ids i) error {
+			return c.raw(x, "POST", ids.Ingest, map[string]any{"portal": true})
+		}},
+
 		// Last: logout deletes the token.
 		{"POST /api/v1/auth/logout", needsAnyToken, func(x ctx, c c, ids i) error { return c.sdk.Authentication.Logout(x, nil) }},
 	}
@@ -410,8 +470,17 @@ func (s *portalServer) fixture(t *testing.T, name string) portalIDs {
 		attempt = out.Data[0].Id
 		return true
 	})
+	var source struct {
+		IngestURL string `json:"ingestUrl"`
+	}
+	if code, err := apiCall(http.DefaultClient, "POST", s.url+"/ingest/api/v1/source", s.token,
+		map[string]any{"name": name, "type": "generic-webhook", "config": map[string]any{}}, &source); err != nil || code != 201 {
+		t.Fatalf("create a source: %d %v", code, err)
+	}
+	_, token, _ := strings.Cut(source.IngestURL, "/ingest/in/")
 	return portalIDs{App: app.Id, Endpoint: ep.Id, Msg: msg.Id, Attempt: attempt, EventType: "invoice.paid",
-		URL: s.receiver.URL, Since: time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), Identity: s.identity}
+		URL: s.receiver.URL, Since: time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), Identity: s.identity,
+		Ingest: "/ingest/in/" + token}
 }
 
 // snapshot returns what an admin reads of an application, and of what only

@@ -66,6 +66,12 @@ type serveConfig struct {
 	// certificate and key (PEM) for receivers that require mutual TLS.
 	EgressCertFile, EgressKeyFile string
 
+	// ActionsFile is the YAML file of the operator's actions, which ingest
+	// endpoints may name (action:NAME).
+	ActionsFile string
+	// TLSCert and TLSKey, when set, make serve terminate TLS itself.
+	TLSCert, TLSKey string
+
 	// AllowUnencryptedSecrets lets serve start on PostgreSQL without a
 	// master key, storing endpoint secrets unencrypted.
 	AllowUnencryptedSecrets bool
@@ -269,8 +275,14 @@ func parseServeFlags(args []string, getenv func(string) string) (*serveConfig, e
 		return nil, fmt.Errorf("$HOOKLINE_ADMIN_TOKEN has %d characters; use %d or more (e.g. `openssl rand -base64 32`), or unset it to have one generated",
 			n, minAdminTokenLen)
 	}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return nil, errors.New("--tls-cert and --tls-key go together")
+	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + cfg.Listen
+		if cfg.TLSCert != "" {
+			cfg.PublicURL = "https://" + cfg.Listen
+		}
 	}
 	return cfg, nil
 }
@@ -318,6 +330,12 @@ func defineServeFlags(f *envFlags, cfg *serveConfig) {
 	f.text((*boolValue)(&cfg.NoDispatch), "no-dispatch", "HOOKLINE_NO_DISPATCH", "false", "accept messages but do not deliver them")
 	f.str(&cfg.SecretKeyFile, "secret-key-file", "HOOKLINE_SECRET_KEY_FILE", "",
 		"file holding the base64 master key that encrypts endpoint secrets (default: <db>.key for SQLite)")
+
+	f.str(&cfg.ActionsFile, "actions", "HOOKLINE_ACTIONS", "",
+		"YAML file of the actions (commands) ingest endpoints may run with url action:NAME; none when empty")
+	f.str(&cfg.TLSCert, "tls-cert", "HOOKLINE_TLS_CERT", "",
+		"PEM certificate chain: serve the API and the ingest URLs over HTTPS (with --tls-key)")
+	f.str(&cfg.TLSKey, "tls-key", "HOOKLINE_TLS_KEY", "", "PEM private key of --tls-cert")
 
 	f.text((*boolValue)(&cfg.AllowUnencryptedSecrets), "allow-unencrypted-secrets", "HOOKLINE_ALLOW_UNENCRYPTED_SECRETS", "false",
 		"PostgreSQL: when no master key is given, store endpoint secrets unencrypted instead of refusing to start")

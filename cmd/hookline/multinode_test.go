@@ -23,6 +23,7 @@ import (
 	"github.com/hookline/hookline/internal/logtest"
 	"github.com/hookline/hookline/internal/wait"
 	"github.com/hookline/hookline/postgres/pgtest"
+	"github.com/hookline/hookline/signature"
 )
 
 // queryInt runs a query that returns one number on the database at url.
@@ -638,4 +639,64 @@ func localPorts(t *testing.T, pid int) []int {
 		}
 	}
 	return ports
+}
+
+// TestIngestMultiNodeOnce runs two 'hookline serve' processes on one
+// PostgreSQL schema and sends each GitHub delivery to both at the same
+// moment, as a provider retrying through a load balancer may: each is
+// answered 2xx by both and forwarded once.
+func TestIngestMultiNodeOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs child processes")
+	}
+	_, schemaURL := pgtest.Schema(t)
+	db := pgtest.WithParam(t, schemaURL, "pool_max_conns", "8")
+	bin := buildBinary(t)
+	const token = "hk_multinode_test_token_0123456789abcdef"
+	rc := newCountingReceiver(t, 0)
+	nodes := startChildren(t, 2, bin, db, []string{"HOOKLINE_ADMIN_TOKEN=" + token}, nodeFlags...)
+	s := &server{url: nodes[0].url, token: token}
+	srcID, url := ingestSource(t, s, "github", map[string]any{"secret": "s"}, rc.URL)
+	_, path, _ := strings.Cut(url, "/ingest/")
+
+	const deliveries = 20
+	ids := make([]string, 0, deliveries)
+	for i := range deliveries {
+		id := fmt.Sprint("gh-delivery-", i)
+		body := []byte(fmt.Sprintf(`{"n": %d}`, i))
+		h := http.Header{"X-Hub-Signature-256": {signature.SignGitHub([]byte("s"), body)}, "X-Github-Delivery": {id}}
+		var wg sync.WaitGroup
+		for _, nd := range nodes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if code := post(t, nd.url+"/ingest/"+path, h, body); code != 204 {
+					t.Errorf("node %s: %d, want 204", nd.url, code)
+				}
+			}()
+		}
+		wg.Wait()
+		ids = append(ids, id)
+	}
+	// The store's record: each delivery id accepted once (one message, so
+	// one delivery), and once a duplicate.
+	var log struct{ Data []map[string]any }
+	if code, err := apiCall(http.DefaultClient, "GET", s.url+"/ingest/api/v1/source/"+srcID+"/log?limit=250", token, nil, &log); err != nil || code != 200 {
+		t.Fatalf("log: %d %v", code, err)
+	}
+	accepted := map[string]int{}
+	for _, e := range log.Data {
+		if e["outcome"] == "accepted" {
+			accepted[e["delivery_id"].(string)]++
+		}
+	}
+	for _, id := range ids {
+		if accepted[id] != 1 {
+			t.Fatalf("%s accepted %d times (log of %d entries)", id, accepted[id], len(log.Data))
+		}
+	}
+	if len(log.Data) != 2*deliveries {
+		t.Fatalf("%d log entries, want %d", len(log.Data), 2*deliveries)
+	}
+	wait.For(t, "every delivery", func() bool { return rc.seen.Load() >= deliveries })
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/hookline/hookline/api"
 	"github.com/hookline/hookline/dispatch"
 	"github.com/hookline/hookline/egress"
+	"github.com/hookline/hookline/ingest"
 	"github.com/hookline/hookline/operational"
 	"github.com/hookline/hookline/postgres"
 	"github.com/hookline/hookline/sqlite"
@@ -93,6 +94,14 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	if err != nil {
 		return err
 	}
+	actions, err := loadActions(cfg)
+	if err != nil {
+		return err
+	}
+	tlsCfg, err := tlsConfig(cfg)
+	if err != nil {
+		return err
+	}
 	if cfg.EgressProxy != "" {
 		logger.Info("deliveries go through a proxy", "proxy", hookline.RedactURL(cfg.EgressProxy), "egress_ips", cfg.EgressIPs)
 	}
@@ -166,6 +175,9 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	// Operational webhooks: events of the API and the dispatcher become
 	// messages of an internal application, delivered like any other.
 	notifier := operational.New(operational.Config{Store: store, Logger: logger})
+	// The inbound gateway: what sources receive becomes messages of their
+	// internal applications, delivered like any other.
+	gateway := ingest.New(ingest.Config{Store: store, Logger: logger, Metrics: obs.registry})
 	srv := &http.Server{
 		Handler: api.New(api.Config{
 			Store:              store,
@@ -181,6 +193,8 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 			Metrics:            obs.registry,
 			Tracing:            obs.tracing,
 			MetricsHandler:     obs.apiMetrics,
+			Ingest:             gateway,
+			Actions:            actions,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
@@ -207,7 +221,8 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 			HostConcurrency:     cfg.HostConcurrency,
 			SignatureHeaders:    cfg.SignatureHeaders,
 			Timeout:             cfg.Timeout,
-			Lease:               cfg.Lease,
+			Lease:               lease(cfg, actions),
+			Actions:             actions,
 			Schedule:            cfg.Schedule,
 			Notifier:            notifier,
 			OutcomeLinger:       outcomeLinger,
@@ -225,10 +240,22 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 		}()
 	}
 
+	// Cron sources fire on every node; the store keeps one request a tick.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		gateway.RunCron(dispatchCtx)
+	}()
+
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	if tlsCfg != nil {
+		srv.TLSConfig = tlsCfg
+		go func() { serveErr <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { serveErr <- srv.Serve(ln) }()
+	}
 	logger.Info("hookline serving", "version", hookline.Version, "addr", ln.Addr().String(), "db", redactDB(cfg.DB),
-		"dispatch", !cfg.NoDispatch)
+		"dispatch", !cfg.NoDispatch, "tls", cfg.TLSCert != "", "actions", len(actions.Names()))
 	if ready != nil {
 		ready(ln.Addr().String())
 	}

@@ -33,6 +33,9 @@ const A = "/api/v1/app/{app_id}";
 const E = `${A}/endpoint/{endpoint_id}`;
 const M = `${A}/msg/{msg_id}`;
 const O = "/api/v1/operational-webhook/endpoint/{endpoint_id}";
+const S = "/ingest/api/v1/source/{source_id}";
+const SE = `${S}/endpoint/{endpoint_id}`;
+const src = "/ingest/api/v1/source/src_none";
 const ep = (i, tail) => `/api/v1/app/${i.app}/endpoint/${i.endpoint}${tail}`;
 
 // ops calls each route: (SDK client, ids, token) => promise.
@@ -106,6 +109,33 @@ const ops = {
   [`GET ${O}/headers`]: (s) => s.operationalWebhook.endpoint.getHeaders("ep_none"),
   [`PUT ${O}/headers`]: (s) => s.operationalWebhook.endpoint.setHeaders("ep_none", { headers: { "X-A": "1" } }),
   "POST /api/v1/auth/app-portal-access/{app_id}": (s, i) => s.authentication.appPortalAccess(i.app, {}),
+
+  "GET /ingest/api/v1/source": (s) => s.ingest.source.list(),
+  "POST /ingest/api/v1/source": (s, i, t) =>
+    raw(t, "POST", "/ingest/api/v1/source", { name: "portal", type: "generic-webhook", config: {} }),
+  [`GET ${S}`]: (s) => s.ingest.source.get("src_none"),
+  [`PUT ${S}`]: (s, i, t) =>
+    raw(t, "PUT", "/ingest/api/v1/source/portal-src", { name: "portal", type: "generic-webhook", config: {} }),
+  [`PATCH ${S}`]: (s, i, t) => raw(t, "PATCH", `${src}`, { name: "renamed" }),
+  [`DELETE ${S}`]: (s) => s.ingest.source.delete("src_none"),
+  [`POST ${S}/token/rotate`]: (s) => s.ingest.source.rotateToken("src_none"),
+  [`GET ${S}/log`]: (s, i, t) => raw(t, "GET", `${src}/log`),
+  [`GET ${S}/endpoint`]: (s) => s.ingest.endpoint.list("src_none"),
+  [`POST ${S}/endpoint`]: (s, i, t) => raw(t, "POST", `${src}/endpoint`, { url: `${i.url}/ingest` }),
+  [`GET ${SE}`]: (s) => s.ingest.endpoint.get("src_none", "ep_none"),
+  [`PUT ${SE}`]: (s, i, t) => raw(t, "PUT", `${src}/endpoint/ep_none`, { url: `${i.url}/ingest` }),
+  [`DELETE ${SE}`]: (s) => s.ingest.endpoint.delete("src_none", "ep_none"),
+  [`GET ${SE}/secret`]: (s) => s.ingest.endpoint.getSecret("src_none", "ep_none"),
+  [`POST ${SE}/secret/rotate`]: (s, i, t) => raw(t, "POST", `${src}/endpoint/ep_none/secret/rotate`, {}),
+  [`GET ${SE}/headers`]: (s) => s.ingest.endpoint.getHeaders("src_none", "ep_none"),
+  [`PUT ${SE}/headers`]: (s, i, t) => raw(t, "PUT", `${src}/endpoint/ep_none/headers`, { headers: { "X-A": "1" } }),
+  [`POST ${SE}/recover`]: (s, i, t) => raw(t, "POST", `${src}/endpoint/ep_none/recover`, { since: i.since }),
+  [`GET ${S}/attempt/endpoint/{endpoint_id}`]: (s, i, t) => raw(t, "GET", `${src}/attempt/endpoint/ep_none`),
+  [`GET ${S}/attempt/msg/{msg_id}`]: (s, i, t) => raw(t, "GET", `${src}/attempt/msg/msg_none`),
+  [`GET ${S}/msg/{msg_id}/endpoint`]: (s, i, t) => raw(t, "GET", `${src}/msg/msg_none/endpoint`),
+  [`POST ${S}/msg/{msg_id}/endpoint/{endpoint_id}/resend`]: (s, i, t) =>
+    raw(t, "POST", `${src}/msg/msg_none/endpoint/ep_none/resend`),
+  "POST /ingest/in/{token}": (s, i, t) => raw(t, "POST", i.ingest, { portal: true }),
 
   "POST /api/v1/auth/logout": (s) => s.authentication.logout(),
 };

@@ -1,0 +1,41 @@
+package api
+
+import (
+	"strings"
+	"time"
+
+	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/ingest"
+)
+
+// receive serves the ingest URL of a source, POST /ingest/in/{token}: the
+// body is read within its limit before anything else (413), the token
+// names the source (404), and the gateway verifies, de-duplicates and
+// stores the request before the answer: 204, or 401 without a word of which
+// check failed. Refusals count as failed authentications of the sender's
+// address (429 after too many, as for API tokens).
+func (s *Server) receive(c *call) (int, any, error) {
+	body, err := c.readBody()
+	if err != nil {
+		return 0, nil, err
+	}
+	if enc := c.r.Header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
+		return 0, nil, hookline.Invalid([]string{"header", "content-encoding"}, "an encoded (compressed) body is not accepted")
+	}
+	client := s.authFailures.client(c.r)
+	if c.retryAfter = s.authFailures.wait(client); c.retryAfter > 0 {
+		return 0, nil, hookline.Errorf(hookline.ETOOMANY, "Too many failed verifications from this address; try again later.")
+	}
+	src, err := s.store.SourceByToken(c.ctx(), c.r.PathValue("token"), time.Now())
+	if err != nil {
+		return 0, nil, orNotFound(err, "Source")
+	}
+	rec, err := s.gateway.Receive(c.ctx(), src, c.r, s.authFailures.clientAddr(c.r), body)
+	if err == ingest.ErrRefused {
+		s.authFailures.failed(client)
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	return rec.StatusCode, nil, nil
+}

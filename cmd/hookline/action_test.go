@@ -1,0 +1,160 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/hookline/hookline/internal/wait"
+	"github.com/hookline/hookline/signature"
+)
+
+// actionsFile writes an actions file with one action, build, that runs
+// the shell script body (the test's own program) with the args and env
+// of the issue's example.
+func actionsFile(t *testing.T, body string, concurrency int) string {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "build.sh")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(dir, "actions.yaml")
+	yaml := fmt.Sprintf(`actions:
+  - name: build
+    command: ["%s", "--quiet"]
+    args: ["/ref"]
+    env: {EVENT: "header:X-GitHub-Event", REPO: "/repository/full_name"}
+    workdir: %s
+    timeout: 1m
+    concurrency: %d
+`, bin, dir, concurrency)
+	if err := os.WriteFile(f, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// githubPush posts a GitHub push of ref to url, signed with secret, and
+// returns the status.
+func githubPush(t *testing.T, url, secret, delivery, ref string) int {
+	t.Helper()
+	body := []byte(fmt.Sprintf(`{"ref": %q, "repository": {"full_name": "acme/app"}}`, ref))
+	return post(t, url, http.Header{
+		"X-Hub-Signature-256": {signature.SignGitHub([]byte(secret), body)}, "X-Github-Event": {"push"},
+		"X-Github-Delivery": {delivery}, "Content-Type": {"application/json"},
+	}, body)
+}
+
+// readLines returns the lines of a file, none when it does not exist.
+func readLines(path string) []string {
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) == 0 {
+		return nil
+	}
+	return strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+}
+
+// TestActionRunsSafely: a GitHub push triggers the build action through a
+// real serve; the command gets the payload on stdin and the values as
+// separate argv elements and variables; a ref holding $(...), backticks
+// and ; is passed as it is and never interpreted.
+func TestActionRunsSafely(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "runs")
+	f := actionsFile(t, `printf '%s|%s|%s|%s|%s|%s|%s\n' "$1" "$2" "$EVENT" "$REPO" "$HOOKLINE_DELIVERY_ID" "$HOOKLINE_ATTEMPT" "$(cat)" >> `+out+"\n", 1)
+	s := startServer(t, "--actions", f)
+	id, url := ingestSource(t, s, "github", map[string]any{"secret": "s"}, "action:build")
+	evil := "$(touch " + out + ".pwned); `touch " + out + ".pwned2`; touch " + out + ".pwned3"
+	if code := githubPush(t, url, "s", "d-1", evil); code != 204 {
+		t.Fatalf("push: %d", code)
+	}
+	wait.For(t, "the action to run", func() bool { return len(readLines(out)) == 1 })
+	body := fmt.Sprintf(`{"ref": %q, "repository": {"full_name": "acme/app"}}`, evil)
+	want := "--quiet|" + evil + "|push|acme/app|d-1|1|" + body
+	if got := readLines(out)[0]; got != want {
+		t.Fatalf("the action got\n%s\nwant\n%s", got, want)
+	}
+	for _, suffix := range []string{".pwned", ".pwned2", ".pwned3"} {
+		if _, err := os.Stat(out + suffix); err == nil {
+			t.Fatalf("%s exists: the ref was interpreted", out+suffix)
+		}
+	}
+	// The attempt log holds the action's outcome.
+	log := ingestLog(t, s, id)
+	msgID := log[0]["msg_id"].(string)
+	wait.For(t, "the attempt", func() bool {
+		var attempts struct{ Data []map[string]any }
+		apiCall(http.DefaultClient, "GET", s.url+"/ingest/api/v1/source/"+id+"/attempt/msg/"+msgID, s.token, nil, &attempts)
+		return len(attempts.Data) == 1 && attempts.Data[0]["status"] == float64(0) && attempts.Data[0]["url"] == "action:build"
+	})
+}
+
+// TestActionConcurrencyAndRetry: with concurrency 1, a burst of pushes
+// runs one at a time (the command would see another run's lock
+// directory); a command that fails is retried on the endpoint's schedule.
+func TestActionConcurrencyAndRetry(t *testing.T) {
+	dir := t.TempDir()
+	runs, lock := filepath.Join(dir, "runs"), filepath.Join(dir, "lock")
+	f := actionsFile(t, `mkdir `+lock+` 2>/dev/null || { echo overlap >> `+runs+`; exit 0; }
+sleep 0.05
+rmdir `+lock+`
+if [ "$2" = fail ] && [ "$HOOKLINE_ATTEMPT" = 1 ]; then echo "failing on purpose"; exit 7; fi
+echo "$2 $HOOKLINE_ATTEMPT" >> `+runs+"\n", 1)
+	s := startServer(t, "--actions", f)
+	_, url := ingestSource(t, s, "github", map[string]any{"secret": "s"}, "action:build")
+	const burst = 6
+	for i := range burst {
+		if code := githubPush(t, url, "s", fmt.Sprint("b-", i), fmt.Sprint("ref", i)); code != 204 {
+			t.Fatalf("push %d: %d", i, code)
+		}
+	}
+	if code := githubPush(t, url, "s", "f-1", "fail"); code != 204 {
+		t.Fatalf("push: %d", code)
+	}
+	wait.For(t, "every run", func() bool { return len(readLines(runs)) == burst+1 })
+	lines := readLines(runs)
+	for _, l := range lines {
+		if l == "overlap" {
+			t.Fatalf("two runs at once under concurrency 1: %v", lines)
+		}
+	}
+	if !strings.Contains(strings.Join(lines, "\n"), "fail 2") {
+		t.Fatalf("the failing command was not retried: %v", lines)
+	}
+}
+
+// TestActionSurvivesSIGKILL: a push answered 2xx by a server that is then
+// killed with SIGKILL, before it ran the action (it does not dispatch),
+// runs the action once the server is back.
+func TestActionSurvivesSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	out := filepath.Join(t.TempDir(), "runs")
+	f := actionsFile(t, `echo "$HOOKLINE_DELIVERY_ID" >> `+out+"\n", 1)
+	bin := buildBinary(t)
+	db := filepath.Join(t.TempDir(), "hookline.db")
+	const token = "hk_test_admin_token_0123456789abcdef"
+	c := startChild(t, bin, db, token, "--actions", f, "--no-dispatch")
+	s := &server{url: c.url, token: token}
+	_, url := ingestSource(t, s, "github", map[string]any{"secret": "s"}, "action:build")
+	if code := githubPush(t, url, "s", "k-1", "main"); code != 204 {
+		t.Fatalf("push: %d", code)
+	}
+	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	c.cmd.Wait()
+	if lines := readLines(out); len(lines) != 0 {
+		t.Fatalf("the action ran before the restart: %v", lines)
+	}
+	startChild(t, bin, db, token, "--actions", f)
+	wait.For(t, "the action after the restart", func() bool { return len(readLines(out)) == 1 })
+	if got := readLines(out)[0]; got != "k-1" {
+		t.Fatalf("the action got delivery %q", got)
+	}
+}

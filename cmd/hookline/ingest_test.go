@@ -1,0 +1,517 @@
+package main
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-github/v75/github"
+	stripewebhook "github.com/stripe/stripe-go/v82/webhook"
+	svix "github.com/svix/svix-webhooks/go"
+	"github.com/svix/svix-webhooks/go/models"
+
+	"github.com/hookline/hookline/internal/wait"
+	"github.com/hookline/hookline/signature"
+)
+
+// TestIngestSDK manages sources and their ingest endpoints with the
+// official Svix Go SDK's Ingest calls, against a real serve.
+func TestIngestSDK(t *testing.T) {
+	s := startServer(t)
+	c := s.client(t)
+	ctx := t.Context()
+	uid := "github-main"
+	src, err := c.Ingest.Source.Create(ctx, models.IngestSourceIn{
+		Name: "GitHub", Uid: &uid, Type: models.IngestSourceInTypeGithub,
+		Config: models.GithubConfig{Secret: ptr("gh-secret")}, Metadata: &map[string]string{"team": "ci"},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(src.Id, "src_") || src.IngestUrl == nil || !strings.Contains(*src.IngestUrl, "/ingest/in/") ||
+		src.Type != models.IngestSourceOutTypeGithub || src.Metadata["team"] != "ci" {
+		t.Fatalf("created %+v", src)
+	}
+	got, err := c.Ingest.Source.Get(ctx, uid)
+	if err != nil || got.Id != src.Id || *got.IngestUrl != *src.IngestUrl {
+		t.Fatalf("Get by uid: %+v, %v", got, err)
+	}
+	if out, _ := json.Marshal(got.Config); strings.Contains(string(out), "gh-secret") {
+		t.Fatalf("the config shows the secret: %s", out)
+	}
+	cron, err := c.Ingest.Source.Create(ctx, models.IngestSourceIn{
+		Name: "nightly", Type: models.IngestSourceInTypeCron,
+		Config: models.CronConfig{Schedule: "0 3 * * *", Payload: `{"job": "report"}`},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cron.IngestUrl != nil {
+		t.Fatalf("a cron source has an ingest URL: %s", *cron.IngestUrl)
+	}
+	if cc, ok := cron.Config.(models.CronConfig); !ok || cc.Schedule != "0 3 * * *" {
+		t.Fatalf("cron config %#v", cron.Config)
+	}
+	list, err := c.Ingest.Source.List(ctx, &svix.IngestSourceListOptions{Limit: ptr[uint64](1)})
+	if err != nil || len(list.Data) != 1 || list.Done || list.Data[0].Id != src.Id {
+		t.Fatalf("List: %+v, %v", list, err)
+	}
+	updated, err := c.Ingest.Source.Update(ctx, src.Id, models.IngestSourceIn{
+		Name: "GitHub org", Uid: &uid, Type: models.IngestSourceInTypeGithub, Config: models.GithubConfig{Secret: ptr("new-secret")},
+	})
+	if err != nil || updated.Name != "GitHub org" || *updated.IngestUrl != *src.IngestUrl {
+		t.Fatalf("Update: %+v, %v", updated, err)
+	}
+	rotated, err := c.Ingest.Source.RotateToken(ctx, src.Id, nil)
+	if err != nil || rotated.IngestUrl == *src.IngestUrl {
+		t.Fatalf("RotateToken: %+v, %v", rotated, err)
+	}
+
+	ep, err := c.Ingest.Endpoint.Create(ctx, src.Id, models.IngestEndpointIn{Url: "http://127.0.0.1:9/build", Uid: ptr("ci")}, nil)
+	if err != nil || !strings.HasPrefix(ep.Id, "ep_") || ep.Url != "http://127.0.0.1:9/build" {
+		t.Fatalf("Endpoint.Create: %+v, %v", ep, err)
+	}
+	if eps, err := c.Ingest.Endpoint.List(ctx, uid, nil); err != nil || len(eps.Data) != 1 || eps.Data[0].Id != ep.Id {
+		t.Fatalf("Endpoint.List: %+v, %v", eps, err)
+	}
+	if _, err := c.Ingest.Endpoint.Update(ctx, src.Id, "ci", models.IngestEndpointUpdate{Url: "http://127.0.0.1:9/other"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Ingest.Endpoint.Get(ctx, src.Id, ep.Id); err != nil || got.Url != "http://127.0.0.1:9/other" {
+		t.Fatalf("Endpoint.Get: %+v, %v", got, err)
+	}
+	sec, err := c.Ingest.Endpoint.GetSecret(ctx, src.Id, ep.Id)
+	if err != nil || !strings.HasPrefix(sec.Key, "whsec_") {
+		t.Fatalf("GetSecret: %+v, %v", sec, err)
+	}
+	if err := c.Ingest.Endpoint.RotateSecret(ctx, src.Id, ep.Id, models.IngestEndpointSecretIn{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if sec2, err := c.Ingest.Endpoint.GetSecret(ctx, src.Id, ep.Id); err != nil || sec2.Key == sec.Key {
+		t.Fatalf("the secret did not change: %v", err)
+	}
+	if err := c.Ingest.Endpoint.UpdateHeaders(ctx, src.Id, ep.Id, models.IngestEndpointHeadersIn{Headers: map[string]string{"X-Team": "ci"}}); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := c.Ingest.Endpoint.GetHeaders(ctx, src.Id, ep.Id); err != nil || h.Headers["X-Team"] != "ci" {
+		t.Fatalf("GetHeaders: %+v, %v", h, err)
+	}
+
+	// The source's application is not a tenant's.
+	apps, err := c.Application.List(ctx, nil)
+	if err != nil || len(apps.Data) != 0 {
+		t.Fatalf("the tenant API lists %d applications (%v)", len(apps.Data), err)
+	}
+
+	// Bad input is refused and changes nothing.
+	if _, err := c.Ingest.Source.Create(ctx, models.IngestSourceIn{Name: "x", Type: models.IngestSourceInTypeStripe, Config: models.StripeConfig{}}, nil); !isStatus(err, 422) {
+		t.Fatalf("a stripe source without a secret: %v, want 422", err)
+	}
+	if _, err := c.Ingest.Endpoint.Create(ctx, src.Id, models.IngestEndpointIn{Url: "action:nope"}, nil); !isStatus(err, 422) {
+		t.Fatalf("an endpoint naming an unknown action: %v, want 422", err)
+	}
+	if eps, _ := c.Ingest.Endpoint.List(ctx, src.Id, nil); len(eps.Data) != 1 {
+		t.Fatalf("%d endpoints after refused creations", len(eps.Data))
+	}
+
+	if err := c.Ingest.Endpoint.Delete(ctx, src.Id, ep.Id); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Ingest.Source.Delete(ctx, src.Id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Ingest.Source.Get(ctx, src.Id); !isStatus(err, 404) {
+		t.Fatalf("Get after Delete: %v, want 404", err)
+	}
+}
+
+// isStatus reports whether err is an SDK error with this HTTP status.
+func isStatus(err error, status int) bool {
+	e, ok := err.(*svix.Error)
+	return ok && e.Status() == status
+}
+
+// ingestSource creates a source of typ with config through the API, and an
+// ingest endpoint to url; it returns the source's id and ingest URL.
+func ingestSource(t *testing.T, s *server, typ string, config map[string]any, url string) (id, ingestURL string) {
+	t.Helper()
+	var src struct {
+		ID        string `json:"id"`
+		IngestURL string `json:"ingestUrl"`
+	}
+	if code, err := apiCall(http.DefaultClient, "POST", s.url+"/ingest/api/v1/source", s.token,
+		map[string]any{"name": typ + " source", "type": typ, "config": config}, &src); err != nil || code != 201 {
+		t.Fatalf("create source: %d %v", code, err)
+	}
+	if url != "" {
+		if code, err := apiCall(http.DefaultClient, "POST", s.url+"/ingest/api/v1/source/"+src.ID+"/endpoint", s.token,
+			map[string]any{"url": url}, nil); err != nil || code != 201 {
+			t.Fatalf("create ingest endpoint: %d %v", code, err)
+		}
+	}
+	// The URL is made of --public-url, which is the --listen address with
+	// its port 0 here: reach it at the address the server listens on.
+	_, path, _ := strings.Cut(src.IngestURL, "/ingest/")
+	return src.ID, s.url + "/ingest/" + path
+}
+
+// post sends body to url with the headers h and returns the status.
+func post(t *testing.T, url string, h http.Header, body []byte) int {
+	t.Helper()
+	req, err := http.NewRequest("POST", url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// providerCase is a signed request a provider sends, and ways to spoil it.
+type providerCase struct {
+	name   string
+	typ    string
+	config map[string]any
+	// sign returns the headers of body signed at when.
+	sign  func(t *testing.T, body []byte, when time.Time) http.Header
+	body  func(id string) []byte
+	event string // the header forwarded that tells what happened, and its value
+}
+
+func providerCases(t *testing.T) []providerCase {
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	whsec := "whsec_" + base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
+	stdHeaders := func(prefix string, sign func(id string, when time.Time, body []byte) string) func(*testing.T, []byte, time.Time) http.Header {
+		return func(t *testing.T, body []byte, when time.Time) http.Header {
+			var m struct{ ID string }
+			json.Unmarshal(body, &m)
+			return http.Header{prefix + "Id": {m.ID}, prefix + "Timestamp": {fmt.Sprint(when.Unix())},
+				prefix + "Signature": {sign(m.ID, when, body)}, "Content-Type": {"application/json"}}
+		}
+	}
+	return []providerCase{
+		{name: "github", typ: "github", config: map[string]any{"secret": "gh-s3cret"},
+			sign: func(t *testing.T, body []byte, _ time.Time) http.Header {
+				var m struct{ ID string }
+				json.Unmarshal(body, &m)
+				h := http.Header{"X-Hub-Signature-256": {signature.SignGitHub([]byte("gh-s3cret"), body)},
+					"X-Github-Event": {"push"}, "X-Github-Delivery": {m.ID}, "Content-Type": {"application/json"}}
+				// GitHub's own library accepts the request as GitHub's.
+				req, _ := http.NewRequest("POST", "/", bytes.NewReader(body))
+				req.Header = h.Clone()
+				if _, err := github.ValidatePayload(req, []byte("gh-s3cret")); err != nil {
+					t.Fatalf("go-github refuses the request: %v", err)
+				}
+				return h
+			},
+			body:  func(id string) []byte { return []byte(`{"ID":"` + id + `","ref":"refs/heads/main"}`) },
+			event: "X-Github-Event"},
+		{name: "stripe", typ: "stripe", config: map[string]any{"secret": "whsec_stripe_test"},
+			sign: func(t *testing.T, body []byte, when time.Time) http.Header {
+				p := stripewebhook.GenerateTestSignedPayload(&stripewebhook.UnsignedPayload{Payload: body, Secret: "whsec_stripe_test", Timestamp: when})
+				return http.Header{"Stripe-Signature": {p.Header}, "Content-Type": {"application/json"}}
+			},
+			body: func(id string) []byte { return []byte(`{"id":"` + id + `","type":"invoice.paid"}`) }},
+		{name: "shopify", typ: "shopify", config: map[string]any{"secret": "shp-s3cret"},
+			sign: func(t *testing.T, body []byte, _ time.Time) http.Header {
+				var m struct{ ID string }
+				json.Unmarshal(body, &m)
+				return http.Header{"X-Shopify-Hmac-Sha256": {signature.SignShopify([]byte("shp-s3cret"), body)},
+					"X-Shopify-Webhook-Id": {m.ID}, "X-Shopify-Topic": {"orders/create"}, "Content-Type": {"application/json"}}
+			},
+			body:  func(id string) []byte { return []byte(`{"ID":"` + id + `"}`) },
+			event: "X-Shopify-Topic"},
+		{name: "slack", typ: "slack", config: map[string]any{"secret": "slack-s3cret"},
+			sign: func(t *testing.T, body []byte, when time.Time) http.Header {
+				return http.Header{"X-Slack-Signature": {signature.SignSlack([]byte("slack-s3cret"), when, body)},
+					"X-Slack-Request-Timestamp": {fmt.Sprint(when.Unix())}, "Content-Type": {"application/json"}}
+			},
+			body: func(id string) []byte {
+				return []byte(`{"type":"event_callback","event_id":"` + id + `","event":{"type":"app_mention"}}`)
+			}},
+		{name: "standard-v1", typ: "svix", config: map[string]any{"secret": whsec},
+			sign: stdHeaders("Webhook-", func(id string, when time.Time, body []byte) string {
+				key, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(whsec, "whsec_"))
+				return signature.SignV1(key, id, when, body)
+			}),
+			body: func(id string) []byte { return []byte(`{"ID":"` + id + `","type":"user.created"}`) }},
+		{name: "svix-v1a", typ: "svix", config: map[string]any{"secret": "whpk_" + base64.StdEncoding.EncodeToString(pub)},
+			sign: stdHeaders("Svix-", func(id string, when time.Time, body []byte) string {
+				return signature.SignV1a(priv, id, when, body)
+			}),
+			body: func(id string) []byte { return []byte(`{"ID":"` + id + `","type":"user.created"}`) }},
+	}
+}
+
+// TestIngestProviders receives each provider's signed requests through a
+// real serve: each is accepted and forwarded to a real receiver with its
+// body, content type and the provider's headers but its signature, signed
+// with the ingest endpoint's secret; the same delivery id again is
+// answered and not forwarded again; tampered, unsigned, and stale requests
+// are refused with a bare 401 and forwarded never.
+func TestIngestProviders(t *testing.T) {
+	s := startServer(t)
+	for _, pc := range providerCases(t) {
+		t.Run(pc.name, func(t *testing.T) {
+			recv := newHookReceiver(t, func(int) int { return 204 })
+			_, url := ingestSource(t, s, pc.typ, pc.config, recv.URL+"/hook")
+			now := time.Now()
+			body := pc.body("evt_" + pc.name + "_1")
+			h := pc.sign(t, body, now)
+			if code := post(t, url, h, body); code != 204 {
+				t.Fatalf("a signed request: %d, want 204", code)
+			}
+			wait.For(t, "the delivery", func() bool { return recv.count() == 1 })
+			recv.mu.Lock()
+			got, gotH := recv.bodies[0], recv.headers[0]
+			recv.mu.Unlock()
+			if !bytes.Equal(got, body) || gotH.Get("Content-Type") != "application/json" {
+				t.Fatalf("forwarded %q (%s), want %q", got, gotH.Get("Content-Type"), body)
+			}
+			if pc.event != "" && gotH.Get(pc.event) != h.Get(pc.event) {
+				t.Fatalf("forwarded %s: %q, want %q", pc.event, gotH.Get(pc.event), h.Get(pc.event))
+			}
+			for k := range h {
+				if strings.Contains(strings.ToLower(k), "signature") || strings.Contains(strings.ToLower(k), "hmac") {
+					if gotH.Get(k) != "" && gotH.Get(k) == h.Get(k) {
+						t.Fatalf("the provider's signature %s was forwarded", k)
+					}
+				}
+			}
+			if !strings.HasPrefix(gotH.Get("Webhook-Signature"), "v1,") || !strings.HasPrefix(gotH.Get("Webhook-Id"), "msg_") {
+				t.Fatalf("the delivery is not signed by Hookline: %v", gotH)
+			}
+
+			// The same delivery again (a provider's retry, signed anew): 2xx, not forwarded.
+			if code := post(t, url, pc.sign(t, body, time.Now()), body); code != 204 {
+				t.Fatalf("a duplicate: %d, want 204", code)
+			}
+			// Refused: tampered, unsigned, outside the replay window.
+			tampered := bytes.Replace(body, []byte("_1"), []byte("_2"), 1)
+			for what, req := range map[string]struct {
+				h    http.Header
+				body []byte
+			}{
+				"tampered": {h, tampered},
+				"unsigned": {http.Header{"Content-Type": {"application/json"}}, pc.body("evt_" + pc.name + "_3")},
+			} {
+				if code := post(t, url, req.h, req.body); code != 401 {
+					t.Fatalf("a %s request: %d, want 401", what, code)
+				}
+			}
+			if pc.typ == "stripe" || pc.typ == "slack" || pc.typ == "svix" {
+				old := pc.body("evt_" + pc.name + "_4")
+				if code := post(t, url, pc.sign(t, old, now.Add(-time.Hour)), old); code != 401 {
+					t.Fatalf("a request signed an hour ago: %d, want 401", code)
+				}
+			}
+			// A request that must go through, after those: the receiver
+			// then has it second, which proves none of the others went.
+			next := pc.body("evt_" + pc.name + "_5")
+			if code := post(t, url, pc.sign(t, next, time.Now()), next); code != 204 {
+				t.Fatalf("a second signed request: %d, want 204", code)
+			}
+			wait.For(t, "the second delivery", func() bool { return recv.count() >= 2 })
+			recv.mu.Lock()
+			defer recv.mu.Unlock()
+			if len(recv.bodies) != 2 || !bytes.Equal(recv.bodies[1], next) {
+				t.Fatalf("the receiver got %d requests, the second %q; want the first and %q", len(recv.bodies), recv.bodies[len(recv.bodies)-1], next)
+			}
+		})
+	}
+}
+
+// ingestLog returns a source's log, newest first.
+func ingestLog(t *testing.T, s *server, srcID string) []map[string]any {
+	t.Helper()
+	var out struct{ Data []map[string]any }
+	if code, err := apiCall(http.DefaultClient, "GET", s.url+"/ingest/api/v1/source/"+srcID+"/log", s.token, nil, &out); err != nil || code != 200 {
+		t.Fatalf("log: %d %v", code, err)
+	}
+	return out.Data
+}
+
+// TestIngestRefusesBadInput checks that the ingest URL answers what it
+// cannot take with a 4xx before it verifies or stores anything: a body
+// over the limit (413, whatever its signature), an unknown token (404), a
+// wrong method (405), an encoded body (422); and that refused requests are
+// logged without their body.
+func TestIngestRefusesBadInput(t *testing.T) {
+	s := startServer(t, "--max-body", "1KiB")
+	recv := newHookReceiver(t, func(int) int { return 204 })
+	id, url := ingestSource(t, s, "github", map[string]any{"secret": "s"}, recv.URL)
+	big := bytes.Repeat([]byte("x"), 2048)
+	if code := post(t, url, http.Header{"X-Hub-Signature-256": {signature.SignGitHub([]byte("s"), big)}}, big); code != 413 {
+		t.Fatalf("a body over the limit: %d, want 413", code)
+	}
+	if code := post(t, strings.Replace(url, "/in/", "/in/x", 1), nil, []byte("{}")); code != 404 {
+		t.Fatalf("an unknown token: %d, want 404", code)
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 405 {
+		t.Fatalf("GET: %d, want 405", resp.StatusCode)
+	}
+	body := []byte(`{"a":1}`)
+	if code := post(t, url, http.Header{"Content-Encoding": {"gzip"}, "X-Hub-Signature-256": {signature.SignGitHub([]byte("s"), body)}}, body); code != 422 {
+		t.Fatalf("an encoded body: %d, want 422", code)
+	}
+	if log := ingestLog(t, s, id); len(log) != 0 {
+		t.Fatalf("the refused requests were recorded: %v", log)
+	}
+	// A wrong signature is refused, and recorded with its reason.
+	if code := post(t, url, http.Header{"X-Hub-Signature-256": {"sha256=00"}, "Authorization": {"Bearer secret-token"}}, body); code != 401 {
+		t.Fatalf("a wrong signature: %d, want 401", code)
+	}
+	log := ingestLog(t, s, id)
+	if len(log) != 1 || log[0]["outcome"] != "refused" || !strings.Contains(log[0]["error_text"].(string), "signature") || log[0]["payload"] != "" {
+		t.Fatalf("log %v, want one refused entry", log)
+	}
+	if h := log[0]["headers"].(map[string]any); h["Authorization"] != nil || h["X-Hub-Signature-256"] != nil {
+		t.Fatalf("the log keeps credentials or signatures: %v", h)
+	}
+	if recv.count() != 0 {
+		t.Fatalf("%d requests forwarded", recv.count())
+	}
+}
+
+// TestIngestExtensions checks Hookline's verification extensions on a
+// generic source: a sender HMAC over timestamp.body, basic auth, an API-key
+// header and the sender networks, each required; and the de-duplication on
+// a JSON pointer. The log tells what became of each request, and the
+// source's routes list and resend its deliveries.
+func TestIngestExtensions(t *testing.T) {
+	s := startServer(t)
+	recv := newHookReceiver(t, func(int) int { return 204 })
+	id, url := ingestSource(t, s, "generic-webhook", map[string]any{
+		"hmac":            map[string]any{"secret": "k3y", "header": "X-Sig", "algorithm": "sha512", "encoding": "base64", "prefix": "v1=", "signedContent": "timestamp.body", "timestampHeader": "X-Ts"},
+		"basicAuth":       map[string]any{"username": "hook", "password": "pw"},
+		"headerAuth":      map[string]any{"header": "X-Api-Key", "value": "key-1"},
+		"allowedNetworks": []string{"127.0.0.0/8"},
+		"dedupPointer":    "/event/id",
+	}, recv.URL)
+	body := []byte("{\"event\": {\"id\": \"e-1\"}, \"cmd\": \"$(touch /tmp/x); `id`\"}")
+	sign := func(body []byte, when time.Time) http.Header {
+		g := &signature.HMAC{Secret: []byte("k3y"), Header: "X-Sig", Prefix: "v1=", Hash: crypto.SHA512, Encoding: signature.EncodingBase64, TimestampHeader: "X-Ts"}
+		v, err := g.SignValue(when, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return http.Header{"X-Sig": {v}, "X-Ts": {fmt.Sprint(when.Unix())}, "X-Api-Key": {"key-1"},
+			"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte("hook:pw"))}, "Content-Type": {"application/json"}}
+	}
+	h := sign(body, time.Now())
+	for name, spoil := range map[string]func(http.Header){
+		"no basic auth": func(h http.Header) { h.Del("Authorization") },
+		"wrong api key": func(h http.Header) { h.Set("X-Api-Key", "key-2") },
+		"no signature":  func(h http.Header) { h.Del("X-Sig") },
+	} {
+		bad := h.Clone()
+		spoil(bad)
+		if code := post(t, url, bad, body); code != 401 {
+			t.Fatalf("%s: %d, want 401", name, code)
+		}
+	}
+	if code := post(t, url, h, body); code != 204 {
+		t.Fatalf("a request that passes every check: %d", code)
+	}
+	if code := post(t, url, sign(body, time.Now()), body); code != 204 {
+		t.Fatalf("its duplicate: %d", code)
+	}
+	wait.For(t, "the delivery", func() bool { return recv.count() == 1 })
+	recv.mu.Lock()
+	fwd := recv.headers[0]
+	recv.mu.Unlock()
+	if fwd.Get("X-Api-Key") != "" || fwd.Get("Authorization") != "" || fwd.Get("X-Sig") != "" || fwd.Get("X-Ts") == "" {
+		t.Fatalf("forwarded headers %v: credentials and the signature must go, the rest stay", fwd)
+	}
+	log := ingestLog(t, s, id)
+	outcomes := []string{}
+	for _, e := range log {
+		outcomes = append(outcomes, e["outcome"].(string))
+	}
+	if strings.Join(outcomes, ",") != "duplicate,accepted,refused,refused,refused" {
+		t.Fatalf("log outcomes %v", outcomes)
+	}
+	if log[1]["delivery_id"] != "e-1" || log[1]["payload"] != string(body) || log[0]["msg_id"] != log[1]["msg_id"] {
+		t.Fatalf("accepted entry %v, duplicate %v", log[1], log[0])
+	}
+
+	// The deliveries of what the source received, through its routes.
+	msgID := log[1]["msg_id"].(string)
+	var dests struct{ Data []struct{ ID string } }
+	if code, err := apiCall(http.DefaultClient, "GET", s.url+"/ingest/api/v1/source/"+id+"/msg/"+msgID+"/endpoint", s.token, nil, &dests); err != nil || code != 200 || len(dests.Data) != 1 {
+		t.Fatalf("destinations: %d %v %+v", code, err, dests)
+	}
+	wait.For(t, "the attempt in the log", func() bool {
+		var attempts struct{ Data []map[string]any }
+		code, err := apiCall(http.DefaultClient, "GET", s.url+"/ingest/api/v1/source/"+id+"/attempt/msg/"+msgID, s.token, nil, &attempts)
+		if err != nil || code != 200 {
+			t.Fatalf("attempts: %d %v", code, err)
+		}
+		return len(attempts.Data) == 1
+	})
+	if code, err := apiCall(http.DefaultClient, "POST", s.url+"/ingest/api/v1/source/"+id+"/msg/"+msgID+"/endpoint/"+dests.Data[0].ID+"/resend", s.token, nil, nil); err != nil || code != 202 {
+		t.Fatalf("resend: %d %v", code, err)
+	}
+	wait.For(t, "the resent delivery", func() bool { return recv.count() == 2 })
+	// The source's message is not reachable through the tenant API.
+	if code, _ := apiCall(http.DefaultClient, "GET", s.url+"/api/v1/app/"+"hookline-ingest-"+id+"/msg/"+msgID, s.token, nil, nil); code != 404 {
+		t.Fatalf("the tenant API shows the source's message: %d", code)
+	}
+}
+
+// TestIngestSenderNetworks checks that a source that allows other networks
+// refuses a sender on 127.0.0.1, whatever it signs.
+func TestIngestSenderNetworks(t *testing.T) {
+	s := startServer(t)
+	recv := newHookReceiver(t, func(int) int { return 204 })
+	_, url := ingestSource(t, s, "github", map[string]any{"secret": "s", "allowedNetworks": []string{"192.30.252.0/22"}}, recv.URL)
+	body := []byte(`{}`)
+	if code := post(t, url, http.Header{"X-Hub-Signature-256": {signature.SignGitHub([]byte("s"), body)}}, body); code != 401 {
+		t.Fatalf("a sender outside allowedNetworks: %d, want 401", code)
+	}
+}
+
+// TestCronSourceFires: a cron source fires its payload on its schedule,
+// through the same path as a received request, to a real receiver.
+func TestCronSourceFires(t *testing.T) {
+	s := startServer(t)
+	recv := newHookReceiver(t, func(int) int { return 204 })
+	id, _ := ingestSource(t, s, "cron", map[string]any{"schedule": "@every 1s", "payload": "report=daily", "contentType": "text/plain"}, recv.URL)
+	wait.For(t, "two ticks", func() bool { return recv.count() >= 2 })
+	recv.mu.Lock()
+	body, h := recv.bodies[0], recv.headers[0]
+	recv.mu.Unlock()
+	if string(body) != "report=daily" || h.Get("Content-Type") != "text/plain" {
+		t.Fatalf("a tick delivered %q (%s)", body, h.Get("Content-Type"))
+	}
+	log := ingestLog(t, s, id)
+	if len(log) < 2 || log[0]["outcome"] != "accepted" || !strings.HasPrefix(log[0]["delivery_id"].(string), "cron:") {
+		t.Fatalf("log %v", log)
+	}
+	// A schedule that does not parse is refused.
+	if code, _ := apiCall(http.DefaultClient, "POST", s.url+"/ingest/api/v1/source", s.token,
+		map[string]any{"name": "bad cron", "type": "cron", "config": map[string]any{"schedule": "every day", "payload": "{}"}}, nil); code != 422 {
+		t.Fatalf("a bad schedule: %d, want 422", code)
+	}
+}

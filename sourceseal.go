@@ -1,0 +1,45 @@
+package hookline
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+)
+
+// SealedSource is what a Store keeps of a source's secrets: its config (in
+// JSON) and its token sealed, and the hash of the token it is looked up by.
+type SealedSource struct {
+	Config, Token, TokenHash []byte
+}
+
+// TokenHash is the form in which stores look a source's token up.
+func TokenHash(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// SealSource returns the secrets of src in their stored form.
+func (b *SecretBox) SealSource(src *Source) SealedSource {
+	config, err := json.Marshal(src.Config)
+	if err != nil {
+		panic("hookline: cannot encode a source config: " + err.Error())
+	}
+	return SealedSource{Config: b.Seal(config), Token: b.Seal([]byte(src.Token)), TokenHash: TokenHash(src.Token)}
+}
+
+// OpenSource sets the config and the token of src from their stored forms.
+func (b *SecretBox) OpenSource(src *Source, config, token []byte) error {
+	c, err := b.Open(config)
+	if err != nil {
+		return fmt.Errorf("source %s: %w", src.ID, err)
+	}
+	if err := json.Unmarshal(c, &src.Config); err != nil {
+		return fmt.Errorf("source %s: bad stored config: %w", src.ID, err)
+	}
+	t, err := b.Open(token)
+	if err != nil {
+		return fmt.Errorf("source %s: %w", src.ID, err)
+	}
+	src.Token = string(t)
+	return nil
+}
