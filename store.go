@@ -141,8 +141,11 @@ type Endpoints interface {
 	CreateEndpoint(ctx context.Context, ep *Endpoint, max int) error
 	Endpoint(ctx context.Context, appID, idOrUID string) (*Endpoint, error)
 	UpdateEndpoint(ctx context.Context, ep *Endpoint) error
-	// DeleteEndpoint deletes the endpoint; its pending deliveries are dropped,
-	// its attempts stay in the log.
+	// DeleteEndpoint deletes the endpoint. Its deliveries waiting for an
+	// attempt fail (one in flight ends as its attempt does; none is claimed
+	// again) and stay, with what the API shows of the endpoint, in its
+	// messages' destinations (ListDeliveriesByMessage); its attempts stay in
+	// the log.
 	DeleteEndpoint(ctx context.Context, appID, id string) error
 	ListEndpoints(ctx context.Context, appID string, opts ListOptions) (Page[*Endpoint], error)
 }
@@ -182,8 +185,9 @@ type Log interface {
 	// ExpungeAttemptContent replaces the response body of an attempt with
 	// ExpungedResponse, for good.
 	ExpungeAttemptContent(ctx context.Context, appID, msgID, attemptID string) error
-	// ListDeliveriesByMessage lists the endpoints a message was sent to with
-	// the state of each delivery, ordered by endpoint id.
+	// ListDeliveriesByMessage lists the endpoints a message was sent to,
+	// deleted ones too (as they were, without secrets or headers), with the
+	// state of each delivery, ordered by endpoint id.
 	ListDeliveriesByMessage(ctx context.Context, appID, msgID string, opts ListOptions) (Page[*DeliveryView], error)
 	// ListMessagesByEndpoint lists the messages sent to an endpoint with the
 	// state of each delivery, ordered by message id.
@@ -310,7 +314,8 @@ type Health interface {
 // Cleaner removes what has outlived its retention.
 type Cleaner interface {
 	// Cleanup expunges the payloads of messages whose retention has ended
-	// and deletes expired idempotent responses and tokens, at most
+	// and deletes expired idempotent responses and tokens, and what it kept
+	// of deleted endpoints no delivery refers to any more, at most
 	// CleanupBatch rows a transaction so that it never holds the database
 	// long, and returns how many rows it changed. A store runs it every
 	// CleanupEvery on its own (RunCleanup).

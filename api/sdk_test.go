@@ -953,3 +953,41 @@ func TestSDKEndpointEventTypesMustExist(t *testing.T) {
 	_, err = c.Endpoint.Patch(ctx, app.Id, ep.Id, models.EndpointPatch{Description: ptr("still fine")})
 	ok(t, err)
 }
+
+// TestSDKDeletedEndpointStaysADestination: a deleted endpoint stays in the
+// destinations of the messages sent to it, as svix-server lists it, with
+// what was waiting for it failed; it is gone from the endpoint list.
+func TestSDKDeletedEndpointStaysADestination(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	c := e.sdk(e.admin)
+	ctx := context.Background()
+	app, err := c.Application.Create(ctx, models.ApplicationIn{Name: "A"}, nil)
+	ok(t, err)
+	gone, err := c.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "https://gone.example.com/", Description: ptr("old")}, nil)
+	ok(t, err)
+	kept, err := c.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "https://kept.example.com/"}, nil)
+	ok(t, err)
+	msg, err := c.Message.Create(ctx, app.Id, models.MessageIn{EventType: "e", Payload: map[string]any{}}, nil)
+	ok(t, err)
+	ok(t, c.Endpoint.Delete(ctx, app.Id, gone.Id))
+
+	dests, err := c.MessageAttempt.ListAttemptedDestinations(ctx, app.Id, msg.Id, nil)
+	ok(t, err)
+	got := map[string]models.MessageEndpointOut{}
+	for _, d := range dests.Data {
+		got[d.Id] = d
+	}
+	if d, found := got[gone.Id]; !found || d.Url != gone.Url || d.Description != "old" || d.Status != models.MESSAGESTATUS_FAIL {
+		t.Fatalf("the deleted endpoint among the destinations: %+v (found %v)", d, found)
+	}
+	if d := got[kept.Id]; d.Status != models.MESSAGESTATUS_PENDING {
+		t.Fatalf("the kept endpoint: %+v", d)
+	}
+	list, err := c.Endpoint.List(ctx, app.Id, nil)
+	ok(t, err)
+	if len(list.Data) != 1 || list.Data[0].Id != kept.Id {
+		t.Fatalf("endpoints after a delete: %+v", list.Data)
+	}
+	_, err = c.Endpoint.Get(ctx, app.Id, gone.Id)
+	wantStatus(t, err, http.StatusNotFound)
+}

@@ -118,6 +118,8 @@ func (s *Store) DeleteApplication(ctx context.Context, id string) error {
 			`DELETE FROM attempts WHERE message_id IN (SELECT id FROM messages WHERE app_id = $1)`,
 			`DELETE FROM attempts WHERE endpoint_id IN (SELECT id FROM endpoints WHERE app_id = $1)`,
 			`DELETE FROM deliveries WHERE endpoint_id IN (SELECT id FROM endpoints WHERE app_id = $1)`,
+			`DELETE FROM deliveries WHERE endpoint_id IN (SELECT id FROM deleted_endpoints WHERE app_id = $1)`,
+			`DELETE FROM deleted_endpoints WHERE app_id = $1`,
 			`DELETE FROM messages WHERE app_id = $1`,
 			`DELETE FROM endpoints WHERE app_id = $1`,
 			`DELETE FROM tokens WHERE app_id = $1`,

@@ -14,8 +14,8 @@ import (
 
 // claimQuery leases the due deliveries, oldest due first, in one statement:
 // cand locks up to $2 deliveries due at $1, skipping rows another claimer
-// holds locked (FOR UPDATE SKIP LOCKED); a delivery whose endpoint is gone is
-// dropped, one whose endpoint is disabled parked; the others are leased to
+// holds locked (FOR UPDATE SKIP LOCKED); a delivery whose endpoint is gone
+// fails, one whose endpoint is disabled is parked; the others are leased to
 // $4 until $3 (no longer held, if they were) and returned with their message
 // and endpoint.
 //
@@ -31,7 +31,7 @@ import (
 var claimQuery = `WITH cand AS (
 		SELECT id, due_at, endpoint_id FROM deliveries WHERE due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED
 	), gone AS (
-		DELETE FROM deliveries d
+		UPDATE deliveries d SET status = 2, due_at = NULL, next_attempt_at = NULL, held = false
 		WHERE d.id = ANY(ARRAY(SELECT c.id FROM cand c
 			WHERE NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.id = c.endpoint_id)))
 	), parked AS (

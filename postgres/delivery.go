@@ -44,15 +44,15 @@ func (s *Store) ListDeliveriesByMessage(ctx context.Context, appID, msgID string
 	if err := s.messageExists(ctx, appID, msgID); err != nil {
 		return hookline.Page[*hookline.DeliveryView]{}, err
 	}
-	query, args, n := newQuery().ListDeliveriesByMessage(`SELECT `+sqlbuild.Prefixed("d", deliveryCols)+`, `+sqlbuild.Prefixed("e", endpointCols)+
-		` FROM endpoints e JOIN deliveries d ON d.endpoint_id = e.id`, appID, msgID, opts)
+	query, args, n := newQuery().ListDeliveriesByMessage(`SELECT `+sqlbuild.Prefixed("d", deliveryCols)+`, `+sqlbuild.Prefixed("e", sqlbuild.ShownEndpointCols)+
+		` FROM `+sqlbuild.Destinations+` e JOIN deliveries d ON d.endpoint_id = e.id`, appID, msgID, opts)
 	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.DeliveryView, error) {
 		var dr deliveryRow
 		var er endpointRow
-		if err := r.Scan(append(dr.dest(), er.dest()...)...); err != nil {
+		if err := r.Scan(append(dr.dest(), er.shownDest()...)...); err != nil {
 			return nil, err
 		}
-		ep, err := s.endpointOf(&er)
+		ep, err := er.shown()
 		if err != nil {
 			return nil, err
 		}

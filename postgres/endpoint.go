@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/sqlbuild"
 )
 
 // endpointCols are the columns of an endpoint but its authentication
@@ -52,13 +53,30 @@ func (r *endpointRow) authDest() []any {
 // allDest returns the scan targets of endpointAllCols.
 func (r *endpointRow) allDest() []any { return append(r.dest(), r.authDest()...) }
 
-func (s *Store) endpointOf(r *endpointRow) (*hookline.Endpoint, error) {
+// shownDest returns the scan targets of sqlbuild.ShownEndpointCols.
+func (r *endpointRow) shownDest() []any {
+	return []any{&r.ep.ID, &r.ep.AppID, &r.ep.UID, &r.ep.URL, &r.ep.Description, &r.ep.Disabled, &r.types,
+		&r.channels, &r.throttle, &r.meta, &r.c, &r.u}
+}
+
+// shown returns the endpoint of the shown columns r holds, without its
+// secrets and headers.
+func (r *endpointRow) shown() (*hookline.Endpoint, error) {
 	ep := r.ep
 	var err error
 	ep.EventTypes = r.types
 	ep.Channels = r.channels
 	ep.ThrottleRate = intPtr(r.throttle)
 	if ep.Metadata, err = mapOf(r.meta); err != nil {
+		return nil, err
+	}
+	ep.CreatedAt, ep.UpdatedAt = r.c.UTC(), r.u.UTC()
+	return &ep, nil
+}
+
+func (s *Store) endpointOf(r *endpointRow) (*hookline.Endpoint, error) {
+	ep, err := r.shown()
+	if err != nil {
 		return nil, err
 	}
 	if ep.Headers, err = mapOf(r.hdr); err != nil {
@@ -71,12 +89,11 @@ func (s *Store) endpointOf(r *endpointRow) (*hookline.Endpoint, error) {
 		if r.kind != nil {
 			ep.SecretKind = hookline.SecretKind(*r.kind)
 		}
-		if err := s.box.OpenAuth(&r.auth, &ep, hookline.Now()); err != nil {
+		if err := s.box.OpenAuth(&r.auth, ep, hookline.Now()); err != nil {
 			return nil, fmt.Errorf("postgres: %w", err)
 		}
 	}
-	ep.CreatedAt, ep.UpdatedAt = r.c.UTC(), r.u.UTC()
-	return &ep, nil
+	return ep, nil
 }
 
 // scanEndpoint scans a row of endpointAllCols.
@@ -245,14 +262,19 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 func (s *Store) DeleteEndpoint(ctx context.Context, appID, id string) error {
 	defer s.forget()
 	return s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM endpoints WHERE app_id = $1 AND id = $2`, appID, id)
+		now := hookline.Now()
+		tag, err := tx.Exec(ctx, sqlbuild.KeepDeletedEndpoint(sqlbuild.Dollar), now, appID, id)
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
 			return hookline.ErrEndpointNotFound
 		}
-		if _, err = tx.Exec(ctx, `DELETE FROM deliveries WHERE endpoint_id = $1`, id); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM endpoints WHERE app_id = $1 AND id = $2`, appID, id); err != nil {
+			return err
+		}
+		if _, err = tx.Exec(ctx, `UPDATE deliveries SET status = 2, due_at = NULL, next_attempt_at = NULL, held = false,
+			updated_at = $1 WHERE endpoint_id = $2 AND status = 1`, now, id); err != nil {
 			return err
 		}
 		return s.forgetOnCommit(ctx, tx)

@@ -104,6 +104,8 @@ func (s *Store) DeleteApplication(ctx context.Context, id string) error {
 			`DELETE FROM attempts WHERE message_id IN (SELECT id FROM messages WHERE app_id = ?)`,
 			`DELETE FROM attempts WHERE endpoint_id IN (SELECT id FROM endpoints WHERE app_id = ?)`,
 			`DELETE FROM deliveries WHERE endpoint_id IN (SELECT id FROM endpoints WHERE app_id = ?)`,
+			`DELETE FROM deliveries WHERE endpoint_id IN (SELECT id FROM deleted_endpoints WHERE app_id = ?)`,
+			`DELETE FROM deleted_endpoints WHERE app_id = ?`,
 			`DELETE FROM messages WHERE app_id = ?`,
 			`DELETE FROM endpoints WHERE app_id = ?`,
 			`DELETE FROM tokens WHERE app_id = ?`,

@@ -27,6 +27,11 @@ const leaseQuery = `UPDATE deliveries SET status = 3, next_attempt_at = NULL, du
 // the queue: their endpoint is disabled (UpdateEndpoint puts them back).
 const parkQuery = `UPDATE deliveries SET due_at = NULL WHERE seq IN (SELECT value FROM json_each(?1))`
 
+// endQuery ends the deliveries whose seqs are in the JSON array ?1 as
+// failed: their endpoint was deleted (see DeleteEndpoint).
+const endQuery = `UPDATE deliveries SET status = 2, due_at = NULL, next_attempt_at = NULL, held = 0
+	WHERE seq IN (SELECT value FROM json_each(?1))`
+
 // candidate is a due delivery read for a claim.
 type candidate struct {
 	seq  int64
@@ -41,7 +46,8 @@ type candidate struct {
 // in the caller's goroutine; the writer only leases them, with an UPDATE
 // that skips any no longer due (taken by another claimer meanwhile), and
 // fills in the endpoints from its cache. A due delivery of a disabled
-// endpoint is parked: out of the queue until the endpoint is enabled again.
+// endpoint is parked: out of the queue until the endpoint is enabled again;
+// one of a deleted endpoint fails.
 func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*hookline.Task, error) {
 	if limit <= 0 {
 		return nil, nil
@@ -65,7 +71,7 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 		o := &op{ctx: ctx, early: true, done: make(chan error, 1)}
 		o.fn = func(w *writer) error {
 			leased, missed = leased[:0], 0
-			var parked, seqs []byte
+			var parked, ended, seqs []byte
 			eps := make(map[int64]*hookline.Endpoint, len(cands))
 			for _, c := range cands {
 				d := &c.task.Delivery
@@ -76,15 +82,24 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 				} else if hookline.ErrorCode(err) != hookline.ENOTFOUND {
 					return err
 				}
-				if ep == nil || ep.Disabled {
+				switch {
+				case ep == nil:
+					ended = appendSeq(ended, c.seq)
+				case ep.Disabled:
 					parked = appendSeq(parked, c.seq)
+				default:
+					eps[c.seq] = ep
+					seqs = appendSeq(seqs, c.seq)
+				}
+			}
+			for _, out := range [...]struct {
+				q    string
+				seqs []byte
+			}{{parkQuery, parked}, {endQuery, ended}} {
+				if out.seqs == nil {
 					continue
 				}
-				eps[c.seq] = ep
-				seqs = appendSeq(seqs, c.seq)
-			}
-			if parked != nil {
-				if _, err := w.exec(parkQuery, string(append(parked, ']'))); err != nil {
+				if _, err := w.exec(out.q, string(append(out.seqs, ']'))); err != nil {
 					return err
 				}
 			}

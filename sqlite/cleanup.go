@@ -24,5 +24,7 @@ func (s *Store) Cleanup(ctx context.Context) (int, error) {
 		`DELETE FROM idempotency_keys WHERE rowid IN
 			(SELECT rowid FROM idempotency_keys WHERE expires_at <= ? LIMIT ?)`,
 		`DELETE FROM tokens WHERE id IN
-			(SELECT id FROM tokens WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ?)`)
+			(SELECT id FROM tokens WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ?)`,
+		`DELETE FROM deleted_endpoints WHERE id IN (SELECT id FROM deleted_endpoints e WHERE deleted_at <= ?
+			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.endpoint_id = e.id) LIMIT ?)`)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/sqlbuild"
 )
 
 // endpointCols are the columns of an endpoint; those from secret_kind on
@@ -31,7 +32,15 @@ func (r *endpointRow) dest() []any {
 		&r.kind, &r.auth.Previous, &r.auth.URL, &r.auth.MTLS, &r.auth.OAuth}
 }
 
-func (s *Store) endpointOf(r *endpointRow) (*hookline.Endpoint, error) {
+// shownDest returns the scan targets of sqlbuild.ShownEndpointCols.
+func (r *endpointRow) shownDest() []any {
+	return []any{&r.ep.ID, &r.ep.AppID, &r.uid, &r.ep.URL, &r.ep.Description, &r.ep.Disabled, &r.types,
+		&r.channels, &r.throttle, &r.meta, &r.c, &r.u}
+}
+
+// shown returns the endpoint of the shown columns r holds, without its
+// secrets and headers.
+func (r *endpointRow) shown() (*hookline.Endpoint, error) {
 	ep := r.ep
 	var err error
 	ep.UID = stringPtrOf(r.uid)
@@ -45,6 +54,15 @@ func (s *Store) endpointOf(r *endpointRow) (*hookline.Endpoint, error) {
 	if ep.Metadata, err = mapOf(r.meta); err != nil {
 		return nil, err
 	}
+	ep.CreatedAt, ep.UpdatedAt = fromMicros(r.c), fromMicros(r.u)
+	return &ep, nil
+}
+
+func (s *Store) endpointOf(r *endpointRow) (*hookline.Endpoint, error) {
+	ep, err := r.shown()
+	if err != nil {
+		return nil, err
+	}
 	if ep.Headers, err = mapOf(r.hdr); err != nil {
 		return nil, err
 	}
@@ -52,11 +70,10 @@ func (s *Store) endpointOf(r *endpointRow) (*hookline.Endpoint, error) {
 		return nil, fmt.Errorf("sqlite: endpoint secret: %w", err)
 	}
 	ep.SecretKind = hookline.SecretKind(r.kind.Int64)
-	if err := s.box.OpenAuth(&r.auth, &ep, hookline.Now()); err != nil {
+	if err := s.box.OpenAuth(&r.auth, ep, hookline.Now()); err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	ep.CreatedAt, ep.UpdatedAt = fromMicros(r.c), fromMicros(r.u)
-	return &ep, nil
+	return ep, nil
 }
 
 func (s *Store) scanEndpoint(sc scanner) (*hookline.Endpoint, error) {
@@ -168,14 +185,22 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 	return nil
 }
 
-// DeleteEndpoint deletes the endpoint and its deliveries; its attempts stay.
+// DeleteEndpoint deletes the endpoint. What the API shows of it moves to
+// deleted_endpoints, and its deliveries stay, so that it is still among
+// the destinations of its messages; those waiting for an attempt fail, and
+// one in flight ends as its attempt does. Its attempts stay.
 func (s *Store) DeleteEndpoint(ctx context.Context, appID, id string) error {
+	now := micros(hookline.Now())
 	return s.write(ctx, func(w *writer) error {
-		if err := w.changeOne(hookline.ErrEndpointNotFound, `DELETE FROM endpoints WHERE app_id = ? AND id = ?`, appID, id); err != nil {
+		if err := w.changeOne(hookline.ErrEndpointNotFound, sqlbuild.KeepDeletedEndpoint(sqlbuild.Question), now, appID, id); err != nil {
+			return err
+		}
+		if _, err := w.exec(`DELETE FROM endpoints WHERE app_id = ? AND id = ?`, appID, id); err != nil {
 			return err
 		}
 		w.endpointsChanged(appID)
-		_, err := w.exec(`DELETE FROM deliveries WHERE endpoint_id = ?`, id)
+		_, err := w.exec(`UPDATE deliveries SET status = 2, due_at = NULL, next_attempt_at = NULL, held = 0, updated_at = ?
+			WHERE endpoint_id = ? AND status = 1`, now, id)
 		return err
 	})
 }

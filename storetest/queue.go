@@ -660,25 +660,78 @@ func testRecover(t *testing.T, s hookline.Store) {
 	}
 }
 
-func testDeleteEndpointDropsDeliveries(t *testing.T, s hookline.Store) {
+// testDeleteEndpointEndsDeliveries: deleting an endpoint fails its
+// deliveries waiting for an attempt, lets the one in flight end as its
+// attempt does, claims none of them again, and keeps the endpoint, as the
+// API shows it, among its messages' destinations until the application goes.
+func testDeleteEndpointEndsDeliveries(t *testing.T, s hookline.Store) {
 	a := newApp(t, s)
-	doomed := newEndpoint(t, s, a.ID)
-	kept := newEndpoint(t, s, a.ID)
-	newMessage(t, s, a.ID, "x")
-	newMessage(t, s, a.ID, "x")
+	uid := "doomed"
+	doomed := newEndpoint(t, s, a.ID, func(e *hookline.Endpoint) {
+		e.UID, e.Description = &uid, "going"
+		e.Headers = map[string]string{"X-Secret": "s3cret"}
+	})
+	first, _ := newMessage(t, s, a.ID, "x")
 	now := later()
-	inflight, err := s.ClaimDue(ctx(t), "w", now, time.Minute, 1)
-	must(t, err, "ClaimDue")
+	inflight := claimOne(t, s, "w", now)
+	kept := newEndpoint(t, s, a.ID)
+	second, _ := newMessage(t, s, a.ID, "x")
+
 	must(t, s.DeleteEndpoint(ctx(t), a.ID, doomed.ID), "DeleteEndpoint")
-	tasks := claim(t, s, "w", now.Add(time.Hour))
-	for _, task := range tasks {
+	if d := delivery(t, s, a.ID, second.ID, doomed.ID); d.Status != hookline.StatusFail || d.NextAttemptAt != nil {
+		t.Fatalf("a waiting delivery of a deleted endpoint: %+v, want failed", d)
+	}
+	p, err := s.ListDeliveriesByMessage(ctx(t), a.ID, second.ID, hookline.ListOptions{Limit: 10})
+	must(t, err, "ListDeliveriesByMessage")
+	if len(p.Items) != 2 {
+		t.Fatalf("destinations after DeleteEndpoint: %d, want the deleted endpoint and the kept one", len(p.Items))
+	}
+	for _, v := range p.Items {
+		if v.Endpoint.ID != doomed.ID {
+			continue
+		}
+		got := v.Endpoint
+		if got.URL != doomed.URL || got.Description != "going" || got.UID == nil || *got.UID != uid ||
+			!got.CreatedAt.Equal(doomed.CreatedAt) || got.AppID != a.ID {
+			t.Fatalf("the deleted endpoint as a destination: %+v, want it as it was (%+v)", got, doomed)
+		}
+		if len(got.Secret) != 0 || got.Headers != nil {
+			t.Fatalf("the deleted endpoint as a destination shows its secret or headers: %+v", got)
+		}
+	}
+
+	// The attempt in flight fails and would be retried: the retry is never
+	// claimed, and the delivery fails.
+	out := outcome(inflight, hookline.StatusPending, 500)
+	out.NextAttemptAt = now.Add(time.Second).UTC().Truncate(time.Microsecond)
+	must(t, s.Complete(ctx(t), "w", []hookline.Outcome{out}), "Complete")
+	for _, task := range claim(t, s, "w", now.Add(time.Hour)) {
 		if task.Endpoint.ID == doomed.ID {
 			t.Fatal("claimed a delivery of a deleted endpoint")
 		}
 	}
-	// Completing a task of the deleted endpoint is harmless.
-	must(t, s.Complete(ctx(t), "w", []hookline.Outcome{outcome(inflight[0], hookline.StatusSuccess, 200)}), "Complete")
+	if d := delivery(t, s, a.ID, first.ID, doomed.ID); d.Status != hookline.StatusFail || d.Attempts != 1 {
+		t.Fatalf("the delivery in flight at the deletion: %+v, want failed after its attempt", d)
+	}
+	attempts, err := s.ListAttemptsByMessage(ctx(t), a.ID, first.ID, hookline.AttemptFilter{ListOptions: hookline.ListOptions{Limit: 10}})
+	must(t, err, "ListAttemptsByMessage")
+	if len(attempts.Items) != 1 {
+		t.Fatalf("attempts of the deleted endpoint: %d, want the one in flight", len(attempts.Items))
+	}
+
+	// Cleanup keeps the deleted endpoint while deliveries refer to it, and
+	// a new endpoint may take its uid.
+	_, err = s.Cleanup(ctx(t))
+	must(t, err, "Cleanup")
+	delivery(t, s, a.ID, second.ID, doomed.ID)
+	newEndpoint(t, s, a.ID, func(e *hookline.Endpoint) { e.UID = &uid })
 	_ = kept
+
+	// Deleting the application takes it all.
+	must(t, s.DeleteApplication(ctx(t), a.ID), "DeleteApplication")
+	if _, err := s.ListDeliveriesByMessage(ctx(t), a.ID, second.ID, hookline.ListOptions{Limit: 10}); hookline.ErrorCode(err) != hookline.ENOTFOUND {
+		t.Fatalf("destinations after DeleteApplication: %v, want not found", err)
+	}
 }
 
 func testCompleteDeferred(t *testing.T, s hookline.Store) {

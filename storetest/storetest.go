@@ -99,7 +99,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Queue/ConcurrentClaimers", testConcurrentClaimers},
 		{"Queue/Resend", testResend},
 		{"Queue/Recover", testRecover},
-		{"Queue/DeleteEndpointDropsDeliveries", testDeleteEndpointDropsDeliveries},
+		{"Queue/DeleteEndpointEndsDeliveries", testDeleteEndpointEndsDeliveries},
 		{"Queue/Feed", testStoreFeed},
 		{"TenantIsolation", testTenantIsolation},
 		{"Source/CRUD", testSourceCRUD},

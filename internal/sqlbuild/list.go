@@ -62,10 +62,30 @@ func (q *Query) ListAttemptsByMessage(sel, appID, msgID string, f hookline.Attem
 	return q.Page(sel, "a.id", f.ListOptions)
 }
 
+// ShownEndpointCols are the columns of an endpoint that the API shows, the
+// ones deleted_endpoints keeps of a deleted endpoint.
+const ShownEndpointCols = `id, app_id, uid, url, description, disabled, event_types, channels, throttle_rate, metadata,
+	created_at, updated_at`
+
+// Destinations is a table of the endpoints a message can have been sent
+// to, those of endpoints and of deleted_endpoints, with ShownEndpointCols.
+const Destinations = `(SELECT ` + ShownEndpointCols + ` FROM endpoints UNION ALL
+	SELECT ` + ShownEndpointCols + ` FROM deleted_endpoints)`
+
+// KeepDeletedEndpoint is the statement, with placeholders spelt by ph, that
+// copies the shown columns of the endpoint of application 2 with id 3 into
+// deleted_endpoints, deleted at 1. The caller deletes it from endpoints in
+// the same transaction.
+func KeepDeletedEndpoint(ph func(n int) string) string {
+	return `INSERT INTO deleted_endpoints (` + ShownEndpointCols + `, deleted_at)
+	SELECT ` + ShownEndpointCols + `, ` + ph(1) + ` FROM endpoints WHERE app_id = ` + ph(2) + ` AND id = ` + ph(3)
+}
+
 // ListDeliveriesByMessage is the statement of
-// Store.ListDeliveriesByMessage; sel selects from endpoints aliased e
+// Store.ListDeliveriesByMessage; sel selects from Destinations aliased e
 // joined with deliveries aliased d. It goes through the application's
-// endpoints in id order: one probe of the deliveries of each.
+// endpoints, deleted ones too, in id order: one probe of the deliveries of
+// each.
 func (q *Query) ListDeliveriesByMessage(sel, appID, msgID string, opts hookline.ListOptions) (string, []any, int) {
 	q.Where("e.app_id = ?", appID)
 	q.Where("d.message_id = ?", msgID)
