@@ -1,0 +1,106 @@
+package sqlite
+
+import (
+	"context"
+
+	"github.com/hookline/hookline"
+)
+
+// sealedTable is the endpoints table as hookline's CheckSeals, Reseal and
+// UpgradeSeals use it.
+type sealedTable struct{ s *Store }
+
+// sealedCols are the sealed columns of an endpoint, and headers, which
+// versions before headers_sealed kept in clear.
+const sealedCols = `id, secret, previous_secrets, url_sealed, mtls, oauth, headers_sealed, headers`
+
+func sealedDest(r *hookline.SealedRow) []any {
+	return []any{&r.ID, &r.Secret, &r.Previous, &r.URL, &r.MTLS, &r.OAuth, &r.Headers, &r.ClearHeaders}
+}
+
+// SealedRows reads a page of the sealed columns of endpoints.
+func (t sealedTable) SealedRows(ctx context.Context, after string) ([]hookline.SealedRow, error) {
+	rows, err := t.s.rdb.QueryContext(ctx, `SELECT `+sealedCols+` FROM endpoints WHERE id > ? ORDER BY id LIMIT ?`,
+		after, hookline.ResealBatch)
+	if err != nil {
+		return nil, dbErr(err)
+	}
+	defer rows.Close()
+	var page []hookline.SealedRow
+	for rows.Next() {
+		var r hookline.SealedRow
+		if err := rows.Scan(sealedDest(&r)...); err != nil {
+			return nil, dbErr(err)
+		}
+		page = append(page, r)
+	}
+	return page, dbErr(rows.Err())
+}
+
+// ResealRows writes the rows of now through the writer, each where its
+// columns still hold those of was.
+func (t sealedTable) ResealRows(ctx context.Context, was, now []hookline.SealedRow) (int, error) {
+	n := 0
+	err := t.s.write(ctx, func(w *writer) error {
+		n = 0
+		for i, r := range now {
+			old := was[i]
+			res, err := w.exec(`UPDATE endpoints SET secret = ?, previous_secrets = ?, url_sealed = ?, mtls = ?, oauth = ?,
+				headers_sealed = ?, headers = NULL
+				WHERE id = ? AND secret IS ? AND previous_secrets IS ? AND url_sealed IS ? AND mtls IS ? AND oauth IS ?
+				AND headers_sealed IS ? AND headers IS ?`,
+				r.Secret, nullBytes(r.Previous), nullBytes(r.URL), nullBytes(r.MTLS), nullBytes(r.OAuth), nullBytes(r.Headers),
+				r.ID, old.Secret, nullBytes(old.Previous), nullBytes(old.URL), nullBytes(old.MTLS), nullBytes(old.OAuth),
+				nullBytes(old.Headers), clearHeaders(old.ClearHeaders))
+			if err != nil {
+				return err
+			}
+			if k, err := res.RowsAffected(); err != nil {
+				return err
+			} else if k > 0 {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// clearHeaders is the headers column as it was read: text, as stored.
+func clearHeaders(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return string(b)
+}
+
+// LegacySeals reads the mark of sealed_format.
+func (t sealedTable) LegacySeals(ctx context.Context) (bool, error) {
+	var legacy bool
+	err := t.s.queryRow(ctx, `SELECT legacy FROM sealed_format WHERE id = 1`).Scan(&legacy)
+	return legacy, dbErr(err)
+}
+
+// MarkSealsBound clears the mark of sealed_format.
+func (t sealedTable) MarkSealsBound(ctx context.Context) error {
+	return t.s.write(ctx, func(w *writer) error {
+		_, err := w.exec(`UPDATE sealed_format SET legacy = 0 WHERE id = 1`)
+		return clean(err)
+	})
+}
+
+// markClear sets the mark of sealed_format, in the transaction of a write
+// of an endpoint, when the store has no key: it wrote secrets in clear.
+func (s *Store) markClear(w *writer) error {
+	if s.box != nil {
+		return nil
+	}
+	_, err := w.exec(`UPDATE sealed_format SET legacy = 1 WHERE id = 1 AND legacy = 0`)
+	return err
+}
+
+// CheckSecretKey opens every sealed secret with the store's keys (see
+// hookline.SecretBox.CheckSeals).
+func (s *Store) CheckSecretKey(ctx context.Context) error {
+	return s.box.CheckSeals(ctx, sealedTable{s})
+}
