@@ -144,7 +144,7 @@ type Endpoints interface {
 
 // SealedSecrets is what a store tells of the endpoint secrets it seals
 // with its SecretBox (the master key it was opened with, and the previous
-// ones).
+// ones), and how it seals them again.
 //
 // A store seals each secret bound to its cell (table, column, row id). It
 // opens the forms of earlier versions (secrets in clear, or sealed without
@@ -161,6 +161,14 @@ type SealedSecrets interface {
 	// the store with a wrong or a missing key calls it before anything
 	// else, and stops.
 	CheckSecretKey(ctx context.Context) error
+	// Reseal seals every endpoint's secrets again under the store's
+	// current master key, bound to their cells, and returns how many
+	// endpoints it wrote (see SecretBox.Reseal: it writes nothing unless
+	// the keys open every secret). A store whose files keep what a write
+	// replaced then rewrites them, so that no secret sealed under an
+	// earlier key is left in them (SQLite: its database file and WAL).
+	// The rekey command runs it.
+	Reseal(ctx context.Context) (int, error)
 }
 
 // Messages holds the messages applications send.

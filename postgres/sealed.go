@@ -92,3 +92,10 @@ func (s *Store) markClear(ctx context.Context, tx pgx.Tx) error {
 func (s *Store) CheckSecretKey(ctx context.Context) error {
 	return s.box.CheckSeals(ctx, sealedTable{s})
 }
+
+// Reseal seals every endpoint's secrets again (hookline.SecretBox.Reseal).
+// The versions of the rows it replaced stay in the table's files until
+// PostgreSQL's vacuum reuses their space, and in its WAL and backups.
+func (s *Store) Reseal(ctx context.Context) (int, error) {
+	return s.box.Reseal(ctx, sealedTable{s})
+}

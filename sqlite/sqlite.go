@@ -152,6 +152,7 @@ type Store struct {
 	mu     sync.RWMutex // guards closed against sends on ops
 	closed bool
 	ops    chan *op
+	chores chan *chore // work the writer runs outside transactions
 	w      *writer
 
 	writerDone     chan struct{}
@@ -185,6 +186,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		path:        path,
 		log:         o.logger,
 		ops:         make(chan *op, queueLen),
+		chores:      make(chan *chore),
 		writerDone:  make(chan struct{}),
 		cleanupDone: make(chan struct{}),
 		due:         make(chan struct{}, 1),

@@ -38,7 +38,7 @@ type SealedDB struct {
 // cell and a secret in clear is refused once a store with a key sealed
 // everything; that a store opened with a key seals the secrets of earlier
 // forms (in clear, or sealed without their cell) first, and writes nothing
-// when its key does not open them.
+// when its key does not open them; and Reseal.
 func RunSecretKey(t *testing.T, newDB func(t *testing.T) SealedDB) {
 	for _, tc := range []struct {
 		name string
@@ -50,6 +50,7 @@ func RunSecretKey(t *testing.T, newDB func(t *testing.T) SealedDB) {
 		{"Upgrade", testSealUpgrade},
 		{"UpgradeWrongKey", testSealUpgradeWrongKey},
 		{"WithoutKey", testSealWithoutKey},
+		{"Reseal", testReseal},
 	} {
 		t.Run("SecretKey/"+tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -331,4 +332,52 @@ func testSealWithoutKey(t *testing.T, db SealedDB) {
 	same(t, got, ep, "endpoint written without a key")
 	must(t, s.Close(), "Close")
 	wantBound(t, db, "reopened with a key")
+}
+
+// testReseal: Reseal seals everything again under the current key, which
+// then opens it alone; it writes nothing when the keys do not open every
+// secret, and skips an endpoint it cannot open for another reason.
+func testReseal(t *testing.T, db SealedDB) {
+	mine, theirs := twoTenants(t, db)
+
+	s := db.Open(t, key2)
+	if n, err := s.Reseal(ctx(t)); !errors.Is(err, hookline.ErrSecretKey) || n != 0 {
+		t.Fatalf("Reseal without the key the secrets are sealed with = %d, %v; want 0, ErrSecretKey", n, err)
+	}
+	must(t, s.Close(), "Close")
+
+	s = db.Open(t, key2, key1)
+	n, err := s.Reseal(ctx(t))
+	must(t, err, "Reseal")
+	if n != 2 {
+		t.Fatalf("Reseal wrote %d endpoints, want 2", n)
+	}
+	must(t, s.Close(), "Close")
+	s = db.Open(t, key1)
+	if err := s.CheckSecretKey(ctx(t)); !errors.Is(err, hookline.ErrSecretKey) {
+		t.Fatalf("the old key alone after Reseal: CheckSecretKey = %v, want ErrSecretKey", err)
+	}
+	must(t, s.Close(), "Close")
+	s = db.Open(t, key2)
+	for _, ep := range []*hookline.Endpoint{mine, theirs} {
+		got, err := s.Endpoint(ctx(t), ep.AppID, ep.ID)
+		must(t, err, "Endpoint under the new key alone")
+		same(t, got, ep, "resealed endpoint")
+	}
+	must(t, s.Close(), "Close")
+
+	// An endpoint altered by hand is left as it is, and named; the others
+	// are resealed.
+	db.Exec(t, `UPDATE endpoints SET oauth = (SELECT oauth FROM endpoints WHERE id = $1) WHERE id = $2`, theirs.ID, mine.ID)
+	altered := db.Column(t, `SELECT oauth FROM endpoints WHERE id = $1`, mine.ID)[0]
+	s = db.Open(t, key2)
+	defer s.Close()
+	n, err = s.Reseal(ctx(t))
+	if !errors.Is(err, hookline.ErrSecretAltered) || !strings.Contains(err.Error(), mine.ID) || n != 1 {
+		t.Fatalf("Reseal with an altered endpoint = %d, %v; want 1, ErrSecretAltered naming %s", n, err, mine.ID)
+	}
+	s.Close()
+	if got := db.Column(t, `SELECT oauth FROM endpoints WHERE id = $1`, mine.ID)[0]; !bytes.Equal(got, altered) {
+		t.Fatal("Reseal wrote the endpoint it could not open")
+	}
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/base64"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/sqlite"
+	"github.com/hookline/hookline/storetest"
 )
 
 // The master keys of the rekey tests.
@@ -101,5 +104,123 @@ func TestRekey(t *testing.T) {
 	s = openWithKey(t, db, newKey)
 	if got, err := s.Endpoint(ctx, app.ID, ep.ID); err != nil || !bytes.Equal(got.Secret, secret) {
 		t.Fatalf("after rekey under the same key: %v", err)
+	}
+}
+
+// TestRekeyLeavesNoOldSeal: after rekey, no byte sequence of any value
+// sealed under the old key (the current ones and those that updates,
+// rotations and a deletion replaced) is left in the SQLite database file,
+// its WAL or its shared memory. Before rekey, the files hold them, the
+// replaced ones included.
+func TestRekeyLeavesNoOldSeal(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "hookline.db")
+	s := openWithKey(t, db, oldKey)
+	raw, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	// old collects every sealed value written under the old key.
+	old := map[string][]byte{}
+	collect := func() {
+		t.Helper()
+		rows, err := raw.Query(`SELECT id, secret, previous_secrets, url_sealed, mtls, oauth, headers_sealed FROM endpoints`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			v := make([][]byte, 6)
+			if err := rows.Scan(&id, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]); err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range v {
+				if b != nil {
+					old[string(b)] = b
+				}
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var eps []*hookline.Endpoint
+	for i := range 6 {
+		app := &hookline.Application{Name: fmt.Sprintf("tenant-%d", i)}
+		if err := s.CreateApplication(ctx, app); err != nil {
+			t.Fatal(err)
+		}
+		ep := storetest.FullAuthEndpoint(t, app.ID, fmt.Sprintf("t%d", i))
+		if err := s.CreateEndpoint(ctx, ep); err != nil {
+			t.Fatal(err)
+		}
+		eps = append(eps, ep)
+	}
+	collect()
+	// Updates leave what they replaced in the pages' free space and in
+	// freed pages; a deletion too.
+	for round := range 3 {
+		for i, ep := range eps {
+			ep.RotateSecret(hookline.SecretHMAC, bytes.Repeat([]byte{byte(round*10 + i + 1)}, 32), time.Now(), time.Hour)
+			ep.Headers["X-Round"] = strings.Repeat("r", 40*(round+1))
+			ep.OAuth.ClientSecret = fmt.Sprintf("oauth-secret-round-%d-%d", round, i)
+			if err := s.UpdateEndpoint(ctx, ep); err != nil {
+				t.Fatal(err)
+			}
+		}
+		collect()
+	}
+	if err := s.DeleteEndpoint(ctx, eps[0].AppID, eps[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// found returns the old values of which a piece is in the files.
+	found := func() int {
+		t.Helper()
+		var files []byte
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			b, err := os.ReadFile(db + suffix)
+			if err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
+			files = append(files, b...)
+		}
+		n := 0
+		for _, v := range old {
+			// Any 16 bytes of it, past its first byte: a piece left in a
+			// page's free space counts.
+			for i := 1; i+16 <= len(v); i += 16 {
+				if bytes.Contains(files, v[i:i+16]) {
+					n++
+					break
+				}
+			}
+		}
+		return n
+	}
+	if n := found(); n < len(old)/2 {
+		t.Fatalf("before rekey, the files hold %d of the %d old sealed values: the scan does not see them", n, len(old))
+	}
+
+	if code, _, stderr := rekeyTo(t, db, newKey, oldKey); code != 0 {
+		t.Fatalf("rekey: exit %d: %s", code, stderr)
+	}
+	if n := found(); n != 0 {
+		t.Fatalf("after rekey, the files hold %d of the %d values sealed under the old key", n, len(old))
+	}
+
+	// The new key reads every endpoint left.
+	s = openWithKey(t, db, newKey)
+	for _, ep := range eps[1:] {
+		got, err := s.Endpoint(ctx, ep.AppID, ep.ID)
+		if err != nil || !bytes.Equal(got.Secret, ep.Secret) || got.OAuth.ClientSecret != ep.OAuth.ClientSecret ||
+			got.Headers["X-Round"] != ep.Headers["X-Round"] {
+			t.Fatalf("endpoint %s after rekey: %v", ep.ID, err)
+		}
 	}
 }
