@@ -52,6 +52,8 @@ type SealedTable interface {
 func (b *SecretBox) CheckSeals(ctx context.Context, t SealedTable) error {
 	return eachSealed(ctx, t, func(rows []SealedRow) error {
 		for _, r := range rows {
+			// reseal opens every setting; what it seals, in this copy
+			// of the row, is dropped.
 			if err := b.reseal(&r.SealedAuth, r.ID); errors.Is(err, ErrSecretKey) {
 				return fmt.Errorf("endpoint %s: %w", r.ID, err)
 			}
