@@ -14,8 +14,10 @@ const SecretLen = 24
 // Endpoint is a URL an application's customer registered to receive messages.
 //
 // Its secrets (Secret, PreviousSecrets, the credentials in URL, MTLS.Key,
-// OAuth.ClientSecret) are in clear here; stores seal them with their
-// SecretBox, and the API never returns them (see endpointauth.go).
+// OAuth.ClientSecret, the values of Headers) are in clear here; stores seal
+// them (all of MTLS, OAuth and Headers) with their SecretBox, and the API
+// never returns them (see endpointauth.go; it names the headers and OAuth
+// extras that look like credentials without their values).
 type Endpoint struct {
 	ID    string
 	AppID string

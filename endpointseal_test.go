@@ -2,6 +2,7 @@ package hookline
 
 import (
 	"bytes"
+	"errors"
 	"reflect"
 	"testing"
 	"time"
@@ -16,41 +17,64 @@ func TestSealedAuthFormat(t *testing.T) {
 	}
 	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 	ep := &Endpoint{
+		ID:              "ep_1",
 		URL:             "https://user:pa%40ss@example.com/hook",
+		Secret:          []byte("whsec"),
 		PreviousSecrets: []EndpointSecret{{Kind: SecretHMAC, Key: []byte("k"), Expires: now.Add(time.Hour)}},
 		MTLS:            &EndpointMTLS{Certificate: []byte("cert"), Key: []byte("key")},
 		OAuth: &EndpointOAuth{TokenURL: "https://auth.example.com/token", ClientID: "id", ClientSecret: "s3cret",
 			AuthMethod: OAuthClientSecretPost, GrantType: OAuthClientCredentials, Scopes: []string{"a"},
 			ExtraParams: map[string]string{"audience": "x"}},
+		Headers: map[string]string{"Authorization": "Bearer t0ken", "X-A": "b"},
 	}
 	want := map[string]string{
-		"URL":      `https://user:pa%40ss@example.com/hook`,
-		"Previous": `[{"kind":0,"key":"aw==","expires":1735790645000000}]`,
-		"MTLS":     `{"certificate":"Y2VydA==","key":"a2V5","serverCaCerts":null}`,
-		"OAuth": `{"tokenUrl":"https://auth.example.com/token","clientId":"id","clientSecret":"s3cret",` +
+		"secret":           "whsec",
+		"url_sealed":       `https://user:pa%40ss@example.com/hook`,
+		"previous_secrets": `[{"kind":0,"key":"aw==","expires":1735790645000000}]`,
+		"mtls":             `{"certificate":"Y2VydA==","key":"a2V5","serverCaCerts":null}`,
+		"oauth": `{"tokenUrl":"https://auth.example.com/token","clientId":"id","clientSecret":"s3cret",` +
 			`"authMethod":"clientSecretPost","grantType":"clientCredentials","scopes":["a"],` +
 			`"extraParams":{"audience":"x"},"extraHeaders":null}`,
+		"headers_sealed": `{"Authorization":"Bearer t0ken","X-A":"b"}`,
 	}
 	a := box.SealAuth(ep, now)
 	if a.ShownURL != "https://user:xxxxx@example.com/hook" {
 		t.Errorf("ShownURL = %q", a.ShownURL)
 	}
-	for name, sealed := range map[string][]byte{"URL": a.URL, "Previous": a.Previous, "MTLS": a.MTLS, "OAuth": a.OAuth} {
-		got, err := box.Open(sealed)
-		if err != nil || string(got) != want[name] {
-			t.Errorf("sealed %s = %s, %v; want %s", name, got, err, want[name])
+	for _, s := range a.settings() {
+		// Each is sealed for its own cell: the endpoint's id and its column.
+		got, err := box.Open(*s.value, Cell{Table: "endpoints", Column: s.column, Row: "ep_1"})
+		if err != nil || string(got) != want[s.column] {
+			t.Errorf("sealed %s = %s, %v; want %s", s.column, got, err, want[s.column])
 		}
 	}
 
 	// The stored forms open into the endpoint that was sealed.
-	stored := SealedAuth{ShownURL: a.ShownURL, URL: box.Seal([]byte(want["URL"])), Previous: box.Seal([]byte(want["Previous"])),
-		MTLS: box.Seal([]byte(want["MTLS"])), OAuth: box.Seal([]byte(want["OAuth"]))}
-	got := &Endpoint{URL: a.ShownURL}
+	stored := SealedAuth{ShownURL: a.ShownURL}
+	for _, s := range stored.settings() {
+		*s.value = box.Seal([]byte(want[s.column]), Cell{Table: "endpoints", Column: s.column, Row: "ep_1"})
+	}
+	got := &Endpoint{ID: "ep_1", URL: a.ShownURL}
 	if err := box.OpenAuth(&stored, got, now); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(got, ep) {
 		t.Fatalf("opened %+v, want %+v", got, ep)
+	}
+	// Another endpoint's settings do not open as this one's.
+	if err := box.OpenAuth(&stored, &Endpoint{ID: "ep_2"}, now); !errors.Is(err, ErrSecretAltered) {
+		t.Fatalf("OpenAuth for another endpoint: %v, want ErrSecretAltered", err)
+	}
+
+	// Headers in the clear column (as versions before headers_sealed kept
+	// them) open with a Legacy box only.
+	legacy := SealedAuth{Secret: stored.Secret, ClearHeaders: []byte(`{"X-Old":"v"}`)}
+	if err := box.OpenAuth(&legacy, &Endpoint{ID: "ep_1"}, now); !errors.Is(err, ErrSecretForm) {
+		t.Fatalf("headers in clear with a key: %v, want ErrSecretForm", err)
+	}
+	old := &Endpoint{ID: "ep_1"}
+	if err := box.Legacy().OpenAuth(&legacy, old, now); err != nil || old.Headers["X-Old"] != "v" {
+		t.Fatalf("headers in clear with a legacy box: %v, %v", old.Headers, err)
 	}
 
 	// A URL that RedactURL does not show is sealed whole, not lost.

@@ -3,7 +3,9 @@ package hookline
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 )
@@ -11,22 +13,69 @@ import (
 // SecretKeyLen is the length of the master key of a SecretBox (AES-256).
 const SecretKeyLen = 32
 
-// Stored secrets start with a format byte: plain, or nonce || AES-256-GCM
-// ciphertext.
+// A stored secret starts with a byte that says its form:
+//
+//	0  in clear: 0 || secret. A store without a master key writes it.
+//	1  sealed, not bound to its cell: 1 || nonce || AES-256-GCM(secret),
+//	   without associated data. Versions before the cells wrote it; a box
+//	   opens it only while it accepts the older forms (Legacy).
+//	2  sealed and bound to its cell: 2 || key id || nonce ||
+//	   AES-256-GCM(secret), whose associated data is the first five bytes
+//	   (the form and the key id) followed by the cell's table, column and
+//	   row id, each ended by a zero byte. The key id is the first four bytes
+//	   of HMAC-SHA256(key, "hookline secret key id"): it says which key
+//	   sealed the secret, so that a secret that does not open under that key
+//	   is told apart (ErrSecretAltered) from one sealed under another
+//	   (ErrSecretKey).
 const (
-	secretPlain  = 0
-	secretSealed = 1
+	formClear   = 0
+	formUnbound = 1
+	formBound   = 2
 )
 
+// keyIDLen is the length of the key id of form 2.
+const keyIDLen = 4
+
+// boundHead is the length of what precedes the nonce in form 2.
+const boundHead = 1 + keyIDLen
+
+// A Cell is where a stored secret is kept: its table, its column and the id
+// of its row. A SecretBox binds what it seals to its cell, so that it opens
+// there only: a secret copied into another row, or another column, does not
+// open. Cells' names are part of the stored form: a column renamed keeps the
+// name of its cell.
+type Cell struct {
+	Table, Column, Row string
+}
+
+// associated returns the associated data of a secret of form 2 whose first
+// bytes are head, stored in c.
+func (c Cell) associated(head []byte) []byte {
+	ad := make([]byte, 0, len(head)+len(c.Table)+len(c.Column)+len(c.Row)+3)
+	ad = append(ad, head...)
+	for _, s := range []string{c.Table, c.Column, c.Row} {
+		ad = append(append(ad, s...), 0)
+	}
+	return ad
+}
+
 // SecretBox encrypts secrets (endpoint signing keys, current and previous,
-// the Basic credentials of endpoint URLs, mTLS private keys and OAuth client
-// secrets) before a Store writes them, and decrypts them when it reads them.
-// A nil *SecretBox stores secrets as they are, marked so that a box given
-// later still reads them.
+// the Basic credentials of endpoint URLs, mTLS private keys, OAuth client
+// settings and custom headers) before a Store writes them, and decrypts
+// them when it reads them. A nil *SecretBox stores secrets in clear, marked
+// so that a box given later still reads them.
 type SecretBox struct {
+	// keys[0] seals; every key opens (keys[1:] are earlier master keys,
+	// during a key rotation).
+	keys []sealKey
+	// legacy: the box opens the forms of earlier versions too.
+	legacy bool
+}
+
+// sealKey is one master key of a box.
+type sealKey struct {
 	aead cipher.AEAD
-	// previous open what earlier master keys sealed, during a key rotation.
-	previous []cipher.AEAD
+	id   [keyIDLen]byte
 }
 
 // NewSecretBox returns a box that seals under key and opens what key or
@@ -40,77 +89,134 @@ func NewSecretBox(key []byte, previous ...[]byte) (*SecretBox, error) {
 		}
 		return nil, nil
 	}
-	aead, err := newAEAD(key)
-	if err != nil {
-		return nil, err
-	}
-	b := &SecretBox{aead: aead}
-	for _, k := range previous {
-		a, err := newAEAD(k)
+	b := &SecretBox{}
+	for _, k := range append([][]byte{key}, previous...) {
+		sk, err := newSealKey(k)
 		if err != nil {
 			return nil, err
 		}
-		b.previous = append(b.previous, a)
+		b.keys = append(b.keys, sk)
 	}
 	return b, nil
 }
 
-func newAEAD(key []byte) (cipher.AEAD, error) {
+func newSealKey(key []byte) (sealKey, error) {
 	if len(key) != SecretKeyLen {
-		return nil, Errorf(EINVALID, "the secret key must be %d bytes, not %d", SecretKeyLen, len(key))
+		return sealKey{}, Errorf(EINVALID, "the secret key must be %d bytes, not %d", SecretKeyLen, len(key))
 	}
 	block, err := aes.NewCipher(key)
 	if err != nil {
-		return nil, err
+		return sealKey{}, err
 	}
-	return cipher.NewGCM(block)
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return sealKey{}, err
+	}
+	sk := sealKey{aead: aead}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte("hookline secret key id"))
+	copy(sk.id[:], mac.Sum(nil))
+	return sk, nil
 }
 
-// Seal returns secret in its stored form.
-func (b *SecretBox) Seal(secret []byte) []byte {
+// Legacy returns a box like b that also opens the forms earlier versions
+// wrote: secrets in clear, and secrets sealed without being bound to their
+// cell. A store reads with it only until it has sealed every secret it
+// holds in the current form (UpgradeSeals); a nil box, which reads secrets
+// in clear anyway, stays nil.
+func (b *SecretBox) Legacy() *SecretBox {
 	if b == nil {
-		return append([]byte{secretPlain}, secret...)
+		return nil
 	}
-	ns := b.aead.NonceSize()
-	out := make([]byte, 1+ns, 1+ns+len(secret)+b.aead.Overhead())
-	out[0] = secretSealed
-	if _, err := rand.Read(out[1:]); err != nil {
+	l := *b
+	l.legacy = true
+	return &l
+}
+
+// Seal returns secret in its stored form, bound to the cell at: sealed
+// under the box's current key, or in clear for a nil box.
+func (b *SecretBox) Seal(secret []byte, at Cell) []byte {
+	if b == nil {
+		return append([]byte{formClear}, secret...)
+	}
+	k := b.keys[0]
+	ns := k.aead.NonceSize()
+	out := make([]byte, boundHead+ns, boundHead+ns+len(secret)+k.aead.Overhead())
+	out[0] = formBound
+	copy(out[1:boundHead], k.id[:])
+	if _, err := rand.Read(out[boundHead:]); err != nil {
 		panic("hookline: crypto/rand failed: " + err.Error())
 	}
-	return b.aead.Seal(out, out[1:1+ns], secret, nil)
+	return k.aead.Seal(out, out[boundHead:], secret, at.associated(out[:boundHead]))
 }
 
-// ErrSecretKey is the error of reading an encrypted secret without the
-// right master key.
+// ErrSecretKey is the error of reading a sealed secret without the right
+// master key.
 var ErrSecretKey = errors.New("cannot decrypt a stored secret: no master key, or not the one it was written with")
 
-// Open returns the secret of a stored form made by Seal.
-func (b *SecretBox) Open(stored []byte) ([]byte, error) {
+// ErrSecretAltered is the error of reading a sealed secret that the key it
+// names does not open where it is: it was sealed for another cell (copied
+// from another row or column), or changed.
+var ErrSecretAltered = errors.New("a stored secret does not open where it is: it was sealed for another row or column, or changed")
+
+// ErrSecretForm is the error of reading, with a master key, a secret in a
+// form that earlier versions wrote (in clear, or sealed without its cell)
+// once the store no longer accepts them (see SecretBox.Legacy).
+var ErrSecretForm = errors.New("a stored secret is in clear or not bound to its row, a form this store no longer accepts")
+
+// Open returns the secret of a stored form made by Seal for the cell at.
+// A box opens the form 2 a key of it sealed; a nil box opens secrets in
+// clear only; a Legacy box opens those and the form 1 too.
+func (b *SecretBox) Open(stored []byte, at Cell) ([]byte, error) {
 	if len(stored) == 0 {
 		return nil, errors.New("empty stored secret")
 	}
 	switch stored[0] {
-	case secretPlain:
-		return append([]byte(nil), stored[1:]...), nil
-	case secretSealed:
-		if b == nil {
-			return nil, ErrSecretKey
+	case formClear:
+		if b != nil && !b.legacy {
+			return nil, ErrSecretForm
 		}
-		ns := b.aead.NonceSize()
+		return append([]byte(nil), stored[1:]...), nil
+	case formUnbound:
+		switch {
+		case b == nil:
+			return nil, ErrSecretKey
+		case !b.legacy:
+			return nil, ErrSecretForm
+		}
+		ns := b.keys[0].aead.NonceSize()
 		if len(stored) < 1+ns {
 			return nil, errors.New("truncated stored secret")
 		}
-		out, err := b.aead.Open(nil, stored[1:1+ns], stored[1+ns:], nil)
-		for _, a := range b.previous {
-			if err == nil {
-				break
+		for _, k := range b.keys {
+			if out, err := k.aead.Open(nil, stored[1:1+ns], stored[1+ns:], nil); err == nil {
+				return out, nil
 			}
-			out, err = a.Open(nil, stored[1:1+ns], stored[1+ns:], nil)
 		}
-		if err != nil {
+		return nil, ErrSecretKey
+	case formBound:
+		if b == nil {
 			return nil, ErrSecretKey
 		}
-		return out, nil
+		ns := b.keys[0].aead.NonceSize()
+		if len(stored) < boundHead+ns {
+			return nil, errors.New("truncated stored secret")
+		}
+		ad := at.associated(stored[:boundHead])
+		named := false
+		for _, k := range b.keys {
+			if string(k.id[:]) != string(stored[1:boundHead]) {
+				continue
+			}
+			named = true
+			if out, err := k.aead.Open(nil, stored[boundHead:boundHead+ns], stored[boundHead+ns:], ad); err == nil {
+				return out, nil
+			}
+		}
+		if named {
+			return nil, ErrSecretAltered
+		}
+		return nil, ErrSecretKey
 	}
 	return nil, fmt.Errorf("unknown stored secret format %d", stored[0])
 }

@@ -18,25 +18,33 @@ func TokenHash(token string) []byte {
 	return h[:]
 }
 
-// SealSource returns the secrets of src in their stored form.
+// SealSource returns the secrets of src in their stored form, bound to
+// its row: src.ID must be set.
 func (b *SecretBox) SealSource(src *Source) SealedSource {
 	config, err := json.Marshal(src.Config)
 	if err != nil {
 		panic("hookline: cannot encode a source config: " + err.Error())
 	}
-	return SealedSource{Config: b.Seal(config), Token: b.Seal([]byte(src.Token)), TokenHash: TokenHash(src.Token)}
+	return SealedSource{Config: b.Seal(config, sourceCell(src, "config")), Token: b.Seal([]byte(src.Token), sourceCell(src, "token")),
+		TokenHash: TokenHash(src.Token)}
+}
+
+// sourceCell is where a Store keeps the column of a source's secrets: a
+// value sealed there opens nowhere else.
+func sourceCell(src *Source, column string) Cell {
+	return Cell{Table: "ingest_sources", Column: column, Row: src.ID}
 }
 
 // OpenSource sets the config and the token of src from their stored forms.
 func (b *SecretBox) OpenSource(src *Source, config, token []byte) error {
-	c, err := b.Open(config)
+	c, err := b.Open(config, sourceCell(src, "config"))
 	if err != nil {
 		return fmt.Errorf("source %s: %w", src.ID, err)
 	}
 	if err := json.Unmarshal(c, &src.Config); err != nil {
 		return fmt.Errorf("source %s: bad stored config: %w", src.ID, err)
 	}
-	t, err := b.Open(token)
+	t, err := b.Open(token, sourceCell(src, "token"))
 	if err != nil {
 		return fmt.Errorf("source %s: %w", src.ID, err)
 	}

@@ -10,7 +10,8 @@ import (
 
 // The mTLS and OAuth 2.0 settings of an endpoint, in the shapes of the hosted
 // Svix API (.../mtls, .../oauth). Their secrets (the private key, the client
-// secret) are written, never read back.
+// secret, the values of extra parameters and headers named like
+// credentials) are written, never read back.
 
 // endpointMtlsConfigIn sets the client certificate of an endpoint.
 type endpointMtlsConfigIn struct {
@@ -106,8 +107,8 @@ type endpointOauthConfigIn struct {
 	AuthMethod   string            `json:"authMethod" api:"required" enum:"clientSecretBasic,clientSecretPost,clientSecretJwt" doc:"How the client authenticates to the token endpoint: clientSecretBasic (HTTP Basic) or clientSecretPost (in the form body). clientSecretJwt is refused (422)."`
 	GrantType    string            `json:"grantType" api:"required" enum:"clientCredentials,refreshToken" doc:"clientCredentials; refreshToken is refused (422)."`
 	Scopes       []string          `json:"scopes,omitempty" doc:"Sent space-separated as scope."`
-	ExtraParams  map[string]string `json:"extraParams,omitempty" doc:"Added to the token request's form body (audience, resource...)."`
-	ExtraHeaders map[string]string `json:"extraHeaders,omitempty" doc:"Added to the token request."`
+	ExtraParams  map[string]string `json:"extraParams,omitempty" doc:"Added to the token request's form body (audience, resource...). Stored encrypted; the values of those named like credentials are never returned, so a PUT that should keep them gives them again."`
+	ExtraHeaders map[string]string `json:"extraHeaders,omitempty" doc:"Added to the token request. Stored encrypted; the values of those named like credentials are never returned, so a PUT that should keep them gives them again."`
 }
 
 // endpointOauthOut says whether an endpoint has an OAuth 2.0 client.
@@ -117,27 +118,33 @@ type endpointOauthOut struct {
 }
 
 // endpointOauthConfigOut is an endpoint's OAuth 2.0 client without its
-// secret.
+// secrets: the client secret, and the values of the extra parameters and
+// headers named like credentials (see sensitiveName), which are named in
+// sensitiveExtraParams and sensitiveExtraHeaders instead.
 type endpointOauthConfigOut struct {
-	TokenURL        string            `json:"tokenUrl"`
-	ClientID        string            `json:"clientId"`
-	ClientSecretSet bool              `json:"clientSecretSet" doc:"Whether a client secret is set; the secret itself is never returned."`
-	AuthMethod      string            `json:"authMethod" enum:"clientSecretBasic,clientSecretPost"`
-	GrantType       string            `json:"grantType" enum:"clientCredentials"`
-	Scopes          []string          `json:"scopes,omitempty"`
-	ExtraParams     map[string]string `json:"extraParams,omitempty"`
-	ExtraHeaders    map[string]string `json:"extraHeaders,omitempty"`
+	TokenURL              string            `json:"tokenUrl"`
+	ClientID              string            `json:"clientId"`
+	ClientSecretSet       bool              `json:"clientSecretSet" doc:"Whether a client secret is set; the secret itself is never returned."`
+	AuthMethod            string            `json:"authMethod" enum:"clientSecretBasic,clientSecretPost"`
+	GrantType             string            `json:"grantType" enum:"clientCredentials"`
+	Scopes                []string          `json:"scopes,omitempty"`
+	ExtraParams           map[string]string `json:"extraParams,omitempty" doc:"The extra parameters but those named like credentials (see sensitiveExtraParams)."`
+	ExtraHeaders          map[string]string `json:"extraHeaders,omitempty" doc:"The extra headers but those named like credentials (see sensitiveExtraHeaders)."`
+	SensitiveExtraParams  []string          `json:"sensitiveExtraParams,omitempty" doc:"The names of the extra parameters that look like credentials (token, key, secret, auth, password, session...), whose values are never returned."`
+	SensitiveExtraHeaders []string          `json:"sensitiveExtraHeaders,omitempty" doc:"The names of the extra headers that look like credentials (Authorization, Cookie, or a name with token, key, secret, auth, password, session), whose values are never returned."`
 }
 
 func oauthOutOf(o *hookline.EndpointOAuth) endpointOauthOut {
 	if o == nil {
 		return endpointOauthOut{}
 	}
-	return endpointOauthOut{Enabled: true, Config: &endpointOauthConfigOut{
+	out := &endpointOauthConfigOut{
 		TokenURL: o.TokenURL, ClientID: o.ClientID, ClientSecretSet: o.ClientSecret != "",
 		AuthMethod: o.AuthMethod, GrantType: o.GrantType, Scopes: o.Scopes,
-		ExtraParams: o.ExtraParams, ExtraHeaders: o.ExtraHeaders,
-	}}
+	}
+	out.ExtraParams, out.SensitiveExtraParams = redacted(o.ExtraParams)
+	out.ExtraHeaders, out.SensitiveExtraHeaders = redacted(o.ExtraHeaders)
+	return endpointOauthOut{Enabled: true, Config: out}
 }
 
 func (s *Server) getEndpointOauth(c *call) (int, any, error) {

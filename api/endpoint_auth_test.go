@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -312,10 +313,11 @@ func TestEndpointOauth(t *testing.T) {
 	f := newFixture(t, nil, nil)
 	const path = "/api/v1/app/shop/endpoint/ep1/oauth"
 	type config struct {
-		TokenURL, ClientID, AuthMethod, GrantType string
-		ClientSecretSet                           bool
-		Scopes                                    []string
-		ExtraParams, ExtraHeaders                 map[string]string
+		TokenURL, ClientID, AuthMethod, GrantType   string
+		ClientSecretSet                             bool
+		Scopes                                      []string
+		ExtraParams, ExtraHeaders                   map[string]string
+		SensitiveExtraParams, SensitiveExtraHeaders []string
 	}
 	var out struct {
 		Enabled bool
@@ -328,22 +330,36 @@ func TestEndpointOauth(t *testing.T) {
 	in := map[string]any{
 		"tokenUrl": "https://auth.example.com/oauth/token", "clientId": "hookline", "clientSecret": "the-client-s3cret",
 		"authMethod": "clientSecretPost", "grantType": "clientCredentials", "scopes": []string{"webhooks"},
-		"extraParams": map[string]string{"audience": "https://api.example.com"}, "extraHeaders": map[string]string{"X-Tenant": "t1"},
+		"extraParams":  map[string]string{"audience": "https://api.example.com", "api_key": "param-s3cret", "Session_ID": "sess-s3cret"},
+		"extraHeaders": map[string]string{"X-Tenant": "t1", "X-Api-Token": "hdr-s3cret", "Cookie": "c=cookie-s3cret"},
 	}
 	f.must(204, "PUT", path, f.admin, in, nil)
 	b := f.must(200, "GET", path, f.admin, nil, &out)
+	// The extras named like credentials are named, without their values.
 	want := config{TokenURL: "https://auth.example.com/oauth/token", ClientID: "hookline", AuthMethod: "clientSecretPost",
 		GrantType: "clientCredentials", ClientSecretSet: true, Scopes: []string{"webhooks"},
-		ExtraParams: map[string]string{"audience": "https://api.example.com"}, ExtraHeaders: map[string]string{"X-Tenant": "t1"}}
+		ExtraParams: map[string]string{"audience": "https://api.example.com"}, ExtraHeaders: map[string]string{"X-Tenant": "t1"},
+		SensitiveExtraParams: []string{"Session_ID", "api_key"}, SensitiveExtraHeaders: []string{"Cookie", "X-Api-Token"}}
 	if g, _ := json.Marshal(out.Config); !out.Enabled || string(g) != string(mustJSON(t, want)) {
 		t.Fatalf("GET oauth: %s", b)
 	}
-	if bytes.Contains(b, []byte("the-client-s3cret")) {
-		t.Fatal("GET oauth returns the client secret")
+	for _, secret := range []string{"the-client-s3cret", "param-s3cret", "sess-s3cret", "hdr-s3cret", "cookie-s3cret"} {
+		if bytes.Contains(b, []byte(secret)) {
+			t.Fatalf("GET oauth returns %s: %s", secret, b)
+		}
 	}
-	if o := f.stored(f.app, f.ep).OAuth; o == nil || o.ClientSecret != "the-client-s3cret" || o.AuthMethod != hookline.OAuthClientSecretPost {
+	if o := f.stored(f.app, f.ep).OAuth; o == nil || o.ClientSecret != "the-client-s3cret" || o.AuthMethod != hookline.OAuthClientSecretPost ||
+		o.ExtraParams["api_key"] != "param-s3cret" || o.ExtraHeaders["X-Api-Token"] != "hdr-s3cret" {
 		t.Fatalf("stored %+v", o)
 	}
+	// Without extras named like credentials, nothing is named.
+	plain := maps.Clone(in)
+	plain["extraParams"], plain["extraHeaders"] = map[string]string{"audience": "a"}, nil
+	f.must(204, "PUT", path, f.admin, plain, nil)
+	if b := f.must(200, "GET", path, f.admin, nil, nil); bytes.Contains(b, []byte("sensitive")) || bytes.Contains(b, []byte("extraHeaders")) {
+		t.Fatalf("GET oauth without sensitive extras: %s", b)
+	}
+	f.must(204, "PUT", path, f.admin, in, nil)
 
 	// A PUT without clientSecret keeps the one set; with one, replaces it.
 	delete(in, "clientSecret")
@@ -372,7 +388,7 @@ func TestEndpointOauth(t *testing.T) {
 	st, body := f.do("PUT", path, f.admin, in)
 	checkError(t, st, body, "body.clientSecret")
 	if strings.Contains(f.logs.String(), "s3cret") {
-		t.Fatal("the log holds the client secret")
+		t.Fatal("the log holds a secret of the OAuth settings")
 	}
 }
 

@@ -3,7 +3,6 @@ package api
 import (
 	"maps"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/hookline/hookline"
@@ -22,26 +21,11 @@ type endpointHeadersPatchIn struct {
 }
 
 // endpointHeadersOut lists an endpoint's custom headers. Sensitive headers
-// (credentials) are listed by name in sensitive, and their values are not
-// returned.
+// (credentials: see sensitiveName) are listed by name in sensitive, and
+// their values are not returned.
 type endpointHeadersOut struct {
 	Headers   map[string]string `json:"headers"`
 	Sensitive []string          `json:"sensitive"`
-}
-
-// sensitiveHeader reports whether a header likely carries a credential.
-func sensitiveHeader(name string) bool {
-	n := strings.ToLower(name)
-	switch n {
-	case "authorization", "cookie", "set-cookie", "proxy-authorization":
-		return true
-	}
-	for _, w := range []string{"token", "key", "secret", "auth", "password", "session"} {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	return false
 }
 
 func (h *endpoints) getHeaders(c *call) (int, any, error) {
@@ -49,15 +33,8 @@ func (h *endpoints) getHeaders(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	out := endpointHeadersOut{Headers: map[string]string{}, Sensitive: []string{}}
-	for k, v := range ep.Headers {
-		if sensitiveHeader(k) {
-			out.Sensitive = append(out.Sensitive, k)
-		} else {
-			out.Headers[k] = v
-		}
-	}
-	slices.Sort(out.Sensitive)
+	var out endpointHeadersOut
+	out.Headers, out.Sensitive = redacted(ep.Headers)
 	return http.StatusOK, out, nil
 }
 

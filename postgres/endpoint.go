@@ -15,10 +15,13 @@ import (
 // settings, endpointAuthCols; a query that returns an endpoint to be used
 // for deliveries must select both and scan dest then authDest. (Those that
 // select endpointCols alone read the URL with its credentials redacted and
-// no settings but the current secret.)
+// no settings but the current secret and the headers.) secret,
+// headers_sealed and the authentication settings are sealed (see
+// hookline.SecretBox.SealAuth); headers is where versions before
+// headers_sealed kept the headers in clear.
 const (
 	endpointCols = `id, app_id, uid, url, description, disabled, event_types, channels, throttle_rate,
-	metadata, headers, secret, created_at, updated_at`
+	metadata, headers, secret, created_at, updated_at, headers_sealed`
 	endpointAuthCols = `secret_kind, previous_secrets, url_sealed, mtls, oauth`
 	endpointAllCols  = endpointCols + `, ` + endpointAuthCols
 )
@@ -28,25 +31,21 @@ type endpointRow struct {
 	ep              hookline.Endpoint
 	types, channels []string
 	throttle        *int32
-	meta, hdr       []byte
-	secret          []byte
+	meta            []byte
 	c, u            time.Time
-	// kind and auth hold endpointAuthCols; authRead says whether they were
-	// read at all.
-	kind     *int16
-	auth     hookline.SealedAuth
-	authRead bool
+	auth            hookline.SealedAuth
+	// kind is read with endpointAuthCols, if at all.
+	kind *int16
 }
 
 // dest returns the scan targets of endpointCols.
 func (r *endpointRow) dest() []any {
 	return []any{&r.ep.ID, &r.ep.AppID, &r.ep.UID, &r.ep.URL, &r.ep.Description, &r.ep.Disabled, &r.types,
-		&r.channels, &r.throttle, &r.meta, &r.hdr, &r.secret, &r.c, &r.u}
+		&r.channels, &r.throttle, &r.meta, &r.auth.ClearHeaders, &r.auth.Secret, &r.c, &r.u, &r.auth.Headers}
 }
 
 // authDest returns the scan targets of endpointAuthCols.
 func (r *endpointRow) authDest() []any {
-	r.authRead = true
 	return []any{&r.kind, &r.auth.Previous, &r.auth.URL, &r.auth.MTLS, &r.auth.OAuth}
 }
 
@@ -79,19 +78,11 @@ func (s *Store) endpointOf(r *endpointRow) (*hookline.Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ep.Headers, err = mapOf(r.hdr); err != nil {
-		return nil, err
+	if r.kind != nil {
+		ep.SecretKind = hookline.SecretKind(*r.kind)
 	}
-	if ep.Secret, err = s.box.Open(r.secret); err != nil {
-		return nil, fmt.Errorf("postgres: endpoint secret: %w", err)
-	}
-	if r.authRead {
-		if r.kind != nil {
-			ep.SecretKind = hookline.SecretKind(*r.kind)
-		}
-		if err := s.box.OpenAuth(&r.auth, ep, hookline.Now()); err != nil {
-			return nil, fmt.Errorf("postgres: %w", err)
-		}
+	if err := s.box.OpenAuth(&r.auth, ep, hookline.Now()); err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	return ep, nil
 }
@@ -114,7 +105,6 @@ func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint, max i
 	}
 	t := hookline.Now()
 	ep.Prepare(t)
-	secret := s.box.Seal(ep.Secret)
 	auth := s.box.SealAuth(ep, t)
 	var n int64
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
@@ -140,12 +130,15 @@ func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint, max i
 			}
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO endpoints (`+endpointAllCols+`)
-			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $12, $13, $14, $15, $16, $17, $18, $19
 			WHERE EXISTS (SELECT 1 FROM applications WHERE id = $2)`,
 			ep.ID, ep.AppID, ep.UID, auth.ShownURL, ep.Description, ep.Disabled, ep.EventTypes, ep.Channels,
-			ep.ThrottleRate, jsonMap(ep.Metadata), jsonMap(ep.Headers), secret, ep.CreatedAt, ep.UpdatedAt,
+			ep.ThrottleRate, jsonMap(ep.Metadata), auth.Secret, ep.CreatedAt, ep.UpdatedAt, auth.Headers,
 			int16(ep.SecretKind), auth.Previous, auth.URL, auth.MTLS, auth.OAuth)
 		if n = tag.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		if err := s.markClear(ctx, tx); err != nil {
 			return err
 		}
 		return s.forgetOnCommit(ctx, tx)
@@ -196,14 +189,12 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 		return err
 	}
 	t := hookline.Now()
-	var secret []byte
+	auth := s.box.SealAuth(ep, t)
 	var kind *int16
-	if len(ep.Secret) != 0 {
-		secret = s.box.Seal(ep.Secret)
+	if auth.Secret != nil {
 		k := int16(ep.SecretKind)
 		kind = &k
 	}
-	auth := s.box.SealAuth(ep, t)
 	var created time.Time
 	var enabled bool
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
@@ -218,14 +209,17 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 			return err
 		}
 		err = tx.QueryRow(ctx, `UPDATE endpoints SET uid = $1, url = $2, description = $3, disabled = $4,
-			event_types = $5, channels = $6, throttle_rate = $7, metadata = $8, headers = $9,
-			secret = coalesce($10, secret), updated_at = $11, secret_kind = coalesce($14, secret_kind),
-			previous_secrets = $15, url_sealed = $16, mtls = $17, oauth = $18
+			event_types = $5, channels = $6, throttle_rate = $7, metadata = $8, headers = NULL,
+			headers_sealed = $9, secret = coalesce($10, secret), updated_at = $11,
+			secret_kind = coalesce($14, secret_kind), previous_secrets = $15, url_sealed = $16, mtls = $17, oauth = $18
 			WHERE app_id = $12 AND id = $13 RETURNING created_at`,
 			ep.UID, auth.ShownURL, ep.Description, ep.Disabled, ep.EventTypes, ep.Channels, ep.ThrottleRate,
-			jsonMap(ep.Metadata), jsonMap(ep.Headers), secret, t, ep.AppID, ep.ID,
+			jsonMap(ep.Metadata), auth.Headers, auth.Secret, t, ep.AppID, ep.ID,
 			kind, auth.Previous, auth.URL, auth.MTLS, auth.OAuth).Scan(&created)
 		if err != nil {
+			return err
+		}
+		if err := s.markClear(ctx, tx); err != nil {
 			return err
 		}
 		switch {
@@ -297,28 +291,4 @@ func (s *Store) endpointExists(ctx context.Context, appID, id string) error {
 func (s *Store) notify(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, s.channel)
 	return err
-}
-
-// CheckSecretKey opens the signing secret of every endpoint with the
-// store's keys. The other sealed settings of an endpoint are sealed with
-// its secret, in the same write, under the same key.
-func (s *Store) CheckSecretKey(ctx context.Context) error {
-	return s.do(ctx, func(ctx context.Context) error {
-		rows, err := s.pool.Query(ctx, `SELECT id, secret FROM endpoints`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id string
-			var secret []byte
-			if err := rows.Scan(&id, &secret); err != nil {
-				return err
-			}
-			if _, err := s.box.Open(secret); err != nil {
-				return fmt.Errorf("endpoint %s: %w", id, err)
-			}
-		}
-		return rows.Err()
-	})
 }

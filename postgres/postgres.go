@@ -114,8 +114,10 @@ func WithSchema(schema string) Option { return func(o *options) { o.schema = sch
 // periodic cleanup). The default discards.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
-// WithSecretKey encrypts endpoint signing secrets at rest with AES-256-GCM
-// under key, which must be 32 bytes, as the sqlite store does.
+// WithSecretKey encrypts endpoint secrets at rest with AES-256-GCM under
+// key, which must be 32 bytes, each bound to its row, as the sqlite store
+// does; Open seals those written without a key, or by earlier versions
+// (hookline.UpgradeSeals).
 // Secrets sealed under one of previous (earlier master keys) are read too,
 // and sealed under key when next written: see the rekey command.
 func WithSecretKey(key []byte, previous ...[]byte) Option {
@@ -231,6 +233,10 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		return nil, openError(err)
 	}
 	s.channel = Channel(s.schema)
+	if s.box, err = hookline.UpgradeSeals(ctx, s.box, sealedTable{s}, s.log, "postgres"); err != nil {
+		s.pool.Close()
+		return nil, openError(err)
+	}
 
 	s.listenConf = cc.Copy()
 	s.listenConf.OnNotification = func(_ *pgconn.PgConn, n *pgconn.Notification) {

@@ -63,10 +63,23 @@ func TestStoreWithSecretKey(t *testing.T) {
 func TestStoreSecretKey(t *testing.T) {
 	pgtest.URL(t)
 	t.Parallel()
-	storetest.RunSecretKey(t, func(t *testing.T) storetest.Opener {
+	storetest.RunSecretKey(t, func(t *testing.T) storetest.SealedDB {
 		_, url := template.Clone(t)
-		return func(t *testing.T, key []byte, previous ...[]byte) hookline.Store {
-			return open(t, url, postgres.WithSecretKey(key, previous...))
+		return storetest.SealedDB{
+			Open: func(t *testing.T, key []byte, previous ...[]byte) hookline.Store {
+				return open(t, url, postgres.WithSecretKey(key, previous...))
+			},
+			Exec: func(t *testing.T, query string, args ...any) { pgtest.Exec(t, url, query, args...) },
+			Column: func(t *testing.T, query string, args ...any) [][]byte {
+				conn, err := pgx.Connect(t.Context(), url)
+				must(t, err)
+				defer conn.Close(t.Context())
+				rows, err := conn.Query(t.Context(), query, args...)
+				must(t, err)
+				col, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+				must(t, err)
+				return col
+			},
 		}
 	})
 }

@@ -9,27 +9,29 @@ import (
 	"github.com/hookline/hookline/internal/sqlbuild"
 )
 
-// endpointCols are the columns of an endpoint; those from secret_kind on
-// hold its authentication settings, sealed (see hookline.SecretBox.SealAuth).
+// endpointCols are the columns of an endpoint; secret, headers_sealed and
+// those from secret_kind on hold its secrets, sealed (see
+// hookline.SecretBox.SealAuth); headers is where versions before
+// headers_sealed kept the headers in clear.
 const endpointCols = `id, app_id, uid, url, description, disabled, event_types, channels, throttle_rate,
-	metadata, headers, secret, created_at, updated_at, secret_kind, previous_secrets, url_sealed, mtls, oauth`
+	metadata, headers, secret, created_at, updated_at, secret_kind, previous_secrets, url_sealed, mtls, oauth,
+	headers_sealed`
 
 // endpointRow holds the scan targets of endpointCols.
 type endpointRow struct {
-	ep                         hookline.Endpoint
-	uid                        sql.NullString
-	types, channels, meta, hdr sql.NullString
-	throttle                   sql.NullInt64
-	secret                     []byte
-	c, u                       int64
-	kind                       sql.NullInt64
-	auth                       hookline.SealedAuth
+	ep                    hookline.Endpoint
+	uid                   sql.NullString
+	types, channels, meta sql.NullString
+	throttle              sql.NullInt64
+	c, u                  int64
+	kind                  sql.NullInt64
+	auth                  hookline.SealedAuth
 }
 
 func (r *endpointRow) dest() []any {
 	return []any{&r.ep.ID, &r.ep.AppID, &r.uid, &r.ep.URL, &r.ep.Description, &r.ep.Disabled, &r.types,
-		&r.channels, &r.throttle, &r.meta, &r.hdr, &r.secret, &r.c, &r.u,
-		&r.kind, &r.auth.Previous, &r.auth.URL, &r.auth.MTLS, &r.auth.OAuth}
+		&r.channels, &r.throttle, &r.meta, &r.auth.ClearHeaders, &r.auth.Secret, &r.c, &r.u,
+		&r.kind, &r.auth.Previous, &r.auth.URL, &r.auth.MTLS, &r.auth.OAuth, &r.auth.Headers}
 }
 
 // shownDest returns the scan targets of sqlbuild.ShownEndpointCols.
@@ -63,12 +65,6 @@ func (s *Store) endpointOf(r *endpointRow) (*hookline.Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ep.Headers, err = mapOf(r.hdr); err != nil {
-		return nil, err
-	}
-	if ep.Secret, err = s.box.Open(r.secret); err != nil {
-		return nil, fmt.Errorf("sqlite: endpoint secret: %w", err)
-	}
 	ep.SecretKind = hookline.SecretKind(r.kind.Int64)
 	if err := s.box.OpenAuth(&r.auth, ep, hookline.Now()); err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
@@ -93,7 +89,6 @@ func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint, max i
 	}
 	t := hookline.Now()
 	ep.Prepare(t)
-	secret := s.box.Seal(ep.Secret)
 	auth := s.box.SealAuth(ep, t)
 	return s.write(ctx, func(w *writer) error {
 		eps, err := w.endpoints(ep.AppID)
@@ -104,16 +99,19 @@ func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint, max i
 			return clean(hookline.ErrTooManyEndpoints(max))
 		}
 		_, err = w.exec(`INSERT INTO endpoints (`+endpointCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			ep.ID, ep.AppID, nullString(ep.UID), auth.ShownURL, ep.Description, boolInt(ep.Disabled),
 			jsonList(ep.EventTypes), jsonList(ep.Channels), nullInt(ep.ThrottleRate), jsonMap(ep.Metadata),
-			jsonMap(ep.Headers), secret, micros(ep.CreatedAt), micros(ep.UpdatedAt),
-			int64(ep.SecretKind), nullBytes(auth.Previous), nullBytes(auth.URL), nullBytes(auth.MTLS), nullBytes(auth.OAuth))
+			auth.Secret, micros(ep.CreatedAt), micros(ep.UpdatedAt), int64(ep.SecretKind), nullBytes(auth.Previous),
+			nullBytes(auth.URL), nullBytes(auth.MTLS), nullBytes(auth.OAuth), nullBytes(auth.Headers))
 		w.endpointsChanged(ep.AppID)
 		if isUnique(err) {
 			return clean(hookline.ErrEndpointConflict)
 		}
-		return clean(err)
+		if err != nil {
+			return clean(err)
+		}
+		return s.markClear(w)
 	})
 }
 
@@ -136,11 +134,11 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 		return err
 	}
 	t := hookline.Now()
-	var secret, kind any
-	if len(ep.Secret) != 0 {
-		secret, kind = s.box.Seal(ep.Secret), int64(ep.SecretKind)
-	}
 	auth := s.box.SealAuth(ep, t)
+	var kind any
+	if auth.Secret != nil {
+		kind = int64(ep.SecretKind)
+	}
 	var created int64
 	err := s.write(ctx, func(w *writer) error {
 		eps, err := w.endpoints(ep.AppID)
@@ -152,20 +150,23 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 			return clean(hookline.ErrEndpointNotFound)
 		}
 		err = w.queryRow(`UPDATE endpoints SET uid = ?, url = ?, description = ?, disabled = ?, event_types = ?,
-			channels = ?, throttle_rate = ?, metadata = ?, headers = ?, secret = coalesce(?, secret),
+			channels = ?, throttle_rate = ?, metadata = ?, headers = NULL, secret = coalesce(?, secret),
 			secret_kind = coalesce(?, secret_kind), previous_secrets = ?, url_sealed = ?, mtls = ?, oauth = ?,
-			updated_at = ?
+			headers_sealed = ?, updated_at = ?
 			WHERE app_id = ? AND id = ? RETURNING created_at`,
 			nullString(ep.UID), auth.ShownURL, ep.Description, boolInt(ep.Disabled), jsonList(ep.EventTypes),
-			jsonList(ep.Channels), nullInt(ep.ThrottleRate), jsonMap(ep.Metadata), jsonMap(ep.Headers), secret,
+			jsonList(ep.Channels), nullInt(ep.ThrottleRate), jsonMap(ep.Metadata), nullBytes(auth.Secret),
 			kind, nullBytes(auth.Previous), nullBytes(auth.URL), nullBytes(auth.MTLS), nullBytes(auth.OAuth),
-			micros(t), ep.AppID, ep.ID).Scan(&created)
+			nullBytes(auth.Headers), micros(t), ep.AppID, ep.ID).Scan(&created)
 		w.endpointsChanged(ep.AppID)
 		if isUnique(err) {
 			return clean(hookline.ErrEndpointConflict)
 		}
 		if err != nil {
 			return clean(notFound(err, hookline.ErrEndpointNotFound))
+		}
+		if err := s.markClear(w); err != nil {
+			return err
 		}
 		if old.Disabled && !ep.Disabled {
 			// Back in the queue go the deliveries parked while it was disabled.
@@ -216,26 +217,4 @@ func (s *Store) endpointExists(ctx context.Context, appID, id string) error {
 	var one int
 	err := s.queryRow(ctx, `SELECT 1 FROM endpoints WHERE app_id = ? AND id = ?`, appID, id).Scan(&one)
 	return notFound(err, hookline.ErrEndpointNotFound)
-}
-
-// CheckSecretKey opens the signing secret of every endpoint with the
-// store's keys. The other sealed settings of an endpoint are sealed with
-// its secret, in the same write, under the same key.
-func (s *Store) CheckSecretKey(ctx context.Context) error {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT id, secret FROM endpoints`)
-	if err != nil {
-		return dbErr(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var secret []byte
-		if err := rows.Scan(&id, &secret); err != nil {
-			return dbErr(err)
-		}
-		if _, err := s.box.Open(secret); err != nil {
-			return fmt.Errorf("endpoint %s: %w", id, err)
-		}
-	}
-	return dbErr(rows.Err())
 }

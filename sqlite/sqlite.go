@@ -91,10 +91,12 @@ type options struct {
 // default discards.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
-// WithSecretKey encrypts endpoint signing secrets at rest with AES-256-GCM
-// under key, which must be 32 bytes. Without it secrets are stored as they
-// are. A file written with a key cannot be read without it; secrets written
-// without a key stay readable after one is given.
+// WithSecretKey encrypts endpoint secrets at rest with AES-256-GCM under
+// key, which must be 32 bytes, each bound to its row (see
+// hookline.SecretBox). Without it secrets are stored as they are. A file
+// written with a key cannot be read without it; secrets written without a
+// key, or by earlier versions, are sealed by Open when the key opens every
+// secret the file holds (hookline.UpgradeSeals).
 // Secrets sealed under one of previous (earlier master keys) are read too,
 // and sealed under key when next written: see the rekey command.
 func WithSecretKey(key []byte, previous ...[]byte) Option {
@@ -150,6 +152,7 @@ type Store struct {
 	mu     sync.RWMutex // guards closed against sends on ops
 	closed bool
 	ops    chan *op
+	chores chan *chore // work the writer runs outside transactions
 	w      *writer
 
 	writerDone     chan struct{}
@@ -183,6 +186,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		path:        path,
 		log:         o.logger,
 		ops:         make(chan *op, queueLen),
+		chores:      make(chan *chore),
 		writerDone:  make(chan struct{}),
 		cleanupDone: make(chan struct{}),
 		due:         make(chan struct{}, 1),
@@ -316,6 +320,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		hookline.RunCleanup(bg, s, s.log, "sqlite")
 	}()
 	go s.checkpointLoop(bg)
+	if s.box, err = hookline.UpgradeSeals(ctx, s.box, sealedTable{s}, s.log, "sqlite"); err != nil {
+		s.Close()
+		return nil, openError(path, err)
+	}
 	return s, nil
 }
 

@@ -2,9 +2,11 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -39,12 +41,58 @@ func TestStoreWithSecretKey(t *testing.T) {
 }
 
 func TestStoreSecretKey(t *testing.T) {
-	storetest.RunSecretKey(t, func(t *testing.T) storetest.Opener {
+	storetest.RunSecretKey(t, func(t *testing.T) storetest.SealedDB {
 		path := filepath.Join(t.TempDir(), "hookline.db")
-		return func(t *testing.T, key []byte, previous ...[]byte) hookline.Store {
-			return open(t, path, sqlite.WithSecretKey(key, previous...))
+		return storetest.SealedDB{
+			Open: func(t *testing.T, key []byte, previous ...[]byte) hookline.Store {
+				return open(t, path, sqlite.WithSecretKey(key, previous...))
+			},
+			Exec: func(t *testing.T, query string, args ...any) {
+				db := rawDB(t, path)
+				defer db.Close()
+				if _, err := db.Exec(numbered(query), args...); err != nil {
+					t.Fatalf("%s: %v", query, err)
+				}
+			},
+			Column: func(t *testing.T, query string, args ...any) [][]byte {
+				db := rawDB(t, path)
+				defer db.Close()
+				rows, err := db.Query(numbered(query), args...)
+				if err != nil {
+					t.Fatalf("%s: %v", query, err)
+				}
+				defer rows.Close()
+				var col [][]byte
+				for rows.Next() {
+					var v []byte
+					if err := rows.Scan(&v); err != nil {
+						t.Fatal(err)
+					}
+					col = append(col, v)
+				}
+				if err := rows.Err(); err != nil {
+					t.Fatal(err)
+				}
+				return col
+			},
 		}
 	})
+}
+
+// rawDB opens the database file at path with database/sql, bypassing the
+// Store.
+func rawDB(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// numbered writes the parameters $1, $2... of query as SQLite's ?1, ?2...
+func numbered(query string) string {
+	return regexp.MustCompile(`\$([0-9]+)`).ReplaceAllString(query, "?$1")
 }
 
 func TestDurability(t *testing.T) {

@@ -148,13 +148,48 @@ func (s *Store) submit(o *op) error {
 
 var errClosed = hookline.Errorf(hookline.EUNAVAILABLE, "The store is closed.")
 
+// chore is work for the writer's connection outside any transaction
+// (VACUUM cannot run in one), which the writer runs between two batches.
+type chore struct {
+	ctx  context.Context
+	fn   func(ctx context.Context, conn *sql.Conn) error
+	done chan error
+}
+
+// outside runs fn on the writer's connection between two batches, outside
+// any transaction, and returns its error.
+func (s *Store) outside(ctx context.Context, fn func(ctx context.Context, conn *sql.Conn) error) error {
+	c := &chore{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	s.mu.RLock()
+	closed := s.closed
+	s.mu.RUnlock()
+	if closed {
+		return errClosed
+	}
+	select {
+	case s.chores <- c:
+	case <-s.writerDone:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-c.done
+}
+
 func (w *writer) loop() {
 	defer close(w.s.writerDone)
 	defer close(w.s.syncq)
 	for {
-		o, ok := <-w.s.ops
-		if !ok {
-			return
+		var o *op
+		select {
+		case c := <-w.s.chores:
+			c.done <- c.fn(c.ctx, w.conn)
+			continue
+		case next, ok := <-w.s.ops:
+			if !ok {
+				return
+			}
+			o = next
 		}
 		batch := w.drain([]*op{o}, maxBatch)
 		if allLazy(batch) {

@@ -58,8 +58,9 @@ func Ed25519Key(t testing.TB) []byte {
 // FullAuthEndpoint returns an endpoint of appID with every authentication
 // setting, each secret in it distinct and recognisable: the Basic password
 // "basic-password-<tag>", the OAuth client secret "oauth-secret-<tag>",
-// an ed25519 signing key, two live previous secrets and one expired, and a
-// client certificate with its key. Tests of secrets at rest look for them.
+// an ed25519 signing key, two live previous secrets and one expired, a
+// client certificate with its key, and the custom header "Authorization:
+// Bearer header-token-<tag>". Tests of secrets at rest look for them.
 func FullAuthEndpoint(t testing.TB, appID, tag string) *hookline.Endpoint {
 	t.Helper()
 	cert, key := Identity(t, "client-"+tag)
@@ -82,6 +83,7 @@ func FullAuthEndpoint(t testing.TB, appID, tag string) *hookline.Endpoint {
 			GrantType: hookline.OAuthClientCredentials, Scopes: []string{"webhooks:write", "read"},
 			ExtraParams: map[string]string{"audience": "https://api.example.com"}, ExtraHeaders: map[string]string{"X-Tenant": tag},
 		},
+		Headers: map[string]string{"Authorization": "Bearer header-token-" + tag, "X-Tenant": tag},
 	}
 }
 
@@ -291,6 +293,7 @@ func SecretForms(t testing.TB, ep *hookline.Endpoint) map[string][]byte {
 	}
 	add("basic password", []byte(password))
 	add("oauth client secret", []byte(ep.OAuth.ClientSecret))
+	add("header token", []byte(ep.Headers["Authorization"]))
 	add("mTLS key", ep.MTLS.Key)
 	block, _ := pem.Decode(ep.MTLS.Key)
 	add("mTLS key DER", block.Bytes[8:40])

@@ -2,7 +2,12 @@ package storetest
 
 import (
 	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/hookline/hookline"
@@ -13,20 +18,54 @@ import (
 // each Store it gets before it asks for the next.
 type Opener func(t *testing.T, key []byte, previous ...[]byte) hookline.Store
 
-// RunSecretKey checks CheckSecretKey on stores that newDB opens, each test
-// on a database of its own, new and empty: it holds no sealed secret, then
-// plain ones (written without a key), then sealed ones, which only the key
-// they were sealed with (current or previous) opens; the check changes
-// nothing.
-func RunSecretKey(t *testing.T, newDB func(t *testing.T) Opener) {
-	t.Run("SecretKey/Check", func(t *testing.T) {
-		t.Parallel()
-		testCheckSecretKey(t, newDB(t))
-	})
+// A SealedDB is one database, new and empty, for RunSecretKey: Open opens
+// stores on it; Exec and Column change and read it by hand, as someone who
+// can write to the database, but has not the master key, could. Exec and
+// Column are called while no Store of the database is open; their
+// statements number their parameters $1, $2...
+type SealedDB struct {
+	Open Opener
+	// Exec runs query with args.
+	Exec func(t *testing.T, query string, args ...any)
+	// Column returns the first column of the rows query selects, each
+	// value as its bytes (nil for NULL).
+	Column func(t *testing.T, query string, args ...any) [][]byte
 }
 
-func testCheckSecretKey(t *testing.T, open Opener) {
-	k1, k2 := bytes.Repeat([]byte{1}, hookline.SecretKeyLen), bytes.Repeat([]byte{2}, hookline.SecretKeyLen)
+// RunSecretKey checks how stores seal secrets under a master key, each
+// test on a database of its own that newDB makes: CheckSecretKey, which
+// keys open what (current or previous); that each secret opens only in its
+// cell and a secret in clear is refused once a store with a key sealed
+// everything; that a store opened with a key seals the secrets of earlier
+// forms (in clear, or sealed without their cell) first, and writes nothing
+// when its key does not open them; and Reseal.
+func RunSecretKey(t *testing.T, newDB func(t *testing.T) SealedDB) {
+	for _, tc := range []struct {
+		name string
+		fn   func(t *testing.T, db SealedDB)
+	}{
+		{"Check", testCheckSecretKey},
+		{"Cell", testSecretCell},
+		{"Clear", testSecretInClear},
+		{"Upgrade", testSealUpgrade},
+		{"UpgradeWrongKey", testSealUpgradeWrongKey},
+		{"WithoutKey", testSealWithoutKey},
+		{"Reseal", testReseal},
+	} {
+		t.Run("SecretKey/"+tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.fn(t, newDB(t))
+		})
+	}
+}
+
+var (
+	key1 = bytes.Repeat([]byte{1}, hookline.SecretKeyLen)
+	key2 = bytes.Repeat([]byte{2}, hookline.SecretKeyLen)
+)
+
+func testCheckSecretKey(t *testing.T, db SealedDB) {
+	open := db.Open
 	check := func(key []byte, previous [][]byte, wantErr bool, what string) {
 		t.Helper()
 		s := open(t, key, previous...)
@@ -40,29 +79,305 @@ func testCheckSecretKey(t *testing.T, open Opener) {
 		}
 	}
 	check(nil, nil, false, "an empty store, no key")
-	check(k1, nil, false, "an empty store, a key")
+	check(key1, nil, false, "an empty store, a key")
 
 	s := open(t, nil)
 	a := newApp(t, s)
 	must(t, s.CreateEndpoint(ctx(t), &hookline.Endpoint{AppID: a.ID, URL: "https://plain.example.com/hook"}, 0), "CreateEndpoint without a key")
 	must(t, s.Close(), "Close")
 	check(nil, nil, false, "plain secrets, no key")
-	check(k1, nil, false, "plain secrets, a key")
+	check(key1, nil, false, "plain secrets, a key")
 
-	s = open(t, k1)
+	s = open(t, key1)
 	sealed := &hookline.Endpoint{AppID: a.ID, URL: "https://user:pass@sealed.example.com/hook"}
-	must(t, s.CreateEndpoint(ctx(t), sealed, 0), "CreateEndpoint under k1")
+	must(t, s.CreateEndpoint(ctx(t), sealed, 0), "CreateEndpoint under key1")
 	must(t, s.Close(), "Close")
-	check(k1, nil, false, "secrets sealed under k1, k1")
-	check(nil, nil, true, "secrets sealed under k1, no key")
-	check(k2, nil, true, "secrets sealed under k1, k2")
-	check(k2, [][]byte{k1}, false, "secrets sealed under k1, k2 with k1 as the previous key")
+	check(key1, nil, false, "secrets sealed under key1, key1")
+	check(nil, nil, true, "secrets sealed under key1, no key")
+	check(key2, nil, true, "secrets sealed under key1, key2")
+	check(key2, [][]byte{key1}, false, "secrets sealed under key1, key2 with key1 as the previous key")
 
-	s = open(t, k1)
+	s = open(t, key1)
 	defer s.Close()
 	got, err := s.Endpoint(ctx(t), a.ID, sealed.ID)
 	must(t, err, "Endpoint after the checks")
 	if !bytes.Equal(got.Secret, sealed.Secret) || got.URL != sealed.URL {
 		t.Fatal("the checks changed the sealed endpoint")
+	}
+}
+
+// sealedColumns are the columns of endpoints that hold sealed secrets.
+var sealedColumns = []string{"secret", "previous_secrets", "url_sealed", "mtls", "oauth", "headers_sealed"}
+
+// twoTenants makes two applications with an endpoint each, every secret
+// set, under key1, and returns the endpoints.
+func twoTenants(t *testing.T, db SealedDB) (mine, theirs *hookline.Endpoint) {
+	t.Helper()
+	s := db.Open(t, key1)
+	defer s.Close()
+	mine = FullAuthEndpoint(t, newApp(t, s).ID, "mine")
+	theirs = FullAuthEndpoint(t, newApp(t, s).ID, "theirs")
+	must(t, s.CreateEndpoint(ctx(t), mine, 0), "CreateEndpoint")
+	must(t, s.CreateEndpoint(ctx(t), theirs, 0), "CreateEndpoint")
+	return mine, theirs
+}
+
+// wantUnreadable fails t unless reading ep, and listing its application's
+// endpoints, fails with want, while CheckSecretKey passes (the key is
+// right) and other reads as other was written.
+func wantUnreadable(t *testing.T, db SealedDB, ep, other *hookline.Endpoint, want error, what string) {
+	t.Helper()
+	s := db.Open(t, key1)
+	defer s.Close()
+	if _, err := s.Endpoint(ctx(t), ep.AppID, ep.ID); !errors.Is(err, want) {
+		t.Errorf("%s: Endpoint = %v, want %v", what, err, want)
+	}
+	if _, err := s.ListEndpoints(ctx(t), ep.AppID, hookline.ListOptions{Limit: 10}); !errors.Is(err, want) {
+		t.Errorf("%s: ListEndpoints = %v, want %v", what, err, want)
+	}
+	if err := s.CheckSecretKey(ctx(t)); err != nil {
+		t.Errorf("%s: CheckSecretKey = %v, want nil: the key is right", what, err)
+	}
+	got, err := s.Endpoint(ctx(t), other.AppID, other.ID)
+	must(t, err, what+": Endpoint of the other")
+	same(t, got, other, what+": the other endpoint")
+}
+
+// testSecretCell copies each sealed secret of one tenant's endpoint into
+// another tenant's, and across columns: none opens there.
+func testSecretCell(t *testing.T, db SealedDB) {
+	mine, theirs := twoTenants(t, db)
+	for _, col := range sealedColumns {
+		before := db.Column(t, `SELECT `+col+` FROM endpoints WHERE id = $1`, mine.ID)[0]
+		db.Exec(t, `UPDATE endpoints SET `+col+` = (SELECT `+col+` FROM endpoints WHERE id = $1) WHERE id = $2`, theirs.ID, mine.ID)
+		wantUnreadable(t, db, mine, theirs, hookline.ErrSecretAltered, "their "+col+" in my row")
+		db.Exec(t, `UPDATE endpoints SET `+col+` = $1 WHERE id = $2`, before, mine.ID)
+	}
+	// From one column into another of the same row.
+	db.Exec(t, `UPDATE endpoints SET mtls = oauth WHERE id = $1`, mine.ID)
+	wantUnreadable(t, db, mine, theirs, hookline.ErrSecretAltered, "oauth as mtls")
+}
+
+// testSecretInClear writes secrets in clear, by hand, into a database
+// whose secrets a store with a key sealed: they are refused.
+func testSecretInClear(t *testing.T, db SealedDB) {
+	mine, theirs := twoTenants(t, db)
+	for _, col := range sealedColumns {
+		before := db.Column(t, `SELECT `+col+` FROM endpoints WHERE id = $1`, mine.ID)[0]
+		db.Exec(t, `UPDATE endpoints SET `+col+` = $1 WHERE id = $2`, append([]byte{0}, `{"a":"b"}`...), mine.ID)
+		wantUnreadable(t, db, mine, theirs, hookline.ErrSecretForm, col+" in clear")
+		db.Exec(t, `UPDATE endpoints SET `+col+` = $1 WHERE id = $2`, before, mine.ID)
+	}
+	db.Exec(t, `UPDATE endpoints SET headers_sealed = NULL, headers = $1 WHERE id = $2`, `{"X-Planted":"v"}`, mine.ID)
+	wantUnreadable(t, db, mine, theirs, hookline.ErrSecretForm, "headers in the column of clear headers")
+}
+
+// SealUnbound seals secret under key in the form versions before cells
+// wrote: 1 || nonce || AES-256-GCM(secret), without associated data. Tests
+// of databases of earlier versions write it.
+func SealUnbound(t *testing.T, key, secret []byte) []byte {
+	t.Helper()
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]byte, 1+aead.NonceSize())
+	out[0] = 1
+	if _, err := rand.Read(out[1:]); err != nil {
+		t.Fatal(err)
+	}
+	return aead.Seal(out, out[1:], secret, nil)
+}
+
+// legacyDB writes, by hand, endpoints in the forms earlier versions left:
+// one all in clear with its headers in the column of clear headers, and
+// one sealed without cells under key1 with its headers in clear too; and
+// marks the database as holding them, as the migration does. It returns
+// the endpoints as they read.
+func legacyDB(t *testing.T, db SealedDB) (plain, unbound *hookline.Endpoint) {
+	t.Helper()
+	s := db.Open(t, nil)
+	plain = FullAuthEndpoint(t, newApp(t, s).ID, "plain")
+	unbound = FullAuthEndpoint(t, newApp(t, s).ID, "unbound")
+	must(t, s.CreateEndpoint(ctx(t), plain, 0), "CreateEndpoint")
+	must(t, s.CreateEndpoint(ctx(t), unbound, 0), "CreateEndpoint")
+	must(t, s.Close(), "Close")
+	for _, ep := range []*hookline.Endpoint{plain, unbound} {
+		headers, err := json.Marshal(ep.Headers)
+		must(t, err, "headers")
+		db.Exec(t, `UPDATE endpoints SET headers = $1, headers_sealed = NULL WHERE id = $2`, string(headers), ep.ID)
+	}
+	for _, col := range sealedColumns[:5] {
+		v := db.Column(t, `SELECT `+col+` FROM endpoints WHERE id = $1`, unbound.ID)[0]
+		if v == nil {
+			continue
+		}
+		if v[0] != 0 {
+			t.Fatalf("a store without a key wrote %s in form %d", col, v[0])
+		}
+		db.Exec(t, `UPDATE endpoints SET `+col+` = $1 WHERE id = $2`, SealUnbound(t, key1, v[1:]), unbound.ID)
+	}
+	db.Exec(t, `UPDATE sealed_format SET legacy = true`)
+	return plain, unbound
+}
+
+// wantBound fails t unless every secret of the database is sealed bound to
+// its cell (form 2), no headers are left in clear, and the database is no
+// longer marked as holding older forms.
+func wantBound(t *testing.T, db SealedDB, what string) {
+	t.Helper()
+	for _, col := range sealedColumns {
+		for _, v := range db.Column(t, `SELECT `+col+` FROM endpoints`) {
+			if v != nil && v[0] != 2 {
+				t.Errorf("%s: a value of %s is in form %d", what, col, v[0])
+			}
+		}
+	}
+	for _, v := range db.Column(t, `SELECT headers FROM endpoints WHERE headers IS NOT NULL`) {
+		t.Errorf("%s: headers left in clear: %s", what, v)
+	}
+	if mark := db.Column(t, `SELECT CASE WHEN legacy THEN 'legacy' ELSE 'bound' END FROM sealed_format`); string(mark[0]) != "bound" {
+		t.Errorf("%s: the database is still marked %s", what, mark[0])
+	}
+}
+
+// testSealUpgrade: a store opened with its key on a database of earlier
+// forms reads them, having sealed them all bound to their cells; from then
+// on a secret in clear, or sealed without its cell, is refused.
+func testSealUpgrade(t *testing.T, db SealedDB) {
+	plain, unbound := legacyDB(t, db)
+	s := db.Open(t, key1)
+	for _, ep := range []*hookline.Endpoint{plain, unbound} {
+		got, err := s.Endpoint(ctx(t), ep.AppID, ep.ID)
+		must(t, err, "Endpoint after the upgrade")
+		same(t, got, ep, "endpoint after the upgrade")
+	}
+	must(t, s.Close(), "Close")
+	wantBound(t, db, "after the upgrade")
+
+	// What earlier versions wrote is refused now.
+	db.Exec(t, `UPDATE endpoints SET oauth = $1 WHERE id = $2`, SealUnbound(t, key1, []byte(`{}`)), unbound.ID)
+	wantUnreadable(t, db, unbound, plain, hookline.ErrSecretForm, "a setting sealed without its cell, after the upgrade")
+}
+
+// testSealUpgradeWrongKey: a store opened with a key that does not open
+// the secrets of earlier forms writes nothing, its CheckSecretKey fails,
+// and with the right key the upgrade happens.
+func testSealUpgradeWrongKey(t *testing.T, db SealedDB) {
+	plain, unbound := legacyDB(t, db)
+	dump := func() [][]byte {
+		var all [][]byte
+		for _, col := range append(sealedColumns, "headers") {
+			all = append(all, db.Column(t, `SELECT `+col+` FROM endpoints ORDER BY id`)...)
+		}
+		return append(all, db.Column(t, `SELECT CASE WHEN legacy THEN 'legacy' ELSE 'bound' END FROM sealed_format`)...)
+	}
+	before := dump()
+	s := db.Open(t, key2)
+	if err := s.CheckSecretKey(ctx(t)); !errors.Is(err, hookline.ErrSecretKey) || !strings.Contains(err.Error(), unbound.ID) {
+		t.Fatalf("CheckSecretKey with the wrong key = %v, want ErrSecretKey naming %s", err, unbound.ID)
+	}
+	must(t, s.Close(), "Close")
+	if after := dump(); !equalBytes(after, before) {
+		t.Fatal("a store opened with the wrong key changed the secrets")
+	}
+	s = db.Open(t, key2, key1)
+	got, err := s.Endpoint(ctx(t), plain.AppID, plain.ID)
+	must(t, err, "Endpoint with the key as a previous one")
+	same(t, got, plain, "endpoint")
+	must(t, s.Close(), "Close")
+	wantBound(t, db, "after the upgrade with the previous key")
+	// Sealed under the current key: it opens alone.
+	s = db.Open(t, key2)
+	defer s.Close()
+	must(t, s.CheckSecretKey(ctx(t)), "CheckSecretKey with the current key alone")
+}
+
+func equalBytes(a, b [][]byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !bytes.Equal(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// testSealWithoutKey: a store without a key, on a database that a store
+// with a key sealed (which holds no sealed secret yet), writes secrets in
+// clear and marks the database so; the next store with a key seals them.
+func testSealWithoutKey(t *testing.T, db SealedDB) {
+	s := db.Open(t, key1)
+	a := newApp(t, s)
+	must(t, s.Close(), "Close")
+	wantBound(t, db, "a new database opened with a key")
+
+	s = db.Open(t, nil)
+	ep := FullAuthEndpoint(t, a.ID, "nokey")
+	must(t, s.CreateEndpoint(ctx(t), ep, 0), "CreateEndpoint without a key")
+	must(t, s.Close(), "Close")
+	if v := db.Column(t, `SELECT secret FROM endpoints WHERE id = $1`, ep.ID)[0]; v[0] != 0 {
+		t.Fatalf("a store without a key wrote the secret in form %d", v[0])
+	}
+
+	s = db.Open(t, key1)
+	got, err := s.Endpoint(ctx(t), a.ID, ep.ID)
+	must(t, err, "Endpoint with a key")
+	same(t, got, ep, "endpoint written without a key")
+	must(t, s.Close(), "Close")
+	wantBound(t, db, "reopened with a key")
+}
+
+// testReseal: Reseal seals everything again under the current key, which
+// then opens it alone; it writes nothing when the keys do not open every
+// secret, and skips an endpoint it cannot open for another reason.
+func testReseal(t *testing.T, db SealedDB) {
+	mine, theirs := twoTenants(t, db)
+
+	s := db.Open(t, key2)
+	if n, err := s.Reseal(ctx(t)); !errors.Is(err, hookline.ErrSecretKey) || n != 0 {
+		t.Fatalf("Reseal without the key the secrets are sealed with = %d, %v; want 0, ErrSecretKey", n, err)
+	}
+	must(t, s.Close(), "Close")
+
+	s = db.Open(t, key2, key1)
+	n, err := s.Reseal(ctx(t))
+	must(t, err, "Reseal")
+	if n != 2 {
+		t.Fatalf("Reseal wrote %d endpoints, want 2", n)
+	}
+	must(t, s.Close(), "Close")
+	s = db.Open(t, key1)
+	if err := s.CheckSecretKey(ctx(t)); !errors.Is(err, hookline.ErrSecretKey) {
+		t.Fatalf("the old key alone after Reseal: CheckSecretKey = %v, want ErrSecretKey", err)
+	}
+	must(t, s.Close(), "Close")
+	s = db.Open(t, key2)
+	for _, ep := range []*hookline.Endpoint{mine, theirs} {
+		got, err := s.Endpoint(ctx(t), ep.AppID, ep.ID)
+		must(t, err, "Endpoint under the new key alone")
+		same(t, got, ep, "resealed endpoint")
+	}
+	must(t, s.Close(), "Close")
+
+	// An endpoint altered by hand is left as it is, and named; the others
+	// are resealed.
+	db.Exec(t, `UPDATE endpoints SET oauth = (SELECT oauth FROM endpoints WHERE id = $1) WHERE id = $2`, theirs.ID, mine.ID)
+	altered := db.Column(t, `SELECT oauth FROM endpoints WHERE id = $1`, mine.ID)[0]
+	s = db.Open(t, key2)
+	defer s.Close()
+	n, err = s.Reseal(ctx(t))
+	if !errors.Is(err, hookline.ErrSecretAltered) || !strings.Contains(err.Error(), mine.ID) || n != 1 {
+		t.Fatalf("Reseal with an altered endpoint = %d, %v; want 1, ErrSecretAltered naming %s", n, err, mine.ID)
+	}
+	s.Close()
+	if got := db.Column(t, `SELECT oauth FROM endpoints WHERE id = $1`, mine.ID)[0]; !bytes.Equal(got, altered) {
+		t.Fatal("Reseal wrote the endpoint it could not open")
 	}
 }

@@ -5,19 +5,20 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-
-	"github.com/hookline/hookline"
 )
 
 const rekeyAbout = `Usage: hookline rekey [flags]
 
-Seals every stored secret again under the current master key: endpoint
-signing secrets (and those of their rotations), the Basic credentials of
-endpoint URLs, mTLS private keys and OAuth client secrets. Give the new key
-as serve takes it (HOOKLINE_SECRET_KEY, --secret-key-file, or <db>.key for
-SQLite) and the old ones in HOOKLINE_PREVIOUS_SECRET_KEYS (comma-separated
-base64). On SQLite, stop serve first; on PostgreSQL, nodes may keep running
-if they were restarted with the new key and the old ones.
+Seals every stored secret again under the current master key, bound to its
+row: endpoint signing secrets (and those of their rotations), the Basic
+credentials of endpoint URLs, mTLS private keys, OAuth client settings and
+custom headers. Give the new key as serve takes it (HOOKLINE_SECRET_KEY,
+--secret-key-file, or <db>.key for SQLite) and the old ones in
+HOOKLINE_PREVIOUS_SECRET_KEYS (comma-separated base64). On SQLite, stop
+serve first: rekey then rewrites the database file (VACUUM) and empties its
+WAL, so that nothing sealed under an old key is left in them. On
+PostgreSQL, nodes may keep running if they were restarted with the new key
+and the old ones.
 `
 
 // runRekey runs 'hookline rekey'.
@@ -39,6 +40,9 @@ func runRekey(ctx context.Context, args []string, getenv func(string) string, st
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	n, err := rekey(ctx, cfg, logger)
 	if err != nil {
+		if n > 0 {
+			fmt.Fprintf(stderr, "hookline rekey: sealed the secrets of %d endpoints under the new key, not of those below\n", n)
+		}
 		fmt.Fprintln(stderr, "hookline rekey:", err)
 		return 1
 	}
@@ -46,9 +50,9 @@ func runRekey(ctx context.Context, args []string, getenv func(string) string, st
 	return 0
 }
 
-// rekey opens the store with the current and previous keys and writes every
-// endpoint back, which seals its secrets under the current key. It returns
-// how many endpoints it wrote.
+// rekey opens the store with the current and previous keys and seals every
+// endpoint's secrets again under the current key (Reseal). It returns how
+// many endpoints it wrote.
 func rekey(ctx context.Context, cfg *serveConfig, logger *slog.Logger) (int, error) {
 	errNoKey := fmt.Errorf("no new master key: set HOOKLINE_SECRET_KEY or --secret-key-file")
 	if isPostgresURL(cfg.DB) && cfg.SecretKey == "" && cfg.SecretKeyFile == "" {
@@ -74,35 +78,5 @@ func rekey(ctx context.Context, cfg *serveConfig, logger *slog.Logger) (int, err
 	if err := checkSecretKey(ctx, store, mk); err != nil {
 		return 0, err
 	}
-	n := 0
-	apps := hookline.ListOptions{Limit: hookline.MaxListLimit}
-	for {
-		page, err := store.ListApplications(ctx, apps)
-		if err != nil {
-			return n, err
-		}
-		for _, app := range page.Items {
-			eps := hookline.ListOptions{Limit: hookline.MaxListLimit}
-			for {
-				ep, err := store.ListEndpoints(ctx, app.ID, eps)
-				if err != nil {
-					return n, fmt.Errorf("the endpoints of %s: %w", app.ID, err)
-				}
-				for _, e := range ep.Items {
-					if err := store.UpdateEndpoint(ctx, e); err != nil {
-						return n, fmt.Errorf("endpoint %s: %w", e.ID, err)
-					}
-					n++
-				}
-				if ep.Done || len(ep.Items) == 0 {
-					break
-				}
-				eps.Iterator = ep.Items[len(ep.Items)-1].ID
-			}
-		}
-		if page.Done || len(page.Items) == 0 {
-			return n, nil
-		}
-		apps.Iterator = page.Items[len(page.Items)-1].ID
-	}
+	return store.Reseal(ctx)
 }

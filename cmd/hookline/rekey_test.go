@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/base64"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,19 +14,48 @@ import (
 
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/sqlite"
+	"github.com/hookline/hookline/storetest"
 )
 
-func TestRekey(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	db := filepath.Join(dir, "hookline.db")
-	oldKey, newKey := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
-	b64 := base64.StdEncoding.EncodeToString
+// The master keys of the rekey tests.
+var (
+	oldKey = bytes.Repeat([]byte{1}, 32)
+	newKey = bytes.Repeat([]byte{2}, 32)
+)
 
-	s, err := sqlite.Open(ctx, db, sqlite.WithSecretKey(oldKey))
+// openWithKey opens the SQLite database db with the master key key; t's
+// end closes it, if nothing did before.
+func openWithKey(t *testing.T, db string, key []byte) *sqlite.Store {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), db, sqlite.WithSecretKey(key))
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// rekeyTo runs 'hookline rekey' on db with key, in a key file, as the new
+// master key and previous as the old ones, and returns its exit code,
+// stdout and stderr.
+func rekeyTo(t *testing.T, db string, key []byte, previous ...[]byte) (int, string, string) {
+	t.Helper()
+	keyFile := filepath.Join(t.TempDir(), "new.key")
+	if err := os.WriteFile(keyFile, []byte(base64.StdEncoding.EncodeToString(key)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var old []string
+	for _, k := range previous {
+		old = append(old, base64.StdEncoding.EncodeToString(k))
+	}
+	env := map[string]string{"HOOKLINE_PREVIOUS_SECRET_KEYS": strings.Join(old, ",")}
+	return runCommand(t, env, "rekey", "--db", db, "--secret-key-file", keyFile)
+}
+
+func TestRekey(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "hookline.db")
+	s := openWithKey(t, db, oldKey)
 	app := &hookline.Application{Name: "rekey"}
 	if err := s.CreateApplication(ctx, app); err != nil {
 		t.Fatal(err)
@@ -37,28 +68,19 @@ func TestRekey(t *testing.T) {
 	}
 	s.Close()
 
-	keyFile := filepath.Join(dir, "new.key")
-	if err := os.WriteFile(keyFile, []byte(b64(newKey)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var stdout, stderr bytes.Buffer
-	args := []string{"rekey", "--db", db, "--secret-key-file", keyFile}
-	if code := run(ctx, args, func(string) string { return "" }, nil, &stdout, &stderr); code != 2 {
+	if code, _, _ := rekeyTo(t, db, newKey); code != 2 {
 		t.Fatalf("rekey without the previous key: exit %d, want 2", code)
 	}
-	env := map[string]string{"HOOKLINE_PREVIOUS_SECRET_KEYS": b64(oldKey)}
-	if code := run(ctx, args, func(k string) string { return env[k] }, nil, &stdout, &stderr); code != 0 {
-		t.Fatalf("rekey: exit %d: %s", code, stderr.String())
+	code, stdout, stderr := rekeyTo(t, db, newKey, oldKey)
+	if code != 0 {
+		t.Fatalf("rekey: exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(stdout.String(), "1 endpoints") {
-		t.Errorf("rekey said %q", stdout.String())
+	if !strings.Contains(stdout, "1 endpoints") {
+		t.Errorf("rekey said %q", stdout)
 	}
 
 	// The new key alone reads every secret; the old one alone none.
-	s, err = sqlite.Open(ctx, db, sqlite.WithSecretKey(newKey))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s = openWithKey(t, db, newKey)
 	got, err := s.Endpoint(ctx, app.ID, ep.ID)
 	if err != nil {
 		t.Fatalf("reading with the new key: %v", err)
@@ -68,12 +90,137 @@ func TestRekey(t *testing.T) {
 		t.Fatalf("after rekey: %+v", got)
 	}
 	s.Close()
-	s, err = sqlite.Open(ctx, db, sqlite.WithSecretKey(oldKey))
+	s = openWithKey(t, db, oldKey)
+	if _, err := s.Endpoint(ctx, app.ID, ep.ID); err == nil {
+		t.Fatal("the old key still reads the secrets")
+	}
+	s.Close()
+
+	// The key as its own previous one: the secrets are sealed again under
+	// it (to rewrite the file while keeping the key).
+	if code, _, stderr := rekeyTo(t, db, newKey, newKey); code != 0 {
+		t.Fatalf("rekey under the same key: exit %d: %s", code, stderr)
+	}
+	s = openWithKey(t, db, newKey)
+	if got, err := s.Endpoint(ctx, app.ID, ep.ID); err != nil || !bytes.Equal(got.Secret, secret) {
+		t.Fatalf("after rekey under the same key: %v", err)
+	}
+}
+
+// TestRekeyLeavesNoOldSeal: after rekey, no byte sequence of any value
+// sealed under the old key (the current ones and those that updates,
+// rotations and a deletion replaced) is left in the SQLite database file,
+// its WAL or its shared memory. Before rekey, the files hold them, the
+// replaced ones included.
+func TestRekeyLeavesNoOldSeal(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "hookline.db")
+	s := openWithKey(t, db, oldKey)
+	raw, err := sql.Open("sqlite", db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	if _, err := s.Endpoint(ctx, app.ID, ep.ID); err == nil {
-		t.Fatal("the old key still reads the secrets")
+	defer raw.Close()
+	// old collects every sealed value written under the old key.
+	old := map[string][]byte{}
+	collect := func() {
+		t.Helper()
+		rows, err := raw.Query(`SELECT id, secret, previous_secrets, url_sealed, mtls, oauth, headers_sealed FROM endpoints`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			v := make([][]byte, 6)
+			if err := rows.Scan(&id, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]); err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range v {
+				if b != nil {
+					old[string(b)] = b
+				}
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var eps []*hookline.Endpoint
+	for i := range 6 {
+		app := &hookline.Application{Name: fmt.Sprintf("tenant-%d", i)}
+		if err := s.CreateApplication(ctx, app); err != nil {
+			t.Fatal(err)
+		}
+		ep := storetest.FullAuthEndpoint(t, app.ID, fmt.Sprintf("t%d", i))
+		if err := s.CreateEndpoint(ctx, ep, 0); err != nil {
+			t.Fatal(err)
+		}
+		eps = append(eps, ep)
+	}
+	collect()
+	// Updates leave what they replaced in the pages' free space and in
+	// freed pages; a deletion too.
+	for round := range 3 {
+		for i, ep := range eps {
+			ep.RotateSecret(hookline.SecretHMAC, bytes.Repeat([]byte{byte(round*10 + i + 1)}, 32), time.Now(), time.Hour)
+			ep.Headers["X-Round"] = strings.Repeat("r", 40*(round+1))
+			ep.OAuth.ClientSecret = fmt.Sprintf("oauth-secret-round-%d-%d", round, i)
+			if err := s.UpdateEndpoint(ctx, ep); err != nil {
+				t.Fatal(err)
+			}
+		}
+		collect()
+	}
+	if err := s.DeleteEndpoint(ctx, eps[0].AppID, eps[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// found returns the old values of which a piece is in the files.
+	found := func() int {
+		t.Helper()
+		var files []byte
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			b, err := os.ReadFile(db + suffix)
+			if err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
+			files = append(files, b...)
+		}
+		n := 0
+		for _, v := range old {
+			// Any 16 bytes of it, past its first byte: a piece left in a
+			// page's free space counts.
+			for i := 1; i+16 <= len(v); i += 16 {
+				if bytes.Contains(files, v[i:i+16]) {
+					n++
+					break
+				}
+			}
+		}
+		return n
+	}
+	if n := found(); n < len(old)/2 {
+		t.Fatalf("before rekey, the files hold %d of the %d old sealed values: the scan does not see them", n, len(old))
+	}
+
+	if code, _, stderr := rekeyTo(t, db, newKey, oldKey); code != 0 {
+		t.Fatalf("rekey: exit %d: %s", code, stderr)
+	}
+	if n := found(); n != 0 {
+		t.Fatalf("after rekey, the files hold %d of the %d values sealed under the old key", n, len(old))
+	}
+
+	// The new key reads every endpoint left.
+	s = openWithKey(t, db, newKey)
+	for _, ep := range eps[1:] {
+		got, err := s.Endpoint(ctx, ep.AppID, ep.ID)
+		if err != nil || !bytes.Equal(got.Secret, ep.Secret) || got.OAuth.ClientSecret != ep.OAuth.ClientSecret ||
+			got.Headers["X-Round"] != ep.Headers["X-Round"] {
+			t.Fatalf("endpoint %s after rekey: %v", ep.ID, err)
+		}
 	}
 }

@@ -24,7 +24,8 @@ type masterKey struct {
 	from string
 	// generated: no key was given and the database's key file does not
 	// exist. key is new; keep writes it to its file, which serve does only
-	// once the store turned out to hold no sealed secret (checkSecretKey).
+	// once the store turned out to hold no sealed secret (checkNewKey),
+	// and before it opens the store with it.
 	generated bool
 }
 
@@ -90,6 +91,20 @@ func checkSecretKey(ctx context.Context, store hookline.SealedSecrets, k *master
 	return fmt.Errorf("the master key from %s does not open the endpoint secrets the database holds: give the key they "+
 		"were sealed with, in $HOOKLINE_SECRET_KEY, with --secret-key-file or, for SQLite, in <db>.key; during a "+
 		"rotation, give the old key in $HOOKLINE_PREVIOUS_SECRET_KEYS too (%w)", k.from, err)
+}
+
+// checkNewKey makes sure that the database db, for which k was generated,
+// holds no sealed secret (else its key file is missing: checkSecretKey
+// says so). It opens the store without a key: a store opened with one may
+// seal the secrets it holds in clear at once (hookline.UpgradeSeals), and
+// a generated key must be in its file before it seals anything.
+func checkNewKey(ctx context.Context, db string, logger *slog.Logger, k *masterKey) error {
+	store, err := openStore(ctx, db, logger, openOptions{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	return checkSecretKey(ctx, store, k)
 }
 
 // keep writes a generated key to its file, mode 0600, and warns that it

@@ -14,16 +14,17 @@ import (
 	"time"
 )
 
-// TestSecretsEncryptedAtRest creates an endpoint with a known secret and
-// reads the raw database files: the secret is in none of them, in any
-// encoding; a restart with the same key reads it back, one with another key
-// cannot.
+// TestSecretsEncryptedAtRest creates an endpoint with a known secret and a
+// known custom header and reads the raw database files: neither is in any
+// of them, in any encoding; a restart with the same key reads them back,
+// one with another key cannot.
 func TestSecretsEncryptedAtRest(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "hookline.db")
 	const token = "hk_secret_test_token_0123456789abcdef"
 	raw := []byte("hookline-test-secret-bytes-0001") // 31 bytes, easy to spot
 	secret := "whsec_" + base64.StdEncoding.EncodeToString(raw)
+	const header = "Bearer hookline-test-header-0002"
 
 	start := func(env map[string]string) (string, func() error) {
 		env["HOOKLINE_ADMIN_TOKEN"] = token
@@ -52,7 +53,7 @@ func TestSecretsEncryptedAtRest(t *testing.T) {
 		t.Fatalf("create app: %d %v", code, err)
 	}
 	if code, err := apiCall(client, "POST", url+"/api/v1/app/"+app.ID+"/endpoint", token,
-		map[string]any{"url": "https://example.com/hook", "secret": secret}, &ep); err != nil || code != 201 {
+		map[string]any{"url": "https://example.com/hook", "secret": secret, "headers": map[string]string{"X-Api-Key": header}}, &ep); err != nil || code != 201 {
 		t.Fatalf("create endpoint: %d %v", code, err)
 	}
 	if err := stop(); err != nil {
@@ -80,6 +81,9 @@ func TestSecretsEncryptedAtRest(t *testing.T) {
 				t.Fatalf("%s holds the endpoint secret in clear", f)
 			}
 		}
+		if bytes.Contains(data, []byte("hookline-test-header-0002")) {
+			t.Fatalf("%s holds the custom header in clear", f)
+		}
 	}
 
 	// Same key (the file beside the database): the secret reads back.
@@ -87,6 +91,11 @@ func TestSecretsEncryptedAtRest(t *testing.T) {
 	var got struct{ Key string }
 	if code, err := apiCall(client, "GET", url+"/api/v1/app/"+app.ID+"/endpoint/"+ep.ID+"/secret", token, nil, &got); err != nil || code != 200 || got.Key != secret {
 		t.Fatalf("secret after restart: %d %v %q", code, err, got.Key)
+	}
+	var headers struct{ Sensitive []string }
+	if code, err := apiCall(client, "GET", url+"/api/v1/app/"+app.ID+"/endpoint/"+ep.ID+"/headers", token, nil, &headers); err != nil || code != 200 ||
+		len(headers.Sensitive) != 1 || headers.Sensitive[0] != "X-Api-Key" {
+		t.Fatalf("headers after restart: %d %v %+v", code, err, headers)
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)

@@ -109,20 +109,25 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	if err != nil {
 		return err
 	}
+	if mk.generated {
+		if err := checkNewKey(ctx, cfg.DB, logger, mk); err != nil {
+			return err
+		}
+		if err := mk.keep(logger); err != nil {
+			return err
+		}
+	}
 	store, err := openStore(ctx, cfg.DB, logger, openOptions{Key: mk.key, Previous: previous})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	// Nothing is written before the key is known to open what the store
-	// holds sealed: a start refused for its key changes nothing.
+	// holds sealed: a start refused for its key changes nothing. (Opening
+	// the store seals what it holds in older forms only when the key opens
+	// it all: see hookline.UpgradeSeals.)
 	if err := checkSecretKey(ctx, store, mk); err != nil {
 		return err
-	}
-	if mk.generated {
-		if err := mk.keep(logger); err != nil {
-			return err
-		}
 	}
 
 	// The metrics listener, if any, is bound here too, before the token.
