@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"mime"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/hookline/hookline"
@@ -22,7 +24,47 @@ type messageIn struct {
 	DeliverAt              *string         `json:"deliverAt,omitempty" format:"date-time" doc:"When to make the first attempt instead of at once; before the payload's retention ends."`
 	PayloadRetentionPeriod *int64          `json:"payloadRetentionPeriod,omitempty" doc:"Days to keep the payload, 5 to 90; 90 by default. Then the payload is expunged."`
 	PayloadRetentionHours  *int64          `json:"payloadRetentionHours,omitempty" doc:"Hours to keep the payload, 1 to 2160, instead of payloadRetentionPeriod."`
-	TransformationsParams  json.RawMessage `json:"transformationsParams,omitempty" doc:"Accepted for compatibility; Hookline has no transformations."`
+	TransformationsParams  json.RawMessage `json:"transformationsParams,omitempty" doc:"Of it Hookline reads rawPayload, the body to deliver byte for byte instead of payload (what the SDKs' messageInRaw sends), and headers[\"content-type\"], its content type (application/json by default). The rest is accepted and ignored: Hookline has no transformations."`
+}
+
+// transformationsIn is what Hookline reads of a messageIn's
+// transformationsParams.
+type transformationsIn struct {
+	RawPayload *string           `json:"rawPayload"`
+	Headers    map[string]string `json:"headers"`
+}
+
+// maxContentTypeLen bounds the content type of a raw payload.
+const maxContentTypeLen = 256
+
+// raw returns the payload and content type transformationsParams sets
+// (rawPayload, headers["content-type"]), or ok false when it sets none.
+func (in *messageIn) raw() (payload []byte, contentType string, ok bool, err error) {
+	if len(in.TransformationsParams) == 0 || string(in.TransformationsParams) == "null" {
+		return nil, "", false, nil
+	}
+	loc := []string{"body", "transformationsParams"}
+	var t transformationsIn
+	if err := json.Unmarshal(in.TransformationsParams, &t); err != nil {
+		return nil, "", false, hookline.Invalid(loc, "must be an object whose rawPayload is a string and headers an object of strings")
+	}
+	if t.RawPayload == nil {
+		return nil, "", false, nil
+	}
+	if *t.RawPayload == "" {
+		return nil, "", false, hookline.Invalid(append(loc, "rawPayload"), "must not be empty")
+	}
+	contentType = "application/json"
+	for k, v := range t.Headers {
+		if !strings.EqualFold(k, "content-type") {
+			continue
+		}
+		if _, _, err := mime.ParseMediaType(v); err != nil || len(v) > maxContentTypeLen {
+			return nil, "", false, hookline.Invalid(append(loc, "headers", k), "must be a media type (RFC 9110), at most %d bytes", maxContentTypeLen)
+		}
+		contentType = v
+	}
+	return []byte(*t.RawPayload), contentType, true, nil
 }
 
 // messageOut is a message.
@@ -45,7 +87,8 @@ var (
 )
 
 // messageOutOf shows m; its payload is {} unless withContent, and
-// {"expired":true} once expunged.
+// {"expired":true} once expunged. A raw payload (one with its content type)
+// that is not JSON shows as {}: GET .../msg/{msg_id}/raw reads it.
 func messageOutOf(m *hookline.Message, withContent bool) messageOut {
 	out := messageOut{
 		ID: m.ID, EventType: m.EventType, EventID: m.EventID, Channels: m.Channels, Tags: m.Tags,
@@ -53,11 +96,31 @@ func messageOutOf(m *hookline.Message, withContent bool) messageOut {
 	}
 	switch {
 	case withContent && len(m.Payload) > 0:
-		out.Payload = m.Payload
+		if m.ContentType == "" || json.Valid(m.Payload) {
+			out.Payload = m.Payload
+		}
 	case withContent:
 		out.Payload = expiredPayload
 	}
 	return out
+}
+
+// messageRawOut is a message's payload as it is delivered, in a string.
+type messageRawOut struct {
+	Payload string `json:"payload" doc:"The body delivered, byte for byte; {\"expired\":true} once expunged."`
+}
+
+// getRawMessage returns the payload of a message as a string, whatever
+// its content type.
+func (s *Server) getRawMessage(c *call) (int, any, error) {
+	_, msg, err := c.loadMessage()
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(msg.Payload) == 0 {
+		return http.StatusOK, messageRawOut{Payload: string(expiredPayload)}, nil
+	}
+	return http.StatusOK, messageRawOut{Payload: string(msg.Payload)}, nil
 }
 
 // Bounds of a message's payload retention: payloadRetentionPeriod as the
@@ -101,6 +164,13 @@ func (s *Server) createMessage(c *call) (int, any, error) {
 	validate := msg.Validate
 	if fast {
 		validate = msg.ValidateFields // decodeFast parsed the payload as an object
+	}
+	if raw, contentType, ok, err := in.raw(); err != nil {
+		return 0, nil, err
+	} else if ok {
+		// Delivered as given: not necessarily JSON, never compacted.
+		msg.Payload, msg.ContentType = raw, contentType
+		validate = msg.ValidateFields
 	}
 	if err := validate(); err != nil {
 		return 0, nil, err

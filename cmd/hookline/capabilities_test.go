@@ -169,6 +169,9 @@ func portalOps() []portalOp {
 		}},
 		{"GET " + app + "/msg", vb, func(x ctx, c c, ids i) error { return noErr(c.sdk.Message.List(x, ids.App, nil)) }},
 		{"GET " + msg, vb, func(x ctx, c c, ids i) error { return noErr(c.sdk.Message.Get(x, ids.App, ids.Msg, nil)) }},
+		{"GET " + msg + "/raw", vb, func(x ctx, c c, ids i) error {
+			return c.raw(x, "GET", "/api/v1/app/"+ids.App+"/msg/"+ids.Msg+"/raw", nil)
+		}},
 		{"GET " + msg + "/endpoint", vb, func(x ctx, c c, ids i) error {
 			return noErr(c.sdk.MessageAttempt.ListAttemptedDestinations(x, ids.App, ids.Msg, nil))
 		}},

@@ -50,6 +50,7 @@ const ops = {
   [`GET ${E}/msg`]: (s, i) => s.messageAttempt.listAttemptedMessages(i.app, i.endpoint),
   [`GET ${A}/msg`]: (s, i) => s.message.list(i.app),
   [`GET ${M}`]: (s, i) => s.message.get(i.app, i.msg),
+  [`GET ${M}/raw`]: (s, i, t) => raw(t, "GET", `/api/v1/app/${i.app}/msg/${i.msg}/raw`),
   [`GET ${M}/endpoint`]: (s, i) => s.messageAttempt.listAttemptedDestinations(i.app, i.msg),
   [`GET ${M}/attempt/{attempt_id}`]: (s, i) => s.messageAttempt.get(i.app, i.msg, i.attempt),
   [`GET ${A}/attempt/endpoint/{endpoint_id}`]: (s, i) => s.messageAttempt.listByEndpoint(i.app, i.endpoint),
