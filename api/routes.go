@@ -147,7 +147,7 @@ func (s *Server) table() []*route {
 			Doc: "Gets a message by id or eventId.", Access: appRead, Out: messageOut{}, Status: 200,
 			Query: params(param{"with_content", "boolean", "Include the payload; true by default."}), handle: s.getMessage},
 		{Method: "GET", Path: msg + "/raw", ID: "v1.message.get-raw-payload", Tag: "Message", Summary: "Get a message's raw payload",
-			Doc: "Gets the body a message is delivered with, byte for byte, in a string: a raw payload (transformationsParams.rawPayload) that is not JSON shows only here.",
+			Doc:    "Gets the body a message is delivered with, byte for byte, in a string: a raw payload (transformationsParams.rawPayload) that is not JSON shows only here.",
 			Access: appRead, Out: messageRawOut{}, Status: 200, handle: s.getRawMessage},
 		{Method: "DELETE", Path: msg + "/content", ID: "v1.message.expunge-content", Tag: "Message", Summary: "Delete a message's payload",
 			Access: appScoped, Status: 204, handle: s.expungeMessageContent},
