@@ -19,6 +19,18 @@ type ListOptions struct {
 	Descending bool
 }
 
+// PageSize is the number of items a page of o holds at most: Limit within
+// 1 to MaxListLimit, 50 when unset.
+func (o ListOptions) PageSize() int {
+	switch {
+	case o.Limit <= 0:
+		return 50
+	case o.Limit > MaxListLimit:
+		return MaxListLimit
+	}
+	return o.Limit
+}
+
 // Page is one page of a list. Done is true when no item follows the last one.
 type Page[T any] struct {
 	Items []T

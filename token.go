@@ -18,6 +18,10 @@ type Token struct {
 	// content of messages and attempts). A stored empty list stays empty: it
 	// grants nothing, never everything. An admin token has none (nil).
 	Capabilities []Capability
+	// FeatureFlags are the feature flags of a token scoped to an
+	// application: it sees an event type that has a feature flag only when
+	// the flag is among them (Sees). An admin token sees every event type.
+	FeatureFlags []string
 	// Name says what the token is for ("ci", "HOOKLINE_ADMIN_TOKEN"), at
 	// most MaxTokenNameLen bytes; empty when unnamed.
 	Name      string
@@ -64,6 +68,7 @@ func (t *Token) Clone() *Token {
 		c.LastUsedAt = &u
 	}
 	c.Capabilities = slices.Clone(t.Capabilities)
+	c.FeatureFlags = slices.Clone(t.FeatureFlags)
 	return &c
 }
 
@@ -85,3 +90,23 @@ func (t *Token) LiveAt(now time.Time) bool {
 // ErrAdminTokenApp is the error of CreateFirstAdminToken given a token with
 // an AppID.
 var ErrAdminTokenApp = Invalid([]string{"appId"}, "an admin token has no application")
+
+// MaxTokenFeatureFlags bounds Token.FeatureFlags.
+const MaxTokenFeatureFlags = 100
+
+// CheckFeatureFlags checks the feature flags asked for a token: at most
+// MaxTokenFeatureFlags distinct names of event-type feature flags. An empty
+// list is none.
+func CheckFeatureFlags(flags []string) error {
+	if len(flags) == 0 {
+		return nil
+	}
+	return checkNames("featureFlags", flags, MaxEventTypeLen, MaxTokenFeatureFlags)
+}
+
+// Sees reports whether the token may see the event type et, as svix-server
+// decides: an admin token sees every one; an application's token those
+// without a feature flag, and those whose flag it was given.
+func (t *Token) Sees(et *EventType) bool {
+	return t.AppID == "" || et.FeatureFlag == nil || slices.Contains(t.FeatureFlags, *et.FeatureFlag)
+}

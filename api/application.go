@@ -91,29 +91,9 @@ func internalApp(app *hookline.Application) bool {
 // that nothing shows they exist: not their ids in an iterator, nor a short
 // or empty page with more after it.
 func (s *Server) listVisibleApplications(c *call, opts hookline.ListOptions) (hookline.Page[*hookline.Application], error) {
-	limit := opts.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	var out hookline.Page[*hookline.Application]
-	next := opts
-	for {
-		got, err := s.store.ListApplications(c.ctx(), next)
-		if err != nil {
-			return got, err
-		}
-		for _, a := range got.Items {
-			if !internalApp(a) {
-				out.Items = append(out.Items, a)
-			}
-		}
-		out.Done = got.Done || len(got.Items) == 0
-		missing := limit - len(out.Items)
-		if out.Done || missing <= 0 {
-			return out, nil
-		}
-		next = hookline.ListOptions{Limit: missing, Iterator: got.Items[len(got.Items)-1].ID, Descending: opts.Descending}
-	}
+	return listVisible(opts, func(o hookline.ListOptions) (hookline.Page[*hookline.Application], error) {
+		return s.store.ListApplications(c.ctx(), o)
+	}, func(a *hookline.Application) bool { return !internalApp(a) }, func(a *hookline.Application) string { return a.ID })
 }
 
 // createApplication creates an application (201). With get_if_exists=true

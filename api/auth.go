@@ -158,7 +158,7 @@ func prefix(err error, field string) error {
 type appPortalAccessIn struct {
 	Application  *applicationIn        `json:"application,omitempty" doc:"Creates the application when the path names it by a uid that does not exist yet; its uid must be the path's (422 otherwise)."`
 	Expiry       *int64                `json:"expiry,omitempty" doc:"Seconds the token is valid for, 3600 to 604800; 604800 (7 days) by default."`
-	FeatureFlags []string              `json:"featureFlags,omitempty" doc:"Accepted for compatibility; Hookline has no feature flags on tokens yet."`
+	FeatureFlags []string              `json:"featureFlags,omitempty" doc:"The feature flags the token is given: it sees an event type that has a feature flag (in lists, by name, in an endpoint's filterTypes) only when the flag is among them. At most 100."`
 	ReadOnly     *bool                 `json:"readOnly,omitempty" deprecated:"true" doc:"Deprecated, as in the Svix API: true is capabilities [\"ViewBase\"], a token that only reads, and never an endpoint's signing secret."`
 	Capabilities []hookline.Capability `json:"capabilities,omitempty" doc:"What the token may do in the application. ViewBase reads it, never a signing secret; ViewEndpointSecret reads signing secrets; ManageEndpointSecret rotates and reads them; CreateAttempts sends messages, resends, recovers and sends examples; ManageEndpoint creates, changes and deletes endpoints and their settings, and reads and rotates their secrets; ManageTransformations is accepted and grants nothing (Hookline has no transformations). ViewBase is always granted: an empty list makes a read-only token. Without capabilities (and without readOnly: true) the token may do everything in the application, as with every capability."`
 	SessionID    *string               `json:"sessionId,omitempty" doc:"Accepted for compatibility; not used yet."`
@@ -203,6 +203,12 @@ func (s *Server) appPortalAccess(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	if err := hookline.CheckFeatureFlags(in.FeatureFlags); err != nil {
+		return 0, nil, err
+	}
+	if len(in.FeatureFlags) == 0 {
+		in.FeatureFlags = nil // none, stored as NULL
+	}
 	app, err := c.loadOrCreateApp(in.Application)
 	if err != nil {
 		return 0, nil, err
@@ -215,6 +221,7 @@ func (s *Server) appPortalAccess(c *call) (int, any, error) {
 		Hash:         HashToken(secret),
 		AppID:        app.ID,
 		Capabilities: caps,
+		FeatureFlags: in.FeatureFlags,
 		ExpiresAt:    &exp,
 		CreatedAt:    now,
 	}

@@ -156,7 +156,7 @@ func validateEndpoint(c *call, prev, ep *hookline.Endpoint, typesField string) e
 	}
 	var missing []string
 	for _, name := range ep.EventTypes {
-		et, err := c.s.store.EventType(c.ctx(), name)
+		et, err := c.eventType(name)
 		switch {
 		case hookline.ErrorCode(err) == hookline.ENOTFOUND || err == nil && et.Archived:
 			missing = append(missing, name)

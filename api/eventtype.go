@@ -117,7 +117,9 @@ func (s *Server) listEventTypes(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	got, err := s.store.ListEventTypes(c.ctx(), p.opts, archived)
+	got, err := listVisible(p.opts, func(o hookline.ListOptions) (hookline.Page[*hookline.EventType], error) {
+		return s.store.ListEventTypes(c.ctx(), o, archived)
+	}, c.sees, func(et *hookline.EventType) string { return et.Name })
 	if err != nil {
 		return 0, nil, err
 	}
@@ -143,9 +145,22 @@ func (s *Server) createEventType(c *call) (int, any, error) {
 }
 
 func (s *Server) loadEventType(c *call) (*hookline.EventType, error) {
-	et, err := s.store.EventType(c.ctx(), c.r.PathValue("event_type_name"))
+	et, err := c.eventType(c.r.PathValue("event_type_name"))
 	return et, orNotFound(err, "Event type")
 }
+
+// eventType returns the event type of this name, as the call's token sees
+// it: one it may not see (sees) is not found.
+func (c *call) eventType(name string) (*hookline.EventType, error) {
+	et, err := c.s.store.EventType(c.ctx(), name)
+	if err == nil && !c.sees(et) {
+		return nil, hookline.ErrEventTypeNotFound
+	}
+	return et, err
+}
+
+// sees reports whether the call's token may see et (hookline.Token.Sees).
+func (c *call) sees(et *hookline.EventType) bool { return c.tok == nil || c.tok.Sees(et) }
 
 func (s *Server) getEventType(c *call) (int, any, error) {
 	et, err := s.loadEventType(c)

@@ -315,7 +315,7 @@ func (s *Server) sendExample(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	var payload json.RawMessage
-	et, err := s.store.EventType(c.ctx(), in.EventType)
+	et, err := c.eventType(in.EventType)
 	switch {
 	case in.EventType == pingEventType:
 		payload = pingPayload

@@ -69,3 +69,29 @@ func makeList[S, T any](p page, got hookline.Page[S], key func(S) string, conv f
 	}
 	return out
 }
+
+// listVisible lists with list the items keep keeps. A page that lost some
+// is filled from the next ones, so that nothing shows they exist: not their
+// keys in an iterator, nor a short or empty page with more after it.
+func listVisible[T any](opts hookline.ListOptions, list func(hookline.ListOptions) (hookline.Page[T], error),
+	keep func(T) bool, key func(T) string) (hookline.Page[T], error) {
+	var out hookline.Page[T]
+	next := opts
+	for {
+		got, err := list(next)
+		if err != nil {
+			return got, err
+		}
+		for _, item := range got.Items {
+			if keep(item) {
+				out.Items = append(out.Items, item)
+			}
+		}
+		out.Done = got.Done || len(got.Items) == 0
+		missing := opts.PageSize() - len(out.Items)
+		if out.Done || missing <= 0 {
+			return out, nil
+		}
+		next = hookline.ListOptions{Limit: missing, Iterator: key(got.Items[len(got.Items)-1]), Descending: opts.Descending}
+	}
+}

@@ -58,6 +58,7 @@ var hostedOperations = []string{
 	"GET /api/v1/operational-webhook/endpoint/{endpoint_id}/headers",
 	"PUT /api/v1/operational-webhook/endpoint/{endpoint_id}/headers",
 	"GET /api/v1/auth/whoami",
+	"GET /api/v1/app/{app_id}/msg/{msg_id}/raw",
 	"GET /ingest/api/v1/source", "POST /ingest/api/v1/source",
 	"GET /ingest/api/v1/source/{source_id}", "PUT /ingest/api/v1/source/{source_id}",
 	"PATCH /ingest/api/v1/source/{source_id}", "DELETE /ingest/api/v1/source/{source_id}",

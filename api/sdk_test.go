@@ -991,3 +991,75 @@ func TestSDKDeletedEndpointStaysADestination(t *testing.T) {
 	_, err = c.Endpoint.Get(ctx, app.Id, gone.Id)
 	wantStatus(t, err, http.StatusNotFound)
 }
+
+// TestSDKFeatureFlags: an app-portal token sees an event type that has a
+// feature flag only when it was given the flag, as svix-server filters
+// them: in lists (pages filled from the next ones), by name, and among an
+// endpoint's filterTypes; an admin token sees them all.
+func TestSDKFeatureFlags(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	c := e.sdk(e.admin)
+	ctx := context.Background()
+	app, err := c.Application.Create(ctx, models.ApplicationIn{Name: "A"}, nil)
+	ok(t, err)
+	for _, et := range []models.EventTypeIn{
+		{Name: "a.public", Description: "x"},
+		{Name: "b.beta", Description: "x", FeatureFlags: []string{"beta"}},
+		{Name: "c.gamma", Description: "x", FeatureFlag: ptr("gamma")},
+		{Name: "d.public", Description: "x"},
+		{Name: "e.beta", Description: "x", FeatureFlag: ptr("beta")},
+	} {
+		_, err := c.EventType.Create(ctx, et, nil)
+		ok(t, err)
+	}
+	names := func(s *svix.Svix) []string {
+		t.Helper()
+		var got []string
+		opts := &svix.EventTypeListOptions{Limit: ptr(uint64(1))}
+		for {
+			page, err := s.EventType.List(ctx, opts)
+			ok(t, err)
+			for _, et := range page.Data {
+				got = append(got, et.Name)
+			}
+			if page.Done {
+				return got
+			}
+			opts.Iterator = page.Iterator
+		}
+	}
+	token := func(flags []string) *svix.Svix {
+		access, err := c.Authentication.AppPortalAccess(ctx, app.Id, models.AppPortalAccessIn{FeatureFlags: flags}, nil)
+		ok(t, err)
+		return e.sdk(access.Token)
+	}
+	beta, none := token([]string{"beta"}), token(nil)
+	for _, tc := range []struct {
+		name string
+		sdk  *svix.Svix
+		want []string
+	}{
+		{"admin", c, []string{"a.public", "b.beta", "c.gamma", "d.public", "e.beta"}},
+		{"beta", beta, []string{"a.public", "b.beta", "d.public", "e.beta"}},
+		{"no flags", none, []string{"a.public", "d.public"}},
+	} {
+		if got := names(tc.sdk); !slices.Equal(got, tc.want) {
+			t.Errorf("%s token lists %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	_, err = beta.EventType.Get(ctx, "c.gamma")
+	wantStatus(t, err, http.StatusNotFound)
+	_, err = beta.EventType.Get(ctx, "b.beta")
+	ok(t, err)
+	_, err = none.EventType.Get(ctx, "b.beta")
+	wantStatus(t, err, http.StatusNotFound)
+	_, err = beta.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "https://x.example.com/", FilterTypes: []string{"c.gamma"}}, nil)
+	wantStatus(t, err, http.StatusUnprocessableEntity)
+	_, err = beta.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "https://x.example.com/", FilterTypes: []string{"b.beta"}}, nil)
+	ok(t, err)
+
+	for _, bad := range [][]string{{"has space"}, {"beta", "beta"}} {
+		_, err = c.Authentication.AppPortalAccess(ctx, app.Id, models.AppPortalAccessIn{FeatureFlags: bad}, nil)
+		wantStatus(t, err, http.StatusUnprocessableEntity)
+	}
+}

@@ -14,9 +14,8 @@ import (
 func (s *Store) CreateToken(ctx context.Context, t *hookline.Token) error {
 	t.Prepare(hookline.Now())
 	err := s.do(ctx, func(ctx context.Context) error {
-		_, err := s.pool.Exec(ctx, `INSERT INTO tokens (id, hash, app_id, name, expires_at, created_at, last_used_at, capabilities)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			t.ID, t.Hash, t.AppID, t.Name, t.ExpiresAt, t.CreatedAt, t.LastUsedAt, t.Capabilities)
+		_, err := s.pool.Exec(ctx, `INSERT INTO tokens (`+tokenCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			t.ID, t.Hash, t.AppID, t.Name, t.ExpiresAt, t.CreatedAt, t.LastUsedAt, t.Capabilities, t.FeatureFlags)
 		return err
 	})
 	if hookline.ErrorCode(err) == hookline.ECONFLICT {
@@ -59,7 +58,7 @@ func (s *Store) CreateFirstAdminToken(ctx context.Context, t *hookline.Token) (b
 }
 
 // tokenCols are the columns of a token, which scanToken reads.
-const tokenCols = `id, hash, app_id, name, expires_at, created_at, last_used_at, capabilities`
+const tokenCols = `id, hash, app_id, name, expires_at, created_at, last_used_at, capabilities, feature_flags`
 
 func scanToken(row pgx.Row) (*hookline.Token, error) {
 	var (
@@ -67,7 +66,7 @@ func scanToken(row pgx.Row) (*hookline.Token, error) {
 		expires, used *time.Time
 		c             time.Time
 	)
-	if err := row.Scan(&t.ID, &t.Hash, &t.AppID, &t.Name, &expires, &c, &used, &t.Capabilities); err != nil {
+	if err := row.Scan(&t.ID, &t.Hash, &t.AppID, &t.Name, &expires, &c, &used, &t.Capabilities, &t.FeatureFlags); err != nil {
 		return nil, err
 	}
 	t.ExpiresAt = utc(expires)

@@ -14,9 +14,9 @@ func (s *Store) CreateToken(ctx context.Context, t *hookline.Token) error {
 	defer s.tokens.Invalidate()
 	t.Prepare(hookline.Now())
 	return s.write(ctx, func(w *writer) error {
-		_, err := w.exec(`INSERT INTO tokens (id, hash, app_id, name, expires_at, created_at, last_used_at, capabilities)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			t.ID, t.Hash, t.AppID, t.Name, nullTimePtr(t.ExpiresAt), micros(t.CreatedAt), nullTimePtr(t.LastUsedAt), jsonList(t.Capabilities))
+		_, err := w.exec(`INSERT INTO tokens (`+tokenCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.ID, t.Hash, t.AppID, t.Name, nullTimePtr(t.ExpiresAt), micros(t.CreatedAt), nullTimePtr(t.LastUsedAt),
+			jsonList(t.Capabilities), jsonList(t.FeatureFlags))
 		if isUnique(err) {
 			return clean(hookline.ErrTokenConflict)
 		}
@@ -49,20 +49,23 @@ func (s *Store) CreateFirstAdminToken(ctx context.Context, t *hookline.Token) (b
 }
 
 // tokenCols are the columns of a token, which scanToken reads.
-const tokenCols = `id, hash, app_id, name, expires_at, created_at, last_used_at, capabilities`
+const tokenCols = `id, hash, app_id, name, expires_at, created_at, last_used_at, capabilities, feature_flags`
 
 func scanToken(sc scanner) (*hookline.Token, error) {
 	var (
 		t             hookline.Token
 		expires, used sql.NullInt64
 		c             int64
-		caps          sql.NullString
+		caps, flags   sql.NullString
 	)
-	err := sc.Scan(&t.ID, &t.Hash, &t.AppID, &t.Name, &expires, &c, &used, &caps)
+	err := sc.Scan(&t.ID, &t.Hash, &t.AppID, &t.Name, &expires, &c, &used, &caps, &flags)
 	if err != nil {
 		return nil, err
 	}
 	if t.Capabilities, err = listOfT[hookline.Capability](caps); err != nil {
+		return nil, err
+	}
+	if t.FeatureFlags, err = listOf(flags); err != nil {
 		return nil, err
 	}
 	t.ExpiresAt = timePtrOf(expires)

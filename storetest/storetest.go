@@ -111,6 +111,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Token/ListAdmin", testListAdminTokens},
 		{"Token/Used", testTokenUsed},
 		{"Token/Capabilities", testTokenCapabilities},
+		{"Token/FeatureFlags", testTokenFeatureFlags},
 		{"Idempotency", testIdempotency},
 		{"Health/CheckWrite", testCheckWrite},
 	} {

@@ -168,3 +168,23 @@ func testTokenCapabilities(t *testing.T, s hookline.Store) {
 		t.Fatalf("application tokens listed as admin tokens: %+v", page.Items)
 	}
 }
+
+// testTokenFeatureFlags: an application token's feature flags read back as
+// they were stored, from the store and from its cache, none staying none;
+// a caller changing the list it got changes no other caller's.
+func testTokenFeatureFlags(t *testing.T, s hookline.Store) {
+	a := newApp(t, s)
+	for _, flags := range [][]string{nil, {"beta"}, {"beta", "gamma.v2"}} {
+		name := fmt.Sprint(flags)
+		tok := &hookline.Token{Hash: sha("flags " + name), AppID: a.ID, FeatureFlags: flags}
+		must(t, s.CreateToken(ctx(t), tok), "CreateToken "+name)
+		for _, read := range []string{"stored", "cached"} {
+			got, err := s.TokenByHash(ctx(t), tok.Hash)
+			must(t, err, "TokenByHash "+name)
+			same(t, got, tok, name+" token, "+read)
+			if len(got.FeatureFlags) > 0 {
+				got.FeatureFlags[0] = "changed"
+			}
+		}
+	}
+}

@@ -121,7 +121,7 @@ func (q *Query) writeSelect(b *strings.Builder, sel string) {
 // its arguments, and n, the page size (see Limit). sel holds everything up
 // to the WHERE. The extra row tells whether another page follows (PageOf).
 func (q *Query) Page(sel, key string, opts hookline.ListOptions) (string, []any, int) {
-	n := Limit(opts)
+	n := opts.PageSize()
 	if opts.Iterator != "" {
 		if opts.Descending {
 			q.Where(key+" < ?", opts.Iterator)
@@ -139,18 +139,6 @@ func (q *Query) Page(sel, key string, opts hookline.ListOptions) (string, []any,
 	b.WriteString(" LIMIT ")
 	b.WriteString(q.Arg(n + 1))
 	return b.String(), q.args, n
-}
-
-// Limit is the page size of opts: 50 when unset, at most
-// hookline.MaxListLimit.
-func Limit(opts hookline.ListOptions) int {
-	switch {
-	case opts.Limit <= 0:
-		return 50
-	case opts.Limit > hookline.MaxListLimit:
-		return hookline.MaxListLimit
-	}
-	return opts.Limit
 }
 
 // PageOf makes the page of the rows a Page statement returned, for a page
