@@ -170,6 +170,20 @@ func validateEndpoint(c *call, prev, ep *hookline.Endpoint, typesField string) e
 	return nil
 }
 
+// check checks ep, the new state of prev (nil for a new one), with
+// h.validate, and refuses a plain-http URL when the server delivers only
+// over https (Config.HTTPSOnly), as svix-server does at once rather than
+// at the first delivery.
+func (h *endpoints) check(c *call, prev, ep *hookline.Endpoint, typesField string) error {
+	if err := h.validate(c, prev, ep, typesField); err != nil {
+		return err
+	}
+	if h.s.httpsOnly && strings.HasPrefix(ep.URL, "http://") {
+		return hookline.Invalid([]string{"body", "url"}, "must be an https URL: this server delivers only over https (--https-only)")
+	}
+	return nil
+}
+
 // loadEndpoint returns the endpoint the path names by id or uid
 // ({endpoint_id}) in the application of the path.
 func (c *call) loadEndpoint() (*hookline.Application, *hookline.Endpoint, error) {
@@ -239,7 +253,7 @@ func (h *endpoints) insert(c *call, app *hookline.Application, in *endpointIn) (
 		return 0, nil, err
 	}
 	ep.URL = hookline.NormalizeURL(ep.URL)
-	if err := h.validate(c, nil, ep, typesField); err != nil {
+	if err := h.check(c, nil, ep, typesField); err != nil {
 		return 0, nil, err
 	}
 	now := time.Now().UTC()
@@ -261,8 +275,9 @@ func (h *endpoints) get(c *call) (int, any, error) {
 
 // replace replaces an endpoint's settings, keeping its secrets, headers,
 // mTLS and OAuth settings, and the password of its URL when given back
-// redacted (200), or creates it (201) when the path names it by a uid that
-// does not exist yet.
+// redacted (200), or creates an endpoint (201) when the path names none:
+// with a new id, and the path's uid when it names one by a uid that is free
+// and the body has none.
 func (h *endpoints) replace(c *call) (int, any, error) {
 	app, in, err := h.read(c, h.newUpdate())
 	if err != nil {
@@ -271,9 +286,9 @@ func (h *endpoints) replace(c *call) (int, any, error) {
 	pathID := c.r.PathValue("endpoint_id")
 	ep, err := h.s.store.Endpoint(c.ctx(), app.ID, pathID)
 	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
-		if in.UID = uidToCreate(in.UID, pathID); in.UID == nil {
-			return 0, nil, notFound("Endpoint")
-		}
+		// As svix-server, a replace of an endpoint that does not exist
+		// creates one, with a new id: the path's names none yet.
+		in.UID = uidToCreate(in.UID, pathID)
 		return h.insert(c, app, in)
 	}
 	if err != nil {
@@ -285,7 +300,7 @@ func (h *endpoints) replace(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	next.URL = hookline.NormalizeURL(next.URL)
-	if err := h.validate(c, ep, &next, typesField); err != nil {
+	if err := h.check(c, ep, &next, typesField); err != nil {
 		return 0, nil, err
 	}
 	if err := h.write(c, app, ep, &next); err != nil {
@@ -330,7 +345,7 @@ func unset[T any](p **T) error {
 // none of them gives event types under another name, errors name them
 // filterTypes.
 func (h *endpoints) save(c *call, app *hookline.Application, prev, next *hookline.Endpoint) error {
-	if err := h.validate(c, prev, next, "filterTypes"); err != nil {
+	if err := h.check(c, prev, next, "filterTypes"); err != nil {
 		return err
 	}
 	return h.write(c, app, prev, next)

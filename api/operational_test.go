@@ -176,7 +176,6 @@ func TestOperationalEndpointErrors(t *testing.T) {
 		// Unknown ids, and ids of tenants' endpoints.
 		{"GET", opPath + "/nope", nil, 404, "not_found"},
 		{"GET", opPath + "/" + f.ep, nil, 404, "not_found"},
-		{"PUT", opPath + "/ep_00000000000000000000000000", map[string]any{"url": "https://a.example.com/"}, 404, "not_found"},
 		{"DELETE", opPath + "/" + f.ep, nil, 404, "not_found"},
 		{"GET", opPath + "/" + f.ep + "/secret", nil, 404, "not_found"},
 		{"POST", opPath + "/nope/secret/rotate", nil, 404, "not_found"},
@@ -192,6 +191,20 @@ func TestOperationalEndpointErrors(t *testing.T) {
 			continue
 		}
 		checkError(t, st, body, tc.want)
+	}
+
+	// A replace of an endpoint that is not an operational one (a tenant's)
+	// creates an operational endpoint, with an id of its own, as
+	// svix-server's upsert does; the tenant's is untouched.
+	st, body := f.do("PUT", opPath+"/"+f.ep, f.admin, map[string]any{"url": "https://b.example.com/"})
+	var made struct{ ID string }
+	json.Unmarshal(body, &made)
+	if st != 201 || made.ID == f.ep || made.ID == "" {
+		t.Fatalf("PUT of a tenant's endpoint id as an operational one: %d %s", st, body)
+	}
+	st, body = f.do("GET", "/api/v1/app/shop/endpoint/"+f.ep, f.admin, nil)
+	if st != 200 || strings.Contains(string(body), "b.example.com") {
+		t.Fatalf("the tenant's endpoint after the PUT: %d %s", st, body)
 	}
 
 	// Only admin tokens: app-portal tokens are forbidden, no token is 401.

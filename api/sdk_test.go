@@ -20,6 +20,7 @@ import (
 	"github.com/svix/svix-webhooks/go/utils"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/api"
 	"github.com/hookline/hookline/signature"
 )
 
@@ -1061,5 +1062,64 @@ func TestSDKFeatureFlags(t *testing.T) {
 	for _, bad := range [][]string{{"has space"}, {"beta", "beta"}} {
 		_, err = c.Authentication.AppPortalAccess(ctx, app.Id, models.AppPortalAccessIn{FeatureFlags: bad}, nil)
 		wantStatus(t, err, http.StatusUnprocessableEntity)
+	}
+}
+
+// TestSDKHTTPSOnlyAtCreation: with HTTPSOnly (--https-only), an endpoint
+// with a plain-http URL is refused when it is created, replaced or patched
+// (422), as svix-server refuses it, not only at delivery; nothing is stored.
+func TestSDKHTTPSOnlyAtCreation(t *testing.T) {
+	e := newEnv(t, func(c *api.Config) { c.HTTPSOnly = true }, nil)
+	c := e.sdk(e.admin)
+	ctx := context.Background()
+	app, err := c.Application.Create(ctx, models.ApplicationIn{Name: "A"}, nil)
+	ok(t, err)
+	_, err = c.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "http://plain.example.com/"}, nil)
+	wantStatus(t, err, http.StatusUnprocessableEntity)
+	ep, err := c.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "https://tls.example.com/"}, nil)
+	ok(t, err)
+	_, err = c.Endpoint.Update(ctx, app.Id, ep.Id, models.EndpointUpdate{Url: "http://plain.example.com/"})
+	wantStatus(t, err, http.StatusUnprocessableEntity)
+	_, err = c.Endpoint.Patch(ctx, app.Id, ep.Id, models.EndpointPatch{Url: ptr("HTTP://plain.example.com/")})
+	wantStatus(t, err, http.StatusUnprocessableEntity)
+	got, err := c.Endpoint.Get(ctx, app.Id, ep.Id)
+	ok(t, err)
+	list, err := c.Endpoint.List(ctx, app.Id, nil)
+	ok(t, err)
+	if got.Url != "https://tls.example.com/" || len(list.Data) != 1 {
+		t.Fatalf("after the refusals: %+v, %d endpoints", got, len(list.Data))
+	}
+}
+
+// TestSDKUpsertCreatesEndpoint: a replace (PUT) of an endpoint that does
+// not exist creates one, as svix-server's upsert: with a new id when the
+// path is an id, and with the path as its uid when it is a free uid.
+func TestSDKUpsertCreatesEndpoint(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	c := e.sdk(e.admin)
+	ctx := context.Background()
+	app, err := c.Application.Create(ctx, models.ApplicationIn{Name: "A"}, nil)
+	ok(t, err)
+	missing := hookline.NewID(hookline.PrefixEndpoint)
+	made, err := c.Endpoint.Update(ctx, app.Id, missing, models.EndpointUpdate{Url: "https://made.example.com/", Description: ptr("made")})
+	ok(t, err)
+	if made.Id == missing || made.Url != "https://made.example.com/" || made.Description != "made" || made.Uid != nil {
+		t.Fatalf("endpoint made by a PUT of an unknown id: %+v", made)
+	}
+	byUID, err := c.Endpoint.Update(ctx, app.Id, "my-hook", models.EndpointUpdate{Url: "https://uid.example.com/"})
+	ok(t, err)
+	if byUID.Uid == nil || *byUID.Uid != "my-hook" {
+		t.Fatalf("endpoint made by a PUT of a free uid: %+v", byUID)
+	}
+	again, err := c.Endpoint.Update(ctx, app.Id, "my-hook", models.EndpointUpdate{Url: "https://uid2.example.com/"})
+	ok(t, err)
+	list, err := c.Endpoint.List(ctx, app.Id, nil)
+	ok(t, err)
+	if again.Id != byUID.Id || len(list.Data) != 2 {
+		t.Fatalf("a second PUT of the uid replaced %s (want %s); %d endpoints", again.Id, byUID.Id, len(list.Data))
+	}
+	st, body := e.do("PUT", "/api/v1/app/"+app.Id+"/endpoint/"+missing, e.admin, map[string]any{"url": "https://x.example.com/"})
+	if st != http.StatusCreated {
+		t.Fatalf("PUT of an unknown id: %d %s, want 201", st, body)
 	}
 }

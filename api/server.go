@@ -87,6 +87,9 @@ type Config struct {
 	// past it is refused (422). 0 means DefaultMaxEndpointsPerApp; a
 	// negative value sets no bound.
 	MaxEndpointsPerApp int
+	// HTTPSOnly refuses endpoints whose URL is plain http when they are
+	// created or changed (422): the server delivers only over https.
+	HTTPSOnly bool
 
 	// Metrics, when set, registers the API's metrics on it:
 	// hookline_http_requests_total and hookline_http_request_duration_seconds
@@ -121,7 +124,8 @@ type Server struct {
 	opApp        OperationalApp
 	egressIPs    []string
 	authFailures *authThrottle
-	maxEndpoints int        // 0: no bound
+	maxEndpoints int // 0: no bound
+	httpsOnly    bool
 	appEndpoints *endpoints // serves the endpoints of applications
 	opEndpoints  *endpoints // serves the operational webhook endpoints
 	inEndpoints  *endpoints // serves the ingest endpoints of sources
@@ -147,6 +151,7 @@ func New(cfg Config) *Server {
 		opApp:     cfg.Operational,
 		gateway:   cfg.Ingest,
 		actions:   cfg.Actions,
+		httpsOnly: cfg.HTTPSOnly,
 		egressIPs: make([]string, 0, len(cfg.EgressIPs)),
 		mux:       http.NewServeMux(),
 

@@ -195,6 +195,7 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 			EgressIPs:          cfg.EgressIPs,
 			TrustedProxies:     cfg.TrustedProxies,
 			MaxEndpointsPerApp: cfg.MaxEndpointsPerApp,
+			HTTPSOnly:          cfg.HTTPSOnly,
 			Metrics:            obs.registry,
 			Tracing:            obs.tracing,
 			MetricsHandler:     obs.apiMetrics,
