@@ -192,6 +192,11 @@ func (s *Server) appPortalAccess(c *call) (int, any, error) {
 	if _, err := c.decode(&in); err != nil {
 		return 0, nil, err
 	}
+	return s.portalAccess(c, in)
+}
+
+// portalAccess makes the token in asks for.
+func (s *Server) portalAccess(c *call, in appPortalAccessIn) (int, any, error) {
 	expiry := defaultPortalExpiry
 	if in.Expiry != nil {
 		if *in.Expiry < minPortalExpiry || *in.Expiry > maxPortalExpiry {
@@ -229,6 +234,12 @@ func (s *Server) appPortalAccess(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	return http.StatusOK, appPortalAccessOut{Token: secret, URL: s.baseURL(c.r) + "/app-portal#token=" + secret}, nil
+}
+
+// dashboardAccess is the Svix API's deprecated form of appPortalAccess:
+// no body, a token of the whole application for the longest expiry.
+func (s *Server) dashboardAccess(c *call) (int, any, error) {
+	return s.portalAccess(c, appPortalAccessIn{})
 }
 
 // logout deletes the token the request was made with.

@@ -215,6 +215,52 @@ func (s *Server) createMessage(c *call) (int, any, error) {
 	return http.StatusAccepted, messageOutOf(msg, withContent), nil
 }
 
+// messagePrecheckIn asks whether a message would go to any endpoint.
+type messagePrecheckIn struct {
+	EventType string   `json:"eventType" api:"required"`
+	Channels  []string `json:"channels,omitempty"`
+}
+
+// messagePrecheckOut tells whether it would.
+type messagePrecheckOut struct {
+	Active bool `json:"active" doc:"Whether an enabled endpoint subscribes to the event type and channels."`
+}
+
+// precheckMessage tells whether a message of the event type and channels
+// asked for would have a delivery: whether an enabled endpoint of the
+// application matches them (hookline.Endpoint.Matches), as CreateMessage
+// fans out.
+func (s *Server) precheckMessage(c *call) (int, any, error) {
+	var in messagePrecheckIn
+	if _, err := c.decode(&in); err != nil {
+		return 0, nil, err
+	}
+	probe := hookline.Message{EventType: in.EventType, Channels: in.Channels, Payload: emptyObject}
+	if err := probe.ValidateFields(); err != nil {
+		return 0, nil, err
+	}
+	app, err := c.loadApp()
+	if err != nil {
+		return 0, nil, err
+	}
+	opts := hookline.ListOptions{Limit: hookline.MaxListLimit}
+	for {
+		page, err := s.store.ListEndpoints(c.ctx(), app.ID, opts)
+		if err != nil {
+			return 0, nil, err
+		}
+		for _, ep := range page.Items {
+			if ep.Matches(in.EventType, in.Channels) {
+				return http.StatusOK, messagePrecheckOut{Active: true}, nil
+			}
+		}
+		if page.Done || len(page.Items) == 0 {
+			return http.StatusOK, messagePrecheckOut{}, nil
+		}
+		opts.Iterator = page.Items[len(page.Items)-1].ID
+	}
+}
+
 // acceptMessage stores msg and its deliveries: the transaction that
 // accepts a message, counted and traced.
 func (s *Server) acceptMessage(ctx context.Context, msg *hookline.Message) error {

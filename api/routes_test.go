@@ -59,6 +59,10 @@ var hostedOperations = []string{
 	"PUT /api/v1/operational-webhook/endpoint/{endpoint_id}/headers",
 	"GET /api/v1/auth/whoami",
 	"GET /api/v1/app/{app_id}/msg/{msg_id}/raw",
+	"POST /api/v1/app/{app_id}/msg/precheck/active",
+	// Deprecated, in neither document, but served by svix-server and called
+	// by the SDKs' DashboardAccess.
+	"POST /api/v1/auth/dashboard-access/{app_id}",
 	"GET /ingest/api/v1/source", "POST /ingest/api/v1/source",
 	"GET /ingest/api/v1/source/{source_id}", "PUT /ingest/api/v1/source/{source_id}",
 	"PATCH /ingest/api/v1/source/{source_id}", "DELETE /ingest/api/v1/source/{source_id}",

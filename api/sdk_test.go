@@ -1123,3 +1123,55 @@ func TestSDKUpsertCreatesEndpoint(t *testing.T) {
 		t.Fatalf("PUT of an unknown id: %d %s, want 201", st, body)
 	}
 }
+
+// TestSDKPrecheckAndDashboardAccess: precheck tells whether a message would
+// go to any endpoint, storing nothing; the deprecated dashboard-access
+// makes a working token of the whole application.
+func TestSDKPrecheckAndDashboardAccess(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	c := e.sdk(e.admin)
+	ctx := context.Background()
+	app, err := c.Application.Create(ctx, models.ApplicationIn{Name: "A"}, nil)
+	ok(t, err)
+	eventTypes(t, c, "a.made", "b.made")
+	precheck := func(in models.MessagePrecheckIn) bool {
+		t.Helper()
+		out, err := c.Message.Precheck(ctx, app.Id, in, nil)
+		ok(t, err)
+		return out.Active
+	}
+	if precheck(models.MessagePrecheckIn{EventType: "a.made"}) {
+		t.Fatal("active without endpoints")
+	}
+	_, err = c.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "https://x.example.com/", FilterTypes: []string{"a.made"}, Channels: []string{"eu"}}, nil)
+	ok(t, err)
+	_, err = c.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "https://y.example.com/", Disabled: ptr(true)}, nil)
+	ok(t, err)
+	for _, tc := range []struct {
+		in   models.MessagePrecheckIn
+		want bool
+	}{
+		{models.MessagePrecheckIn{EventType: "a.made", Channels: []string{"eu"}}, true},
+		{models.MessagePrecheckIn{EventType: "a.made", Channels: []string{"us"}}, false},
+		{models.MessagePrecheckIn{EventType: "b.made", Channels: []string{"eu"}}, false}, // only the disabled one takes it
+	} {
+		if got := precheck(tc.in); got != tc.want {
+			t.Errorf("precheck %+v = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+	_, err = c.Message.Precheck(ctx, app.Id, models.MessagePrecheckIn{EventType: "bad type"}, nil)
+	wantStatus(t, err, http.StatusUnprocessableEntity)
+	msgs, err := c.Message.List(ctx, app.Id, nil)
+	ok(t, err)
+	if len(msgs.Data) != 0 {
+		t.Fatalf("precheck stored messages: %+v", msgs.Data)
+	}
+
+	access, err := c.Authentication.DashboardAccess(ctx, app.Id, nil)
+	ok(t, err)
+	if !strings.Contains(access.Url, access.Token) {
+		t.Fatalf("dashboard access %+v", access)
+	}
+	_, err = e.sdk(access.Token).Endpoint.List(ctx, app.Id, nil)
+	ok(t, err)
+}

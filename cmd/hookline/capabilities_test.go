@@ -205,6 +205,9 @@ func portalOps() []portalOp {
 		{"POST " + app + "/msg", ca, func(x ctx, c c, ids i) error {
 			return noErr(c.sdk.Message.Create(x, ids.App, models.MessageIn{EventType: ids.EventType, Payload: map[string]any{"sent": "by a portal"}}, nil))
 		}},
+		{"POST " + app + "/msg/precheck/active", ca, func(x ctx, c c, ids i) error {
+			return noErr(c.sdk.Message.Precheck(x, ids.App, models.MessagePrecheckIn{EventType: ids.EventType}, nil))
+		}},
 		{"POST " + msg + "/endpoint/{endpoint_id}/resend", ca, func(x ctx, c c, ids i) error {
 			return noErr(c.sdk.MessageAttempt.Resend(x, ids.App, ids.Msg, ids.Endpoint, nil))
 		}},
@@ -300,6 +303,9 @@ func portalOps() []portalOp {
 		}},
 		{"POST /api/v1/auth/app-portal-access/{app_id}", needsAdmin, func(x ctx, c c, ids i) error {
 			return noErr(c.sdk.Authentication.AppPortalAccess(x, ids.App, models.AppPortalAccessIn{}, nil))
+		}},
+		{"POST /api/v1/auth/dashboard-access/{app_id}", needsAdmin, func(x ctx, c c, ids i) error {
+			return noErr(c.sdk.Authentication.DashboardAccess(x, ids.App, nil))
 		}},
 
 		// The inbound gateway: only admins manage it; its ingest URL takes

@@ -66,6 +66,7 @@ const ops = {
   [`POST ${E}/secret/rotate`]: (s, i) => s.endpoint.rotateSecret(i.app, i.endpoint, {}),
 
   [`POST ${A}/msg`]: (s, i) => s.message.create(i.app, { eventType: i.eventType, payload: { sent: "by a portal" } }),
+  [`POST ${A}/msg/precheck/active`]: (s, i) => s.message.precheck(i.app, { eventType: i.eventType }),
   [`POST ${M}/endpoint/{endpoint_id}/resend`]: (s, i) => s.messageAttempt.resend(i.app, i.msg, i.endpoint),
   [`POST ${E}/recover`]: (s, i) => s.endpoint.recover(i.app, i.endpoint, { since: new Date(i.since) }),
   [`POST ${E}/send-example`]: (s, i) => s.endpoint.sendExample(i.app, i.endpoint, { eventType: i.eventType }),
@@ -110,6 +111,7 @@ const ops = {
   [`GET ${O}/headers`]: (s) => s.operationalWebhook.endpoint.getHeaders("ep_none"),
   [`PUT ${O}/headers`]: (s) => s.operationalWebhook.endpoint.setHeaders("ep_none", { headers: { "X-A": "1" } }),
   "POST /api/v1/auth/app-portal-access/{app_id}": (s, i) => s.authentication.appPortalAccess(i.app, {}),
+  "POST /api/v1/auth/dashboard-access/{app_id}": (s, i, t) => raw(t, "POST", `/api/v1/auth/dashboard-access/${i.app}`),
 
   "GET /ingest/api/v1/source": (s) => s.ingest.source.list(),
   "POST /ingest/api/v1/source": (s, i, t) =>
