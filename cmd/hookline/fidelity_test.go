@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"testing"
 
 	svix "github.com/svix/svix-webhooks/go"
 	"github.com/svix/svix-webhooks/go/models"
 
+	"github.com/hookline/hookline/internal/npmtest"
 	"github.com/hookline/hookline/internal/wait"
 )
 
@@ -126,3 +128,28 @@ func TestRawPayloadDeliveredAsSent(t *testing.T) {
 type rawJSON string
 
 func (r rawJSON) MarshalJSON() ([]byte, error) { return []byte(r), nil }
+
+// TestSvixJSv2Fidelity runs testdata/js/fidelity.mjs, which checks the
+// behaviours above through the official JavaScript SDK v2 (svix 2.5.0),
+// whose names (eventTypes) and defaults (no content) differ from v1's.
+func TestSvixJSv2Fidelity(t *testing.T) {
+	js := npmtest.Install(t, filepath.Join("testdata", "js"), "fidelity.mjs")
+	s := startServer(t)
+	rc := newHookReceiver(t, nil)
+	var out struct {
+		Checks []struct {
+			Name   string
+			OK     bool
+			Detail string
+		}
+	}
+	js.Run(t, "fidelity.mjs", map[string]string{"base": s.url, "admin": s.token, "receiver": rc.URL}, &out)
+	if len(out.Checks) == 0 {
+		t.Fatal("the script made no checks")
+	}
+	for _, c := range out.Checks {
+		if !c.OK {
+			t.Errorf("%s: %s", c.Name, c.Detail)
+		}
+	}
+}

@@ -1,0 +1,71 @@
+// Checks, through the official Svix JavaScript SDK v2 (svix 2.5.0), the
+// behaviours of svix-server Hookline keeps where SDK v2 names or defaults
+// differ from v1 (cmd/hookline/fidelity_test.go). It reads a JSON file
+// (argv[2]): {"base": URL, "admin": admin token, "receiver": URL}, and
+// prints {"checks": [{"name", "ok", "detail"}]}.
+import { readFileSync } from "node:fs";
+import { ApiException, Svix, messageInRaw } from "svix";
+
+const input = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const opts = { serverUrl: input.base, requestTimeout: 30000 };
+const admin = new Svix(input.admin, opts);
+const checks = [];
+const check = (name, ok, detail) => checks.push({ name, ok: !!ok, detail: JSON.stringify(detail ?? null) });
+async function status(promise) {
+  try {
+    await promise;
+    return 200;
+  } catch (e) {
+    if (e instanceof ApiException) return e.code;
+    throw e;
+  }
+}
+
+const app = await admin.application.create({ name: "fidelity" });
+await admin.eventType.create({ name: "a.made", description: "made" });
+await admin.eventType.create({ name: "b.beta", description: "beta only", featureFlags: ["beta"] });
+
+// v2 names an endpoint's event types eventTypes, on the way in and out.
+const ep = await admin.endpoint.create(app.id, { url: `${input.receiver}/v2`, eventTypes: ["a.made"] });
+check("endpoint eventTypes out", JSON.stringify(ep.eventTypes) === '["a.made"]', ep);
+check("endpoint eventTypes must exist",
+  (await status(admin.endpoint.create(app.id, { url: `${input.receiver}/x`, eventTypes: ["nope"] }))) === 422);
+
+// v2 asks for messages without their content unless told.
+const msg = await admin.message.create(app.id, { eventType: "a.made", payload: { n: 1 } });
+check("create without content", JSON.stringify(msg.payload) === "{}", msg);
+const got = await admin.message.get(app.id, msg.id);
+check("get without content", JSON.stringify(got.payload) === "{}", got);
+const full = await admin.message.get(app.id, msg.id, { withContent: true });
+check("get with content", full.payload.n === 1, full);
+
+// messageInRaw: delivered as given; the raw route reads it.
+const raw = await admin.message.create(app.id, messageInRaw("a.made", "<a>1</a>", "application/xml"));
+const res = await fetch(`${input.base}/api/v1/app/${app.id}/msg/${raw.id}/raw`, {
+  headers: { authorization: `Bearer ${input.admin}` },
+});
+const rawOut = await res.json();
+check("raw payload", rawOut.payload === "<a>1</a>", rawOut);
+
+// precheck.
+const pre = await admin.message.precheck(app.id, { eventType: "a.made" });
+const preNone = await admin.message.precheck(app.id, { eventType: "b.beta" });
+check("precheck", pre.active === true && preNone.active === false, [pre, preNone]);
+
+// A deleted endpoint stays among a message's destinations.
+await admin.endpoint.delete(app.id, ep.id);
+const dests = await admin.messageAttempt.listAttemptedDestinations(app.id, msg.id);
+check("deleted endpoint destination", dests.data.some((d) => d.id === ep.id), dests);
+
+// PUT of an endpoint id that does not exist creates one.
+const made = await admin.endpoint.upsert(app.id, "ep_2mYkxQ4l7cRAkSCtPwZlGJ", { url: `${input.receiver}/made` });
+check("upsert creates", made.id !== "ep_2mYkxQ4l7cRAkSCtPwZlGJ" && made.url === `${input.receiver}/made`, made);
+
+// Feature flags of app-portal tokens.
+const names = async (svix) => (await svix.eventType.list()).data.map((e) => e.name).sort();
+const beta = new Svix((await admin.authentication.appPortalAccess(app.id, { featureFlags: ["beta"] })).token, opts);
+const plain = new Svix((await admin.authentication.appPortalAccess(app.id, { featureFlags: [] })).token, opts);
+const seen = [await names(beta), await names(plain)];
+check("feature flags", JSON.stringify(seen) === '[["a.made","b.beta"],["a.made"]]', seen);
+
+process.stdout.write(JSON.stringify({ checks }));
