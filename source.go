@@ -175,6 +175,7 @@ const (
 	ReceivedAccepted  = "accepted"  // stored, and forwarded to the source's endpoints
 	ReceivedDuplicate = "duplicate" // a delivery id seen within the window: answered, not forwarded again
 	ReceivedRefused   = "refused"   // verification failed (answered 401)
+	ReceivedChallenge = "challenge" // a verified URL check of the provider (Slack's url_verification), answered with its challenge, not forwarded
 )
 
 // Received is one entry of a source's log: a request it received, from
@@ -185,7 +186,7 @@ type Received struct {
 	SourceID   string
 	RemoteAddr string
 	StatusCode int    // what the sender was answered
-	Outcome    string // ReceivedAccepted, ReceivedDuplicate or ReceivedRefused
+	Outcome    string // ReceivedAccepted, ReceivedDuplicate, ReceivedRefused or ReceivedChallenge
 	// Reason says why a request was refused, for the operator (never for
 	// the sender).
 	Reason string
@@ -200,6 +201,9 @@ type Received struct {
 	// Payload, read back, is that message's body; nil when there is none.
 	Payload   []byte
 	CreatedAt time.Time
+	// Challenge, not stored, is what the provider's URL check asked to
+	// have echoed (Outcome ReceivedChallenge).
+	Challenge string
 }
 
 // Prepare gives r what a Store sets when it saves it: an id and a creation

@@ -20,7 +20,7 @@ type ingestLogOut struct {
 	ErrorText  string            `json:"error_text" doc:"Why the request was refused; empty otherwise."`
 	Headers    map[string]string `json:"headers" doc:"The request's headers, without credentials or signatures."`
 	Payload    string            `json:"payload" doc:"The body, as text; empty for a refused request, or once expunged."`
-	Outcome    string            `json:"outcome" enum:"accepted,duplicate,refused" doc:"accepted: stored and forwarded; duplicate: a delivery id seen within the window, answered and not forwarded again; refused: verification failed."`
+	Outcome    string            `json:"outcome" enum:"accepted,duplicate,refused,challenge" doc:"accepted: stored and forwarded; duplicate: a delivery id seen within the window, answered and not forwarded again; refused: verification failed; challenge: a verified URL check of the provider (Slack's url_verification), answered with its challenge and not forwarded."`
 	RemoteAddr string            `json:"remote_addr" doc:"The sender's address."`
 	DeliveryID *string           `json:"delivery_id,omitempty" doc:"The provider's id of the delivery, which duplicates are recognised by."`
 	MsgID      *string           `json:"msg_id,omitempty" doc:"The message the request became (for a duplicate, the first one): its deliveries are listed by .../msg/{msg_id}/endpoint."`

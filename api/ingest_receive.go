@@ -37,5 +37,13 @@ func (s *Server) receive(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	if rec.Outcome == hookline.ReceivedChallenge {
+		return rec.StatusCode, challengeOut{Challenge: rec.Challenge}, nil
+	}
 	return rec.StatusCode, nil, nil
+}
+
+// challengeOut answers a provider's URL check (Slack's url_verification).
+type challengeOut struct {
+	Challenge string `json:"challenge"`
 }

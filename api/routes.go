@@ -310,7 +310,7 @@ func (s *Server) ingestTable() []*route {
 			Doc: "A source's ingestUrl, where its provider POSTs; no API token (the source's verification authenticates). The body is read " +
 				"within the server's limit first (413); the request is verified per the source's type and config (401, whatever failed), " +
 				"de-duplicated on the provider's delivery id, and stored with a delivery to each enabled endpoint of the source before the " +
-				"answer (204, a duplicate too).",
-			Access: public, Status: 204, handle: s.receive},
+				"answer (204, a duplicate too). A slack source answers Slack's url_verification, verified, with {\"challenge\": ...} (200), and forwards nothing.",
+			Access: public, Status: 204, Also: []int{200}, handle: s.receive},
 	}
 }

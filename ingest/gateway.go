@@ -19,6 +19,7 @@ package ingest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -107,7 +108,8 @@ var errNoRequests = hookline.Errorf(hookline.ENOTFOUND, "Source not found.")
 // within its limit: it verifies it, and stores it with a delivery to each
 // enabled ingest endpoint of src unless it is a duplicate of a delivery
 // received within the window. It returns nil once the request is durable
-// (answer 2xx: a duplicate too), ErrRefused when verification failed (401;
+// (answer 2xx: a duplicate too; 200 with the challenge for Slack's URL
+// check, which is recorded, not forwarded), ErrRefused when verification failed (401;
 // the refusal is logged and recorded in the source's log), or the store's
 // error.
 func (g *Gateway) Receive(ctx context.Context, src *hookline.Source, r *http.Request, client netip.Addr, body []byte) (*hookline.Received, error) {
@@ -128,6 +130,14 @@ func (g *Gateway) Receive(ctx context.Context, src *hookline.Source, r *http.Req
 		}
 		return rec, ErrRefused
 	}
+	if challenge, ok := urlCheck(src, body); ok {
+		rec.StatusCode, rec.Outcome, rec.Challenge = http.StatusOK, hookline.ReceivedChallenge, challenge
+		if err := g.store.Receive(ctx, src, rec, nil, 0); err != nil {
+			return nil, err
+		}
+		g.requests.WithLabelValues(src.Type, rec.Outcome).Inc()
+		return rec, nil
+	}
 	rec.DeliveryID = deliveryID(src, r.Header, body)
 	rec.StatusCode = http.StatusNoContent
 	contentType := r.Header.Get("Content-Type")
@@ -140,6 +150,28 @@ func (g *Gateway) Receive(ctx context.Context, src *hookline.Source, r *http.Req
 	}
 	g.requests.WithLabelValues(src.Type, rec.Outcome).Inc()
 	return rec, nil
+}
+
+// maxChallengeLen bounds the challenge a URL check may have echoed.
+const maxChallengeLen = 1024
+
+// urlCheck reports whether body, verified, is the provider's check that
+// the URL is its receiver, rather than an event, and returns the challenge
+// to answer it with: Slack's url_verification, sent when an app's Events
+// API request URL is set, which must be answered with its challenge.
+func urlCheck(src *hookline.Source, body []byte) (challenge string, ok bool) {
+	if src.Type != hookline.SourceSlack {
+		return "", false
+	}
+	var check struct {
+		Type      string `json:"type"`
+		Challenge string `json:"challenge"`
+	}
+	if json.Unmarshal(body, &check) != nil || check.Type != "url_verification" ||
+		check.Challenge == "" || len(check.Challenge) > maxChallengeLen {
+		return "", false
+	}
+	return check.Challenge, true
 }
 
 // message is the message a received request becomes.

@@ -515,3 +515,42 @@ func TestCronSourceFires(t *testing.T) {
 		t.Fatalf("a bad schedule: %d, want 422", code)
 	}
 }
+
+// TestIngestSlackURLVerification: a slack source answers Slack's
+// url_verification, once verified, with its challenge (200), records it,
+// and forwards nothing; unverified, it is refused like any request.
+func TestIngestSlackURLVerification(t *testing.T) {
+	s := startServer(t)
+	recv := newHookReceiver(t, func(int) int { return 204 })
+	id, url := ingestSource(t, s, "slack", map[string]any{"secret": "slack-s3cret"}, recv.URL)
+	body := []byte(`{"token":"x","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`)
+	send := func(h http.Header) (int, []byte) {
+		t.Helper()
+		req, err := http.NewRequest("POST", url, bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header = h
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	if code, _ := send(http.Header{"Content-Type": {"application/json"}}); code != 401 {
+		t.Fatalf("an unsigned url_verification: %d, want 401", code)
+	}
+	now := time.Now()
+	code, answer := send(http.Header{"X-Slack-Signature": {signature.SignSlack([]byte("slack-s3cret"), now, body)},
+		"X-Slack-Request-Timestamp": {fmt.Sprint(now.Unix())}, "Content-Type": {"application/json"}})
+	var out struct{ Challenge string }
+	if err := json.Unmarshal(answer, &out); err != nil || code != 200 || out.Challenge != "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" {
+		t.Fatalf("a signed url_verification: %d %s, want 200 with the challenge", code, answer)
+	}
+	log := ingestLog(t, s, id)
+	if len(log) != 2 || log[0]["outcome"] != "challenge" || log[0]["msg_id"] != nil || log[1]["outcome"] != "refused" {
+		t.Fatalf("log %v, want the challenge (no message) and the refusal", log)
+	}
+}
