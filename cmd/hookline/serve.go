@@ -16,6 +16,7 @@ import (
 	"github.com/hookline/hookline/dispatch"
 	"github.com/hookline/hookline/egress"
 	"github.com/hookline/hookline/operational"
+	"github.com/hookline/hookline/portal"
 	"github.com/hookline/hookline/postgres"
 	"github.com/hookline/hookline/sqlite"
 )
@@ -166,12 +167,18 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	// Operational webhooks: events of the API and the dispatcher become
 	// messages of an internal application, delivered like any other.
 	notifier := operational.New(operational.Config{Store: store, Logger: logger})
+	// The default public URL, http://<listen>, names the address bound:
+	// with --listen 127.0.0.1:0, the port the system chose.
+	publicURL := cfg.PublicURL
+	if publicURL == "http://"+cfg.Listen {
+		publicURL = "http://" + ln.Addr().String()
+	}
 	srv := &http.Server{
 		Handler: api.New(api.Config{
 			Store:              store,
 			Logger:             logger,
 			MaxBodyBytes:       cfg.MaxBodyBytes,
-			PublicURL:          cfg.PublicURL,
+			PublicURL:          publicURL,
 			SecretGracePeriod:  cfg.SecretGrace,
 			Notifier:           notifier,
 			Operational:        notifier,
@@ -189,6 +196,11 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 		IdleTimeout:    30 * time.Second,
 		MaxHeaderBytes: 64 << 10,
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	// The App Portal and the dashboard beside /api/v1.
+	if srv.Handler, err = portal.Handler(srv.Handler, portal.Config{FrameAncestors: cfg.PortalFrameAncestors}); err != nil {
+		ln.Close()
+		return err
 	}
 
 	var wg sync.WaitGroup
