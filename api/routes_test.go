@@ -63,6 +63,9 @@ var hostedOperations = []string{
 // extensionOperations are Hookline's own operations, which no Svix API has.
 var extensionOperations = []string{
 	"GET /api/v1/egress-ips",
+	"GET /api/v1/overview",
+	"GET /api/v1/overview/app",
+	"GET /api/v1/overview/failing-endpoint",
 }
 
 // TestRoutesMatchTheDocument checks that every route the server registers is
