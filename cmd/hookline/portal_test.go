@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -117,7 +118,17 @@ func (p *page) open(url, sel string) {
 // waits for an element sel matches.
 func (p *page) goTo(hash, sel string) {
 	p.t.Helper()
-	p.do(chromedp.Evaluate[chromedp.Void](`location.hash = `+jsString(hash)), waitFor(sel))
+	p.do(chromedp.Evaluate[chromedp.Void](`location.hash = ` + jsString(hash)))
+	p.shown()
+	p.do(waitFor(sel))
+}
+
+// shown waits until the page shows the view its fragment names.
+func (p *page) shown() {
+	p.t.Helper()
+	wait.For(p.t, "the view of "+eval[string](p, `location.hash`), func() bool {
+		return eval[bool](p, `document.querySelector("#view")?.dataset.shown === location.hash`)
+	})
 }
 
 // text returns the text of the first element sel matches, once visible.
@@ -236,6 +247,21 @@ func TestPortalInBrowser(t *testing.T) {
 		!strings.Contains(response, "received "+xss) || p.count("img, script:not([src])") != 0 {
 		t.Errorf("payload %q, response %q, %d img or inline script elements", payload, response, p.count("img, script:not([src])"))
 	}
+
+	// The endpoint's log, filtered by status through the form.
+	for status, want := range map[string]int{"success": 1, "fail": 0} {
+		p.goTo("#/logs", "#apply-filters")
+		p.do(chromedp.Evaluate[chromedp.Void](`document.querySelector("#log-endpoint").value = `+jsString(ep.Id)+`;
+			document.querySelector("#log-status").value = `+jsString(status)), click("#apply-filters"))
+		p.shown()
+		if !strings.Contains(eval[string](p, `location.hash`), "status="+status) {
+			t.Fatalf("the filters made %s", eval[string](p, `location.hash`))
+		}
+		if got := p.count("#log tbody tr"); got != want {
+			t.Errorf("the endpoint's log with status %s: %d rows, want %d", status, got, want)
+		}
+	}
+	p.goTo("#/messages/"+msg.Id, "#attempts .attempt")
 
 	// Resend: the receiver gets it again, and the page shows the attempt.
 	p.do(click("#destinations .resend"), waitFor(".notice"))
@@ -358,6 +384,148 @@ func TestPortalExpiredLinkInBrowser(t *testing.T) {
 	q.open(s.url+"/app-portal", ".gate h1")
 	if title := q.text(".gate h1"); title != "This page needs a link" {
 		t.Errorf("the portal without a link shows %q", title)
+	}
+	p.checkNoScript()
+}
+
+func TestDashboardInBrowser(t *testing.T) {
+	b := browsertest.New(t)
+	s := startServer(t)
+	c := s.client(t)
+	ctx := t.Context()
+	var healthy atomic.Bool
+	rcv := newHookReceiver(t, func(int) int {
+		if healthy.Load() {
+			return http.StatusOK
+		}
+		return http.StatusInternalServerError
+	})
+	for _, app := range []models.ApplicationIn{{Name: "Acme Inc.", Uid: ptr("acme")}, {Name: "Globex " + xss, Uid: ptr("globex")}} {
+		if _, err := c.Application.Create(ctx, app, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ep, err := c.Endpoint.Create(ctx, "acme", models.EndpointIn{Url: rcv.URL + "/acme"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := c.Message.Create(ctx, "acme", models.MessageIn{EventType: "invoice.paid", Payload: map[string]any{"n": 1}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The retry schedule of startServer is 100ms,200ms: three attempts,
+	// then the delivery has failed for good.
+	wait.For(t, "the delivery to fail for good", func() bool {
+		d, err := c.MessageAttempt.ListAttemptedDestinations(ctx, "acme", msg.Id, nil)
+		return err == nil && len(d.Data) == 1 && d.Data[0].Status == models.MESSAGESTATUS_FAIL
+	})
+
+	// Without a token, the dashboard asks for one; an application's
+	// token is refused.
+	p := newPage(t, b)
+	access, err := c.Authentication.AppPortalAccess(ctx, "acme", models.AppPortalAccessIn{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.open(s.url+"/dashboard", "#admin-token")
+	p.do(typeIn("#admin-token", access.Token), click("#sign-in"), waitFor(".alert"))
+	if problem := p.text(".alert"); !strings.Contains(problem, "application's") {
+		t.Errorf("an application's token: %q", problem)
+	}
+
+	// Log in: the overview shows the failed attempts, the failing
+	// endpoint and the exhausted delivery.
+	p.do(typeIn("#admin-token", s.token), click("#sign-in"), waitFor("#failing"))
+	p.shot("dashboard-overview.png")
+	if n := p.text("#stat-fail .n"); n != "3" {
+		t.Errorf("failed attempts of the last hour: %q", n)
+	}
+	if failing := p.text("#failing"); !strings.Contains(failing, rcv.URL+"/acme") {
+		t.Errorf("the failing endpoints: %q", failing)
+	}
+	if exhausted := p.text("#exhausted"); !strings.Contains(exhausted, msg.Id) {
+		t.Errorf("the exhausted deliveries: %q", exhausted)
+	}
+	if n := p.text("#queue-failed .n"); n != "1" {
+		t.Errorf("failed deliveries: %q", n)
+	}
+
+	// Find the application, see its failing endpoint, and recover it.
+	p.goTo("#/apps", "#app-search")
+	p.do(typeIn("#app-search", "ACM"), click("#find-apps"))
+	wait.For(t, "the search's answer", func() bool { return p.count("#apps tbody tr") == 1 })
+	if found := p.text("#apps"); !strings.Contains(found, "Acme Inc.") || strings.Contains(found, "Globex") {
+		t.Errorf("searching ACM finds %q", found)
+	}
+	p.do(click("#apps a"), waitFor("#app-endpoints"))
+	if health := p.text(`#app-endpoints tr[data-endpoint="` + ep.Id + `"] .health`); !strings.HasPrefix(health, "failing since") {
+		t.Errorf("the endpoint's health: %q", health)
+	}
+	p.shot("dashboard-app.png")
+	healthy.Store(true)
+	p.do(click(`#app-endpoints tr[data-endpoint="`+ep.Id+`"] .recover`), waitFor(".notice"))
+	wait.For(t, "the recovered delivery", func() bool { return rcv.count() == 4 })
+	wait.For(t, "the delivery to succeed", func() bool {
+		d, err := c.MessageAttempt.ListAttemptedDestinations(ctx, "acme", msg.Id, nil)
+		return err == nil && len(d.Data) == 1 && d.Data[0].Status == models.MESSAGESTATUS_SUCCESS
+	})
+
+	// The application's portal opens with a new link.
+	p.do(chromedp.Evaluate[chromedp.Void](`window.open = (url) => { window.opened = url; }`), click(".open-portal"))
+	wait.For(t, "the portal link", func() bool { return eval[bool](p, `typeof window.opened === "string"`) })
+	if opened := eval[string](p, `window.opened`); !strings.HasPrefix(opened, s.url+"/app-portal#token=hk_") {
+		t.Errorf("the portal opened at %q", opened)
+	}
+
+	// Every application, the tenant's HTML shown as text.
+	p.goTo("#/apps", "#apps")
+	if list := p.text("#apps"); !strings.Contains(list, "Globex "+xss) || p.count("img") != 0 {
+		t.Errorf("the applications: %q", list)
+	}
+	p.goTo("#/event-types", "main h2")
+	p.goTo("#/operational", "main h2")
+	p.checkNoScript()
+}
+
+// TestPortalThemesInBrowser: the link chooses a dark theme and a colour, in
+// its query string or its fragment; the pages fit a phone.
+func TestPortalThemesInBrowser(t *testing.T) {
+	b := browsertest.New(t)
+	s := startServer(t)
+	c := s.client(t)
+	seedCatalog(t, c)
+	if _, err := c.Application.Create(t.Context(), models.ApplicationIn{Name: "Acme Inc.", Uid: ptr("acme")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Endpoint.Create(t.Context(), "acme", models.EndpointIn{Url: "https://example.com/hooks", Description: ptr("Billing")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	link := portalLink(t, c, "acme", false)
+	base, fragment, _ := strings.Cut(link, "#")
+
+	p := newPage(t, b)
+	p.do(browsertest.Phone())
+	p.open(base+"?darkMode=true&primaryColor=0f766e#"+fragment, "#endpoints")
+	p.shot("portal-dark-phone.png")
+	if theme := eval[string](p, `document.documentElement.dataset.theme`); theme != "dark" {
+		t.Errorf("theme %q, want dark", theme)
+	}
+	if colour := eval[string](p, `getComputedStyle(document.documentElement).getPropertyValue("--primary").trim()`); colour != "#0f766e" {
+		t.Errorf("primary colour %q", colour)
+	}
+	// No wider than the phone.
+	if w := eval[int](p, `document.documentElement.scrollWidth`); w > 390 {
+		t.Errorf("the page is %d px wide on a 390 px phone", w)
+	}
+
+	// In the fragment, with a colour that is not one: light, the default.
+	q := newPage(t, b)
+	q.open(base+"#"+fragment+"&theme=light&primaryColor=red;background:url(x)", "#endpoints")
+	if theme := eval[string](q, `document.documentElement.dataset.theme`); theme != "light" {
+		t.Errorf("theme %q, want light", theme)
+	}
+	if colour := eval[string](q, `getComputedStyle(document.documentElement).getPropertyValue("--primary").trim()`); colour != "#4f46e5" {
+		t.Errorf("a bad colour was taken: %q", colour)
 	}
 	p.checkNoScript()
 }

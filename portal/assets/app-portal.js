@@ -84,6 +84,7 @@ async function route() {
     else a.removeAttribute("aria-current");
   }
   replace(errors);
+  delete view.dataset.shown;
   replace(view, el("p", { class: "muted", text: "Loading…" }));
   try {
     if (parts[0] === "catalog") await catalogView();
@@ -102,6 +103,8 @@ async function route() {
     if (e.status === 401) return;
     replace(view, el("h2", { text: "Something went wrong" }), el("div", { class: "alert", text: e.message }));
   }
+  // Which view is shown, for tests to wait on.
+  view.dataset.shown = location.hash;
 }
 
 async function eventTypes() {
