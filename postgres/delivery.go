@@ -46,18 +46,22 @@ func (s *Store) ListDeliveriesByMessage(ctx context.Context, appID, msgID string
 	}
 	query, args, n := newQuery().ListDeliveriesByMessage(`SELECT `+sqlbuild.Prefixed("d", deliveryCols)+`, `+sqlbuild.Prefixed("e", endpointCols)+
 		` FROM endpoints e JOIN deliveries d ON d.endpoint_id = e.id`, appID, msgID, opts)
-	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.DeliveryView, error) {
-		var dr deliveryRow
-		var er endpointRow
-		if err := r.Scan(append(dr.dest(), er.dest()...)...); err != nil {
-			return nil, err
-		}
-		ep, err := s.endpointOf(&er)
-		if err != nil {
-			return nil, err
-		}
-		return &hookline.DeliveryView{Delivery: dr.delivery(), Endpoint: *ep}, nil
-	})
+	return list(ctx, s, query, args, n, s.scanDeliveryView)
+}
+
+// scanDeliveryView scans a row of deliveryCols and the endpoint's
+// endpointCols.
+func (s *Store) scanDeliveryView(r pgx.Rows) (*hookline.DeliveryView, error) {
+	var dr deliveryRow
+	var er endpointRow
+	if err := r.Scan(append(dr.dest(), er.dest()...)...); err != nil {
+		return nil, err
+	}
+	ep, err := s.endpointOf(&er)
+	if err != nil {
+		return nil, err
+	}
+	return &hookline.DeliveryView{Delivery: dr.delivery(), Endpoint: *ep}, nil
 }
 
 // ListMessagesByEndpoint lists the messages sent to the application's

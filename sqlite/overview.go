@@ -65,18 +65,7 @@ func (s *Store) ExhaustedDeliveries(ctx context.Context, limit int) ([]*hookline
 	page, err := list(ctx, s.rdb, `SELECT `+deliveryCols+`, `+sqlbuild.Prefixed("e", endpointCols)+`
 		FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
 		WHERE d.due_at IS NULL AND d.status = 2 ORDER BY d.updated_at DESC, d.seq DESC LIMIT ?`, []any{limit}, limit,
-		func(sc scanner) (*hookline.DeliveryView, error) {
-			var dr deliveryRow
-			var er endpointRow
-			if err := sc.Scan(append(dr.dest(), er.dest()...)...); err != nil {
-				return nil, err
-			}
-			ep, err := s.endpointOf(&er)
-			if err != nil {
-				return nil, err
-			}
-			return &hookline.DeliveryView{Delivery: dr.delivery(), Endpoint: *ep}, nil
-		})
+		s.scanDeliveryView)
 	return page.Items, err
 }
 

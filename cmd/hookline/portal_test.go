@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -129,6 +132,25 @@ func (p *page) shown() {
 	wait.For(p.t, "the view of "+eval[string](p, `location.hash`), func() bool {
 		return eval[bool](p, `document.querySelector("#view")?.dataset.shown === location.hash`)
 	})
+}
+
+// acmeWithMessage creates the application acme with an endpoint to url,
+// and sends it a message.
+func acmeWithMessage(t *testing.T, c *svix.Svix, url string) (*models.EndpointOut, *models.MessageOut) {
+	t.Helper()
+	ctx := t.Context()
+	if _, err := c.Application.Create(ctx, models.ApplicationIn{Name: "Acme Inc.", Uid: ptr("acme")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ep, err := c.Endpoint.Create(ctx, "acme", models.EndpointIn{Url: url}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := c.Message.Create(ctx, "acme", models.MessageIn{EventType: "invoice.paid", Payload: map[string]any{"n": 1}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ep, msg
 }
 
 // text returns the text of the first element sel matches, once visible.
@@ -312,17 +334,7 @@ func TestPortalReadOnlyInBrowser(t *testing.T) {
 	ctx := t.Context()
 	rcv := newPageReceiver(t)
 	seedCatalog(t, c)
-	if _, err := c.Application.Create(ctx, models.ApplicationIn{Name: "Acme Inc.", Uid: ptr("acme")}, nil); err != nil {
-		t.Fatal(err)
-	}
-	ep, err := c.Endpoint.Create(ctx, "acme", models.EndpointIn{Url: rcv.URL + "/acme"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg, err := c.Message.Create(ctx, "acme", models.MessageIn{EventType: "invoice.paid", Payload: map[string]any{"n": 1}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ep, msg := acmeWithMessage(t, c, rcv.URL+"/acme")
 	wait.For(t, "the delivery", func() bool { return rcv.count() == 1 })
 
 	p := newPage(t, b)
@@ -400,19 +412,10 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 		return http.StatusInternalServerError
 	})
-	for _, app := range []models.ApplicationIn{{Name: "Acme Inc.", Uid: ptr("acme")}, {Name: "Globex " + xss, Uid: ptr("globex")}} {
-		if _, err := c.Application.Create(ctx, app, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ep, err := c.Endpoint.Create(ctx, "acme", models.EndpointIn{Url: rcv.URL + "/acme"}, nil)
-	if err != nil {
+	if _, err := c.Application.Create(ctx, models.ApplicationIn{Name: "Globex " + xss, Uid: ptr("globex")}, nil); err != nil {
 		t.Fatal(err)
 	}
-	msg, err := c.Message.Create(ctx, "acme", models.MessageIn{EventType: "invoice.paid", Payload: map[string]any{"n": 1}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ep, msg := acmeWithMessage(t, c, rcv.URL+"/acme")
 	// The retry schedule of startServer is 100ms,200ms: three attempts,
 	// then the delivery has failed for good.
 	wait.For(t, "the delivery to fail for good", func() bool {
@@ -528,4 +531,40 @@ func TestPortalThemesInBrowser(t *testing.T) {
 		t.Errorf("a bad colour was taken: %q", colour)
 	}
 	p.checkNoScript()
+}
+
+// TestPortalInIframeInBrowser: the portal works in an iframe of a site
+// --portal-frame-ancestors names, and another site cannot frame it.
+func TestPortalInIframeInBrowser(t *testing.T) {
+	b := browsertest.New(t)
+	var link atomic.Value
+	embed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, `<!doctype html><title>The operator's site</title><h1>Your webhooks</h1>
+<iframe id="portal" title="Webhooks" src="%s" width="1000" height="700"></iframe>`, html.EscapeString(link.Load().(string)))
+	})
+	site := httptest.NewServer(embed)
+	t.Cleanup(site.Close)
+	stranger := httptest.NewServer(embed)
+	t.Cleanup(stranger.Close)
+	s := startServer(t, "--portal-frame-ancestors", site.URL)
+	c := s.client(t)
+	if _, err := c.Application.Create(t.Context(), models.ApplicationIn{Name: "Acme Inc.", Uid: ptr("acme")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	link.Store(portalLink(t, c, "acme", false))
+
+	p := newPage(t, b)
+	p.open(site.URL, "iframe")
+	frame := browsertest.Get(t, p.tab, chromedp.Nodes(chromedp.CSS("iframe")))
+	p.do(chromedp.WaitVisible(chromedp.CSS("#add-endpoint"), chromedp.FromNode(frame[0])))
+	p.shot("portal-iframe.png")
+	p.checkNoScript()
+
+	// The stranger's page gets no portal: the browser refuses to frame it.
+	q := newPage(t, b)
+	q.open(stranger.URL, "iframe")
+	wait.For(t, "the browser to refuse the frame", func() bool {
+		return slices.ContainsFunc(b.Errors(), func(e string) bool { return strings.Contains(e, "frame-ancestors") })
+	})
 }

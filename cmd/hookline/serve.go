@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -167,10 +168,10 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	// Operational webhooks: events of the API and the dispatcher become
 	// messages of an internal application, delivered like any other.
 	notifier := operational.New(operational.Config{Store: store, Logger: logger})
-	// The default public URL, http://<listen>, names the address bound:
-	// with --listen 127.0.0.1:0, the port the system chose.
+	// The default public URL, http://<listen>, of --listen 127.0.0.1:0
+	// names the port the system chose.
 	publicURL := cfg.PublicURL
-	if publicURL == "http://"+cfg.Listen {
+	if publicURL == "http://"+cfg.Listen && strings.HasSuffix(cfg.Listen, ":0") {
 		publicURL = "http://" + ln.Addr().String()
 	}
 	srv := &http.Server{

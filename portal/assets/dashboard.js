@@ -4,7 +4,7 @@
 // attempts, the event types and the operational webhook endpoints. It
 // signs in with an admin token, kept for the tab's session only.
 import {
-  Api, applyTheme, barChart, busy, el, enc, pretty, q, replace, session, statusBadge, when,
+  Api, applyTheme, barChart, busy, el, enc, pretty, q, replace, session, showView, statusBadge, when,
 } from "./ui.js";
 
 const KEY = "hookline.dashboard";
@@ -78,34 +78,17 @@ function shell() {
     errors, view);
 }
 
-async function route() {
-  const [path, query] = location.hash.replace(/^#\/?/, "").split("?");
-  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
-  const params = new URLSearchParams(query || "");
-  for (const a of document.querySelectorAll("nav.tabs a")) {
-    if (a.dataset.tab === (parts[0] || "")) a.setAttribute("aria-current", "page");
-    else a.removeAttribute("aria-current");
-  }
-  replace(errors);
-  delete view.dataset.shown;
-  replace(view, el("p", { class: "muted", text: "Loading…" }));
-  try {
+// route shows the view the fragment names: #/ (the overview), #/apps?search=,
+// #/apps/{id}, #/event-types, #/operational.
+function route() {
+  return showView(view, errors, async (parts, params) => {
     if (parts[0] === "apps" && parts[1]) await appView(parts[1]);
     else if (parts[0] === "apps") await appsView(params.get("search") || "");
     else if (parts[0] === "event-types") await eventTypesView();
     else if (parts[0] === "operational") await operationalView();
     else await overviewView();
-    const h = view.querySelector("h2");
-    if (h) {
-      h.setAttribute("tabindex", "-1");
-      h.focus({ preventScroll: true });
-    }
-  } catch (e) {
-    if (e.status === 401) return;
-    replace(view, el("h2", { text: "Something went wrong" }), el("div", { class: "alert", text: e.message }));
-  }
-  // Which view is shown, for tests to wait on.
-  view.dataset.shown = location.hash;
+    return ["apps", "event-types", "operational"].includes(parts[0]) ? parts[0] : "";
+  });
 }
 
 function stat(label, value, cls, id) {

@@ -245,6 +245,36 @@ export function barChart(buckets, title) {
       el("span", { class: "bad", text: `failed ${total.f}` }), el("span", { class: "muted", text: title })));
 }
 
+// showView renders the view the page's fragment names (#/a/b?k=v):
+// render(parts, params) fills view, and returns the name of the tab of
+// nav.tabs to mark current. It empties errors, says "Loading…" meanwhile,
+// focuses the view's heading (for keyboards and screen readers), and shows
+// what went wrong but a refused token (the page's Api handles that). Once
+// done, view.dataset.shown holds the fragment shown, which tests wait on.
+export async function showView(view, errors, render) {
+  const [path, query] = location.hash.replace(/^#\/?/, "").split("?");
+  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  replace(errors);
+  delete view.dataset.shown;
+  replace(view, el("p", { class: "muted", text: "Loading…" }));
+  try {
+    const tab = await render(parts, new URLSearchParams(query || ""));
+    for (const a of document.querySelectorAll("nav.tabs a")) {
+      if (a.dataset.tab === tab) a.setAttribute("aria-current", "page");
+      else a.removeAttribute("aria-current");
+    }
+    const h = view.querySelector("h2");
+    if (h) {
+      h.setAttribute("tabindex", "-1");
+      h.focus({ preventScroll: true });
+    }
+  } catch (e) {
+    if (e.status === 401) return;
+    replace(view, el("h2", { text: "Something went wrong" }), el("div", { class: "alert", text: e.message }));
+  }
+  view.dataset.shown = location.hash;
+}
+
 // gate replaces the page with a message: a title, text, and optional nodes.
 export function gate(title, text, ...more) {
   document.title = title;
