@@ -119,6 +119,7 @@ type Store interface {
 	Sources
 	Cleaner
 	DeliveryCounter
+	Overview
 	Health
 	Close() error
 }
@@ -295,6 +296,30 @@ type DeliveryCounter interface {
 	// sending, held, failed), never those that succeeded, yet its cost grows
 	// with a backlog: callers run it every few seconds, not per request.
 	CountDeliveries(ctx context.Context) (DeliveryCounts, error)
+}
+
+// Overview is what the operator's dashboard reads across applications.
+// Its lists are short (limit is 1 to MaxOverviewLimit) and read on
+// demand, never on the hot path.
+type Overview interface {
+	// CountAttempts counts the attempts made in [since, until), in steps
+	// of step (see AttemptCounts). Its cost grows with the attempts of
+	// the range: callers ask for an hour or so.
+	CountAttempts(ctx context.Context, since, until time.Time, step time.Duration) ([]AttemptCount, error)
+	// FailingEndpoints lists up to limit endpoints that are failing now
+	// (MarkFailing recorded since when, ClearFailing did not clear it),
+	// of the application appID, or of every application when appID is
+	// "", longest failing first.
+	FailingEndpoints(ctx context.Context, appID string, limit int) ([]*FailingEndpoint, error)
+	// ExhaustedDeliveries lists up to limit deliveries that failed for
+	// good (StatusFail: their schedule ran out, or the endpoint answered
+	// 410 Gone) and were not resent since, with their endpoint, the last
+	// to fail first.
+	ExhaustedDeliveries(ctx context.Context, limit int) ([]*DeliveryView, error)
+	// FindApplications lists up to limit applications, by id: the one
+	// whose id is query, and those whose uid or name holds it (in any
+	// case).
+	FindApplications(ctx context.Context, query string, limit int) ([]*Application, error)
 }
 
 // Tokens holds the API tokens.

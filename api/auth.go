@@ -179,11 +179,10 @@ const (
 // appPortalAccess creates a token scoped to the application, valid for
 // expiry seconds, with the capabilities readOnly and capabilities grant
 // (hookline.GrantCapabilities), and returns it with the portal URL
-// PublicURL + "/app-portal#token=<token>". Hookline has no portal UI yet:
-// the URL is where it will be served; the token already works with the API
-// (and the Svix SDKs) for what its capabilities allow under
-// /api/v1/app/{app_id}, for reading event types, and for whoami, which
-// tells a page what the token may do.
+// PublicURL + "/app-portal#token=<token>", the App Portal (package
+// portal), which keeps the token of the fragment and calls the API with
+// it: what its capabilities allow under /api/v1/app/{app_id}, reading
+// event types, and whoami, which tells the page what the token may do.
 //
 // Its response is never saved for idempotency-key replay: saved responses
 // rest in the store in clear, and a bearer token must rest only as a hash.

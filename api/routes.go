@@ -208,6 +208,24 @@ func (s *Server) table() []*route {
 			Summary: "Replace an operational webhook endpoint's headers",
 			Access:  adminOnly, In: operationalWebhookEndpointHeadersIn{}, Status: 204, handle: ops.replaceHeaders},
 
+		// The operator's view across applications, which the dashboard
+		// shows (overview.go).
+		{Method: "GET", Path: "/api/v1/overview", ID: "v1.overview.get", Tag: "Overview", Summary: "Get the server's overview",
+			Doc: "A Hookline extension: the attempts of the last hour, a minute a step; the deliveries that are not done, by state; " +
+				"the endpoints failing now; the deliveries that failed for good. Operational webhook endpoints are left out (their own routes show them).",
+			Access: adminOnly, Out: overviewOut{}, Status: 200, handle: s.getOverview},
+		{Method: "GET", Path: "/api/v1/overview/app", ID: "v1.overview.find-applications", Tag: "Overview", Summary: "Find applications",
+			Doc:    "A Hookline extension: the applications whose id is search, or whose uid or name holds it (in any case), by id.",
+			Access: adminOnly, Out: overviewApplicationsOut{}, Status: 200,
+			Query: params(param{"search", "string", "What to find: an id, or a part of a uid or a name; 1 to 256 characters."},
+				param{"limit", "integer", "Items at most, 1 to 250; 50 by default."}), handle: s.findApplications},
+		{Method: "GET", Path: "/api/v1/overview/failing-endpoint", ID: "v1.overview.list-failing-endpoints", Tag: "Overview",
+			Summary: "List the endpoints failing now",
+			Doc:     "A Hookline extension: the endpoints whose attempts have all failed since a time, longest failing first, with that time.",
+			Access:  adminOnly, Out: failingEndpointsOut{}, Status: 200,
+			Query: params(param{"app_id", "string", "Only this application's endpoints (its id or uid)."},
+				param{"limit", "integer", "Items at most, 1 to 250; 50 by default."}), handle: s.listFailingEndpoints},
+
 		{Method: "GET", Path: "/api/v1/egress-ips", ID: "v1.egress-ips.list", Tag: "Environment", Summary: "List the egress IP addresses",
 			Doc: "Lists the addresses deliveries come from, for receivers to allow. A Hookline extension: the operator declares them " +
 				"(--egress-ips) when deliveries go out through a proxy with fixed addresses.",

@@ -87,6 +87,9 @@ var extensionOperations = []string{
 	"GET /ingest/api/v1/source/{source_id}/attempt/msg/{msg_id}",
 	"GET /ingest/api/v1/source/{source_id}/msg/{msg_id}/endpoint",
 	"POST /ingest/api/v1/source/{source_id}/msg/{msg_id}/endpoint/{endpoint_id}/resend",
+	"GET /api/v1/overview",
+	"GET /api/v1/overview/app",
+	"GET /api/v1/overview/failing-endpoint",
 }
 
 // TestRoutesMatchTheDocument checks that every route the server registers is

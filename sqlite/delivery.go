@@ -39,18 +39,22 @@ func (s *Store) ListDeliveriesByMessage(ctx context.Context, appID, msgID string
 	}
 	query, args, n := newQuery().ListDeliveriesByMessage(`SELECT `+deliveryCols+`, `+sqlbuild.Prefixed("e", sqlbuild.ShownEndpointCols)+
 		` FROM `+sqlbuild.Destinations+` e JOIN deliveries d ON d.endpoint_id = e.id`, appID, msgID, opts)
-	return list(ctx, s.rdb, query, args, n, func(sc scanner) (*hookline.DeliveryView, error) {
-		var dr deliveryRow
-		var er endpointRow
-		if err := sc.Scan(append(dr.dest(), er.shownDest()...)...); err != nil {
-			return nil, err
-		}
-		ep, err := er.shown()
-		if err != nil {
-			return nil, err
-		}
-		return &hookline.DeliveryView{Delivery: dr.delivery(), Endpoint: *ep}, nil
-	})
+	return list(ctx, s.rdb, query, args, n, scanDeliveryView)
+}
+
+// scanDeliveryView scans a row of deliveryCols and the columns of its
+// endpoint the API shows (sqlbuild.ShownEndpointCols).
+func scanDeliveryView(sc scanner) (*hookline.DeliveryView, error) {
+	var dr deliveryRow
+	var er endpointRow
+	if err := sc.Scan(append(dr.dest(), er.shownDest()...)...); err != nil {
+		return nil, err
+	}
+	ep, err := er.shown()
+	if err != nil {
+		return nil, err
+	}
+	return &hookline.DeliveryView{Delivery: dr.delivery(), Endpoint: *ep}, nil
 }
 
 // ListMessagesByEndpoint lists the messages sent to the application's

@@ -301,6 +301,13 @@ func portalOps() []portalOp {
 		{"PUT " + opEp + "/headers", needsAdmin, func(x ctx, c c, ids i) error {
 			return c.sdk.OperationalWebhookEndpoint.UpdateHeaders(x, "ep_none", models.OperationalWebhookEndpointHeadersIn{Headers: map[string]string{"X-A": "1"}})
 		}},
+		{"GET /api/v1/overview", needsAdmin, func(x ctx, c c, ids i) error { return c.raw(x, "GET", "/api/v1/overview", nil) }},
+		{"GET /api/v1/overview/app", needsAdmin, func(x ctx, c c, ids i) error {
+			return c.raw(x, "GET", "/api/v1/overview/app?search="+ids.App, nil)
+		}},
+		{"GET /api/v1/overview/failing-endpoint", needsAdmin, func(x ctx, c c, ids i) error {
+			return c.raw(x, "GET", "/api/v1/overview/failing-endpoint?app_id="+ids.App, nil)
+		}},
 		{"POST /api/v1/auth/app-portal-access/{app_id}", needsAdmin, func(x ctx, c c, ids i) error {
 			return noErr(c.sdk.Authentication.AppPortalAccess(x, ids.App, models.AppPortalAccessIn{}, nil))
 		}},

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hookline/hookline/dispatch"
 	"github.com/hookline/hookline/egress"
+	"github.com/hookline/hookline/portal"
 	"github.com/hookline/hookline/telemetry"
 )
 
@@ -82,6 +83,9 @@ type serveConfig struct {
 	TrustedProxies []netip.Prefix
 	// MaxEndpointsPerApp bounds the endpoints of an application.
 	MaxEndpointsPerApp int
+	// PortalFrameAncestors are the origins that may show the App Portal
+	// in an iframe.
+	PortalFrameAncestors []string
 
 	// Metrics and traces (telemetry.go).
 	//
@@ -348,6 +352,10 @@ func defineServeFlags(f *envFlags, cfg *serveConfig) {
 	f.text((*intValue)(&cfg.MaxEndpointsPerApp), "max-endpoints-per-app", "HOOKLINE_MAX_ENDPOINTS_PER_APP", "50",
 		"most endpoints an application may have")
 
+	f.text(&listValue[string]{list: &cfg.PortalFrameAncestors, what: "an origin (https://host[:port], https://*.domain or 'self')",
+		parse: parseOrigin, format: func(s string) string { return s }}, "portal-frame-ancestors", "HOOKLINE_PORTAL_FRAME_ANCESTORS", "",
+		"comma-separated origins whose pages may show the App Portal in an iframe (default: none; repeatable)")
+
 	f.variable(&cfg.AdminToken, "HOOKLINE_ADMIN_TOKEN",
 		"an admin API token of 24 characters or more, accepted besides the stored ones (only its hash is stored); "+
 			"unset, serve generates and prints one on a database without any")
@@ -435,6 +443,9 @@ func joinItems[T any](items []T, format func(T) string) string {
 	}
 	return strings.Join(s, ",")
 }
+
+// parseOrigin parses an origin that may frame the App Portal.
+func parseOrigin(s string) (string, error) { return s, portal.ParseOrigin(s) }
 
 // parsePort parses a TCP port, 1 to 65535.
 func parsePort(s string) (int, error) {

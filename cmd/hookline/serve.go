@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/hookline/hookline/egress"
 	"github.com/hookline/hookline/ingest"
 	"github.com/hookline/hookline/operational"
+	"github.com/hookline/hookline/portal"
 	"github.com/hookline/hookline/postgres"
 	"github.com/hookline/hookline/sqlite"
 )
@@ -183,12 +185,18 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	// The inbound gateway: what sources receive becomes messages of their
 	// internal applications, delivered like any other.
 	gateway := ingest.New(ingest.Config{Store: store, Logger: logger, Metrics: obs.registry})
+	// The default public URL, http://<listen>, of --listen 127.0.0.1:0
+	// names the port the system chose.
+	publicURL := cfg.PublicURL
+	if publicURL == "http://"+cfg.Listen && strings.HasSuffix(cfg.Listen, ":0") {
+		publicURL = "http://" + ln.Addr().String()
+	}
 	srv := &http.Server{
 		Handler: api.New(api.Config{
 			Store:              store,
 			Logger:             logger,
 			MaxBodyBytes:       cfg.MaxBodyBytes,
-			PublicURL:          cfg.PublicURL,
+			PublicURL:          publicURL,
 			SecretGracePeriod:  cfg.SecretGrace,
 			Notifier:           notifier,
 			Operational:        notifier,
@@ -209,6 +217,11 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 		IdleTimeout:    30 * time.Second,
 		MaxHeaderBytes: 64 << 10,
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	// The App Portal and the dashboard beside /api/v1.
+	if srv.Handler, err = portal.Handler(srv.Handler, portal.Config{FrameAncestors: cfg.PortalFrameAncestors}); err != nil {
+		ln.Close()
+		return err
 	}
 
 	var wg sync.WaitGroup

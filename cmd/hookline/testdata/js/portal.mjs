@@ -110,6 +110,9 @@ const ops = {
   [`POST ${O}/secret/rotate`]: (s) => s.operationalWebhook.endpoint.rotateSecret("ep_none", {}),
   [`GET ${O}/headers`]: (s) => s.operationalWebhook.endpoint.getHeaders("ep_none"),
   [`PUT ${O}/headers`]: (s) => s.operationalWebhook.endpoint.setHeaders("ep_none", { headers: { "X-A": "1" } }),
+  "GET /api/v1/overview": (s, i, t) => raw(t, "GET", "/api/v1/overview"),
+  "GET /api/v1/overview/app": (s, i, t) => raw(t, "GET", `/api/v1/overview/app?search=${i.app}`),
+  "GET /api/v1/overview/failing-endpoint": (s, i, t) => raw(t, "GET", `/api/v1/overview/failing-endpoint?app_id=${i.app}`),
   "POST /api/v1/auth/app-portal-access/{app_id}": (s, i) => s.authentication.appPortalAccess(i.app, {}),
   "POST /api/v1/auth/dashboard-access/{app_id}": (s, i, t) => raw(t, "POST", `/api/v1/auth/dashboard-access/${i.app}`),
 

@@ -1,0 +1,570 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	svix "github.com/svix/svix-webhooks/go"
+	"github.com/svix/svix-webhooks/go/models"
+
+	"github.com/hookline/hookline/internal/browsertest"
+	"github.com/hookline/hookline/internal/wait"
+)
+
+// The tests of this file drive the App Portal and the dashboard in a real
+// headless Chromium, against a real serve and real receivers. With
+// -screenshots DIR they save the screenshots docs/portal.md shows:
+//
+//	go test ./cmd/hookline -run 'Portal|Dashboard' -screenshots ../../docs/portal
+
+var screenshots = flag.String("screenshots", "", "save the browser tests' screenshots in this directory")
+
+// xss is a value a tenant or a receiver could send, which the pages must
+// show as text: as HTML, it would run script and set window.pwned.
+const xss = `<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>`
+
+// pageReceiver records the bodies POSTed to it and answers 200 with xss.
+type pageReceiver struct {
+	*httptest.Server
+	mu     sync.Mutex
+	bodies []string
+}
+
+func newPageReceiver(t *testing.T) *pageReceiver {
+	r := &pageReceiver{}
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		b, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		r.bodies = append(r.bodies, string(b))
+		r.mu.Unlock()
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, "received "+xss)
+	}))
+	t.Cleanup(r.Close)
+	return r
+}
+
+func (r *pageReceiver) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.bodies)
+}
+
+// portalLink asks for an app-portal link through the official Go SDK, as
+// an operator's backend does.
+func portalLink(t *testing.T, c *svix.Svix, app string, readOnly bool) string {
+	t.Helper()
+	in := models.AppPortalAccessIn{}
+	if readOnly {
+		in.ReadOnly = ptr(true)
+	}
+	out, err := c.Authentication.AppPortalAccess(t.Context(), app, in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.Url, "/app-portal#token=") {
+		t.Fatalf("the link is %q", out.Url)
+	}
+	return out.Url
+}
+
+// seedCatalog creates the event types the portal offers.
+func seedCatalog(t *testing.T, c *svix.Svix) {
+	t.Helper()
+	schemas := map[string]any{"1": map[string]any{
+		"type": "object", "properties": map[string]any{"invoice": map[string]any{"type": "string"}},
+		"examples": []any{map[string]any{"invoice": "in_example", "amount": 4200}},
+	}}
+	for _, et := range []models.EventTypeIn{
+		{Name: "invoice.paid", Description: "An invoice was paid.", Schemas: &schemas},
+		{Name: "invoice.voided", Description: "An invoice was voided " + xss},
+	} {
+		if _, err := c.EventType.Create(t.Context(), et, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// page drives one tab of the browser.
+type page struct {
+	t   *testing.T
+	b   *browsertest.Browser
+	tab context.Context
+}
+
+func newPage(t *testing.T, b *browsertest.Browser) *page { return &page{t: t, b: b, tab: b.Tab()} }
+
+// do runs steps in the tab.
+func (p *page) do(steps ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	browsertest.Do(p.t, p.tab, steps...)
+}
+
+// open loads url, and waits for an element sel matches.
+func (p *page) open(url, sel string) {
+	p.t.Helper()
+	p.do(chromedp.Navigate(url), waitFor(sel))
+}
+
+// goTo shows another view of the page (hash is its fragment, #/logs) and
+// waits for an element sel matches.
+func (p *page) goTo(hash, sel string) {
+	p.t.Helper()
+	p.do(chromedp.Evaluate[chromedp.Void](`location.hash = ` + jsString(hash)))
+	p.shown()
+	p.do(waitFor(sel))
+}
+
+// shown waits until the page shows the view its fragment names.
+func (p *page) shown() {
+	p.t.Helper()
+	wait.For(p.t, "the view of "+eval[string](p, `location.hash`), func() bool {
+		return eval[bool](p, `document.querySelector("#view")?.dataset.shown === location.hash`)
+	})
+}
+
+// acmeWithMessage creates the application acme with an endpoint to url,
+// and sends it a message.
+func acmeWithMessage(t *testing.T, c *svix.Svix, url string) (*models.EndpointOut, *models.MessageOut) {
+	t.Helper()
+	ctx := t.Context()
+	if _, err := c.Application.Create(ctx, models.ApplicationIn{Name: "Acme Inc.", Uid: ptr("acme")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ep, err := c.Endpoint.Create(ctx, "acme", models.EndpointIn{Url: url}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := c.Message.Create(ctx, "acme", models.MessageIn{EventType: "invoice.paid", Payload: map[string]any{"n": 1}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ep, msg
+}
+
+// text returns the text of the first element sel matches, once visible.
+func (p *page) text(sel string) string {
+	p.t.Helper()
+	p.do(waitFor(sel))
+	return browsertest.Get(p.t, p.tab, chromedp.TextContent(chromedp.CSS(sel)))
+}
+
+// count returns how many elements sel matches.
+func (p *page) count(sel string) int {
+	p.t.Helper()
+	return browsertest.Get(p.t, p.tab, chromedp.Evaluate[int](`document.querySelectorAll(`+jsString(sel)+`).length`))
+}
+
+// eval returns the value of a JavaScript expression (a promise's, awaited).
+func eval[T any](p *page, js string) T {
+	p.t.Helper()
+	return browsertest.Get(p.t, p.tab, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+}
+
+func (p *page) shot(name string) {
+	p.t.Helper()
+	p.do(browsertest.Screenshot(*screenshots, name))
+}
+
+// waitFor waits for an element sel matches to be visible.
+func waitFor(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.WaitVisible(chromedp.CSS(sel))
+}
+
+func click(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
+
+func typeIn(sel, text string) chromedp.Action[chromedp.Void] {
+	return chromedp.SendKeys(chromedp.CSS(sel), text)
+}
+
+func jsString(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+	return `"` + r.Replace(s) + `"`
+}
+
+// checkNoScript fails t when a page ran a value as HTML, or broke its
+// Content-Security-Policy or Trusted Types, or threw.
+func (p *page) checkNoScript() {
+	p.t.Helper()
+	if eval[bool](p, `window.pwned !== undefined`) {
+		p.t.Fatal("a value a tenant or receiver sent ran as script")
+	}
+	for _, e := range p.b.Errors() {
+		if strings.Contains(e, "Content Security Policy") || strings.Contains(e, "Trusted") || strings.HasPrefix(e, "exception") {
+			p.t.Errorf("the page broke its policy or threw: %s", e)
+		}
+	}
+}
+
+func TestPortalInBrowser(t *testing.T) {
+	b := browsertest.New(t)
+	s := startServer(t)
+	c := s.client(t)
+	ctx := t.Context()
+	rcv := newPageReceiver(t)
+	seedCatalog(t, c)
+	for _, app := range []models.ApplicationIn{{Name: "Acme Inc.", Uid: ptr("acme")}, {Name: "Globex", Uid: ptr("globex")}} {
+		if _, err := c.Application.Create(ctx, app, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Application B's data, which A's portal must never show.
+	other, err := c.Endpoint.Create(ctx, "globex", models.EndpointIn{Url: rcv.URL + "/globex-only"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherMsg, err := c.Message.Create(ctx, "globex", models.MessageIn{EventType: "invoice.paid", Payload: map[string]any{"secret": "globex"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait.For(t, "globex's delivery", func() bool { return rcv.count() == 1 })
+
+	// The link, made by the official SDK, lands on the portal, which
+	// keeps the token and takes it out of the address bar.
+	p := newPage(t, b)
+	p.open(portalLink(t, c, "acme", false), "#add-endpoint")
+	if where := browsertest.Get(t, p.tab, chromedp.Location()); strings.Contains(where, "token") {
+		t.Errorf("the address bar still holds the token: %s", where)
+	}
+
+	// Create an endpoint in the page.
+	p.do(click("#add-endpoint"), waitFor("#ep-url"), typeIn("#ep-url", rcv.URL+"/acme"), typeIn("#ep-description", "Billing"),
+		click(`input[value="invoice.paid"]`))
+	p.shot("portal-new-endpoint.png")
+	p.do(click("#save-endpoint"))
+	if url := p.text("#endpoint-url"); url != rcv.URL+"/acme" {
+		t.Fatalf("the endpoint page shows %q", url)
+	}
+	eps, err := c.Endpoint.List(ctx, "acme", nil)
+	if err != nil || len(eps.Data) != 1 || eps.Data[0].Url != rcv.URL+"/acme" || len(eps.Data[0].FilterTypes) != 1 {
+		t.Fatalf("the endpoint the page made: %+v, %v", eps, err)
+	}
+	ep := eps.Data[0]
+
+	// A message sent through the API, with a payload that is HTML.
+	msg, err := c.Message.Create(ctx, "acme", models.MessageIn{EventType: "invoice.paid", Payload: map[string]any{"note": xss}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait.For(t, "the delivery", func() bool { return rcv.count() == 2 })
+
+	// The log shows it; its page shows the attempt, the payload and the
+	// response as text.
+	p.goTo("#/logs", "#log")
+	p.shot("portal-log.png")
+	p.do(click(`#log a[href="#/messages/`+msg.Id+`"]`), waitFor("#attempts .attempt"))
+	p.shot("portal-message.png")
+	if payload, response := p.text("#payload"), p.text("#attempts .response"); !strings.Contains(payload, `"<img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script>"`) ||
+		!strings.Contains(response, "received "+xss) || p.count("img, script:not([src])") != 0 {
+		t.Errorf("payload %q, response %q, %d img or inline script elements", payload, response, p.count("img, script:not([src])"))
+	}
+
+	// The endpoint's log, filtered by status through the form.
+	for status, want := range map[string]int{"success": 1, "fail": 0} {
+		p.goTo("#/logs", "#apply-filters")
+		p.do(chromedp.Evaluate[chromedp.Void](`document.querySelector("#log-endpoint").value = `+jsString(ep.Id)+`;
+			document.querySelector("#log-status").value = `+jsString(status)), click("#apply-filters"))
+		p.shown()
+		if !strings.Contains(eval[string](p, `location.hash`), "status="+status) {
+			t.Fatalf("the filters made %s", eval[string](p, `location.hash`))
+		}
+		if got := p.count("#log tbody tr"); got != want {
+			t.Errorf("the endpoint's log with status %s: %d rows, want %d", status, got, want)
+		}
+	}
+	p.goTo("#/messages/"+msg.Id, "#attempts .attempt")
+
+	// Resend: the receiver gets it again, and the page shows the attempt.
+	p.do(click("#destinations .resend"), waitFor(".notice"))
+	wait.For(t, "the resent delivery", func() bool { return rcv.count() == 3 })
+	wait.For(t, "the second attempt on the page", func() bool {
+		p.do(click("#refresh"), waitFor("#attempts"))
+		return p.count("#attempts .attempt") == 2
+	})
+
+	// Rotate the secret: the page shows the new one, as the API does.
+	p.goTo("#/endpoints/"+ep.Id, "#reveal-secret")
+	p.do(click("#reveal-secret"))
+	before := p.text("#secret-value")
+	p.do(click("#rotate-secret"), waitFor("#rotated"), click("#reveal-secret"))
+	after := p.text("#secret-value")
+	p.shot("portal-endpoint.png")
+	got, err := c.Endpoint.GetSecret(ctx, "acme", ep.Id)
+	if err != nil || before == after || !strings.HasPrefix(after, "whsec_") || got.Key != after {
+		t.Errorf("secret before %q, after %q, the API's %+v (%v)", before, after, got, err)
+	}
+
+	// The catalog shows descriptions, schemas and examples, as text.
+	p.goTo("#/catalog", ".event-type")
+	p.shot("portal-catalog.png")
+	if catalog := p.text("main"); !strings.Contains(catalog, "in_example") || !strings.Contains(catalog, "voided "+xss) || p.count("img") != 0 {
+		t.Errorf("the catalog shows %q", catalog)
+	}
+
+	// A link of application A never shows application B's data.
+	p.goTo("#/endpoints", "#endpoints")
+	if list := p.text("#endpoints"); strings.Contains(list, "globex-only") {
+		t.Errorf("A's portal lists B's endpoint: %q", list)
+	}
+	for _, path := range []string{"#/endpoints/" + other.Id, "#/messages/" + otherMsg.Id} {
+		p.goTo("#/endpoints", "#endpoints")
+		p.goTo(path, ".alert")
+		if shown := p.text("main"); !strings.Contains(shown, "not found") || strings.Contains(shown, "globex") {
+			t.Errorf("%s in A's portal shows %q", path, shown)
+		}
+	}
+	p.checkNoScript()
+}
+
+func TestPortalReadOnlyInBrowser(t *testing.T) {
+	b := browsertest.New(t)
+	s := startServer(t)
+	c := s.client(t)
+	ctx := t.Context()
+	rcv := newPageReceiver(t)
+	seedCatalog(t, c)
+	ep, msg := acmeWithMessage(t, c, rcv.URL+"/acme")
+	wait.For(t, "the delivery", func() bool { return rcv.count() == 1 })
+
+	p := newPage(t, b)
+	p.open(portalLink(t, c, "acme", true), "#endpoints")
+	p.do(waitFor("#read-only"))
+	if p.count("#add-endpoint") != 0 {
+		t.Error("a read-only link offers to add an endpoint")
+	}
+	p.goTo("#/endpoints/"+ep.Id, "#endpoint-url")
+	if n := p.count("#edit-endpoint, #toggle-endpoint, #delete-endpoint, #reveal-secret, #rotate-secret, #send-example, #recover, #add-header"); n != 0 {
+		t.Errorf("a read-only link shows %d controls that change things", n)
+	}
+	p.goTo("#/messages/"+msg.Id, "#attempts .attempt")
+	if p.count(".resend") != 0 {
+		t.Error("a read-only link offers to resend")
+	}
+	// Whatever the page hides, the API refuses: the page's own token
+	// cannot change anything.
+	status := eval[int](p, `(async () => {
+		const token = sessionStorage.getItem("hookline.portal");
+		const r = await fetch("/api/v1/app/acme/endpoint/`+ep.Id+`", {method: "DELETE", headers: {authorization: "Bearer " + token}});
+		return r.status;
+	})()`)
+	if status != http.StatusForbidden {
+		t.Errorf("the read-only token's DELETE answered %d", status)
+	}
+	if _, err := c.Endpoint.Get(ctx, "acme", ep.Id); err != nil {
+		t.Errorf("the endpoint is gone: %v", err)
+	}
+	p.checkNoScript()
+}
+
+func TestPortalExpiredLinkInBrowser(t *testing.T) {
+	b := browsertest.New(t)
+	s := startServer(t)
+	c := s.client(t)
+	if _, err := c.Application.Create(t.Context(), models.ApplicationIn{Name: "Acme Inc.", Uid: ptr("acme")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	link := portalLink(t, c, "acme", false)
+	// Revoke the link's token, as its holder logging out does.
+	token := link[strings.Index(link, "#token=")+len("#token="):]
+	req, _ := http.NewRequest("POST", s.url+"/api/v1/auth/logout", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("logout: %v %v", resp, err)
+	}
+	resp.Body.Close()
+
+	p := newPage(t, b)
+	p.open(link, ".gate h1")
+	p.shot("portal-expired.png")
+	if title := p.text(".gate h1"); title != "This link has expired" {
+		t.Errorf("a revoked link lands on %q", title)
+	}
+	// And a page without a link says what it needs.
+	q := newPage(t, b)
+	q.open(s.url+"/app-portal", ".gate h1")
+	if title := q.text(".gate h1"); title != "This page needs a link" {
+		t.Errorf("the portal without a link shows %q", title)
+	}
+	p.checkNoScript()
+}
+
+func TestDashboardInBrowser(t *testing.T) {
+	b := browsertest.New(t)
+	s := startServer(t)
+	c := s.client(t)
+	ctx := t.Context()
+	var healthy atomic.Bool
+	rcv := newHookReceiver(t, func(int) int {
+		if healthy.Load() {
+			return http.StatusOK
+		}
+		return http.StatusInternalServerError
+	})
+	if _, err := c.Application.Create(ctx, models.ApplicationIn{Name: "Globex " + xss, Uid: ptr("globex")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ep, msg := acmeWithMessage(t, c, rcv.URL+"/acme")
+	// The retry schedule of startServer is 100ms,200ms: three attempts,
+	// then the delivery has failed for good.
+	wait.For(t, "the delivery to fail for good", func() bool {
+		d, err := c.MessageAttempt.ListAttemptedDestinations(ctx, "acme", msg.Id, nil)
+		return err == nil && len(d.Data) == 1 && d.Data[0].Status == models.MESSAGESTATUS_FAIL
+	})
+
+	// Without a token, the dashboard asks for one; an application's
+	// token is refused.
+	p := newPage(t, b)
+	access, err := c.Authentication.AppPortalAccess(ctx, "acme", models.AppPortalAccessIn{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.open(s.url+"/dashboard", "#admin-token")
+	p.do(typeIn("#admin-token", access.Token), click("#sign-in"), waitFor(".alert"))
+	if problem := p.text(".alert"); !strings.Contains(problem, "application's") {
+		t.Errorf("an application's token: %q", problem)
+	}
+
+	// Log in: the overview shows the failed attempts, the failing
+	// endpoint and the exhausted delivery.
+	p.do(typeIn("#admin-token", s.token), click("#sign-in"), waitFor("#failing"))
+	p.shot("dashboard-overview.png")
+	if n := p.text("#stat-fail .n"); n != "3" {
+		t.Errorf("failed attempts of the last hour: %q", n)
+	}
+	if failing := p.text("#failing"); !strings.Contains(failing, rcv.URL+"/acme") {
+		t.Errorf("the failing endpoints: %q", failing)
+	}
+	if exhausted := p.text("#exhausted"); !strings.Contains(exhausted, msg.Id) {
+		t.Errorf("the exhausted deliveries: %q", exhausted)
+	}
+	if n := p.text("#queue-failed .n"); n != "1" {
+		t.Errorf("failed deliveries: %q", n)
+	}
+
+	// Find the application, see its failing endpoint, and recover it.
+	p.goTo("#/apps", "#app-search")
+	p.do(typeIn("#app-search", "ACM"), click("#find-apps"))
+	wait.For(t, "the search's answer", func() bool { return p.count("#apps tbody tr") == 1 })
+	if found := p.text("#apps"); !strings.Contains(found, "Acme Inc.") || strings.Contains(found, "Globex") {
+		t.Errorf("searching ACM finds %q", found)
+	}
+	p.do(click("#apps a"), waitFor("#app-endpoints"))
+	if health := p.text(`#app-endpoints tr[data-endpoint="` + ep.Id + `"] .health`); !strings.HasPrefix(health, "failing since") {
+		t.Errorf("the endpoint's health: %q", health)
+	}
+	p.shot("dashboard-app.png")
+	healthy.Store(true)
+	p.do(click(`#app-endpoints tr[data-endpoint="`+ep.Id+`"] .recover`), waitFor(".notice"))
+	wait.For(t, "the recovered delivery", func() bool { return rcv.count() == 4 })
+	wait.For(t, "the delivery to succeed", func() bool {
+		d, err := c.MessageAttempt.ListAttemptedDestinations(ctx, "acme", msg.Id, nil)
+		return err == nil && len(d.Data) == 1 && d.Data[0].Status == models.MESSAGESTATUS_SUCCESS
+	})
+
+	// The application's portal opens with a new link.
+	p.do(chromedp.Evaluate[chromedp.Void](`window.open = (url) => { window.opened = url; }`), click(".open-portal"))
+	wait.For(t, "the portal link", func() bool { return eval[bool](p, `typeof window.opened === "string"`) })
+	if opened := eval[string](p, `window.opened`); !strings.HasPrefix(opened, s.url+"/app-portal#token=hk_") {
+		t.Errorf("the portal opened at %q", opened)
+	}
+
+	// Every application, the tenant's HTML shown as text.
+	p.goTo("#/apps", "#apps")
+	if list := p.text("#apps"); !strings.Contains(list, "Globex "+xss) || p.count("img") != 0 {
+		t.Errorf("the applications: %q", list)
+	}
+	p.goTo("#/event-types", "main h2")
+	p.goTo("#/operational", "main h2")
+	p.checkNoScript()
+}
+
+// TestPortalThemesInBrowser: the link chooses a dark theme and a colour, in
+// its query string or its fragment; the pages fit a phone.
+func TestPortalThemesInBrowser(t *testing.T) {
+	b := browsertest.New(t)
+	s := startServer(t)
+	c := s.client(t)
+	seedCatalog(t, c)
+	if _, err := c.Application.Create(t.Context(), models.ApplicationIn{Name: "Acme Inc.", Uid: ptr("acme")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Endpoint.Create(t.Context(), "acme", models.EndpointIn{Url: "https://example.com/hooks", Description: ptr("Billing")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	link := portalLink(t, c, "acme", false)
+	base, fragment, _ := strings.Cut(link, "#")
+
+	p := newPage(t, b)
+	p.do(browsertest.Phone())
+	p.open(base+"?darkMode=true&primaryColor=0f766e#"+fragment, "#endpoints")
+	p.shot("portal-dark-phone.png")
+	if theme := eval[string](p, `document.documentElement.dataset.theme`); theme != "dark" {
+		t.Errorf("theme %q, want dark", theme)
+	}
+	if colour := eval[string](p, `getComputedStyle(document.documentElement).getPropertyValue("--primary").trim()`); colour != "#0f766e" {
+		t.Errorf("primary colour %q", colour)
+	}
+	// No wider than the phone.
+	if w := eval[int](p, `document.documentElement.scrollWidth`); w > 390 {
+		t.Errorf("the page is %d px wide on a 390 px phone", w)
+	}
+
+	// In the fragment, with a colour that is not one: light, the default.
+	q := newPage(t, b)
+	q.open(base+"#"+fragment+"&theme=light&primaryColor=red;background:url(x)", "#endpoints")
+	if theme := eval[string](q, `document.documentElement.dataset.theme`); theme != "light" {
+		t.Errorf("theme %q, want light", theme)
+	}
+	if colour := eval[string](q, `getComputedStyle(document.documentElement).getPropertyValue("--primary").trim()`); colour != "#4f46e5" {
+		t.Errorf("a bad colour was taken: %q", colour)
+	}
+	p.checkNoScript()
+}
+
+// TestPortalInIframeInBrowser: the portal works in an iframe of a site
+// --portal-frame-ancestors names, and another site cannot frame it.
+func TestPortalInIframeInBrowser(t *testing.T) {
+	b := browsertest.New(t)
+	var link atomic.Value
+	embed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, `<!doctype html><title>The operator's site</title><h1>Your webhooks</h1>
+<iframe id="portal" title="Webhooks" src="%s" width="1000" height="700"></iframe>`, html.EscapeString(link.Load().(string)))
+	})
+	site := httptest.NewServer(embed)
+	t.Cleanup(site.Close)
+	stranger := httptest.NewServer(embed)
+	t.Cleanup(stranger.Close)
+	s := startServer(t, "--portal-frame-ancestors", site.URL)
+	c := s.client(t)
+	if _, err := c.Application.Create(t.Context(), models.ApplicationIn{Name: "Acme Inc.", Uid: ptr("acme")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	link.Store(portalLink(t, c, "acme", false))
+
+	p := newPage(t, b)
+	p.open(site.URL, "iframe")
+	frame := browsertest.Get(t, p.tab, chromedp.Nodes(chromedp.CSS("iframe")))
+	p.do(chromedp.WaitVisible(chromedp.CSS("#add-endpoint"), chromedp.FromNode(frame[0])))
+	p.shot("portal-iframe.png")
+	p.checkNoScript()
+
+	// The stranger's page gets no portal: the browser refuses to frame it.
+	q := newPage(t, b)
+	q.open(stranger.URL, "iframe")
+	wait.For(t, "the browser to refuse the frame", func() bool {
+		return slices.ContainsFunc(b.Errors(), func(e string) bool { return strings.Contains(e, "frame-ancestors") })
+	})
+}
