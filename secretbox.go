@@ -150,6 +150,17 @@ func (b *SecretBox) Seal(secret []byte, at Cell) []byte {
 	return k.aead.Seal(out, out[boundHead:], secret, at.associated(out[:boundHead]))
 }
 
+// storedOrClear returns the stored form of a secret kept in a column that
+// versions before it kept in another column, in clear: sealed, the value of
+// the column, or else clear, the value of the earlier one, as a secret in
+// clear (which only a Legacy box opens); nil when neither holds it.
+func storedOrClear(sealed, clear []byte) []byte {
+	if sealed == nil && clear != nil {
+		return append([]byte{formClear}, clear...)
+	}
+	return sealed
+}
+
 // ErrSecretKey is the error of reading a sealed secret without the right
 // master key.
 var ErrSecretKey = errors.New("cannot decrypt a stored secret: no master key, or not the one it was written with")
