@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -31,6 +32,10 @@ type SealedDB struct {
 	// Column returns the first column of the rows query selects, each
 	// value as its bytes (nil for NULL).
 	Column func(t *testing.T, query string, args ...any) [][]byte
+	// Tables returns the SealedTables of s, a store Open returned: what
+	// its CheckSecretKey, Reseal and Open give hookline's CheckSeals,
+	// Reseal and UpgradeSeals.
+	Tables func(s hookline.Store) hookline.SealedTables
 }
 
 // RunSecretKey checks how stores seal secrets under a master key, those of
@@ -57,6 +62,7 @@ func RunSecretKey(t *testing.T, newDB func(t *testing.T) SealedDB) {
 		{"SourceWithoutKey", testSourceWithoutKey},
 		{"SourcesMarked", testSourcesMarked},
 		{"Reseal", testReseal},
+		{"ResealRace", testResealRace},
 	} {
 		t.Run("SecretKey/"+tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -537,4 +543,64 @@ func testReseal(t *testing.T, db SealedDB) {
 	if got := db.Column(t, `SELECT config FROM ingest_sources WHERE id = $1`, sources[0].ID)[0]; !bytes.Equal(got, alteredSource) {
 		t.Fatal("Reseal wrote the source it could not open")
 	}
+}
+
+// testResealRace: a row written between Reseal's read of it and its
+// write-back (here by the store itself, as another node could) keeps what
+// that write wrote, endpoint or source: Reseal leaves it, and does not
+// count it.
+func testResealRace(t *testing.T, db SealedDB) {
+	mine, theirs := twoTenants(t, db)
+	s := db.Open(t, key1)
+	sources := []*hookline.Source{secretSource(t, s), secretSource(t, s)}
+	must(t, s.Close(), "Close")
+
+	s = db.Open(t, key2, key1)
+	defer s.Close()
+	box, err := hookline.NewSecretBox(key2, key1)
+	must(t, err, "NewSecretBox")
+	tables := &writeBetween{SealedTables: db.Tables(s), before: map[string]func(){
+		"endpoints": func() {
+			mine.Headers["X-Meanwhile"] = "written meanwhile"
+			must(t, s.UpdateEndpoint(ctx(t), mine), "UpdateEndpoint")
+		},
+		"ingest_sources": func() {
+			sources[0].Config.HMAC.Secret, sources[0].UpdatedAt = "written-meanwhile", time.Now()
+			must(t, s.UpdateSource(ctx(t), sources[0]), "UpdateSource")
+		},
+	}}
+	n, err := box.Reseal(ctx(t), tables)
+	must(t, err, "Reseal")
+	if len(tables.before) != 0 {
+		t.Fatalf("Reseal wrote no row of %v", tables.before)
+	}
+	if n != 2 {
+		t.Fatalf("Reseal wrote %d rows, want 2: the endpoint and the source no write came between", n)
+	}
+	for _, ep := range []*hookline.Endpoint{mine, theirs} {
+		got, err := s.Endpoint(ctx(t), ep.AppID, ep.ID)
+		must(t, err, "Endpoint after Reseal")
+		same(t, got, ep, "endpoint after Reseal")
+	}
+	for _, src := range sources {
+		got, err := s.Source(ctx(t), src.ID)
+		must(t, err, "Source after Reseal")
+		same(t, got, src, "source after Reseal")
+	}
+}
+
+// writeBetween is a store's SealedTables that runs before[table] once,
+// before its first write-back into that table: a write that comes between
+// Reseal's read of a row and its write-back.
+type writeBetween struct {
+	hookline.SealedTables
+	before map[string]func()
+}
+
+func (w *writeBetween) ResealRows(ctx context.Context, k *hookline.SealedKind, was, now []hookline.SealedRow) (int, error) {
+	if write := w.before[k.Table]; write != nil {
+		delete(w.before, k.Table)
+		write()
+	}
+	return w.SealedTables.ResealRows(ctx, k, was, now)
 }
