@@ -105,7 +105,7 @@ func (s *Store) CheckSecretKey(ctx context.Context) error {
 	return s.box.CheckSeals(ctx, sealedTables{s})
 }
 
-// Reseal seals every endpoint's secrets again (hookline.SecretBox.Reseal).
+// Reseal seals every secret again (hookline.SecretBox.Reseal).
 // The versions of the rows it replaced stay in the table's files until
 // PostgreSQL's vacuum reuses their space, and in its WAL and backups.
 func (s *Store) Reseal(ctx context.Context) (int, error) {

@@ -104,7 +104,7 @@ func (s *Store) CheckSecretKey(ctx context.Context) error {
 	return s.box.CheckSeals(ctx, sealedTables{s})
 }
 
-// Reseal seals every endpoint's secrets again (hookline.SecretBox.Reseal),
+// Reseal seals every secret again (hookline.SecretBox.Reseal),
 // then rewrites the database file so that nothing it replaced is left in
 // it or in the WAL (compact).
 func (s *Store) Reseal(ctx context.Context) (int, error) {

@@ -117,11 +117,11 @@ func startServe(t *testing.T, db string, env map[string]string) (string, func() 
 	}
 }
 
-// TestStartChecksSourceKey: on a database whose only secrets are a
-// source's, serve started with a wrong key, or without the key file,
-// refuses to start, names the source, and changes no file; with the key,
-// it starts.
-func TestStartChecksSourceKey(t *testing.T) {
+// TestSourceSecretsAtRest: a source's secrets and token are in none of the
+// database's files; on a database whose only secrets are a source's, serve
+// started with a wrong key, or without the key file, refuses to start,
+// names the source, and changes no file; with the key, it starts.
+func TestSourceSecretsAtRest(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "hookline.db")
 	key := bytes.Repeat([]byte{5}, 32)
@@ -129,6 +129,13 @@ func TestStartChecksSourceKey(t *testing.T) {
 	src := newSecretSource(t, s, "check")
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
+	}
+	for name, data := range snapshot(t, dir) {
+		for _, secret := range []string{src.Token, src.Config.HMAC.Secret, src.Config.BasicAuth.Password, src.Config.HeaderAuth.Value} {
+			if strings.Contains(data, secret) {
+				t.Errorf("%s holds the source's secret %q in clear", name, secret)
+			}
+		}
 	}
 	env := map[string]string{"HOOKLINE_ADMIN_TOKEN": "hk_source_check_token_0123456789abcdef"}
 	before := snapshot(t, dir)
