@@ -62,9 +62,9 @@ func (c Cell) associated(head []byte) []byte {
 // SecretBox encrypts secrets (endpoint signing keys, current and previous,
 // the Basic credentials of endpoint URLs, mTLS private keys, OAuth client
 // settings and custom headers; sources' configs and ingest URL tokens)
-// before a Store writes them, and decrypts
-// them when it reads them. A nil *SecretBox stores secrets in clear, marked
-// so that a box given later still reads them.
+// before a Store writes them, and decrypts them when it reads them. A nil
+// *SecretBox stores secrets in clear, marked so that a box given later
+// still reads them.
 type SecretBox struct {
 	// keys[0] seals; every key opens (keys[1:] are earlier master keys,
 	// during a key rotation).

@@ -25,8 +25,8 @@ func (b *SecretBox) SealSource(src *Source) SealedSource {
 	if err != nil {
 		panic("hookline: cannot encode a source config: " + err.Error())
 	}
-	return SealedSource{Config: b.Seal(config, sourceCell(src, colConfig)), Token: b.Seal([]byte(src.Token), sourceCell(src, colToken)),
-		TokenHash: TokenHash(src.Token)}
+	return SealedSource{Config: b.Seal(config, sourceCell(src, colConfig)),
+		Token: b.Seal([]byte(src.Token), sourceCell(src, colToken)), TokenHash: TokenHash(src.Token)}
 }
 
 // The cells of a source's secrets: the columns of the table ingest_sources
