@@ -16,7 +16,16 @@ const (
 	colMTLS        = "mtls"
 	colOAuth       = "oauth"
 	colHeaders     = "headers_sealed"
+	// colClearHeaders held the headers, in clear, before colHeaders.
+	colClearHeaders = "headers"
 )
+
+// endpointSeals is the kind of the rows of endpoints, which Reseal and
+// the rest go through.
+var endpointSeals = &SealedKind{Noun: "endpoint", Table: endpointsTable, Columns: []SealedColumn{
+	{Name: colSecret}, {Name: colPrevious}, {Name: colURL}, {Name: colMTLS}, {Name: colOAuth},
+	{Name: colHeaders, Clear: colClearHeaders},
+}}
 
 // endpointCell returns the cell of an endpoint's column.
 func endpointCell(column, id string) Cell {
@@ -141,7 +150,7 @@ func (b *SecretBox) OpenAuth(a *SealedAuth, ep *Endpoint, now time.Time) error {
 		}
 		ep.OAuth = o
 	}
-	if headers := a.headers(); headers != nil {
+	if headers := storedOrClear(a.Headers, a.ClearHeaders); headers != nil {
 		h := map[string]string{}
 		if err := b.openJSON(headers, colHeaders, ep.ID, &h); err != nil {
 			return err
@@ -149,15 +158,6 @@ func (b *SecretBox) OpenAuth(a *SealedAuth, ep *Endpoint, now time.Time) error {
 		ep.Headers = h
 	}
 	return nil
-}
-
-// headers returns the stored form of the headers: Headers, or else
-// ClearHeaders as a secret in clear, or nil when there are none.
-func (a *SealedAuth) headers() []byte {
-	if a.Headers == nil && a.ClearHeaders != nil {
-		return append([]byte{formClear}, a.ClearHeaders...)
-	}
-	return a.Headers
 }
 
 // settingNames are the names errors give the sealed settings, by column.
@@ -182,40 +182,5 @@ func (b *SecretBox) openJSON(sealed []byte, column, id string, v any) error {
 	if err := json.Unmarshal(plain, v); err != nil {
 		return fmt.Errorf("endpoint %s: %w", settingNames[column], err)
 	}
-	return nil
-}
-
-// sealedSetting is one sealed setting of a SealedAuth and its column.
-type sealedSetting struct {
-	column string
-	value  *[]byte
-}
-
-// settings returns the sealed settings of a.
-func (a *SealedAuth) settings() []sealedSetting {
-	return []sealedSetting{
-		{colSecret, &a.Secret}, {colURL, &a.URL}, {colPrevious, &a.Previous},
-		{colMTLS, &a.MTLS}, {colOAuth, &a.OAuth}, {colHeaders, &a.Headers},
-	}
-}
-
-// reseal opens every sealed setting of a, as stored for the endpoint id,
-// and seals it again under b's current key, bound to its cell; headers kept
-// in clear (ClearHeaders) move into Headers, sealed. It changes a only when
-// it opened every setting, and returns the first error.
-func (b *SecretBox) reseal(a *SealedAuth, id string) error {
-	next := *a
-	next.Headers, next.ClearHeaders = a.headers(), nil
-	for _, s := range next.settings() {
-		if *s.value == nil {
-			continue
-		}
-		plain, err := b.openSetting(*s.value, s.column, id)
-		if err != nil {
-			return err
-		}
-		*s.value = b.Seal(plain, endpointCell(s.column, id))
-	}
-	*a = next
 	return nil
 }

@@ -41,18 +41,31 @@ func TestSealedAuthFormat(t *testing.T) {
 	if a.ShownURL != "https://user:xxxxx@example.com/hook" {
 		t.Errorf("ShownURL = %q", a.ShownURL)
 	}
-	for _, s := range a.settings() {
+	for column, v := range sealedFields(&a) {
 		// Each is sealed for its own cell: the endpoint's id and its column.
-		got, err := box.Open(*s.value, Cell{Table: "endpoints", Column: s.column, Row: "ep_1"})
-		if err != nil || string(got) != want[s.column] {
-			t.Errorf("sealed %s = %s, %v; want %s", s.column, got, err, want[s.column])
+		got, err := box.Open(*v, Cell{Table: "endpoints", Column: column, Row: "ep_1"})
+		if err != nil || string(got) != want[column] {
+			t.Errorf("sealed %s = %s, %v; want %s", column, got, err, want[column])
+		}
+	}
+	// Reseal and the rest go through every column SealAuth seals.
+	var kind []string
+	for _, c := range endpointSeals.Columns {
+		kind = append(kind, c.Name)
+	}
+	if len(kind) != len(want) {
+		t.Errorf("the sealed columns of endpointSeals are %v, want those of %v", kind, want)
+	}
+	for _, c := range kind {
+		if _, ok := want[c]; !ok {
+			t.Errorf("endpointSeals has the column %s, which SealAuth does not seal", c)
 		}
 	}
 
 	// The stored forms open into the endpoint that was sealed.
 	stored := SealedAuth{ShownURL: a.ShownURL}
-	for _, s := range stored.settings() {
-		*s.value = box.Seal([]byte(want[s.column]), Cell{Table: "endpoints", Column: s.column, Row: "ep_1"})
+	for column, v := range sealedFields(&stored) {
+		*v = box.Seal([]byte(want[column]), Cell{Table: "endpoints", Column: column, Row: "ep_1"})
 	}
 	got := &Endpoint{ID: "ep_1", URL: a.ShownURL}
 	if err := box.OpenAuth(&stored, got, now); err != nil {
@@ -87,4 +100,10 @@ func TestSealedAuthFormat(t *testing.T) {
 	if err := box.OpenAuth(&a, back, now); err != nil || back.URL != odd.URL {
 		t.Fatalf("unparsable URL opened as %q, %v", back.URL, err)
 	}
+}
+
+// sealedFields returns the sealed settings of a by column.
+func sealedFields(a *SealedAuth) map[string]*[]byte {
+	return map[string]*[]byte{colSecret: &a.Secret, colPrevious: &a.Previous, colURL: &a.URL, colMTLS: &a.MTLS,
+		colOAuth: &a.OAuth, colHeaders: &a.Headers}
 }

@@ -61,9 +61,10 @@ func (c Cell) associated(head []byte) []byte {
 
 // SecretBox encrypts secrets (endpoint signing keys, current and previous,
 // the Basic credentials of endpoint URLs, mTLS private keys, OAuth client
-// settings and custom headers) before a Store writes them, and decrypts
-// them when it reads them. A nil *SecretBox stores secrets in clear, marked
-// so that a box given later still reads them.
+// settings and custom headers; sources' configs and ingest URL tokens)
+// before a Store writes them, and decrypts them when it reads them. A nil
+// *SecretBox stores secrets in clear, marked so that a box given later
+// still reads them.
 type SecretBox struct {
 	// keys[0] seals; every key opens (keys[1:] are earlier master keys,
 	// during a key rotation).
@@ -148,6 +149,17 @@ func (b *SecretBox) Seal(secret []byte, at Cell) []byte {
 		panic("hookline: crypto/rand failed: " + err.Error())
 	}
 	return k.aead.Seal(out, out[boundHead:], secret, at.associated(out[:boundHead]))
+}
+
+// storedOrClear returns the stored form of a secret kept in a column that
+// versions before it kept in another column, in clear: sealed, the value of
+// the column, or else clear, the value of the earlier one, as a secret in
+// clear (which only a Legacy box opens); nil when neither holds it.
+func storedOrClear(sealed, clear []byte) []byte {
+	if sealed == nil && clear != nil {
+		return append([]byte{formClear}, clear...)
+	}
+	return sealed
 }
 
 // ErrSecretKey is the error of reading a sealed secret without the right

@@ -25,26 +25,38 @@ func (b *SecretBox) SealSource(src *Source) SealedSource {
 	if err != nil {
 		panic("hookline: cannot encode a source config: " + err.Error())
 	}
-	return SealedSource{Config: b.Seal(config, sourceCell(src, "config")), Token: b.Seal([]byte(src.Token), sourceCell(src, "token")),
-		TokenHash: TokenHash(src.Token)}
+	return SealedSource{Config: b.Seal(config, sourceCell(src, colConfig)),
+		Token: b.Seal([]byte(src.Token), sourceCell(src, colToken)), TokenHash: TokenHash(src.Token)}
 }
+
+// The cells of a source's secrets: the columns of the table ingest_sources
+// that hold them, each bound to its source's id.
+const (
+	sourcesTable = "ingest_sources"
+	colConfig    = "config"
+	colToken     = "token"
+)
+
+// sourceSeals is the kind of the rows of sources, which Reseal and the
+// rest go through.
+var sourceSeals = &SealedKind{Noun: "source", Table: sourcesTable, Columns: []SealedColumn{{Name: colConfig}, {Name: colToken}}}
 
 // sourceCell is where a Store keeps the column of a source's secrets: a
 // value sealed there opens nowhere else.
 func sourceCell(src *Source, column string) Cell {
-	return Cell{Table: "ingest_sources", Column: column, Row: src.ID}
+	return Cell{Table: sourcesTable, Column: column, Row: src.ID}
 }
 
 // OpenSource sets the config and the token of src from their stored forms.
 func (b *SecretBox) OpenSource(src *Source, config, token []byte) error {
-	c, err := b.Open(config, sourceCell(src, "config"))
+	c, err := b.Open(config, sourceCell(src, colConfig))
 	if err != nil {
 		return fmt.Errorf("source %s: %w", src.ID, err)
 	}
 	if err := json.Unmarshal(c, &src.Config); err != nil {
 		return fmt.Errorf("source %s: bad stored config: %w", src.ID, err)
 	}
-	t, err := b.Open(token, sourceCell(src, "token"))
+	t, err := b.Open(token, sourceCell(src, colToken))
 	if err != nil {
 		return fmt.Errorf("source %s: %w", src.ID, err)
 	}

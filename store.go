@@ -163,28 +163,31 @@ type Endpoints interface {
 	ListEndpoints(ctx context.Context, appID string, opts ListOptions) (Page[*Endpoint], error)
 }
 
-// SealedSecrets is what a store tells of the endpoint secrets it seals
-// with its SecretBox (the master key it was opened with, and the previous
-// ones), and how it seals them again.
+// SealedSecrets is what a store tells of the secrets it seals with its
+// SecretBox (the master key it was opened with, and the previous ones):
+// those of endpoints and of the inbound gateway's sources (see
+// SealedKind), and how it seals them again.
 //
 // A store seals each secret bound to its cell (table, column, row id). It
 // opens the forms of earlier versions (secrets in clear, or sealed without
 // their cell) only while its database is marked as holding them: when it
 // opens such a database with a key, it seals them all again first
-// (UpgradeSeals), and refuses them from then on (ErrSecretForm).
+// (UpgradeSeals), and refuses them from then on (ErrSecretForm). A store
+// without a key writes secrets in clear, and marks its database so in the
+// same transaction.
 type SealedSecrets interface {
 	// CheckSecretKey returns nil when the store's master keys open every
 	// secret it holds sealed, or when it holds none; else an error that
-	// wraps ErrSecretKey and names an endpoint whose secrets they do not
-	// open. A secret that does not open for another reason (altered, or in
-	// a form no longer accepted) is not the keys' fault: reading its
-	// endpoint fails, this does not. It changes nothing: whoever opened
-	// the store with a wrong or a missing key calls it before anything
-	// else, and stops.
+	// wraps ErrSecretKey and names an endpoint or a source whose secrets
+	// they do not open. A secret that does not open for another reason
+	// (altered, or in a form no longer accepted) is not the keys' fault:
+	// reading its row fails, this does not. It changes nothing: whoever
+	// opened the store with a wrong or a missing key calls it before
+	// anything else, and stops.
 	CheckSecretKey(ctx context.Context) error
-	// Reseal seals every endpoint's secrets again under the store's
-	// current master key, bound to their cells, and returns how many
-	// endpoints it wrote (see SecretBox.Reseal: it writes nothing unless
+	// Reseal seals every secret again under the store's current master
+	// key, bound to its cell, and returns how many rows (endpoints and
+	// sources) it wrote (see SecretBox.Reseal: it writes nothing unless
 	// the keys open every secret). A store whose files keep what a write
 	// replaced then rewrites them, so that no secret sealed under an
 	// earlier key is left in them (SQLite: its database file and WAL).

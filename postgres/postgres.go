@@ -114,10 +114,10 @@ func WithSchema(schema string) Option { return func(o *options) { o.schema = sch
 // periodic cleanup). The default discards.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
-// WithSecretKey encrypts endpoint secrets at rest with AES-256-GCM under
-// key, which must be 32 bytes, each bound to its row, as the sqlite store
-// does; Open seals those written without a key, or by earlier versions
-// (hookline.UpgradeSeals).
+// WithSecretKey encrypts secrets (endpoints', sources') at rest with
+// AES-256-GCM under key, which must be 32 bytes, each bound to its row, as
+// the sqlite store does; Open seals those written without a key, or by
+// earlier versions (hookline.UpgradeSeals).
 // Secrets sealed under one of previous (earlier master keys) are read too,
 // and sealed under key when next written: see the rekey command.
 func WithSecretKey(key []byte, previous ...[]byte) Option {
@@ -140,7 +140,7 @@ type Store struct {
 	schema  string // the schema of the tables
 	channel string // the NOTIFY channel of the schema
 	log     *slog.Logger
-	box     *hookline.SecretBox // encrypts endpoint secrets; nil stores them as they are
+	box     *hookline.SecretBox // encrypts secrets; nil stores them as they are
 	timeout time.Duration
 
 	due chan struct{}
@@ -233,7 +233,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		return nil, openError(err)
 	}
 	s.channel = Channel(s.schema)
-	if s.box, err = hookline.UpgradeSeals(ctx, s.box, sealedTable{s}, s.log, "postgres"); err != nil {
+	if s.box, err = hookline.UpgradeSeals(ctx, s.box, sealedTables{s}, s.log, "postgres"); err != nil {
 		s.pool.Close()
 		return nil, openError(err)
 	}

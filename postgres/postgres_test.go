@@ -80,6 +80,7 @@ func TestStoreSecretKey(t *testing.T) {
 				must(t, err)
 				return col
 			},
+			Tables: func(s hookline.Store) hookline.SealedTables { return postgres.SealedTables(s.(*postgres.Store)) },
 		}
 	})
 }

@@ -2,33 +2,35 @@ package postgres
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookline/hookline"
 )
 
-// sealedTable is the endpoints table as hookline's CheckSeals, Reseal and
-// UpgradeSeals use it.
-type sealedTable struct{ s *Store }
+// sealedTables is what the store holds of each hookline.SealedKind, as
+// hookline's CheckSeals, Reseal and UpgradeSeals use it.
+type sealedTables struct{ s *Store }
 
-// sealedCols are the sealed columns of an endpoint, and headers, which
-// versions before headers_sealed kept in clear.
-const sealedCols = `id, secret, previous_secrets, url_sealed, mtls, oauth, headers_sealed, headers`
-
-// SealedRows reads a page of the sealed columns of endpoints.
-func (t sealedTable) SealedRows(ctx context.Context, after string) ([]hookline.SealedRow, error) {
+// SealedRows reads a page of the columns of k.
+func (t sealedTables) SealedRows(ctx context.Context, k *hookline.SealedKind, after string) ([]hookline.SealedRow, error) {
+	names := k.Names()
 	var page []hookline.SealedRow
 	err := t.s.do(ctx, func(ctx context.Context) error {
-		rows, err := t.s.pool.Query(ctx, `SELECT `+sealedCols+` FROM endpoints WHERE id > $1 ORDER BY id LIMIT $2`,
-			after, hookline.ResealBatch)
+		rows, err := t.s.pool.Query(ctx, `SELECT id, `+strings.Join(names, ", ")+` FROM `+k.Table+`
+			WHERE id > $1 ORDER BY id LIMIT $2`, after, hookline.ResealBatch)
 		if err != nil {
 			return err
 		}
 		page, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (hookline.SealedRow, error) {
-			var r hookline.SealedRow
-			err := row.Scan(&r.ID, &r.Secret, &r.Previous, &r.URL, &r.MTLS, &r.OAuth, &r.Headers, &r.ClearHeaders)
-			return r, err
+			r := hookline.SealedRow{Values: make([][]byte, len(names))}
+			dest := []any{&r.ID}
+			for i := range r.Values {
+				dest = append(dest, &r.Values[i])
+			}
+			return r, row.Scan(dest...)
 		})
 		return err
 	})
@@ -37,19 +39,28 @@ func (t sealedTable) SealedRows(ctx context.Context, after string) ([]hookline.S
 
 // ResealRows writes the rows of now in one transaction, each where its
 // columns still hold those of was.
-func (t sealedTable) ResealRows(ctx context.Context, was, now []hookline.SealedRow) (int, error) {
+func (t sealedTables) ResealRows(ctx context.Context, k *hookline.SealedKind, was, now []hookline.SealedRow) (int, error) {
+	names := k.Names()
+	set, same := make([]string, len(names)), make([]string, len(names))
+	for i, c := range names {
+		set[i] = fmt.Sprintf("%s = $%d", c, i+1)
+		same[i] = fmt.Sprintf("%s IS NOT DISTINCT FROM $%d", c, len(names)+i+2)
+	}
+	query := `UPDATE ` + k.Table + ` SET ` + strings.Join(set, ", ") +
+		fmt.Sprintf(` WHERE id = $%d AND `, len(names)+1) + strings.Join(same, " AND ")
 	n := 0
 	err := t.s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		n = 0
 		for i, r := range now {
-			old := was[i]
-			tag, err := tx.Exec(ctx, `UPDATE endpoints SET secret = $1, previous_secrets = $2, url_sealed = $3, mtls = $4,
-				oauth = $5, headers_sealed = $6, headers = NULL
-				WHERE id = $7 AND secret = $8 AND previous_secrets IS NOT DISTINCT FROM $9
-				AND url_sealed IS NOT DISTINCT FROM $10 AND mtls IS NOT DISTINCT FROM $11 AND oauth IS NOT DISTINCT FROM $12
-				AND headers_sealed IS NOT DISTINCT FROM $13 AND headers IS NOT DISTINCT FROM $14`,
-				r.Secret, r.Previous, r.URL, r.MTLS, r.OAuth, r.Headers,
-				r.ID, old.Secret, old.Previous, old.URL, old.MTLS, old.OAuth, old.Headers, old.ClearHeaders)
+			args := make([]any, 0, 2*len(names)+1)
+			for _, v := range r.Values {
+				args = append(args, v)
+			}
+			args = append(args, r.ID)
+			for _, v := range was[i].Values {
+				args = append(args, v)
+			}
+			tag, err := tx.Exec(ctx, query, args...)
 			if err != nil {
 				return err
 			}
@@ -61,7 +72,7 @@ func (t sealedTable) ResealRows(ctx context.Context, was, now []hookline.SealedR
 }
 
 // LegacySeals reads the mark of sealed_format.
-func (t sealedTable) LegacySeals(ctx context.Context) (bool, error) {
+func (t sealedTables) LegacySeals(ctx context.Context) (bool, error) {
 	var legacy bool
 	err := t.s.do(ctx, func(ctx context.Context) error {
 		return t.s.pool.QueryRow(ctx, `SELECT legacy FROM sealed_format WHERE id = 1`).Scan(&legacy)
@@ -70,7 +81,7 @@ func (t sealedTable) LegacySeals(ctx context.Context) (bool, error) {
 }
 
 // MarkSealsBound clears the mark of sealed_format.
-func (t sealedTable) MarkSealsBound(ctx context.Context) error {
+func (t sealedTables) MarkSealsBound(ctx context.Context) error {
 	return t.s.do(ctx, func(ctx context.Context) error {
 		_, err := t.s.pool.Exec(ctx, `UPDATE sealed_format SET legacy = false WHERE id = 1`)
 		return err
@@ -78,7 +89,8 @@ func (t sealedTable) MarkSealsBound(ctx context.Context) error {
 }
 
 // markClear sets the mark of sealed_format, in the transaction of a write
-// of an endpoint, when the store has no key: it wrote secrets in clear.
+// of secrets (an endpoint's, a source's), when the store has no key: it
+// wrote them in clear.
 func (s *Store) markClear(ctx context.Context, tx pgx.Tx) error {
 	if s.box != nil {
 		return nil
@@ -90,12 +102,12 @@ func (s *Store) markClear(ctx context.Context, tx pgx.Tx) error {
 // CheckSecretKey opens every sealed secret with the store's keys (see
 // hookline.SecretBox.CheckSeals).
 func (s *Store) CheckSecretKey(ctx context.Context) error {
-	return s.box.CheckSeals(ctx, sealedTable{s})
+	return s.box.CheckSeals(ctx, sealedTables{s})
 }
 
-// Reseal seals every endpoint's secrets again (hookline.SecretBox.Reseal).
+// Reseal seals every secret again (hookline.SecretBox.Reseal).
 // The versions of the rows it replaced stay in the table's files until
 // PostgreSQL's vacuum reuses their space, and in its WAL and backups.
 func (s *Store) Reseal(ctx context.Context) (int, error) {
-	return s.box.Reseal(ctx, sealedTable{s})
+	return s.box.Reseal(ctx, sealedTables{s})
 }

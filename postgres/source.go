@@ -39,14 +39,21 @@ func (s *Store) scanSource(r pgx.Row) (*hookline.Source, error) {
 	return &src, nil
 }
 
-// CreateSource stores src.
+// CreateSource stores src, its secrets sealed (in clear without a key,
+// which marks the database so: see markClear).
 func (s *Store) CreateSource(ctx context.Context, src *hookline.Source) error {
 	src.Prepare(hookline.Now())
 	sealed := s.box.SealSource(src)
-	_, err := s.exec(ctx, `INSERT INTO ingest_sources (`+sourceCols+`, token_hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-		src.ID, src.UID, src.AppID, src.Name, src.Type, sealed.Config, sealed.Token, src.PreviousTokenHash,
-		src.PreviousTokenExpires, jsonMap(src.Metadata), src.CreatedAt, src.UpdatedAt, sealed.TokenHash)
+	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO ingest_sources (`+sourceCols+`, token_hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			src.ID, src.UID, src.AppID, src.Name, src.Type, sealed.Config, sealed.Token, src.PreviousTokenHash,
+			src.PreviousTokenExpires, jsonMap(src.Metadata), src.CreatedAt, src.UpdatedAt, sealed.TokenHash)
+		if err != nil {
+			return err
+		}
+		return s.markClear(ctx, tx)
+	})
 	if hookline.ErrorCode(err) == hookline.ECONFLICT {
 		return hookline.ErrSourceConflict
 	}
@@ -80,16 +87,25 @@ func (s *Store) SourceByToken(ctx context.Context, token string, now time.Time) 
 		ORDER BY token_hash = $1 DESC LIMIT 1`, hookline.TokenHash(token), now)
 }
 
-// UpdateSource writes src.
+// UpdateSource writes src, its secrets sealed as CreateSource does.
 func (s *Store) UpdateSource(ctx context.Context, src *hookline.Source) error {
 	src.UpdatedAt = hookline.StoredTime(src.UpdatedAt)
 	src.PreviousTokenExpires = hookline.StoredTimePtr(src.PreviousTokenExpires)
 	sealed := s.box.SealSource(src)
-	err := s.changeOne(ctx, hookline.ErrSourceNotFound, `UPDATE ingest_sources SET uid = $1, name = $2, type = $3,
-		config = $4, token = $5, token_hash = $6, previous_token_hash = $7, previous_token_expires = $8, metadata = $9,
-		updated_at = $10 WHERE id = $11`,
-		src.UID, src.Name, src.Type, sealed.Config, sealed.Token, sealed.TokenHash, src.PreviousTokenHash,
-		src.PreviousTokenExpires, jsonMap(src.Metadata), src.UpdatedAt, src.ID)
+	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE ingest_sources SET uid = $1, name = $2, type = $3, config = $4, token = $5,
+			token_hash = $6, previous_token_hash = $7, previous_token_expires = $8, metadata = $9, updated_at = $10
+			WHERE id = $11`,
+			src.UID, src.Name, src.Type, sealed.Config, sealed.Token, sealed.TokenHash, src.PreviousTokenHash,
+			src.PreviousTokenExpires, jsonMap(src.Metadata), src.UpdatedAt, src.ID)
+		switch {
+		case err != nil:
+			return err
+		case tag.RowsAffected() == 0:
+			return hookline.ErrSourceNotFound
+		}
+		return s.markClear(ctx, tx)
+	})
 	if hookline.ErrorCode(err) == hookline.ECONFLICT {
 		return hookline.ErrSourceConflict
 	}

@@ -4,34 +4,32 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/hookline/hookline"
 )
 
-// sealedTable is the endpoints table as hookline's CheckSeals, Reseal and
-// UpgradeSeals use it.
-type sealedTable struct{ s *Store }
+// sealedTables is what the store holds of each hookline.SealedKind, as
+// hookline's CheckSeals, Reseal and UpgradeSeals use it.
+type sealedTables struct{ s *Store }
 
-// sealedCols are the sealed columns of an endpoint, and headers, which
-// versions before headers_sealed kept in clear.
-const sealedCols = `id, secret, previous_secrets, url_sealed, mtls, oauth, headers_sealed, headers`
-
-func sealedDest(r *hookline.SealedRow) []any {
-	return []any{&r.ID, &r.Secret, &r.Previous, &r.URL, &r.MTLS, &r.OAuth, &r.Headers, &r.ClearHeaders}
-}
-
-// SealedRows reads a page of the sealed columns of endpoints.
-func (t sealedTable) SealedRows(ctx context.Context, after string) ([]hookline.SealedRow, error) {
-	rows, err := t.s.rdb.QueryContext(ctx, `SELECT `+sealedCols+` FROM endpoints WHERE id > ? ORDER BY id LIMIT ?`,
-		after, hookline.ResealBatch)
+// SealedRows reads a page of the columns of k.
+func (t sealedTables) SealedRows(ctx context.Context, k *hookline.SealedKind, after string) ([]hookline.SealedRow, error) {
+	names := k.Names()
+	rows, err := t.s.rdb.QueryContext(ctx, `SELECT id, `+strings.Join(names, ", ")+` FROM `+k.Table+`
+		WHERE id > ? ORDER BY id LIMIT ?`, after, hookline.ResealBatch)
 	if err != nil {
 		return nil, dbErr(err)
 	}
 	defer rows.Close()
 	var page []hookline.SealedRow
 	for rows.Next() {
-		var r hookline.SealedRow
-		if err := rows.Scan(sealedDest(&r)...); err != nil {
+		r := hookline.SealedRow{Values: make([][]byte, len(names))}
+		dest := []any{&r.ID}
+		for i := range r.Values {
+			dest = append(dest, &r.Values[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, dbErr(err)
 		}
 		page = append(page, r)
@@ -40,26 +38,32 @@ func (t sealedTable) SealedRows(ctx context.Context, after string) ([]hookline.S
 }
 
 // ResealRows writes the rows of now through the writer, each where its
-// columns still hold those of was.
-func (t sealedTable) ResealRows(ctx context.Context, was, now []hookline.SealedRow) (int, error) {
+// columns still hold those of was. They are compared as bytes, which the
+// columns that kept secrets in clear, text, are not.
+func (t sealedTables) ResealRows(ctx context.Context, k *hookline.SealedKind, was, now []hookline.SealedRow) (int, error) {
+	names := k.Names()
+	set, same := make([]string, len(names)), make([]string, len(names))
+	for i, c := range names {
+		set[i], same[i] = c+` = ?`, `CAST(`+c+` AS BLOB) IS ?`
+	}
+	query := `UPDATE ` + k.Table + ` SET ` + strings.Join(set, ", ") + ` WHERE id = ? AND ` + strings.Join(same, " AND ")
 	n := 0
 	err := t.s.write(ctx, func(w *writer) error {
 		n = 0
 		for i, r := range now {
-			old := was[i]
-			res, err := w.exec(`UPDATE endpoints SET secret = ?, previous_secrets = ?, url_sealed = ?, mtls = ?, oauth = ?,
-				headers_sealed = ?, headers = NULL
-				WHERE id = ? AND secret IS ? AND previous_secrets IS ? AND url_sealed IS ? AND mtls IS ? AND oauth IS ?
-				AND headers_sealed IS ? AND headers IS ?`,
-				r.Secret, nullBytes(r.Previous), nullBytes(r.URL), nullBytes(r.MTLS), nullBytes(r.OAuth), nullBytes(r.Headers),
-				r.ID, old.Secret, nullBytes(old.Previous), nullBytes(old.URL), nullBytes(old.MTLS), nullBytes(old.OAuth),
-				nullBytes(old.Headers), clearHeaders(old.ClearHeaders))
+			args := make([]any, 0, 2*len(names)+1)
+			for _, v := range r.Values {
+				args = append(args, nullBytes(v))
+			}
+			args = append(args, r.ID)
+			for _, v := range was[i].Values {
+				args = append(args, nullBytes(v))
+			}
+			changed, err := w.affected(query, args...)
 			if err != nil {
 				return err
 			}
-			if k, err := res.RowsAffected(); err != nil {
-				return err
-			} else if k > 0 {
+			if changed > 0 {
 				n++
 			}
 		}
@@ -68,23 +72,15 @@ func (t sealedTable) ResealRows(ctx context.Context, was, now []hookline.SealedR
 	return n, err
 }
 
-// clearHeaders is the headers column as it was read: text, as stored.
-func clearHeaders(b []byte) any {
-	if b == nil {
-		return nil
-	}
-	return string(b)
-}
-
 // LegacySeals reads the mark of sealed_format.
-func (t sealedTable) LegacySeals(ctx context.Context) (bool, error) {
+func (t sealedTables) LegacySeals(ctx context.Context) (bool, error) {
 	var legacy bool
 	err := t.s.queryRow(ctx, `SELECT legacy FROM sealed_format WHERE id = 1`).Scan(&legacy)
 	return legacy, dbErr(err)
 }
 
 // MarkSealsBound clears the mark of sealed_format.
-func (t sealedTable) MarkSealsBound(ctx context.Context) error {
+func (t sealedTables) MarkSealsBound(ctx context.Context) error {
 	return t.s.write(ctx, func(w *writer) error {
 		_, err := w.exec(`UPDATE sealed_format SET legacy = 0 WHERE id = 1`)
 		return clean(err)
@@ -92,7 +88,8 @@ func (t sealedTable) MarkSealsBound(ctx context.Context) error {
 }
 
 // markClear sets the mark of sealed_format, in the transaction of a write
-// of an endpoint, when the store has no key: it wrote secrets in clear.
+// of secrets (an endpoint's, a source's), when the store has no key: it
+// wrote them in clear.
 func (s *Store) markClear(w *writer) error {
 	if s.box != nil {
 		return nil
@@ -104,14 +101,14 @@ func (s *Store) markClear(w *writer) error {
 // CheckSecretKey opens every sealed secret with the store's keys (see
 // hookline.SecretBox.CheckSeals).
 func (s *Store) CheckSecretKey(ctx context.Context) error {
-	return s.box.CheckSeals(ctx, sealedTable{s})
+	return s.box.CheckSeals(ctx, sealedTables{s})
 }
 
-// Reseal seals every endpoint's secrets again (hookline.SecretBox.Reseal),
+// Reseal seals every secret again (hookline.SecretBox.Reseal),
 // then rewrites the database file so that nothing it replaced is left in
 // it or in the WAL (compact).
 func (s *Store) Reseal(ctx context.Context) (int, error) {
-	n, err := s.box.Reseal(ctx, sealedTable{s})
+	n, err := s.box.Reseal(ctx, sealedTables{s})
 	if err != nil {
 		return n, err
 	}

@@ -40,7 +40,8 @@ func (s *Store) scanSource(sc scanner) (*hookline.Source, error) {
 	return &src, nil
 }
 
-// CreateSource stores src.
+// CreateSource stores src, its secrets sealed (in clear without a key,
+// which marks the database so: see markClear).
 func (s *Store) CreateSource(ctx context.Context, src *hookline.Source) error {
 	src.Prepare(hookline.Now())
 	sealed := s.box.SealSource(src)
@@ -52,7 +53,10 @@ func (s *Store) CreateSource(ctx context.Context, src *hookline.Source) error {
 		if isUnique(err) {
 			return clean(hookline.ErrSourceConflict)
 		}
-		return clean(err)
+		if err != nil {
+			return clean(err)
+		}
+		return s.markClear(w)
 	})
 }
 
@@ -75,7 +79,7 @@ func (s *Store) SourceByToken(ctx context.Context, token string, now time.Time) 
 	return src, notFound(err, hookline.ErrSourceNotFound)
 }
 
-// UpdateSource writes src.
+// UpdateSource writes src, its secrets sealed as CreateSource does.
 func (s *Store) UpdateSource(ctx context.Context, src *hookline.Source) error {
 	src.UpdatedAt = hookline.StoredTime(src.UpdatedAt)
 	src.PreviousTokenExpires = hookline.StoredTimePtr(src.PreviousTokenExpires)
@@ -90,7 +94,10 @@ func (s *Store) UpdateSource(ctx context.Context, src *hookline.Source) error {
 		if isUnique(err) {
 			return clean(hookline.ErrSourceConflict)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return s.markClear(w)
 	})
 }
 

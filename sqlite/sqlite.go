@@ -91,8 +91,8 @@ type options struct {
 // default discards.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
-// WithSecretKey encrypts endpoint secrets at rest with AES-256-GCM under
-// key, which must be 32 bytes, each bound to its row (see
+// WithSecretKey encrypts secrets (endpoints', sources') at rest with
+// AES-256-GCM under key, which must be 32 bytes, each bound to its row (see
 // hookline.SecretBox). Without it secrets are stored as they are. A file
 // written with a key cannot be read without it; secrets written without a
 // key, or by earlier versions, are sealed by Open when the key opens every
@@ -116,7 +116,7 @@ type Store struct {
 	path string
 	lock *os.File // held open while the Store is (see lock)
 	log  *slog.Logger
-	box  *hookline.SecretBox // encrypts endpoint secrets; nil stores them as they are
+	box  *hookline.SecretBox // encrypts secrets; nil stores them as they are
 
 	wdb *sql.DB // one connection, owned by the writer goroutine
 	rdb *sql.DB // query-only pool
@@ -320,7 +320,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		hookline.RunCleanup(bg, s, s.log, "sqlite")
 	}()
 	go s.checkpointLoop(bg)
-	if s.box, err = hookline.UpgradeSeals(ctx, s.box, sealedTable{s}, s.log, "sqlite"); err != nil {
+	if s.box, err = hookline.UpgradeSeals(ctx, s.box, sealedTables{s}, s.log, "sqlite"); err != nil {
 		s.Close()
 		return nil, openError(path, err)
 	}

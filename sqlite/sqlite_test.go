@@ -75,6 +75,7 @@ func TestStoreSecretKey(t *testing.T) {
 				}
 				return col
 			},
+			Tables: func(s hookline.Store) hookline.SealedTables { return sqlite.SealedTables(s.(*sqlite.Store)) },
 		}
 	})
 }

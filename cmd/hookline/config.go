@@ -74,7 +74,7 @@ type serveConfig struct {
 	TLSCert, TLSKey string
 
 	// AllowUnencryptedSecrets lets serve start on PostgreSQL without a
-	// master key, storing endpoint secrets unencrypted.
+	// master key, storing secrets unencrypted.
 	AllowUnencryptedSecrets bool
 
 	// MaxConnections bounds the API's open connections; TrustedProxies are
@@ -333,7 +333,7 @@ func defineServeFlags(f *envFlags, cfg *serveConfig) {
 	f.text((*levelValue)(&cfg.LogLevel), "log-level", "HOOKLINE_LOG_LEVEL", "info", "debug, info, warn or error")
 	f.text((*boolValue)(&cfg.NoDispatch), "no-dispatch", "HOOKLINE_NO_DISPATCH", "false", "accept messages but do not deliver them")
 	f.str(&cfg.SecretKeyFile, "secret-key-file", "HOOKLINE_SECRET_KEY_FILE", "",
-		"file holding the base64 master key that encrypts endpoint secrets (default: <db>.key for SQLite)")
+		"file holding the base64 master key that encrypts the secrets of endpoints and sources (default: <db>.key for SQLite)")
 
 	f.str(&cfg.ActionsFile, "actions", "HOOKLINE_ACTIONS", "",
 		"YAML file of the actions (commands) ingest endpoints may run with url action:NAME; none when empty")
@@ -342,7 +342,7 @@ func defineServeFlags(f *envFlags, cfg *serveConfig) {
 	f.str(&cfg.TLSKey, "tls-key", "HOOKLINE_TLS_KEY", "", "PEM private key of --tls-cert")
 
 	f.text((*boolValue)(&cfg.AllowUnencryptedSecrets), "allow-unencrypted-secrets", "HOOKLINE_ALLOW_UNENCRYPTED_SECRETS", "false",
-		"PostgreSQL: when no master key is given, store endpoint secrets unencrypted instead of refusing to start")
+		"PostgreSQL: when no master key is given, store the secrets of endpoints and sources unencrypted instead of refusing to start")
 
 	// The API listener.
 	f.text((*intValue)(&cfg.MaxConnections), "max-connections", "HOOKLINE_MAX_CONNECTIONS", "",

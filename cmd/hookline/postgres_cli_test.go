@@ -297,7 +297,7 @@ func TestPostgresMasterKey(t *testing.T) {
 			t.Fatalf("serve with %v: exit %d, stdout %q, stderr %q; want 1 and %q", env, code, stdout, stderr, want)
 		}
 	}
-	refused(map[string]string{}, "no master key for endpoint secrets: give the same one to every node, in $HOOKLINE_SECRET_KEY or with --secret-key-file")
+	refused(map[string]string{}, "no master key for the secrets of endpoints and sources: give the same one to every node, in $HOOKLINE_SECRET_KEY or with --secret-key-file")
 	if n := migrated(t, schema); n != 0 {
 		t.Fatalf("the refused start made %d tables", n)
 	}
@@ -319,7 +319,7 @@ func TestPostgresMasterKey(t *testing.T) {
 	}
 	endpoint(map[string]string{"HOOKLINE_ALLOW_UNENCRYPTED_SECRETS": "true"}) // stored unencrypted
 	endpoint(map[string]string{"HOOKLINE_SECRET_KEY": testMasterKey})         // reads it, seals the new one
-	refused(map[string]string{"HOOKLINE_ALLOW_UNENCRYPTED_SECRETS": "true"}, "holds endpoint secrets sealed under a master key, and none is given")
+	refused(map[string]string{"HOOKLINE_ALLOW_UNENCRYPTED_SECRETS": "true"}, "holds secrets (of endpoints or sources) sealed under a master key, and none is given")
 	other := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{3}, 32))
 	refused(map[string]string{"HOOKLINE_SECRET_KEY": other}, "the master key from $HOOKLINE_SECRET_KEY does not open")
 }

@@ -12,7 +12,8 @@ const rekeyAbout = `Usage: hookline rekey [flags]
 Seals every stored secret again under the current master key, bound to its
 row: endpoint signing secrets (and those of their rotations), the Basic
 credentials of endpoint URLs, mTLS private keys, OAuth client settings and
-custom headers. Give the new key as serve takes it (HOOKLINE_SECRET_KEY,
+custom headers, and the inbound gateway's sources (their configs, which hold
+their verification secrets, and their ingest URL tokens). Give the new key as serve takes it (HOOKLINE_SECRET_KEY,
 --secret-key-file, or <db>.key for SQLite) and the old ones in
 HOOKLINE_PREVIOUS_SECRET_KEYS (comma-separated base64). On SQLite, stop
 serve first: rekey then rewrites the database file (VACUUM) and empties its
@@ -41,18 +42,18 @@ func runRekey(ctx context.Context, args []string, getenv func(string) string, st
 	n, err := rekey(ctx, cfg, logger)
 	if err != nil {
 		if n > 0 {
-			fmt.Fprintf(stderr, "hookline rekey: sealed the secrets of %d endpoints under the new key, not of those below\n", n)
+			fmt.Fprintf(stderr, "hookline rekey: sealed the secrets of %d endpoints and sources under the new key, not of those below\n", n)
 		}
 		fmt.Fprintln(stderr, "hookline rekey:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "sealed the secrets of %d endpoints under the new key: %s\n", n, redactDB(cfg.DB))
+	fmt.Fprintf(stdout, "sealed the secrets of %d endpoints and sources under the new key: %s\n", n, redactDB(cfg.DB))
 	return 0
 }
 
 // rekey opens the store with the current and previous keys and seals every
-// endpoint's secrets again under the current key (Reseal). It returns how
-// many endpoints it wrote.
+// secret again under the current key (Reseal), those of endpoints and of
+// sources. It returns how many of them it wrote.
 func rekey(ctx context.Context, cfg *serveConfig, logger *slog.Logger) (int, error) {
 	errNoKey := fmt.Errorf("no new master key: set HOOKLINE_SECRET_KEY or --secret-key-file")
 	if isPostgresURL(cfg.DB) && cfg.SecretKey == "" && cfg.SecretKeyFile == "" {

@@ -66,6 +66,7 @@ func TestRekey(t *testing.T) {
 	if err := s.CreateEndpoint(ctx, ep, 0); err != nil {
 		t.Fatal(err)
 	}
+	src := newSecretSource(t, s, "rekey")
 	s.Close()
 
 	if code, _, _ := rekeyTo(t, db, newKey); code != 2 {
@@ -75,7 +76,7 @@ func TestRekey(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("rekey: exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(stdout, "1 endpoints") {
+	if !strings.Contains(stdout, "2 endpoints and sources") {
 		t.Errorf("rekey said %q", stdout)
 	}
 
@@ -89,10 +90,16 @@ func TestRekey(t *testing.T) {
 		!bytes.Equal(got.PreviousSecrets[0].Key, previous) {
 		t.Fatalf("after rekey: %+v", got)
 	}
+	if got, err := s.Source(ctx, src.ID); err != nil || got.Token != src.Token || got.Config.HMAC.Secret != src.Config.HMAC.Secret {
+		t.Fatalf("reading the source with the new key: %v", err)
+	}
 	s.Close()
 	s = openWithKey(t, db, oldKey)
 	if _, err := s.Endpoint(ctx, app.ID, ep.ID); err == nil {
 		t.Fatal("the old key still reads the secrets")
+	}
+	if _, err := s.Source(ctx, src.ID); err == nil {
+		t.Fatal("the old key still reads the source's secrets")
 	}
 	s.Close()
 
@@ -107,11 +114,31 @@ func TestRekey(t *testing.T) {
 	}
 }
 
+// newSecretSource creates, in an application of its own, a source whose
+// config holds a secret of every kind a source has.
+func newSecretSource(t *testing.T, s hookline.Store, name string) *hookline.Source {
+	t.Helper()
+	app := &hookline.Application{Name: "source-" + name}
+	if err := s.CreateApplication(context.Background(), app); err != nil {
+		t.Fatal(err)
+	}
+	src := &hookline.Source{Name: name, Type: hookline.SourceGeneric, AppID: app.ID, Token: "tok-" + name + "-0123456789",
+		Config: hookline.SourceConfig{
+			BasicAuth:  &hookline.SourceBasicAuth{Username: "u", Password: "basic-pass-" + name},
+			HeaderAuth: &hookline.SourceHeaderAuth{Header: "X-API-Key", Value: "header-key-" + name},
+			HMAC:       &hookline.SourceHMAC{Secret: "hmac-secret-" + name, Header: "X-Sig"},
+		}}
+	if err := s.CreateSource(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
 // TestRekeyLeavesNoOldSeal: after rekey, no byte sequence of any value
-// sealed under the old key (the current ones and those that updates,
-// rotations and a deletion replaced) is left in the SQLite database file,
-// its WAL or its shared memory. Before rekey, the files hold them, the
-// replaced ones included.
+// sealed under the old key (endpoints' and sources', the current ones and
+// those that updates, rotations and deletions replaced) is left in the
+// SQLite database file, its WAL or its shared memory. Before rekey, the
+// files hold them, the replaced ones included.
 func TestRekeyLeavesNoOldSeal(t *testing.T) {
 	ctx := context.Background()
 	db := filepath.Join(t.TempDir(), "hookline.db")
@@ -125,28 +152,33 @@ func TestRekeyLeavesNoOldSeal(t *testing.T) {
 	old := map[string][]byte{}
 	collect := func() {
 		t.Helper()
-		rows, err := raw.Query(`SELECT id, secret, previous_secrets, url_sealed, mtls, oauth, headers_sealed FROM endpoints`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id string
-			v := make([][]byte, 6)
-			if err := rows.Scan(&id, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]); err != nil {
+		for _, q := range []string{
+			`SELECT secret, previous_secrets, url_sealed, mtls, oauth, headers_sealed FROM endpoints`,
+			`SELECT config, token, NULL, NULL, NULL, NULL FROM ingest_sources`,
+		} {
+			rows, err := raw.Query(q)
+			if err != nil {
 				t.Fatal(err)
 			}
-			for _, b := range v {
-				if b != nil {
-					old[string(b)] = b
+			for rows.Next() {
+				v := make([][]byte, 6)
+				if err := rows.Scan(&v[0], &v[1], &v[2], &v[3], &v[4], &v[5]); err != nil {
+					t.Fatal(err)
+				}
+				for _, b := range v {
+					if b != nil {
+						old[string(b)] = b
+					}
 				}
 			}
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			rows.Close()
 		}
 	}
 	var eps []*hookline.Endpoint
+	var sources []*hookline.Source
 	for i := range 6 {
 		app := &hookline.Application{Name: fmt.Sprintf("tenant-%d", i)}
 		if err := s.CreateApplication(ctx, app); err != nil {
@@ -157,6 +189,7 @@ func TestRekeyLeavesNoOldSeal(t *testing.T) {
 			t.Fatal(err)
 		}
 		eps = append(eps, ep)
+		sources = append(sources, newSecretSource(t, s, fmt.Sprintf("s%d", i)))
 	}
 	collect()
 	// Updates leave what they replaced in the pages' free space and in
@@ -170,9 +203,20 @@ func TestRekeyLeavesNoOldSeal(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		for i, src := range sources {
+			src.Token = fmt.Sprintf("tok-round-%d-%d-0123456789", round, i)
+			src.Config.HMAC.Secret = strings.Repeat("h", 40*(round+1))
+			src.UpdatedAt = time.Now()
+			if err := s.UpdateSource(ctx, src); err != nil {
+				t.Fatal(err)
+			}
+		}
 		collect()
 	}
 	if err := s.DeleteEndpoint(ctx, eps[0].AppID, eps[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteSource(ctx, sources[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -221,6 +265,12 @@ func TestRekeyLeavesNoOldSeal(t *testing.T) {
 		if err != nil || !bytes.Equal(got.Secret, ep.Secret) || got.OAuth.ClientSecret != ep.OAuth.ClientSecret ||
 			got.Headers["X-Round"] != ep.Headers["X-Round"] {
 			t.Fatalf("endpoint %s after rekey: %v", ep.ID, err)
+		}
+	}
+	for _, src := range sources[1:] {
+		got, err := s.Source(ctx, src.ID)
+		if err != nil || got.Token != src.Token || got.Config.HMAC.Secret != src.Config.HMAC.Secret {
+			t.Fatalf("source %s after rekey: %v", src.ID, err)
 		}
 	}
 }

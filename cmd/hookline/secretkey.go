@@ -13,7 +13,8 @@ import (
 	"github.com/hookline/hookline"
 )
 
-// masterKey is the master key that seals endpoint secrets at rest, and
+// masterKey is the master key that seals the secrets of endpoints and
+// sources at rest, and
 // where it comes from.
 type masterKey struct {
 	// key is nil only on PostgreSQL, with --allow-unencrypted-secrets and
@@ -29,8 +30,7 @@ type masterKey struct {
 	generated bool
 }
 
-// loadSecretKey returns the master key that encrypts endpoint secrets at
-// rest, from the first of: HOOKLINE_SECRET_KEY (base64), the file
+// loadSecretKey returns the master key that encrypts secrets at rest, from the first of: HOOKLINE_SECRET_KEY (base64), the file
 // --secret-key-file names, or, for a SQLite database, the file beside it
 // (<db>.key), or a new key for that file when it does not exist (see
 // masterKey.generated). On PostgreSQL without a key it returns a nil key
@@ -50,7 +50,7 @@ func loadSecretKey(cfg *serveConfig) (*masterKey, error) {
 	}
 	if isPostgresURL(cfg.DB) {
 		if !cfg.AllowUnencryptedSecrets {
-			return nil, errors.New("no master key for endpoint secrets: give the same one to every node, in $HOOKLINE_SECRET_KEY " +
+			return nil, errors.New("no master key for the secrets of endpoints and sources: give the same one to every node, in $HOOKLINE_SECRET_KEY " +
 				"or with --secret-key-file (`openssl rand -base64 32` makes one), or store them unencrypted with --allow-unencrypted-secrets")
 		}
 		return &masterKey{}, nil
@@ -81,14 +81,14 @@ func checkSecretKey(ctx context.Context, store hookline.SealedSecrets, k *master
 	}
 	switch {
 	case k.generated:
-		return fmt.Errorf("the database holds endpoint secrets sealed under a master key, and its key file %s does not exist: "+
+		return fmt.Errorf("the database holds secrets (of endpoints or sources) sealed under a master key, and its key file %s does not exist: "+
 			"restore that file, or give the key in $HOOKLINE_SECRET_KEY or with --secret-key-file; no new key is made, "+
 			"it would not open them (%w)", k.from, err)
 	case k.key == nil:
-		return fmt.Errorf("the database holds endpoint secrets sealed under a master key, and none is given: "+
+		return fmt.Errorf("the database holds secrets (of endpoints or sources) sealed under a master key, and none is given: "+
 			"give it in $HOOKLINE_SECRET_KEY or with --secret-key-file (%w)", err)
 	}
-	return fmt.Errorf("the master key from %s does not open the endpoint secrets the database holds: give the key they "+
+	return fmt.Errorf("the master key from %s does not open the secrets the database holds: give the key they "+
 		"were sealed with, in $HOOKLINE_SECRET_KEY, with --secret-key-file or, for SQLite, in <db>.key; during a "+
 		"rotation, give the old key in $HOOKLINE_PREVIOUS_SECRET_KEYS too (%w)", k.from, err)
 }
@@ -125,7 +125,7 @@ func (k *masterKey) keep(logger *slog.Logger) error {
 		os.Remove(k.from)
 		return fmt.Errorf("secret key: %w", err)
 	}
-	logger.Warn("generated a master key for endpoint secrets beside the database; back it up with the database, "+
+	logger.Warn("generated a master key for secrets beside the database; back it up with the database, "+
 		"without it the secrets cannot be read (or give one with --secret-key-file)", "path", k.from)
 	return nil
 }

@@ -28,22 +28,7 @@ func TestSecretsEncryptedAtRest(t *testing.T) {
 
 	start := func(env map[string]string) (string, func() error) {
 		env["HOOKLINE_ADMIN_TOKEN"] = token
-		cfg, err := parseServeFlags([]string{"--listen", "127.0.0.1:0", "--db", db, "--no-dispatch"},
-			func(k string) string { return env[k] })
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		addr := make(chan string, 1)
-		done := make(chan error, 1)
-		go func() { done <- serve(ctx, cfg, func(a string) { addr <- a }, io.Discard, io.Discard) }()
-		select {
-		case a := <-addr:
-			return "http://" + a, func() error { cancel(); return <-done }
-		case err := <-done:
-			cancel()
-			return "", func() error { return err }
-		}
+		return startServe(t, db, env)
 	}
 
 	url, stop := start(map[string]string{})
@@ -105,6 +90,75 @@ func TestSecretsEncryptedAtRest(t *testing.T) {
 	other := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
 	if _, stop = start(map[string]string{"HOOKLINE_SECRET_KEY": other}); stop() == nil {
 		t.Fatal("serve started with a master key that does not open the stored secrets")
+	}
+}
+
+// startServe runs serve on the database db, without dispatching, with the
+// environment env. It returns serve's URL once it listens, and a stop that
+// ends it and returns its error; when serve ends before it listens, the URL
+// is "" and stop returns why.
+func startServe(t *testing.T, db string, env map[string]string) (string, func() error) {
+	t.Helper()
+	cfg, err := parseServeFlags([]string{"--listen", "127.0.0.1:0", "--db", db, "--no-dispatch"},
+		func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, func(a string) { addr <- a }, io.Discard, io.Discard) }()
+	select {
+	case a := <-addr:
+		return "http://" + a, func() error { cancel(); return <-done }
+	case err := <-done:
+		cancel()
+		return "", func() error { return err }
+	}
+}
+
+// TestSourceSecretsAtRest: a source's secrets and token are in none of the
+// database's files; on a database whose only secrets are a source's, serve
+// started with a wrong key, or without the key file, refuses to start,
+// names the source, and changes no file; with the key, it starts.
+func TestSourceSecretsAtRest(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "hookline.db")
+	key := bytes.Repeat([]byte{5}, 32)
+	s := openWithKey(t, db, key)
+	src := newSecretSource(t, s, "check")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range snapshot(t, dir) {
+		for _, secret := range []string{src.Token, src.Config.HMAC.Secret, src.Config.BasicAuth.Password, src.Config.HeaderAuth.Value} {
+			if strings.Contains(data, secret) {
+				t.Errorf("%s holds the source's secret %q in clear", name, secret)
+			}
+		}
+	}
+	env := map[string]string{"HOOKLINE_ADMIN_TOKEN": "hk_source_check_token_0123456789abcdef"}
+	before := snapshot(t, dir)
+	for _, tc := range []struct {
+		name, key string
+	}{
+		{"a wrong key", base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{6}, 32))},
+		{"no key file", ""},
+	} {
+		env["HOOKLINE_SECRET_KEY"] = tc.key
+		url, stop := startServe(t, db, env)
+		err := stop()
+		if url != "" || err == nil || !strings.Contains(err.Error(), src.ID) {
+			t.Errorf("serve with %s: started %v, error %v; want a refusal naming %s", tc.name, url != "", err, src.ID)
+		}
+		if after := snapshot(t, dir); !reflect.DeepEqual(after, before) {
+			t.Errorf("serve with %s changed the files of %s", tc.name, dir)
+		}
+	}
+	env["HOOKLINE_SECRET_KEY"] = base64.StdEncoding.EncodeToString(key)
+	url, stop := startServe(t, db, env)
+	if err := stop(); url == "" || err != nil {
+		t.Fatalf("serve with the key: started %v, %v", url != "", err)
 	}
 }
 

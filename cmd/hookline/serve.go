@@ -90,7 +90,7 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 		return err
 	}
 	if mk.key == nil {
-		logger.Warn("no master key (--allow-unencrypted-secrets): endpoint secrets are stored unencrypted")
+		logger.Warn("no master key (--allow-unencrypted-secrets): the secrets of endpoints and sources are stored unencrypted")
 	}
 	client, err := newEgressClient(cfg)
 	if err != nil {
@@ -319,7 +319,7 @@ type openOptions struct {
 	// MustExist refuses a SQLite path where no file is, instead of creating
 	// a database there.
 	MustExist bool
-	// Key, when not nil, is the master key that encrypts endpoint secrets
+	// Key, when not nil, is the master key that encrypts secrets
 	// at rest; Previous are earlier ones, during a rotation.
 	Key      []byte
 	Previous [][]byte
