@@ -63,3 +63,13 @@ func (o *Outcome) NextAt() *time.Time {
 // Disables reports whether the outcome disables its endpoint: an attempt
 // the endpoint answered with 410 Gone.
 func (o *Outcome) Disables() bool { return o.DisableEndpoint && !o.Deferred }
+
+// Retries reports whether a failed attempt made with trigger goes back on
+// the automatic schedule, while the schedule lasts. Only a scheduled
+// attempt does: a manual one (Resend, Recover) is made once, and when it
+// fails its delivery fails for good, as svix-server's worker has it; the
+// schedule the manual attempt took the place of is not restarted. A
+// manual attempt's failure is not the end of a schedule either: it sends
+// no message.attempt.exhausted (nor .failing) and counts nothing towards
+// disabling the endpoint for failing too long.
+func (t Trigger) Retries() bool { return t == TriggerScheduled }

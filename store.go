@@ -230,8 +230,10 @@ type Log interface {
 	EndpointStats(ctx context.Context, appID, endpointID string, since, until *time.Time) (*EndpointStats, error)
 
 	// Resend makes the delivery of a message to an endpoint pending and due at
-	// once with a manual trigger and a new schedule, creating the delivery when
-	// there was none. It signals Due.
+	// once for one manual attempt (TriggerManual, no attempts), creating the
+	// delivery when there was none; the retry it may have waited for is gone.
+	// The dispatcher does not retry a manual attempt (Trigger.Retries): its
+	// outcome is final. It signals Due.
 	Resend(ctx context.Context, appID, msgID, endpointID string) error
 	// Recover does what Resend does for every failed delivery to the endpoint
 	// whose message was created in [since, until). It returns how many.

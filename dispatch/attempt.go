@@ -61,7 +61,7 @@ func (d *Dispatcher) attempt(ctx context.Context, t *hookline.Task) (hookline.Ou
 		o.DisableEndpoint = true
 	default:
 		a.Status = hookline.StatusFail
-		if o.Attempts > len(d.cfg.Schedule) {
+		if !t.Delivery.Trigger.Retries() || o.Attempts > len(d.cfg.Schedule) {
 			o.Status = hookline.StatusFail
 			break
 		}

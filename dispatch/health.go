@@ -42,8 +42,12 @@ func (d *Dispatcher) track(t *hookline.Task, o *hookline.Outcome) {
 		return
 	}
 
+	// A manual attempt's failure ends no schedule and counts nothing
+	// towards disabling the endpoint (Trigger.Retries); 410 Gone still
+	// disables it.
+	scheduled := t.Delivery.Trigger.Retries()
 	since := d.failing(ep.ID).since
-	if since.IsZero() || (d.cfg.DisableAfter > 0 && now.Sub(since) >= d.cfg.DisableAfter) {
+	if scheduled && (since.IsZero() || (d.cfg.DisableAfter > 0 && now.Sub(since) >= d.cfg.DisableAfter)) {
 		// The first failure this process sees, or one that may disable the
 		// endpoint: ask the store, which another node or an earlier run may
 		// have told of a success, or of an earlier failure, since.
@@ -56,7 +60,7 @@ func (d *Dispatcher) track(t *hookline.Task, o *hookline.Outcome) {
 		}
 	}
 	disable, why := o.DisableEndpoint, telemetry.Gone // 410 Gone
-	if !disable && !since.IsZero() && d.cfg.DisableAfter > 0 && now.Sub(since) >= d.cfg.DisableAfter {
+	if !disable && scheduled && !since.IsZero() && d.cfg.DisableAfter > 0 && now.Sub(since) >= d.cfg.DisableAfter {
 		o.DisableEndpoint, disable, why = true, true, telemetry.Failing
 	}
 	switch {
@@ -77,6 +81,8 @@ func (d *Dispatcher) track(t *hookline.Task, o *hookline.Outcome) {
 			fs = &since
 		}
 		d.notify(ctx, hookline.EndpointEvent(hookline.EventEndpointDisabled, ep, "automatic", fs))
+	case !scheduled:
+		// Neither exhausted nor failing: the attempt was not on a schedule.
 	case o.Status == hookline.StatusFail:
 		d.log.LogAttrs(ctx, slog.LevelWarn, "dispatch: delivery failed for good, its retries exhausted", append(ids(t),
 			slog.Int("attempts", o.Attempts), slog.String("reason", reason(&o.Attempt)))...)

@@ -102,6 +102,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Queue/DueSignal", testDueSignal},
 		{"Queue/ConcurrentClaimers", testConcurrentClaimers},
 		{"Queue/Resend", testResend},
+		{"Queue/ResendIsOneAttempt", testResendIsOneAttempt},
 		{"Queue/Recover", testRecover},
 		{"Queue/DeleteEndpointEndsDeliveries", testDeleteEndpointEndsDeliveries},
 		{"Queue/Feed", testStoreFeed},
