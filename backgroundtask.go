@@ -109,3 +109,17 @@ type TaskFilter struct {
 	Status TaskStatus // only tasks in this status, when set
 	Type   TaskType   // only tasks of this type, when set
 }
+
+// TaskParams is what a task was asked to do, stored as its Params: the
+// endpoint and window of a recover or a replay, and a bulk replay's
+// filters. The zero value of each field does not narrow.
+type TaskParams struct {
+	EndpointID      string     `json:"endpointId,omitempty"`
+	Since           *time.Time `json:"since,omitempty"`
+	Until           *time.Time `json:"until,omitempty"` // exclusive
+	EventTypes      []string   `json:"eventTypes,omitempty"`
+	Channel         string     `json:"channel,omitempty"`
+	Tag             string     `json:"tag,omitempty"`
+	Status          *Status    `json:"status,omitempty"`
+	StatusCodeClass *int       `json:"statusCodeClass,omitempty"`
+}
