@@ -41,6 +41,10 @@ var (
 	ErrTokenNotFound              = Errorf(ENOTFOUND, "Token not found.")
 	ErrTokenConflict              = Errorf(ECONFLICT, "This token already exists.")
 	ErrIdempotentResponseNotFound = Errorf(ENOTFOUND, "Idempotent response not found.")
+	ErrTaskNotFound               = Errorf(ENOTFOUND, "Background task not found.")
+	// ErrTaskLeaseLost is a write of a background task by a runner whose
+	// lease on it ended (another runner took it, or it ended).
+	ErrTaskLeaseLost = Errorf(ECONFLICT, "The background task is no longer leased by this runner.")
 	// ErrNotFound, ErrConflict and ErrUnavailable are what a driver makes of
 	// a missing row, a taken unique key and a database out of reach, where
 	// nothing more precise applies.

@@ -117,6 +117,7 @@ type Store interface {
 	Tokens
 	IdempotentResponses
 	Sources
+	BackgroundTasks
 	Cleaner
 	DeliveryCounter
 	Overview
@@ -238,6 +239,37 @@ type Log interface {
 	// Recover does what Resend does for every failed delivery to the endpoint
 	// whose message was created in [since, until). It returns how many.
 	Recover(ctx context.Context, appID, endpointID string, since, until time.Time) (int, error)
+	// ReplayMissing creates, for each message of msgIDs that has no
+	// delivery to the endpoint, a pending delivery due at once with a
+	// manual trigger (parked while the endpoint is disabled), whatever
+	// the endpoint's filters, and returns how many it created. An id that
+	// is not a message of the application is skipped. A missing endpoint
+	// is ErrEndpointNotFound. It signals Due when it created deliveries.
+	ReplayMissing(ctx context.Context, appID, endpointID string, msgIDs []string) (int, error)
+}
+
+// BackgroundTasks holds the background tasks (BackgroundTask) and hands
+// them to runners under a lease.
+type BackgroundTasks interface {
+	// CreateBackgroundTask stores t as Prepare makes it.
+	CreateBackgroundTask(ctx context.Context, t *BackgroundTask) error
+	// BackgroundTask returns the task with this id, of the application
+	// appID, or of any when appID is "" (ErrTaskNotFound otherwise).
+	BackgroundTask(ctx context.Context, appID, id string) (*BackgroundTask, error)
+	// ListBackgroundTasks lists the tasks of the application appID, or of
+	// every application when appID is "", by id.
+	ListBackgroundTasks(ctx context.Context, appID string, f TaskFilter) (Page[*BackgroundTask], error)
+	// ClaimBackgroundTask leases to owner, until now+lease, the oldest
+	// running task that no lease holds at now (never leased, or its
+	// lease expired), and returns it; nil when there is none. A task is
+	// never held by two owners while a lease lives.
+	ClaimBackgroundTask(ctx context.Context, owner string, now time.Time, lease time.Duration) (*BackgroundTask, error)
+	// SaveBackgroundTask writes the Status, Cursor, Data, UpdatedAt,
+	// ExpiresAt and lease of t (LeaseOwner, LeaseUntil: a runner renews
+	// its lease, or ends it with the task, as it records progress), only
+	// while owner holds the task's lease: otherwise it writes nothing
+	// and returns ErrTaskLeaseLost.
+	SaveBackgroundTask(ctx context.Context, owner string, t *BackgroundTask) error
 }
 
 // Queue is the store as the dispatcher sees it: deliveries to claim under a
@@ -373,8 +405,9 @@ type Health interface {
 // Cleaner removes what has outlived its retention.
 type Cleaner interface {
 	// Cleanup expunges the payloads of messages whose retention has ended
-	// and deletes expired idempotent responses and tokens, and what it kept
-	// of deleted endpoints no delivery refers to any more, at most
+	// and deletes expired idempotent responses, tokens and background
+	// tasks, and what it kept of deleted endpoints no delivery refers to
+	// any more, at most
 	// CleanupBatch rows a transaction so that it never holds the database
 	// long, and returns how many rows it changed. A store runs it every
 	// CleanupEvery on its own (RunCleanup).

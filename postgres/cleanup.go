@@ -21,5 +21,7 @@ func (s *Store) Cleanup(ctx context.Context) (int, error) {
 		`DELETE FROM tokens WHERE id IN
 			(SELECT id FROM tokens WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
 		`DELETE FROM deleted_endpoints WHERE id IN (SELECT id FROM deleted_endpoints e WHERE deleted_at <= $1
-			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.endpoint_id = e.id) LIMIT $2 FOR UPDATE SKIP LOCKED)`)
+			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.endpoint_id = e.id) LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+		`DELETE FROM background_tasks WHERE id IN (SELECT id FROM background_tasks
+			WHERE expires_at IS NOT NULL AND expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`)
 }

@@ -26,5 +26,7 @@ func (s *Store) Cleanup(ctx context.Context) (int, error) {
 		`DELETE FROM tokens WHERE id IN
 			(SELECT id FROM tokens WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ?)`,
 		`DELETE FROM deleted_endpoints WHERE id IN (SELECT id FROM deleted_endpoints e WHERE deleted_at <= ?
-			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.endpoint_id = e.id) LIMIT ?)`)
+			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.endpoint_id = e.id) LIMIT ?)`,
+		`DELETE FROM background_tasks WHERE id IN (SELECT id FROM background_tasks
+			WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ?)`)
 }

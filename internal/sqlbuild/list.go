@@ -198,3 +198,18 @@ func (q *Query) Between(col string, after, before *time.Time) {
 		q.Where(col + " < " + q.Arg(q.d.Time(*before)))
 	}
 }
+
+// ListBackgroundTasks is the statement of Store.ListBackgroundTasks; sel
+// selects from background_tasks. appID "" lists every application's.
+func (q *Query) ListBackgroundTasks(sel, appID string, f hookline.TaskFilter) (string, []any, int) {
+	if appID != "" {
+		q.Where("app_id = ?", appID)
+	}
+	if f.Status != "" {
+		q.Where("status = ?", string(f.Status))
+	}
+	if f.Type != "" {
+		q.Where("task = ?", string(f.Type))
+	}
+	return q.Page(sel, "id", f.ListOptions)
+}
