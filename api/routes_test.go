@@ -74,6 +74,10 @@ var hostedOperations = []string{
 	"POST /ingest/api/v1/source/{source_id}/endpoint/{endpoint_id}/secret/rotate",
 	"GET /ingest/api/v1/source/{source_id}/endpoint/{endpoint_id}/headers",
 	"PUT /ingest/api/v1/source/{source_id}/endpoint/{endpoint_id}/headers",
+	// hostedTable (hosted_routes.go).
+	"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/mtls-config",
+	"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/oauth-config",
+	"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/ca", "PUT /api/v1/app/{app_id}/endpoint/{endpoint_id}/ca",
 }
 
 // extensionOperations are Hookline's own operations, which no Svix API has.

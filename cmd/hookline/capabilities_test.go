@@ -161,6 +161,9 @@ func portalOps() []portalOp {
 		}},
 		{"GET " + ep + "/mtls", vb, func(x ctx, c c, ids i) error { return c.raw(x, "GET", epPath(ids, "/mtls"), nil) }},
 		{"GET " + ep + "/oauth", vb, func(x ctx, c c, ids i) error { return c.raw(x, "GET", epPath(ids, "/oauth"), nil) }},
+		{"GET " + ep + "/mtls-config", vb, func(x ctx, c c, ids i) error { return c.raw(x, "GET", epPath(ids, "/mtls-config"), nil) }},
+		{"GET " + ep + "/oauth-config", vb, func(x ctx, c c, ids i) error { return c.raw(x, "GET", epPath(ids, "/oauth-config"), nil) }},
+		{"GET " + ep + "/ca", vb, func(x ctx, c c, ids i) error { return c.raw(x, "GET", epPath(ids, "/ca"), nil) }},
 		{"GET " + ep + "/stats", vb, func(x ctx, c c, ids i) error {
 			return noErr(c.sdk.Endpoint.GetStats(x, ids.App, ids.Endpoint, nil))
 		}},
@@ -244,6 +247,9 @@ func portalOps() []portalOp {
 				"clientSecret": "s3cret", "authMethod": "clientSecretBasic", "grantType": "clientCredentials"})
 		}},
 		{"DELETE " + ep + "/oauth", me, func(x ctx, c c, ids i) error { return c.raw(x, "DELETE", epPath(ids, "/oauth"), nil) }},
+		{"PUT " + ep + "/ca", me, func(x ctx, c c, ids i) error {
+			return c.raw(x, "PUT", epPath(ids, "/ca"), map[string]any{"cert": nil})
+		}},
 
 		// Deleting contents needs the whole application.
 		{"DELETE " + msg + "/attempt/{attempt_id}/content", needsWholeApp, func(x ctx, c c, ids i) error {

@@ -46,6 +46,9 @@ const ops = {
   [`GET ${E}/headers`]: (s, i) => s.endpoint.getHeaders(i.app, i.endpoint),
   [`GET ${E}/mtls`]: (s, i, t) => raw(t, "GET", ep(i, "/mtls")),
   [`GET ${E}/oauth`]: (s, i, t) => raw(t, "GET", ep(i, "/oauth")),
+  [`GET ${E}/mtls-config`]: (s, i, t) => raw(t, "GET", ep(i, "/mtls-config")),
+  [`GET ${E}/oauth-config`]: (s, i, t) => raw(t, "GET", ep(i, "/oauth-config")),
+  [`GET ${E}/ca`]: (s, i, t) => raw(t, "GET", ep(i, "/ca")),
   [`GET ${E}/stats`]: (s, i) => s.endpoint.getStats(i.app, i.endpoint),
   [`GET ${E}/msg`]: (s, i) => s.messageAttempt.listAttemptedMessages(i.app, i.endpoint),
   [`GET ${A}/msg`]: (s, i) => s.message.list(i.app),
@@ -87,6 +90,7 @@ const ops = {
       grantType: "clientCredentials",
     }),
   [`DELETE ${E}/oauth`]: (s, i, t) => raw(t, "DELETE", ep(i, "/oauth")),
+  [`PUT ${E}/ca`]: (s, i, t) => raw(t, "PUT", ep(i, "/ca"), { cert: null }),
 
   [`DELETE ${M}/attempt/{attempt_id}/content`]: (s, i) => s.messageAttempt.expungeContent(i.app, i.msg, i.attempt),
   [`DELETE ${M}/content`]: (s, i) => s.message.expungeContent(i.app, i.msg),

@@ -1,0 +1,24 @@
+package api
+
+// hostedTable lists operations of the hosted Svix API that the open-source
+// server lacks: the endpoint-auth config shapes beside .../mtls and
+// .../oauth, event types from and to an OpenAPI document, and the expiry
+// of an application's tokens.
+func (s *Server) hostedTable() []*route {
+	const ep = "/api/v1/app/{app_id}/endpoint/{endpoint_id}"
+	return []*route{
+		{Method: "GET", Path: ep + "/mtls-config", ID: "v1.endpoint.get-mtls-2", Tag: "Endpoint", Summary: "Get an endpoint's mTLS status and settings",
+			Doc:    "The same as GET .../mtls: {enabled: false, config: null} when the endpoint has no client certificate; never the private key.",
+			Access: appRead, Out: endpointMtlsOut{}, Status: 200, handle: s.getEndpointMtls},
+		{Method: "GET", Path: ep + "/oauth-config", ID: "v1.endpoint.get-oauth-2", Tag: "Endpoint", Summary: "Get an endpoint's OAuth 2.0 status and settings",
+			Doc:    "The same as GET .../oauth: {enabled: false, config: null} when the endpoint has no OAuth 2.0 client; never the client secret.",
+			Access: appRead, Out: endpointOauthOut{}, Status: 200, handle: s.getEndpointOauth},
+		{Method: "GET", Path: ep + "/ca", ID: "v1.endpoint.get-server-ca", Tag: "Endpoint", Summary: "Get an endpoint's CA certificates",
+			Doc:    "Returns the CA bundle the receiver's certificate must chain to (set here or as the serverCaCert of .../mtls); null when the system roots are in use.",
+			Access: appRead, Out: endpointServerCaOut{}, Status: 200, handle: s.getEndpointServerCa},
+		{Method: "PUT", Path: ep + "/ca", ID: "v1.endpoint.set-server-ca", Tag: "Endpoint", Summary: "Set an endpoint's CA certificates",
+			Doc: "Sets the CA bundle (PEM certificates) the receiver's certificate must chain to instead of the system roots, " +
+				"for receivers with a private CA; null removes it. The client certificate of .../mtls, if any, stays.",
+			Access: appEndpoint, In: endpointServerCaIn{}, BodyOptional: true, Status: 204, handle: s.setEndpointServerCa},
+	}
+}
