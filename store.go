@@ -120,6 +120,7 @@ type Store interface {
 	Cleaner
 	DeliveryCounter
 	Overview
+	Statistics
 	Health
 	Close() error
 }
