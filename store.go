@@ -121,6 +121,7 @@ type Store interface {
 	Cleaner
 	DeliveryCounter
 	Overview
+	Statistics
 	Health
 	Close() error
 }

@@ -79,6 +79,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Delivery/ListMessagesByEndpoint", testMessagesByEndpoint},
 		{"Delivery/EndpointStats", testEndpointStats},
 		{"Delivery/Count", testCountDeliveries},
+		{"Stats/CountAttemptsByEndpoint", testCountAttemptsByEndpoint},
 		{"Overview/CountAttempts", testCountAttempts},
 		{"Overview/FailingEndpoints", testFailingEndpoints},
 		{"Overview/ExhaustedDeliveries", testExhaustedDeliveries},

@@ -187,6 +187,9 @@ func portalOps() []portalOp {
 		{"GET " + app + "/attempt/msg/{msg_id}", vb, func(x ctx, c c, ids i) error {
 			return noErr(c.sdk.MessageAttempt.ListByMsg(x, ids.App, ids.Msg, nil))
 		}},
+		{"GET " + app + "/attempt/endpoint/{endpoint_id}/count", vb, func(x ctx, c c, ids i) error {
+			return c.raw(x, "GET", "/api/v1/app/"+ids.App+"/attempt/endpoint/"+ids.Endpoint+"/count", nil)
+		}},
 		{"GET /api/v1/event-type", needsAnyToken, func(x ctx, c c, ids i) error { return noErr(c.sdk.EventType.List(x, nil)) }},
 		{"GET /api/v1/event-type/{event_type_name}", needsAnyToken, func(x ctx, c c, ids i) error {
 			return noErr(c.sdk.EventType.Get(x, ids.EventType))

@@ -44,10 +44,26 @@ func (q *Query) ListMessages(sel, appID string, f hookline.MessageFilter) (strin
 // ListAttemptsByEndpoint is the statement of Store.ListAttemptsByEndpoint;
 // sel selects from attempts aliased a.
 func (q *Query) ListAttemptsByEndpoint(sel, appID, endpointID string, f hookline.AttemptFilter) (string, []any, int) {
+	q.attemptsByEndpoint(appID, endpointID, f)
+	return q.Page(sel, "a.id", f.ListOptions)
+}
+
+// CountAttemptsByEndpoint is the statement of
+// Store.CountAttemptsByEndpoint: the count of the attempts
+// ListAttemptsByEndpoint lists with f, of at most max+1 of them, so that
+// the caller tells a count past max and reads no more.
+func (q *Query) CountAttemptsByEndpoint(appID, endpointID string, f hookline.AttemptFilter, max int) (string, []any) {
+	q.attemptsByEndpoint(appID, endpointID, f)
+	inner, _ := q.SQL(`SELECT 1 FROM attempts a`)
+	return `SELECT count(*) FROM (` + inner + ` LIMIT ` + q.Arg(max+1) + `) c`, q.args
+}
+
+// attemptsByEndpoint adds the conditions of the attempts of an endpoint,
+// aliased a, that f keeps.
+func (q *Query) attemptsByEndpoint(appID, endpointID string, f hookline.AttemptFilter) {
 	q.Where("a.endpoint_id = ?", endpointID)
 	q.Where("a.app_id = ?", appID)
 	q.attempts(f)
-	return q.Page(sel, "a.id", f.ListOptions)
 }
 
 // ListAttemptsByMessage is the statement of Store.ListAttemptsByMessage;

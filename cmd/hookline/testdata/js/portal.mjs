@@ -57,6 +57,8 @@ const ops = {
   [`GET ${M}/endpoint`]: (s, i) => s.messageAttempt.listAttemptedDestinations(i.app, i.msg),
   [`GET ${M}/attempt/{attempt_id}`]: (s, i) => s.messageAttempt.get(i.app, i.msg, i.attempt),
   [`GET ${A}/attempt/endpoint/{endpoint_id}`]: (s, i) => s.messageAttempt.listByEndpoint(i.app, i.endpoint),
+  [`GET ${A}/attempt/endpoint/{endpoint_id}/count`]: (s, i, t) =>
+    raw(t, "GET", `/api/v1/app/${i.app}/attempt/endpoint/${i.endpoint}/count`),
   [`GET ${A}/attempt/msg/{msg_id}`]: (s, i) => s.messageAttempt.listByMsg(i.app, i.msg),
   "GET /api/v1/event-type": (s) => s.eventType.list(),
   "GET /api/v1/event-type/{event_type_name}": (s, i) => s.eventType.get(i.eventType),
