@@ -50,11 +50,12 @@ type endpointPatch struct {
 
 // endpointOut is an endpoint, without its secret and headers.
 type endpointOut struct {
-	ID           string            `json:"id"`
-	UID          *string           `json:"uid,omitempty"`
-	URL          string            `json:"url" doc:"The URL, with any password (or user name given alone) replaced by xxxxx."`
-	Description  string            `json:"description"`
-	Disabled     bool              `json:"disabled"`
+	ID          string  `json:"id"`
+	UID         *string `json:"uid,omitempty"`
+	URL         string  `json:"url" doc:"The URL, with any password (or user name given alone) replaced by xxxxx."`
+	Description string  `json:"description"`
+	Disabled    bool    `json:"disabled"`
+	disabledOut
 	FilterTypes  []string          `json:"filterTypes,omitempty"`
 	EventTypes   []string          `json:"eventTypes,omitempty" doc:"The same as filterTypes, under its Svix 1.1 name."`
 	Channels     []string          `json:"channels,omitempty"`
@@ -69,10 +70,24 @@ type endpointOut struct {
 func endpointOutOf(e *hookline.Endpoint) endpointOut {
 	return endpointOut{
 		ID: e.ID, UID: e.UID, URL: hookline.RedactURL(e.URL), Description: e.Description, Disabled: e.Disabled,
-		FilterTypes: e.EventTypes, EventTypes: e.EventTypes, Channels: e.Channels,
+		disabledOut: disabledOutOf(e), FilterTypes: e.EventTypes, EventTypes: e.EventTypes, Channels: e.Channels,
 		ThrottleRate: e.ThrottleRate, RateLimit: e.ThrottleRate, Metadata: metadataOut(e.Metadata), Version: 1,
 		CreatedAt: jsonTime(e.CreatedAt), UpdatedAt: jsonTime(e.UpdatedAt),
 	}
+}
+
+// disabledOut says why and since when an endpoint is disabled: a Hookline
+// extension of the endpoints' outputs, which the Svix SDKs ignore.
+type disabledOut struct {
+	DisabledReason hookline.DisabledReason `json:"disabledReason,omitempty" enum:"manual,gone,failing" doc:"A Hookline extension: why the endpoint is disabled: manual (a create, replace or patch set disabled), gone (it answered an attempt with 410 Gone) or failing (its attempts had all failed for longer than the server allows, --disable-after). Absent while it is enabled, and for an endpoint disabled before Hookline recorded why."`
+	DisabledAt     *jsonTime               `json:"disabledAt,omitempty" doc:"A Hookline extension: since when the endpoint is disabled; absent when disabledReason is."`
+}
+
+func disabledOutOf(e *hookline.Endpoint) disabledOut {
+	if !e.Disabled {
+		return disabledOut{}
+	}
+	return disabledOut{DisabledReason: e.DisabledReason, DisabledAt: optTime(e.DisabledAt)}
 }
 
 // endpointBody is the body of a request that creates an endpoint (POST:

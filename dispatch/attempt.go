@@ -58,7 +58,7 @@ func (d *Dispatcher) attempt(ctx context.Context, t *hookline.Task) (hookline.Ou
 	case res.status == http.StatusGone:
 		a.Status = hookline.StatusFail
 		o.Status = hookline.StatusFail
-		o.DisableEndpoint = true
+		o.Disable = hookline.DisabledGone
 	default:
 		a.Status = hookline.StatusFail
 		if !t.Delivery.Trigger.Retries() || o.Attempts > len(d.cfg.Schedule) {

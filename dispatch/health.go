@@ -22,7 +22,7 @@ type failingState struct {
 // track records in the store whether t's endpoint works, disables it when
 // it has been failing for longer than DisableAfter, and sends the
 // operational events o calls for. It runs in the worker, before o is
-// written: o.DisableEndpoint may be set.
+// written: o.Disable may be set.
 func (d *Dispatcher) track(t *hookline.Task, o *hookline.Outcome) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -59,9 +59,9 @@ func (d *Dispatcher) track(t *hookline.Task, o *hookline.Outcome) {
 			d.updateFailing(ep.ID, func(fs *failingState) { fs.since, fs.cleared = got, true })
 		}
 	}
-	disable, why := o.DisableEndpoint, telemetry.Gone // 410 Gone
+	disable, why := o.Disable == hookline.DisabledGone, telemetry.Gone
 	if !disable && scheduled && !since.IsZero() && d.cfg.DisableAfter > 0 && now.Sub(since) >= d.cfg.DisableAfter {
-		o.DisableEndpoint, disable, why = true, true, telemetry.Failing
+		o.Disable, disable, why = hookline.DisabledFailing, true, telemetry.Failing
 	}
 	switch {
 	case disable:
@@ -80,7 +80,7 @@ func (d *Dispatcher) track(t *hookline.Task, o *hookline.Outcome) {
 		if !since.IsZero() {
 			fs = &since
 		}
-		d.notify(ctx, hookline.EndpointEvent(hookline.EventEndpointDisabled, ep, "automatic", fs))
+		d.notify(ctx, hookline.EndpointEvent(hookline.EventEndpointDisabled, ep, o.Disable.Trigger(), fs))
 	case !scheduled:
 		// Neither exhausted nor failing: the attempt was not on a schedule.
 	case o.Status == hookline.StatusFail:

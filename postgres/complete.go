@@ -66,7 +66,7 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 		dAtt      = make([]int32, n)
 		dNext     = make([]*time.Time, n)
 		dDeferred = make([]bool, n)
-		disable   = map[string]bool{}
+		disable   = map[string]hookline.DisabledReason{}
 	)
 	logged := 0 // attempts to log, at the front of the a* slices
 	for i := range outcomes {
@@ -76,8 +76,8 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 		if o.Deferred {
 			continue // not attempted: nothing to log
 		}
-		if o.DisableEndpoint {
-			disable[o.DeliveryID] = true
+		if o.Disables() {
+			disable[o.DeliveryID] = o.Disable
 		}
 		a := &o.Attempt
 		j := logged
@@ -91,7 +91,7 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 	// still leased to owner. Run again after a failure that left its outcome
 	// unknown, it logs no attempt twice and finds the deliveries it settled
 	// no longer leased.
-	var gone [][2]string // endpoints to disable: app, endpoint
+	var gone []disabling // endpoints to disable
 	err := s.do(ctx, func(ctx context.Context) error {
 		gone = gone[:0]
 		k := logged
@@ -107,8 +107,8 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 			if err := rows.Scan(&id, &app, &ep); err != nil {
 				return err
 			}
-			if disable[id] {
-				gone = append(gone, [2]string{app, ep})
+			if why := disable[id]; why != "" {
+				gone = append(gone, disabling{app, ep, why})
 			}
 		}
 		return rows.Err()
@@ -117,9 +117,10 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 		return err
 	}
 	if len(gone) > 0 {
-		// Rare (a 410 Gone): the endpoints are disabled in a transaction of
-		// their own. Should it fail, the next delivery's 410 disables them.
-		if err := s.disableGone(ctx, t, gone); err != nil {
+		// Rare (a 410 Gone, or failing for too long): the endpoints are
+		// disabled in a transaction of their own. Should it fail, the next
+		// delivery's outcome disables them.
+		if err := s.disableEndpoints(ctx, t, gone); err != nil {
 			return err
 		}
 	}
@@ -132,21 +133,27 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 	return nil
 }
 
-// disableGone disables the endpoints (app and endpoint ids) that answered
-// 410 Gone, parks their deliveries, and has every node forget its cached
-// endpoints.
-func (s *Store) disableGone(ctx context.Context, t time.Time, gone [][2]string) error {
+// disabling is an endpoint an outcome disables, and why.
+type disabling struct {
+	appID, endpointID string
+	why               hookline.DisabledReason
+}
+
+// disableEndpoints disables the endpoints, at t, unless they are disabled
+// already (the first reason stays), parks their deliveries, and has every
+// node forget its cached endpoints.
+func (s *Store) disableEndpoints(ctx context.Context, t time.Time, gone []disabling) error {
 	disabled := false
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		disabled = false
 		for _, g := range gone {
-			tag, err := tx.Exec(ctx, `UPDATE endpoints SET disabled = true, updated_at = $1
-				WHERE app_id = $2 AND id = $3 AND NOT disabled`, t, g[0], g[1])
+			tag, err := tx.Exec(ctx, `UPDATE endpoints SET disabled = true, disabled_reason = $4, disabled_at = $1,
+				updated_at = $1 WHERE app_id = $2 AND id = $3 AND NOT disabled`, t, g.appID, g.endpointID, string(g.why))
 			if err != nil {
 				return err
 			}
 			if tag.RowsAffected() > 0 {
-				if _, err := tx.Exec(ctx, parkQuery, g[1]); err != nil {
+				if _, err := tx.Exec(ctx, parkQuery, g.endpointID); err != nil {
 					return err
 				}
 				disabled = true

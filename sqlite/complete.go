@@ -100,9 +100,10 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 	atts := make([]any, 0, len(outcomes)*12)
 	upds := make([]any, 0, len(outcomes)*6)
 	var (
-		partial []hookline.Attempt           // attempts that lack ids the delivery knows
-		disable map[string]*hookline.Attempt // by delivery id
-		retry   map[string]bool              // deliveries to retry, by id
+		partial []hookline.Attempt                 // attempts that lack ids the delivery knows
+		disable map[string]*hookline.Attempt       // by delivery id
+		reasons map[string]hookline.DisabledReason // by delivery id, those of disable
+		retry   map[string]bool                    // deliveries to retry, by id
 	)
 	for i := range outcomes {
 		o := &outcomes[i]
@@ -131,9 +132,9 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 		upds = append(upds, seq, o.DeliveryID, int64(o.Status), int64(o.Attempts), next, o.Deferred)
 		if o.Disables() {
 			if disable == nil {
-				disable = map[string]*hookline.Attempt{}
+				disable, reasons = map[string]*hookline.Attempt{}, map[string]hookline.DisabledReason{}
 			}
-			disable[o.DeliveryID] = &a
+			disable[o.DeliveryID], reasons[o.DeliveryID] = &a, o.Disable
 		}
 	}
 	return s.submit(&op{ctx: ctx, early: true, lazy: true, done: make(chan error, 1), fn: func(w *writer) error {
@@ -165,8 +166,10 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 		}
 		for _, id := range changed {
 			if a := disable[id]; a != nil && a.EndpointID != "" {
-				if _, err := w.exec(`UPDATE endpoints SET disabled = 1, updated_at = ? WHERE id = ? AND app_id = ?`,
-					tUS, a.EndpointID, a.AppID); err != nil {
+				// An endpoint disabled already keeps its first reason.
+				if _, err := w.exec(`UPDATE endpoints SET disabled = 1, disabled_reason = ?, disabled_at = ?, updated_at = ?
+					WHERE id = ? AND app_id = ? AND disabled = 0`,
+					string(reasons[id]), tUS, tUS, a.EndpointID, a.AppID); err != nil {
 					return err
 				}
 				w.endpointsChanged(a.AppID)

@@ -287,7 +287,7 @@ func testCompleteDisablesEndpoint(t *testing.T, s hookline.Store) {
 	task := claimOne(t, s, "w", now)
 	newMessage(t, s, a.ID, "x") // pending behind the one in flight
 	out := outcome(task, hookline.StatusFail, 410)
-	out.DisableEndpoint = true
+	out.Disable = hookline.DisabledGone
 	must(t, s.Complete(ctx(t), "w", []hookline.Outcome{out}), "Complete")
 	ep, err := s.Endpoint(ctx(t), a.ID, gone.ID)
 	must(t, err, "Endpoint")
@@ -325,7 +325,7 @@ func testCompleteByNonOwner(t *testing.T, s hookline.Store) {
 
 	// The slow owner comes back late: its attempt is logged, nothing else.
 	late := outcome(slow, hookline.StatusFail, 410)
-	late.DisableEndpoint = true
+	late.Disable = hookline.DisabledGone
 	must(t, s.Complete(ctx(t), "slow", []hookline.Outcome{late}), "Complete by the old owner")
 	d := delivery(t, s, a.ID, m.ID, ep.ID)
 	if d.Status != hookline.StatusSending {

@@ -63,6 +63,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Endpoint/DeleteKeepsAttempts", testEndpointDeleteKeepsAttempts},
 		{"Endpoint/Auth", testEndpointAuth},
 		{"Endpoint/Limit", testEndpointLimit},
+		{"Endpoint/DisabledReason", testEndpointDisabledReason},
 		{"Message/CreateAndGet", testMessageCreateAndGet},
 		{"Message/EventIDConflict", testMessageEventIDConflict},
 		{"Message/FanOut", testMessageFanOut},

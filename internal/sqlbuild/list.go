@@ -81,7 +81,7 @@ func (q *Query) ListAttemptsByMessage(sel, appID, msgID string, f hookline.Attem
 // ShownEndpointCols are the columns of an endpoint that the API shows, the
 // ones deleted_endpoints keeps of a deleted endpoint.
 const ShownEndpointCols = `id, app_id, uid, url, description, disabled, event_types, channels, throttle_rate, metadata,
-	created_at, updated_at`
+	created_at, updated_at, disabled_reason, disabled_at`
 
 // Destinations is a table of the endpoints a message can have been sent
 // to, those of endpoints and of deleted_endpoints, with ShownEndpointCols.
