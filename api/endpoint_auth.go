@@ -193,7 +193,7 @@ type endpointOauthOut struct {
 
 // endpointOauthConfigOut is an endpoint's OAuth 2.0 client without its
 // secrets: the client secret, and the values of the extra parameters and
-// headers named like credentials (see sensitiveName), which are named in
+// headers named like credentials (see hookline.SensitiveName), which are named in
 // sensitiveExtraParams and sensitiveExtraHeaders instead.
 type endpointOauthConfigOut struct {
 	TokenURL              string            `json:"tokenUrl"`

@@ -59,6 +59,7 @@ var hostedOperations = []string{
 	"PUT /api/v1/operational-webhook/endpoint/{endpoint_id}/headers",
 	"GET /api/v1/auth/whoami",
 	"GET /api/v1/app/{app_id}/msg/{msg_id}/raw",
+	"GET /api/v1/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}/headers",
 	"POST /api/v1/app/{app_id}/msg/precheck/active",
 	"GET /api/v1/app/{app_id}/attempt/endpoint/{endpoint_id}/count",
 	// Deprecated, in neither document, but served by svix-server and called

@@ -9,7 +9,7 @@ import (
 	"github.com/hookline/hookline"
 )
 
-// completeQuery logs the attempts of the outcomes ($8 to $19) and moves
+// completeQuery logs the attempts of the outcomes ($8 to $20) and moves
 // their deliveries ($2: ids, $3: states, $4: attempt counts, $5: next
 // attempts, $7: deferred, which are held) still leased to $6 to their new
 // state at $1,
@@ -19,14 +19,14 @@ import (
 // logged (a Complete run again after its answer was lost) is not logged
 // twice. Both parts see the deliveries as they were before the statement.
 const completeQuery = `WITH logged AS (
-		INSERT INTO attempts (` + attemptCols + `)
+		INSERT INTO attempts (` + attemptCols + `, sent_headers)
 		SELECT a.id, coalesce(nullif(a.app_id, ''), d.app_id), coalesce(nullif(a.message_id, ''), d.message_id),
 			coalesce(nullif(a.endpoint_id, ''), d.endpoint_id), a.delivery_id, a.url, a.status, a.status_code,
-			a.response, a.duration_ms, a.trigger_type, a.created_at
+			a.response, a.duration_ms, a.trigger_type, a.created_at, nullif(a.sent_headers, '')
 		FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::smallint[],
-			$15::integer[], $16::text[], $17::bigint[], $18::smallint[], $19::timestamptz[])
+			$15::integer[], $16::text[], $17::bigint[], $18::smallint[], $19::timestamptz[], $20::text[])
 			AS a(id, app_id, message_id, endpoint_id, delivery_id, url, status, status_code, response, duration_ms,
-				trigger_type, created_at)
+				trigger_type, created_at, sent_headers)
 		LEFT JOIN deliveries d ON d.id = a.delivery_id
 			AND (a.app_id = '' OR a.message_id = '' OR a.endpoint_id = '')
 		WHERE coalesce(nullif(a.app_id, ''), d.app_id) IS NOT NULL
@@ -56,6 +56,7 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 	var (
 		aID, aApp, aMsg, aEP, aDel, aURL, aResp = make([]string, n), make([]string, n), make([]string, n),
 			make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		aHeaders          = make([]string, n) // "" for none
 		aStatus, aTrigger = make([]int16, n), make([]int16, n)
 		aCode             = make([]int32, n)
 		aDur              = make([]int64, n)
@@ -86,6 +87,7 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 			a.DeliveryID, a.URL, a.Response
 		aStatus[j], aTrigger[j], aCode[j], aDur[j], aAt[j] = int16(a.Status), int16(a.Trigger), int32(a.StatusCode),
 			a.DurationMS, a.CreatedAt
+		aHeaders[j] = string(a.Headers)
 	}
 	// One statement, atomic on its own: the attempts, and the deliveries
 	// still leased to owner. Run again after a failure that left its outcome
@@ -97,7 +99,7 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 		k := logged
 		rows, err := s.pool.Query(ctx, completeQuery, t, dID, dStatus, dAtt, dNext, owner, dDeferred,
 			aID[:k], aApp[:k], aMsg[:k], aEP[:k], aDel[:k], aURL[:k], aStatus[:k], aCode[:k], aResp[:k], aDur[:k],
-			aTrigger[:k], aAt[:k])
+			aTrigger[:k], aAt[:k], aHeaders[:k])
 		if err != nil {
 			return err
 		}

@@ -97,7 +97,7 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 	t := hookline.Now()
 	hookline.PrepareOutcomes(outcomes, t)
 	tUS := micros(t)
-	atts := make([]any, 0, len(outcomes)*12)
+	atts := make([]any, 0, len(outcomes)*13)
 	upds := make([]any, 0, len(outcomes)*6)
 	var (
 		partial []hookline.Attempt                 // attempts that lack ids the delivery knows
@@ -119,7 +119,7 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 			partial = append(partial, a)
 		default:
 			atts = append(atts, a.ID, a.AppID, a.MessageID, a.EndpointID, a.DeliveryID, a.URL, int64(a.Status),
-				int64(a.StatusCode), a.Response, a.DurationMS, int64(a.Trigger), micros(a.CreatedAt))
+				int64(a.StatusCode), a.Response, a.DurationMS, int64(a.Trigger), micros(a.CreatedAt), sentHeaders(a.Headers))
 		}
 		var next any
 		if at := o.NextAt(); at != nil {
@@ -153,11 +153,12 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 				d.AppID, d.EndpointID = a.AppID, a.EndpointID
 			}
 			rows = append(rows[:len(rows):len(rows)], a.ID, a.AppID, a.MessageID, a.EndpointID, a.DeliveryID, a.URL,
-				int64(a.Status), int64(a.StatusCode), a.Response, a.DurationMS, int64(a.Trigger), micros(a.CreatedAt))
+				int64(a.Status), int64(a.StatusCode), a.Response, a.DurationMS, int64(a.Trigger), micros(a.CreatedAt),
+				sentHeaders(a.Headers))
 		}
 		// OR IGNORE: an attempt already logged (a Complete retried after its
 		// commit was not acknowledged) is not logged twice.
-		if err := w.insertRows(`INSERT OR IGNORE INTO attempts (`+attemptCols+`) VALUES `, 12, rows); err != nil {
+		if err := w.insertRows(`INSERT OR IGNORE INTO attempts (`+attemptInsertCols+`) VALUES `, 13, rows); err != nil {
 			return err
 		}
 		changed, err := w.completeDeliveries(tUS, owner, upds)
@@ -181,4 +182,12 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 		}
 		return nil
 	}})
+}
+
+// sentHeaders binds an attempt's headers as text, or NULL when it kept none.
+func sentHeaders(h hookline.SentHeaders) any {
+	if len(h) == 0 {
+		return nil
+	}
+	return string(h)
 }

@@ -74,6 +74,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Message/Expunge", testMessageExpunge},
 		{"Message/RetentionEnds", testCleanupExpunges},
 		{"Attempt/GetAndExpunge", testAttemptGetAndExpunge},
+		{"Attempt/Headers", testAttemptHeaders},
 		{"Attempt/ListFilters", testAttemptListFilters},
 		{"Attempt/ListPagination", testAttemptListPagination},
 		{"Delivery/ListByMessage", testDeliveriesByMessage},

@@ -181,6 +181,9 @@ func portalOps() []portalOp {
 		{"GET " + msg + "/attempt/{attempt_id}", vb, func(x ctx, c c, ids i) error {
 			return noErr(c.sdk.MessageAttempt.Get(x, ids.App, ids.Msg, ids.Attempt, nil))
 		}},
+		{"GET " + msg + "/attempt/{attempt_id}/headers", vb, func(x ctx, c c, ids i) error {
+			return c.raw(x, "GET", "/api/v1/app/"+ids.App+"/msg/"+ids.Msg+"/attempt/"+ids.Attempt+"/headers", nil)
+		}},
 		{"GET " + app + "/attempt/endpoint/{endpoint_id}", vb, func(x ctx, c c, ids i) error {
 			return noErr(c.sdk.MessageAttempt.ListByEndpoint(x, ids.App, ids.Endpoint, nil))
 		}},

@@ -56,6 +56,7 @@ const ops = {
   [`GET ${M}/raw`]: (s, i, t) => raw(t, "GET", `/api/v1/app/${i.app}/msg/${i.msg}/raw`),
   [`GET ${M}/endpoint`]: (s, i) => s.messageAttempt.listAttemptedDestinations(i.app, i.msg),
   [`GET ${M}/attempt/{attempt_id}`]: (s, i) => s.messageAttempt.get(i.app, i.msg, i.attempt),
+  [`GET ${M}/attempt/{attempt_id}/headers`]: (s, i, t) => raw(t, "GET", `/api/v1/app/${i.app}/msg/${i.msg}/attempt/${i.attempt}/headers`),
   [`GET ${A}/attempt/endpoint/{endpoint_id}`]: (s, i) => s.messageAttempt.listByEndpoint(i.app, i.endpoint),
   [`GET ${A}/attempt/endpoint/{endpoint_id}/count`]: (s, i, t) =>
     raw(t, "GET", `/api/v1/app/${i.app}/attempt/endpoint/${i.endpoint}/count`),
