@@ -258,9 +258,11 @@ type BackgroundTasks interface {
 	// every application when appID is "", by id.
 	ListBackgroundTasks(ctx context.Context, appID string, f TaskFilter) (Page[*BackgroundTask], error)
 	// ClaimBackgroundTask leases to owner, until now+lease, the oldest
-	// running task that no lease holds at now (never leased, or its
-	// lease expired), and returns it; nil when there is none. A task is
-	// never held by two owners while a lease lives.
+	// running task that no other owner's lease holds at now (never
+	// leased, its lease expired, or leased by owner already: a previous
+	// run of a process that keeps its name), and returns it; nil when
+	// there is none. A task is never held by two owners while a lease
+	// lives.
 	ClaimBackgroundTask(ctx context.Context, owner string, now time.Time, lease time.Duration) (*BackgroundTask, error)
 	// SaveBackgroundTask writes the Status, Cursor, Data, UpdatedAt,
 	// ExpiresAt and lease of t (LeaseOwner, LeaseUntil: a runner renews

@@ -1,5 +1,7 @@
 package api
 
+import "slices"
+
 // param is a query parameter, for the OpenAPI document.
 type param struct {
 	Name string
@@ -249,7 +251,7 @@ func (s *Server) table() []*route {
 			Access: public, Status: 204, handle: s.health},
 		{Method: "GET", Path: "/api/v1/health/ping", ID: "v1.health.ping", Tag: "Health", Summary: "Ping",
 			Doc: "Answers 204 while the process runs. Needs no token.", Access: public, Status: 204, handle: s.ping},
-	}, s.ingestTable()...)
+	}, slices.Concat(s.ingestTable(), s.taskTable())...)
 }
 
 // ingestTable lists the operations of the inbound gateway: the sources and

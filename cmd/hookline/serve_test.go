@@ -218,12 +218,18 @@ func TestSDKWalkthrough(t *testing.T) {
 	mu.Lock()
 	failing = false
 	mu.Unlock()
-	if _, err := sx.Endpoint.Recover(ctx, app.Id, ep.Id, models.RecoverIn{Since: since}, nil); err != nil {
+	rec, err := sx.Endpoint.Recover(ctx, app.Id, ep.Id, models.RecoverIn{Since: since}, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	wait.For(t, "the recovered message to succeed", func() bool {
 		out, err := sx.MessageAttempt.ListAttemptedDestinations(ctx, app.Id, msg2.Id, nil)
 		return err == nil && len(out.Data) == 1 && out.Data[0].Status == models.MESSAGESTATUS_SUCCESS
+	})
+	// serve's runner ran the recover as a background task.
+	wait.For(t, "the recover task to finish", func() bool {
+		task, err := sx.BackgroundTask.Get(ctx, rec.Id)
+		return err == nil && task.Status == models.BACKGROUNDTASKSTATUS_FINISHED && task.Data["messagesSent"] == float64(1)
 	})
 
 	// Every request carried the message id; the payload arrived as sent.
