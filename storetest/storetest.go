@@ -72,6 +72,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Message/ListFilters", testMessageListFilters},
 		{"Message/Expunge", testMessageExpunge},
 		{"Message/RetentionEnds", testCleanupExpunges},
+		{"Message/Prune", testPrune},
 		{"Attempt/GetAndExpunge", testAttemptGetAndExpunge},
 		{"Attempt/ListFilters", testAttemptListFilters},
 		{"Attempt/ListPagination", testAttemptListPagination},

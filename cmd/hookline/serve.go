@@ -277,6 +277,12 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 		defer wg.Done()
 		runner.Run(dispatchCtx)
 	}()
+	// Retention: what is done and older than --retention is deleted.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		hookline.RunPrune(dispatchCtx, store, cfg.Retention, time.Now, logger)
+	}()
 
 	// Cron sources fire on every node; the store keeps one request a tick.
 	wg.Add(1)

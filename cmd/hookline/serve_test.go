@@ -312,7 +312,7 @@ func TestServeDefaults(t *testing.T) {
 	}
 	want := &serveConfig{
 		Listen: "127.0.0.1:8071", DB: "hookline.db", PublicURL: "http://127.0.0.1:8071",
-		MaxBodyBytes: 1 << 20, Timeout: 15 * time.Second, Workers: 64, SecretGrace: 24 * time.Hour,
+		MaxBodyBytes: 1 << 20, Timeout: 15 * time.Second, Workers: 64, SecretGrace: 24 * time.Hour, Retention: 90 * 24 * time.Hour,
 		EndpointConcurrency: 16, DisableAfter: 5 * 24 * time.Hour, MaxEndpointsPerApp: 50, SignatureHeaders: dispatch.HeadersWebhook,
 		Schedule: dispatch.DefaultSchedule, LogLevel: slog.LevelInfo,
 	}
