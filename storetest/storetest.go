@@ -108,6 +108,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"BackgroundTask/CRUD", testBackgroundTasks},
 		{"BackgroundTask/Lease", testBackgroundTaskLease},
 		{"BackgroundTask/Cleanup", testBackgroundTaskCleanup},
+		{"BackgroundTask/ConcurrentClaim", testBackgroundTaskConcurrentClaim},
 		{"Queue/DeleteEndpointEndsDeliveries", testDeleteEndpointEndsDeliveries},
 		{"Queue/Feed", testStoreFeed},
 		{"TenantIsolation", testTenantIsolation},
