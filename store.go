@@ -265,9 +265,11 @@ type BackgroundTasks interface {
 	// every application when appID is "", by id.
 	ListBackgroundTasks(ctx context.Context, appID string, f TaskFilter) (Page[*BackgroundTask], error)
 	// ClaimBackgroundTask leases to owner, until now+lease, the oldest
-	// running task that no lease holds at now (never leased, or its
-	// lease expired), and returns it; nil when there is none. A task is
-	// never held by two owners while a lease lives.
+	// running task that no other owner's lease holds at now (never
+	// leased, its lease expired, or leased by owner already: a previous
+	// run of a process that keeps its name), and returns it; nil when
+	// there is none. A task is never held by two owners while a lease
+	// lives.
 	ClaimBackgroundTask(ctx context.Context, owner string, now time.Time, lease time.Duration) (*BackgroundTask, error)
 	// SaveBackgroundTask writes the Status, Cursor, Data, UpdatedAt,
 	// ExpiresAt and lease of t (LeaseOwner, LeaseUntil: a runner renews
@@ -417,4 +419,17 @@ type Cleaner interface {
 	// long, and returns how many rows it changed. A store runs it every
 	// CleanupEvery on its own (RunCleanup).
 	Cleanup(ctx context.Context) (int, error)
+	// Prune deletes for good what was made before before: the messages
+	// whose deliveries are all done (succeeded, or failed for good: none
+	// pending, parked or in flight) or that have none, with their
+	// deliveries and attempts, and the inbound gateway's log of what
+	// sources received. A message with a delivery not done stays, all its
+	// deliveries too. It works in batches of at most PruneBatch messages
+	// a transaction, returns how many messages and log entries it
+	// deleted, and gives the space they took back as its database allows
+	// (SQLite: the free pages of a database in incremental auto-vacuum
+	// mode, which new databases are; PostgreSQL: autovacuum). Messages are
+	// taken in the order they were stored, and the first made at or after
+	// before ends the walk. The retention setting runs it (RunPrune).
+	Prune(ctx context.Context, before time.Time) (int, error)
 }

@@ -62,6 +62,10 @@ var hostedOperations = []string{
 	"GET /api/v1/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}/headers",
 	"POST /api/v1/app/{app_id}/msg/precheck/active",
 	"GET /api/v1/app/{app_id}/attempt/endpoint/{endpoint_id}/count",
+	"GET /api/v1/background-task", "GET /api/v1/background-task/{task_id}",
+	"POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/replay-missing",
+	"POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/bulk-replay",
+	"POST /api/v1/app/{app_id}/msg/expunge-all-contents", "POST /api/v1/app/{app_id}/msg/bulk-expunge",
 	// Deprecated, in neither document, but served by svix-server and called
 	// by the SDKs' DashboardAccess.
 	"POST /api/v1/auth/dashboard-access/{app_id}",

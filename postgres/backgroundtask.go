@@ -77,7 +77,7 @@ func (s *Store) ClaimBackgroundTask(ctx context.Context, owner string, now time.
 		var err error
 		t, err = scanTask(s.pool.QueryRow(ctx, `UPDATE background_tasks SET lease_owner = $1, lease_until = $2
 			WHERE id = (SELECT id FROM background_tasks WHERE status = 'running'
-				AND (lease_until IS NULL OR lease_until <= $3) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+				AND (lease_until IS NULL OR lease_until <= $3 OR lease_owner = $1) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
 			RETURNING `+taskCols, owner, now.Add(lease), now))
 		return err
 	})

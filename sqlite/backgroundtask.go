@@ -69,8 +69,8 @@ func (s *Store) ClaimBackgroundTask(ctx context.Context, owner string, now time.
 		var err error
 		t, err = scanTask(w.queryRow(`UPDATE background_tasks SET lease_owner = ?, lease_until = ?
 			WHERE id = (SELECT id FROM background_tasks WHERE status = 'running'
-				AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id LIMIT 1)
-			RETURNING `+taskCols, owner, micros(now.Add(lease)), micros(now)))
+				AND (lease_until IS NULL OR lease_until <= ? OR lease_owner = ?) ORDER BY id LIMIT 1)
+			RETURNING `+taskCols, owner, micros(now.Add(lease)), micros(now), owner))
 		if err == sql.ErrNoRows {
 			t, err = nil, nil
 		}

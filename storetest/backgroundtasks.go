@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"encoding/json"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -93,6 +95,10 @@ func testBackgroundTaskLease(t *testing.T, s hookline.Store) {
 	}
 	if got := claimTask("r3", now.Add(30*time.Second)); got != nil {
 		t.Fatalf("claim while both leases live: %+v, want none", got)
+	}
+	// A runner that keeps its name across a restart takes its task back.
+	if again := claimTask("r1", now.Add(30*time.Second)); again == nil || again.ID != first.ID {
+		t.Fatalf("claim by the holder of a lease: %+v, want %s", again, first.ID)
 	}
 
 	// r1 records progress and renews its lease.
@@ -208,4 +214,46 @@ func testReplayMissing(t *testing.T, s hookline.Store) {
 	}
 	_, err = s.ReplayMissing(ctx(t), b.ID, ep.ID, []string{theirs.ID})
 	wantCode(t, err, hookline.ENOTFOUND, "ReplayMissing to another application's endpoint")
+}
+
+// testBackgroundTaskConcurrentClaim checks that runners claiming at once
+// (on PostgreSQL, as several nodes do) get each task once.
+func testBackgroundTaskConcurrentClaim(t *testing.T, s hookline.Store) {
+	a := newApp(t, s)
+	const tasks, runners = 20, 6
+	for range tasks {
+		must(t, s.CreateBackgroundTask(ctx(t), &hookline.BackgroundTask{AppID: a.ID, Type: hookline.TaskRecover}), "CreateBackgroundTask")
+	}
+	now := time.Now()
+	var mu sync.Mutex
+	claimed := map[string]int{}
+	var wg sync.WaitGroup
+	for r := range runners {
+		wg.Go(func() {
+			// A runner holds one task at a time, and claims again only
+			// once it ended it; here each claim is a runner of its own.
+			for i := 0; ; i++ {
+				task, err := s.ClaimBackgroundTask(ctx(t), fmt.Sprintf("runner-%d-%d", r, i), now, time.Minute)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if task == nil {
+					return
+				}
+				mu.Lock()
+				claimed[task.ID]++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(claimed) != tasks {
+		t.Fatalf("%d tasks claimed, want %d", len(claimed), tasks)
+	}
+	for id, n := range claimed {
+		if n != 1 {
+			t.Errorf("task %s claimed %d times", id, n)
+		}
+	}
 }

@@ -53,6 +53,7 @@ type portalIDs struct {
 	Since     string `json:"since"`    // for recover, RFC 3339
 	Identity  string `json:"identity"` // an mTLS identity, PEM
 	Ingest    string `json:"ingest"`   // the path of a source's ingest URL, which takes no token
+	Task      string `json:"task"`     // a background task of the application (a recover)
 }
 
 // portalOp is one route of the API, the capability (or needs* value) an
@@ -199,6 +200,10 @@ func portalOps() []portalOp {
 		}},
 		{"GET /api/v1/egress-ips", needsAnyToken, func(x ctx, c c, ids i) error { return c.raw(x, "GET", "/api/v1/egress-ips", nil) }},
 		{"GET /api/v1/auth/whoami", needsAnyToken, func(x ctx, c c, ids i) error { return c.raw(x, "GET", "/api/v1/auth/whoami", nil) }},
+		{"GET /api/v1/background-task", vb, func(x ctx, c c, ids i) error { return noErr(c.sdk.BackgroundTask.List(x, nil)) }},
+		{"GET /api/v1/background-task/{task_id}", vb, func(x ctx, c c, ids i) error {
+			return noErr(c.sdk.BackgroundTask.Get(x, ids.Task))
+		}},
 		{"GET /api/v1/health", needsNothing, func(x ctx, c c, ids i) error { return c.sdk.Health.Get(x) }},
 		{"GET /api/v1/health/ping", needsNothing, func(x ctx, c c, ids i) error { return c.raw(x, "GET", "/api/v1/health/ping", nil) }},
 
@@ -223,6 +228,14 @@ func portalOps() []portalOp {
 		{"POST " + ep + "/recover", ca, func(x ctx, c c, ids i) error {
 			since, _ := time.Parse(time.RFC3339, ids.Since)
 			return noErr(c.sdk.Endpoint.Recover(x, ids.App, ids.Endpoint, models.RecoverIn{Since: since}, nil))
+		}},
+		{"POST " + ep + "/replay-missing", ca, func(x ctx, c c, ids i) error {
+			since, _ := time.Parse(time.RFC3339, ids.Since)
+			return noErr(c.sdk.Endpoint.ReplayMissing(x, ids.App, ids.Endpoint, models.ReplayIn{Since: since}, nil))
+		}},
+		{"POST " + ep + "/bulk-replay", ca, func(x ctx, c c, ids i) error {
+			since, _ := time.Parse(time.RFC3339, ids.Since)
+			return noErr(c.sdk.Endpoint.BulkReplay(x, ids.App, ids.Endpoint, models.BulkReplayIn{Since: since}, nil))
 		}},
 		{"POST " + ep + "/send-example", ca, func(x ctx, c c, ids i) error {
 			return noErr(c.sdk.Endpoint.SendExample(x, ids.App, ids.Endpoint, models.EventExampleIn{EventType: ids.EventType}, nil))
@@ -263,6 +276,12 @@ func portalOps() []portalOp {
 		}},
 		{"DELETE " + msg + "/content", needsWholeApp, func(x ctx, c c, ids i) error {
 			return c.sdk.Message.ExpungeContent(x, ids.App, ids.Msg)
+		}},
+		{"POST " + app + "/msg/bulk-expunge", needsWholeApp, func(x ctx, c c, ids i) error {
+			return c.raw(x, "POST", "/api/v1/app/"+ids.App+"/msg/bulk-expunge", map[string]any{"ids": []string{ids.Msg}})
+		}},
+		{"POST " + app + "/msg/expunge-all-contents", needsWholeApp, func(x ctx, c c, ids i) error {
+			return noErr(c.sdk.Message.ExpungeAllContents(x, ids.App, nil))
 		}},
 		{"DELETE " + ep, me, func(x ctx, c c, ids i) error { return c.sdk.Endpoint.Delete(x, ids.App, ids.Endpoint) }},
 
@@ -506,7 +525,11 @@ func (s *portalServer) fixture(t *testing.T, name string) portalIDs {
 		t.Fatalf("create a source: %d %v", code, err)
 	}
 	_, token, _ := strings.Cut(source.IngestURL, "/ingest/in/")
-	return portalIDs{App: app.Id, Endpoint: ep.Id, Msg: msg.Id, Attempt: attempt, EventType: "invoice.paid",
+	task, err := a.Endpoint.Recover(ctx, app.Id, ep.Id, models.RecoverIn{Since: time.Now().Add(-time.Hour)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return portalIDs{Task: task.Id, App: app.Id, Endpoint: ep.Id, Msg: msg.Id, Attempt: attempt, EventType: "invoice.paid",
 		URL: s.receiver.URL, Since: time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), Identity: s.identity,
 		Ingest: "/ingest/in/" + token}
 }

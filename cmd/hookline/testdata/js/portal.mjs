@@ -65,6 +65,8 @@ const ops = {
   "GET /api/v1/event-type/{event_type_name}": (s, i) => s.eventType.get(i.eventType),
   "GET /api/v1/egress-ips": (s, i, t) => raw(t, "GET", "/api/v1/egress-ips"),
   "GET /api/v1/auth/whoami": (s, i, t) => raw(t, "GET", "/api/v1/auth/whoami"),
+  "GET /api/v1/background-task": (s, i, t) => raw(t, "GET", "/api/v1/background-task"),
+  "GET /api/v1/background-task/{task_id}": (s, i, t) => raw(t, "GET", `/api/v1/background-task/${i.task}`),
   "GET /api/v1/health": (s) => s.health.get(),
   "GET /api/v1/health/ping": (s, i, t) => raw(t, "GET", "/api/v1/health/ping"),
 
@@ -75,6 +77,8 @@ const ops = {
   [`POST ${A}/msg/precheck/active`]: (s, i) => s.message.precheck(i.app, { eventType: i.eventType }),
   [`POST ${M}/endpoint/{endpoint_id}/resend`]: (s, i) => s.messageAttempt.resend(i.app, i.msg, i.endpoint),
   [`POST ${E}/recover`]: (s, i) => s.endpoint.recover(i.app, i.endpoint, { since: new Date(i.since) }),
+  [`POST ${E}/replay-missing`]: (s, i, t) => raw(t, "POST", ep(i, "/replay-missing"), { since: i.since }),
+  [`POST ${E}/bulk-replay`]: (s, i, t) => raw(t, "POST", ep(i, "/bulk-replay"), { since: i.since }),
   [`POST ${E}/send-example`]: (s, i) => s.endpoint.sendExample(i.app, i.endpoint, { eventType: i.eventType }),
 
   [`POST ${A}/endpoint`]: (s, i) => s.endpoint.create(i.app, { url: `${i.url}/made-by-a-portal` }),
@@ -97,6 +101,8 @@ const ops = {
 
   [`DELETE ${M}/attempt/{attempt_id}/content`]: (s, i) => s.messageAttempt.expungeContent(i.app, i.msg, i.attempt),
   [`DELETE ${M}/content`]: (s, i) => s.message.expungeContent(i.app, i.msg),
+  [`POST ${A}/msg/bulk-expunge`]: (s, i, t) => raw(t, "POST", `/api/v1/app/${i.app}/msg/bulk-expunge`, { ids: [i.msg] }),
+  [`POST ${A}/msg/expunge-all-contents`]: (s, i, t) => raw(t, "POST", `/api/v1/app/${i.app}/msg/expunge-all-contents`),
   [`DELETE ${E}`]: (s, i) => s.endpoint.delete(i.app, i.endpoint),
 
   "GET /api/v1/app": (s) => s.application.list(),
