@@ -20,5 +20,10 @@ func (s *Server) hostedTable() []*route {
 			Doc: "Sets the CA bundle (PEM certificates) the receiver's certificate must chain to instead of the system roots, " +
 				"for receivers with a private CA; null removes it. The client certificate of .../mtls, if any, stays.",
 			Access: appEndpoint, In: endpointServerCaIn{}, BodyOptional: true, Status: 204, handle: s.setEndpointServerCa},
+		{Method: "POST", Path: "/api/v1/auth/app/{app_id}/expire-all", ID: "v1.authentication.expire-all", Tag: "Authentication",
+			Summary: "Expire an application's tokens",
+			Doc: "Makes the application's tokens (app-portal and dashboard access) expire now, or after expiry seconds; " +
+				"with sessionIds, only those created with one of them. Admin tokens are not touched.",
+			Access: adminOnly, In: applicationTokenExpireIn{}, BodyOptional: true, Status: 204, handle: s.expireAllTokens},
 	}
 }

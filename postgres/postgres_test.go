@@ -69,7 +69,8 @@ func TestStoreSecretKey(t *testing.T) {
 			Open: func(t *testing.T, key []byte, previous ...[]byte) hookline.Store {
 				return open(t, url, postgres.WithSecretKey(key, previous...))
 			},
-			Exec: func(t *testing.T, query string, args ...any) { pgtest.Exec(t, url, query, args...) },
+			MigrateDownTo: func(t *testing.T, version int64) { must(t, postgres.MigrateDownTo(t.Context(), url, version)) },
+			Exec:          func(t *testing.T, query string, args ...any) { pgtest.Exec(t, url, query, args...) },
 			Column: func(t *testing.T, query string, args ...any) [][]byte {
 				conn, err := pgx.Connect(t.Context(), url)
 				must(t, err)

@@ -47,6 +47,11 @@ func TestStoreSecretKey(t *testing.T) {
 			Open: func(t *testing.T, key []byte, previous ...[]byte) hookline.Store {
 				return open(t, path, sqlite.WithSecretKey(key, previous...))
 			},
+			MigrateDownTo: func(t *testing.T, version int64) {
+				if err := sqlite.MigrateDownTo(t.Context(), path, version); err != nil {
+					t.Fatal(err)
+				}
+			},
 			Exec: func(t *testing.T, query string, args ...any) {
 				db := rawDB(t, path)
 				defer db.Close()

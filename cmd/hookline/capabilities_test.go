@@ -320,6 +320,9 @@ func portalOps() []portalOp {
 		{"POST /api/v1/auth/dashboard-access/{app_id}", needsAdmin, func(x ctx, c c, ids i) error {
 			return noErr(c.sdk.Authentication.DashboardAccess(x, ids.App, nil))
 		}},
+		{"POST /api/v1/auth/app/{app_id}/expire-all", needsAdmin, func(x ctx, c c, ids i) error {
+			return c.sdk.Authentication.ExpireAll(x, ids.App, models.ApplicationTokenExpireIn{}, nil)
+		}},
 
 		// The inbound gateway: only admins manage it; its ingest URL takes
 		// what anyone posts (the source verifies it).

@@ -119,6 +119,7 @@ const ops = {
   "GET /api/v1/overview/failing-endpoint": (s, i, t) => raw(t, "GET", `/api/v1/overview/failing-endpoint?app_id=${i.app}`),
   "POST /api/v1/auth/app-portal-access/{app_id}": (s, i) => s.authentication.appPortalAccess(i.app, {}),
   "POST /api/v1/auth/dashboard-access/{app_id}": (s, i, t) => raw(t, "POST", `/api/v1/auth/dashboard-access/${i.app}`),
+  "POST /api/v1/auth/app/{app_id}/expire-all": (s, i, t) => raw(t, "POST", `/api/v1/auth/app/${i.app}/expire-all`, {}),
 
   "GET /ingest/api/v1/source": (s) => s.ingest.source.list(),
   "POST /ingest/api/v1/source": (s, i, t) =>
