@@ -284,6 +284,13 @@ func portalOps() []portalOp {
 		{"DELETE /api/v1/event-type/{event_type_name}", needsAdmin, func(x ctx, c c, ids i) error {
 			return c.sdk.EventType.Delete(x, ids.EventType, nil)
 		}},
+		{"POST /api/v1/event-type/import/openapi", needsAdmin, func(x ctx, c c, ids i) error {
+			spec := map[string]any{"openapi": "3.1.0", "webhooks": map[string]any{"portal.imported": map[string]any{"post": map[string]any{}}}}
+			return noErr(c.sdk.EventType.ImportOpenapi(x, models.EventTypeImportOpenApiIn{Spec: &spec}, nil))
+		}},
+		{"POST /api/v1/event-type/export/openapi", needsAdmin, func(x ctx, c c, ids i) error {
+			return c.raw(x, "POST", "/api/v1/event-type/export/openapi", nil)
+		}},
 		{"GET /api/v1/operational-webhook/endpoint", needsAdmin, func(x ctx, c c, ids i) error {
 			return noErr(c.sdk.OperationalWebhookEndpoint.List(x, nil))
 		}},

@@ -105,6 +105,9 @@ const ops = {
   "PUT /api/v1/event-type/{event_type_name}": (s, i) => s.eventType.upsert(i.eventType, { description: "put by a portal" }),
   "PATCH /api/v1/event-type/{event_type_name}": (s, i) => s.eventType.patch(i.eventType, { description: "patched" }),
   "DELETE /api/v1/event-type/{event_type_name}": (s, i) => s.eventType.delete(i.eventType),
+  "POST /api/v1/event-type/import/openapi": (s) =>
+    s.eventType.importOpenapi({ spec: { openapi: "3.1.0", webhooks: { "portal.imported": { post: {} } } } }),
+  "POST /api/v1/event-type/export/openapi": (s, i, t) => raw(t, "POST", "/api/v1/event-type/export/openapi"),
   "GET /api/v1/operational-webhook/endpoint": (s) => s.operationalWebhook.endpoint.list(),
   "POST /api/v1/operational-webhook/endpoint": (s, i) => s.operationalWebhook.endpoint.create({ url: `${i.url}/ops` }),
   [`GET ${O}`]: (s) => s.operationalWebhook.endpoint.get("ep_none"),
