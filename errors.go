@@ -19,6 +19,7 @@ const (
 	ETOOMANY      = "rate_limited"   // too many requests (failed authentications) from the caller: 429
 	ERANGE        = "invalid_range"  // a time range the operation does not take: 400
 	ELIMIT        = "limit_reached"  // the operation would pass a bound that time lifts: 400
+	EBADREQUEST   = "bad_request"    // a request whose parts do not go together (neither or both of two): 400
 )
 
 // The errors a Store returns, with the messages the API shows. Drivers

@@ -388,6 +388,15 @@ type Tokens interface {
 	TokenUsed(ctx context.Context, id string, at time.Time) error
 	// DeleteToken deletes a token (logout, revocation).
 	DeleteToken(ctx context.Context, id string) error
+	// ExpireAppTokens makes the tokens of the application appID (its id)
+	// that would be live at at expire at at, and returns how many it
+	// changed: every one, or, when sessionIDs is not empty, those whose
+	// SessionID is among them. A token that expires sooner keeps its
+	// expiry. appID "" is ErrExpireAdminTokens: admin tokens are never
+	// expired this way. A token read from a store's cache reads the new
+	// expiry at once on the store that expired it, and within the cache's
+	// bound on others.
+	ExpireAppTokens(ctx context.Context, appID string, at time.Time, sessionIDs []string) (int, error)
 }
 
 // IdempotentResponses holds the first response to each idempotent request.

@@ -20,5 +20,23 @@ func (s *Server) hostedTable() []*route {
 			Doc: "Sets the CA bundle (PEM certificates) the receiver's certificate must chain to instead of the system roots, " +
 				"for receivers with a private CA; null removes it. The client certificate of .../mtls, if any, stays.",
 			Access: appEndpoint, In: endpointServerCaIn{}, BodyOptional: true, Status: 204, handle: s.setEndpointServerCa},
+		{Method: "POST", Path: "/api/v1/event-type/import/openapi", ID: "v1.event-type.import-openapi", Tag: "Event Type",
+			Summary: "Import event types from an OpenAPI document",
+			Doc: "Creates an event type per webhook of an OpenAPI 3.1 document (webhooks, or x-webhooks): named by the webhook's key, " +
+				"described by its operation's description (or summary), deprecated when it is, with its request body's JSON schema " +
+				"(references to the document's components copied in) as version 1 of its schemas. An existing event type that differs " +
+				"is updated, and unarchived; with replaceAll the others are archived; with dryRun nothing changes. The whole document " +
+				"is checked before anything is written: a bad one is a 422 that changes nothing.",
+			Access: adminOnly, In: eventTypeImportOpenApiIn{}, Out: eventTypeImportOpenApiOut{}, Status: 200, handle: s.importEventTypes},
+		{Method: "POST", Path: "/api/v1/event-type/export/openapi", ID: "v1.event-type.export-openapi", Tag: "Event Type",
+			Summary: "Export event types as an OpenAPI document",
+			Doc: "Answers an OpenAPI 3.1 document with a webhook per event type that is not archived, at once; the hosted Svix API " +
+				"answers a background task (202) whose result links a file instead.",
+			Access: adminOnly, Out: eventTypeExportOpenApiOut{}, BodyOptional: true, Status: 200, handle: s.exportEventTypes},
+		{Method: "POST", Path: "/api/v1/auth/app/{app_id}/expire-all", ID: "v1.authentication.expire-all", Tag: "Authentication",
+			Summary: "Expire an application's tokens",
+			Doc: "Makes the application's tokens (app-portal and dashboard access) expire now, or after expiry seconds; " +
+				"with sessionIds, only those created with one of them. Admin tokens are not touched.",
+			Access: adminOnly, In: applicationTokenExpireIn{}, BodyOptional: true, Status: 204, handle: s.expireAllTokens},
 	}
 }

@@ -84,6 +84,8 @@ var hostedOperations = []string{
 	"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/mtls-config",
 	"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/oauth-config",
 	"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/ca", "PUT /api/v1/app/{app_id}/endpoint/{endpoint_id}/ca",
+	"POST /api/v1/auth/app/{app_id}/expire-all",
+	"POST /api/v1/event-type/import/openapi", "POST /api/v1/event-type/export/openapi",
 }
 
 // extensionOperations are Hookline's own operations, which no Svix API has.

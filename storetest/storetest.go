@@ -126,6 +126,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Token/Used", testTokenUsed},
 		{"Token/Capabilities", testTokenCapabilities},
 		{"Token/FeatureFlags", testTokenFeatureFlags},
+		{"Token/ExpireAppTokens", testExpireAppTokens},
 		{"Idempotency", testIdempotency},
 		{"Health/CheckWrite", testCheckWrite},
 	} {

@@ -309,6 +309,13 @@ func portalOps() []portalOp {
 		{"DELETE /api/v1/event-type/{event_type_name}", needsAdmin, func(x ctx, c c, ids i) error {
 			return c.sdk.EventType.Delete(x, ids.EventType, nil)
 		}},
+		{"POST /api/v1/event-type/import/openapi", needsAdmin, func(x ctx, c c, ids i) error {
+			spec := map[string]any{"openapi": "3.1.0", "webhooks": map[string]any{"portal.imported": map[string]any{"post": map[string]any{}}}}
+			return noErr(c.sdk.EventType.ImportOpenapi(x, models.EventTypeImportOpenApiIn{Spec: &spec}, nil))
+		}},
+		{"POST /api/v1/event-type/export/openapi", needsAdmin, func(x ctx, c c, ids i) error {
+			return c.raw(x, "POST", "/api/v1/event-type/export/openapi", nil)
+		}},
 		{"GET /api/v1/operational-webhook/endpoint", needsAdmin, func(x ctx, c c, ids i) error {
 			return noErr(c.sdk.OperationalWebhookEndpoint.List(x, nil))
 		}},
@@ -344,6 +351,9 @@ func portalOps() []portalOp {
 		}},
 		{"POST /api/v1/auth/dashboard-access/{app_id}", needsAdmin, func(x ctx, c c, ids i) error {
 			return noErr(c.sdk.Authentication.DashboardAccess(x, ids.App, nil))
+		}},
+		{"POST /api/v1/auth/app/{app_id}/expire-all", needsAdmin, func(x ctx, c c, ids i) error {
+			return c.sdk.Authentication.ExpireAll(x, ids.App, models.ApplicationTokenExpireIn{}, nil)
 		}},
 
 		// The inbound gateway: only admins manage it; its ingest URL takes

@@ -114,6 +114,9 @@ const ops = {
   "PUT /api/v1/event-type/{event_type_name}": (s, i) => s.eventType.upsert(i.eventType, { description: "put by a portal" }),
   "PATCH /api/v1/event-type/{event_type_name}": (s, i) => s.eventType.patch(i.eventType, { description: "patched" }),
   "DELETE /api/v1/event-type/{event_type_name}": (s, i) => s.eventType.delete(i.eventType),
+  "POST /api/v1/event-type/import/openapi": (s) =>
+    s.eventType.importOpenapi({ spec: { openapi: "3.1.0", webhooks: { "portal.imported": { post: {} } } } }),
+  "POST /api/v1/event-type/export/openapi": (s, i, t) => raw(t, "POST", "/api/v1/event-type/export/openapi"),
   "GET /api/v1/operational-webhook/endpoint": (s) => s.operationalWebhook.endpoint.list(),
   "POST /api/v1/operational-webhook/endpoint": (s, i) => s.operationalWebhook.endpoint.create({ url: `${i.url}/ops` }),
   [`GET ${O}`]: (s) => s.operationalWebhook.endpoint.get("ep_none"),
@@ -128,6 +131,7 @@ const ops = {
   "GET /api/v1/overview/failing-endpoint": (s, i, t) => raw(t, "GET", `/api/v1/overview/failing-endpoint?app_id=${i.app}`),
   "POST /api/v1/auth/app-portal-access/{app_id}": (s, i) => s.authentication.appPortalAccess(i.app, {}),
   "POST /api/v1/auth/dashboard-access/{app_id}": (s, i, t) => raw(t, "POST", `/api/v1/auth/dashboard-access/${i.app}`),
+  "POST /api/v1/auth/app/{app_id}/expire-all": (s, i, t) => raw(t, "POST", `/api/v1/auth/app/${i.app}/expire-all`, {}),
 
   "GET /ingest/api/v1/source": (s) => s.ingest.source.list(),
   "POST /ingest/api/v1/source": (s, i, t) =>
