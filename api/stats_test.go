@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"testing"
+	"time"
 
 	svix "github.com/svix/svix-webhooks/go"
 	"github.com/svix/svix-webhooks/go/models"
@@ -108,4 +109,134 @@ func TestAttemptCountByEndpoint(t *testing.T) {
 	if other.Count != 1 {
 		t.Fatalf("other's count %d, want 1", other.Count)
 	}
+}
+
+// TestAppAttemptStats: the application's attempts counted by event type
+// (GET /api/v1/app/{app_id}/stats/attempts) and by period (GET
+// /api/v1/stats/app/{app_id}/attempt), in the hosted API's shapes; bad
+// ranges are refused as svix-server refuses them for an endpoint's stats;
+// another application's attempts are never counted, nor readable with
+// an application's token.
+func TestAppAttemptStats(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	c := f.sdk(f.admin)
+	ctx := context.Background()
+	eventTypes(t, c, "b.c")
+	_, err := c.Message.Create(ctx, "shop", models.MessageIn{EventType: "b.c", Payload: map[string]any{}}, nil)
+	ok(t, err)
+	// Failures: the fixture's two messages (one of shop, "a.b"; one of
+	// other) and shop's "b.c"; then a success of another "b.c".
+	attemptOnce(t, f.store, hookline.StatusFail, 503, "down")
+	_, err = c.Message.Create(ctx, "shop", models.MessageIn{EventType: "b.c", Payload: map[string]any{}}, nil)
+	ok(t, err)
+	attemptOnce(t, f.store, hookline.StatusSuccess, 200, "ok")
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	rfc := func(t time.Time) string { return url.QueryEscape(t.Format(time.RFC3339Nano)) }
+
+	type statsOut struct {
+		ByEventType map[string]struct{ Success, Failure, Canceled int64 } `json:"by_event_type"`
+		Success     int64                                                 `json:"total_success"`
+		Failure     int64                                                 `json:"total_failure"`
+		Canceled    int64                                                 `json:"total_canceled"`
+		Since       time.Time                                             `json:"since"`
+		Until       time.Time                                             `json:"until"`
+	}
+	var got statsOut
+	since := now.Add(-time.Hour)
+	f.must(200, "GET", "/api/v1/app/shop/stats/attempts?since="+rfc(since)+"&until="+rfc(now), f.admin, nil, &got)
+	if len(got.ByEventType) != 2 || got.ByEventType["a.b"].Failure != 1 || got.ByEventType["a.b"].Success != 0 ||
+		got.ByEventType["b.c"].Failure != 1 || got.ByEventType["b.c"].Success != 1 ||
+		got.Success != 1 || got.Failure != 2 || got.Canceled != 0 || !got.Since.Equal(since) || !got.Until.Equal(now) {
+		t.Fatalf("stats %+v", got)
+	}
+	got = statsOut{}
+	f.must(200, "GET", "/api/v1/app/shop/stats/attempts?event_types=b.c&since="+rfc(since)+"&until="+rfc(now), f.admin, nil, &got)
+	if len(got.ByEventType) != 1 || got.Success != 1 || got.Failure != 1 {
+		t.Fatalf("stats of b.c %+v", got)
+	}
+	got = statsOut{}
+	f.must(200, "GET", "/api/v1/app/shop/stats/attempts?since="+rfc(since)+"&until="+rfc(since.Add(time.Minute)), f.admin, nil, &got)
+	if len(got.ByEventType) != 0 || got.Success != 0 || got.Failure != 0 {
+		t.Fatalf("stats of a range before the attempts %+v", got)
+	}
+
+	var byPeriod struct {
+		StartDate time.Time `json:"startDate"`
+		EndDate   time.Time `json:"endDate"`
+		Period    string    `json:"period"`
+		Data      struct{ SuccessCount, FailureCount, CanceledCount []int64 }
+	}
+	start := now.Add(-3 * time.Hour)
+	f.must(200, "GET", "/api/v1/stats/app/shop/attempt?period=OneHour&startDate="+rfc(start)+"&endDate="+rfc(now), f.admin, nil, &byPeriod)
+	n := len(byPeriod.Data.SuccessCount)
+	if byPeriod.Period != "OneHour" || !byPeriod.StartDate.Equal(start.Truncate(time.Hour)) || !byPeriod.EndDate.Equal(now) ||
+		n != int(now.Sub(start.Truncate(time.Hour))+time.Hour-1)/int(time.Hour) || len(byPeriod.Data.FailureCount) != n || len(byPeriod.Data.CanceledCount) != n ||
+		byPeriod.Data.SuccessCount[n-1] != 1 || byPeriod.Data.FailureCount[n-1] != 2 || sum(byPeriod.Data.SuccessCount) != 1 || sum(byPeriod.Data.FailureCount) != 2 {
+		t.Fatalf("by period %+v", byPeriod)
+	}
+	f.must(200, "GET", "/api/v1/stats/app/shop/attempt?event_types=a.b", f.admin, nil, &byPeriod)
+	if byPeriod.Period != "OneDay" || len(byPeriod.Data.SuccessCount) < 28 || sum(byPeriod.Data.SuccessCount) != 0 || sum(byPeriod.Data.FailureCount) != 1 {
+		t.Fatalf("by day, of a.b %+v", byPeriod)
+	}
+
+	before := f.snapshot()
+	day := 24 * time.Hour
+	for _, tc := range []struct {
+		path, want string
+		status     int
+	}{
+		{"/api/v1/app/shop/stats/attempts?until=" + rfc(now), "query.since", 422},
+		{"/api/v1/app/shop/stats/attempts?since=" + rfc(since), "query.until", 422},
+		{"/api/v1/app/shop/stats/attempts?since=yesterday&until=" + rfc(now), "query.since", 422},
+		{"/api/v1/app/shop/stats/attempts?since=" + rfc(since) + "&until=" + rfc(now) + "&event_types=a%20b", "query.event_types", 422},
+		{"/api/v1/app/shop/stats/attempts?since=" + rfc(now.Add(-29*day)) + "&until=" + rfc(now), "invalid_range", 400},
+		{"/api/v1/app/shop/stats/attempts?since=" + rfc(since) + "&until=" + rfc(now.Add(time.Hour)), "invalid_range", 400},
+		{"/api/v1/stats/app/shop/attempt?period=OneWeek", "query.period", 422},
+		{"/api/v1/stats/app/shop/attempt?startDate=" + rfc(now.Add(-29*day)), "invalid_range", 400},
+		{"/api/v1/stats/app/shop/attempt?endDate=" + rfc(now.Add(time.Hour)), "invalid_range", 400},
+		{"/api/v1/stats/app/shop/attempt?endDate=soon", "query.endDate", 422},
+	} {
+		st, body := f.do("GET", tc.path, f.admin, nil)
+		if st != tc.status {
+			t.Errorf("GET %s: %d %s, want %d", tc.path, st, body, tc.status)
+			continue
+		}
+		checkError(t, st, body, tc.want)
+	}
+	if f.snapshot() != before {
+		t.Fatal("a refused request changed the store")
+	}
+
+	// An application's token reads its own application's statistics, and
+	// another's are as good as missing.
+	var access struct{ Token string }
+	f.must(200, "POST", "/api/v1/auth/app-portal-access/shop", f.admin, nil, &access)
+	q := "?since=" + rfc(since) + "&until=" + rfc(now)
+	f.must(200, "GET", "/api/v1/app/shop/stats/attempts"+q, access.Token, nil, nil)
+	f.must(200, "GET", "/api/v1/stats/app/shop/attempt", access.Token, nil, nil)
+	for _, p := range []string{
+		"/api/v1/app/other/stats/attempts" + q, "/api/v1/app/" + f.other + "/stats/attempts" + q,
+		"/api/v1/stats/app/other/attempt", "/api/v1/stats/app/" + f.other + "/attempt",
+	} {
+		st, body := f.do("GET", p, access.Token, nil)
+		if st != 404 {
+			t.Errorf("GET %s with shop's token: %d %s, want 404", p, st, body)
+			continue
+		}
+		checkError(t, st, body, "not_found")
+	}
+	// The other application's one attempt is its own.
+	got = statsOut{}
+	f.must(200, "GET", "/api/v1/app/other/stats/attempts"+q, f.admin, nil, &got)
+	if got.Failure != 1 || got.Success != 0 || got.ByEventType["a.b"].Failure != 1 {
+		t.Fatalf("other's stats %+v", got)
+	}
+}
+
+func sum(ns []int64) int64 {
+	var s int64
+	for _, n := range ns {
+		s += n
+	}
+	return s
 }

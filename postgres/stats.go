@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/hookline/hookline"
 )
@@ -21,4 +22,31 @@ func (s *Store) CountAttemptsByEndpoint(ctx context.Context, appID, endpointID s
 		return 0, false, err
 	}
 	return min(n, max), n > max, nil
+}
+
+// AppAttemptStats counts the application's attempts of [since, until) by
+// step, event type and outcome, through the index attempts_app_created.
+func (s *Store) AppAttemptStats(ctx context.Context, appID string, since, until time.Time, step time.Duration, eventTypes []string) ([]hookline.AttemptTally, error) {
+	q := newQuery()
+	expr := `floor(extract(epoch FROM a.created_at - ` + q.Arg(since) + `::timestamptz) * 1000000 / ` +
+		q.Arg(hookline.StatsStep(step).Microseconds()) + `)::bigint`
+	query, args := q.AppAttemptStats(expr, appID, since, until, eventTypes)
+	var out []hookline.AttemptTally
+	err := s.do(ctx, func(ctx context.Context) error {
+		out = out[:0]
+		rows, err := s.pool.Query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var t hookline.AttemptTally
+			if err := rows.Scan(&t.Step, &t.EventType, &t.Status, &t.Count); err != nil {
+				return err
+			}
+			out = append(out, t)
+		}
+		return rows.Err()
+	})
+	return out, err
 }

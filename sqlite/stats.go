@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"time"
 
 	"github.com/hookline/hookline"
 )
@@ -18,4 +19,26 @@ func (s *Store) CountAttemptsByEndpoint(ctx context.Context, appID, endpointID s
 		return 0, false, dbErr(err)
 	}
 	return min(n, max), n > max, nil
+}
+
+// AppAttemptStats counts the application's attempts of [since, until) by
+// step, event type and outcome, through the index attempts_app_created.
+func (s *Store) AppAttemptStats(ctx context.Context, appID string, since, until time.Time, step time.Duration, eventTypes []string) ([]hookline.AttemptTally, error) {
+	q := newQuery()
+	expr := `(a.created_at - ` + q.Arg(micros(since)) + `) / ` + q.Arg(hookline.StatsStep(step).Microseconds())
+	query, args := q.AppAttemptStats(expr, appID, since, until, eventTypes)
+	rows, err := s.rdb.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, dbErr(err)
+	}
+	defer rows.Close()
+	var out []hookline.AttemptTally
+	for rows.Next() {
+		var t hookline.AttemptTally
+		if err := rows.Scan(&t.Step, &t.EventType, &t.Status, &t.Count); err != nil {
+			return nil, dbErr(err)
+		}
+		out = append(out, t)
+	}
+	return out, dbErr(rows.Err())
 }

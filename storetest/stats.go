@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -71,4 +73,58 @@ func testCountAttemptsByEndpoint(t *testing.T, s hookline.Store) {
 		_, _, err := s.CountAttemptsByEndpoint(ctx(t), ids[0], ids[1], hookline.AttemptFilter{}, 10)
 		wantCode(t, err, hookline.ENOTFOUND, fmt.Sprintf("CountAttemptsByEndpoint of %s", what))
 	}
+}
+
+// testAppAttemptStats counts the attempts of attemptWorld by step, event
+// type and outcome, and never another application's.
+func testAppAttemptStats(t *testing.T, s hookline.Store) {
+	w := newAttemptWorld(t, s)
+	newAttemptWorld(t, s) // another application's attempts, at the same times
+	at := func(i int) time.Time { return w.base.Add(time.Duration(i) * time.Minute) }
+	type tally = hookline.AttemptTally
+	ok, fail := hookline.StatusSuccess, hookline.StatusFail
+	for _, tc := range []struct {
+		name         string
+		since, until time.Time
+		step         time.Duration
+		types        []string
+		want         []tally
+	}{
+		{"steps of 2 minutes", at(0), at(6), 2 * time.Minute, nil, []tally{
+			{0, "a", ok, 1}, {0, "a", fail, 1}, {1, "b", fail, 2}, {2, "a", ok, 1}, {2, "b", fail, 1}}},
+		{"of type b", at(0), at(6), 2 * time.Minute, []string{"b"}, []tally{{1, "b", fail, 2}, {2, "b", fail, 1}}},
+		{"of types a and b", at(0), at(6), time.Hour, []string{"a", "b"}, []tally{
+			{0, "a", ok, 2}, {0, "a", fail, 1}, {0, "b", fail, 3}}},
+		{"since included, until not", at(1), at(5), time.Hour, nil, []tally{
+			{0, "a", ok, 1}, {0, "a", fail, 1}, {0, "b", fail, 2}}},
+		{"steps of a minute from 30 seconds", at(0).Add(30 * time.Second), at(6), time.Minute, nil, []tally{
+			{0, "a", fail, 1}, {1, "b", fail, 1}, {2, "b", fail, 1}, {3, "a", ok, 1}, {4, "b", fail, 1}}},
+		{"no type matches", at(0), at(6), time.Hour, []string{"c"}, nil},
+		{"an empty range", at(6), at(6), time.Hour, nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := s.AppAttemptStats(ctx(t), w.app.ID, tc.since, tc.until, tc.step, tc.types)
+			must(t, err, "AppAttemptStats")
+			sortTallies(got)
+			if got == nil {
+				got = []tally{}
+			}
+			if tc.want == nil {
+				tc.want = []tally{}
+			}
+			sortTallies(tc.want)
+			same(t, got, tc.want, "tallies")
+		})
+	}
+	got, err := s.AppAttemptStats(ctx(t), newApp(t, s).ID, at(0), at(6), time.Hour, nil)
+	must(t, err, "AppAttemptStats of an application without attempts")
+	if len(got) != 0 {
+		t.Fatalf("an application without attempts has %v", got)
+	}
+}
+
+func sortTallies(ts []hookline.AttemptTally) {
+	slices.SortFunc(ts, func(a, b hookline.AttemptTally) int {
+		return cmp.Or(cmp.Compare(a.Step, b.Step), cmp.Compare(a.EventType, b.EventType), cmp.Compare(a.Status, b.Status))
+	})
 }
