@@ -62,6 +62,7 @@ var hostedOperations = []string{
 	"POST /api/v1/app/{app_id}/msg/precheck/active",
 	"GET /api/v1/app/{app_id}/attempt/endpoint/{endpoint_id}/count",
 	"GET /api/v1/app/{app_id}/stats/attempts", "GET /api/v1/stats/app/{app_id}/attempt",
+	"POST /api/v1/app/{app_id}/msg/search",
 	// Deprecated, in neither document, but served by svix-server and called
 	// by the SDKs' DashboardAccess.
 	"POST /api/v1/auth/dashboard-access/{app_id}",

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -35,6 +36,12 @@ func (s *Server) statsTable() []*route {
 				param{"endDate", "date-time", "Count attempts made before this time: now by default, and at most (400 invalid_range)."},
 				param{"period", "string", "OneDay (the default), OneHour or FiveMinutes."}, pTypes),
 			handle: s.appAttemptsByPeriod},
+		{Method: "POST", Path: app + "/msg/search", ID: "v1.message.search", Tag: "Message", Summary: "Search messages",
+			Doc: "Lists the application's messages, newest first, with the filters of the list of messages given in the body. " +
+				"Without before or after, it covers the 90 days before now (or before the iterator's message), as the hosted Svix API does. " +
+				"It reads the application's messages newest first through an index, the filters applied to each: " +
+				"a filter that few messages match reads far to fill a page.",
+			Access: appRead, In: messageSearchIn{}, Out: listResponse[messageOut]{}, Status: 200, handle: s.searchMessages},
 	}
 }
 
@@ -221,4 +228,109 @@ func (s *Server) appAttemptsByPeriod(c *call) (int, any, error) {
 		}
 	}
 	return http.StatusOK, out, nil
+}
+
+// messageSearchIn is the body of a message search: the filters of the list
+// of messages, in the hosted Svix API's shape (MessageSearchIn).
+type messageSearchIn struct {
+	Limit       *int     `json:"limit,omitempty" doc:"Items per page, 1 to 250; 50 by default."`
+	Iterator    *string  `json:"iterator,omitempty" doc:"The iterator (or prevIterator) of the previous page; anything else is a 422."`
+	Channel     *string  `json:"channel,omitempty" doc:"Only messages on this channel."`
+	Tag         *string  `json:"tag,omitempty" doc:"Only messages with this tag."`
+	EventTypes  []string `json:"event_types,omitempty" doc:"Only messages of these event types."`
+	Before      *string  `json:"before,omitempty" format:"date-time" doc:"Only messages created before this time."`
+	After       *string  `json:"after,omitempty" format:"date-time" doc:"Only messages created at or after this time."`
+	WithContent *bool    `json:"with_content,omitempty" doc:"Include payloads; false by default."`
+}
+
+// searchWindow is how far back a search without before or after reaches,
+// as the hosted Svix API has it.
+const searchWindow = 90 * 24 * time.Hour
+
+// filter returns the filter and the page in reads.
+func (in *messageSearchIn) filter(now time.Time) (hookline.MessageFilter, page, error) {
+	p := page{opts: hookline.ListOptions{Limit: 50, Descending: true}}
+	var f hookline.MessageFilter
+	if in.Limit != nil {
+		if *in.Limit < 1 || *in.Limit > hookline.MaxListLimit {
+			return f, p, badInput([]string{"body", "limit"}, "value_error", fmt.Sprintf("must be 1 to %d", hookline.MaxListLimit))
+		}
+		p.opts.Limit = *in.Limit
+	}
+	if in.Iterator != nil && !p.setIterator(*in.Iterator, hookline.PrefixMessage) {
+		return f, p, badInput([]string{"body", "iterator"}, "value_error", "is not an iterator of this list")
+	}
+	for _, v := range []struct {
+		name string
+		val  *string
+		to   *string
+	}{{"channel", in.Channel, &f.Channel}, {"tag", in.Tag, &f.Tag}} {
+		if v.val == nil {
+			continue
+		}
+		if !hookline.ValidName(*v.val, hookline.MaxChannelLen) {
+			return f, p, badInput([]string{"body", v.name}, "value_error",
+				fmt.Sprintf("must be 1 to %d characters of a-z, A-Z, 0-9, '-', '_' and '.'", hookline.MaxChannelLen))
+		}
+		*v.to = *v.val
+	}
+	for _, n := range in.EventTypes {
+		if !hookline.ValidName(n, hookline.MaxEventTypeLen) {
+			return f, p, badInput([]string{"body", "event_types"}, "value_error", fmt.Sprintf("%q is not a valid event type name", n))
+		}
+	}
+	f.EventTypes = in.EventTypes
+	for _, v := range []struct {
+		name string
+		val  *string
+		to   **time.Time
+	}{{"before", in.Before, &f.Before}, {"after", in.After, &f.After}} {
+		if v.val == nil {
+			continue
+		}
+		t, err := parseTime([]string{"body", v.name}, *v.val)
+		if err != nil {
+			return f, p, err
+		}
+		*v.to = &t
+	}
+	if f.Before == nil && f.After == nil {
+		from := now
+		if t, ok := hookline.IDTime(p.opts.Iterator, hookline.PrefixMessage); ok {
+			from = t
+		}
+		if p.opts.Descending {
+			after := from.Add(-searchWindow)
+			f.After = &after
+		} else {
+			before := from.Add(searchWindow)
+			f.Before = &before
+		}
+	}
+	f.ListOptions = p.opts
+	return f, p, nil
+}
+
+// searchMessages lists the application's messages that the body's filters
+// keep, newest first.
+func (s *Server) searchMessages(c *call) (int, any, error) {
+	var in messageSearchIn
+	if _, err := c.decode(&in); err != nil {
+		return 0, nil, err
+	}
+	f, p, err := in.filter(time.Now())
+	if err != nil {
+		return 0, nil, err
+	}
+	app, err := c.loadApp()
+	if err != nil {
+		return 0, nil, err
+	}
+	got, err := s.store.ListMessages(c.ctx(), app.ID, f)
+	if err != nil {
+		return 0, nil, err
+	}
+	withContent := in.WithContent != nil && *in.WithContent
+	return http.StatusOK, makeList(p, got, func(m *hookline.Message) string { return m.ID },
+		func(m *hookline.Message) messageOut { return messageOutOf(m, withContent) }), nil
 }
