@@ -128,3 +128,69 @@ func sortTallies(ts []hookline.AttemptTally) {
 		return cmp.Or(cmp.Compare(a.Step, b.Step), cmp.Compare(a.EventType, b.EventType), cmp.Compare(a.Status, b.Status))
 	})
 }
+
+// testAppUsage counts each application's messages of a range and their
+// deliveries, those to a deleted endpoint too, and tells what its
+// endpoints subscribe to.
+func testAppUsage(t *testing.T, s hookline.Store) {
+	a, b, c := newApp(t, s), newApp(t, s), newApp(t, s)
+	newEndpoint(t, s, a.ID, func(e *hookline.Endpoint) { e.EventTypes = []string{"a"} })
+	newEndpoint(t, s, a.ID) // every event type
+	e3 := newEndpoint(t, s, a.ID, func(e *hookline.Endpoint) { e.EventTypes = []string{"b", "a"} })
+	newEndpoint(t, s, b.ID, func(e *hookline.Endpoint) { e.EventTypes = []string{"c"} })
+	now := time.Now()
+	since, until := now.Add(-time.Hour), now.Add(time.Hour)
+	for _, m := range []struct {
+		app, eventType string
+		at             time.Time
+		deliveries     int
+	}{
+		{a.ID, "a", now, 3}, {a.ID, "b", now, 2}, {a.ID, "z", since, 1}, {a.ID, "a", since.Add(-time.Microsecond), 3},
+		{b.ID, "c", now, 1}, {b.ID, "c", until, 1},
+	} {
+		_, n := newMessage(t, s, m.app, m.eventType, func(msg *hookline.Message) { msg.CreatedAt = m.at })
+		if n != m.deliveries {
+			t.Fatalf("a message of %s to %d endpoints, want %d", m.eventType, n, m.deliveries)
+		}
+	}
+	wantTypes := func(when string, want ...hookline.AppEventTypes) {
+		t.Helper()
+		ids := []string{}
+		for _, w := range want {
+			ids = append(ids, w.AppID)
+		}
+		got, err := s.AppEventTypes(ctx(t), ids)
+		must(t, err, "AppEventTypes")
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d applications, want %d", when, len(got), len(want))
+		}
+		for i := range want {
+			if got[i].AppID != want[i].AppID || got[i].CatchAll != want[i].CatchAll ||
+				fmt.Sprint(got[i].EventTypes) != fmt.Sprint(want[i].EventTypes) {
+				t.Fatalf("%s: %+v, want %+v", when, got[i], want[i])
+			}
+		}
+	}
+	missing := hookline.NewID(hookline.PrefixApplication)
+	wantTypes("before the delete", hookline.AppEventTypes{AppID: a.ID, EventTypes: []string{"a", "b"}, CatchAll: true},
+		hookline.AppEventTypes{AppID: b.ID, EventTypes: []string{"c"}}, hookline.AppEventTypes{AppID: c.ID},
+		hookline.AppEventTypes{AppID: missing})
+	must(t, s.DeleteEndpoint(ctx(t), a.ID, e3.ID), "DeleteEndpoint")
+	wantTypes("after the delete", hookline.AppEventTypes{AppID: c.ID},
+		hookline.AppEventTypes{AppID: a.ID, EventTypes: []string{"a"}, CatchAll: true})
+
+	got, err := s.AppUsage(ctx(t), []string{b.ID, missing, a.ID, c.ID}, since, until)
+	must(t, err, "AppUsage")
+	same(t, got, []hookline.AppUsage{
+		{AppID: b.ID, Messages: 1, Destinations: 1}, {AppID: missing},
+		{AppID: a.ID, Messages: 3, Destinations: 6}, {AppID: c.ID},
+	}, "AppUsage")
+	got, err = s.AppUsage(ctx(t), []string{a.ID}, until, until.Add(time.Hour))
+	must(t, err, "AppUsage of a later range")
+	same(t, got, []hookline.AppUsage{{AppID: a.ID}}, "AppUsage of a later range")
+	got, err = s.AppUsage(ctx(t), nil, since, until)
+	must(t, err, "AppUsage of no application")
+	if len(got) != 0 {
+		t.Fatalf("AppUsage of no application: %+v", got)
+	}
+}

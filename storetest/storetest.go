@@ -81,6 +81,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Delivery/Count", testCountDeliveries},
 		{"Stats/CountAttemptsByEndpoint", testCountAttemptsByEndpoint},
 		{"Stats/AppAttemptStats", testAppAttemptStats},
+		{"Stats/AppUsage", testAppUsage},
 		{"Overview/CountAttempts", testCountAttempts},
 		{"Overview/FailingEndpoints", testFailingEndpoints},
 		{"Overview/ExhaustedDeliveries", testExhaustedDeliveries},
