@@ -7,6 +7,7 @@ package hookline
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"math/bits"
 	"strings"
 	"sync"
 	"time"
@@ -79,6 +80,24 @@ func ValidID(s, prefix string) bool {
 		}
 	}
 	return true
+}
+
+// IDTime returns the Unix millisecond an identifier NewID(prefix) made
+// carries, the time it was made at, and false when id is not one
+// (ValidID).
+func IDTime(id, prefix string) (time.Time, bool) {
+	if !ValidID(id, prefix) {
+		return time.Time{}, false
+	}
+	var hi, lo uint64
+	for _, c := range []byte(id[len(prefix):]) {
+		// hi:lo = hi:lo*62 + digit, modulo 2^128.
+		h, l := bits.Mul64(lo, 62)
+		var carry uint64
+		lo, carry = bits.Add64(l, uint64(strings.IndexByte(idAlphabet, c)), 0)
+		hi = hi*62 + h + carry
+	}
+	return time.UnixMilli(int64(hi >> 16)), true
 }
 
 func increment(b []byte) {

@@ -447,11 +447,10 @@ type endpointStats struct {
 	Canceled int64 `json:"canceled"`
 }
 
-// Bounds of the time ranges of stats and recover, as svix-server sets
-// them, with five minutes more so that "now minus 28 days" computed by a
-// client whose clock is a little ahead still passes.
+// Bounds of the time ranges of recover (and of stats: hookline.MaxStatsRange),
+// as svix-server sets them, with five minutes more so that "now minus 28
+// days" computed by a client whose clock is a little ahead still passes.
 const (
-	maxStatsRange   = 28 * 24 * time.Hour
 	maxRecoverRange = 14 * 24 * time.Hour
 	rangeSlack      = 5 * time.Minute
 )
@@ -461,32 +460,15 @@ const (
 // days before until by default and cannot be earlier (400, as
 // svix-server).
 func (s *Server) getEndpointStats(c *call) (int, any, error) {
-	q := c.query()
-	since, err := q.time("since")
+	since, until, err := statsRange(c.query(), "since", "until")
 	if err != nil {
 		return 0, nil, err
-	}
-	until, err := q.time("until")
-	if err != nil {
-		return 0, nil, err
-	}
-	now := time.Now()
-	if until == nil {
-		until = &now
-	} else if until.After(now) {
-		return 0, nil, hookline.Errorf(hookline.ERANGE, "'until' cannot be in the future")
-	}
-	if since == nil {
-		earliest := until.Add(-maxStatsRange)
-		since = &earliest
-	} else if until.Sub(*since) > maxStatsRange+rangeSlack {
-		return 0, nil, hookline.Errorf(hookline.ERANGE, "'since' cannot be more than 28 days prior to %s", until.UTC().Format(time.RFC3339))
 	}
 	app, ep, err := c.loadEndpoint()
 	if err != nil {
 		return 0, nil, err
 	}
-	st, err := s.store.EndpointStats(c.ctx(), app.ID, ep.ID, since, until)
+	st, err := s.store.EndpointStats(c.ctx(), app.ID, ep.ID, &since, &until)
 	if err != nil {
 		return 0, nil, err
 	}

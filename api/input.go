@@ -307,17 +307,25 @@ func (q query) page(desc, ordered bool, prefix string) (page, error) {
 			return p, badQuery("order", "must be ascending or descending")
 		}
 	}
-	p.iter = q.str("iterator")
-	p.opts.Iterator = p.iter
-	if rest, ok := strings.CutPrefix(p.iter, prevMark); ok {
+	if !p.setIterator(q.str("iterator"), prefix) {
+		return p, badQuery("iterator", "is not an iterator of this list")
+	}
+	return p, nil
+}
+
+// setIterator makes the page start at it, an iterator or a prevIterator
+// the list gave, and reports whether it is one: an id with the prefix of
+// the list's items (a name when prefix is "") or "". Call it once the
+// page's default order is set: a prevIterator reverses it.
+func (p *page) setIterator(it, prefix string) bool {
+	p.iter = it
+	p.opts.Iterator = it
+	if rest, ok := strings.CutPrefix(it, prevMark); ok {
 		p.reverse = true
 		p.opts.Iterator = rest
 		p.opts.Descending = !p.opts.Descending
 	}
-	if it := p.opts.Iterator; it != "" && !validIterator(it, prefix) {
-		return p, badQuery("iterator", "is not an iterator of this list")
-	}
-	return p, nil
+	return p.opts.Iterator == "" || validIterator(p.opts.Iterator, prefix)
 }
 
 // validIterator reports whether it is an id with prefix, or a name when

@@ -66,6 +66,8 @@ var hostedOperations = []string{
 	"POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/replay-missing",
 	"POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/bulk-replay",
 	"POST /api/v1/app/{app_id}/msg/expunge-all-contents", "POST /api/v1/app/{app_id}/msg/bulk-expunge",
+	"GET /api/v1/app/{app_id}/stats/attempts", "GET /api/v1/stats/app/{app_id}/attempt",
+	"POST /api/v1/app/{app_id}/msg/search",
 	// Deprecated, in neither document, but served by svix-server and called
 	// by the SDKs' DashboardAccess.
 	"POST /api/v1/auth/dashboard-access/{app_id}",

@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -70,5 +72,125 @@ func testCountAttemptsByEndpoint(t *testing.T, s hookline.Store) {
 	} {
 		_, _, err := s.CountAttemptsByEndpoint(ctx(t), ids[0], ids[1], hookline.AttemptFilter{}, 10)
 		wantCode(t, err, hookline.ENOTFOUND, fmt.Sprintf("CountAttemptsByEndpoint of %s", what))
+	}
+}
+
+// testAppAttemptStats counts the attempts of attemptWorld by step, event
+// type and outcome, and never another application's.
+func testAppAttemptStats(t *testing.T, s hookline.Store) {
+	w := newAttemptWorld(t, s)
+	newAttemptWorld(t, s) // another application's attempts, at the same times
+	at := func(i int) time.Time { return w.base.Add(time.Duration(i) * time.Minute) }
+	type tally = hookline.AttemptTally
+	ok, fail := hookline.StatusSuccess, hookline.StatusFail
+	for _, tc := range []struct {
+		name         string
+		since, until time.Time
+		step         time.Duration
+		types        []string
+		want         []tally
+	}{
+		{"steps of 2 minutes", at(0), at(6), 2 * time.Minute, nil, []tally{
+			{0, "a", ok, 1}, {0, "a", fail, 1}, {1, "b", fail, 2}, {2, "a", ok, 1}, {2, "b", fail, 1}}},
+		{"of type b", at(0), at(6), 2 * time.Minute, []string{"b"}, []tally{{1, "b", fail, 2}, {2, "b", fail, 1}}},
+		{"of types a and b", at(0), at(6), time.Hour, []string{"a", "b"}, []tally{
+			{0, "a", ok, 2}, {0, "a", fail, 1}, {0, "b", fail, 3}}},
+		{"since included, until not", at(1), at(5), time.Hour, nil, []tally{
+			{0, "a", ok, 1}, {0, "a", fail, 1}, {0, "b", fail, 2}}},
+		{"steps of a minute from 30 seconds", at(0).Add(30 * time.Second), at(6), time.Minute, nil, []tally{
+			{0, "a", fail, 1}, {1, "b", fail, 1}, {2, "b", fail, 1}, {3, "a", ok, 1}, {4, "b", fail, 1}}},
+		{"no type matches", at(0), at(6), time.Hour, []string{"c"}, nil},
+		{"an empty range", at(6), at(6), time.Hour, nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := s.AppAttemptStats(ctx(t), w.app.ID, tc.since, tc.until, tc.step, tc.types)
+			must(t, err, "AppAttemptStats")
+			sortTallies(got)
+			if got == nil {
+				got = []tally{}
+			}
+			if tc.want == nil {
+				tc.want = []tally{}
+			}
+			sortTallies(tc.want)
+			same(t, got, tc.want, "tallies")
+		})
+	}
+	got, err := s.AppAttemptStats(ctx(t), newApp(t, s).ID, at(0), at(6), time.Hour, nil)
+	must(t, err, "AppAttemptStats of an application without attempts")
+	if len(got) != 0 {
+		t.Fatalf("an application without attempts has %v", got)
+	}
+}
+
+func sortTallies(ts []hookline.AttemptTally) {
+	slices.SortFunc(ts, func(a, b hookline.AttemptTally) int {
+		return cmp.Or(cmp.Compare(a.Step, b.Step), cmp.Compare(a.EventType, b.EventType), cmp.Compare(a.Status, b.Status))
+	})
+}
+
+// testAppUsage counts each application's messages of a range and their
+// deliveries, those to a deleted endpoint too, and tells what its
+// endpoints subscribe to.
+func testAppUsage(t *testing.T, s hookline.Store) {
+	a, b, c := newApp(t, s), newApp(t, s), newApp(t, s)
+	newEndpoint(t, s, a.ID, func(e *hookline.Endpoint) { e.EventTypes = []string{"a"} })
+	newEndpoint(t, s, a.ID) // every event type
+	e3 := newEndpoint(t, s, a.ID, func(e *hookline.Endpoint) { e.EventTypes = []string{"b", "a"} })
+	newEndpoint(t, s, b.ID, func(e *hookline.Endpoint) { e.EventTypes = []string{"c"} })
+	now := time.Now()
+	since, until := now.Add(-time.Hour), now.Add(time.Hour)
+	for _, m := range []struct {
+		app, eventType string
+		at             time.Time
+		deliveries     int
+	}{
+		{a.ID, "a", now, 3}, {a.ID, "b", now, 2}, {a.ID, "z", since, 1}, {a.ID, "a", since.Add(-time.Microsecond), 3},
+		{b.ID, "c", now, 1}, {b.ID, "c", until, 1},
+	} {
+		_, n := newMessage(t, s, m.app, m.eventType, func(msg *hookline.Message) { msg.CreatedAt = m.at })
+		if n != m.deliveries {
+			t.Fatalf("a message of %s to %d endpoints, want %d", m.eventType, n, m.deliveries)
+		}
+	}
+	wantTypes := func(when string, want ...hookline.AppEventTypes) {
+		t.Helper()
+		ids := []string{}
+		for _, w := range want {
+			ids = append(ids, w.AppID)
+		}
+		got, err := s.AppEventTypes(ctx(t), ids)
+		must(t, err, "AppEventTypes")
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d applications, want %d", when, len(got), len(want))
+		}
+		for i := range want {
+			if got[i].AppID != want[i].AppID || got[i].CatchAll != want[i].CatchAll ||
+				fmt.Sprint(got[i].EventTypes) != fmt.Sprint(want[i].EventTypes) {
+				t.Fatalf("%s: %+v, want %+v", when, got[i], want[i])
+			}
+		}
+	}
+	missing := hookline.NewID(hookline.PrefixApplication)
+	wantTypes("before the delete", hookline.AppEventTypes{AppID: a.ID, EventTypes: []string{"a", "b"}, CatchAll: true},
+		hookline.AppEventTypes{AppID: b.ID, EventTypes: []string{"c"}}, hookline.AppEventTypes{AppID: c.ID},
+		hookline.AppEventTypes{AppID: missing})
+	must(t, s.DeleteEndpoint(ctx(t), a.ID, e3.ID), "DeleteEndpoint")
+	wantTypes("after the delete", hookline.AppEventTypes{AppID: c.ID},
+		hookline.AppEventTypes{AppID: a.ID, EventTypes: []string{"a"}, CatchAll: true})
+
+	got, err := s.AppUsage(ctx(t), []string{b.ID, missing, a.ID, c.ID}, since, until)
+	must(t, err, "AppUsage")
+	same(t, got, []hookline.AppUsage{
+		{AppID: b.ID, Messages: 1, Destinations: 1}, {AppID: missing},
+		{AppID: a.ID, Messages: 3, Destinations: 6}, {AppID: c.ID},
+	}, "AppUsage")
+	got, err = s.AppUsage(ctx(t), []string{a.ID}, until, until.Add(time.Hour))
+	must(t, err, "AppUsage of a later range")
+	same(t, got, []hookline.AppUsage{{AppID: a.ID}}, "AppUsage of a later range")
+	got, err = s.AppUsage(ctx(t), nil, since, until)
+	must(t, err, "AppUsage of no application")
+	if len(got) != 0 {
+		t.Fatalf("AppUsage of no application: %+v", got)
 	}
 }

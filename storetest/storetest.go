@@ -83,6 +83,8 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Delivery/EndpointStats", testEndpointStats},
 		{"Delivery/Count", testCountDeliveries},
 		{"Stats/CountAttemptsByEndpoint", testCountAttemptsByEndpoint},
+		{"Stats/AppAttemptStats", testAppAttemptStats},
+		{"Stats/AppUsage", testAppUsage},
 		{"Overview/CountAttempts", testCountAttempts},
 		{"Overview/FailingEndpoints", testFailingEndpoints},
 		{"Overview/ExhaustedDeliveries", testExhaustedDeliveries},

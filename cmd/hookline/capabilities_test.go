@@ -194,6 +194,16 @@ func portalOps() []portalOp {
 		{"GET " + app + "/attempt/endpoint/{endpoint_id}/count", vb, func(x ctx, c c, ids i) error {
 			return c.raw(x, "GET", "/api/v1/app/"+ids.App+"/attempt/endpoint/"+ids.Endpoint+"/count", nil)
 		}},
+		{"GET " + app + "/stats/attempts", vb, func(x ctx, c c, ids i) error {
+			now := url.QueryEscape(time.Now().UTC().Format(time.RFC3339))
+			return c.raw(x, "GET", "/api/v1/app/"+ids.App+"/stats/attempts?since="+now+"&until="+now, nil)
+		}},
+		{"GET /api/v1/stats/app/{app_id}/attempt", vb, func(x ctx, c c, ids i) error {
+			return c.raw(x, "GET", "/api/v1/stats/app/"+ids.App+"/attempt", nil)
+		}},
+		{"POST " + app + "/msg/search", vb, func(x ctx, c c, ids i) error {
+			return c.raw(x, "POST", "/api/v1/app/"+ids.App+"/msg/search", map[string]any{"limit": 10})
+		}},
 		{"GET /api/v1/event-type", needsAnyToken, func(x ctx, c c, ids i) error { return noErr(c.sdk.EventType.List(x, nil)) }},
 		{"GET /api/v1/event-type/{event_type_name}", needsAnyToken, func(x ctx, c c, ids i) error {
 			return noErr(c.sdk.EventType.Get(x, ids.EventType))

@@ -126,6 +126,46 @@ func (q *Query) ListMessagesByEndpoint(sel, appID, endpointID string, f hookline
 	return q.Page(sel, "d.message_id", f.ListOptions)
 }
 
+// AppAttemptStats is the statement of Store.AppAttemptStats: the step,
+// event type, status and count of the application's attempts made in
+// [since, until) of those event types (of every one when eventTypes is
+// empty), grouped. step is the driver's expression of the step of an
+// attempt aliased a, whose arguments the caller added first. It reads the
+// index attempts_app_created, and a message of the application by id
+// per attempt.
+func (q *Query) AppAttemptStats(step, appID string, since, until time.Time, eventTypes []string) (string, []any) {
+	q.Where("a.app_id = ?", appID)
+	q.Between("a.created_at", &since, &until)
+	if len(eventTypes) > 0 {
+		q.Where(q.In("m.event_type", eventTypes))
+	}
+	query, args := q.SQL(`SELECT ` + step + `, m.event_type, a.status, count(*)
+	FROM attempts a JOIN messages m ON m.app_id = a.app_id AND m.id = a.message_id`)
+	return query + ` GROUP BY 1, 2, 3`, args
+}
+
+// UsageMessages is the first statement of Store.AppUsage: the application
+// id and the count of the messages of each application of appIDs created
+// in [since, until), through the index of messages by application.
+func (q *Query) UsageMessages(appIDs []string, since, until time.Time) (string, []any) {
+	q.Where(q.In("app_id", appIDs))
+	q.Between("created_at", &since, &until)
+	query, args := q.SQL(`SELECT app_id, count(*) FROM messages`)
+	return query + ` GROUP BY app_id`, args
+}
+
+// UsageDeliveries is the second statement of Store.AppUsage: the
+// application id and the count of the deliveries of messages created in
+// [since, until) to the endpoints, deleted ones too, of each application
+// of appIDs, through the index of deliveries by endpoint.
+func (q *Query) UsageDeliveries(appIDs []string, since, until time.Time) (string, []any) {
+	q.Where(`d.endpoint_id IN (SELECT id FROM endpoints WHERE ` + q.In("app_id", appIDs) +
+		` UNION ALL SELECT id FROM deleted_endpoints WHERE ` + q.In("app_id", appIDs) + `)`)
+	q.Between("d.msg_created_at", &since, &until)
+	query, args := q.SQL(`SELECT d.app_id, count(*) FROM deliveries d`)
+	return query + ` GROUP BY d.app_id`, args
+}
+
 // EndpointStats is the statement of Store.EndpointStats: the status and
 // count of the endpoint's deliveries of each status, for messages created
 // in [since, until) where those are set.

@@ -60,6 +60,12 @@ const ops = {
   [`GET ${A}/attempt/endpoint/{endpoint_id}`]: (s, i) => s.messageAttempt.listByEndpoint(i.app, i.endpoint),
   [`GET ${A}/attempt/endpoint/{endpoint_id}/count`]: (s, i, t) =>
     raw(t, "GET", `/api/v1/app/${i.app}/attempt/endpoint/${i.endpoint}/count`),
+  [`GET ${A}/stats/attempts`]: (s, i, t) => {
+    const now = encodeURIComponent(new Date().toISOString());
+    return raw(t, "GET", `/api/v1/app/${i.app}/stats/attempts?since=${now}&until=${now}`);
+  },
+  "GET /api/v1/stats/app/{app_id}/attempt": (s, i, t) => raw(t, "GET", `/api/v1/stats/app/${i.app}/attempt`),
+  [`POST ${A}/msg/search`]: (s, i, t) => raw(t, "POST", `/api/v1/app/${i.app}/msg/search`, { limit: 10 }),
   [`GET ${A}/attempt/msg/{msg_id}`]: (s, i) => s.messageAttempt.listByMsg(i.app, i.msg),
   "GET /api/v1/event-type": (s) => s.eventType.list(),
   "GET /api/v1/event-type/{event_type_name}": (s, i) => s.eventType.get(i.eventType),
