@@ -155,6 +155,10 @@ type Endpoints interface {
 	// insert are atomic, so concurrent creates never pass max between them.
 	CreateEndpoint(ctx context.Context, ep *Endpoint, max int) error
 	Endpoint(ctx context.Context, appID, idOrUID string) (*Endpoint, error)
+	// UpdateEndpoint writes ep over the stored endpoint (ENOTFOUND when
+	// there is none), and sets in ep what Endpoint.PrepareUpdate does
+	// given the endpoint as stored, read in the same transaction: its
+	// UpdatedAt, and why and since when it is disabled.
 	UpdateEndpoint(ctx context.Context, ep *Endpoint) error
 	// DeleteEndpoint deletes the endpoint. Its deliveries waiting for an
 	// attempt fail (one in flight ends as its attempt does; none is claimed

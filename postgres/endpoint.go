@@ -208,22 +208,24 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 	var enabled bool
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		enabled = false
-		var prev endpointRow
+		// The endpoint as stored, as far as the update needs it: whether,
+		// why and since when it is disabled.
+		var old hookline.Endpoint
+		var reason *string
 		err := tx.QueryRow(ctx, `SELECT disabled, disabled_reason, disabled_at FROM endpoints
 			WHERE app_id = $1 AND id = $2 FOR UPDATE`,
-			ep.AppID, ep.ID).Scan(&prev.ep.Disabled, &prev.disabledReason, &prev.disabledAt)
+			ep.AppID, ep.ID).Scan(&old.Disabled, &reason, &old.DisabledAt)
 		if err == pgx.ErrNoRows {
 			return hookline.ErrEndpointNotFound
 		}
 		if err != nil {
 			return err
 		}
-		old, err := prev.shown()
-		if err != nil {
-			return err
+		if reason != nil {
+			old.DisabledReason = hookline.DisabledReason(*reason)
 		}
 		wasDisabled := old.Disabled
-		ep.PrepareUpdate(old, t)
+		ep.PrepareUpdate(&old, t)
 		err = tx.QueryRow(ctx, `UPDATE endpoints SET uid = $1, url = $2, description = $3, disabled = $4,
 			event_types = $5, channels = $6, throttle_rate = $7, metadata = $8, headers = NULL,
 			headers_sealed = $9, secret = coalesce($10, secret), updated_at = $11,
