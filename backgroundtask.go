@@ -23,12 +23,20 @@ const (
 	// TaskPurgeContent expunges the payload of every message of an
 	// application (msg/expunge-all-contents).
 	TaskPurgeContent TaskType = "application.purge_content"
+	// TaskAppStats counts the deliveries of each application's messages of
+	// a range (stats/usage/app); it is computed when asked and stored
+	// finished, on no application.
+	TaskAppStats TaskType = "application.stats"
+	// TaskEventTypeAggregate tells the event types each application's
+	// endpoints subscribe to (stats/usage/event-types); computed when
+	// asked and stored finished, on no application.
+	TaskEventTypeAggregate TaskType = "event-type.aggregate"
 )
 
 // Known reports whether t is a type of task Hookline runs.
 func (t TaskType) Known() bool {
 	switch t {
-	case TaskRecover, TaskReplay, TaskBulkReplay, TaskPurgeContent:
+	case TaskRecover, TaskReplay, TaskBulkReplay, TaskPurgeContent, TaskAppStats, TaskEventTypeAggregate:
 		return true
 	}
 	return false
@@ -54,7 +62,7 @@ const TaskRetention = 90 * 24 * time.Hour
 // died is taken again when its lease ends, and resumes after its Cursor.
 type BackgroundTask struct {
 	ID     string // PrefixTask
-	AppID  string // the application it works on; every task has one
+	AppID  string // the application it works on; "" for a task on the whole server (the usage statistics), which only admin tokens see
 	Type   TaskType
 	Status TaskStatus
 	// Params is what the call asked for (a window, filters), as the task's

@@ -68,6 +68,7 @@ var hostedOperations = []string{
 	"POST /api/v1/app/{app_id}/msg/expunge-all-contents", "POST /api/v1/app/{app_id}/msg/bulk-expunge",
 	"GET /api/v1/app/{app_id}/stats/attempts", "GET /api/v1/stats/app/{app_id}/attempt",
 	"POST /api/v1/app/{app_id}/msg/search",
+	"POST /api/v1/stats/usage/app", "PUT /api/v1/stats/usage/event-types",
 	// Deprecated, in neither document, but served by svix-server and called
 	// by the SDKs' DashboardAccess.
 	"POST /api/v1/auth/dashboard-access/{app_id}",

@@ -23,7 +23,7 @@ type backgroundTaskOut struct {
 	Data      json.RawMessage `json:"data" doc:"The task's progress and result: messagesSent (recover, replays) or messagesPurged (expunge-all-contents); error, when it failed, says why."`
 	ID        string          `json:"id"`
 	Status    string          `json:"status" enum:"running,finished,failed"`
-	Task      string          `json:"task" enum:"endpoint.replay,endpoint.recover,application.purge_content,endpoint.bulk-replay"`
+	Task      string          `json:"task" enum:"endpoint.replay,endpoint.recover,application.purge_content,endpoint.bulk-replay,application.stats,event-type.aggregate"`
 	UpdatedAt jsonTime        `json:"updatedAt"`
 }
 
@@ -36,7 +36,7 @@ func backgroundTaskOutOf(t *hookline.BackgroundTask) backgroundTaskOut {
 type taskStarted struct {
 	ID        string   `json:"id"`
 	Status    string   `json:"status" enum:"running,finished,failed"`
-	Task      string   `json:"task" enum:"endpoint.replay,endpoint.recover,application.purge_content,endpoint.bulk-replay"`
+	Task      string   `json:"task" enum:"endpoint.replay,endpoint.recover,application.purge_content,endpoint.bulk-replay,application.stats,event-type.aggregate"`
 	UpdatedAt jsonTime `json:"updatedAt"`
 }
 

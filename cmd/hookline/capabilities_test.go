@@ -349,6 +349,12 @@ func portalOps() []portalOp {
 		{"PUT " + opEp + "/headers", needsAdmin, func(x ctx, c c, ids i) error {
 			return c.sdk.OperationalWebhookEndpoint.UpdateHeaders(x, "ep_none", models.OperationalWebhookEndpointHeadersIn{Headers: map[string]string{"X-A": "1"}})
 		}},
+		{"POST /api/v1/stats/usage/app", needsAdmin, func(x ctx, c c, ids i) error {
+			return noErr(c.sdk.Statistics.AggregateAppStats(x, models.AppUsageStatsIn{Since: time.Now().Add(-time.Hour), Until: time.Now()}, nil))
+		}},
+		{"PUT /api/v1/stats/usage/event-types", needsAdmin, func(x ctx, c c, ids i) error {
+			return noErr(c.sdk.Statistics.AggregateEventTypes(x))
+		}},
 		{"GET /api/v1/overview", needsAdmin, func(x ctx, c c, ids i) error { return c.raw(x, "GET", "/api/v1/overview", nil) }},
 		{"GET /api/v1/overview/app", needsAdmin, func(x ctx, c c, ids i) error {
 			return c.raw(x, "GET", "/api/v1/overview/app?search="+ids.App, nil)

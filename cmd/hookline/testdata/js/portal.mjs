@@ -132,6 +132,9 @@ const ops = {
   [`POST ${O}/secret/rotate`]: (s) => s.operationalWebhook.endpoint.rotateSecret("ep_none", {}),
   [`GET ${O}/headers`]: (s) => s.operationalWebhook.endpoint.getHeaders("ep_none"),
   [`PUT ${O}/headers`]: (s) => s.operationalWebhook.endpoint.setHeaders("ep_none", { headers: { "X-A": "1" } }),
+  "POST /api/v1/stats/usage/app": (s, i, t) =>
+    raw(t, "POST", "/api/v1/stats/usage/app", { since: new Date(Date.now() - 3600e3).toISOString(), until: new Date().toISOString() }),
+  "PUT /api/v1/stats/usage/event-types": (s, i, t) => raw(t, "PUT", "/api/v1/stats/usage/event-types"),
   "GET /api/v1/overview": (s, i, t) => raw(t, "GET", "/api/v1/overview"),
   "GET /api/v1/overview/app": (s, i, t) => raw(t, "GET", `/api/v1/overview/app?search=${i.app}`),
   "GET /api/v1/overview/failing-endpoint": (s, i, t) => raw(t, "GET", `/api/v1/overview/failing-endpoint?app_id=${i.app}`),
