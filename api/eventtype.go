@@ -20,7 +20,7 @@ type eventTypeUpdate struct {
 	Description  string          `json:"description" api:"required"`
 	Archived     bool            `json:"archived,omitempty"`
 	Deprecated   bool            `json:"deprecated,omitempty"`
-	Schemas      json.RawMessage `json:"schemas,omitempty" doc:"JSON schemas of the payload by version, such as {\"1\": {...}}. A schema's examples (or example) feed send-example."`
+	Schemas      json.RawMessage `json:"schemas,omitempty" doc:"JSON schemas of the payload by version, such as {\"1\": {...}}; each must compile as a JSON Schema, of draft 7 unless its $schema names another, with no $ref to another document (422 at body.schemas). A schema's examples (or example) feed send-example."`
 	FeatureFlag  *string         `json:"featureFlag,omitempty"`
 	FeatureFlags []string        `json:"featureFlags,omitempty" doc:"At most one flag; the same as featureFlag."`
 	GroupName    *string         `json:"groupName,omitempty" doc:"Accepted for compatibility; not stored."`
