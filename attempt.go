@@ -22,4 +22,7 @@ type Attempt struct {
 	DurationMS int64
 	Trigger    Trigger
 	CreatedAt  time.Time
+	// Headers are the headers the request carried. Complete stores them;
+	// of the reads, only Log.AttemptHeaders returns them.
+	Headers SentHeaders
 }

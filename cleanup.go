@@ -56,3 +56,38 @@ func RunCleanup(ctx context.Context, c Cleaner, log *slog.Logger, name string) {
 		}
 	}
 }
+
+// PruneBatch bounds the messages one transaction of a Prune looks at.
+const PruneBatch = 500
+
+// DefaultRetention is how long Hookline keeps messages, their deliveries
+// and attempts, and the inbound gateway's log, unless told otherwise
+// (--retention).
+const DefaultRetention = 90 * 24 * time.Hour
+
+// RunPrune runs c.Prune with what was made more than retention before now
+// every CleanupEvery, the first time at once, until ctx ends; retention 0
+// (or less) keeps everything, and RunPrune returns at once. now is the
+// clock (time.Now in serve). It logs a failure as a warning and what it
+// deleted at debug level. Every process of a shared database may run it:
+// the stores' batches skip what another is deleting.
+func RunPrune(ctx context.Context, c Cleaner, retention time.Duration, now func() time.Time, log *slog.Logger) {
+	if retention <= 0 {
+		return
+	}
+	t := time.NewTicker(CleanupEvery)
+	defer t.Stop()
+	for {
+		n, err := c.Prune(ctx, now().Add(-retention))
+		if err != nil && ctx.Err() == nil {
+			log.Warn("retention: prune failed", "err", err)
+		} else if n > 0 {
+			log.Debug("retention: pruned", "deleted", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

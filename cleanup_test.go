@@ -3,6 +3,7 @@ package hookline
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -39,5 +40,36 @@ func TestSweepRunsEachStepUntilItIsDone(t *testing.T) {
 	n, err = Sweep(t.Context(), exec, "ok", "fails", "after")
 	if n != 2 || !errors.Is(err, boom) {
 		t.Errorf("Sweep = %d, %v; want 2, boom", n, err)
+	}
+}
+
+// pruneRecorder is a Cleaner that records the times Prune is given and
+// ends ctx after the first.
+type pruneRecorder struct {
+	before []time.Time
+	stop   context.CancelFunc
+}
+
+func (p *pruneRecorder) Cleanup(context.Context) (int, error) { return 0, nil }
+func (p *pruneRecorder) Prune(_ context.Context, before time.Time) (int, error) {
+	p.before = append(p.before, before)
+	p.stop()
+	return 1, nil
+}
+
+func TestRunPruneDeletesWhatOutlivedRetention(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	p := &pruneRecorder{stop: cancel}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	RunPrune(ctx, p, 48*time.Hour, func() time.Time { return now }, slog.New(slog.DiscardHandler))
+	if len(p.before) != 1 || !p.before[0].Equal(now.Add(-48*time.Hour)) {
+		t.Fatalf("Prune given %v, want once %v", p.before, now.Add(-48*time.Hour))
+	}
+
+	// Retention 0 keeps everything: RunPrune returns without pruning.
+	p = &pruneRecorder{stop: func() {}}
+	RunPrune(t.Context(), p, 0, time.Now, slog.New(slog.DiscardHandler))
+	if len(p.before) != 0 {
+		t.Fatalf("Prune ran with retention 0: %v", p.before)
 	}
 }

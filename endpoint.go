@@ -25,14 +25,21 @@ type Endpoint struct {
 	// URL is where deliveries go. It may hold Basic credentials
 	// (https://user:password@host/), sent as "Authorization: Basic" (see
 	// BasicAuth) and hidden wherever the URL is shown (RedactURL).
-	URL          string
-	Description  string
-	Disabled     bool
-	EventTypes   []string // nil: every event type
-	Channels     []string // nil: every message, whatever its channels
-	ThrottleRate *int
-	Metadata     map[string]string
-	Headers      map[string]string // custom headers sent with every delivery
+	URL         string
+	Description string
+	Disabled    bool
+	// DisabledReason and DisabledAt say why and since when the endpoint is
+	// disabled; a Store sets them (see Prepare, PrepareUpdate, and
+	// Outcome.Disable for the dispatcher's reasons). Both are unset while
+	// it is enabled, and for an endpoint disabled by a version of Hookline
+	// that did not record them.
+	DisabledReason DisabledReason
+	DisabledAt     *time.Time
+	EventTypes     []string // nil: every event type
+	Channels       []string // nil: every message, whatever its channels
+	ThrottleRate   *int
+	Metadata       map[string]string
+	Headers        map[string]string // custom headers sent with every delivery
 	// Secret is the current signing key, of kind SecretKind: an HMAC key
 	// (whsec_<base64> on the API) or a 64-byte ed25519 private key (whsk_).
 	Secret     []byte
@@ -50,9 +57,11 @@ type Endpoint struct {
 
 // Prepare gives e what a Store sets when it creates it: an id, a signing
 // secret and a creation time when unset (UpdatedAt defaults to CreatedAt),
-// and times at the precision they read back with.
+// times at the precision they read back with, and, when it is created
+// disabled, DisabledManual at its creation.
 func (e *Endpoint) Prepare(now time.Time) {
 	stamp(&e.ID, PrefixEndpoint, &e.CreatedAt, &e.UpdatedAt, now)
+	e.prepareDisabled(nil, e.CreatedAt)
 	if len(e.Secret) == 0 {
 		e.Secret = NewSecret()
 	}

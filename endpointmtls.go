@@ -24,8 +24,9 @@ const (
 // rename their keys.
 type EndpointMTLS struct {
 	// Certificate is the PEM client certificate chain, leaf first. With Key,
-	// it may be empty (the API never stores that, Validate refuses it): then
-	// deliveries present the server's default client certificate, if any.
+	// it may be empty when ServerCACerts is set (a CA bundle alone, as PUT
+	// .../ca sets it; HasIdentity is false): then deliveries present the
+	// server's default client certificate, if any.
 	Certificate []byte `json:"certificate"`
 	// Key is the PEM private key of the leaf certificate. Stores seal it.
 	Key []byte `json:"key"`
@@ -234,16 +235,23 @@ func (m *EndpointMTLS) Leaf() (*x509.Certificate, error) {
 	return x509.ParseCertificate(b.Bytes)
 }
 
+// HasIdentity reports whether m holds a client certificate (and its key),
+// not only a CA bundle.
+func (m *EndpointMTLS) HasIdentity() bool { return len(m.Certificate)+len(m.Key) > 0 }
+
 // Validate checks that Key belongs to the leaf of Certificate and that
-// ServerCACerts, when set, parses. Errors are EINVALID and hold no key
-// material.
+// ServerCACerts, when set, parses; without a client certificate (neither
+// Certificate nor Key), ServerCACerts must be set. Errors are EINVALID and
+// hold no key material.
 func (m *EndpointMTLS) Validate() error {
 	field := []string{"body", "identity"}
 	if len(m.Certificate)+len(m.Key) > MaxPEMLen {
 		return Invalid(field, "must be at most %d bytes", MaxPEMLen)
 	}
-	if _, err, _ := m.keyPair(field); err != nil {
-		return err
+	if m.HasIdentity() || len(m.ServerCACerts) == 0 {
+		if _, err, _ := m.keyPair(field); err != nil {
+			return err
+		}
 	}
 	_, err := m.ServerCAs()
 	return err

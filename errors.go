@@ -19,6 +19,7 @@ const (
 	ETOOMANY      = "rate_limited"   // too many requests (failed authentications) from the caller: 429
 	ERANGE        = "invalid_range"  // a time range the operation does not take: 400
 	ELIMIT        = "limit_reached"  // the operation would pass a bound that time lifts: 400
+	EBADREQUEST   = "bad_request"    // a request whose parts do not go together (neither or both of two): 400
 )
 
 // The errors a Store returns, with the messages the API shows. Drivers
@@ -41,6 +42,10 @@ var (
 	ErrTokenNotFound              = Errorf(ENOTFOUND, "Token not found.")
 	ErrTokenConflict              = Errorf(ECONFLICT, "This token already exists.")
 	ErrIdempotentResponseNotFound = Errorf(ENOTFOUND, "Idempotent response not found.")
+	ErrTaskNotFound               = Errorf(ENOTFOUND, "Background task not found.")
+	// ErrTaskLeaseLost is a write of a background task by a runner whose
+	// lease on it ended (another runner took it, or it ended).
+	ErrTaskLeaseLost = Errorf(ECONFLICT, "The background task is no longer leased by this runner.")
 	// ErrNotFound, ErrConflict and ErrUnavailable are what a driver makes of
 	// a missing row, a taken unique key and a database out of reach, where
 	// nothing more precise applies.

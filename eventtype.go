@@ -25,12 +25,16 @@ func (e *EventType) Prepare(now time.Time) {
 	stamp(nil, "", &e.CreatedAt, &e.UpdatedAt, now)
 }
 
-// Validate checks the fields a caller sets.
+// Validate checks the fields a caller sets; each version of Schemas must be
+// a JSON Schema (CheckSchemas).
 func (e *EventType) Validate() error {
 	if err := checkName([]string{"body", "name"}, e.Name, MaxEventTypeLen); err != nil {
 		return err
 	}
 	if err := checkOptionalName([]string{"body", "featureFlag"}, e.FeatureFlag, MaxEventTypeLen); err != nil {
+		return err
+	}
+	if err := CheckSchemas([]string{"body", "schemas"}, e.Schemas); err != nil {
 		return err
 	}
 	return e.CheckStorable()

@@ -12,8 +12,10 @@ type Outcome struct {
 	NextAttemptAt time.Time
 	// Attempts is the new count of attempts in the current schedule.
 	Attempts int
-	// DisableEndpoint disables the endpoint (it answered 410 Gone).
-	DisableEndpoint bool
+	// Disable, when set, disables the endpoint for this reason
+	// (DisabledGone: it answered 410 Gone; DisabledFailing: it has been
+	// failing for too long), unless it is disabled already.
+	Disable DisabledReason
 	// Deferred says the delivery was not attempted (its endpoint was at its
 	// rate or concurrency limit, or its circuit breaker was open): it is
 	// pending again at NextAttemptAt with its Attempts and trigger as they
@@ -61,5 +63,15 @@ func (o *Outcome) NextAt() *time.Time {
 }
 
 // Disables reports whether the outcome disables its endpoint: an attempt
-// the endpoint answered with 410 Gone.
-func (o *Outcome) Disables() bool { return o.DisableEndpoint && !o.Deferred }
+// made (not Deferred) with a Disable reason.
+func (o *Outcome) Disables() bool { return o.Disable != "" && !o.Deferred }
+
+// Retries reports whether a failed attempt made with trigger goes back on
+// the automatic schedule, while the schedule lasts. Only a scheduled
+// attempt does: a manual one (Resend, Recover) is made once, and when it
+// fails its delivery fails for good, as svix-server's worker has it; the
+// schedule the manual attempt took the place of is not restarted. A
+// manual attempt's failure is not the end of a schedule either: it sends
+// no message.attempt.exhausted (nor .failing) and counts nothing towards
+// disabling the endpoint for failing too long.
+func (t Trigger) Retries() bool { return t == TriggerScheduled }

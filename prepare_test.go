@@ -64,7 +64,7 @@ func TestPrepareOutcomes(t *testing.T) {
 		{DeliveryID: "msgep_1", Status: StatusSuccess},
 		{DeliveryID: "msgep_2", Status: StatusPending, NextAttemptAt: later, Attempt: Attempt{ID: "atmpt_kept"}},
 		{DeliveryID: "msgep_3", Status: StatusPending, Deferred: true},
-		{DeliveryID: "msgep_4", Status: StatusFail, DisableEndpoint: true},
+		{DeliveryID: "msgep_4", Status: StatusFail, Disable: DisabledGone},
 	}
 	if !PrepareOutcomes(outcomes, now) {
 		t.Error("PrepareOutcomes saw no retry")

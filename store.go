@@ -117,6 +117,7 @@ type Store interface {
 	Tokens
 	IdempotentResponses
 	Sources
+	BackgroundTasks
 	Cleaner
 	DeliveryCounter
 	Overview
@@ -154,6 +155,10 @@ type Endpoints interface {
 	// insert are atomic, so concurrent creates never pass max between them.
 	CreateEndpoint(ctx context.Context, ep *Endpoint, max int) error
 	Endpoint(ctx context.Context, appID, idOrUID string) (*Endpoint, error)
+	// UpdateEndpoint writes ep over the stored endpoint (ENOTFOUND when
+	// there is none), and sets in ep what Endpoint.PrepareUpdate does
+	// given the endpoint as stored, read in the same transaction: its
+	// UpdatedAt, and why and since when it is disabled.
 	UpdateEndpoint(ctx context.Context, ep *Endpoint) error
 	// DeleteEndpoint deletes the endpoint. Its deliveries waiting for an
 	// attempt fail (one in flight ends as its attempt does; none is claimed
@@ -216,6 +221,10 @@ type Log interface {
 	Attempt(ctx context.Context, appID, msgID, attemptID string) (*Attempt, error)
 	ListAttemptsByEndpoint(ctx context.Context, appID, endpointID string, f AttemptFilter) (Page[*Attempt], error)
 	ListAttemptsByMessage(ctx context.Context, appID, msgID string, f AttemptFilter) (Page[*Attempt], error)
+	// AttemptHeaders returns the headers an attempt of the application's
+	// message sent (Attempt.Headers): nil for an attempt that kept none.
+	// It is ErrAttemptNotFound when there is no such attempt.
+	AttemptHeaders(ctx context.Context, appID, msgID, attemptID string) (SentHeaders, error)
 	// ExpungeAttemptContent replaces the response body of an attempt with
 	// ExpungedResponse, for good.
 	ExpungeAttemptContent(ctx context.Context, appID, msgID, attemptID string) error
@@ -231,12 +240,47 @@ type Log interface {
 	EndpointStats(ctx context.Context, appID, endpointID string, since, until *time.Time) (*EndpointStats, error)
 
 	// Resend makes the delivery of a message to an endpoint pending and due at
-	// once with a manual trigger and a new schedule, creating the delivery when
-	// there was none. It signals Due.
+	// once for one manual attempt (TriggerManual, no attempts), creating the
+	// delivery when there was none; the retry it may have waited for is gone.
+	// The dispatcher does not retry a manual attempt (Trigger.Retries): its
+	// outcome is final. It signals Due.
 	Resend(ctx context.Context, appID, msgID, endpointID string) error
 	// Recover does what Resend does for every failed delivery to the endpoint
 	// whose message was created in [since, until). It returns how many.
 	Recover(ctx context.Context, appID, endpointID string, since, until time.Time) (int, error)
+	// ReplayMissing creates, for each message of msgIDs that has no
+	// delivery to the endpoint, a pending delivery due at once with a
+	// manual trigger (parked while the endpoint is disabled), whatever
+	// the endpoint's filters, and returns how many it created. An id that
+	// is not a message of the application is skipped. A missing endpoint
+	// is ErrEndpointNotFound. It signals Due when it created deliveries.
+	ReplayMissing(ctx context.Context, appID, endpointID string, msgIDs []string) (int, error)
+}
+
+// BackgroundTasks holds the background tasks (BackgroundTask) and hands
+// them to runners under a lease.
+type BackgroundTasks interface {
+	// CreateBackgroundTask stores t as Prepare makes it.
+	CreateBackgroundTask(ctx context.Context, t *BackgroundTask) error
+	// BackgroundTask returns the task with this id, of the application
+	// appID, or of any when appID is "" (ErrTaskNotFound otherwise).
+	BackgroundTask(ctx context.Context, appID, id string) (*BackgroundTask, error)
+	// ListBackgroundTasks lists the tasks of the application appID, or of
+	// every application when appID is "", by id.
+	ListBackgroundTasks(ctx context.Context, appID string, f TaskFilter) (Page[*BackgroundTask], error)
+	// ClaimBackgroundTask leases to owner, until now+lease, the oldest
+	// running task that no other owner's lease holds at now (never
+	// leased, its lease expired, or leased by owner already: a previous
+	// run of a process that keeps its name), and returns it; nil when
+	// there is none. A task is never held by two owners while a lease
+	// lives.
+	ClaimBackgroundTask(ctx context.Context, owner string, now time.Time, lease time.Duration) (*BackgroundTask, error)
+	// SaveBackgroundTask writes the Status, Cursor, Data, UpdatedAt,
+	// ExpiresAt and lease of t (LeaseOwner, LeaseUntil: a runner renews
+	// its lease, or ends it with the task, as it records progress), only
+	// while owner holds the task's lease: otherwise it writes nothing
+	// and returns ErrTaskLeaseLost.
+	SaveBackgroundTask(ctx context.Context, owner string, t *BackgroundTask) error
 }
 
 // Queue is the store as the dispatcher sees it: deliveries to claim under a
@@ -348,6 +392,15 @@ type Tokens interface {
 	TokenUsed(ctx context.Context, id string, at time.Time) error
 	// DeleteToken deletes a token (logout, revocation).
 	DeleteToken(ctx context.Context, id string) error
+	// ExpireAppTokens makes the tokens of the application appID (its id)
+	// that would be live at at expire at at, and returns how many it
+	// changed: every one, or, when sessionIDs is not empty, those whose
+	// SessionID is among them. A token that expires sooner keeps its
+	// expiry. appID "" is ErrExpireAdminTokens: admin tokens are never
+	// expired this way. A token read from a store's cache reads the new
+	// expiry at once on the store that expired it, and within the cache's
+	// bound on others.
+	ExpireAppTokens(ctx context.Context, appID string, at time.Time, sessionIDs []string) (int, error)
 }
 
 // IdempotentResponses holds the first response to each idempotent request.
@@ -372,10 +425,24 @@ type Health interface {
 // Cleaner removes what has outlived its retention.
 type Cleaner interface {
 	// Cleanup expunges the payloads of messages whose retention has ended
-	// and deletes expired idempotent responses and tokens, and what it kept
-	// of deleted endpoints no delivery refers to any more, at most
+	// and deletes expired idempotent responses, tokens and background
+	// tasks, and what it kept of deleted endpoints no delivery refers to
+	// any more, at most
 	// CleanupBatch rows a transaction so that it never holds the database
 	// long, and returns how many rows it changed. A store runs it every
 	// CleanupEvery on its own (RunCleanup).
 	Cleanup(ctx context.Context) (int, error)
+	// Prune deletes for good what was made before before: the messages
+	// whose deliveries are all done (succeeded, or failed for good: none
+	// pending, parked or in flight) or that have none, with their
+	// deliveries and attempts, and the inbound gateway's log of what
+	// sources received. A message with a delivery not done stays, all its
+	// deliveries too. It works in batches of at most PruneBatch messages
+	// a transaction, returns how many messages and log entries it
+	// deleted, and gives the space they took back as its database allows
+	// (SQLite: the free pages of a database in incremental auto-vacuum
+	// mode, which new databases are; PostgreSQL: autovacuum). Messages are
+	// taken in the order they were stored, and the first made at or after
+	// before ends the walk. The retention setting runs it (RunPrune).
+	Prune(ctx context.Context, before time.Time) (int, error)
 }

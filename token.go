@@ -22,6 +22,11 @@ type Token struct {
 	// application: it sees an event type that has a feature flag only when
 	// the flag is among them (Sees). An admin token sees every event type.
 	FeatureFlags []string
+	// SessionID is the session an application's token was created for
+	// (app-portal-access's sessionId), so that the tokens of a session can
+	// be expired together (Tokens.ExpireAppTokens); empty for none. At most
+	// MaxSessionIDLen characters of a-z, A-Z, 0-9, '@', '_' and '-'.
+	SessionID string
 	// Name says what the token is for ("ci", "HOOKLINE_ADMIN_TOKEN"), at
 	// most MaxTokenNameLen bytes; empty when unnamed.
 	Name      string
@@ -110,3 +115,33 @@ func CheckFeatureFlags(flags []string) error {
 func (t *Token) Sees(et *EventType) bool {
 	return t.AppID == "" || et.FeatureFlag == nil || slices.Contains(t.FeatureFlags, *et.FeatureFlag)
 }
+
+// Bounds of the expiry of an application's tokens (expire-all): the
+// length of a session id, the sessions named at once, and how long the
+// tokens may stay valid.
+const (
+	MaxSessionIDLen     = 64
+	MaxExpireSessions   = 1000
+	MaxTokenExpiryDelay = 72 * time.Hour
+)
+
+// CheckSessionID checks a session id at field: 1 to MaxSessionIDLen
+// characters of a-z, A-Z, 0-9, '@', '_' and '-', as the hosted Svix API
+// takes them.
+func CheckSessionID(field []string, id string) error {
+	ok := id != "" && len(id) <= MaxSessionIDLen
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '@' || r == '_' || r == '-') {
+			ok = false
+			break
+		}
+	}
+	if !ok {
+		return Invalid(field, "must be 1 to %d characters of a-z, A-Z, 0-9, '@', '_' and '-'", MaxSessionIDLen)
+	}
+	return nil
+}
+
+// ErrExpireAdminTokens is the error of ExpireAppTokens given no
+// application: admin tokens are not expired that way.
+var ErrExpireAdminTokens = Invalid([]string{"appId"}, "only the tokens of an application are expired together")

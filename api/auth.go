@@ -161,7 +161,7 @@ type appPortalAccessIn struct {
 	FeatureFlags []string              `json:"featureFlags,omitempty" doc:"The feature flags the token is given: it sees an event type that has a feature flag (in lists, by name, in an endpoint's filterTypes) only when the flag is among them. At most 100."`
 	ReadOnly     *bool                 `json:"readOnly,omitempty" deprecated:"true" doc:"Deprecated, as in the Svix API: true is capabilities [\"ViewBase\"], a token that only reads, and never an endpoint's signing secret."`
 	Capabilities []hookline.Capability `json:"capabilities,omitempty" doc:"What the token may do in the application. ViewBase reads it, never a signing secret; ViewEndpointSecret reads signing secrets; ManageEndpointSecret rotates and reads them; CreateAttempts sends messages, resends, recovers and sends examples; ManageEndpoint creates, changes and deletes endpoints and their settings, and reads and rotates their secrets; ManageTransformations is accepted and grants nothing (Hookline has no transformations). ViewBase is always granted: an empty list makes a read-only token. Without capabilities (and without readOnly: true) the token may do everything in the application, as with every capability."`
-	SessionID    *string               `json:"sessionId,omitempty" doc:"Accepted for compatibility; not used yet."`
+	SessionID    *string               `json:"sessionId,omitempty" doc:"The session the token is for, 1 to 64 characters of a-z, A-Z, 0-9, '@', '_' and '-': POST /api/v1/auth/app/{app_id}/expire-all with its sessionIds expires the tokens of those sessions only."`
 }
 
 // appPortalAccessOut is a token scoped to one application, and the portal URL.
@@ -213,6 +213,13 @@ func (s *Server) portalAccess(c *call, in appPortalAccessIn) (int, any, error) {
 	if len(in.FeatureFlags) == 0 {
 		in.FeatureFlags = nil // none, stored as NULL
 	}
+	var session string
+	if in.SessionID != nil {
+		if err := hookline.CheckSessionID([]string{"body", "sessionId"}, *in.SessionID); err != nil {
+			return 0, nil, err
+		}
+		session = *in.SessionID
+	}
 	app, err := c.loadOrCreateApp(in.Application)
 	if err != nil {
 		return 0, nil, err
@@ -226,6 +233,7 @@ func (s *Server) portalAccess(c *call, in appPortalAccessIn) (int, any, error) {
 		AppID:        app.ID,
 		Capabilities: caps,
 		FeatureFlags: in.FeatureFlags,
+		SessionID:    session,
 		ExpiresAt:    &exp,
 		CreatedAt:    now,
 	}

@@ -50,11 +50,12 @@ type endpointPatch struct {
 
 // endpointOut is an endpoint, without its secret and headers.
 type endpointOut struct {
-	ID           string            `json:"id"`
-	UID          *string           `json:"uid,omitempty"`
-	URL          string            `json:"url" doc:"The URL, with any password (or user name given alone) replaced by xxxxx."`
-	Description  string            `json:"description"`
-	Disabled     bool              `json:"disabled"`
+	ID          string  `json:"id"`
+	UID         *string `json:"uid,omitempty"`
+	URL         string  `json:"url" doc:"The URL, with any password (or user name given alone) replaced by xxxxx."`
+	Description string  `json:"description"`
+	Disabled    bool    `json:"disabled"`
+	disabledOut
 	FilterTypes  []string          `json:"filterTypes,omitempty"`
 	EventTypes   []string          `json:"eventTypes,omitempty" doc:"The same as filterTypes, under its Svix 1.1 name."`
 	Channels     []string          `json:"channels,omitempty"`
@@ -69,10 +70,24 @@ type endpointOut struct {
 func endpointOutOf(e *hookline.Endpoint) endpointOut {
 	return endpointOut{
 		ID: e.ID, UID: e.UID, URL: hookline.RedactURL(e.URL), Description: e.Description, Disabled: e.Disabled,
-		FilterTypes: e.EventTypes, EventTypes: e.EventTypes, Channels: e.Channels,
+		disabledOut: disabledOutOf(e), FilterTypes: e.EventTypes, EventTypes: e.EventTypes, Channels: e.Channels,
 		ThrottleRate: e.ThrottleRate, RateLimit: e.ThrottleRate, Metadata: metadataOut(e.Metadata), Version: 1,
 		CreatedAt: jsonTime(e.CreatedAt), UpdatedAt: jsonTime(e.UpdatedAt),
 	}
+}
+
+// disabledOut says why and since when an endpoint is disabled: a Hookline
+// extension of the endpoints' outputs, which the Svix SDKs ignore.
+type disabledOut struct {
+	DisabledReason hookline.DisabledReason `json:"disabledReason,omitempty" enum:"manual,gone,failing" doc:"A Hookline extension: why the endpoint is disabled: manual (a create, replace or patch set disabled), gone (it answered an attempt with 410 Gone) or failing (its attempts had all failed for longer than the server allows, --disable-after). Absent while it is enabled, and for an endpoint disabled before Hookline recorded why."`
+	DisabledAt     *jsonTime               `json:"disabledAt,omitempty" doc:"A Hookline extension: since when the endpoint is disabled; absent when disabledReason is."`
+}
+
+func disabledOutOf(e *hookline.Endpoint) disabledOut {
+	if !e.Disabled {
+		return disabledOut{}
+	}
+	return disabledOut{DisabledReason: e.DisabledReason, DisabledAt: optTime(e.DisabledAt)}
 }
 
 // endpointBody is the body of a request that creates an endpoint (POST:
@@ -464,47 +479,4 @@ func (s *Server) getEndpointStats(c *call) (int, any, error) {
 type recoverIn struct {
 	Since *string `json:"since" api:"required" format:"date-time" doc:"Messages created at or after this time."`
 	Until *string `json:"until,omitempty" format:"date-time" doc:"Messages created before this time; now when absent."`
-}
-
-// recoverOut describes the recovery task.
-type recoverOut struct {
-	ID        string   `json:"id"`
-	Status    string   `json:"status" enum:"running,finished,failed"`
-	Task      string   `json:"task" enum:"endpoint.recover"`
-	UpdatedAt jsonTime `json:"updatedAt"`
-}
-
-// recoverEndpoint makes every failed delivery to the endpoint of a message
-// created in [since, until) pending again. The work is done before the
-// answer, but the answer has the shape of Svix's background task.
-func (s *Server) recoverEndpoint(c *call) (int, any, error) {
-	var in recoverIn
-	if _, err := c.decode(&in); err != nil {
-		return 0, nil, err
-	}
-	if in.Since == nil {
-		return 0, nil, badInput([]string{"body", "since"}, "value_error.missing", "field required")
-	}
-	since, err := parseTime([]string{"body", "since"}, *in.Since)
-	if err != nil {
-		return 0, nil, err
-	}
-	now := time.Now().UTC()
-	until := now
-	if in.Until != nil {
-		if until, err = parseTime([]string{"body", "until"}, *in.Until); err != nil {
-			return 0, nil, err
-		}
-	}
-	app, ep, err := c.loadEndpoint()
-	if err != nil {
-		return 0, nil, err
-	}
-	if since.Before(until.Add(-maxRecoverRange - rangeSlack)) {
-		return 0, nil, hookline.Invalid([]string{"body", "since"}, "Cannot recover more than 14 days of messages")
-	}
-	if _, err := s.store.Recover(c.ctx(), app.ID, ep.ID, since, until); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusAccepted, recoverOut{ID: hookline.NewID(hookline.PrefixTask), Status: "running", Task: "endpoint.recover", UpdatedAt: jsonTime(now)}, nil
 }

@@ -16,7 +16,7 @@ import (
 // endpointMtlsConfigIn sets the client certificate of an endpoint.
 type endpointMtlsConfigIn struct {
 	Identity     string  `json:"identity" api:"required" doc:"PEM: one unencrypted private key (PKCS #8, PKCS #1 or SEC 1) and its X.509 certificate, with any intermediate certificates, in any order. Deliveries present it when the receiver asks for a client certificate."`
-	ServerCACert *string `json:"serverCaCert,omitempty" doc:"PEM: the CA certificates the receiver's certificate must chain to, instead of the system roots, for receivers with a private CA."`
+	ServerCACert *string `json:"serverCaCert,omitempty" doc:"PEM: the CA certificates the receiver's certificate must chain to, instead of the system roots, for receivers with a private CA. Absent keeps the bundle set before (here or with PUT .../ca)."`
 }
 
 // endpointMtlsOut says whether an endpoint has a client certificate.
@@ -36,8 +36,10 @@ type endpointMtlsConfigOut struct {
 	ServerCACert *string  `json:"serverCaCert,omitempty" doc:"PEM: the CA certificates the receiver's certificate must chain to, when set."`
 }
 
+// mtlsOutOf describes m; mTLS is enabled when m holds a client certificate,
+// not only a CA bundle (see endpointServerCaOut).
 func mtlsOutOf(m *hookline.EndpointMTLS) (endpointMtlsOut, error) {
-	if m == nil {
+	if m == nil || !m.HasIdentity() {
 		return endpointMtlsOut{}, nil
 	}
 	leaf, err := m.Leaf()
@@ -87,16 +89,88 @@ func (s *Server) setEndpointMtls(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if in.ServerCACert != nil && *in.ServerCACert != "" {
+	switch {
+	case in.ServerCACert != nil && *in.ServerCACert != "":
 		m.ServerCACerts = []byte(*in.ServerCACert)
+	case in.ServerCACert == nil && ep.MTLS != nil:
+		m.ServerCACerts = ep.MTLS.ServerCACerts
 	}
 	next := *ep
 	next.MTLS = m
 	return noContent(s.appEndpoints.save(c, app, ep, &next))
 }
 
+// deleteEndpointMtls removes the client certificate; a CA bundle stays
+// until PUT .../ca removes it.
 func (s *Server) deleteEndpointMtls(c *call) (int, any, error) {
-	return s.appEndpoints.edit(c, func(next *hookline.Endpoint) error { return unset(&next.MTLS) })
+	return s.appEndpoints.edit(c, func(next *hookline.Endpoint) error {
+		if next.MTLS == nil || !next.MTLS.HasIdentity() {
+			return errNoChange
+		}
+		next.MTLS = withServerCA(nil, next.MTLS.ServerCACerts)
+		return nil
+	})
+}
+
+// endpointServerCaIn sets or removes the CA bundle of an endpoint.
+type endpointServerCaIn struct {
+	Cert *string `json:"cert" doc:"PEM: the CA certificates the receiver's certificate must chain to, instead of the system roots; null or absent: the system roots."`
+}
+
+// endpointServerCaOut is the CA bundle of an endpoint.
+type endpointServerCaOut struct {
+	Cert *string `json:"cert" doc:"PEM: the CA certificates the receiver's certificate must chain to; null when the system roots are in use."`
+}
+
+// withServerCA returns the mTLS settings of m (nil: none) with the CA
+// bundle ca (empty: none): nil when they hold neither a client certificate
+// nor a CA bundle. m is not changed.
+func withServerCA(m *hookline.EndpointMTLS, ca []byte) *hookline.EndpointMTLS {
+	next := hookline.EndpointMTLS{}
+	if m != nil {
+		next = *m
+	}
+	next.ServerCACerts = ca
+	if !next.HasIdentity() && len(ca) == 0 {
+		return nil
+	}
+	return &next
+}
+
+func (s *Server) getEndpointServerCa(c *call) (int, any, error) {
+	_, ep, err := c.loadEndpoint()
+	if err != nil {
+		return 0, nil, err
+	}
+	var out endpointServerCaOut
+	if ep.MTLS != nil && len(ep.MTLS.ServerCACerts) > 0 {
+		ca := string(ep.MTLS.ServerCACerts)
+		out.Cert = &ca
+	}
+	return http.StatusOK, out, nil
+}
+
+// setEndpointServerCa sets the CA bundle the receiver's certificate must
+// chain to, or removes it (null), keeping the client certificate.
+func (s *Server) setEndpointServerCa(c *call) (int, any, error) {
+	var in endpointServerCaIn
+	if _, err := c.decode(&in); err != nil {
+		return 0, nil, err
+	}
+	var ca []byte
+	if in.Cert != nil && *in.Cert != "" {
+		ca = []byte(*in.Cert)
+		if err := hookline.ParseCACerts([]string{"body", "cert"}, ca); err != nil {
+			return 0, nil, err
+		}
+	}
+	return s.appEndpoints.edit(c, func(next *hookline.Endpoint) error {
+		if next.MTLS == nil && ca == nil {
+			return errNoChange
+		}
+		next.MTLS = withServerCA(next.MTLS, ca)
+		return nil
+	})
 }
 
 // endpointOauthConfigIn sets the OAuth 2.0 client of an endpoint.
@@ -119,7 +193,7 @@ type endpointOauthOut struct {
 
 // endpointOauthConfigOut is an endpoint's OAuth 2.0 client without its
 // secrets: the client secret, and the values of the extra parameters and
-// headers named like credentials (see sensitiveName), which are named in
+// headers named like credentials (see hookline.SensitiveName), which are named in
 // sensitiveExtraParams and sensitiveExtraHeaders instead.
 type endpointOauthConfigOut struct {
 	TokenURL              string            `json:"tokenUrl"`

@@ -292,12 +292,20 @@ func TestEndpointMtls(t *testing.T) {
 	if f.stored(f.app, f.ep).MTLS == nil {
 		t.Fatal("updating the endpoint dropped its mTLS settings")
 	}
-	// A PUT without a CA removes it; an identity of key and certificate alone is enough.
+	// A PUT without a CA keeps the one set before (the hosted API sets it
+	// with PUT .../ca); an empty one removes it; an identity of key and
+	// certificate alone is enough.
 	f.must(204, "PUT", path, f.admin, map[string]any{"identity": string(key) + string(cert)}, nil)
 	out.Config = nil
 	f.must(200, "GET", path, f.admin, nil, &out)
-	if out.Config.ServerCaCert != nil || out.Config.Certificate != string(cert) {
+	if out.Config.ServerCaCert == nil || *out.Config.ServerCaCert != string(ca) || out.Config.Certificate != string(cert) {
 		t.Fatalf("after a PUT without a CA: %+v", out.Config)
+	}
+	f.must(204, "PUT", path, f.admin, map[string]any{"identity": string(key) + string(cert), "serverCaCert": ""}, nil)
+	out.Config = nil
+	f.must(200, "GET", path, f.admin, nil, &out)
+	if out.Config.ServerCaCert != nil || out.Config.Certificate != string(cert) {
+		t.Fatalf("after a PUT with an empty CA: %+v", out.Config)
 	}
 
 	f.must(204, "DELETE", path, f.admin, nil, nil)
@@ -452,6 +460,9 @@ func TestBadEndpointAuthInput(t *testing.T) {
 		{"bad CA bundle", "PUT", mtls, map[string]any{"identity": string(identity), "serverCaCert": "not PEM"}, "body.serverCaCert"},
 		{"CA bundle with a key", "PUT", mtls, map[string]any{"identity": string(identity), "serverCaCert": enc(otherCert, otherKey)}, "body.serverCaCert"},
 		{"identity not a string", "PUT", mtls, `{"identity":5}`, "body.identity"},
+		{"CA not PEM", "PUT", ep + "/ep1/ca", map[string]any{"cert": "not PEM"}, "body.cert"},
+		{"CA with a key", "PUT", ep + "/ep1/ca", map[string]any{"cert": enc(otherCert, otherKey)}, "body.cert"},
+		{"CA not a string", "PUT", ep + "/ep1/ca", `{"cert":5}`, "body.cert"},
 
 		{"token URL not http", "PUT", oauth, oauthWith("tokenUrl", "ftp://auth.example.com/"), "body.tokenUrl"},
 		{"token URL not a URL", "PUT", oauth, oauthWith("tokenUrl", "not a url"), "body.tokenUrl"},
@@ -521,6 +532,8 @@ func TestEndpointAuthTenantIsolation(t *testing.T) {
 		}{
 			{"GET", "/mtls", nil}, {"PUT", "/mtls", mtlsIn}, {"DELETE", "/mtls", nil},
 			{"GET", "/oauth", nil}, {"PUT", "/oauth", oauthIn}, {"DELETE", "/oauth", nil},
+			{"GET", "/mtls-config", nil}, {"GET", "/oauth-config", nil},
+			{"GET", "/ca", nil}, {"PUT", "/ca", map[string]any{"cert": nil}},
 		} {
 			st, body := f.do(tc.method, base+tc.sub, tok, tc.body)
 			if st != http.StatusNotFound {
@@ -535,5 +548,97 @@ func TestEndpointAuthTenantIsolation(t *testing.T) {
 	}
 	if o := f.stored(f.other, f.otherEp); o.MTLS == nil || o.OAuth == nil {
 		t.Fatal("the other application's settings are gone")
+	}
+}
+
+// TestEndpointServerCA: the hosted API's .../ca sets the CA bundle apart
+// from the client certificate, and .../mtls-config and .../oauth-config read
+// what .../mtls and .../oauth do, never a private key or client secret.
+func TestEndpointServerCA(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	const ep = "/api/v1/app/shop/endpoint/ep1"
+	var ca struct{ Cert *string }
+	f.must(200, "GET", ep+"/ca", f.admin, nil, &ca)
+	if ca.Cert != nil {
+		t.Fatalf("CA of a new endpoint: %v", *ca.Cert)
+	}
+	var mtls struct {
+		Enabled bool
+		Config  *struct{ ServerCaCert *string }
+	}
+	f.must(200, "GET", ep+"/mtls-config", f.admin, nil, &mtls)
+	if mtls.Enabled || mtls.Config != nil {
+		t.Fatalf("mtls-config of a new endpoint: %+v", mtls)
+	}
+
+	// A CA alone: mTLS stays disabled; deliveries check the receiver
+	// against it.
+	bundle, _ := storetest.Identity(t, "receiver-ca")
+	f.must(204, "PUT", ep+"/ca", f.admin, map[string]any{"cert": string(bundle)}, nil)
+	f.must(200, "GET", ep+"/ca", f.admin, nil, &ca)
+	if ca.Cert == nil || *ca.Cert != string(bundle) {
+		t.Fatalf("GET ca: %v", ca.Cert)
+	}
+	if m := f.stored(f.app, f.ep).MTLS; m == nil || m.HasIdentity() || !bytes.Equal(m.ServerCACerts, bundle) {
+		t.Fatalf("stored: %+v", m)
+	}
+	f.must(200, "GET", ep+"/mtls-config", f.admin, nil, &mtls)
+	if mtls.Enabled || mtls.Config != nil {
+		t.Fatalf("mtls-config with a CA alone: %+v", mtls)
+	}
+
+	// A client certificate set after it keeps it; deleting the client
+	// certificate keeps it too.
+	identity, _, key, _ := identityPEM(t)
+	f.must(204, "PUT", ep+"/mtls", f.admin, map[string]any{"identity": string(identity)}, nil)
+	b := f.must(200, "GET", ep+"/mtls-config", f.admin, nil, &mtls)
+	if !mtls.Enabled || mtls.Config == nil || mtls.Config.ServerCaCert == nil || *mtls.Config.ServerCaCert != string(bundle) {
+		t.Fatalf("mtls-config: %s", b)
+	}
+	if bytes.Contains(b, []byte("PRIVATE KEY")) || bytes.Contains(b, bytes.Split(key, []byte("\n"))[1]) {
+		t.Fatal("mtls-config returns the private key")
+	}
+	if same := f.must(200, "GET", ep+"/mtls", f.admin, nil, nil); !bytes.Equal(same, b) {
+		t.Fatalf("mtls and mtls-config differ:\n%s\n%s", same, b)
+	}
+	f.must(204, "DELETE", ep+"/mtls", f.admin, nil, nil)
+	f.must(200, "GET", ep+"/ca", f.admin, nil, &ca)
+	if ca.Cert == nil || *ca.Cert != string(bundle) {
+		t.Fatal("deleting the client certificate removed the CA")
+	}
+
+	// Setting the CA keeps the client certificate; null removes the CA and,
+	// with nothing else left, the mTLS settings.
+	f.must(204, "PUT", ep+"/mtls", f.admin, map[string]any{"identity": string(identity)}, nil)
+	other, _ := storetest.Identity(t, "other-ca")
+	f.must(204, "PUT", ep+"/ca", f.admin, map[string]any{"cert": string(other)}, nil)
+	if m := f.stored(f.app, f.ep).MTLS; m == nil || !m.HasIdentity() || !bytes.Equal(m.ServerCACerts, other) {
+		t.Fatal("PUT ca lost the client certificate")
+	}
+	f.must(204, "PUT", ep+"/ca", f.admin, map[string]any{"cert": nil}, nil)
+	if m := f.stored(f.app, f.ep).MTLS; m == nil || !m.HasIdentity() || m.ServerCACerts != nil {
+		t.Fatal("PUT ca null")
+	}
+	f.must(204, "DELETE", ep+"/mtls", f.admin, nil, nil)
+	if m := f.stored(f.app, f.ep).MTLS; m != nil {
+		t.Fatalf("nothing left, yet %+v", m)
+	}
+	f.must(204, "PUT", ep+"/ca", f.admin, nil, nil)
+	f.must(404, "GET", "/api/v1/app/shop/endpoint/ep_nope/ca", f.admin, nil, nil)
+
+	// oauth-config reads what oauth does, without the client secret.
+	var oauth struct{ Enabled bool }
+	f.must(200, "GET", ep+"/oauth-config", f.admin, nil, &oauth)
+	if oauth.Enabled {
+		t.Fatal("oauth-config of an endpoint without OAuth")
+	}
+	f.must(204, "PUT", ep+"/oauth", f.admin, map[string]any{"tokenUrl": "https://auth.example.com/t", "clientId": "c",
+		"clientSecret": "s3cret-value", "authMethod": "clientSecretBasic", "grantType": "clientCredentials"}, nil)
+	b = f.must(200, "GET", ep+"/oauth-config", f.admin, nil, &oauth)
+	if !oauth.Enabled || bytes.Contains(b, []byte("s3cret-value")) {
+		t.Fatalf("oauth-config: %s", b)
+	}
+	if same := f.must(200, "GET", ep+"/oauth", f.admin, nil, nil); !bytes.Equal(same, b) {
+		t.Fatalf("oauth and oauth-config differ:\n%s\n%s", same, b)
 	}
 }

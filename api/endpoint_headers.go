@@ -21,7 +21,7 @@ type endpointHeadersPatchIn struct {
 }
 
 // endpointHeadersOut lists an endpoint's custom headers. Sensitive headers
-// (credentials: see sensitiveName) are listed by name in sensitive, and
+// (credentials: see hookline.SensitiveName) are listed by name in sensitive, and
 // their values are not returned.
 type endpointHeadersOut struct {
 	Headers   map[string]string `json:"headers"`

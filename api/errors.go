@@ -65,7 +65,7 @@ func errorStatus(code string) int {
 		return http.StatusServiceUnavailable
 	case hookline.ETOOMANY:
 		return http.StatusTooManyRequests
-	case hookline.ERANGE, hookline.ELIMIT:
+	case hookline.ERANGE, hookline.ELIMIT, hookline.EBADREQUEST:
 		return http.StatusBadRequest
 	}
 	return http.StatusInternalServerError

@@ -37,11 +37,12 @@ type ingestEndpointIn struct {
 
 // ingestEndpointOut is an ingest endpoint, without its secret and headers.
 type ingestEndpointOut struct {
-	ID           string            `json:"id"`
-	UID          *string           `json:"uid,omitempty"`
-	URL          string            `json:"url" doc:"The URL, with any password replaced by xxxxx; or action:NAME."`
-	Description  string            `json:"description"`
-	Disabled     bool              `json:"disabled"`
+	ID          string  `json:"id"`
+	UID         *string `json:"uid,omitempty"`
+	URL         string  `json:"url" doc:"The URL, with any password replaced by xxxxx; or action:NAME."`
+	Description string  `json:"description"`
+	Disabled    bool    `json:"disabled"`
+	disabledOut
 	ThrottleRate *int              `json:"throttleRate,omitempty"`
 	RateLimit    *int              `json:"rateLimit,omitempty" doc:"Deprecated copy of throttleRate."`
 	Metadata     map[string]string `json:"metadata"`
@@ -63,7 +64,7 @@ type (
 func ingestEndpointOutOf(e *hookline.Endpoint) ingestEndpointOut {
 	o := endpointOutOf(e)
 	return ingestEndpointOut{
-		ID: o.ID, UID: o.UID, URL: o.URL, Description: o.Description, Disabled: o.Disabled,
+		ID: o.ID, UID: o.UID, URL: o.URL, Description: o.Description, Disabled: o.Disabled, disabledOut: o.disabledOut,
 		ThrottleRate: o.ThrottleRate, RateLimit: o.RateLimit, Metadata: o.Metadata, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
 	}
 }

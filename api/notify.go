@@ -8,7 +8,7 @@ func (s *Server) notifyEndpoint(c *call, typ string, app *hookline.Application, 
 	if s.notifier == nil {
 		return
 	}
-	e := hookline.EndpointEvent(typ, ep, "manual", nil)
+	e := hookline.EndpointEvent(typ, ep, hookline.DisabledManual.Trigger(), nil)
 	if d, ok := e.Data.(hookline.EndpointEventData); ok && app != nil {
 		d.AppUID = app.UID
 		e.Data = d

@@ -196,6 +196,7 @@ var pathParamDocs = map[string]string{
 	"event_type_name": "The event type's name.",
 	"source_id":       "The source's id or uid.",
 	"token":           "The secret token of the source's ingestUrl.",
+	"task_id":         "The background task's id.",
 }
 
 func queryParamSchema(p param) obj {

@@ -57,11 +57,12 @@ type operationalWebhookEndpointIn struct {
 // operationalWebhookEndpointOut is an operational webhook endpoint, without
 // its secret and headers.
 type operationalWebhookEndpointOut struct {
-	ID           string            `json:"id"`
-	UID          *string           `json:"uid,omitempty"`
-	URL          string            `json:"url" doc:"The URL, with any password replaced by xxxxx."`
-	Description  string            `json:"description"`
-	Disabled     bool              `json:"disabled"`
+	ID          string  `json:"id"`
+	UID         *string `json:"uid,omitempty"`
+	URL         string  `json:"url" doc:"The URL, with any password replaced by xxxxx."`
+	Description string  `json:"description"`
+	Disabled    bool    `json:"disabled"`
+	disabledOut
 	FilterTypes  []string          `json:"filterTypes,omitempty"`
 	EventTypes   []string          `json:"eventTypes,omitempty" doc:"The same as filterTypes, under the hosted Svix API's name."`
 	ThrottleRate *int              `json:"throttleRate,omitempty"`
@@ -87,7 +88,7 @@ type (
 func operationalEndpointOutOf(e *hookline.Endpoint) operationalWebhookEndpointOut {
 	o := endpointOutOf(e)
 	return operationalWebhookEndpointOut{
-		ID: o.ID, UID: o.UID, URL: o.URL, Description: o.Description, Disabled: o.Disabled,
+		ID: o.ID, UID: o.UID, URL: o.URL, Description: o.Description, Disabled: o.Disabled, disabledOut: o.disabledOut,
 		FilterTypes: o.FilterTypes, EventTypes: o.EventTypes, ThrottleRate: o.ThrottleRate, RateLimit: o.RateLimit,
 		Metadata: o.Metadata, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
 	}

@@ -251,7 +251,7 @@ func (s *Server) table() []*route {
 			Access: public, Status: 204, handle: s.health},
 		{Method: "GET", Path: "/api/v1/health/ping", ID: "v1.health.ping", Tag: "Health", Summary: "Ping",
 			Doc: "Answers 204 while the process runs. Needs no token.", Access: public, Status: 204, handle: s.ping},
-	}, slices.Concat(s.ingestTable(), s.statsTable())...)
+	}, slices.Concat(s.ingestTable(), s.hostedTable(), s.statsTable(), s.attemptHeadersTable(), s.taskTable())...)
 }
 
 // ingestTable lists the operations of the inbound gateway: the sources and

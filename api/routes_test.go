@@ -59,8 +59,13 @@ var hostedOperations = []string{
 	"PUT /api/v1/operational-webhook/endpoint/{endpoint_id}/headers",
 	"GET /api/v1/auth/whoami",
 	"GET /api/v1/app/{app_id}/msg/{msg_id}/raw",
+	"GET /api/v1/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}/headers",
 	"POST /api/v1/app/{app_id}/msg/precheck/active",
 	"GET /api/v1/app/{app_id}/attempt/endpoint/{endpoint_id}/count",
+	"GET /api/v1/background-task", "GET /api/v1/background-task/{task_id}",
+	"POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/replay-missing",
+	"POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/bulk-replay",
+	"POST /api/v1/app/{app_id}/msg/expunge-all-contents", "POST /api/v1/app/{app_id}/msg/bulk-expunge",
 	"GET /api/v1/app/{app_id}/stats/attempts", "GET /api/v1/stats/app/{app_id}/attempt",
 	"POST /api/v1/app/{app_id}/msg/search",
 	// Deprecated, in neither document, but served by svix-server and called
@@ -77,6 +82,12 @@ var hostedOperations = []string{
 	"POST /ingest/api/v1/source/{source_id}/endpoint/{endpoint_id}/secret/rotate",
 	"GET /ingest/api/v1/source/{source_id}/endpoint/{endpoint_id}/headers",
 	"PUT /ingest/api/v1/source/{source_id}/endpoint/{endpoint_id}/headers",
+	// hostedTable (hosted_routes.go).
+	"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/mtls-config",
+	"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/oauth-config",
+	"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/ca", "PUT /api/v1/app/{app_id}/endpoint/{endpoint_id}/ca",
+	"POST /api/v1/auth/app/{app_id}/expire-all",
+	"POST /api/v1/event-type/import/openapi", "POST /api/v1/event-type/export/openapi",
 }
 
 // extensionOperations are Hookline's own operations, which no Svix API has.

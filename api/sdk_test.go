@@ -648,6 +648,7 @@ func TestSDKAttempts(t *testing.T) {
 	attemptOnce(t, e.store, hookline.StatusFail, 0, "connection refused")
 	_, err = c.Endpoint.Recover(ctx, app.Id, ep1.Id, models.RecoverIn{Since: msg2.Timestamp.Add(-time.Second)}, nil)
 	ok(t, err)
+	runTasks(t, e.store)
 	dests, err = c.MessageAttempt.ListAttemptedDestinations(ctx, app.Id, msg2.Id, nil)
 	ok(t, err)
 	if dests.Data[0].Status != models.MESSAGESTATUS_PENDING {

@@ -2,29 +2,14 @@ package api
 
 import (
 	"slices"
-	"strings"
+
+	"github.com/hookline/hookline"
 )
 
 // What the API never returns of the headers and parameters it stores
 // (custom headers, the extras of an OAuth client): the values of those
-// whose names suggest a credential. They are named, so that a caller knows
-// they are set.
-
-// sensitiveName reports whether a header or a parameter likely carries a
-// credential, by its name.
-func sensitiveName(name string) bool {
-	n := strings.ToLower(name)
-	switch n {
-	case "authorization", "cookie", "set-cookie", "proxy-authorization":
-		return true
-	}
-	for _, w := range []string{"token", "key", "secret", "auth", "password", "session"} {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	return false
-}
+// whose names suggest a credential (hookline.SensitiveName). They are
+// named, so that a caller knows they are set.
 
 // redacted returns the entries of m whose names are not sensitive, and the
 // names of the others, sorted, without their values. Both are empty, not
@@ -32,7 +17,7 @@ func sensitiveName(name string) bool {
 func redacted(m map[string]string) (shown map[string]string, sensitive []string) {
 	shown, sensitive = map[string]string{}, []string{}
 	for k, v := range m {
-		if sensitiveName(k) {
+		if hookline.SensitiveName(k) {
 			sensitive = append(sensitive, k)
 		} else {
 			shown[k] = v

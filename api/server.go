@@ -107,6 +107,13 @@ type Config struct {
 	// nil defines none.
 	Actions Actions
 
+	// TaskCreated, when set, is called after a request stored a
+	// background task (recover, replay-missing, bulk-replay,
+	// expunge-all-contents), so that the process's runner starts on it at
+	// once (background.Runner.Wake). nil: runners find it when they next
+	// look.
+	TaskCreated func()
+
 	// MetricsHandler, when set, is served at GET /metrics to admin tokens
 	// (401 and 403 in the Svix error shape to others). It is not an
 	// operation of /api/v1, nor in the OpenAPI document.
@@ -126,6 +133,7 @@ type Server struct {
 	authFailures *authThrottle
 	maxEndpoints int // 0: no bound
 	httpsOnly    bool
+	taskCreated  func()     // Config.TaskCreated; nil calls nothing
 	appEndpoints *endpoints // serves the endpoints of applications
 	opEndpoints  *endpoints // serves the operational webhook endpoints
 	inEndpoints  *endpoints // serves the ingest endpoints of sources
@@ -142,18 +150,19 @@ type Server struct {
 // New returns a Server for cfg.
 func New(cfg Config) *Server {
 	s := &Server{
-		store:     cfg.Store,
-		log:       cfg.Logger,
-		maxBody:   cfg.MaxBodyBytes,
-		publicURL: strings.TrimRight(cfg.PublicURL, "/"),
-		grace:     max(cfg.SecretGracePeriod, 0),
-		notifier:  cfg.Notifier,
-		opApp:     cfg.Operational,
-		gateway:   cfg.Ingest,
-		actions:   cfg.Actions,
-		httpsOnly: cfg.HTTPSOnly,
-		egressIPs: make([]string, 0, len(cfg.EgressIPs)),
-		mux:       http.NewServeMux(),
+		store:       cfg.Store,
+		log:         cfg.Logger,
+		maxBody:     cfg.MaxBodyBytes,
+		publicURL:   strings.TrimRight(cfg.PublicURL, "/"),
+		grace:       max(cfg.SecretGracePeriod, 0),
+		notifier:    cfg.Notifier,
+		opApp:       cfg.Operational,
+		gateway:     cfg.Ingest,
+		actions:     cfg.Actions,
+		httpsOnly:   cfg.HTTPSOnly,
+		taskCreated: cfg.TaskCreated,
+		egressIPs:   make([]string, 0, len(cfg.EgressIPs)),
+		mux:         http.NewServeMux(),
 
 		authFailures: newAuthThrottle(cfg.TrustedProxies, time.Now),
 		messages:     telemetry.NewMessages(cfg.Metrics, cfg.Tracing),

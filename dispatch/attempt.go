@@ -49,6 +49,7 @@ func (d *Dispatcher) attempt(ctx context.Context, t *hookline.Task) (hookline.Ou
 		DurationMS: elapsed.Milliseconds(),
 		Trigger:    t.Delivery.Trigger,
 		CreatedAt:  start,
+		Headers:    res.sent,
 	}
 	o := hookline.Outcome{DeliveryID: t.Delivery.ID, Attempts: t.Delivery.Attempts + 1}
 	switch {
@@ -58,10 +59,10 @@ func (d *Dispatcher) attempt(ctx context.Context, t *hookline.Task) (hookline.Ou
 	case res.status == http.StatusGone:
 		a.Status = hookline.StatusFail
 		o.Status = hookline.StatusFail
-		o.DisableEndpoint = true
+		o.Disable = hookline.DisabledGone
 	default:
 		a.Status = hookline.StatusFail
-		if o.Attempts > len(d.cfg.Schedule) {
+		if !t.Delivery.Trigger.Retries() || o.Attempts > len(d.cfg.Schedule) {
 			o.Status = hookline.StatusFail
 			break
 		}
@@ -127,7 +128,8 @@ type response struct {
 	status     int    // 0: no response
 	body       string // the response body, capped, or why there was none
 	retryAfter string
-	timedOut   bool // no response within the timeout
+	sent       hookline.SentHeaders // the request's headers, when one was made
+	timedOut   bool                 // no response within the timeout
 	// action says the endpoint is an action, which ran (exit status 0)
 	// when ran is set; body is its output.
 	action, ran bool
@@ -171,6 +173,13 @@ func (d *Dispatcher) send(ctx context.Context, t *hookline.Task, now time.Time) 
 		h[canonicalSvixID], h[canonicalSvixTimestamp], h[canonicalSvixSignature] = []string{t.Message.ID}, []string{ts}, []string{sig}
 	}
 	d.tel.Inject(ctx, h)
+	var sent hookline.SentHeaders
+	if t.Endpoint.OAuth != nil || req.URL.User != nil {
+		// The egress client sends a bearer token, or the URL's credentials.
+		sent = hookline.EncodeSentHeaders(h, "Authorization")
+	} else {
+		sent = hookline.EncodeSentHeaders(h)
+	}
 
 	resp, err := d.client.Do(req, &egress.EndpointAuth{MTLS: t.Endpoint.MTLS, OAuth: t.Endpoint.OAuth})
 	if _, refused := egress.Refused(err); refused {
@@ -182,10 +191,10 @@ func (d *Dispatcher) send(ctx context.Context, t *hookline.Task, now time.Time) 
 	if err != nil {
 		var ne net.Error
 		timedOut := errors.As(err, &ne) && ne.Timeout()
-		return response{body: describeError(err, d.cfg.Timeout), timedOut: timedOut}
+		return response{body: describeError(err, d.cfg.Timeout), timedOut: timedOut, sent: sent}
 	}
 	defer resp.Body.Close()
-	r := response{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After")}
+	r := response{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After"), sent: sent}
 	if resp.ContentLength == 0 {
 		return r // most receivers answer 204 or an empty 200: nothing to read
 	}

@@ -296,7 +296,7 @@ func TestGoneDisablesEndpoint(t *testing.T) {
 
 	wait.For(t, "the delivery to fail", func() bool { return f.delivery(t, msg.ID).Status == hookline.StatusFail })
 	got, err := f.store.Endpoint(f.ctx, f.app.ID, ep.ID)
-	if err != nil || !got.Disabled {
+	if err != nil || !got.Disabled || got.DisabledReason != hookline.DisabledGone || got.DisabledAt == nil {
 		t.Fatalf("endpoint after 410: %+v, %v", got, err)
 	}
 	if rc.count() != 1 {

@@ -22,7 +22,7 @@ type failingState struct {
 // track records in the store whether t's endpoint works, disables it when
 // it has been failing for longer than DisableAfter, and sends the
 // operational events o calls for. It runs in the worker, before o is
-// written: o.DisableEndpoint may be set.
+// written: o.Disable may be set.
 func (d *Dispatcher) track(t *hookline.Task, o *hookline.Outcome) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -42,8 +42,12 @@ func (d *Dispatcher) track(t *hookline.Task, o *hookline.Outcome) {
 		return
 	}
 
+	// A manual attempt's failure ends no schedule and counts nothing
+	// towards disabling the endpoint (Trigger.Retries); 410 Gone still
+	// disables it.
+	scheduled := t.Delivery.Trigger.Retries()
 	since := d.failing(ep.ID).since
-	if since.IsZero() || (d.cfg.DisableAfter > 0 && now.Sub(since) >= d.cfg.DisableAfter) {
+	if scheduled && (since.IsZero() || (d.cfg.DisableAfter > 0 && now.Sub(since) >= d.cfg.DisableAfter)) {
 		// The first failure this process sees, or one that may disable the
 		// endpoint: ask the store, which another node or an earlier run may
 		// have told of a success, or of an earlier failure, since.
@@ -55,9 +59,9 @@ func (d *Dispatcher) track(t *hookline.Task, o *hookline.Outcome) {
 			d.updateFailing(ep.ID, func(fs *failingState) { fs.since, fs.cleared = got, true })
 		}
 	}
-	disable, why := o.DisableEndpoint, telemetry.Gone // 410 Gone
-	if !disable && !since.IsZero() && d.cfg.DisableAfter > 0 && now.Sub(since) >= d.cfg.DisableAfter {
-		o.DisableEndpoint, disable, why = true, true, telemetry.Failing
+	disable, why := o.Disable == hookline.DisabledGone, telemetry.Gone
+	if !disable && scheduled && !since.IsZero() && d.cfg.DisableAfter > 0 && now.Sub(since) >= d.cfg.DisableAfter {
+		o.Disable, disable, why = hookline.DisabledFailing, true, telemetry.Failing
 	}
 	switch {
 	case disable:
@@ -76,7 +80,9 @@ func (d *Dispatcher) track(t *hookline.Task, o *hookline.Outcome) {
 		if !since.IsZero() {
 			fs = &since
 		}
-		d.notify(ctx, hookline.EndpointEvent(hookline.EventEndpointDisabled, ep, "automatic", fs))
+		d.notify(ctx, hookline.EndpointEvent(hookline.EventEndpointDisabled, ep, o.Disable.Trigger(), fs))
+	case !scheduled:
+		// Neither exhausted nor failing: the attempt was not on a schedule.
 	case o.Status == hookline.StatusFail:
 		d.log.LogAttrs(ctx, slog.LevelWarn, "dispatch: delivery failed for good, its retries exhausted", append(ids(t),
 			slog.Int("attempts", o.Attempts), slog.String("reason", reason(&o.Attempt)))...)

@@ -96,10 +96,15 @@ func TestEndpointFailingTooLongIsDisabled(t *testing.T) {
 		Schedule: []time.Duration{ms, ms, ms, ms, ms, ms, ms, ms, ms, ms, ms, ms, ms, ms, ms, ms, ms, ms, ms, ms}})
 	start := time.Now()
 	f.message(t, `{"a":1}`)
+	var got *hookline.Endpoint
 	wait.For(t, "the endpoint to be disabled", func() bool {
-		got, err := f.store.Endpoint(f.ctx, f.app.ID, ep.ID)
+		var err error
+		got, err = f.store.Endpoint(f.ctx, f.app.ID, ep.ID)
 		return err == nil && got.Disabled
 	})
+	if got.DisabledReason != hookline.DisabledFailing || got.DisabledAt == nil {
+		t.Fatalf("disabled for %q at %v, want %q", got.DisabledReason, got.DisabledAt, hookline.DisabledFailing)
+	}
 	e, ok := ev.first(hookline.EventEndpointDisabled)
 	if !ok {
 		t.Fatalf("no endpoint.disabled event; events %v", ev.types())

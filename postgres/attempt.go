@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -42,6 +43,27 @@ func (s *Store) Attempt(ctx context.Context, appID, msgID, attemptID string) (*h
 		return nil, notFound(ctx, err, hookline.ErrAttemptNotFound)
 	}
 	return a, nil
+}
+
+// AttemptHeaders returns the headers an attempt of the application's
+// message sent.
+func (s *Store) AttemptHeaders(ctx context.Context, appID, msgID, attemptID string) (hookline.SentHeaders, error) {
+	var h *string
+	err := s.do(ctx, func(ctx context.Context) error {
+		err := s.pool.QueryRow(ctx, `SELECT sent_headers FROM attempts WHERE message_id = $1 AND id = $2 AND app_id = $3`,
+			msgID, attemptID, appID).Scan(&h)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return hookline.ErrAttemptNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if h == nil {
+		return nil, nil
+	}
+	return hookline.SentHeaders(*h), nil
 }
 
 // ListAttemptsByEndpoint lists the attempts made to the application's

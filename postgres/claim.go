@@ -45,11 +45,13 @@ var claimQuery = `WITH cand AS (
 		RETURNING cand.due_at AS claim_order, d.id, d.app_id, d.message_id, d.endpoint_id, d.status, d.trigger_type,
 			d.attempts, d.next_attempt_at, d.created_at, d.updated_at, e.uid, e.url, e.description, e.disabled,
 			e.event_types, e.channels, e.throttle_rate, e.metadata, e.headers, e.secret,
-			e.created_at AS e_created_at, e.updated_at AS e_updated_at, e.headers_sealed, ` + sqlbuild.Prefixed("e", endpointAuthCols) + `
+			e.created_at AS e_created_at, e.updated_at AS e_updated_at, e.headers_sealed, e.disabled_reason,
+			e.disabled_at, ` + sqlbuild.Prefixed("e", endpointAuthCols) + `
 	)
 	SELECT ` + sqlbuild.Prefixed("l", deliveryCols) + `, ` + sqlbuild.Prefixed("m", messageCols) + `,
 		l.endpoint_id, l.app_id, l.uid, l.url, l.description, l.disabled, l.event_types, l.channels,
-		l.throttle_rate, l.metadata, l.headers, l.secret, l.e_created_at, l.e_updated_at, l.headers_sealed, ` +
+		l.throttle_rate, l.metadata, l.headers, l.secret, l.e_created_at, l.e_updated_at, l.headers_sealed,
+		l.disabled_reason, l.disabled_at, ` +
 	sqlbuild.Prefixed("l", endpointAuthCols) + `,
 		(SELECT a.throttle_rate FROM applications a WHERE a.id = l.app_id)
 	FROM leased l JOIN messages m ON m.id = l.message_id

@@ -18,10 +18,11 @@ import (
 // no settings but the current secret and the headers.) secret,
 // headers_sealed and the authentication settings are sealed (see
 // hookline.SecretBox.SealAuth); headers is where versions before
-// headers_sealed kept the headers in clear.
+// headers_sealed kept the headers in clear; disabled_reason and disabled_at
+// say why and since when a disabled endpoint is.
 const (
 	endpointCols = `id, app_id, uid, url, description, disabled, event_types, channels, throttle_rate,
-	metadata, headers, secret, created_at, updated_at, headers_sealed`
+	metadata, headers, secret, created_at, updated_at, headers_sealed, disabled_reason, disabled_at`
 	endpointAuthCols = `secret_kind, previous_secrets, url_sealed, mtls, oauth`
 	endpointAllCols  = endpointCols + `, ` + endpointAuthCols
 )
@@ -34,6 +35,8 @@ type endpointRow struct {
 	meta            []byte
 	c, u            time.Time
 	auth            hookline.SealedAuth
+	disabledReason  *string
+	disabledAt      *time.Time
 	// kind is read with endpointAuthCols, if at all.
 	kind *int16
 }
@@ -41,7 +44,8 @@ type endpointRow struct {
 // dest returns the scan targets of endpointCols.
 func (r *endpointRow) dest() []any {
 	return []any{&r.ep.ID, &r.ep.AppID, &r.ep.UID, &r.ep.URL, &r.ep.Description, &r.ep.Disabled, &r.types,
-		&r.channels, &r.throttle, &r.meta, &r.auth.ClearHeaders, &r.auth.Secret, &r.c, &r.u, &r.auth.Headers}
+		&r.channels, &r.throttle, &r.meta, &r.auth.ClearHeaders, &r.auth.Secret, &r.c, &r.u, &r.auth.Headers,
+		&r.disabledReason, &r.disabledAt}
 }
 
 // authDest returns the scan targets of endpointAuthCols.
@@ -55,7 +59,7 @@ func (r *endpointRow) allDest() []any { return append(r.dest(), r.authDest()...)
 // shownDest returns the scan targets of sqlbuild.ShownEndpointCols.
 func (r *endpointRow) shownDest() []any {
 	return []any{&r.ep.ID, &r.ep.AppID, &r.ep.UID, &r.ep.URL, &r.ep.Description, &r.ep.Disabled, &r.types,
-		&r.channels, &r.throttle, &r.meta, &r.c, &r.u}
+		&r.channels, &r.throttle, &r.meta, &r.c, &r.u, &r.disabledReason, &r.disabledAt}
 }
 
 // shown returns the endpoint of the shown columns r holds, without its
@@ -70,6 +74,10 @@ func (r *endpointRow) shown() (*hookline.Endpoint, error) {
 		return nil, err
 	}
 	ep.CreatedAt, ep.UpdatedAt = r.c.UTC(), r.u.UTC()
+	if r.disabledReason != nil {
+		ep.DisabledReason = hookline.DisabledReason(*r.disabledReason)
+	}
+	ep.DisabledAt = utc(r.disabledAt)
 	return &ep, nil
 }
 
@@ -130,10 +138,11 @@ func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint, max i
 			}
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO endpoints (`+endpointAllCols+`)
-			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $12, $13, $14, $15, $16, $17, $18, $19
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21
 			WHERE EXISTS (SELECT 1 FROM applications WHERE id = $2)`,
 			ep.ID, ep.AppID, ep.UID, auth.ShownURL, ep.Description, ep.Disabled, ep.EventTypes, ep.Channels,
 			ep.ThrottleRate, jsonMap(ep.Metadata), auth.Secret, ep.CreatedAt, ep.UpdatedAt, auth.Headers,
+			nullText(string(ep.DisabledReason)), ep.DisabledAt,
 			int16(ep.SecretKind), auth.Previous, auth.URL, auth.MTLS, auth.OAuth)
 		if n = tag.RowsAffected(); err != nil || n == 0 {
 			return err
@@ -199,23 +208,34 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 	var enabled bool
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		enabled = false
-		var wasDisabled bool
-		err := tx.QueryRow(ctx, `SELECT disabled FROM endpoints WHERE app_id = $1 AND id = $2 FOR UPDATE`,
-			ep.AppID, ep.ID).Scan(&wasDisabled)
+		// The endpoint as stored, as far as the update needs it: whether,
+		// why and since when it is disabled.
+		var old hookline.Endpoint
+		var reason *string
+		err := tx.QueryRow(ctx, `SELECT disabled, disabled_reason, disabled_at FROM endpoints
+			WHERE app_id = $1 AND id = $2 FOR UPDATE`,
+			ep.AppID, ep.ID).Scan(&old.Disabled, &reason, &old.DisabledAt)
 		if err == pgx.ErrNoRows {
 			return hookline.ErrEndpointNotFound
 		}
 		if err != nil {
 			return err
 		}
+		if reason != nil {
+			old.DisabledReason = hookline.DisabledReason(*reason)
+		}
+		wasDisabled := old.Disabled
+		ep.PrepareUpdate(&old, t)
 		err = tx.QueryRow(ctx, `UPDATE endpoints SET uid = $1, url = $2, description = $3, disabled = $4,
 			event_types = $5, channels = $6, throttle_rate = $7, metadata = $8, headers = NULL,
 			headers_sealed = $9, secret = coalesce($10, secret), updated_at = $11,
-			secret_kind = coalesce($14, secret_kind), previous_secrets = $15, url_sealed = $16, mtls = $17, oauth = $18
+			secret_kind = coalesce($14, secret_kind), previous_secrets = $15, url_sealed = $16, mtls = $17, oauth = $18,
+			disabled_reason = $19, disabled_at = $20
 			WHERE app_id = $12 AND id = $13 RETURNING created_at`,
 			ep.UID, auth.ShownURL, ep.Description, ep.Disabled, ep.EventTypes, ep.Channels, ep.ThrottleRate,
 			jsonMap(ep.Metadata), auth.Headers, auth.Secret, t, ep.AppID, ep.ID,
-			kind, auth.Previous, auth.URL, auth.MTLS, auth.OAuth).Scan(&created)
+			kind, auth.Previous, auth.URL, auth.MTLS, auth.OAuth,
+			nullText(string(ep.DisabledReason)), ep.DisabledAt).Scan(&created)
 		if err != nil {
 			return err
 		}

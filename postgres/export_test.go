@@ -1,6 +1,20 @@
 package postgres
 
-import "github.com/hookline/hookline"
+import (
+	"context"
+	"database/sql"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/migrate"
+)
+
+// MigrateDownTo brings db's schema back to version, for the tests that
+// make a database as an earlier version left it.
+func MigrateDownTo(ctx context.Context, db *sql.DB, version int64) error {
+	return migrate.DownTo(ctx, db, goose.DialectPostgres, migrations, version)
+}
 
 // ClaimQuery is claimQuery, for the plan test.
 var ClaimQuery = claimQuery

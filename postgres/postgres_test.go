@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/internal/wait"
@@ -79,6 +80,13 @@ func TestStoreSecretKey(t *testing.T) {
 				col, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
 				must(t, err)
 				return col
+			},
+			Downgrade: func(t *testing.T, version int64) {
+				cfg, err := pgx.ParseConfig(url)
+				must(t, err)
+				db := stdlib.OpenDB(*cfg)
+				defer db.Close()
+				must(t, postgres.MigrateDownTo(t.Context(), db, version))
 			},
 			Tables: func(s hookline.Store) hookline.SealedTables { return postgres.SealedTables(s.(*postgres.Store)) },
 		}

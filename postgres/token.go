@@ -14,8 +14,8 @@ import (
 func (s *Store) CreateToken(ctx context.Context, t *hookline.Token) error {
 	t.Prepare(hookline.Now())
 	err := s.do(ctx, func(ctx context.Context) error {
-		_, err := s.pool.Exec(ctx, `INSERT INTO tokens (`+tokenCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			t.ID, t.Hash, t.AppID, t.Name, t.ExpiresAt, t.CreatedAt, t.LastUsedAt, t.Capabilities, t.FeatureFlags)
+		_, err := s.pool.Exec(ctx, `INSERT INTO tokens (`+tokenCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			t.ID, t.Hash, t.AppID, t.Name, t.ExpiresAt, t.CreatedAt, t.LastUsedAt, t.Capabilities, t.FeatureFlags, t.SessionID)
 		return err
 	})
 	if hookline.ErrorCode(err) == hookline.ECONFLICT {
@@ -58,7 +58,7 @@ func (s *Store) CreateFirstAdminToken(ctx context.Context, t *hookline.Token) (b
 }
 
 // tokenCols are the columns of a token, which scanToken reads.
-const tokenCols = `id, hash, app_id, name, expires_at, created_at, last_used_at, capabilities, feature_flags`
+const tokenCols = `id, hash, app_id, name, expires_at, created_at, last_used_at, capabilities, feature_flags, session_id`
 
 func scanToken(row pgx.Row) (*hookline.Token, error) {
 	var (
@@ -66,7 +66,7 @@ func scanToken(row pgx.Row) (*hookline.Token, error) {
 		expires, used *time.Time
 		c             time.Time
 	)
-	if err := row.Scan(&t.ID, &t.Hash, &t.AppID, &t.Name, &expires, &c, &used, &t.Capabilities, &t.FeatureFlags); err != nil {
+	if err := row.Scan(&t.ID, &t.Hash, &t.AppID, &t.Name, &expires, &c, &used, &t.Capabilities, &t.FeatureFlags, &t.SessionID); err != nil {
 		return nil, err
 	}
 	t.ExpiresAt = utc(expires)
@@ -144,6 +144,32 @@ func (s *Store) DeleteToken(ctx context.Context, id string) error {
 		return hookline.ErrTokenNotFound
 	}
 	return nil
+}
+
+// ExpireAppTokens makes the application's tokens live at at expire at at:
+// all of them, or those of sessionIDs. Every Store of the schema forgets
+// its cached tokens once it commits.
+func (s *Store) ExpireAppTokens(ctx context.Context, appID string, at time.Time, sessionIDs []string) (int, error) {
+	if appID == "" {
+		return 0, hookline.ErrExpireAdminTokens
+	}
+	at = hookline.StoredTime(at)
+	query := `UPDATE tokens SET expires_at = $1 WHERE app_id = $2 AND (expires_at IS NULL OR expires_at > $1)`
+	args := []any{at, appID}
+	if len(sessionIDs) > 0 {
+		query += ` AND session_id = ANY($3)`
+		args = append(args, sessionIDs)
+	}
+	var n int64
+	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, query, args...)
+		if n = tag.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return s.forgetOnCommit(ctx, tx)
+	})
+	s.forget()
+	return int(n), err
 }
 
 // IdempotentResponse returns the unexpired response saved under key.

@@ -9,6 +9,10 @@ import (
 const attemptCols = `id, app_id, message_id, endpoint_id, delivery_id, url, status, status_code, response,
 	duration_ms, trigger_type, created_at`
 
+// attemptInsertCols are attemptCols and the headers sent, which only
+// AttemptHeaders reads.
+const attemptInsertCols = attemptCols + `, sent_headers`
+
 func scanAttempt(r scanner) (*hookline.Attempt, error) {
 	var (
 		a hookline.Attempt
@@ -30,6 +34,18 @@ func (s *Store) Attempt(ctx context.Context, appID, msgID, attemptID string) (*h
 		return nil, notFound(err, hookline.ErrAttemptNotFound)
 	}
 	return a, nil
+}
+
+// AttemptHeaders returns the headers an attempt of the application's
+// message sent.
+func (s *Store) AttemptHeaders(ctx context.Context, appID, msgID, attemptID string) (hookline.SentHeaders, error) {
+	var h []byte
+	err := s.queryRow(ctx, `SELECT sent_headers FROM attempts WHERE message_id = ? AND id = ? AND app_id = ?`,
+		msgID, attemptID, appID).Scan(&h)
+	if err != nil {
+		return nil, notFound(err, hookline.ErrAttemptNotFound)
+	}
+	return h, nil
 }
 
 // ListAttemptsByEndpoint lists the attempts made to the application's

@@ -97,12 +97,13 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 	t := hookline.Now()
 	hookline.PrepareOutcomes(outcomes, t)
 	tUS := micros(t)
-	atts := make([]any, 0, len(outcomes)*12)
+	atts := make([]any, 0, len(outcomes)*13)
 	upds := make([]any, 0, len(outcomes)*6)
 	var (
-		partial []hookline.Attempt           // attempts that lack ids the delivery knows
-		disable map[string]*hookline.Attempt // by delivery id
-		retry   map[string]bool              // deliveries to retry, by id
+		partial []hookline.Attempt                 // attempts that lack ids the delivery knows
+		disable map[string]*hookline.Attempt       // by delivery id
+		reasons map[string]hookline.DisabledReason // by delivery id, those of disable
+		retry   map[string]bool                    // deliveries to retry, by id
 	)
 	for i := range outcomes {
 		o := &outcomes[i]
@@ -118,7 +119,7 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 			partial = append(partial, a)
 		default:
 			atts = append(atts, a.ID, a.AppID, a.MessageID, a.EndpointID, a.DeliveryID, a.URL, int64(a.Status),
-				int64(a.StatusCode), a.Response, a.DurationMS, int64(a.Trigger), micros(a.CreatedAt))
+				int64(a.StatusCode), a.Response, a.DurationMS, int64(a.Trigger), micros(a.CreatedAt), sentHeaders(a.Headers))
 		}
 		var next any
 		if at := o.NextAt(); at != nil {
@@ -131,9 +132,9 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 		upds = append(upds, seq, o.DeliveryID, int64(o.Status), int64(o.Attempts), next, o.Deferred)
 		if o.Disables() {
 			if disable == nil {
-				disable = map[string]*hookline.Attempt{}
+				disable, reasons = map[string]*hookline.Attempt{}, map[string]hookline.DisabledReason{}
 			}
-			disable[o.DeliveryID] = &a
+			disable[o.DeliveryID], reasons[o.DeliveryID] = &a, o.Disable
 		}
 	}
 	return s.submit(&op{ctx: ctx, early: true, lazy: true, done: make(chan error, 1), fn: func(w *writer) error {
@@ -152,11 +153,12 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 				d.AppID, d.EndpointID = a.AppID, a.EndpointID
 			}
 			rows = append(rows[:len(rows):len(rows)], a.ID, a.AppID, a.MessageID, a.EndpointID, a.DeliveryID, a.URL,
-				int64(a.Status), int64(a.StatusCode), a.Response, a.DurationMS, int64(a.Trigger), micros(a.CreatedAt))
+				int64(a.Status), int64(a.StatusCode), a.Response, a.DurationMS, int64(a.Trigger), micros(a.CreatedAt),
+				sentHeaders(a.Headers))
 		}
 		// OR IGNORE: an attempt already logged (a Complete retried after its
 		// commit was not acknowledged) is not logged twice.
-		if err := w.insertRows(`INSERT OR IGNORE INTO attempts (`+attemptCols+`) VALUES `, 12, rows); err != nil {
+		if err := w.insertRows(`INSERT OR IGNORE INTO attempts (`+attemptInsertCols+`) VALUES `, 13, rows); err != nil {
 			return err
 		}
 		changed, err := w.completeDeliveries(tUS, owner, upds)
@@ -165,8 +167,10 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 		}
 		for _, id := range changed {
 			if a := disable[id]; a != nil && a.EndpointID != "" {
-				if _, err := w.exec(`UPDATE endpoints SET disabled = 1, updated_at = ? WHERE id = ? AND app_id = ?`,
-					tUS, a.EndpointID, a.AppID); err != nil {
+				// An endpoint disabled already keeps its first reason.
+				if _, err := w.exec(`UPDATE endpoints SET disabled = 1, disabled_reason = ?, disabled_at = ?, updated_at = ?
+					WHERE id = ? AND app_id = ? AND disabled = 0`,
+					string(reasons[id]), tUS, tUS, a.EndpointID, a.AppID); err != nil {
 					return err
 				}
 				w.endpointsChanged(a.AppID)
@@ -178,4 +182,12 @@ func (s *Store) Complete(ctx context.Context, owner string, outcomes []hookline.
 		}
 		return nil
 	}})
+}
+
+// sentHeaders binds an attempt's headers as text, or NULL when it kept none.
+func sentHeaders(h hookline.SentHeaders) any {
+	if len(h) == 0 {
+		return nil
+	}
+	return string(h)
 }

@@ -12,10 +12,11 @@ import (
 // endpointCols are the columns of an endpoint; secret, headers_sealed and
 // those from secret_kind on hold its secrets, sealed (see
 // hookline.SecretBox.SealAuth); headers is where versions before
-// headers_sealed kept the headers in clear.
+// headers_sealed kept the headers in clear; disabled_reason and disabled_at
+// say why and since when a disabled endpoint is.
 const endpointCols = `id, app_id, uid, url, description, disabled, event_types, channels, throttle_rate,
 	metadata, headers, secret, created_at, updated_at, secret_kind, previous_secrets, url_sealed, mtls, oauth,
-	headers_sealed`
+	headers_sealed, disabled_reason, disabled_at`
 
 // endpointRow holds the scan targets of endpointCols.
 type endpointRow struct {
@@ -26,18 +27,21 @@ type endpointRow struct {
 	c, u                  int64
 	kind                  sql.NullInt64
 	auth                  hookline.SealedAuth
+	disabledReason        sql.NullString
+	disabledAt            sql.NullInt64
 }
 
 func (r *endpointRow) dest() []any {
 	return []any{&r.ep.ID, &r.ep.AppID, &r.uid, &r.ep.URL, &r.ep.Description, &r.ep.Disabled, &r.types,
 		&r.channels, &r.throttle, &r.meta, &r.auth.ClearHeaders, &r.auth.Secret, &r.c, &r.u,
-		&r.kind, &r.auth.Previous, &r.auth.URL, &r.auth.MTLS, &r.auth.OAuth, &r.auth.Headers}
+		&r.kind, &r.auth.Previous, &r.auth.URL, &r.auth.MTLS, &r.auth.OAuth, &r.auth.Headers,
+		&r.disabledReason, &r.disabledAt}
 }
 
 // shownDest returns the scan targets of sqlbuild.ShownEndpointCols.
 func (r *endpointRow) shownDest() []any {
 	return []any{&r.ep.ID, &r.ep.AppID, &r.uid, &r.ep.URL, &r.ep.Description, &r.ep.Disabled, &r.types,
-		&r.channels, &r.throttle, &r.meta, &r.c, &r.u}
+		&r.channels, &r.throttle, &r.meta, &r.c, &r.u, &r.disabledReason, &r.disabledAt}
 }
 
 // shown returns the endpoint of the shown columns r holds, without its
@@ -57,6 +61,7 @@ func (r *endpointRow) shown() (*hookline.Endpoint, error) {
 		return nil, err
 	}
 	ep.CreatedAt, ep.UpdatedAt = fromMicros(r.c), fromMicros(r.u)
+	ep.DisabledReason, ep.DisabledAt = hookline.DisabledReason(r.disabledReason.String), timePtrOf(r.disabledAt)
 	return &ep, nil
 }
 
@@ -99,11 +104,12 @@ func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint, max i
 			return clean(hookline.ErrTooManyEndpoints(max))
 		}
 		_, err = w.exec(`INSERT INTO endpoints (`+endpointCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			ep.ID, ep.AppID, nullString(ep.UID), auth.ShownURL, ep.Description, boolInt(ep.Disabled),
 			jsonList(ep.EventTypes), jsonList(ep.Channels), nullInt(ep.ThrottleRate), jsonMap(ep.Metadata),
 			auth.Secret, micros(ep.CreatedAt), micros(ep.UpdatedAt), int64(ep.SecretKind), nullBytes(auth.Previous),
-			nullBytes(auth.URL), nullBytes(auth.MTLS), nullBytes(auth.OAuth), nullBytes(auth.Headers))
+			nullBytes(auth.URL), nullBytes(auth.MTLS), nullBytes(auth.OAuth), nullBytes(auth.Headers),
+			nullText(string(ep.DisabledReason)), nullTimePtr(ep.DisabledAt))
 		w.endpointsChanged(ep.AppID)
 		if isUnique(err) {
 			return clean(hookline.ErrEndpointConflict)
@@ -149,15 +155,17 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 		if old == nil {
 			return clean(hookline.ErrEndpointNotFound)
 		}
+		ep.PrepareUpdate(old, t)
 		err = w.queryRow(`UPDATE endpoints SET uid = ?, url = ?, description = ?, disabled = ?, event_types = ?,
 			channels = ?, throttle_rate = ?, metadata = ?, headers = NULL, secret = coalesce(?, secret),
 			secret_kind = coalesce(?, secret_kind), previous_secrets = ?, url_sealed = ?, mtls = ?, oauth = ?,
-			headers_sealed = ?, updated_at = ?
+			headers_sealed = ?, updated_at = ?, disabled_reason = ?, disabled_at = ?
 			WHERE app_id = ? AND id = ? RETURNING created_at`,
 			nullString(ep.UID), auth.ShownURL, ep.Description, boolInt(ep.Disabled), jsonList(ep.EventTypes),
 			jsonList(ep.Channels), nullInt(ep.ThrottleRate), jsonMap(ep.Metadata), nullBytes(auth.Secret),
 			kind, nullBytes(auth.Previous), nullBytes(auth.URL), nullBytes(auth.MTLS), nullBytes(auth.OAuth),
-			nullBytes(auth.Headers), micros(t), ep.AppID, ep.ID).Scan(&created)
+			nullBytes(auth.Headers), micros(t), nullText(string(ep.DisabledReason)), nullTimePtr(ep.DisabledAt),
+			ep.AppID, ep.ID).Scan(&created)
 		w.endpointsChanged(ep.AppID)
 		if isUnique(err) {
 			return clean(hookline.ErrEndpointConflict)

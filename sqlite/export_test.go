@@ -1,6 +1,20 @@
 package sqlite
 
-import "github.com/hookline/hookline"
+import (
+	"context"
+	"database/sql"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/migrate"
+)
+
+// MigrateDownTo brings db's schema back to version, for the tests that
+// make a database as an earlier version left it.
+func MigrateDownTo(ctx context.Context, db *sql.DB, version int64) error {
+	return migrate.DownTo(ctx, db, goose.DialectSQLite3, migrations, version)
+}
 
 // SealedTables is the store's hookline.SealedTables, for the storetest
 // cases that come between its reads and its writes.

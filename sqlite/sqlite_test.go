@@ -75,6 +75,13 @@ func TestStoreSecretKey(t *testing.T) {
 				}
 				return col
 			},
+			Downgrade: func(t *testing.T, version int64) {
+				db := rawDB(t, path)
+				defer db.Close()
+				if err := sqlite.MigrateDownTo(t.Context(), db, version); err != nil {
+					t.Fatal(err)
+				}
+			},
 			Tables: func(s hookline.Store) hookline.SealedTables { return sqlite.SealedTables(s.(*sqlite.Store)) },
 		}
 	})

@@ -14,9 +14,9 @@ func (s *Store) CreateToken(ctx context.Context, t *hookline.Token) error {
 	defer s.tokens.Invalidate()
 	t.Prepare(hookline.Now())
 	return s.write(ctx, func(w *writer) error {
-		_, err := w.exec(`INSERT INTO tokens (`+tokenCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := w.exec(`INSERT INTO tokens (`+tokenCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			t.ID, t.Hash, t.AppID, t.Name, nullTimePtr(t.ExpiresAt), micros(t.CreatedAt), nullTimePtr(t.LastUsedAt),
-			jsonList(t.Capabilities), jsonList(t.FeatureFlags))
+			jsonList(t.Capabilities), jsonList(t.FeatureFlags), t.SessionID)
 		if isUnique(err) {
 			return clean(hookline.ErrTokenConflict)
 		}
@@ -49,7 +49,7 @@ func (s *Store) CreateFirstAdminToken(ctx context.Context, t *hookline.Token) (b
 }
 
 // tokenCols are the columns of a token, which scanToken reads.
-const tokenCols = `id, hash, app_id, name, expires_at, created_at, last_used_at, capabilities, feature_flags`
+const tokenCols = `id, hash, app_id, name, expires_at, created_at, last_used_at, capabilities, feature_flags, session_id`
 
 func scanToken(sc scanner) (*hookline.Token, error) {
 	var (
@@ -58,7 +58,7 @@ func scanToken(sc scanner) (*hookline.Token, error) {
 		c             int64
 		caps, flags   sql.NullString
 	)
-	err := sc.Scan(&t.ID, &t.Hash, &t.AppID, &t.Name, &expires, &c, &used, &caps, &flags)
+	err := sc.Scan(&t.ID, &t.Hash, &t.AppID, &t.Name, &expires, &c, &used, &caps, &flags, &t.SessionID)
 	if err != nil {
 		return nil, err
 	}
@@ -124,6 +124,29 @@ func (s *Store) DeleteToken(ctx context.Context, id string) error {
 	return s.write(ctx, func(w *writer) error {
 		return w.changeOne(hookline.ErrTokenNotFound, `DELETE FROM tokens WHERE id = ?`, id)
 	})
+}
+
+// ExpireAppTokens makes the application's tokens live at at expire at at:
+// all of them, or those of sessionIDs.
+func (s *Store) ExpireAppTokens(ctx context.Context, appID string, at time.Time, sessionIDs []string) (int, error) {
+	if appID == "" {
+		return 0, hookline.ErrExpireAdminTokens
+	}
+	defer s.tokens.Invalidate()
+	at = hookline.StoredTime(at)
+	query := `UPDATE tokens SET expires_at = ? WHERE app_id = ? AND (expires_at IS NULL OR expires_at > ?)`
+	args := []any{micros(at), appID, micros(at)}
+	if len(sessionIDs) > 0 {
+		query += ` AND session_id IN (SELECT value FROM json_each(?))`
+		args = append(args, jsonList(sessionIDs))
+	}
+	var n int64
+	err := s.write(ctx, func(w *writer) error {
+		var err error
+		n, err = w.affected(query, args...)
+		return clean(err)
+	})
+	return int(n), err
 }
 
 // IdempotentResponse returns the unexpired response saved under key.

@@ -287,7 +287,7 @@ func testCompleteDisablesEndpoint(t *testing.T, s hookline.Store) {
 	task := claimOne(t, s, "w", now)
 	newMessage(t, s, a.ID, "x") // pending behind the one in flight
 	out := outcome(task, hookline.StatusFail, 410)
-	out.DisableEndpoint = true
+	out.Disable = hookline.DisabledGone
 	must(t, s.Complete(ctx(t), "w", []hookline.Outcome{out}), "Complete")
 	ep, err := s.Endpoint(ctx(t), a.ID, gone.ID)
 	must(t, err, "Endpoint")
@@ -325,7 +325,7 @@ func testCompleteByNonOwner(t *testing.T, s hookline.Store) {
 
 	// The slow owner comes back late: its attempt is logged, nothing else.
 	late := outcome(slow, hookline.StatusFail, 410)
-	late.DisableEndpoint = true
+	late.Disable = hookline.DisabledGone
 	must(t, s.Complete(ctx(t), "slow", []hookline.Outcome{late}), "Complete by the old owner")
 	d := delivery(t, s, a.ID, m.ID, ep.ID)
 	if d.Status != hookline.StatusSending {
@@ -599,6 +599,81 @@ func testResend(t *testing.T, s hookline.Store) {
 	}
 
 	wantCode(t, s.Resend(ctx(t), a.ID, hookline.NewID(hookline.PrefixMessage), ep.ID), hookline.ENOTFOUND, "Resend of a missing message")
+}
+
+// testResendIsOneAttempt: a resend takes the place of the schedule of a
+// delivery whose retry waits, and its manual attempt is made once: the
+// outcome the dispatcher gives a failed manual attempt (StatusFail, see
+// hookline.Trigger.Retries) leaves the delivery failed, with no next
+// attempt, and nothing is due again, neither the manual attempt nor the
+// retry it took the place of; a successful one leaves it delivered.
+func testResendIsOneAttempt(t *testing.T, s hookline.Store) {
+	a := newApp(t, s)
+	ep := newEndpoint(t, s, a.ID)
+	failed, _ := newMessage(t, s, a.ID, "x")
+	delivered, _ := newMessage(t, s, a.ID, "x")
+	now := later()
+	var outs []hookline.Outcome
+	for _, task := range claim(t, s, "w", now) {
+		o := outcome(task, hookline.StatusPending, 503)
+		o.NextAttemptAt = now.Add(time.Hour) // a retry waits an hour
+		outs = append(outs, o)
+	}
+	if len(outs) != 2 {
+		t.Fatalf("claimed %d deliveries, want 2", len(outs))
+	}
+	must(t, s.Complete(ctx(t), "w", outs), "Complete")
+
+	for _, m := range []*hookline.Message{failed, delivered} {
+		must(t, s.Resend(ctx(t), a.ID, m.ID, ep.ID), "Resend")
+		if d := delivery(t, s, a.ID, m.ID, ep.ID); d.Status != hookline.StatusPending || d.Trigger != hookline.TriggerManual ||
+			d.Attempts != 0 || d.NextAttemptAt == nil || d.NextAttemptAt.After(now) {
+			t.Fatalf("a resent delivery whose retry waited: %+v, want due now", d)
+		}
+	}
+	tasks := claim(t, s, "w", now)
+	if len(tasks) != 2 {
+		t.Fatalf("claimed %d resent deliveries, want 2", len(tasks))
+	}
+	outs = outs[:0]
+	for _, task := range tasks {
+		if task.Delivery.Trigger != hookline.TriggerManual {
+			t.Fatalf("resent task %+v", task.Delivery)
+		}
+		if task.Delivery.MessageID == failed.ID {
+			outs = append(outs, outcome(task, hookline.StatusFail, 500))
+		} else {
+			outs = append(outs, outcome(task, hookline.StatusSuccess, 200))
+		}
+	}
+	must(t, s.Complete(ctx(t), "w", outs), "Complete the manual attempts")
+
+	for m, want := range map[*hookline.Message]hookline.Status{failed: hookline.StatusFail, delivered: hookline.StatusSuccess} {
+		d := delivery(t, s, a.ID, m.ID, ep.ID)
+		if d.Status != want || d.NextAttemptAt != nil || d.Trigger != hookline.TriggerScheduled {
+			t.Fatalf("after its manual attempt: %+v, want %v with no next attempt", d, want)
+		}
+		if got := d.ShownStatus(); got != want {
+			t.Fatalf("shown as %v, want %v", got, want)
+		}
+	}
+	if tasks := claim(t, s, "w", now.Add(24*time.Hour)); len(tasks) != 0 {
+		t.Fatalf("claimed %d deliveries after their manual attempts, want none", len(tasks))
+	}
+	if _, ok, err := s.NextDue(ctx(t)); err != nil || ok {
+		t.Fatalf("NextDue after the manual attempts: %v, %v; want nothing due", ok, err)
+	}
+	p, err := s.ListAttemptsByEndpoint(ctx(t), a.ID, ep.ID, hookline.AttemptFilter{ListOptions: hookline.ListOptions{Limit: 10}})
+	must(t, err, "ListAttemptsByEndpoint")
+	manual := 0
+	for _, at := range p.Items {
+		if at.Trigger == hookline.TriggerManual {
+			manual++
+		}
+	}
+	if len(p.Items) != 4 || manual != 2 {
+		t.Fatalf("%d attempts, %d manual; want 4, 2", len(p.Items), manual)
+	}
 }
 
 func testRecover(t *testing.T, s hookline.Store) {

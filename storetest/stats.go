@@ -91,14 +91,14 @@ func testAppAttemptStats(t *testing.T, s hookline.Store) {
 		want         []tally
 	}{
 		{"steps of 2 minutes", at(0), at(6), 2 * time.Minute, nil, []tally{
-			{0, "a", ok, 1}, {0, "a", fail, 1}, {1, "b", fail, 2}, {2, "a", ok, 1}, {2, "b", fail, 1}}},
-		{"of type b", at(0), at(6), 2 * time.Minute, []string{"b"}, []tally{{1, "b", fail, 2}, {2, "b", fail, 1}}},
+			{Step: 0, EventType: "a", Status: ok, Count: 1}, {Step: 0, EventType: "a", Status: fail, Count: 1}, {Step: 1, EventType: "b", Status: fail, Count: 2}, {Step: 2, EventType: "a", Status: ok, Count: 1}, {Step: 2, EventType: "b", Status: fail, Count: 1}}},
+		{"of type b", at(0), at(6), 2 * time.Minute, []string{"b"}, []tally{{Step: 1, EventType: "b", Status: fail, Count: 2}, {Step: 2, EventType: "b", Status: fail, Count: 1}}},
 		{"of types a and b", at(0), at(6), time.Hour, []string{"a", "b"}, []tally{
-			{0, "a", ok, 2}, {0, "a", fail, 1}, {0, "b", fail, 3}}},
+			{Step: 0, EventType: "a", Status: ok, Count: 2}, {Step: 0, EventType: "a", Status: fail, Count: 1}, {Step: 0, EventType: "b", Status: fail, Count: 3}}},
 		{"since included, until not", at(1), at(5), time.Hour, nil, []tally{
-			{0, "a", ok, 1}, {0, "a", fail, 1}, {0, "b", fail, 2}}},
+			{Step: 0, EventType: "a", Status: ok, Count: 1}, {Step: 0, EventType: "a", Status: fail, Count: 1}, {Step: 0, EventType: "b", Status: fail, Count: 2}}},
 		{"steps of a minute from 30 seconds", at(0).Add(30 * time.Second), at(6), time.Minute, nil, []tally{
-			{0, "a", fail, 1}, {1, "b", fail, 1}, {2, "b", fail, 1}, {3, "a", ok, 1}, {4, "b", fail, 1}}},
+			{Step: 0, EventType: "a", Status: fail, Count: 1}, {Step: 1, EventType: "b", Status: fail, Count: 1}, {Step: 2, EventType: "b", Status: fail, Count: 1}, {Step: 3, EventType: "a", Status: ok, Count: 1}, {Step: 4, EventType: "b", Status: fail, Count: 1}}},
 		{"no type matches", at(0), at(6), time.Hour, []string{"c"}, nil},
 		{"an empty range", at(6), at(6), time.Hour, nil, nil},
 	} {

@@ -188,3 +188,78 @@ func testTokenFeatureFlags(t *testing.T, s hookline.Store) {
 		}
 	}
 }
+
+// testExpireAppTokens: ExpireAppTokens expires the tokens of one
+// application, all or those of some sessions, read at once through the
+// store's cache; a token that expires sooner keeps its expiry, another
+// application's tokens and the admin tokens stay live; a later time than
+// now leaves the tokens live until then.
+func testExpireAppTokens(t *testing.T, s hookline.Store) {
+	a, b := newApp(t, s), newApp(t, s)
+	now := time.Now()
+	soon := hookline.StoredTime(now.Add(time.Minute))
+	later := now.Add(time.Hour)
+	toks := map[string]*hookline.Token{
+		"a":        {Hash: sha("expire a"), AppID: a.ID},
+		"a s1":     {Hash: sha("expire a s1"), AppID: a.ID, SessionID: "user_1"},
+		"a s2":     {Hash: sha("expire a s2"), AppID: a.ID, SessionID: "user@2"},
+		"a soon":   {Hash: sha("expire a soon"), AppID: a.ID, SessionID: "user_1", ExpiresAt: &soon},
+		"b s1":     {Hash: sha("expire b s1"), AppID: b.ID, SessionID: "user_1"},
+		"admin":    {Hash: sha("expire admin")},
+		"a s3 old": {Hash: sha("expire a s3"), AppID: a.ID, SessionID: "s3", ExpiresAt: &later},
+	}
+	for name, tok := range toks {
+		must(t, s.CreateToken(ctx(t), tok), "CreateToken "+name)
+		got, err := s.TokenByHash(ctx(t), tok.Hash) // cached now
+		must(t, err, "TokenByHash "+name)
+		if got.SessionID != tok.SessionID {
+			t.Fatalf("%s: session %q, want %q", name, got.SessionID, tok.SessionID)
+		}
+	}
+	live := func(names ...string) {
+		t.Helper()
+		for name, tok := range toks {
+			_, err := s.TokenByHash(ctx(t), tok.Hash)
+			want := slices.Contains(names, name)
+			if (err == nil) != want {
+				t.Errorf("%s: live %v, want %v (err %v)", name, err == nil, want, err)
+			}
+		}
+	}
+
+	if _, err := s.ExpireAppTokens(ctx(t), "", now, nil); hookline.ErrorCode(err) != hookline.EINVALID {
+		t.Fatalf("ExpireAppTokens of no application: %v", err)
+	}
+	n, err := s.ExpireAppTokens(ctx(t), a.ID, now, []string{"user_1", "nobody"})
+	must(t, err, "ExpireAppTokens of a session")
+	if n != 2 {
+		t.Errorf("expired %d tokens of user_1, want 2", n)
+	}
+	live("a", "a s2", "b s1", "admin", "a s3 old")
+
+	// An expiry an hour ahead: live until then, and set on those that
+	// would outlive it.
+	n, err = s.ExpireAppTokens(ctx(t), a.ID, now.Add(30*time.Minute), nil)
+	must(t, err, "ExpireAppTokens later")
+	if n != 3 {
+		t.Errorf("expired %d tokens later, want 3", n)
+	}
+	live("a", "a s2", "b s1", "admin", "a s3 old")
+	got, err := s.TokenByHash(ctx(t), toks["a s3 old"].Hash)
+	must(t, err, "TokenByHash a s3 old")
+	if got.ExpiresAt == nil || !got.ExpiresAt.Equal(hookline.StoredTime(now.Add(30*time.Minute))) {
+		t.Errorf("a s3 old expires at %v, want in 30 minutes", got.ExpiresAt)
+	}
+
+	n, err = s.ExpireAppTokens(ctx(t), a.ID, now, nil)
+	must(t, err, "ExpireAppTokens all")
+	if n != 3 {
+		t.Errorf("expired %d tokens, want 3", n)
+	}
+	live("b s1", "admin")
+	n, err = s.ExpireAppTokens(ctx(t), a.ID, now, nil)
+	must(t, err, "ExpireAppTokens again")
+	if n != 0 {
+		t.Errorf("expired %d tokens again, want 0", n)
+	}
+}

@@ -53,6 +53,7 @@ type portalIDs struct {
 	Since     string `json:"since"`    // for recover, RFC 3339
 	Identity  string `json:"identity"` // an mTLS identity, PEM
 	Ingest    string `json:"ingest"`   // the path of a source's ingest URL, which takes no token
+	Task      string `json:"task"`     // a background task of the application (a recover)
 }
 
 // portalOp is one route of the API, the capability (or needs* value) an
@@ -161,6 +162,9 @@ func portalOps() []portalOp {
 		}},
 		{"GET " + ep + "/mtls", vb, func(x ctx, c c, ids i) error { return c.raw(x, "GET", epPath(ids, "/mtls"), nil) }},
 		{"GET " + ep + "/oauth", vb, func(x ctx, c c, ids i) error { return c.raw(x, "GET", epPath(ids, "/oauth"), nil) }},
+		{"GET " + ep + "/mtls-config", vb, func(x ctx, c c, ids i) error { return c.raw(x, "GET", epPath(ids, "/mtls-config"), nil) }},
+		{"GET " + ep + "/oauth-config", vb, func(x ctx, c c, ids i) error { return c.raw(x, "GET", epPath(ids, "/oauth-config"), nil) }},
+		{"GET " + ep + "/ca", vb, func(x ctx, c c, ids i) error { return c.raw(x, "GET", epPath(ids, "/ca"), nil) }},
 		{"GET " + ep + "/stats", vb, func(x ctx, c c, ids i) error {
 			return noErr(c.sdk.Endpoint.GetStats(x, ids.App, ids.Endpoint, nil))
 		}},
@@ -177,6 +181,9 @@ func portalOps() []portalOp {
 		}},
 		{"GET " + msg + "/attempt/{attempt_id}", vb, func(x ctx, c c, ids i) error {
 			return noErr(c.sdk.MessageAttempt.Get(x, ids.App, ids.Msg, ids.Attempt, nil))
+		}},
+		{"GET " + msg + "/attempt/{attempt_id}/headers", vb, func(x ctx, c c, ids i) error {
+			return c.raw(x, "GET", "/api/v1/app/"+ids.App+"/msg/"+ids.Msg+"/attempt/"+ids.Attempt+"/headers", nil)
 		}},
 		{"GET " + app + "/attempt/endpoint/{endpoint_id}", vb, func(x ctx, c c, ids i) error {
 			return noErr(c.sdk.MessageAttempt.ListByEndpoint(x, ids.App, ids.Endpoint, nil))
@@ -203,6 +210,10 @@ func portalOps() []portalOp {
 		}},
 		{"GET /api/v1/egress-ips", needsAnyToken, func(x ctx, c c, ids i) error { return c.raw(x, "GET", "/api/v1/egress-ips", nil) }},
 		{"GET /api/v1/auth/whoami", needsAnyToken, func(x ctx, c c, ids i) error { return c.raw(x, "GET", "/api/v1/auth/whoami", nil) }},
+		{"GET /api/v1/background-task", vb, func(x ctx, c c, ids i) error { return noErr(c.sdk.BackgroundTask.List(x, nil)) }},
+		{"GET /api/v1/background-task/{task_id}", vb, func(x ctx, c c, ids i) error {
+			return noErr(c.sdk.BackgroundTask.Get(x, ids.Task))
+		}},
 		{"GET /api/v1/health", needsNothing, func(x ctx, c c, ids i) error { return c.sdk.Health.Get(x) }},
 		{"GET /api/v1/health/ping", needsNothing, func(x ctx, c c, ids i) error { return c.raw(x, "GET", "/api/v1/health/ping", nil) }},
 
@@ -227,6 +238,14 @@ func portalOps() []portalOp {
 		{"POST " + ep + "/recover", ca, func(x ctx, c c, ids i) error {
 			since, _ := time.Parse(time.RFC3339, ids.Since)
 			return noErr(c.sdk.Endpoint.Recover(x, ids.App, ids.Endpoint, models.RecoverIn{Since: since}, nil))
+		}},
+		{"POST " + ep + "/replay-missing", ca, func(x ctx, c c, ids i) error {
+			since, _ := time.Parse(time.RFC3339, ids.Since)
+			return noErr(c.sdk.Endpoint.ReplayMissing(x, ids.App, ids.Endpoint, models.ReplayIn{Since: since}, nil))
+		}},
+		{"POST " + ep + "/bulk-replay", ca, func(x ctx, c c, ids i) error {
+			since, _ := time.Parse(time.RFC3339, ids.Since)
+			return noErr(c.sdk.Endpoint.BulkReplay(x, ids.App, ids.Endpoint, models.BulkReplayIn{Since: since}, nil))
 		}},
 		{"POST " + ep + "/send-example", ca, func(x ctx, c c, ids i) error {
 			return noErr(c.sdk.Endpoint.SendExample(x, ids.App, ids.Endpoint, models.EventExampleIn{EventType: ids.EventType}, nil))
@@ -257,6 +276,9 @@ func portalOps() []portalOp {
 				"clientSecret": "s3cret", "authMethod": "clientSecretBasic", "grantType": "clientCredentials"})
 		}},
 		{"DELETE " + ep + "/oauth", me, func(x ctx, c c, ids i) error { return c.raw(x, "DELETE", epPath(ids, "/oauth"), nil) }},
+		{"PUT " + ep + "/ca", me, func(x ctx, c c, ids i) error {
+			return c.raw(x, "PUT", epPath(ids, "/ca"), map[string]any{"cert": nil})
+		}},
 
 		// Deleting contents needs the whole application.
 		{"DELETE " + msg + "/attempt/{attempt_id}/content", needsWholeApp, func(x ctx, c c, ids i) error {
@@ -264,6 +286,12 @@ func portalOps() []portalOp {
 		}},
 		{"DELETE " + msg + "/content", needsWholeApp, func(x ctx, c c, ids i) error {
 			return c.sdk.Message.ExpungeContent(x, ids.App, ids.Msg)
+		}},
+		{"POST " + app + "/msg/bulk-expunge", needsWholeApp, func(x ctx, c c, ids i) error {
+			return c.raw(x, "POST", "/api/v1/app/"+ids.App+"/msg/bulk-expunge", map[string]any{"ids": []string{ids.Msg}})
+		}},
+		{"POST " + app + "/msg/expunge-all-contents", needsWholeApp, func(x ctx, c c, ids i) error {
+			return noErr(c.sdk.Message.ExpungeAllContents(x, ids.App, nil))
 		}},
 		{"DELETE " + ep, me, func(x ctx, c c, ids i) error { return c.sdk.Endpoint.Delete(x, ids.App, ids.Endpoint) }},
 
@@ -290,6 +318,13 @@ func portalOps() []portalOp {
 		}},
 		{"DELETE /api/v1/event-type/{event_type_name}", needsAdmin, func(x ctx, c c, ids i) error {
 			return c.sdk.EventType.Delete(x, ids.EventType, nil)
+		}},
+		{"POST /api/v1/event-type/import/openapi", needsAdmin, func(x ctx, c c, ids i) error {
+			spec := map[string]any{"openapi": "3.1.0", "webhooks": map[string]any{"portal.imported": map[string]any{"post": map[string]any{}}}}
+			return noErr(c.sdk.EventType.ImportOpenapi(x, models.EventTypeImportOpenApiIn{Spec: &spec}, nil))
+		}},
+		{"POST /api/v1/event-type/export/openapi", needsAdmin, func(x ctx, c c, ids i) error {
+			return c.raw(x, "POST", "/api/v1/event-type/export/openapi", nil)
 		}},
 		{"GET /api/v1/operational-webhook/endpoint", needsAdmin, func(x ctx, c c, ids i) error {
 			return noErr(c.sdk.OperationalWebhookEndpoint.List(x, nil))
@@ -326,6 +361,9 @@ func portalOps() []portalOp {
 		}},
 		{"POST /api/v1/auth/dashboard-access/{app_id}", needsAdmin, func(x ctx, c c, ids i) error {
 			return noErr(c.sdk.Authentication.DashboardAccess(x, ids.App, nil))
+		}},
+		{"POST /api/v1/auth/app/{app_id}/expire-all", needsAdmin, func(x ctx, c c, ids i) error {
+			return c.sdk.Authentication.ExpireAll(x, ids.App, models.ApplicationTokenExpireIn{}, nil)
 		}},
 
 		// The inbound gateway: only admins manage it; its ingest URL takes
@@ -507,7 +545,11 @@ func (s *portalServer) fixture(t *testing.T, name string) portalIDs {
 		t.Fatalf("create a source: %d %v", code, err)
 	}
 	_, token, _ := strings.Cut(source.IngestURL, "/ingest/in/")
-	return portalIDs{App: app.Id, Endpoint: ep.Id, Msg: msg.Id, Attempt: attempt, EventType: "invoice.paid",
+	task, err := a.Endpoint.Recover(ctx, app.Id, ep.Id, models.RecoverIn{Since: time.Now().Add(-time.Hour)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return portalIDs{Task: task.Id, App: app.Id, Endpoint: ep.Id, Msg: msg.Id, Attempt: attempt, EventType: "invoice.paid",
 		URL: s.receiver.URL, Since: time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), Identity: s.identity,
 		Ingest: "/ingest/in/" + token}
 }

@@ -48,6 +48,10 @@ type serveConfig struct {
 	NoDispatch bool
 	// SecretGrace is how long a rotated-out signing secret keeps signing.
 	SecretGrace time.Duration
+	// Retention is how long messages whose deliveries are done, their
+	// attempts, and the ingest log are kept before they are deleted; 0
+	// keeps them forever.
+	Retention time.Duration
 	// DisableAfter disables endpoints that have failed for this long; 0:
 	// never.
 	DisableAfter time.Duration
@@ -314,6 +318,8 @@ func defineServeFlags(f *envFlags, cfg *serveConfig) {
 	f.text((*durationValue)(&cfg.Timeout), "timeout", "HOOKLINE_TIMEOUT", "15s", "timeout of one delivery attempt")
 	f.text((*durationValue)(&cfg.SecretGrace), "secret-grace-period", "HOOKLINE_SECRET_GRACE_PERIOD", "24h",
 		"how long a rotated-out signing secret keeps signing deliveries, beside the new one (unless the rotation says)")
+	f.text((*optDurationValue)(&cfg.Retention), "retention", "HOOKLINE_RETENTION", "2160h",
+		"how long messages whose deliveries are done, their attempts and the inbound gateway's log are kept before they are deleted (0: forever)")
 	f.text((*durationValue)(&cfg.Lease), "lease", "HOOKLINE_LEASE", "",
 		"how long a node's claim on a delivery lasts before another node may take it over (default 2×timeout+30s)")
 	f.text((*intValue)(&cfg.Workers), "workers", "HOOKLINE_WORKERS", "64", "delivery attempts in flight at once")

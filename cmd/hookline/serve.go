@@ -14,6 +14,7 @@ import (
 
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/api"
+	"github.com/hookline/hookline/background"
 	"github.com/hookline/hookline/dispatch"
 	"github.com/hookline/hookline/egress"
 	"github.com/hookline/hookline/ingest"
@@ -191,6 +192,17 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	if publicURL == "http://"+cfg.Listen && strings.HasSuffix(cfg.Listen, ":0") {
 		publicURL = "http://" + ln.Addr().String()
 	}
+	// Background tasks (recover, replays, expunging an application's
+	// payloads) run in every process, one task at a time, under a lease
+	// on the task: the runner's name is the sole owner's, so that it
+	// takes back at once what a previous run of this process held, or a
+	// name of its own on a shared database.
+	taskOwner := owner
+	if taskOwner == "" {
+		taskOwner = hookline.NewID("tasks_")
+	}
+	runner := background.NewRunner(store, taskOwner)
+	runner.Log = logger
 	srv := &http.Server{
 		Handler: api.New(api.Config{
 			Store:              store,
@@ -209,6 +221,7 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 			MetricsHandler:     obs.apiMetrics,
 			Ingest:             gateway,
 			Actions:            actions,
+			TaskCreated:        runner.Wake,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
@@ -258,6 +271,18 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 			}
 		}()
 	}
+
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		runner.Run(dispatchCtx)
+	}()
+	// Retention: what is done and older than --retention is deleted.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		hookline.RunPrune(dispatchCtx, store, cfg.Retention, time.Now, logger)
+	}()
 
 	// Cron sources fire on every node; the store keeps one request a tick.
 	wg.Add(1)

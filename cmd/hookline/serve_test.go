@@ -218,12 +218,18 @@ func TestSDKWalkthrough(t *testing.T) {
 	mu.Lock()
 	failing = false
 	mu.Unlock()
-	if _, err := sx.Endpoint.Recover(ctx, app.Id, ep.Id, models.RecoverIn{Since: since}, nil); err != nil {
+	rec, err := sx.Endpoint.Recover(ctx, app.Id, ep.Id, models.RecoverIn{Since: since}, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	wait.For(t, "the recovered message to succeed", func() bool {
 		out, err := sx.MessageAttempt.ListAttemptedDestinations(ctx, app.Id, msg2.Id, nil)
 		return err == nil && len(out.Data) == 1 && out.Data[0].Status == models.MESSAGESTATUS_SUCCESS
+	})
+	// serve's runner ran the recover as a background task.
+	wait.For(t, "the recover task to finish", func() bool {
+		task, err := sx.BackgroundTask.Get(ctx, rec.Id)
+		return err == nil && task.Status == models.BACKGROUNDTASKSTATUS_FINISHED && task.Data["messagesSent"] == float64(1)
 	})
 
 	// Every request carried the message id; the payload arrived as sent.
@@ -306,7 +312,7 @@ func TestServeDefaults(t *testing.T) {
 	}
 	want := &serveConfig{
 		Listen: "127.0.0.1:8071", DB: "hookline.db", PublicURL: "http://127.0.0.1:8071",
-		MaxBodyBytes: 1 << 20, Timeout: 15 * time.Second, Workers: 64, SecretGrace: 24 * time.Hour,
+		MaxBodyBytes: 1 << 20, Timeout: 15 * time.Second, Workers: 64, SecretGrace: 24 * time.Hour, Retention: 90 * 24 * time.Hour,
 		EndpointConcurrency: 16, DisableAfter: 5 * 24 * time.Hour, MaxEndpointsPerApp: 50, SignatureHeaders: dispatch.HeadersWebhook,
 		Schedule: dispatch.DefaultSchedule, LogLevel: slog.LevelInfo,
 	}

@@ -14,11 +14,7 @@ import (
 // Up applies the migrations in the folder "migrations" of fsys that db has
 // not had yet, in the SQL dialect d. It uses no global state of goose's.
 func Up(ctx context.Context, db *sql.DB, d goose.Dialect, fsys fs.FS) error {
-	sub, err := fs.Sub(fsys, "migrations")
-	if err != nil {
-		return err
-	}
-	p, err := goose.NewProvider(d, db, sub, goose.WithDisableGlobalRegistry(true))
+	p, err := provider(db, d, fsys)
 	if err != nil {
 		return err
 	}
@@ -26,4 +22,28 @@ func Up(ctx context.Context, db *sql.DB, d goose.Dialect, fsys fs.FS) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
+}
+
+// DownTo undoes, newest first, the migrations of fsys that db has had
+// after version, so that its schema is that version's. Tests use it to
+// make a database as an earlier version left it.
+func DownTo(ctx context.Context, db *sql.DB, d goose.Dialect, fsys fs.FS, version int64) error {
+	p, err := provider(db, d, fsys)
+	if err != nil {
+		return err
+	}
+	if _, err := p.DownTo(ctx, version); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// provider returns goose's provider of the migrations in the folder
+// "migrations" of fsys.
+func provider(db *sql.DB, d goose.Dialect, fsys fs.FS) (*goose.Provider, error) {
+	sub, err := fs.Sub(fsys, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(d, db, sub, goose.WithDisableGlobalRegistry(true))
 }

@@ -81,7 +81,7 @@ func (q *Query) ListAttemptsByMessage(sel, appID, msgID string, f hookline.Attem
 // ShownEndpointCols are the columns of an endpoint that the API shows, the
 // ones deleted_endpoints keeps of a deleted endpoint.
 const ShownEndpointCols = `id, app_id, uid, url, description, disabled, event_types, channels, throttle_rate, metadata,
-	created_at, updated_at`
+	created_at, updated_at, disabled_reason, disabled_at`
 
 // Destinations is a table of the endpoints a message can have been sent
 // to, those of endpoints and of deleted_endpoints, with ShownEndpointCols.
@@ -253,4 +253,19 @@ func (q *Query) Between(col string, after, before *time.Time) {
 	if before != nil {
 		q.Where(col + " < " + q.Arg(q.d.Time(*before)))
 	}
+}
+
+// ListBackgroundTasks is the statement of Store.ListBackgroundTasks; sel
+// selects from background_tasks. appID "" lists every application's.
+func (q *Query) ListBackgroundTasks(sel, appID string, f hookline.TaskFilter) (string, []any, int) {
+	if appID != "" {
+		q.Where("app_id = ?", appID)
+	}
+	if f.Status != "" {
+		q.Where("status = ?", string(f.Status))
+	}
+	if f.Type != "" {
+		q.Where("task = ?", string(f.Type))
+	}
+	return q.Page(sel, "id", f.ListOptions)
 }

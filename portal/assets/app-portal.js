@@ -3,7 +3,8 @@
 // app-portal token of their link. What the token's capabilities do not
 // allow is not shown (the API refuses it all the same).
 import {
-  Api, applyTheme, barChart, busy, el, enc, gate, pretty, q, replace, session, showView, statusBadge, takeLinkToken, when,
+  Api, applyTheme, barChart, busy, el, enc, endpointState, gate, pretty, q, replace, session, showView, statusBadge, takeLinkToken,
+  when,
 } from "./ui.js";
 
 const KEY = "hookline.portal";
@@ -98,7 +99,7 @@ async function endpointsView() {
     el("td", { class: "wrap", "data-label": "URL" }, el("a", { href: `#/endpoints/${enc(ep.id)}`, text: ep.url })),
     el("td", { "data-label": "Description", text: ep.description }),
     el("td", { "data-label": "Event types", text: (ep.filterTypes || []).join(", ") || "all" }),
-    el("td", { "data-label": "Status" }, ep.disabled ? statusBadge("disabled") : el("span", { class: "badge success", text: "enabled" }))));
+    el("td", { "data-label": "Status" }, endpointState(ep))));
   replace(view,
     el("div", { class: "row spread" }, el("h2", { text: "Endpoints" }),
       can("ManageEndpoint") ? el("a", { class: "button", href: "#/endpoints/new", id: "add-endpoint", text: "Add endpoint" }) : null),
@@ -182,7 +183,7 @@ async function endpointView(id) {
 function settingsCard(ep, P) {
   const err = el("div", { role: "alert" });
   const rows = [
-    ["Status", ep.disabled ? statusBadge("disabled") : el("span", { class: "badge success", text: "enabled" })],
+    ["Status", endpointState(ep)],
     ["Event types", (ep.filterTypes || []).join(", ") || "all"],
     ["Channels", (ep.channels || []).join(", ") || "all messages"],
     ["Rate limit", ep.throttleRate ? `${ep.throttleRate} per second` : "none"],

@@ -4,7 +4,7 @@
 // attempts, the event types and the operational webhook endpoints. It
 // signs in with an admin token, kept for the tab's session only.
 import {
-  Api, applyTheme, barChart, busy, el, enc, pretty, q, replace, session, showView, statusBadge, when,
+  Api, applyTheme, barChart, busy, disabledWhy, el, enc, endpointState, pretty, q, replace, session, showView, statusBadge, when,
 } from "./ui.js";
 
 const KEY = "hookline.dashboard";
@@ -137,7 +137,7 @@ async function overviewView() {
     el("td", { "data-label": "Application" }, appLink(f.appId)),
     el("td", { class: "wrap", "data-label": "Endpoint", text: f.url }),
     el("td", { "data-label": "Failing since", text: when(f.failingSince) }),
-    el("td", { "data-label": "State" }, f.disabled ? statusBadge("disabled") : el("span", { class: "badge fail", text: "failing" })),
+    el("td", { "data-label": "State" }, f.disabled ? endpointState(f) : el("span", { class: "badge fail", text: "failing" })),
     el("td", {}, recoverButton(f.appId, f.id, f.failingSince, err))));
   const exhausted = o.exhausted.map((d) => el("tr", {},
     el("td", { "data-label": "Application" }, appLink(d.appId)),
@@ -205,11 +205,11 @@ async function appView(id) {
   const err = el("div", { role: "alert" });
   const epRows = endpoints.map((ep) => {
     const since = failingSince.get(ep.id);
-    let health;
-    if (ep.disabled && since) health = `disabled: failing since ${when(since)} (automatically after --disable-after, or a 410 Gone)`;
-    else if (ep.disabled) health = "disabled by hand (the API or the portal)";
-    else if (since) health = `failing since ${when(since)}`;
-    else health = "healthy";
+    const why = disabledWhy(ep);
+    const parts = [];
+    if (ep.disabled) parts.push(why ? `disabled: ${why}` : "disabled");
+    if (since) parts.push(`failing since ${when(since)}`);
+    const health = parts.join(" · ") || "healthy";
     return el("tr", { "data-endpoint": ep.id },
       el("td", { class: "wrap", "data-label": "Endpoint" }, ep.url, el("div", { class: "muted" }, el("code", { text: ep.id }))),
       el("td", { "data-label": "Event types", text: (ep.filterTypes || []).join(", ") || "all" }),
@@ -275,6 +275,6 @@ async function operationalView() {
       el("tbody", {}, eps.map((e) => el("tr", {},
         el("td", { class: "wrap", "data-label": "URL", text: e.url }),
         el("td", { "data-label": "Events", text: (e.filterTypes || []).join(", ") || "all" }),
-        el("td", { "data-label": "State" }, e.disabled ? statusBadge("disabled") : el("span", { class: "badge success", text: "enabled" }))))))
+        el("td", { "data-label": "State" }, endpointState(e))))))
       : el("p", { class: "muted", text: "None." }));
 }

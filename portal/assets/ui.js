@@ -203,6 +203,23 @@ export function statusBadge(text) {
   return el("span", { class: `badge ${text}`, text });
 }
 
+// disabledWhy says why and since when an endpoint, as /api/v1 shows it, is
+// disabled ("gone (410) since …"), from its disabledReason and disabledAt;
+// "" when it is enabled, or disabled for a reason the server did not record.
+export function disabledWhy(ep) {
+  const why = ep.disabled && { manual: "by hand", gone: "gone (410)", failing: "failing too long" }[ep.disabledReason];
+  if (!why) return "";
+  return ep.disabledAt ? `${why} since ${when(ep.disabledAt)}` : why;
+}
+
+// endpointState shows whether an endpoint is enabled, or disabled and why.
+export function endpointState(ep) {
+  if (!ep.disabled) return el("span", { class: "badge success", text: "enabled" });
+  const why = disabledWhy(ep);
+  return el("span", { class: "endpoint-state" }, statusBadge("disabled"),
+    why ? el("span", { class: "disabled-why muted", text: ` ${why}` }) : null);
+}
+
 // busy runs fn while button is disabled, and shows what went wrong in
 // errorBox (an element with role=alert).
 export async function busy(button, errorBox, fn) {

@@ -61,6 +61,12 @@ check("deleted endpoint destination", dests.data.some((d) => d.id === ep.id), de
 const made = await admin.endpoint.upsert(app.id, "ep_2mYkxQ4l7cRAkSCtPwZlGJ", { url: `${input.receiver}/made` });
 check("upsert creates", made.id !== "ep_2mYkxQ4l7cRAkSCtPwZlGJ" && made.url === `${input.receiver}/made`, made);
 
+// Hookline's extension disabledReason (and disabledAt): the SDK decodes an
+// endpoint that has them, and keeps what it knows.
+const off = await admin.endpoint.create(app.id, { url: `${input.receiver}/off`, disabled: true });
+const offGot = await admin.endpoint.get(app.id, off.id);
+check("disabled endpoint decodes", off.disabled === true && offGot.disabled === true && offGot.id === off.id, offGot);
+
 // Feature flags of app-portal tokens.
 const names = async (svix) => (await svix.eventType.list()).data.map((e) => e.name).sort();
 const beta = new Svix((await admin.authentication.appPortalAccess(app.id, { featureFlags: ["beta"] })).token, opts);

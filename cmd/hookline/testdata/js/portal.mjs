@@ -46,6 +46,9 @@ const ops = {
   [`GET ${E}/headers`]: (s, i) => s.endpoint.getHeaders(i.app, i.endpoint),
   [`GET ${E}/mtls`]: (s, i, t) => raw(t, "GET", ep(i, "/mtls")),
   [`GET ${E}/oauth`]: (s, i, t) => raw(t, "GET", ep(i, "/oauth")),
+  [`GET ${E}/mtls-config`]: (s, i, t) => raw(t, "GET", ep(i, "/mtls-config")),
+  [`GET ${E}/oauth-config`]: (s, i, t) => raw(t, "GET", ep(i, "/oauth-config")),
+  [`GET ${E}/ca`]: (s, i, t) => raw(t, "GET", ep(i, "/ca")),
   [`GET ${E}/stats`]: (s, i) => s.endpoint.getStats(i.app, i.endpoint),
   [`GET ${E}/msg`]: (s, i) => s.messageAttempt.listAttemptedMessages(i.app, i.endpoint),
   [`GET ${A}/msg`]: (s, i) => s.message.list(i.app),
@@ -53,6 +56,7 @@ const ops = {
   [`GET ${M}/raw`]: (s, i, t) => raw(t, "GET", `/api/v1/app/${i.app}/msg/${i.msg}/raw`),
   [`GET ${M}/endpoint`]: (s, i) => s.messageAttempt.listAttemptedDestinations(i.app, i.msg),
   [`GET ${M}/attempt/{attempt_id}`]: (s, i) => s.messageAttempt.get(i.app, i.msg, i.attempt),
+  [`GET ${M}/attempt/{attempt_id}/headers`]: (s, i, t) => raw(t, "GET", `/api/v1/app/${i.app}/msg/${i.msg}/attempt/${i.attempt}/headers`),
   [`GET ${A}/attempt/endpoint/{endpoint_id}`]: (s, i) => s.messageAttempt.listByEndpoint(i.app, i.endpoint),
   [`GET ${A}/attempt/endpoint/{endpoint_id}/count`]: (s, i, t) =>
     raw(t, "GET", `/api/v1/app/${i.app}/attempt/endpoint/${i.endpoint}/count`),
@@ -67,6 +71,8 @@ const ops = {
   "GET /api/v1/event-type/{event_type_name}": (s, i) => s.eventType.get(i.eventType),
   "GET /api/v1/egress-ips": (s, i, t) => raw(t, "GET", "/api/v1/egress-ips"),
   "GET /api/v1/auth/whoami": (s, i, t) => raw(t, "GET", "/api/v1/auth/whoami"),
+  "GET /api/v1/background-task": (s, i, t) => raw(t, "GET", "/api/v1/background-task"),
+  "GET /api/v1/background-task/{task_id}": (s, i, t) => raw(t, "GET", `/api/v1/background-task/${i.task}`),
   "GET /api/v1/health": (s) => s.health.get(),
   "GET /api/v1/health/ping": (s, i, t) => raw(t, "GET", "/api/v1/health/ping"),
 
@@ -77,6 +83,8 @@ const ops = {
   [`POST ${A}/msg/precheck/active`]: (s, i) => s.message.precheck(i.app, { eventType: i.eventType }),
   [`POST ${M}/endpoint/{endpoint_id}/resend`]: (s, i) => s.messageAttempt.resend(i.app, i.msg, i.endpoint),
   [`POST ${E}/recover`]: (s, i) => s.endpoint.recover(i.app, i.endpoint, { since: new Date(i.since) }),
+  [`POST ${E}/replay-missing`]: (s, i, t) => raw(t, "POST", ep(i, "/replay-missing"), { since: i.since }),
+  [`POST ${E}/bulk-replay`]: (s, i, t) => raw(t, "POST", ep(i, "/bulk-replay"), { since: i.since }),
   [`POST ${E}/send-example`]: (s, i) => s.endpoint.sendExample(i.app, i.endpoint, { eventType: i.eventType }),
 
   [`POST ${A}/endpoint`]: (s, i) => s.endpoint.create(i.app, { url: `${i.url}/made-by-a-portal` }),
@@ -95,9 +103,12 @@ const ops = {
       grantType: "clientCredentials",
     }),
   [`DELETE ${E}/oauth`]: (s, i, t) => raw(t, "DELETE", ep(i, "/oauth")),
+  [`PUT ${E}/ca`]: (s, i, t) => raw(t, "PUT", ep(i, "/ca"), { cert: null }),
 
   [`DELETE ${M}/attempt/{attempt_id}/content`]: (s, i) => s.messageAttempt.expungeContent(i.app, i.msg, i.attempt),
   [`DELETE ${M}/content`]: (s, i) => s.message.expungeContent(i.app, i.msg),
+  [`POST ${A}/msg/bulk-expunge`]: (s, i, t) => raw(t, "POST", `/api/v1/app/${i.app}/msg/bulk-expunge`, { ids: [i.msg] }),
+  [`POST ${A}/msg/expunge-all-contents`]: (s, i, t) => raw(t, "POST", `/api/v1/app/${i.app}/msg/expunge-all-contents`),
   [`DELETE ${E}`]: (s, i) => s.endpoint.delete(i.app, i.endpoint),
 
   "GET /api/v1/app": (s) => s.application.list(),
@@ -109,6 +120,9 @@ const ops = {
   "PUT /api/v1/event-type/{event_type_name}": (s, i) => s.eventType.upsert(i.eventType, { description: "put by a portal" }),
   "PATCH /api/v1/event-type/{event_type_name}": (s, i) => s.eventType.patch(i.eventType, { description: "patched" }),
   "DELETE /api/v1/event-type/{event_type_name}": (s, i) => s.eventType.delete(i.eventType),
+  "POST /api/v1/event-type/import/openapi": (s) =>
+    s.eventType.importOpenapi({ spec: { openapi: "3.1.0", webhooks: { "portal.imported": { post: {} } } } }),
+  "POST /api/v1/event-type/export/openapi": (s, i, t) => raw(t, "POST", "/api/v1/event-type/export/openapi"),
   "GET /api/v1/operational-webhook/endpoint": (s) => s.operationalWebhook.endpoint.list(),
   "POST /api/v1/operational-webhook/endpoint": (s, i) => s.operationalWebhook.endpoint.create({ url: `${i.url}/ops` }),
   [`GET ${O}`]: (s) => s.operationalWebhook.endpoint.get("ep_none"),
@@ -123,6 +137,7 @@ const ops = {
   "GET /api/v1/overview/failing-endpoint": (s, i, t) => raw(t, "GET", `/api/v1/overview/failing-endpoint?app_id=${i.app}`),
   "POST /api/v1/auth/app-portal-access/{app_id}": (s, i) => s.authentication.appPortalAccess(i.app, {}),
   "POST /api/v1/auth/dashboard-access/{app_id}": (s, i, t) => raw(t, "POST", `/api/v1/auth/dashboard-access/${i.app}`),
+  "POST /api/v1/auth/app/{app_id}/expire-all": (s, i, t) => raw(t, "POST", `/api/v1/auth/app/${i.app}/expire-all`, {}),
 
   "GET /ingest/api/v1/source": (s) => s.ingest.source.list(),
   "POST /ingest/api/v1/source": (s, i, t) =>

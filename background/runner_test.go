@@ -1,0 +1,239 @@
+package background_test
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/background"
+	"github.com/hookline/hookline/internal/wait"
+	"github.com/hookline/hookline/sqlite"
+)
+
+func openStore(t *testing.T) hookline.Store {
+	t.Helper()
+	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "hookline.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setup makes an application, an endpoint and n messages whose deliveries
+// to it failed for good.
+func setup(t *testing.T, s hookline.Store, n int) (*hookline.Application, *hookline.Endpoint, []*hookline.Message) {
+	t.Helper()
+	ctx := t.Context()
+	app := &hookline.Application{Name: "a"}
+	must(t, s.CreateApplication(ctx, app))
+	ep := &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/hook"}
+	must(t, s.CreateEndpoint(ctx, ep, 0))
+	var msgs []*hookline.Message
+	for range n {
+		m := &hookline.Message{AppID: app.ID, EventType: "x", Payload: json.RawMessage(`{"a":1}`)}
+		_, err := s.CreateMessage(ctx, m)
+		must(t, err)
+		msgs = append(msgs, m)
+	}
+	tasks, err := s.ClaimDue(ctx, "d", time.Now().Add(time.Minute), time.Minute, 1000)
+	must(t, err)
+	var outs []hookline.Outcome
+	for _, task := range tasks {
+		outs = append(outs, hookline.Outcome{DeliveryID: task.Delivery.ID, Status: hookline.StatusFail, Attempts: 1,
+			Attempt: hookline.Attempt{AppID: app.ID, MessageID: task.Delivery.MessageID, EndpointID: ep.ID,
+				DeliveryID: task.Delivery.ID, URL: ep.URL, Status: hookline.StatusFail, StatusCode: 500, Response: "no"}})
+	}
+	must(t, s.Complete(ctx, "d", outs))
+	return app, ep, msgs
+}
+
+func newTask(t *testing.T, s hookline.Store, appID string, typ hookline.TaskType, p hookline.TaskParams) *hookline.BackgroundTask {
+	t.Helper()
+	b, err := json.Marshal(p)
+	must(t, err)
+	task := &hookline.BackgroundTask{AppID: appID, Type: typ, Params: b}
+	must(t, s.CreateBackgroundTask(t.Context(), task))
+	return task
+}
+
+func read(t *testing.T, s hookline.Store, task *hookline.BackgroundTask) (*hookline.BackgroundTask, map[string]any) {
+	t.Helper()
+	got, err := s.BackgroundTask(t.Context(), task.AppID, task.ID)
+	must(t, err)
+	var data map[string]any
+	must(t, json.Unmarshal(got.Data, &data))
+	return got, data
+}
+
+func TestRecoverInBatches(t *testing.T) {
+	s := openStore(t)
+	app, ep, msgs := setup(t, s, 5)
+	since := msgs[0].CreatedAt
+	task := newTask(t, s, app.ID, hookline.TaskRecover, hookline.TaskParams{EndpointID: ep.ID, Since: &since})
+	r := background.NewRunner(s, "r")
+	r.Batch = 2
+	ran, err := r.RunOnce(t.Context())
+	if !ran || err != nil {
+		t.Fatalf("RunOnce = %v, %v", ran, err)
+	}
+	got, data := read(t, s, task)
+	if got.Status != hookline.TaskFinished || data["messagesSent"] != float64(5) || got.LeaseUntil != nil || got.ExpiresAt == nil {
+		t.Fatalf("task: %+v, data %v", got, data)
+	}
+	if got.Cursor != msgs[4].ID {
+		t.Fatalf("cursor %q, want the last message %s", got.Cursor, msgs[4].ID)
+	}
+	page, err := s.ListMessagesByEndpoint(t.Context(), app.ID, ep.ID, hookline.EndpointMessageFilter{ListOptions: hookline.ListOptions{Limit: 10}})
+	must(t, err)
+	for _, em := range page.Items {
+		if em.Delivery.Status != hookline.StatusPending || em.Delivery.Trigger != hookline.TriggerManual {
+			t.Fatalf("delivery after recover: %+v", em.Delivery)
+		}
+	}
+	if ran, err := r.RunOnce(t.Context()); ran || err != nil {
+		t.Fatalf("RunOnce with no task = %v, %v", ran, err)
+	}
+}
+
+// TestResumeAfterLease: a task whose runner died is taken by another once
+// its lease ends, not before, and resumes after its recorded cursor.
+func TestResumeAfterLease(t *testing.T) {
+	s := openStore(t)
+	app, ep, msgs := setup(t, s, 3)
+	since := msgs[0].CreatedAt
+	task := newTask(t, s, app.ID, hookline.TaskRecover, hookline.TaskParams{EndpointID: ep.ID, Since: &since})
+	now := time.Now()
+	dead, err := s.ClaimBackgroundTask(t.Context(), "dead", now, time.Minute)
+	must(t, err)
+	// The dead runner had done the first message.
+	dead.Cursor, dead.Data, dead.UpdatedAt = msgs[0].ID, json.RawMessage(`{"messagesSent":1}`), now
+	must(t, s.SaveBackgroundTask(t.Context(), "dead", dead))
+
+	clock := now
+	r := background.NewRunner(s, "r")
+	r.Now = func() time.Time { return clock }
+	if ran, err := r.RunOnce(t.Context()); ran || err != nil {
+		t.Fatalf("RunOnce while the lease lives = %v, %v; want nothing claimed", ran, err)
+	}
+	clock = now.Add(time.Minute + time.Second)
+	if ran, err := r.RunOnce(t.Context()); !ran || err != nil {
+		t.Fatalf("RunOnce after the lease = %v, %v", ran, err)
+	}
+	got, data := read(t, s, task)
+	if got.Status != hookline.TaskFinished || data["messagesSent"] != float64(3) {
+		t.Fatalf("task: %+v, data %v; want finished, 3 sent (1 before, 2 after)", got, data)
+	}
+	if d := delivery(t, s, app.ID, msgs[0].ID, ep.ID); d.Status != hookline.StatusFail {
+		t.Fatalf("the message before the cursor was sent again: %+v", d)
+	}
+	if d := delivery(t, s, app.ID, msgs[1].ID, ep.ID); d.Status != hookline.StatusPending {
+		t.Fatalf("a message after the cursor was not sent again: %+v", d)
+	}
+}
+
+func delivery(t *testing.T, s hookline.Store, appID, msgID, epID string) hookline.Delivery {
+	t.Helper()
+	p, err := s.ListDeliveriesByMessage(t.Context(), appID, msgID, hookline.ListOptions{})
+	must(t, err)
+	for _, v := range p.Items {
+		if v.Endpoint.ID == epID {
+			return v.Delivery
+		}
+	}
+	t.Fatalf("no delivery of %s to %s", msgID, epID)
+	return hookline.Delivery{}
+}
+
+// TestFailsWhenEndpointGone: a task whose endpoint was deleted ends failed
+// and says why.
+func TestFailsWhenEndpointGone(t *testing.T) {
+	s := openStore(t)
+	app, ep, _ := setup(t, s, 1)
+	since := time.Now().Add(-time.Hour)
+	task := newTask(t, s, app.ID, hookline.TaskReplay, hookline.TaskParams{EndpointID: ep.ID, Since: &since})
+	must(t, s.DeleteEndpoint(t.Context(), app.ID, ep.ID))
+	if _, err := background.NewRunner(s, "r").RunOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	got, data := read(t, s, task)
+	if got.Status != hookline.TaskFailed || data["error"] != hookline.ErrEndpointNotFound.Message {
+		t.Fatalf("task: %+v, data %v", got, data)
+	}
+}
+
+// TestReplayAndPurge: replay creates the deliveries an endpoint never had;
+// purge expunges every payload of the application and no other.
+func TestReplayAndPurge(t *testing.T) {
+	s := openStore(t)
+	ctx := t.Context()
+	app, _, sent := setup(t, s, 2)
+	other := &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/other", EventTypes: []string{"x"}}
+	must(t, s.CreateEndpoint(ctx, other, 0))
+	y := &hookline.Message{AppID: app.ID, EventType: "y", Payload: json.RawMessage(`{}`)}
+	_, err := s.CreateMessage(ctx, y)
+	must(t, err)
+	since := sent[0].CreatedAt
+	replay := newTask(t, s, app.ID, hookline.TaskReplay, hookline.TaskParams{EndpointID: other.ID, Since: &since})
+	r := background.NewRunner(s, "r")
+	r.Batch = 1
+	if _, err := r.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, data := read(t, s, replay)
+	if got.Status != hookline.TaskFinished || data["messagesSent"] != float64(2) {
+		t.Fatalf("replay: %+v, data %v; want the two x messages", got, data)
+	}
+	delivery(t, s, app.ID, sent[1].ID, other.ID)
+
+	theirs, _, _ := setup(t, s, 1)
+	purge := newTask(t, s, app.ID, hookline.TaskPurgeContent, hookline.TaskParams{})
+	if _, err := r.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, data = read(t, s, purge)
+	if got.Status != hookline.TaskFinished || data["messagesPurged"] != float64(3) {
+		t.Fatalf("purge: %+v, data %v", got, data)
+	}
+	for _, m := range append(sent, y) {
+		if m, err := s.Message(ctx, app.ID, m.ID); err != nil || m.Payload != nil {
+			t.Fatalf("message %s after purge: %v, %v", m.ID, m.Payload, err)
+		}
+	}
+	p, err := s.ListMessages(ctx, theirs.ID, hookline.MessageFilter{})
+	must(t, err)
+	if len(p.Items) != 1 || p.Items[0].Payload == nil {
+		t.Fatal("another application's payload was purged")
+	}
+}
+
+// TestRunWakes: Run, idle with a poll of an hour, takes a task at once
+// when woken, and stops with its context.
+func TestRunWakes(t *testing.T) {
+	s := openStore(t)
+	app, ep, msgs := setup(t, s, 1)
+	r := background.NewRunner(s, "r")
+	r.Poll = time.Hour
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	since := msgs[0].CreatedAt
+	task := newTask(t, s, app.ID, hookline.TaskRecover, hookline.TaskParams{EndpointID: ep.ID, Since: &since})
+	r.Wake()
+	wait.For(t, "the task to finish after Wake", func() bool {
+		got, _ := read(t, s, task)
+		return got.Status == hookline.TaskFinished
+	})
+	cancel()
+	<-done
+}

@@ -1,0 +1,180 @@
+package background
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/hookline/hookline"
+)
+
+// batch is one batch of a task: what a step reads and what it leaves.
+type batch struct {
+	store  hookline.Store
+	task   *hookline.BackgroundTask
+	params *hookline.TaskParams
+	data   map[string]any // the task's data; a step adds to its counts
+	limit  int            // items to handle at most
+	cursor string         // set by the step: the last item it handled
+}
+
+// count adds n to the count key of the task's data.
+func (b *batch) count(key string, n int) {
+	v, _ := b.data[key].(float64)
+	b.data[key] = v + float64(n)
+}
+
+// step works one batch of a task after b.task.Cursor, sets b.cursor, and
+// reports whether the task is done.
+type step func(ctx context.Context, b *batch) (bool, error)
+
+// steps are the steps of each type of task.
+var steps = map[hookline.TaskType]step{
+	hookline.TaskRecover:      recoverStep,
+	hookline.TaskBulkReplay:   bulkReplayStep,
+	hookline.TaskReplay:       replayStep,
+	hookline.TaskPurgeContent: purgeStep,
+}
+
+// Counts of the tasks' data, as Svix names them.
+const (
+	messagesSent   = "messagesSent"
+	messagesPurged = "messagesPurged"
+)
+
+// recoverStep sends again, with one manual attempt each (Resend), the
+// failed deliveries to the endpoint of messages of the window.
+func recoverStep(ctx context.Context, b *batch) (bool, error) {
+	fail := hookline.StatusFail
+	return resendStep(ctx, b, hookline.EndpointMessageFilter{Status: &fail}, nil)
+}
+
+// bulkReplayStep sends again the deliveries to the endpoint that match the
+// filters: the message's event type, channel and tag, the delivery's
+// status, and the status code class of its last attempt.
+func bulkReplayStep(ctx context.Context, b *batch) (bool, error) {
+	p := b.params
+	f := hookline.EndpointMessageFilter{Channel: p.Channel, EventTypes: p.EventTypes, Status: p.Status}
+	keep := func(ctx context.Context, em *hookline.EndpointMessage) (bool, error) {
+		if p.Tag != "" && !slices.Contains(em.Message.Tags, p.Tag) {
+			return false, nil
+		}
+		if p.StatusCodeClass == nil {
+			return true, nil
+		}
+		last, err := b.store.ListAttemptsByMessage(ctx, b.task.AppID, em.Message.ID, hookline.AttemptFilter{
+			ListOptions: hookline.ListOptions{Limit: 1, Descending: true}, EndpointID: p.EndpointID})
+		if err != nil || len(last.Items) == 0 {
+			return false, err
+		}
+		code := last.Items[0].StatusCode
+		if *p.StatusCodeClass == 0 {
+			return code == 0, nil
+		}
+		return code/100*100 == *p.StatusCodeClass, nil
+	}
+	return resendStep(ctx, b, f, keep)
+}
+
+// resendStep resends the next batch of the endpoint's messages of the
+// window that f selects and keep (when set) keeps.
+func resendStep(ctx context.Context, b *batch, f hookline.EndpointMessageFilter,
+	keep func(context.Context, *hookline.EndpointMessage) (bool, error)) (bool, error) {
+	p := b.params
+	f.ListOptions = hookline.ListOptions{Limit: b.limit, Iterator: b.task.Cursor}
+	f.After, f.Before = p.Since, p.Until
+	page, err := b.store.ListMessagesByEndpoint(ctx, b.task.AppID, p.EndpointID, f)
+	if err != nil {
+		return false, err
+	}
+	if len(page.Items) == 0 {
+		// The endpoint may be gone: a deleted endpoint has no deliveries
+		// to list, and that is worth saying.
+		if _, err := b.store.Endpoint(ctx, b.task.AppID, p.EndpointID); err != nil {
+			return false, err
+		}
+	}
+	sent := 0
+	for _, em := range page.Items {
+		if keep != nil {
+			ok, err := keep(ctx, em)
+			if err != nil {
+				return false, err
+			}
+			if !ok {
+				continue
+			}
+		}
+		if err := b.store.Resend(ctx, b.task.AppID, em.Message.ID, p.EndpointID); err != nil {
+			return false, err
+		}
+		sent++
+	}
+	b.count(messagesSent, sent)
+	if n := len(page.Items); n > 0 {
+		b.cursor = page.Items[n-1].Message.ID
+	}
+	return page.Done, nil
+}
+
+// replayStep creates a delivery to the endpoint for each message of the
+// window that its event-type and channel filters take (whether or not it
+// is enabled: it may not have been when the message came) and that has
+// none. A message whose payload is gone cannot be sent and is skipped.
+func replayStep(ctx context.Context, b *batch) (bool, error) {
+	p := b.params
+	ep, err := b.store.Endpoint(ctx, b.task.AppID, p.EndpointID)
+	if err != nil {
+		return false, err
+	}
+	filter := *ep
+	filter.Disabled = false
+	page, err := b.store.ListMessages(ctx, b.task.AppID, hookline.MessageFilter{
+		ListOptions: hookline.ListOptions{Limit: b.limit, Iterator: b.task.Cursor}, After: p.Since, Before: p.Until})
+	if err != nil {
+		return false, err
+	}
+	var ids []string
+	for _, m := range page.Items {
+		if m.Payload != nil && filter.Matches(m.EventType, m.Channels) {
+			ids = append(ids, m.ID)
+		}
+	}
+	if len(ids) > 0 {
+		n, err := b.store.ReplayMissing(ctx, b.task.AppID, ep.ID, ids)
+		if err != nil {
+			return false, err
+		}
+		b.count(messagesSent, n)
+	}
+	if n := len(page.Items); n > 0 {
+		b.cursor = page.Items[n-1].ID
+	}
+	return page.Done, nil
+}
+
+// purgeStep expunges the payloads of the next batch of the application's
+// messages created before the task.
+func purgeStep(ctx context.Context, b *batch) (bool, error) {
+	before := b.task.CreatedAt.Add(time.Microsecond)
+	page, err := b.store.ListMessages(ctx, b.task.AppID, hookline.MessageFilter{
+		ListOptions: hookline.ListOptions{Limit: b.limit, Iterator: b.task.Cursor}, Before: &before})
+	if err != nil {
+		return false, err
+	}
+	purged := 0
+	for _, m := range page.Items {
+		if m.Payload == nil {
+			continue
+		}
+		if err := b.store.ExpungeMessageContent(ctx, b.task.AppID, m.ID); err != nil {
+			return false, err
+		}
+		purged++
+	}
+	b.count(messagesPurged, purged)
+	if n := len(page.Items); n > 0 {
+		b.cursor = page.Items[n-1].ID
+	}
+	return page.Done, nil
+}
