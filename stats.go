@@ -8,13 +8,14 @@ import (
 
 // MaxAttemptCount is the ceiling of the count of an endpoint's attempts the
 // API gives (GET .../attempt/endpoint/{id}/count): past it the count is
-// approximated, as the hosted Svix API does, so that one request never
-// reads more than this many index entries.
+// approximated, as the hosted Svix API does, so that a request stops
+// reading once it has counted this many.
 const MaxAttemptCount = 10000
 
-// Statistics counts what the API's statistics routes show. Each count reads
-// through an index, bounded by a ceiling or a time range its caller
-// checks, never the whole log.
+// Statistics counts what the API's statistics routes show. What a request
+// asks for reads through an index, bounded by a ceiling or by a time range
+// its caller checks; the usage aggregates, which background tasks
+// compute, read every row they count.
 type Statistics interface {
 	// CountAttemptsByEndpoint counts the attempts ListAttemptsByEndpoint
 	// lists with f (its ListOptions aside), up to max: when there are more,
@@ -29,15 +30,15 @@ type Statistics interface {
 	// callers bound the range (MaxStatsRange).
 	AppAttemptStats(ctx context.Context, appID string, since, until time.Time, step time.Duration, eventTypes []string) ([]AttemptTally, error)
 
-	// AppUsage counts, for each application of appIDs (ids, at most
-	// MaxUsageApps), the messages created in [since, until) and their
+	// AppUsage counts, for each application of appIDs (ids, each once, at
+	// most MaxUsageApps), the messages created in [since, until) and their
 	// deliveries (those to endpoints deleted since too), one AppUsage per
 	// id in the order of appIDs; an id of no application counts nothing.
 	// It reads each application's messages and its endpoints'
 	// deliveries: the work of a background task, not of a request.
 	AppUsage(ctx context.Context, appIDs []string, since, until time.Time) ([]AppUsage, error)
-	// AppEventTypes tells, for each application of appIDs (ids, at most
-	// MaxUsageApps), what its endpoints subscribe to (see
+	// AppEventTypes tells, for each application of appIDs (ids, each once,
+	// at most MaxUsageApps), what its endpoints subscribe to (see
 	// AppEventTypes.Subscribe), one per id in the order of appIDs.
 	AppEventTypes(ctx context.Context, appIDs []string) ([]AppEventTypes, error)
 }
