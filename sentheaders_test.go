@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/hookline/hookline"
@@ -18,11 +19,11 @@ func TestSentHeaders(t *testing.T) {
 	h.Set("X-Quote", `say "hi" <b> & \ é`)
 	h["X-Many"] = []string{"a", "b"}
 	s := hookline.EncodeSentHeaders(h, "Authorization", "Proxy-Authorization")
-	if !json.Valid(s) {
+	if !json.Valid([]byte(s)) {
 		t.Fatalf("not JSON: %s", s)
 	}
 	for _, secret := range []string{"k3y-value", "dXNlcjpwYXNz"} {
-		if contains(s, secret) {
+		if strings.Contains(string(s), secret) {
 			t.Fatalf("a credential's value is kept: %s", s)
 		}
 	}
@@ -40,9 +41,9 @@ func TestSentHeaders(t *testing.T) {
 	}
 
 	// None kept (an attempt logged before, or that made no request).
-	headers, withheld, err = hookline.SentHeaders(nil).Decode()
+	headers, withheld, err = hookline.SentHeaders("").Decode()
 	if err != nil || headers == nil || len(headers) != 0 || withheld == nil || len(withheld) != 0 {
-		t.Fatalf("nil decodes to %v, %v, %v; want empty, not nil", headers, withheld, err)
+		t.Fatalf("none decodes to %v, %v, %v; want empty, not nil", headers, withheld, err)
 	}
 	if _, _, err := hookline.SentHeaders(`{"a":`).Decode(); err == nil {
 		t.Fatal("a damaged value decodes")
@@ -50,15 +51,6 @@ func TestSentHeaders(t *testing.T) {
 	if s := hookline.EncodeSentHeaders(http.Header{}); string(s) != "{}" {
 		t.Fatalf("no headers: %s", s)
 	}
-}
-
-func contains(b []byte, s string) bool {
-	for i := 0; i+len(s) <= len(b); i++ {
-		if string(b[i:i+len(s)]) == s {
-			return true
-		}
-	}
-	return false
 }
 
 func BenchmarkEncodeSentHeaders(b *testing.B) {

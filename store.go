@@ -222,7 +222,7 @@ type Log interface {
 	ListAttemptsByEndpoint(ctx context.Context, appID, endpointID string, f AttemptFilter) (Page[*Attempt], error)
 	ListAttemptsByMessage(ctx context.Context, appID, msgID string, f AttemptFilter) (Page[*Attempt], error)
 	// AttemptHeaders returns the headers an attempt of the application's
-	// message sent (Attempt.Headers): nil for an attempt that kept none.
+	// message sent (Attempt.Headers): empty for an attempt that kept none.
 	// It is ErrAttemptNotFound when there is no such attempt.
 	AttemptHeaders(ctx context.Context, appID, msgID, attemptID string) (SentHeaders, error)
 	// ExpungeAttemptContent replaces the response body of an attempt with

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -263,5 +264,19 @@ func TestOAuth2ClientCredentials(t *testing.T) {
 	})
 	if got := fetches.Load(); got != 1 {
 		t.Fatalf("%d token requests for %d deliveries, want 1", got, n)
+	}
+	// The attempt log names the bearer token's header, never its value.
+	for _, m := range msgs {
+		for _, a := range f.attempts(t, m.ID) {
+			h, err := f.store.AttemptHeaders(f.ctx, f.app.ID, m.ID, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sent, withheld, err := h.Decode()
+			if err != nil || strings.Contains(string(h), "tok-123") || !slices.Contains(withheld, "Authorization") ||
+				sent["Webhook-Id"] != m.ID {
+				t.Fatalf("the headers of an attempt with OAuth: %s (%v)", h, err)
+			}
+		}
 	}
 }

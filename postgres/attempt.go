@@ -57,11 +57,8 @@ func (s *Store) AttemptHeaders(ctx context.Context, appID, msgID, attemptID stri
 		}
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	if h == nil {
-		return nil, nil
+	if err != nil || h == nil {
+		return "", err
 	}
 	return hookline.SentHeaders(*h), nil
 }

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/hookline/hookline"
 )
@@ -39,13 +40,13 @@ func (s *Store) Attempt(ctx context.Context, appID, msgID, attemptID string) (*h
 // AttemptHeaders returns the headers an attempt of the application's
 // message sent.
 func (s *Store) AttemptHeaders(ctx context.Context, appID, msgID, attemptID string) (hookline.SentHeaders, error) {
-	var h []byte
+	var h sql.NullString
 	err := s.queryRow(ctx, `SELECT sent_headers FROM attempts WHERE message_id = ? AND id = ? AND app_id = ?`,
 		msgID, attemptID, appID).Scan(&h)
 	if err != nil {
-		return nil, notFound(err, hookline.ErrAttemptNotFound)
+		return "", notFound(err, hookline.ErrAttemptNotFound)
 	}
-	return h, nil
+	return hookline.SentHeaders(h.String), nil
 }
 
 // ListAttemptsByEndpoint lists the attempts made to the application's

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"net/http"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -172,6 +173,15 @@ func BenchmarkClaimComplete(b *testing.B) {
 	m.stop()
 }
 
+// sentHeaders are the headers of a delivery, as a dispatcher sends them.
+var sentHeaders = http.Header{
+	"Content-Type": {"application/json"}, "User-Agent": {hookline.UserAgent()},
+	"Webhook-Id": {"msg_2oGm3kQ8LqY1Lh3VbWm4QSpMPbL"}, "Webhook-Timestamp": {"1733529600"},
+	"Webhook-Signature": {"v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4="},
+}
+
+// outcomes are the successful outcomes of tasks, each attempt with the
+// headers a dispatcher sends, encoded here as the dispatcher does.
 func outcomes(tasks []*hookline.Task) []hookline.Outcome {
 	outs := make([]hookline.Outcome, len(tasks))
 	for i, t := range tasks {
@@ -180,7 +190,7 @@ func outcomes(tasks []*hookline.Task) []hookline.Outcome {
 			Attempt: hookline.Attempt{
 				AppID: t.Delivery.AppID, MessageID: t.Delivery.MessageID, EndpointID: t.Delivery.EndpointID,
 				DeliveryID: t.Delivery.ID, URL: t.Endpoint.URL, Status: hookline.StatusSuccess, StatusCode: 200,
-				Response: `{"ok":true}`, DurationMS: 1,
+				Response: `{"ok":true}`, DurationMS: 1, Headers: hookline.EncodeSentHeaders(sentHeaders),
 			},
 			Status:   hookline.StatusSuccess,
 			Attempts: t.Delivery.Attempts + 1,

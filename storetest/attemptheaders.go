@@ -10,7 +10,7 @@ import (
 
 // testAttemptHeaders: Complete keeps the headers an attempt sent, and
 // AttemptHeaders reads them back, only within their application and
-// message; an attempt that kept none reads back nil.
+// message; an attempt that kept none reads back empty.
 func testAttemptHeaders(t *testing.T, s hookline.Store) {
 	a := newApp(t, s)
 	other := newApp(t, s)
@@ -60,8 +60,8 @@ func testAttemptHeaders(t *testing.T, s hookline.Store) {
 
 	h, err = s.AttemptHeaders(ctx(t), other.ID, om.ID, without.ID)
 	must(t, err, "AttemptHeaders of an attempt that kept none")
-	if h != nil {
-		t.Fatalf("AttemptHeaders of an attempt that kept none = %q, want nil", h)
+	if h != "" {
+		t.Fatalf("AttemptHeaders of an attempt that kept none = %q, want none", h)
 	}
 
 	for _, c := range []struct{ app, msg, attempt, what string }{
