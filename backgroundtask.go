@@ -25,15 +25,6 @@ const (
 	TaskPurgeContent TaskType = "application.purge_content"
 )
 
-// Known reports whether t is a type of task Hookline runs.
-func (t TaskType) Known() bool {
-	switch t {
-	case TaskRecover, TaskReplay, TaskBulkReplay, TaskPurgeContent:
-		return true
-	}
-	return false
-}
-
 // TaskStatus is where a BackgroundTask is.
 type TaskStatus string
 
