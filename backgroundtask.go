@@ -33,15 +33,6 @@ const (
 	TaskEventTypeAggregate TaskType = "event-type.aggregate"
 )
 
-// Known reports whether t is a type of task Hookline runs.
-func (t TaskType) Known() bool {
-	switch t {
-	case TaskRecover, TaskReplay, TaskBulkReplay, TaskPurgeContent, TaskAppStats, TaskEventTypeAggregate:
-		return true
-	}
-	return false
-}
-
 // TaskStatus is where a BackgroundTask is.
 type TaskStatus string
 

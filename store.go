@@ -132,7 +132,7 @@ type Applications interface {
 	Application(ctx context.Context, idOrUID string) (*Application, error)
 	UpdateApplication(ctx context.Context, app *Application) error
 	// DeleteApplication deletes the application with its endpoints, messages,
-	// deliveries, attempts and tokens.
+	// deliveries, attempts, tokens and background tasks.
 	DeleteApplication(ctx context.Context, id string) error
 	ListApplications(ctx context.Context, opts ListOptions) (Page[*Application], error)
 }

@@ -77,7 +77,13 @@ func (r *Runner) Run(ctx context.Context) {
 	defer t.Stop()
 	for ctx.Err() == nil {
 		ran, err := r.RunOnce(ctx)
-		if err != nil && ctx.Err() == nil {
+		switch {
+		case errors.Is(err, hookline.ErrTaskLeaseLost):
+			// Another runner took the task, or its application was
+			// deleted: nothing for an operator to do.
+			r.log().Info("background task: " + err.Error())
+			err = nil
+		case err != nil && ctx.Err() == nil:
 			r.log().Warn("background task: " + err.Error())
 		}
 		if ran && err == nil {

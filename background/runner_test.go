@@ -10,17 +10,44 @@ import (
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/background"
 	"github.com/hookline/hookline/internal/wait"
+	"github.com/hookline/hookline/postgres"
+	"github.com/hookline/hookline/postgres/pgtest"
 	"github.com/hookline/hookline/sqlite"
 )
 
-func openStore(t *testing.T) hookline.Store {
-	t.Helper()
-	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "hookline.db"))
-	if err != nil {
-		t.Fatal(err)
+// TestRunner runs each case on a SQLite file and on PostgreSQL.
+func TestRunner(t *testing.T) {
+	stores := map[string]func(*testing.T) hookline.Store{
+		"sqlite": func(t *testing.T) hookline.Store {
+			s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "hookline.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		},
+		"postgres": func(t *testing.T) hookline.Store {
+			_, url := pgtest.Schema(t)
+			s, err := postgres.Open(t.Context(), url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		},
 	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	cases := map[string]func(*testing.T, func(*testing.T) hookline.Store){
+		"RecoverInBatches":      testRecoverInBatches,
+		"ResumeAfterLease":      testResumeAfterLease,
+		"FailsWhenEndpointGone": testFailsWhenEndpointGone,
+		"ReplayAndPurge":        testReplayAndPurge,
+		"RunWakes":              testRunWakes,
+	}
+	for db, open := range stores {
+		for name, fn := range cases {
+			t.Run(db+"/"+name, func(t *testing.T) { fn(t, open) })
+		}
+	}
 }
 
 func must(t *testing.T, err error) {
@@ -76,8 +103,8 @@ func read(t *testing.T, s hookline.Store, task *hookline.BackgroundTask) (*hookl
 	return got, data
 }
 
-func TestRecoverInBatches(t *testing.T) {
-	s := openStore(t)
+func testRecoverInBatches(t *testing.T, open func(*testing.T) hookline.Store) {
+	s := open(t)
 	app, ep, msgs := setup(t, s, 5)
 	since := msgs[0].CreatedAt
 	task := newTask(t, s, app.ID, hookline.TaskRecover, hookline.TaskParams{EndpointID: ep.ID, Since: &since})
@@ -108,8 +135,8 @@ func TestRecoverInBatches(t *testing.T) {
 
 // TestResumeAfterLease: a task whose runner died is taken by another once
 // its lease ends, not before, and resumes after its recorded cursor.
-func TestResumeAfterLease(t *testing.T) {
-	s := openStore(t)
+func testResumeAfterLease(t *testing.T, open func(*testing.T) hookline.Store) {
+	s := open(t)
 	app, ep, msgs := setup(t, s, 3)
 	since := msgs[0].CreatedAt
 	task := newTask(t, s, app.ID, hookline.TaskRecover, hookline.TaskParams{EndpointID: ep.ID, Since: &since})
@@ -157,25 +184,31 @@ func delivery(t *testing.T, s hookline.Store, appID, msgID, epID string) hooklin
 
 // TestFailsWhenEndpointGone: a task whose endpoint was deleted ends failed
 // and says why.
-func TestFailsWhenEndpointGone(t *testing.T) {
-	s := openStore(t)
+func testFailsWhenEndpointGone(t *testing.T, open func(*testing.T) hookline.Store) {
+	s := open(t)
 	app, ep, _ := setup(t, s, 1)
 	since := time.Now().Add(-time.Hour)
-	task := newTask(t, s, app.ID, hookline.TaskReplay, hookline.TaskParams{EndpointID: ep.ID, Since: &since})
+	replay := newTask(t, s, app.ID, hookline.TaskReplay, hookline.TaskParams{EndpointID: ep.ID, Since: &since})
+	recover := newTask(t, s, app.ID, hookline.TaskRecover, hookline.TaskParams{EndpointID: ep.ID, Since: &since})
 	must(t, s.DeleteEndpoint(t.Context(), app.ID, ep.ID))
-	if _, err := background.NewRunner(s, "r").RunOnce(t.Context()); err != nil {
-		t.Fatal(err)
+	r := background.NewRunner(s, "r")
+	for range 2 {
+		if _, err := r.RunOnce(t.Context()); err != nil {
+			t.Fatal(err)
+		}
 	}
-	got, data := read(t, s, task)
-	if got.Status != hookline.TaskFailed || data["error"] != hookline.ErrEndpointNotFound.Message {
-		t.Fatalf("task: %+v, data %v", got, data)
+	for _, task := range []*hookline.BackgroundTask{replay, recover} {
+		got, data := read(t, s, task)
+		if got.Status != hookline.TaskFailed || data["error"] != hookline.ErrEndpointNotFound.Message {
+			t.Fatalf("%s task: %+v, data %v", task.Type, got, data)
+		}
 	}
 }
 
 // TestReplayAndPurge: replay creates the deliveries an endpoint never had;
 // purge expunges every payload of the application and no other.
-func TestReplayAndPurge(t *testing.T) {
-	s := openStore(t)
+func testReplayAndPurge(t *testing.T, open func(*testing.T) hookline.Store) {
+	s := open(t)
 	ctx := t.Context()
 	app, _, sent := setup(t, s, 2)
 	other := &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/other", EventTypes: []string{"x"}}
@@ -219,8 +252,8 @@ func TestReplayAndPurge(t *testing.T) {
 
 // TestRunWakes: Run, idle with a poll of an hour, takes a task at once
 // when woken, and stops with its context.
-func TestRunWakes(t *testing.T) {
-	s := openStore(t)
+func testRunWakes(t *testing.T, open func(*testing.T) hookline.Store) {
+	s := open(t)
 	app, ep, msgs := setup(t, s, 1)
 	r := background.NewRunner(s, "r")
 	r.Poll = time.Hour

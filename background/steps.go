@@ -3,6 +3,7 @@ package background
 import (
 	"context"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/hookline/hookline"
@@ -94,21 +95,16 @@ func resendStep(ctx context.Context, b *batch, f hookline.EndpointMessageFilter,
 			return false, err
 		}
 	}
-	sent := 0
-	for _, em := range page.Items {
+	sent, err := each(ctx, page.Items, func(ctx context.Context, em *hookline.EndpointMessage) (bool, error) {
 		if keep != nil {
-			ok, err := keep(ctx, em)
-			if err != nil {
+			if ok, err := keep(ctx, em); err != nil || !ok {
 				return false, err
 			}
-			if !ok {
-				continue
-			}
 		}
-		if err := b.store.Resend(ctx, b.task.AppID, em.Message.ID, p.EndpointID); err != nil {
-			return false, err
-		}
-		sent++
+		return true, b.store.Resend(ctx, b.task.AppID, em.Message.ID, p.EndpointID)
+	})
+	if err != nil {
+		return false, err
 	}
 	b.count(messagesSent, sent)
 	if n := len(page.Items); n > 0 {
@@ -162,19 +158,65 @@ func purgeStep(ctx context.Context, b *batch) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	purged := 0
-	for _, m := range page.Items {
+	purged, err := each(ctx, page.Items, func(ctx context.Context, m *hookline.Message) (bool, error) {
 		if m.Payload == nil {
-			continue
+			return false, nil
 		}
-		if err := b.store.ExpungeMessageContent(ctx, b.task.AppID, m.ID); err != nil {
-			return false, err
-		}
-		purged++
+		return true, b.store.ExpungeMessageContent(ctx, b.task.AppID, m.ID)
+	})
+	if err != nil {
+		return false, err
 	}
 	b.count(messagesPurged, purged)
 	if n := len(page.Items); n > 0 {
 		b.cursor = page.Items[n-1].ID
 	}
 	return page.Done, nil
+}
+
+// parallel is how many items of a batch each works on at once: their
+// writes then share the store's commits (SQLite's writer groups them;
+// PostgreSQL's pool runs them side by side).
+const parallel = 16
+
+// each runs fn on every item, parallel at a time, and returns how many it
+// did (fn reports whether it did one) and the first error. After an error
+// it starts no more items.
+func each[T any](ctx context.Context, items []T, fn func(context.Context, T) (bool, error)) (int, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu    sync.Mutex
+		done  int
+		first error
+		wg    sync.WaitGroup
+	)
+	slots := make(chan struct{}, parallel)
+	for _, item := range items {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			did, err := fn(ctx, item)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil && first == nil:
+				first = err
+				cancel()
+			case err == nil && did:
+				done++
+			}
+		})
+	}
+	wg.Wait()
+	if first == nil {
+		first = ctx.Err()
+	}
+	return done, first
 }

@@ -123,6 +123,7 @@ func (s *Store) DeleteApplication(ctx context.Context, id string) error {
 			`DELETE FROM messages WHERE app_id = $1`,
 			`DELETE FROM endpoints WHERE app_id = $1`,
 			`DELETE FROM tokens WHERE app_id = $1`,
+			`DELETE FROM background_tasks WHERE app_id = $1`,
 		} {
 			if _, err := tx.Exec(ctx, q, id); err != nil {
 				return err

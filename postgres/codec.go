@@ -121,9 +121,10 @@ func isDataException(err error) bool {
 	return errors.As(err, &pe) && strings.HasPrefix(pe.Code, "22")
 }
 
-// notFound is ErrNoRows as notFound, one of hookline's ErrXNotFound.
+// notFound is ErrNoRows as notFound, one of hookline's ErrXNotFound; also
+// ErrNotFound, which do made of ErrNoRows.
 func notFound(ctx context.Context, err, notFound error) error {
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, pgx.ErrNoRows) || errors.Is(err, hookline.ErrNotFound) {
 		return notFound
 	}
 	return dbErr(ctx, err)

@@ -109,6 +109,7 @@ func (s *Store) DeleteApplication(ctx context.Context, id string) error {
 			`DELETE FROM messages WHERE app_id = ?`,
 			`DELETE FROM endpoints WHERE app_id = ?`,
 			`DELETE FROM tokens WHERE app_id = ?`,
+			`DELETE FROM background_tasks WHERE app_id = ?`,
 		} {
 			if _, err := w.exec(q, id); err != nil {
 				return err

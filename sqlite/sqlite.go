@@ -264,12 +264,20 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if _, err := s.wdb.ExecContext(ctx, fmt.Sprintf("PRAGMA page_size = %d", pageSize)); err != nil {
 		return fail(err)
 	}
-	// A new database is in incremental auto-vacuum mode, so that Prune
-	// gives the pages of what it deleted back to the file system. The mode
-	// of a database made before it stays (it changes only before the first
-	// table, or with VACUUM): its free pages are reused, not given back.
-	if _, err := s.wdb.ExecContext(ctx, "PRAGMA auto_vacuum = INCREMENTAL"); err != nil {
+	// A new database (no page yet) is in incremental auto-vacuum mode, so
+	// that Prune gives the pages of what it deleted back to the file
+	// system. The mode of a database made before stays (it changes only
+	// before the first table, or with VACUUM): its free pages are reused,
+	// not given back. An existing database is not asked: the pragma would
+	// write to it.
+	var pages int
+	if err := s.wdb.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
 		return fail(err)
+	}
+	if pages == 0 {
+		if _, err := s.wdb.ExecContext(ctx, "PRAGMA auto_vacuum = INCREMENTAL"); err != nil {
+			return fail(err)
+		}
 	}
 	var mode string
 	if err := s.wdb.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil {

@@ -164,9 +164,17 @@ func testApplicationDeleteCascades(t *testing.T, s hookline.Store) {
 	must(t, s.Resend(ctx(t), a.ID, m.ID, ep.ID), "Resend")
 	tok := &hookline.Token{Hash: sha(uniq("tok")), AppID: a.ID}
 	must(t, s.CreateToken(ctx(t), tok), "CreateToken")
+	bg := &hookline.BackgroundTask{AppID: a.ID, Type: hookline.TaskRecover}
+	must(t, s.CreateBackgroundTask(ctx(t), bg), "CreateBackgroundTask")
+	otherBG := &hookline.BackgroundTask{AppID: other.ID, Type: hookline.TaskRecover}
+	must(t, s.CreateBackgroundTask(ctx(t), otherBG), "CreateBackgroundTask")
 
 	must(t, s.DeleteApplication(ctx(t), a.ID), "DeleteApplication")
-	_, err := s.Endpoint(ctx(t), a.ID, ep.ID)
+	_, err := s.BackgroundTask(ctx(t), "", bg.ID)
+	wantCode(t, err, hookline.ENOTFOUND, "background task of a deleted application")
+	_, err = s.BackgroundTask(ctx(t), other.ID, otherBG.ID)
+	must(t, err, "background task of the other application")
+	_, err = s.Endpoint(ctx(t), a.ID, ep.ID)
 	wantCode(t, err, hookline.ENOTFOUND, "Endpoint of a deleted application")
 	_, err = s.Message(ctx(t), a.ID, m.ID)
 	wantCode(t, err, hookline.ENOTFOUND, "Message of a deleted application")
