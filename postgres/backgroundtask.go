@@ -110,7 +110,7 @@ func (s *Store) ReplayMissing(ctx context.Context, appID, endpointID string, msg
 		for _, id := range msgIDs {
 			tag, err := tx.Exec(ctx, `INSERT INTO deliveries (id, app_id, message_id, endpoint_id, status, trigger_type,
 					attempts, next_attempt_at, due_at, msg_created_at, created_at, updated_at)
-				SELECT $1, $2, m.id, $4, 1, 1, 0, $5, $6, m.created_at, $5, $5 FROM messages m WHERE m.app_id = $2 AND m.id = $3
+				SELECT $1, $2, m.id, $4, 1, 1, 0, $5, $6, m.created_at, $5, $5 FROM messages m WHERE m.app_id = $2 AND m.id = $3 FOR SHARE
 				ON CONFLICT (endpoint_id, message_id) DO NOTHING`,
 				hookline.NewID(hookline.PrefixDelivery), appID, id, endpointID, t, due)
 			if err != nil {

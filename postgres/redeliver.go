@@ -16,7 +16,9 @@ func (s *Store) Resend(ctx context.Context, appID, msgID, endpointID string) err
 	t := hookline.Now()
 	_, err := s.requeue(ctx, s.tx, func(ctx context.Context, tx pgx.Tx) (int64, error) {
 		var msgCreated time.Time
-		err := tx.QueryRow(ctx, `SELECT created_at FROM messages WHERE id = $1 AND app_id = $2`, msgID, appID).Scan(&msgCreated)
+		// FOR SHARE: Prune, which locks the messages it deletes, skips
+		// this one until the delivery is committed, or deleted it first.
+		err := tx.QueryRow(ctx, `SELECT created_at FROM messages WHERE id = $1 AND app_id = $2 FOR SHARE`, msgID, appID).Scan(&msgCreated)
 		if err == pgx.ErrNoRows {
 			return 0, hookline.ErrMessageNotFound
 		}
@@ -50,8 +52,9 @@ func (s *Store) Recover(ctx context.Context, appID, endpointID string, since, un
 		}
 		tag, err := tx.Exec(ctx, `UPDATE deliveries SET status = 1, trigger_type = 1, attempts = 0, next_attempt_at = $1,
 				due_at = $2, lease_owner = NULL, lease_until = NULL, updated_at = $1
-			WHERE endpoint_id = $3 AND status = 2 AND msg_created_at >= $4 AND msg_created_at < $5`,
-			t, due, endpointID, since, until)
+			WHERE endpoint_id = $3 AND status = 2 AND msg_created_at >= $4 AND msg_created_at < $5
+				AND message_id IN (SELECT id FROM messages WHERE app_id = $6 AND created_at >= $4 AND created_at < $5 FOR SHARE)`,
+			t, due, endpointID, since, until, appID)
 		return tag.RowsAffected(), err
 	})
 	return int(n), err
