@@ -156,25 +156,7 @@ func checkRange(since, until time.Time, what string) error {
 // until).
 func (s *Server) recoverEndpoint(c *call) (int, any, error) {
 	var in recoverIn
-	if _, err := c.decode(&in); err != nil {
-		return 0, nil, err
-	}
-	since, until, err := window(in.Since, in.Until)
-	if err != nil {
-		return 0, nil, err
-	}
-	app, ep, err := c.loadEndpoint()
-	if err != nil {
-		return 0, nil, err
-	}
-	if err := checkRange(since, until, "recover"); err != nil {
-		return 0, nil, err
-	}
-	t, err := s.startTask(c, app.ID, hookline.TaskRecover, hookline.TaskParams{EndpointID: ep.ID, Since: &since, Until: &until})
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusAccepted, recoverOut(taskStartedOf(t)), nil
+	return s.windowTask(c, &in.Since, &in.Until, &in, hookline.TaskRecover, "recover")
 }
 
 // replayIn is the window of replay-missing.
@@ -185,10 +167,17 @@ type replayIn struct {
 
 func (s *Server) replayMissing(c *call) (int, any, error) {
 	var in replayIn
-	if _, err := c.decode(&in); err != nil {
+	return s.windowTask(c, &in.Since, &in.Until, &in, hookline.TaskReplay, "replay")
+}
+
+// windowTask decodes the body into in, whose since and until fields are
+// given, and starts a task of typ on the endpoint of the path over that
+// window, at most maxReplayRange long (what names the task in the error).
+func (s *Server) windowTask(c *call, since, until **string, in any, typ hookline.TaskType, what string) (int, any, error) {
+	if _, err := c.decode(in); err != nil {
 		return 0, nil, err
 	}
-	since, until, err := window(in.Since, in.Until)
+	from, to, err := window(*since, *until)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -196,14 +185,14 @@ func (s *Server) replayMissing(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := checkRange(since, until, "replay"); err != nil {
+	if err := checkRange(from, to, what); err != nil {
 		return 0, nil, err
 	}
-	t, err := s.startTask(c, app.ID, hookline.TaskReplay, hookline.TaskParams{EndpointID: ep.ID, Since: &since, Until: &until})
+	t, err := s.startTask(c, app.ID, typ, hookline.TaskParams{EndpointID: ep.ID, Since: &from, Until: &to})
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusAccepted, replayOut(taskStartedOf(t)), nil
+	return http.StatusAccepted, taskStartedOf(t), nil
 }
 
 // bulkReplayIn selects the messages sent to an endpoint to send again.
