@@ -245,9 +245,6 @@ type Log interface {
 	// The dispatcher does not retry a manual attempt (Trigger.Retries): its
 	// outcome is final. It signals Due.
 	Resend(ctx context.Context, appID, msgID, endpointID string) error
-	// Recover does what Resend does for every failed delivery to the endpoint
-	// whose message was created in [since, until). It returns how many.
-	Recover(ctx context.Context, appID, endpointID string, since, until time.Time) (int, error)
 	// ReplayMissing creates, for each message of msgIDs that has no
 	// delivery to the endpoint, a pending delivery due at once with a
 	// manual trigger (parked while the endpoint is disabled), whatever

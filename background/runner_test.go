@@ -38,6 +38,7 @@ func TestRunner(t *testing.T) {
 	}
 	cases := map[string]func(*testing.T, func(*testing.T) hookline.Store){
 		"RecoverInBatches":      testRecoverInBatches,
+		"RecoverOnlyFailed":     testRecoverOnlyFailed,
 		"ResumeAfterLease":      testResumeAfterLease,
 		"FailsWhenEndpointGone": testFailsWhenEndpointGone,
 		"ReplayAndPurge":        testReplayAndPurge,
@@ -101,6 +102,52 @@ func read(t *testing.T, s hookline.Store, task *hookline.BackgroundTask) (*hookl
 	var data map[string]any
 	must(t, json.Unmarshal(got.Data, &data))
 	return got, data
+}
+
+// testRecoverOnlyFailed: recover sends again the endpoint's failed
+// deliveries alone: not one that succeeded, nor another endpoint's.
+func testRecoverOnlyFailed(t *testing.T, open func(*testing.T) hookline.Store) {
+	s := open(t)
+	ctx := t.Context()
+	app, ep, msgs := setup(t, s, 3)
+	other := &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/other"}
+	must(t, s.CreateEndpoint(ctx, other, 0))
+	last := &hookline.Message{AppID: app.ID, EventType: "x", Payload: json.RawMessage(`{}`)}
+	_, err := s.CreateMessage(ctx, last)
+	must(t, err)
+	tasks, err := s.ClaimDue(ctx, "d", time.Now().Add(time.Minute), time.Minute, 1000)
+	must(t, err)
+	var outs []hookline.Outcome
+	for _, task := range tasks {
+		st, code := hookline.StatusFail, 500
+		if task.Delivery.EndpointID == ep.ID {
+			st, code = hookline.StatusSuccess, 200
+		}
+		outs = append(outs, hookline.Outcome{DeliveryID: task.Delivery.ID, Status: st, Attempts: 1,
+			Attempt: hookline.Attempt{AppID: app.ID, MessageID: task.Delivery.MessageID, EndpointID: task.Delivery.EndpointID,
+				DeliveryID: task.Delivery.ID, URL: task.Endpoint.URL, Status: st, StatusCode: code}})
+	}
+	must(t, s.Complete(ctx, "d", outs))
+
+	since := msgs[0].CreatedAt
+	task := newTask(t, s, app.ID, hookline.TaskRecover, hookline.TaskParams{EndpointID: ep.ID, Since: &since})
+	if ran, err := background.NewRunner(s, "r").RunOnce(ctx); !ran || err != nil {
+		t.Fatalf("RunOnce = %v, %v", ran, err)
+	}
+	if _, data := read(t, s, task); data["messagesSent"] != float64(len(msgs)) {
+		t.Fatalf("recover data %v, want messagesSent %d", data, len(msgs))
+	}
+	want := map[string]hookline.Status{ep.ID: hookline.StatusSuccess, other.ID: hookline.StatusFail}
+	page, err := s.ListDeliveriesByMessage(ctx, app.ID, last.ID, hookline.ListOptions{Limit: 10})
+	must(t, err)
+	if len(page.Items) != len(want) {
+		t.Fatalf("%d deliveries of the last message, want %d", len(page.Items), len(want))
+	}
+	for _, d := range page.Items {
+		if w := want[d.Delivery.EndpointID]; d.Delivery.Status != w {
+			t.Fatalf("delivery to %s after recover: %v, want %v", d.Delivery.EndpointID, d.Delivery.Status, w)
+		}
+	}
 }
 
 func testRecoverInBatches(t *testing.T, open func(*testing.T) hookline.Store) {

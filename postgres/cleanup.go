@@ -34,7 +34,7 @@ func (s *Store) Cleanup(ctx context.Context) (int, error) {
 // deliveries are found through its application's endpoints, deleted ones
 // too: deliveries have no index by message. Autovacuum gives the space
 // back to the tables. What makes a delivery pending again (Resend,
-// Recover, ReplayMissing) locks its message FOR SHARE first: Prune skips
+// ReplayMissing) locks its message FOR SHARE first: Prune skips
 // a message so locked, and one Prune holds is gone when the lock is had,
 // so no delivery made pending is deleted with its message.
 func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {

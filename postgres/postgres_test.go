@@ -166,18 +166,6 @@ func TestDueAcrossNodes(t *testing.T) {
 	}
 	step("Release", func() { must(t, a.Release(ctx, "node-a")) })
 	step("Resend", func() { must(t, a.Resend(ctx, app.ID, msg.ID, ep.ID)) })
-	tasks, err = a.ClaimDue(ctx, "node-a", time.Now(), time.Hour, 10)
-	must(t, err)
-	out := hookline.Outcome{DeliveryID: tasks[0].Delivery.ID, Status: hookline.StatusFail, Attempts: 1,
-		Attempt: hookline.Attempt{Status: hookline.StatusFail, StatusCode: 500, URL: ep.URL}}
-	must(t, a.Complete(ctx, "node-a", []hookline.Outcome{out}))
-	step("Recover", func() {
-		n, err := a.Recover(ctx, app.ID, ep.ID, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
-		must(t, err)
-		if n != 1 {
-			t.Fatalf("Recover = %d", n)
-		}
-	})
 	ep.Disabled = true
 	must(t, a.UpdateEndpoint(ctx, ep))
 	ep.Disabled = false

@@ -41,25 +41,6 @@ func (s *Store) Resend(ctx context.Context, appID, msgID, endpointID string) err
 	return err
 }
 
-// Recover resends every failed delivery to the endpoint whose message was
-// created in [since, until), and returns how many.
-func (s *Store) Recover(ctx context.Context, appID, endpointID string, since, until time.Time) (int, error) {
-	t := hookline.Now()
-	n, err := s.requeue(ctx, s.tx, func(ctx context.Context, tx pgx.Tx) (int64, error) {
-		due, err := dueAt(ctx, tx, appID, endpointID, t)
-		if err != nil {
-			return 0, err
-		}
-		tag, err := tx.Exec(ctx, `UPDATE deliveries SET status = 1, trigger_type = 1, attempts = 0, next_attempt_at = $1,
-				due_at = $2, lease_owner = NULL, lease_until = NULL, updated_at = $1
-			WHERE endpoint_id = $3 AND status = 2 AND msg_created_at >= $4 AND msg_created_at < $5
-				AND message_id IN (SELECT id FROM messages WHERE app_id = $6 AND created_at >= $4 AND created_at < $5 FOR SHARE)`,
-			t, due, endpointID, since, until, appID)
-		return tag.RowsAffected(), err
-	})
-	return int(n), err
-}
-
 // dueAt returns when a delivery to the application's endpoint made pending
 // at t is due: at t, or never (nil: parked until the endpoint is enabled)
 // when the endpoint is disabled. It is ErrEndpointNotFound when there is no

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"time"
 
 	"github.com/hookline/hookline"
 )
@@ -44,34 +43,6 @@ func notFoundAs(err, notFound error) error {
 		return notFound
 	}
 	return err
-}
-
-// Recover resends every failed delivery to the endpoint whose message was
-// created in [since, until), and returns how many.
-func (s *Store) Recover(ctx context.Context, appID, endpointID string, since, until time.Time) (int, error) {
-	t := micros(hookline.Now())
-	var n int64
-	err := s.write(ctx, func(w *writer) error {
-		due, err := w.dueAt(appID, endpointID, t)
-		if err != nil {
-			return err
-		}
-		n, err = w.affected(`UPDATE deliveries SET status = 1, trigger_type = 1, attempts = 0, next_attempt_at = ?,
-			due_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
-			WHERE endpoint_id = ? AND status = 2 AND msg_created_at >= ? AND msg_created_at < ?`,
-			t, due, t, endpointID, micros(since), micros(until))
-		if err != nil {
-			return clean(err)
-		}
-		if n > 0 {
-			w.due = true
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	return int(n), nil
 }
 
 // dueAt returns when a delivery to the application's endpoint made pending

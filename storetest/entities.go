@@ -401,8 +401,6 @@ func testEndpointNotFound(t *testing.T, s hookline.Store) {
 	wantCode(t, err, hookline.ENOTFOUND, "ListAttemptsByEndpoint")
 	_, err = s.ListMessagesByEndpoint(ctx(t), a.ID, missing, hookline.EndpointMessageFilter{})
 	wantCode(t, err, hookline.ENOTFOUND, "ListMessagesByEndpoint")
-	_, err = s.Recover(ctx(t), a.ID, missing, time.Now().Add(-time.Hour), time.Now())
-	wantCode(t, err, hookline.ENOTFOUND, "Recover")
 	m, _ := newMessage(t, s, a.ID, "x")
 	wantCode(t, s.Resend(ctx(t), a.ID, m.ID, missing), hookline.ENOTFOUND, "Resend to a missing endpoint")
 	_, err = s.CreateMessage(ctx(t), &hookline.Message{AppID: a.ID, EventType: "x", Payload: []byte(`{}`), OnlyEndpoint: missing})

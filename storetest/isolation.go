@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"testing"
-	"time"
 
 	"github.com/hookline/hookline"
 )
@@ -23,7 +22,6 @@ func testTenantIsolation(t *testing.T, s hookline.Store) {
 	myMsg, _ := newMessage(t, s, mine.ID, "x")
 
 	app := mine.ID
-	since, until := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
 	notFound := func(what string, err error) {
 		t.Helper()
 		wantCode(t, err, hookline.ENOTFOUND, what+" with another application's id")
@@ -58,8 +56,6 @@ func testTenantIsolation(t *testing.T, s hookline.Store) {
 	notFound("EndpointStats", err)
 	notFound("Resend of their message", s.Resend(ctx(t), app, m.ID, myEP.ID))
 	notFound("Resend to their endpoint", s.Resend(ctx(t), app, myMsg.ID, ep.ID))
-	_, err = s.Recover(ctx(t), app, ep.ID, since, until)
-	notFound("Recover", err)
 	_, err = s.CreateMessage(ctx(t), &hookline.Message{AppID: app, EventType: "x", Payload: []byte(`{}`), OnlyEndpoint: ep.ID})
 	notFound("CreateMessage with OnlyEndpoint", err)
 

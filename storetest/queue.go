@@ -475,17 +475,6 @@ func testDueSignal(t *testing.T, s hookline.Store) {
 	if !Signalled(s) {
 		t.Fatal("Resend did not signal Due")
 	}
-	task = claimOne(t, s, "w2", later())
-	must(t, s.Complete(ctx(t), "w2", []hookline.Outcome{outcome(task, hookline.StatusFail, 400)}), "Complete")
-	Drain(s)
-	n, err := s.Recover(ctx(t), a.ID, ep.ID, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
-	must(t, err, "Recover")
-	if n != 1 {
-		t.Fatalf("Recover = %d, want 1", n)
-	}
-	if !Signalled(s) {
-		t.Fatal("Recover did not signal Due")
-	}
 	_ = m
 }
 
@@ -673,65 +662,6 @@ func testResendIsOneAttempt(t *testing.T, s hookline.Store) {
 	}
 	if len(p.Items) != 4 || manual != 2 {
 		t.Fatalf("%d attempts, %d manual; want 4, 2", len(p.Items), manual)
-	}
-}
-
-func testRecover(t *testing.T, s hookline.Store) {
-	a := newApp(t, s)
-	ep := newEndpoint(t, s, a.ID)
-	other := newEndpoint(t, s, a.ID)
-	base := time.Now().Add(-10 * time.Hour).UTC().Truncate(time.Second)
-	var msgs []*hookline.Message
-	for i := range 5 {
-		m, _ := newMessage(t, s, a.ID, "x", func(m *hookline.Message) { m.CreatedAt = base.Add(time.Duration(i) * time.Hour) })
-		msgs = append(msgs, m)
-	}
-	now := later()
-	tasks := claim(t, s, "w", now)
-	var outs []hookline.Outcome
-	for _, task := range tasks {
-		// Everything fails but message 1 to ep, which succeeds.
-		if task.Delivery.MessageID == msgs[1].ID && task.Delivery.EndpointID == ep.ID {
-			outs = append(outs, outcome(task, hookline.StatusSuccess, 200))
-		} else {
-			outs = append(outs, outcome(task, hookline.StatusFail, 500))
-		}
-	}
-	must(t, s.Complete(ctx(t), "w", outs), "Complete")
-
-	// Messages 1, 2, 3 are in [base+1h, base+4h); 1 succeeded.
-	n, err := s.Recover(ctx(t), a.ID, ep.ID, base.Add(time.Hour), base.Add(4*time.Hour))
-	must(t, err, "Recover")
-	if n != 2 {
-		t.Fatalf("Recover = %d, want 2", n)
-	}
-	for i, m := range msgs {
-		d := delivery(t, s, a.ID, m.ID, ep.ID)
-		want := hookline.StatusFail
-		switch i {
-		case 1:
-			want = hookline.StatusSuccess
-		case 2, 3:
-			want = hookline.StatusPending
-			if d.Trigger != hookline.TriggerManual || d.Attempts != 0 {
-				t.Fatalf("recovered delivery %+v", d)
-			}
-		}
-		if d.Status != want {
-			t.Fatalf("message %d: %v, want %v", i, d.Status, want)
-		}
-		if od := delivery(t, s, a.ID, m.ID, other.ID); od.Status != hookline.StatusFail {
-			t.Fatalf("Recover touched another endpoint: %v", od.Status)
-		}
-	}
-	tasks = claim(t, s, "w", now)
-	if len(tasks) != 2 {
-		t.Fatalf("claimed %d recovered deliveries, want 2", len(tasks))
-	}
-	n, err = s.Recover(ctx(t), a.ID, ep.ID, base, base.Add(time.Minute))
-	must(t, err, "Recover")
-	if n != 1 {
-		t.Fatalf("Recover of message 0 = %d, want 1", n)
 	}
 }
 

@@ -109,7 +109,6 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Queue/ConcurrentClaimers", testConcurrentClaimers},
 		{"Queue/Resend", testResend},
 		{"Queue/ResendIsOneAttempt", testResendIsOneAttempt},
-		{"Queue/Recover", testRecover},
 		{"Queue/ReplayMissing", testReplayMissing},
 		{"BackgroundTask/CRUD", testBackgroundTasks},
 		{"BackgroundTask/Lease", testBackgroundTaskLease},
