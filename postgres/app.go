@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/sqlbuild"
 )
 
 const appCols = `id, uid, name, throttle_rate, metadata, created_at, updated_at`
@@ -136,5 +137,5 @@ func (s *Store) DeleteApplication(ctx context.Context, id string) error {
 // ListApplications lists applications by id.
 func (s *Store) ListApplications(ctx context.Context, opts hookline.ListOptions) (hookline.Page[*hookline.Application], error) {
 	query, args, n := newQuery().Page(`SELECT `+appCols+` FROM applications`, "id", opts)
-	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.Application, error) { return scanApp(r) })
+	return list(ctx, s, query, args, n, func(r sqlbuild.Scanner) (*hookline.Application, error) { return scanApp(r) })
 }

@@ -70,7 +70,7 @@ func (s *Store) ListAttemptsByEndpoint(ctx context.Context, appID, endpointID st
 		return hookline.Page[*hookline.Attempt]{}, err
 	}
 	query, args, n := newQuery().ListAttemptsByEndpoint(`SELECT `+sqlbuild.Prefixed("a", attemptCols)+` FROM attempts a`, appID, endpointID, f)
-	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.Attempt, error) { return scanAttempt(r) })
+	return list(ctx, s, query, args, n, func(r sqlbuild.Scanner) (*hookline.Attempt, error) { return scanAttempt(r) })
 }
 
 // ListAttemptsByMessage lists the attempts made for the application's
@@ -80,7 +80,7 @@ func (s *Store) ListAttemptsByMessage(ctx context.Context, appID, msgID string, 
 		return hookline.Page[*hookline.Attempt]{}, err
 	}
 	query, args, n := newQuery().ListAttemptsByMessage(`SELECT `+sqlbuild.Prefixed("a", attemptCols)+` FROM attempts a`, appID, msgID, f)
-	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.Attempt, error) { return scanAttempt(r) })
+	return list(ctx, s, query, args, n, func(r sqlbuild.Scanner) (*hookline.Attempt, error) { return scanAttempt(r) })
 }
 
 // ExpungeAttemptContent removes the response body of the attempt for good.

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/sqlbuild"
 )
 
 // taskCols are the columns of a background task, which scanTask reads.
@@ -65,7 +66,7 @@ func (s *Store) BackgroundTask(ctx context.Context, appID, id string) (*hookline
 // every application when appID is "", by id.
 func (s *Store) ListBackgroundTasks(ctx context.Context, appID string, f hookline.TaskFilter) (hookline.Page[*hookline.BackgroundTask], error) {
 	query, args, n := newQuery().ListBackgroundTasks(`SELECT `+taskCols+` FROM background_tasks`, appID, f)
-	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.BackgroundTask, error) { return scanTask(r) })
+	return list(ctx, s, query, args, n, func(r sqlbuild.Scanner) (*hookline.BackgroundTask, error) { return scanTask(r) })
 }
 
 // ClaimBackgroundTask leases the oldest running task whose lease is free

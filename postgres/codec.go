@@ -330,29 +330,30 @@ var dialect = sqlbuild.Dialect{
 // newQuery returns a query builder in PostgreSQL's dialect.
 func newQuery() *sqlbuild.Query { return sqlbuild.New(&dialect) }
 
-// list runs a page query made by sqlbuild.Query.Page and scans its rows.
-func list[T any](ctx context.Context, s *Store, query string, args []any, n int, scan func(pgx.Rows) (T, error)) (hookline.Page[T], error) {
-	var items []T
-	err := s.do(ctx, func(ctx context.Context) error {
-		items = items[:0]
-		rows, err := s.pool.Query(ctx, query, args...)
+// reader runs the reads of sqlbuild's functions on the pool, under do.
+type reader struct{ s *Store }
+
+// Read implements sqlbuild.Reader.
+func (r reader) Read(ctx context.Context, query string, args []any, start func(), row func(sqlbuild.Scanner) error) error {
+	return r.s.do(ctx, func(ctx context.Context) error {
+		start()
+		rows, err := r.s.pool.Query(ctx, query, args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			it, err := scan(rows)
-			if err != nil {
+			if err := row(rows); err != nil {
 				return err
 			}
-			items = append(items, it)
 		}
 		return rows.Err()
 	})
-	if err != nil {
-		return hookline.Page[T]{}, err
-	}
-	return sqlbuild.PageOf(items, n), nil
+}
+
+// list runs a page query made by sqlbuild.Query.Page and scans its rows.
+func list[T any](ctx context.Context, s *Store, query string, args []any, n int, scan func(sqlbuild.Scanner) (T, error)) (hookline.Page[T], error) {
+	return sqlbuild.List(ctx, reader{s}, query, args, n, scan)
 }
 
 type pgconnTag = pgconn.CommandTag

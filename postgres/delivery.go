@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/internal/sqlbuild"
 )
@@ -51,7 +49,7 @@ func (s *Store) ListDeliveriesByMessage(ctx context.Context, appID, msgID string
 
 // scanDeliveryView scans a row of deliveryCols and the columns of its
 // endpoint the API shows (sqlbuild.ShownEndpointCols).
-func scanDeliveryView(r pgx.Rows) (*hookline.DeliveryView, error) {
+func scanDeliveryView(r sqlbuild.Scanner) (*hookline.DeliveryView, error) {
 	var dr deliveryRow
 	var er endpointRow
 	if err := r.Scan(append(dr.dest(), er.shownDest()...)...); err != nil {
@@ -72,7 +70,7 @@ func (s *Store) ListMessagesByEndpoint(ctx context.Context, appID, endpointID st
 	}
 	query, args, n := newQuery().ListMessagesByEndpoint(`SELECT `+sqlbuild.Prefixed("m", messageCols)+`, `+sqlbuild.Prefixed("d", deliveryCols)+
 		` FROM deliveries d JOIN messages m ON m.id = d.message_id`, appID, endpointID, f)
-	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.EndpointMessage, error) {
+	return list(ctx, s, query, args, n, func(r sqlbuild.Scanner) (*hookline.EndpointMessage, error) {
 		var mr messageRow
 		var dr deliveryRow
 		if err := r.Scan(append(mr.dest(), dr.dest()...)...); err != nil {
@@ -93,50 +91,10 @@ func (s *Store) EndpointStats(ctx context.Context, appID, endpointID string, sin
 		return nil, err
 	}
 	query, args := newQuery().EndpointStats(endpointID, since, until)
-	var st hookline.EndpointStats
-	err := s.do(ctx, func(ctx context.Context) error {
-		st = hookline.EndpointStats{}
-		rows, err := s.pool.Query(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var status int16
-			var n int64
-			if err := rows.Scan(&status, &n); err != nil {
-				return err
-			}
-			st.Add(hookline.Status(status), n)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &st, nil
+	return sqlbuild.EndpointStats(ctx, reader{s}, query, args)
 }
 
 // CountDeliveries counts the deliveries by state.
 func (s *Store) CountDeliveries(ctx context.Context) (hookline.DeliveryCounts, error) {
-	var c hookline.DeliveryCounts
-	err := s.do(ctx, func(ctx context.Context) error {
-		c = hookline.DeliveryCounts{}
-		rows, err := s.pool.Query(ctx, sqlbuild.CountDeliveries)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var status int16
-			var held bool
-			var n int64
-			if err := rows.Scan(&status, &held, &n); err != nil {
-				return err
-			}
-			c.Add(hookline.Status(status), held, n)
-		}
-		return rows.Err()
-	})
-	return c, err
+	return sqlbuild.DeliveryCounts(ctx, reader{s})
 }

@@ -298,7 +298,7 @@ func (s *Store) DeleteEndpoint(ctx context.Context, appID, id string) error {
 // ListEndpoints lists the application's endpoints by id.
 func (s *Store) ListEndpoints(ctx context.Context, appID string, opts hookline.ListOptions) (hookline.Page[*hookline.Endpoint], error) {
 	query, args, n := newQuery().ListEndpoints(`SELECT `+endpointAllCols+` FROM endpoints`, appID, opts)
-	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.Endpoint, error) { return s.scanEndpoint(r) })
+	return list(ctx, s, query, args, n, func(r sqlbuild.Scanner) (*hookline.Endpoint, error) { return s.scanEndpoint(r) })
 }
 
 // endpointExists returns ENOTFOUND unless the application has the endpoint.

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/sqlbuild"
 )
 
 const eventTypeCols = `name, description, archived, deprecated, feature_flag, schemas, created_at, updated_at`
@@ -105,5 +106,5 @@ func (s *Store) DeleteEventType(ctx context.Context, name string, expunge bool) 
 // ListEventTypes lists event types by name.
 func (s *Store) ListEventTypes(ctx context.Context, opts hookline.ListOptions, includeArchived bool) (hookline.Page[*hookline.EventType], error) {
 	query, args, n := newQuery().ListEventTypes(`SELECT `+eventTypeCols+` FROM event_types`, opts, includeArchived)
-	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.EventType, error) { return scanEventType(r) })
+	return list(ctx, s, query, args, n, func(r sqlbuild.Scanner) (*hookline.EventType, error) { return scanEventType(r) })
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/sqlbuild"
 )
 
 const messageCols = `id, app_id, event_type, event_id, channels, tags, payload, created_at, deliver_at, expires_at,
@@ -351,7 +352,7 @@ func (s *Store) Message(ctx context.Context, appID, idOrEventID string) (*hookli
 // ListMessages lists the application's messages by id.
 func (s *Store) ListMessages(ctx context.Context, appID string, f hookline.MessageFilter) (hookline.Page[*hookline.Message], error) {
 	query, args, n := newQuery().ListMessages(`SELECT `+messageCols+` FROM messages`, appID, f)
-	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.Message, error) { return scanMessage(r) })
+	return list(ctx, s, query, args, n, func(r sqlbuild.Scanner) (*hookline.Message, error) { return scanMessage(r) })
 }
 
 // ExpungeMessageContent removes the payload of the message for good.

@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/internal/sqlbuild"
 )
@@ -52,7 +50,7 @@ func (s *Store) FailingEndpoints(ctx context.Context, appID string, limit int) (
 	}
 	args = append(args, limit)
 	q += ` ORDER BY failing_since, id LIMIT $` + strconv.Itoa(len(args))
-	page, err := list(ctx, s, q, args, limit, func(r pgx.Rows) (*hookline.FailingEndpoint, error) {
+	page, err := list(ctx, s, q, args, limit, func(r sqlbuild.Scanner) (*hookline.FailingEndpoint, error) {
 		var er endpointRow
 		var since time.Time
 		if err := r.Scan(append(er.dest(), &since)...); err != nil {
@@ -83,6 +81,6 @@ func (s *Store) FindApplications(ctx context.Context, query string, limit int) (
 	like := hookline.SearchPattern(query)
 	page, err := list(ctx, s, `SELECT `+appCols+` FROM applications
 		WHERE id = $1 OR lower(uid) LIKE $2 OR lower(name) LIKE $2 ORDER BY id LIMIT $3`,
-		[]any{query, like, limit}, limit, func(r pgx.Rows) (*hookline.Application, error) { return scanApp(r) })
+		[]any{query, like, limit}, limit, func(r sqlbuild.Scanner) (*hookline.Application, error) { return scanApp(r) })
 	return page.Items, err
 }

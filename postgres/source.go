@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/sqlbuild"
 )
 
 const sourceCols = `id, uid, app_id, name, type, config, token, previous_token_hash, previous_token_expires,
@@ -130,7 +131,7 @@ func (s *Store) DeleteSource(ctx context.Context, id string) error {
 // ListSources lists the sources by id.
 func (s *Store) ListSources(ctx context.Context, opts hookline.ListOptions) (hookline.Page[*hookline.Source], error) {
 	query, args, n := newQuery().Page(`SELECT `+sourceCols+` FROM ingest_sources`, "id", opts)
-	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.Source, error) { return s.scanSource(r) })
+	return list(ctx, s, query, args, n, func(r sqlbuild.Scanner) (*hookline.Source, error) { return s.scanSource(r) })
 }
 
 // Receive records r and, unless it is a duplicate, msg and its deliveries,
@@ -218,7 +219,7 @@ func (s *Store) ListReceived(ctx context.Context, src *hookline.Source, opts hoo
 	query, args, n := q.Page(`SELECT l.id, l.source_id, l.remote_addr, l.status_code, l.outcome, l.reason, l.headers,
 		l.delivery_id, l.message_id, l.created_at, m.payload
 		FROM ingest_log l LEFT JOIN messages m ON m.id = l.message_id AND m.app_id = `+app, "l.id", opts)
-	return list(ctx, s, query, args, n, func(row pgx.Rows) (*hookline.Received, error) {
+	return list(ctx, s, query, args, n, func(row sqlbuild.Scanner) (*hookline.Received, error) {
 		var (
 			r                 hookline.Received
 			headers           []byte

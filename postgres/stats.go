@@ -15,14 +15,7 @@ func (s *Store) CountAttemptsByEndpoint(ctx context.Context, appID, endpointID s
 		return 0, false, err
 	}
 	query, args := newQuery().CountAttemptsByEndpoint(appID, endpointID, f, max)
-	var n int
-	err := s.do(ctx, func(ctx context.Context) error {
-		return s.pool.QueryRow(ctx, query, args...).Scan(&n)
-	})
-	if err != nil {
-		return 0, false, err
-	}
-	return min(n, max), n > max, nil
+	return sqlbuild.CountCapped(ctx, reader{s}, query, args, max)
 }
 
 // AppAttemptStats counts the application's attempts of [since, until) by
@@ -32,69 +25,13 @@ func (s *Store) AppAttemptStats(ctx context.Context, appID string, since, until 
 	expr := `floor(extract(epoch FROM a.created_at - ` + q.Arg(since) + `::timestamptz) * 1000000 / ` +
 		q.Arg(hookline.StatsStep(step).Microseconds()) + `)::bigint`
 	query, args := q.AppAttemptStats(expr, appID, since, until, eventTypes)
-	var out []hookline.AttemptTally
-	err := s.do(ctx, func(ctx context.Context) error {
-		out = out[:0]
-		rows, err := s.pool.Query(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var t hookline.AttemptTally
-			if err := rows.Scan(&t.Step, &t.EventType, &t.Status, &t.Count); err != nil {
-				return err
-			}
-			out = append(out, t)
-		}
-		return rows.Err()
-	})
-	return out, err
+	return sqlbuild.AttemptTallies(ctx, reader{s}, query, args)
 }
 
 // AppUsage counts the applications' messages of [since, until) and their
 // deliveries.
 func (s *Store) AppUsage(ctx context.Context, appIDs []string, since, until time.Time) ([]hookline.AppUsage, error) {
-	var out []hookline.AppUsage
-	err := s.do(ctx, func(ctx context.Context) error {
-		var of func(string) *hookline.AppUsage
-		out, of = hookline.PerApp(appIDs, func(id string) hookline.AppUsage { return hookline.AppUsage{AppID: id} })
-		if len(appIDs) == 0 {
-			return nil
-		}
-		for _, st := range []struct {
-			build func(*sqlbuild.Query) (string, []any)
-			count func(*hookline.AppUsage) *int64
-		}{
-			{func(q *sqlbuild.Query) (string, []any) { return q.UsageMessages(appIDs, since, until) },
-				func(u *hookline.AppUsage) *int64 { return &u.Messages }},
-			{func(q *sqlbuild.Query) (string, []any) { return q.UsageDeliveries(appIDs, since, until) },
-				func(u *hookline.AppUsage) *int64 { return &u.Destinations }},
-		} {
-			query, args := st.build(newQuery())
-			rows, err := s.pool.Query(ctx, query, args...)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var id string
-				var n int64
-				if err := rows.Scan(&id, &n); err != nil {
-					rows.Close()
-					return err
-				}
-				if u := of(id); u != nil {
-					*st.count(u) = n
-				}
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return out, err
+	return sqlbuild.AppUsage(ctx, reader{s}, newQuery, appIDs, since, until)
 }
 
 // AppEventTypes reads the filters of the applications' endpoints.

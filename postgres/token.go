@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/sqlbuild"
 )
 
 // CreateToken stores t, giving it an id and a creation time when unset. A
@@ -103,7 +104,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*hookline.Token, 
 // ListAdminTokens lists the tokens that have no AppID, by id.
 func (s *Store) ListAdminTokens(ctx context.Context, opts hookline.ListOptions) (hookline.Page[*hookline.Token], error) {
 	query, args, n := newQuery().ListAdminTokens(`SELECT `+tokenCols+` FROM tokens`, opts)
-	return list(ctx, s, query, args, n, func(r pgx.Rows) (*hookline.Token, error) { return scanToken(r) })
+	return list(ctx, s, query, args, n, func(r sqlbuild.Scanner) (*hookline.Token, error) { return scanToken(r) })
 }
 
 // TokenUsed records the use of the token. Nodes record their uses each on

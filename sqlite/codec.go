@@ -222,29 +222,30 @@ func boolInt(b bool) int64 {
 }
 
 // scanner is a *sql.Row or *sql.Rows.
-type scanner interface {
-	Scan(dest ...any) error
+type scanner = sqlbuild.Scanner
+
+// reader runs the reads of sqlbuild's functions on db, a reading pool.
+type reader struct{ db *sql.DB }
+
+// Read implements sqlbuild.Reader.
+func (r reader) Read(ctx context.Context, query string, args []any, start func(), row func(sqlbuild.Scanner) error) error {
+	start()
+	rows, err := r.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return dbErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := row(rows); err != nil {
+			return dbErr(err)
+		}
+	}
+	return dbErr(rows.Err())
 }
 
 // list runs a page query made by sqlbuild.Query.Page and scans its rows.
 func list[T any](ctx context.Context, db *sql.DB, query string, args []any, n int, scan func(scanner) (T, error)) (hookline.Page[T], error) {
-	rows, err := db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return hookline.Page[T]{}, dbErr(err)
-	}
-	defer rows.Close()
-	items := make([]T, 0, min(n+1, 64))
-	for rows.Next() {
-		it, err := scan(rows)
-		if err != nil {
-			return hookline.Page[T]{}, dbErr(err)
-		}
-		items = append(items, it)
-	}
-	if err := rows.Err(); err != nil {
-		return hookline.Page[T]{}, dbErr(err)
-	}
-	return sqlbuild.PageOf(items, n), nil
+	return sqlbuild.List(ctx, reader{db}, query, args, n, scan)
 }
 
 // dialect is SQLite's, for sqlbuild: list columns hold JSON arrays.

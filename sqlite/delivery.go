@@ -86,42 +86,10 @@ func (s *Store) EndpointStats(ctx context.Context, appID, endpointID string, sin
 		return nil, err
 	}
 	query, args := newQuery().EndpointStats(endpointID, since, until)
-	rows, err := s.rdb.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, dbErr(err)
-	}
-	defer rows.Close()
-	var st hookline.EndpointStats
-	for rows.Next() {
-		var status hookline.Status
-		var n int64
-		if err := rows.Scan(&status, &n); err != nil {
-			return nil, dbErr(err)
-		}
-		st.Add(status, n)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, dbErr(err)
-	}
-	return &st, nil
+	return sqlbuild.EndpointStats(ctx, reader{s.rdb}, query, args)
 }
 
-// CountDeliveries counts the deliveries by state, on a reading connection.
+// CountDeliveries counts the deliveries by state.
 func (s *Store) CountDeliveries(ctx context.Context) (hookline.DeliveryCounts, error) {
-	var c hookline.DeliveryCounts
-	rows, err := s.rdb.QueryContext(ctx, sqlbuild.CountDeliveries)
-	if err != nil {
-		return c, dbErr(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var status hookline.Status
-		var held bool
-		var n int64
-		if err := rows.Scan(&status, &held, &n); err != nil {
-			return c, dbErr(err)
-		}
-		c.Add(status, held, n)
-	}
-	return c, dbErr(rows.Err())
+	return sqlbuild.DeliveryCounts(ctx, reader{s.rdb})
 }

@@ -16,11 +16,7 @@ func (s *Store) CountAttemptsByEndpoint(ctx context.Context, appID, endpointID s
 		return 0, false, err
 	}
 	query, args := newQuery().CountAttemptsByEndpoint(appID, endpointID, f, max)
-	var n int
-	if err := s.rdb.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
-		return 0, false, dbErr(err)
-	}
-	return min(n, max), n > max, nil
+	return sqlbuild.CountCapped(ctx, reader{s.rdb}, query, args, max)
 }
 
 // AppAttemptStats counts the application's attempts of [since, until) by
@@ -29,60 +25,13 @@ func (s *Store) AppAttemptStats(ctx context.Context, appID string, since, until 
 	q := newQuery()
 	expr := `(a.created_at - ` + q.Arg(micros(since)) + `) / ` + q.Arg(hookline.StatsStep(step).Microseconds())
 	query, args := q.AppAttemptStats(expr, appID, since, until, eventTypes)
-	rows, err := s.rdb.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, dbErr(err)
-	}
-	defer rows.Close()
-	var out []hookline.AttemptTally
-	for rows.Next() {
-		var t hookline.AttemptTally
-		if err := rows.Scan(&t.Step, &t.EventType, &t.Status, &t.Count); err != nil {
-			return nil, dbErr(err)
-		}
-		out = append(out, t)
-	}
-	return out, dbErr(rows.Err())
+	return sqlbuild.AttemptTallies(ctx, reader{s.rdb}, query, args)
 }
 
 // AppUsage counts the applications' messages of [since, until) and their
 // deliveries.
 func (s *Store) AppUsage(ctx context.Context, appIDs []string, since, until time.Time) ([]hookline.AppUsage, error) {
-	out, of := hookline.PerApp(appIDs, func(id string) hookline.AppUsage { return hookline.AppUsage{AppID: id} })
-	if len(appIDs) == 0 {
-		return out, nil
-	}
-	for _, st := range []struct {
-		build func(*sqlbuild.Query) (string, []any)
-		count func(*hookline.AppUsage) *int64
-	}{
-		{func(q *sqlbuild.Query) (string, []any) { return q.UsageMessages(appIDs, since, until) },
-			func(u *hookline.AppUsage) *int64 { return &u.Messages }},
-		{func(q *sqlbuild.Query) (string, []any) { return q.UsageDeliveries(appIDs, since, until) },
-			func(u *hookline.AppUsage) *int64 { return &u.Destinations }},
-	} {
-		query, args := st.build(newQuery())
-		rows, err := s.rdb.QueryContext(ctx, query, args...)
-		if err != nil {
-			return nil, dbErr(err)
-		}
-		for rows.Next() {
-			var id string
-			var n int64
-			if err := rows.Scan(&id, &n); err != nil {
-				rows.Close()
-				return nil, dbErr(err)
-			}
-			if u := of(id); u != nil {
-				*st.count(u) = n
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, dbErr(err)
-		}
-	}
-	return out, nil
+	return sqlbuild.AppUsage(ctx, reader{s.rdb}, newQuery, appIDs, since, until)
 }
 
 // AppEventTypes reads the filters of the applications' endpoints.

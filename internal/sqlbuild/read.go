@@ -1,0 +1,140 @@
+package sqlbuild
+
+import (
+	"context"
+	"time"
+
+	"github.com/hookline/hookline"
+)
+
+// Scanner is one row of a result: *sql.Rows, *sql.Row, pgx.Rows, pgx.Row.
+type Scanner interface {
+	Scan(dest ...any) error
+}
+
+// Reader runs the read statements of the functions below: each store's,
+// on its own connections, with its own retries and its own errors.
+type Reader interface {
+	// Read runs query with args and calls row for each row of the result,
+	// stopping at the first error. A store that runs the statement again
+	// after a failure calls start before each run, so that what the rows
+	// of a failed run added is dropped.
+	Read(ctx context.Context, query string, args []any, start func(), row func(Scanner) error) error
+}
+
+// Rows runs query and returns what scan makes of each of its rows.
+func Rows[T any](ctx context.Context, r Reader, query string, args []any, scan func(Scanner) (T, error)) ([]T, error) {
+	var items []T
+	err := r.Read(ctx, query, args, func() { items = items[:0] }, func(sc Scanner) error {
+		it, err := scan(sc)
+		if err == nil {
+			items = append(items, it)
+		}
+		return err
+	})
+	return items, err
+}
+
+// List runs a page query of n items made by Query.Page and scans its rows.
+func List[T any](ctx context.Context, r Reader, query string, args []any, n int, scan func(Scanner) (T, error)) (hookline.Page[T], error) {
+	items, err := Rows(ctx, r, query, args, scan)
+	if err != nil {
+		return hookline.Page[T]{}, err
+	}
+	return PageOf(items, n), nil
+}
+
+// CountCapped runs a count query made by Query.CountAttemptsByEndpoint,
+// which counts up to max+1, and returns the count up to max and whether
+// there were more.
+func CountCapped(ctx context.Context, r Reader, query string, args []any, max int) (int, bool, error) {
+	var n int
+	err := r.Read(ctx, query, args, func() { n = 0 }, func(sc Scanner) error { return sc.Scan(&n) })
+	if err != nil {
+		return 0, false, err
+	}
+	return min(n, max), n > max, nil
+}
+
+// AttemptTallies runs a query made by Query.AppAttemptStats.
+func AttemptTallies(ctx context.Context, r Reader, query string, args []any) ([]hookline.AttemptTally, error) {
+	return Rows(ctx, r, query, args, func(sc Scanner) (hookline.AttemptTally, error) {
+		var t hookline.AttemptTally
+		return t, sc.Scan(&t.Step, &t.EventType, &t.Status, &t.Count)
+	})
+}
+
+// AppUsage counts the applications' messages of [since, until) and their
+// deliveries, with the queries q makes (Query.UsageMessages and
+// Query.UsageDeliveries, one builder each).
+func AppUsage(ctx context.Context, r Reader, q func() *Query, appIDs []string, since, until time.Time) ([]hookline.AppUsage, error) {
+	out, of := hookline.PerApp(appIDs, func(id string) hookline.AppUsage { return hookline.AppUsage{AppID: id} })
+	if len(appIDs) == 0 {
+		return out, nil
+	}
+	for _, st := range []struct {
+		build func(*Query) (string, []any)
+		count func(*hookline.AppUsage) *int64
+	}{
+		{func(q *Query) (string, []any) { return q.UsageMessages(appIDs, since, until) },
+			func(u *hookline.AppUsage) *int64 { return &u.Messages }},
+		{func(q *Query) (string, []any) { return q.UsageDeliveries(appIDs, since, until) },
+			func(u *hookline.AppUsage) *int64 { return &u.Destinations }},
+	} {
+		query, args := st.build(q())
+		start := func() {
+			for i := range out {
+				*st.count(&out[i]) = 0
+			}
+		}
+		err := r.Read(ctx, query, args, start, func(sc Scanner) error {
+			var id string
+			var n int64
+			if err := sc.Scan(&id, &n); err != nil {
+				return err
+			}
+			if u := of(id); u != nil {
+				*st.count(u) = n
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// EndpointStats runs a query made by Query.EndpointStats.
+func EndpointStats(ctx context.Context, r Reader, query string, args []any) (*hookline.EndpointStats, error) {
+	var st hookline.EndpointStats
+	err := r.Read(ctx, query, args, func() { st = hookline.EndpointStats{} }, func(sc Scanner) error {
+		var status int16
+		var n int64
+		if err := sc.Scan(&status, &n); err != nil {
+			return err
+		}
+		st.Add(hookline.Status(status), n)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+// DeliveryCounts runs CountDeliveries.
+func DeliveryCounts(ctx context.Context, r Reader) (hookline.DeliveryCounts, error) {
+	var c hookline.DeliveryCounts
+	err := r.Read(ctx, CountDeliveries, nil, func() { c = hookline.DeliveryCounts{} }, func(sc Scanner) error {
+		var status int16
+		var held bool
+		var n int64
+		if err := sc.Scan(&status, &held, &n); err != nil {
+			return err
+		}
+		c.Add(hookline.Status(status), held, n)
+		return nil
+	})
+	return c, err
+}
