@@ -83,18 +83,3 @@ func (s *Store) ListMessagesByEndpoint(ctx context.Context, appID, endpointID st
 		return &hookline.EndpointMessage{Message: *m, Delivery: dr.delivery()}, nil
 	})
 }
-
-// EndpointStats counts the deliveries to the application's endpoint by
-// status, for messages created in [since, until) where those are set.
-func (s *Store) EndpointStats(ctx context.Context, appID, endpointID string, since, until *time.Time) (*hookline.EndpointStats, error) {
-	if err := s.endpointExists(ctx, appID, endpointID); err != nil {
-		return nil, err
-	}
-	query, args := newQuery().EndpointStats(endpointID, since, until)
-	return sqlbuild.EndpointStats(ctx, reader{s}, query, args)
-}
-
-// CountDeliveries counts the deliveries by state.
-func (s *Store) CountDeliveries(ctx context.Context) (hookline.DeliveryCounts, error) {
-	return sqlbuild.DeliveryCounts(ctx, reader{s})
-}

@@ -69,7 +69,11 @@ import (
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/internal/migrate"
 	"github.com/hookline/hookline/internal/readcache"
+	"github.com/hookline/hookline/internal/sqlbuild"
 )
+
+// storeReads embeds sqlbuild.Reads in Store under a name of this package.
+type storeReads = sqlbuild.Reads
 
 //go:embed migrations/*.sql
 var migrations embed.FS
@@ -136,12 +140,13 @@ func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout =
 // Store is a hookline.Store on PostgreSQL. It is safe for concurrent use, and
 // several Stores, in one process or many, may share one database and schema.
 type Store struct {
-	pool    *pgxpool.Pool
-	schema  string // the schema of the tables
-	channel string // the NOTIFY channel of the schema
-	log     *slog.Logger
-	box     *hookline.SecretBox // encrypts secrets; nil stores them as they are
-	timeout time.Duration
+	storeReads // the reads both stores run alike
+	pool       *pgxpool.Pool
+	schema     string // the schema of the tables
+	channel    string // the NOTIFY channel of the schema
+	log        *slog.Logger
+	box        *hookline.SecretBox // encrypts secrets; nil stores them as they are
+	timeout    time.Duration
 
 	due chan struct{}
 	// node names this Store in the notifications it sends; announce queues
@@ -214,6 +219,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		tokens:    readcache.Cache[*hookline.Token]{MaxAge: cacheMaxAge},
 		endpoints: readcache.Cache[*appEndpoints]{MaxAge: cacheMaxAge},
 	}
+	s.storeReads = storeReads{Reader: reader{s}, Query: newQuery, EndpointExists: s.endpointExists}
 	if s.box, err = hookline.NewSecretBox(o.secretKey, o.previousKeys...); err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}

@@ -8,16 +8,6 @@ import (
 	"github.com/hookline/hookline/internal/sqlbuild"
 )
 
-// CountAttemptsByEndpoint counts the endpoint's attempts that f keeps, up
-// to max, through the index attempts_endpoint.
-func (s *Store) CountAttemptsByEndpoint(ctx context.Context, appID, endpointID string, f hookline.AttemptFilter, max int) (int, bool, error) {
-	if err := s.endpointExists(ctx, appID, endpointID); err != nil {
-		return 0, false, err
-	}
-	query, args := newQuery().CountAttemptsByEndpoint(appID, endpointID, f, max)
-	return sqlbuild.CountCapped(ctx, reader{s}, query, args, max)
-}
-
 // AppAttemptStats counts the application's attempts of [since, until) by
 // step, event type and outcome, through the index attempts_app_created.
 func (s *Store) AppAttemptStats(ctx context.Context, appID string, since, until time.Time, step time.Duration, eventTypes []string) ([]hookline.AttemptTally, error) {
@@ -26,12 +16,6 @@ func (s *Store) AppAttemptStats(ctx context.Context, appID string, since, until 
 		q.Arg(hookline.StatsStep(step).Microseconds()) + `)::bigint`
 	query, args := q.AppAttemptStats(expr, appID, since, until, eventTypes)
 	return sqlbuild.AttemptTallies(ctx, reader{s}, query, args)
-}
-
-// AppUsage counts the applications' messages of [since, until) and their
-// deliveries.
-func (s *Store) AppUsage(ctx context.Context, appIDs []string, since, until time.Time) ([]hookline.AppUsage, error) {
-	return sqlbuild.AppUsage(ctx, reader{s}, newQuery, appIDs, since, until)
 }
 
 // AppEventTypes reads the filters of the applications' endpoints.

@@ -50,7 +50,11 @@ import (
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/internal/migrate"
 	"github.com/hookline/hookline/internal/readcache"
+	"github.com/hookline/hookline/internal/sqlbuild"
 )
+
+// storeReads embeds sqlbuild.Reads in Store under a name of this package.
+type storeReads = sqlbuild.Reads
 
 //go:embed migrations/*.sql
 var migrations embed.FS
@@ -113,10 +117,11 @@ func WithReaders(n int) Option { return func(o *options) { o.readers = n } }
 
 // Store is a hookline.Store on a SQLite file. It is safe for concurrent use.
 type Store struct {
-	path string
-	lock *os.File // held open while the Store is (see lock)
-	log  *slog.Logger
-	box  *hookline.SecretBox // encrypts secrets; nil stores them as they are
+	storeReads // the reads both stores run alike
+	path  string
+	lock  *os.File // held open while the Store is (see lock)
+	log   *slog.Logger
+	box   *hookline.SecretBox // encrypts secrets; nil stores them as they are
 
 	wdb *sql.DB // one connection, owned by the writer goroutine
 	rdb *sql.DB // query-only pool
@@ -303,6 +308,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return fail(err)
 	}
+	s.storeReads = storeReads{Reader: reader{s.rdb}, Query: newQuery, EndpointExists: s.endpointExists}
 	s.rdb.SetMaxOpenConns(o.readers)
 	s.rdb.SetMaxIdleConns(o.readers)
 	s.rdb.SetConnMaxLifetime(0)

@@ -138,3 +138,45 @@ func DeliveryCounts(ctx context.Context, r Reader) (hookline.DeliveryCounts, err
 	})
 	return c, err
 }
+
+// Reads are the store methods both drivers implement alike, over the
+// driver's Reader: a driver's Store embeds Reads and has them.
+type Reads struct {
+	Reader Reader
+	// Query returns a builder in the driver's dialect.
+	Query func() *Query
+	// EndpointExists returns hookline.ErrEndpointNotFound when the
+	// application has no such endpoint.
+	EndpointExists func(ctx context.Context, appID, endpointID string) error
+}
+
+// CountAttemptsByEndpoint counts the endpoint's attempts that f keeps, up
+// to max, through the index attempts_endpoint.
+func (r Reads) CountAttemptsByEndpoint(ctx context.Context, appID, endpointID string, f hookline.AttemptFilter, max int) (int, bool, error) {
+	if err := r.EndpointExists(ctx, appID, endpointID); err != nil {
+		return 0, false, err
+	}
+	query, args := r.Query().CountAttemptsByEndpoint(appID, endpointID, f, max)
+	return CountCapped(ctx, r.Reader, query, args, max)
+}
+
+// AppUsage counts the applications' messages of [since, until) and their
+// deliveries.
+func (r Reads) AppUsage(ctx context.Context, appIDs []string, since, until time.Time) ([]hookline.AppUsage, error) {
+	return AppUsage(ctx, r.Reader, r.Query, appIDs, since, until)
+}
+
+// EndpointStats counts the deliveries to the application's endpoint by
+// status, for messages created in [since, until) where those are set.
+func (r Reads) EndpointStats(ctx context.Context, appID, endpointID string, since, until *time.Time) (*hookline.EndpointStats, error) {
+	if err := r.EndpointExists(ctx, appID, endpointID); err != nil {
+		return nil, err
+	}
+	query, args := r.Query().EndpointStats(endpointID, since, until)
+	return EndpointStats(ctx, r.Reader, query, args)
+}
+
+// CountDeliveries counts the deliveries by state.
+func (r Reads) CountDeliveries(ctx context.Context) (hookline.DeliveryCounts, error) {
+	return DeliveryCounts(ctx, r.Reader)
+}
