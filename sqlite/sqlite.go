@@ -118,10 +118,10 @@ func WithReaders(n int) Option { return func(o *options) { o.readers = n } }
 // Store is a hookline.Store on a SQLite file. It is safe for concurrent use.
 type Store struct {
 	storeReads // the reads both stores run alike
-	path  string
-	lock  *os.File // held open while the Store is (see lock)
-	log   *slog.Logger
-	box   *hookline.SecretBox // encrypts secrets; nil stores them as they are
+	path       string
+	lock       *os.File // held open while the Store is (see lock)
+	log        *slog.Logger
+	box        *hookline.SecretBox // encrypts secrets; nil stores them as they are
 
 	wdb *sql.DB // one connection, owned by the writer goroutine
 	rdb *sql.DB // query-only pool
