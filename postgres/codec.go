@@ -324,7 +324,10 @@ var dialect = sqlbuild.Dialect{
 	Placeholder: sqlbuild.Dollar,
 	Time:        func(t time.Time) any { return t },
 	Has:         func(col, ph string) string { return ph + " = ANY(" + col + ")" },
-	Arrays:      true,
+	Micros: func(col, since string) string {
+		return "floor(extract(epoch FROM " + col + " - " + since + "::timestamptz) * 1000000)::bigint"
+	},
+	Arrays: true,
 }
 
 // newQuery returns a query builder in PostgreSQL's dialect.
@@ -350,6 +353,10 @@ func (r reader) Read(ctx context.Context, query string, args []any, start func()
 		return rows.Err()
 	})
 }
+
+// storeReads is sqlbuild.Reads under a name of this package, embedded in
+// Store: the reads both stores run alike, through a reader.
+type storeReads = sqlbuild.Reads
 
 // list runs a page query made by sqlbuild.Query.Page and scans its rows.
 func list[T any](ctx context.Context, s *Store, query string, args []any, n int, scan func(sqlbuild.Scanner) (T, error)) (hookline.Page[T], error) {

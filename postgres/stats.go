@@ -2,21 +2,9 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"github.com/hookline/hookline"
-	"github.com/hookline/hookline/internal/sqlbuild"
 )
-
-// AppAttemptStats counts the application's attempts of [since, until) by
-// step, event type and outcome, through the index attempts_app_created.
-func (s *Store) AppAttemptStats(ctx context.Context, appID string, since, until time.Time, step time.Duration, eventTypes []string) ([]hookline.AttemptTally, error) {
-	q := newQuery()
-	expr := `floor(extract(epoch FROM a.created_at - ` + q.Arg(since) + `::timestamptz) * 1000000 / ` +
-		q.Arg(hookline.StatsStep(step).Microseconds()) + `)::bigint`
-	query, args := q.AppAttemptStats(expr, appID, since, until, eventTypes)
-	return sqlbuild.AttemptTallies(ctx, reader{s}, query, args)
-}
 
 // AppEventTypes reads the filters of the applications' endpoints.
 func (s *Store) AppEventTypes(ctx context.Context, appIDs []string) ([]hookline.AppEventTypes, error) {

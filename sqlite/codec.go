@@ -243,6 +243,10 @@ func (r reader) Read(ctx context.Context, query string, args []any, start func()
 	return dbErr(rows.Err())
 }
 
+// storeReads is sqlbuild.Reads under a name of this package, embedded in
+// Store: the reads both stores run alike, through a reader.
+type storeReads = sqlbuild.Reads
+
 // list runs a page query made by sqlbuild.Query.Page and scans its rows.
 func list[T any](ctx context.Context, db *sql.DB, query string, args []any, n int, scan func(scanner) (T, error)) (hookline.Page[T], error) {
 	return sqlbuild.List(ctx, reader{db}, query, args, n, scan)
@@ -255,6 +259,7 @@ var dialect = sqlbuild.Dialect{
 	Has: func(col, ph string) string {
 		return "EXISTS (SELECT 1 FROM json_each(" + col + ") WHERE value = " + ph + ")"
 	},
+	Micros: func(col, since string) string { return "(" + col + " - " + since + ")" },
 }
 
 // newQuery returns a query builder in SQLite's dialect.

@@ -50,11 +50,7 @@ import (
 	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/internal/migrate"
 	"github.com/hookline/hookline/internal/readcache"
-	"github.com/hookline/hookline/internal/sqlbuild"
 )
-
-// storeReads embeds sqlbuild.Reads in Store under a name of this package.
-type storeReads = sqlbuild.Reads
 
 //go:embed migrations/*.sql
 var migrations embed.FS

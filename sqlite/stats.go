@@ -3,20 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"time"
 
 	"github.com/hookline/hookline"
-	"github.com/hookline/hookline/internal/sqlbuild"
 )
-
-// AppAttemptStats counts the application's attempts of [since, until) by
-// step, event type and outcome, through the index attempts_app_created.
-func (s *Store) AppAttemptStats(ctx context.Context, appID string, since, until time.Time, step time.Duration, eventTypes []string) ([]hookline.AttemptTally, error) {
-	q := newQuery()
-	expr := `(a.created_at - ` + q.Arg(micros(since)) + `) / ` + q.Arg(hookline.StatsStep(step).Microseconds())
-	query, args := q.AppAttemptStats(expr, appID, since, until, eventTypes)
-	return sqlbuild.AttemptTallies(ctx, reader{s.rdb}, query, args)
-}
 
 // AppEventTypes reads the filters of the applications' endpoints.
 func (s *Store) AppEventTypes(ctx context.Context, appIDs []string) ([]hookline.AppEventTypes, error) {

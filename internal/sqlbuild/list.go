@@ -126,20 +126,20 @@ func (q *Query) ListMessagesByEndpoint(sel, appID, endpointID string, f hookline
 	return q.Page(sel, "d.message_id", f.ListOptions)
 }
 
-// AppAttemptStats is the statement of Store.AppAttemptStats: the step,
-// event type, status and count of the application's attempts made in
-// [since, until) of those event types (of every one when eventTypes is
-// empty), grouped. step is the driver's expression of the step of an
-// attempt aliased a, whose arguments the caller added first. It reads the
-// index attempts_app_created, and a message of the application by id
-// per attempt.
-func (q *Query) AppAttemptStats(step, appID string, since, until time.Time, eventTypes []string) (string, []any) {
+// AppAttemptStats is the statement of Store.AppAttemptStats: the step of
+// step (counted from since), event type, status and count of the
+// application's attempts made in [since, until) of those event types (of
+// every one when eventTypes is empty), grouped. It reads the index
+// attempts_app_created, and a message of the application by id per
+// attempt.
+func (q *Query) AppAttemptStats(appID string, since, until time.Time, step time.Duration, eventTypes []string) (string, []any) {
+	n := q.d.Micros("a.created_at", q.Arg(q.d.Time(since))) + ` / ` + q.Arg(hookline.StatsStep(step).Microseconds())
 	q.Where("a.app_id = ?", appID)
 	q.Between("a.created_at", &since, &until)
 	if len(eventTypes) > 0 {
 		q.Where(q.In("m.event_type", eventTypes))
 	}
-	query, args := q.SQL(`SELECT ` + step + `, m.event_type, a.status, count(*)
+	query, args := q.SQL(`SELECT ` + n + `, m.event_type, a.status, count(*)
 	FROM attempts a JOIN messages m ON m.app_id = a.app_id AND m.id = a.message_id`)
 	return query + ` GROUP BY 1, 2, 3`, args
 }

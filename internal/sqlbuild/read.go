@@ -160,6 +160,13 @@ func (r Reads) CountAttemptsByEndpoint(ctx context.Context, appID, endpointID st
 	return CountCapped(ctx, r.Reader, query, args, max)
 }
 
+// AppAttemptStats counts the application's attempts of [since, until) by
+// step, event type and outcome, through the index attempts_app_created.
+func (r Reads) AppAttemptStats(ctx context.Context, appID string, since, until time.Time, step time.Duration, eventTypes []string) ([]hookline.AttemptTally, error) {
+	query, args := r.Query().AppAttemptStats(appID, since, until, step, eventTypes)
+	return AttemptTallies(ctx, r.Reader, query, args)
+}
+
 // AppUsage counts the applications' messages of [since, until) and their
 // deliveries.
 func (r Reads) AppUsage(ctx context.Context, appIDs []string, since, until time.Time) ([]hookline.AppUsage, error) {

@@ -22,6 +22,9 @@ type Dialect struct {
 	// Has is the condition "the list column col holds the value of the
 	// placeholder ph".
 	Has func(col, ph string) string
+	// Micros is the whole microseconds from the time of the placeholder
+	// since to the time column col, a bigint.
+	Micros func(col, since string) string
 	// Arrays says the driver binds a []string as one argument, so that
 	// "col is one of vals" is col = ANY(ph) rather than col IN (ph, ...).
 	Arrays bool
