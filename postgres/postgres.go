@@ -235,7 +235,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		return nil, openError(err)
 	}
 	s.channel = Channel(s.schema)
-	if s.box, err = hookline.UpgradeSeals(ctx, s.box, sealedTables{s}, s.log, "postgres"); err != nil {
+	if s.box, err = hookline.UpgradeSeals(ctx, s.box, sealedTables{s.storeReads, s}, s.log, "postgres"); err != nil {
 		s.pool.Close()
 		return nil, openError(err)
 	}

@@ -12,29 +12,9 @@ import (
 
 // sealedTables is what the store holds of each hookline.SealedKind, as
 // hookline's CheckSeals, Reseal and UpgradeSeals use it.
-type sealedTables struct{ s *Store }
-
-// SealedRows reads a page of the columns of k.
-func (t sealedTables) SealedRows(ctx context.Context, k *hookline.SealedKind, after string) ([]hookline.SealedRow, error) {
-	names := k.Names()
-	var page []hookline.SealedRow
-	err := t.s.do(ctx, func(ctx context.Context) error {
-		rows, err := t.s.pool.Query(ctx, `SELECT id, `+strings.Join(names, ", ")+` FROM `+k.Table+`
-			WHERE id > $1 ORDER BY id LIMIT $2`, after, hookline.ResealBatch)
-		if err != nil {
-			return err
-		}
-		page, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (hookline.SealedRow, error) {
-			r := hookline.SealedRow{Values: make([][]byte, len(names))}
-			dest := []any{&r.ID}
-			for i := range r.Values {
-				dest = append(dest, &r.Values[i])
-			}
-			return r, row.Scan(dest...)
-		})
-		return err
-	})
-	return page, err
+type sealedTables struct {
+	storeReads // SealedRows
+	s          *Store
 }
 
 // ResealRows writes the rows of now in one transaction, each where its
@@ -52,14 +32,7 @@ func (t sealedTables) ResealRows(ctx context.Context, k *hookline.SealedKind, wa
 	err := t.s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		n = 0
 		for i, r := range now {
-			args := make([]any, 0, 2*len(names)+1)
-			for _, v := range r.Values {
-				args = append(args, v)
-			}
-			args = append(args, r.ID)
-			for _, v := range was[i].Values {
-				args = append(args, v)
-			}
+			args := hookline.ResealArgs(was[i], r, func(v []byte) any { return v })
 			tag, err := tx.Exec(ctx, query, args...)
 			if err != nil {
 				return err
@@ -102,12 +75,12 @@ func (s *Store) markClear(ctx context.Context, tx pgx.Tx) error {
 // CheckSecretKey opens every sealed secret with the store's keys (see
 // hookline.SecretBox.CheckSeals).
 func (s *Store) CheckSecretKey(ctx context.Context) error {
-	return s.box.CheckSeals(ctx, sealedTables{s})
+	return s.box.CheckSeals(ctx, sealedTables{s.storeReads, s})
 }
 
 // Reseal seals every secret again (hookline.SecretBox.Reseal).
 // The versions of the rows it replaced stay in the table's files until
 // PostgreSQL's vacuum reuses their space, and in its WAL and backups.
 func (s *Store) Reseal(ctx context.Context) (int, error) {
-	return s.box.Reseal(ctx, sealedTables{s})
+	return s.box.Reseal(ctx, sealedTables{s.storeReads, s})
 }

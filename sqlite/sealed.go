@@ -11,30 +11,9 @@ import (
 
 // sealedTables is what the store holds of each hookline.SealedKind, as
 // hookline's CheckSeals, Reseal and UpgradeSeals use it.
-type sealedTables struct{ s *Store }
-
-// SealedRows reads a page of the columns of k.
-func (t sealedTables) SealedRows(ctx context.Context, k *hookline.SealedKind, after string) ([]hookline.SealedRow, error) {
-	names := k.Names()
-	rows, err := t.s.rdb.QueryContext(ctx, `SELECT id, `+strings.Join(names, ", ")+` FROM `+k.Table+`
-		WHERE id > ? ORDER BY id LIMIT ?`, after, hookline.ResealBatch)
-	if err != nil {
-		return nil, dbErr(err)
-	}
-	defer rows.Close()
-	var page []hookline.SealedRow
-	for rows.Next() {
-		r := hookline.SealedRow{Values: make([][]byte, len(names))}
-		dest := []any{&r.ID}
-		for i := range r.Values {
-			dest = append(dest, &r.Values[i])
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, dbErr(err)
-		}
-		page = append(page, r)
-	}
-	return page, dbErr(rows.Err())
+type sealedTables struct {
+	storeReads // SealedRows
+	s          *Store
 }
 
 // ResealRows writes the rows of now through the writer, each where its
@@ -51,14 +30,7 @@ func (t sealedTables) ResealRows(ctx context.Context, k *hookline.SealedKind, wa
 	err := t.s.write(ctx, func(w *writer) error {
 		n = 0
 		for i, r := range now {
-			args := make([]any, 0, 2*len(names)+1)
-			for _, v := range r.Values {
-				args = append(args, nullBytes(v))
-			}
-			args = append(args, r.ID)
-			for _, v := range was[i].Values {
-				args = append(args, nullBytes(v))
-			}
+			args := hookline.ResealArgs(was[i], r, nullBytes)
 			changed, err := w.affected(query, args...)
 			if err != nil {
 				return err
@@ -101,14 +73,14 @@ func (s *Store) markClear(w *writer) error {
 // CheckSecretKey opens every sealed secret with the store's keys (see
 // hookline.SecretBox.CheckSeals).
 func (s *Store) CheckSecretKey(ctx context.Context) error {
-	return s.box.CheckSeals(ctx, sealedTables{s})
+	return s.box.CheckSeals(ctx, sealedTables{s.storeReads, s})
 }
 
 // Reseal seals every secret again (hookline.SecretBox.Reseal),
 // then rewrites the database file so that nothing it replaced is left in
 // it or in the WAL (compact).
 func (s *Store) Reseal(ctx context.Context) (int, error) {
-	n, err := s.box.Reseal(ctx, sealedTables{s})
+	n, err := s.box.Reseal(ctx, sealedTables{s.storeReads, s})
 	if err != nil {
 		return n, err
 	}

@@ -337,7 +337,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		hookline.RunCleanup(bg, s, s.log, "sqlite")
 	}()
 	go s.checkpointLoop(bg)
-	if s.box, err = hookline.UpgradeSeals(ctx, s.box, sealedTables{s}, s.log, "sqlite"); err != nil {
+	if s.box, err = hookline.UpgradeSeals(ctx, s.box, sealedTables{s.storeReads, s}, s.log, "sqlite"); err != nil {
 		s.Close()
 		return nil, openError(path, err)
 	}

@@ -2,6 +2,7 @@ package sqlbuild
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/hookline/hookline"
@@ -186,4 +187,21 @@ func (r Reads) EndpointStats(ctx context.Context, appID, endpointID string, sinc
 // CountDeliveries counts the deliveries by state.
 func (r Reads) CountDeliveries(ctx context.Context) (hookline.DeliveryCounts, error) {
 	return DeliveryCounts(ctx, r.Reader)
+}
+
+// SealedRows reads a page of the columns of k (hookline.SealedTables).
+func (r Reads) SealedRows(ctx context.Context, k *hookline.SealedKind, after string) ([]hookline.SealedRow, error) {
+	names := k.Names()
+	q := r.Query()
+	q.Where("id > ?", after)
+	query, _ := q.SQL(`SELECT id, ` + strings.Join(names, ", ") + ` FROM ` + k.Table)
+	query += ` ORDER BY id LIMIT ` + q.Arg(hookline.ResealBatch)
+	return Rows(ctx, r.Reader, query, q.Args(), func(sc Scanner) (hookline.SealedRow, error) {
+		row := hookline.SealedRow{Values: make([][]byte, len(names))}
+		dest := []any{&row.ID}
+		for i := range row.Values {
+			dest = append(dest, &row.Values[i])
+		}
+		return row, sc.Scan(dest...)
+	})
 }
