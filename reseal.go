@@ -68,21 +68,6 @@ type SealedRow struct {
 	Values [][]byte
 }
 
-// ResealArgs are the arguments of a store's statement that writes the row
-// now over the row was, where it still holds was: the values of now, the
-// id, the values of was, each made an argument by bind.
-func ResealArgs(was, now SealedRow, bind func([]byte) any) []any {
-	args := make([]any, 0, 2*len(now.Values)+1)
-	for _, v := range now.Values {
-		args = append(args, bind(v))
-	}
-	args = append(args, now.ID)
-	for _, v := range was.Values {
-		args = append(args, bind(v))
-	}
-	return args
-}
-
 // SealedTables is what a store holds of every SealedKind, and its mark of
 // the forms it may hold, as CheckSeals, Reseal and UpgradeSeals use them.
 type SealedTables interface {

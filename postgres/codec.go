@@ -324,6 +324,8 @@ var dialect = sqlbuild.Dialect{
 	Placeholder: sqlbuild.Dollar,
 	Time:        func(t time.Time) any { return t },
 	Has:         func(col, ph string) string { return ph + " = ANY(" + col + ")" },
+	SameBytes:   func(col, ph string) string { return col + " IS NOT DISTINCT FROM " + ph },
+	Bytes:       func(b []byte) any { return b },
 	Micros: func(col, since string) string {
 		return "floor(extract(epoch FROM " + col + " - " + since + "::timestamptz) * 1000000)::bigint"
 	},

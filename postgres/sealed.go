@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -20,19 +18,11 @@ type sealedTables struct {
 // ResealRows writes the rows of now in one transaction, each where its
 // columns still hold those of was.
 func (t sealedTables) ResealRows(ctx context.Context, k *hookline.SealedKind, was, now []hookline.SealedRow) (int, error) {
-	names := k.Names()
-	set, same := make([]string, len(names)), make([]string, len(names))
-	for i, c := range names {
-		set[i] = fmt.Sprintf("%s = $%d", c, i+1)
-		same[i] = fmt.Sprintf("%s IS NOT DISTINCT FROM $%d", c, len(names)+i+2)
-	}
-	query := `UPDATE ` + k.Table + ` SET ` + strings.Join(set, ", ") +
-		fmt.Sprintf(` WHERE id = $%d AND `, len(names)+1) + strings.Join(same, " AND ")
 	n := 0
 	err := t.s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		n = 0
 		for i, r := range now {
-			args := hookline.ResealArgs(was[i], r, func(v []byte) any { return v })
+			query, args := newQuery().Reseal(k, was[i], r)
 			tag, err := tx.Exec(ctx, query, args...)
 			if err != nil {
 				return err

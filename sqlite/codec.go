@@ -260,6 +260,9 @@ var dialect = sqlbuild.Dialect{
 		return "EXISTS (SELECT 1 FROM json_each(" + col + ") WHERE value = " + ph + ")"
 	},
 	Micros: func(col, since string) string { return "(" + col + " - " + since + ")" },
+	// The columns that kept secrets in clear hold text, which is not bytes.
+	SameBytes: func(col, ph string) string { return "CAST(" + col + " AS BLOB) IS " + ph },
+	Bytes:     func(b []byte) any { return nullBytes(b) },
 }
 
 // newQuery returns a query builder in SQLite's dialect.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"github.com/hookline/hookline"
 )
@@ -17,20 +16,13 @@ type sealedTables struct {
 }
 
 // ResealRows writes the rows of now through the writer, each where its
-// columns still hold those of was. They are compared as bytes, which the
-// columns that kept secrets in clear, text, are not.
+// columns still hold those of was (compared as bytes: see dialect).
 func (t sealedTables) ResealRows(ctx context.Context, k *hookline.SealedKind, was, now []hookline.SealedRow) (int, error) {
-	names := k.Names()
-	set, same := make([]string, len(names)), make([]string, len(names))
-	for i, c := range names {
-		set[i], same[i] = c+` = ?`, `CAST(`+c+` AS BLOB) IS ?`
-	}
-	query := `UPDATE ` + k.Table + ` SET ` + strings.Join(set, ", ") + ` WHERE id = ? AND ` + strings.Join(same, " AND ")
 	n := 0
 	err := t.s.write(ctx, func(w *writer) error {
 		n = 0
 		for i, r := range now {
-			args := hookline.ResealArgs(was[i], r, nullBytes)
+			query, args := newQuery().Reseal(k, was[i], r)
 			changed, err := w.affected(query, args...)
 			if err != nil {
 				return err

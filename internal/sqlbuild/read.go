@@ -205,3 +205,19 @@ func (r Reads) SealedRows(ctx context.Context, k *hookline.SealedKind, after str
 		return row, sc.Scan(dest...)
 	})
 }
+
+// Reseal is the statement of hookline.SealedTables.ResealRows for one row:
+// it writes the columns of now (k.Names) where the row still holds those of
+// was.
+func (q *Query) Reseal(k *hookline.SealedKind, was, now hookline.SealedRow) (string, []any) {
+	names := k.Names()
+	set := make([]string, len(names))
+	for i, c := range names {
+		set[i] = c + ` = ` + q.Arg(q.d.Bytes(now.Values[i]))
+	}
+	q.Where("id = ?", now.ID)
+	for i, c := range names {
+		q.Where(q.d.SameBytes(c, q.Arg(q.d.Bytes(was.Values[i]))))
+	}
+	return q.SQL(`UPDATE ` + k.Table + ` SET ` + strings.Join(set, ", "))
+}

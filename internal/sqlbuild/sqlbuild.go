@@ -25,6 +25,11 @@ type Dialect struct {
 	// Micros is the whole microseconds from the time of the placeholder
 	// since to the time column col, a bigint.
 	Micros func(col, since string) string
+	// SameBytes is the condition "col holds the bytes of the placeholder
+	// ph", true for two NULLs.
+	SameBytes func(col, ph string) string
+	// Bytes is b as an argument, nil as NULL.
+	Bytes func(b []byte) any
 	// Arrays says the driver binds a []string as one argument, so that
 	// "col is one of vals" is col = ANY(ph) rather than col IN (ph, ...).
 	Arrays bool
