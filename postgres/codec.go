@@ -356,9 +356,23 @@ func (r reader) Read(ctx context.Context, query string, args []any, start func()
 	})
 }
 
-// storeReads is sqlbuild.Reads under a name of this package, embedded in
-// Store: the reads both stores run alike, through a reader.
-type storeReads = sqlbuild.Reads
+// shared is sqlbuild.Methods under a name of this package, embedded in
+// Store: the methods both stores implement alike, through a reader and a
+// writer.
+type shared = sqlbuild.Methods
+
+// writer runs the writes of sqlbuild's functions in transactions (tx).
+type writer struct{ s *Store }
+
+// Write implements sqlbuild.Writer.
+func (w writer) Write(ctx context.Context, fn func(exec func(string, ...any) (int64, error)) error) error {
+	return w.s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		return fn(func(query string, args ...any) (int64, error) {
+			tag, err := tx.Exec(ctx, query, args...)
+			return tag.RowsAffected(), err
+		})
+	})
+}
 
 // list runs a page query made by sqlbuild.Query.Page and scans its rows.
 func list[T any](ctx context.Context, s *Store, query string, args []any, n int, scan func(sqlbuild.Scanner) (T, error)) (hookline.Page[T], error) {

@@ -25,4 +25,4 @@ const ForgetPayload = forgetPayload
 
 // SealedTables is the store's hookline.SealedTables, for the storetest
 // cases that come between its reads and its writes.
-func SealedTables(s *Store) hookline.SealedTables { return sealedTables{s.storeReads, s} }
+func SealedTables(s *Store) hookline.SealedTables { return s.shared }

@@ -136,13 +136,13 @@ func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout =
 // Store is a hookline.Store on PostgreSQL. It is safe for concurrent use, and
 // several Stores, in one process or many, may share one database and schema.
 type Store struct {
-	storeReads // the reads both stores run alike
-	pool       *pgxpool.Pool
-	schema     string // the schema of the tables
-	channel    string // the NOTIFY channel of the schema
-	log        *slog.Logger
-	box        *hookline.SecretBox // encrypts secrets; nil stores them as they are
-	timeout    time.Duration
+	shared  // the methods both stores implement alike
+	pool    *pgxpool.Pool
+	schema  string // the schema of the tables
+	channel string // the NOTIFY channel of the schema
+	log     *slog.Logger
+	box     *hookline.SecretBox // encrypts secrets; nil stores them as they are
+	timeout time.Duration
 
 	due chan struct{}
 	// node names this Store in the notifications it sends; announce queues
@@ -215,7 +215,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		tokens:    readcache.Cache[*hookline.Token]{MaxAge: cacheMaxAge},
 		endpoints: readcache.Cache[*appEndpoints]{MaxAge: cacheMaxAge},
 	}
-	s.storeReads = storeReads{Reader: reader{s}, Query: newQuery, EndpointExists: s.endpointExists}
+	s.shared = shared{Reader: reader{s}, Writer: writer{s}, Query: newQuery, EndpointExists: s.endpointExists}
 	if s.box, err = hookline.NewSecretBox(o.secretKey, o.previousKeys...); err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
@@ -235,7 +235,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		return nil, openError(err)
 	}
 	s.channel = Channel(s.schema)
-	if s.box, err = hookline.UpgradeSeals(ctx, s.box, sealedTables{s.storeReads, s}, s.log, "postgres"); err != nil {
+	if s.box, err = hookline.UpgradeSeals(ctx, s.box, s.shared, s.log, "postgres"); err != nil {
 		s.pool.Close()
 		return nil, openError(err)
 	}

@@ -243,9 +243,19 @@ func (r reader) Read(ctx context.Context, query string, args []any, start func()
 	return dbErr(rows.Err())
 }
 
-// storeReads is sqlbuild.Reads under a name of this package, embedded in
-// Store: the reads both stores run alike, through a reader.
-type storeReads = sqlbuild.Reads
+// shared is sqlbuild.Methods under a name of this package, embedded in
+// Store: the methods both stores implement alike, through a reader and a
+// writer.
+type shared = sqlbuild.Methods
+
+// opWriter runs the writes of sqlbuild's functions through the store's
+// writer, each fn one op.
+type opWriter struct{ s *Store }
+
+// Write implements sqlbuild.Writer.
+func (x opWriter) Write(ctx context.Context, fn func(exec func(string, ...any) (int64, error)) error) error {
+	return x.s.write(ctx, func(w *writer) error { return fn(w.affected) })
+}
 
 // list runs a page query made by sqlbuild.Query.Page and scans its rows.
 func list[T any](ctx context.Context, db *sql.DB, query string, args []any, n int, scan func(scanner) (T, error)) (hookline.Page[T], error) {

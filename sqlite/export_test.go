@@ -18,4 +18,4 @@ func MigrateDownTo(ctx context.Context, db *sql.DB, version int64) error {
 
 // SealedTables is the store's hookline.SealedTables, for the storetest
 // cases that come between its reads and its writes.
-func SealedTables(s *Store) hookline.SealedTables { return sealedTables{s.storeReads, s} }
+func SealedTables(s *Store) hookline.SealedTables { return s.shared }

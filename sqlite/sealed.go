@@ -8,49 +8,6 @@ import (
 	"github.com/hookline/hookline"
 )
 
-// sealedTables is what the store holds of each hookline.SealedKind, as
-// hookline's CheckSeals, Reseal and UpgradeSeals use it.
-type sealedTables struct {
-	storeReads // SealedRows
-	s          *Store
-}
-
-// ResealRows writes the rows of now through the writer, each where its
-// columns still hold those of was (compared as bytes: see dialect).
-func (t sealedTables) ResealRows(ctx context.Context, k *hookline.SealedKind, was, now []hookline.SealedRow) (int, error) {
-	n := 0
-	err := t.s.write(ctx, func(w *writer) error {
-		n = 0
-		for i, r := range now {
-			query, args := newQuery().Reseal(k, was[i], r)
-			changed, err := w.affected(query, args...)
-			if err != nil {
-				return err
-			}
-			if changed > 0 {
-				n++
-			}
-		}
-		return nil
-	})
-	return n, err
-}
-
-// LegacySeals reads the mark of sealed_format.
-func (t sealedTables) LegacySeals(ctx context.Context) (bool, error) {
-	var legacy bool
-	err := t.s.queryRow(ctx, `SELECT legacy FROM sealed_format WHERE id = 1`).Scan(&legacy)
-	return legacy, dbErr(err)
-}
-
-// MarkSealsBound clears the mark of sealed_format.
-func (t sealedTables) MarkSealsBound(ctx context.Context) error {
-	return t.s.write(ctx, func(w *writer) error {
-		_, err := w.exec(`UPDATE sealed_format SET legacy = 0 WHERE id = 1`)
-		return clean(err)
-	})
-}
-
 // markClear sets the mark of sealed_format, in the transaction of a write
 // of secrets (an endpoint's, a source's), when the store has no key: it
 // wrote them in clear.
@@ -65,14 +22,14 @@ func (s *Store) markClear(w *writer) error {
 // CheckSecretKey opens every sealed secret with the store's keys (see
 // hookline.SecretBox.CheckSeals).
 func (s *Store) CheckSecretKey(ctx context.Context) error {
-	return s.box.CheckSeals(ctx, sealedTables{s.storeReads, s})
+	return s.box.CheckSeals(ctx, s.shared)
 }
 
 // Reseal seals every secret again (hookline.SecretBox.Reseal),
 // then rewrites the database file so that nothing it replaced is left in
 // it or in the WAL (compact).
 func (s *Store) Reseal(ctx context.Context) (int, error) {
-	n, err := s.box.Reseal(ctx, sealedTables{s.storeReads, s})
+	n, err := s.box.Reseal(ctx, s.shared)
 	if err != nil {
 		return n, err
 	}

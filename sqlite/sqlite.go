@@ -113,11 +113,11 @@ func WithReaders(n int) Option { return func(o *options) { o.readers = n } }
 
 // Store is a hookline.Store on a SQLite file. It is safe for concurrent use.
 type Store struct {
-	storeReads // the reads both stores run alike
-	path       string
-	lock       *os.File // held open while the Store is (see lock)
-	log        *slog.Logger
-	box        *hookline.SecretBox // encrypts secrets; nil stores them as they are
+	shared // the methods both stores implement alike
+	path   string
+	lock   *os.File // held open while the Store is (see lock)
+	log    *slog.Logger
+	box    *hookline.SecretBox // encrypts secrets; nil stores them as they are
 
 	wdb *sql.DB // one connection, owned by the writer goroutine
 	rdb *sql.DB // query-only pool
@@ -304,7 +304,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return fail(err)
 	}
-	s.storeReads = storeReads{Reader: reader{s.rdb}, Query: newQuery, EndpointExists: s.endpointExists}
+	s.shared = shared{Reader: reader{s.rdb}, Writer: opWriter{s}, Query: newQuery, EndpointExists: s.endpointExists}
 	s.rdb.SetMaxOpenConns(o.readers)
 	s.rdb.SetMaxIdleConns(o.readers)
 	s.rdb.SetConnMaxLifetime(0)
@@ -337,7 +337,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		hookline.RunCleanup(bg, s, s.log, "sqlite")
 	}()
 	go s.checkpointLoop(bg)
-	if s.box, err = hookline.UpgradeSeals(ctx, s.box, sealedTables{s.storeReads, s}, s.log, "sqlite"); err != nil {
+	if s.box, err = hookline.UpgradeSeals(ctx, s.box, s.shared, s.log, "sqlite"); err != nil {
 		s.Close()
 		return nil, openError(path, err)
 	}

@@ -140,10 +140,21 @@ func DeliveryCounts(ctx context.Context, r Reader) (hookline.DeliveryCounts, err
 	return c, err
 }
 
-// Reads are the store methods both drivers implement alike, over the
-// driver's Reader: a driver's Store embeds Reads and has them.
-type Reads struct {
+// Writer runs the write statements of the functions below: each store's,
+// in its own transactions, with its own retries and its own errors.
+type Writer interface {
+	// Write runs fn in a transaction, with exec, which runs a statement and
+	// returns the number of rows it changed. A store that runs the
+	// transaction again after a failure calls fn again.
+	Write(ctx context.Context, fn func(exec func(query string, args ...any) (int64, error)) error) error
+}
+
+// Methods are the store methods both drivers implement alike, over the
+// driver's Reader and Writer: a driver's Store embeds Methods and has them.
+// Methods is also the store's hookline.SealedTables.
+type Methods struct {
 	Reader Reader
+	Writer Writer
 	// Query returns a builder in the driver's dialect.
 	Query func() *Query
 	// EndpointExists returns hookline.ErrEndpointNotFound when the
@@ -153,7 +164,7 @@ type Reads struct {
 
 // CountAttemptsByEndpoint counts the endpoint's attempts that f keeps, up
 // to max, through the index attempts_endpoint.
-func (r Reads) CountAttemptsByEndpoint(ctx context.Context, appID, endpointID string, f hookline.AttemptFilter, max int) (int, bool, error) {
+func (r Methods) CountAttemptsByEndpoint(ctx context.Context, appID, endpointID string, f hookline.AttemptFilter, max int) (int, bool, error) {
 	if err := r.EndpointExists(ctx, appID, endpointID); err != nil {
 		return 0, false, err
 	}
@@ -163,20 +174,20 @@ func (r Reads) CountAttemptsByEndpoint(ctx context.Context, appID, endpointID st
 
 // AppAttemptStats counts the application's attempts of [since, until) by
 // step, event type and outcome, through the index attempts_app_created.
-func (r Reads) AppAttemptStats(ctx context.Context, appID string, since, until time.Time, step time.Duration, eventTypes []string) ([]hookline.AttemptTally, error) {
+func (r Methods) AppAttemptStats(ctx context.Context, appID string, since, until time.Time, step time.Duration, eventTypes []string) ([]hookline.AttemptTally, error) {
 	query, args := r.Query().AppAttemptStats(appID, since, until, step, eventTypes)
 	return AttemptTallies(ctx, r.Reader, query, args)
 }
 
 // AppUsage counts the applications' messages of [since, until) and their
 // deliveries.
-func (r Reads) AppUsage(ctx context.Context, appIDs []string, since, until time.Time) ([]hookline.AppUsage, error) {
+func (r Methods) AppUsage(ctx context.Context, appIDs []string, since, until time.Time) ([]hookline.AppUsage, error) {
 	return AppUsage(ctx, r.Reader, r.Query, appIDs, since, until)
 }
 
 // EndpointStats counts the deliveries to the application's endpoint by
 // status, for messages created in [since, until) where those are set.
-func (r Reads) EndpointStats(ctx context.Context, appID, endpointID string, since, until *time.Time) (*hookline.EndpointStats, error) {
+func (r Methods) EndpointStats(ctx context.Context, appID, endpointID string, since, until *time.Time) (*hookline.EndpointStats, error) {
 	if err := r.EndpointExists(ctx, appID, endpointID); err != nil {
 		return nil, err
 	}
@@ -185,12 +196,12 @@ func (r Reads) EndpointStats(ctx context.Context, appID, endpointID string, sinc
 }
 
 // CountDeliveries counts the deliveries by state.
-func (r Reads) CountDeliveries(ctx context.Context) (hookline.DeliveryCounts, error) {
+func (r Methods) CountDeliveries(ctx context.Context) (hookline.DeliveryCounts, error) {
 	return DeliveryCounts(ctx, r.Reader)
 }
 
 // SealedRows reads a page of the columns of k (hookline.SealedTables).
-func (r Reads) SealedRows(ctx context.Context, k *hookline.SealedKind, after string) ([]hookline.SealedRow, error) {
+func (r Methods) SealedRows(ctx context.Context, k *hookline.SealedKind, after string) ([]hookline.SealedRow, error) {
 	names := k.Names()
 	q := r.Query()
 	q.Where("id > ?", after)
@@ -220,4 +231,42 @@ func (q *Query) Reseal(k *hookline.SealedKind, was, now hookline.SealedRow) (str
 		q.Where(q.d.SameBytes(c, q.Arg(q.d.Bytes(was.Values[i]))))
 	}
 	return q.SQL(`UPDATE ` + k.Table + ` SET ` + strings.Join(set, ", "))
+}
+
+// ResealRows writes the rows of now in one transaction, each where its
+// columns still hold those of was (hookline.SealedTables).
+func (r Methods) ResealRows(ctx context.Context, k *hookline.SealedKind, was, now []hookline.SealedRow) (int, error) {
+	n := 0
+	err := r.Writer.Write(ctx, func(exec func(string, ...any) (int64, error)) error {
+		n = 0
+		for i, row := range now {
+			query, args := r.Query().Reseal(k, was[i], row)
+			changed, err := exec(query, args...)
+			if err != nil {
+				return err
+			}
+			n += int(changed)
+		}
+		return nil
+	})
+	return n, err
+}
+
+// LegacySeals reads the mark of sealed_format (hookline.SealedTables).
+func (r Methods) LegacySeals(ctx context.Context) (bool, error) {
+	var legacy bool
+	err := r.Reader.Read(ctx, `SELECT legacy FROM sealed_format WHERE id = 1`, nil, func() {}, func(sc Scanner) error {
+		return sc.Scan(&legacy)
+	})
+	return legacy, err
+}
+
+// MarkSealsBound clears the mark of sealed_format (hookline.SealedTables).
+func (r Methods) MarkSealsBound(ctx context.Context) error {
+	return r.Writer.Write(ctx, func(exec func(string, ...any) (int64, error)) error {
+		q := r.Query()
+		query, args := q.SQL(`UPDATE sealed_format SET legacy = ` + q.Arg(false) + ` WHERE id = 1`)
+		_, err := exec(query, args...)
+		return err
+	})
 }
