@@ -74,12 +74,6 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-var (
-	_ hookline.Store          = (*Store)(nil)
-	_ hookline.Feeder         = (*Store)(nil)
-	_ hookline.FigureReporter = (*Store)(nil)
-)
-
 const (
 	// defaultTimeout bounds one call of the Store.
 	defaultTimeout = 10 * time.Second
@@ -169,6 +163,13 @@ type Store struct {
 	bg         sync.WaitGroup
 	closeOnce  sync.Once
 }
+
+// Store is a hookline.Store with the optional interfaces its wiring uses.
+var (
+	_ hookline.Store          = (*Store)(nil)
+	_ hookline.Feeder         = (*Store)(nil)
+	_ hookline.FigureReporter = (*Store)(nil)
+)
 
 // Open connects to the database at url (postgres://user@host:5432/db?...,
 // with any of pgx's parameters; the scheme postgres or postgresql, in any

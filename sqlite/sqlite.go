@@ -55,11 +55,6 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-var (
-	_ hookline.Store          = (*Store)(nil)
-	_ hookline.FigureReporter = (*Store)(nil)
-)
-
 const (
 	// maxBatch bounds the operations one transaction of the writer holds.
 	maxBatch = 256
@@ -164,6 +159,12 @@ type Store struct {
 
 	due chan struct{}
 }
+
+// Store is a hookline.Store with the optional interfaces its wiring uses.
+var (
+	_ hookline.Store          = (*Store)(nil)
+	_ hookline.FigureReporter = (*Store)(nil)
+)
 
 // Open opens the SQLite database at path, creating it when it does not exist
 // (unless MustExist), brings its schema up to date, and starts the writer.
