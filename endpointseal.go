@@ -62,6 +62,18 @@ type previousSecretJSON struct {
 	Expires int64  `json:"expires"` // Unix microseconds
 }
 
+// SealNew readies ep to be created by a store: it refuses what the stores
+// cannot keep (CheckStorable), sets ep's create-time defaults (Prepare)
+// and returns its secrets sealed (SealAuth).
+func (b *SecretBox) SealNew(ep *Endpoint) (SealedAuth, error) {
+	if err := ep.CheckStorable(); err != nil {
+		return SealedAuth{}, err
+	}
+	t := Now()
+	ep.Prepare(t)
+	return b.SealAuth(ep, t), nil
+}
+
 // SealAuth drops ep's previous secrets expired at now, brings the expiry of
 // the others to the microsecond (what stores keep), and returns ep's
 // secrets sealed for the cells of ep.ID.

@@ -18,6 +18,13 @@ func TokenHash(token string) []byte {
 	return h[:]
 }
 
+// SealNewSource readies src to be created by a store: it sets its
+// create-time defaults (Prepare) and returns its secrets sealed.
+func (b *SecretBox) SealNewSource(src *Source) SealedSource {
+	src.Prepare(Now())
+	return b.SealSource(src)
+}
+
 // SealSource returns the secrets of src in their stored form, bound to
 // its row: src.ID must be set.
 func (b *SecretBox) SealSource(src *Source) SealedSource {

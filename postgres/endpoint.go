@@ -108,14 +108,12 @@ func (s *Store) scanEndpoint(sc pgx.Row) (*hookline.Endpoint, error) {
 // such application), giving it an id, a creation time and a signing secret
 // when they are unset, and pruning its expired previous secrets.
 func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint, max int) error {
-	if err := ep.CheckStorable(); err != nil {
+	auth, err := s.box.SealNew(ep)
+	if err != nil {
 		return err
 	}
-	t := hookline.Now()
-	ep.Prepare(t)
-	auth := s.box.SealAuth(ep, t)
 	var n int64
-	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	err = s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		if max > 0 {
 			// The application's row, locked, makes concurrent creates of
 			// its endpoints count one after the other. The count is a

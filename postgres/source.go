@@ -43,8 +43,7 @@ func (s *Store) scanSource(r pgx.Row) (*hookline.Source, error) {
 // CreateSource stores src, its secrets sealed (in clear without a key,
 // which marks the database so: see markClear).
 func (s *Store) CreateSource(ctx context.Context, src *hookline.Source) error {
-	src.Prepare(hookline.Now())
-	sealed := s.box.SealSource(src)
+	sealed := s.box.SealNewSource(src)
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO ingest_sources (`+sourceCols+`, token_hash)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,

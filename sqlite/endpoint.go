@@ -89,12 +89,10 @@ func (s *Store) scanEndpoint(sc scanner) (*hookline.Endpoint, error) {
 // such application), giving it an id, a creation time and a signing secret
 // when they are unset, and pruning its expired previous secrets.
 func (s *Store) CreateEndpoint(ctx context.Context, ep *hookline.Endpoint, max int) error {
-	if err := ep.CheckStorable(); err != nil {
+	auth, err := s.box.SealNew(ep)
+	if err != nil {
 		return err
 	}
-	t := hookline.Now()
-	ep.Prepare(t)
-	auth := s.box.SealAuth(ep, t)
 	return s.write(ctx, func(w *writer) error {
 		eps, err := w.endpoints(ep.AppID)
 		if err != nil {

@@ -43,8 +43,7 @@ func (s *Store) scanSource(sc scanner) (*hookline.Source, error) {
 // CreateSource stores src, its secrets sealed (in clear without a key,
 // which marks the database so: see markClear).
 func (s *Store) CreateSource(ctx context.Context, src *hookline.Source) error {
-	src.Prepare(hookline.Now())
-	sealed := s.box.SealSource(src)
+	sealed := s.box.SealNewSource(src)
 	return s.write(ctx, func(w *writer) error {
 		_, err := w.exec(`INSERT INTO ingest_sources (`+sourceCols+`, token_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			src.ID, nullString(src.UID), src.AppID, src.Name, src.Type, sealed.Config, sealed.Token,
