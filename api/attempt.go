@@ -101,12 +101,19 @@ func (s *Server) attemptList(c *call, app *hookline.Application, aq attemptQuery
 	}), nil
 }
 
-func (s *Server) listAttemptsByEndpoint(c *call) (int, any, error) {
+// endpointAttempts reads the attempt filters of the query and loads the
+// endpoint of the path.
+func (c *call) endpointAttempts() (attemptQuery, *hookline.Application, *hookline.Endpoint, error) {
 	aq, err := c.query().attempts()
 	if err != nil {
-		return 0, nil, err
+		return aq, nil, nil, err
 	}
 	app, ep, err := c.loadEndpoint()
+	return aq, app, ep, err
+}
+
+func (s *Server) listAttemptsByEndpoint(c *call) (int, any, error) {
+	aq, app, ep, err := c.endpointAttempts()
 	if err != nil {
 		return 0, nil, err
 	}

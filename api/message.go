@@ -293,6 +293,12 @@ func (s *Server) listMessages(c *call) (int, any, error) {
 	if f.EventTypes, f.Before, f.After, withContent, err = q.messageFilters(); err != nil {
 		return 0, nil, err
 	}
+	return s.messagePage(c, f, p, withContent)
+}
+
+// messagePage answers the page of the messages of the application of the
+// path that f keeps.
+func (s *Server) messagePage(c *call, f hookline.MessageFilter, p page, withContent bool) (int, any, error) {
 	app, err := c.loadApp()
 	if err != nil {
 		return 0, nil, err

@@ -54,11 +54,7 @@ type countOut struct {
 // countAttemptsByEndpoint counts the attempts listAttemptsByEndpoint would
 // list with the same query, up to hookline.MaxAttemptCount.
 func (s *Server) countAttemptsByEndpoint(c *call) (int, any, error) {
-	aq, err := c.query().attempts()
-	if err != nil {
-		return 0, nil, err
-	}
-	app, ep, err := c.loadEndpoint()
+	aq, app, ep, err := c.endpointAttempts()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -322,15 +318,5 @@ func (s *Server) searchMessages(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	app, err := c.loadApp()
-	if err != nil {
-		return 0, nil, err
-	}
-	got, err := s.store.ListMessages(c.ctx(), app.ID, f)
-	if err != nil {
-		return 0, nil, err
-	}
-	withContent := in.WithContent != nil && *in.WithContent
-	return http.StatusOK, makeList(p, got, func(m *hookline.Message) string { return m.ID },
-		func(m *hookline.Message) messageOut { return messageOutOf(m, withContent) }), nil
+	return s.messagePage(c, f, p, in.WithContent != nil && *in.WithContent)
 }
