@@ -7,6 +7,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -24,7 +25,8 @@ import (
 )
 
 // observedServer is an in-process 'hookline serve' whose log is kept,
-// at the default level, and whose spans, when exporter is set, go to it.
+// at the default level, and whose spans, when exporter is set, go to it
+// (else where the OTEL_* variables of the process say).
 type observedServer struct {
 	*server
 	logs *logtest.Buffer
@@ -40,6 +42,11 @@ func startObserved(t *testing.T, exporter *tracetest.InMemoryExporter, extraArgs
 		"--retry-schedule", "100ms,200ms",
 	}, extraArgs...)
 	cfg, err := parseServeFlags(args, func(k string) string {
+		if strings.HasPrefix(k, "OTEL_") {
+			// The process's, which the OpenTelemetry SDK reads too
+			// (t.Setenv).
+			return os.Getenv(k)
+		}
 		return map[string]string{"HOOKLINE_ADMIN_TOKEN": token}[k]
 	})
 	if err != nil {
