@@ -185,8 +185,7 @@ func (d *Dispatcher) send(ctx context.Context, t *hookline.Task, now time.Time) 
 	if _, refused := egress.Refused(err); refused {
 		// The attempt log says what class of address was refused; the
 		// operator's log says which address.
-		d.log.Warn("dispatch: egress refused a delivery", "app", t.Delivery.AppID, "endpoint", t.Endpoint.ID,
-			"msg", t.Message.ID, "host", req.URL.Hostname(), "err", err)
+		d.log.LogAttrs(ctx, slog.LevelWarn, "dispatch: egress refused a delivery", append(ids(t), slog.Any("err", err))...)
 	}
 	if err != nil {
 		var ne net.Error

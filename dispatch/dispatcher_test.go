@@ -361,7 +361,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 func TestPrivateNetworkRefused(t *testing.T) {
 	f := newFixture(t)
 	rc := newReceiver(t, nil)
-	f.endpoint(t, strings.Replace(rc.URL, "127.0.0.1", "localhost", 1))
+	ep := f.endpoint(t, strings.Replace(rc.URL, "127.0.0.1", "localhost", 1))
 	logger, logs := logtest.Logger()
 	// The default client allows no private network.
 	f.run(t, dispatch.Config{Client: newEgress(t, egress.Config{}), Schedule: []time.Duration{time.Hour}, Logger: logger})
@@ -378,6 +378,11 @@ func TestPrivateNetworkRefused(t *testing.T) {
 	if l := logs.String(); !strings.Contains(l, "egress refused a delivery") || !strings.Contains(l, "loopback") ||
 		!(strings.Contains(l, "127.0.0.1") || strings.Contains(l, "::1")) {
 		t.Errorf("the operator's log does not name the address:\n%s", l)
+	}
+	// The ids have the keys of every other line.
+	ids := "app_id=" + f.app.ID + " endpoint_id=" + ep.ID + " msg_id=" + msg.ID + " host=localhost:"
+	if l := logs.String(); !strings.Contains(l, `level=WARN msg="dispatch: egress refused a delivery" `+ids) {
+		t.Errorf("the line does not say %q:\n%s", ids, l)
 	}
 }
 

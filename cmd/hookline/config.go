@@ -137,6 +137,9 @@ type envFlags struct {
 	flags []envFlag
 	// vars are the variables that have no flag, for the help.
 	vars []envFlag
+	// more is the help's text after the variables: those that are not
+	// Hookline's own.
+	more string
 }
 
 // envFlag is a flag (or a variable alone) as the help lists it.
@@ -242,6 +245,7 @@ func (f *envFlags) writeHelp(w io.Writer) {
 			fmt.Fprintf(w, "  $%s\n      %s\n", v.env, v.usage)
 		}
 	}
+	fmt.Fprint(w, f.more)
 	fmt.Fprint(w, "\nSizes are bytes or take a KiB, MiB or GiB suffix; durations are written 500ms, 90s, 5m, 120h.\n"+
 		"Every flag and variable: docs/configuration.md.\n")
 }
@@ -378,7 +382,22 @@ func defineTelemetryFlags(f *envFlags, cfg *serveConfig) {
 		"address to serve /metrics on without a token, e.g. 127.0.0.1:9090, instead of on the API's listener for admin tokens")
 	f.text((*boolValue)(&cfg.PropagateTrace), "propagate-trace", "HOOKLINE_PROPAGATE_TRACE", "false",
 		"send each delivery's trace context to the endpoint in a traceparent header (needs tracing: OTEL_EXPORTER_OTLP_ENDPOINT)")
+	f.more = otelHelp
 }
+
+// otelHelp is the help's block on the standard OpenTelemetry variables
+// that turn tracing on and control it (telemetry.TracingFromEnv).
+const otelHelp = `
+OpenTelemetry variables (tracing is off unless they turn it on; all of them: docs/operations.md):
+  $OTEL_EXPORTER_OTLP_ENDPOINT, $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+      either one turns tracing on and says where spans go, e.g. http://collector:4318
+  $OTEL_EXPORTER_OTLP_PROTOCOL, $OTEL_EXPORTER_OTLP_TRACES_PROTOCOL
+      http/protobuf (the default) or grpc
+  $OTEL_TRACES_EXPORTER
+      otlp turns tracing on (to localhost:4318); none turns it off
+  $OTEL_SDK_DISABLED
+      true turns tracing off whatever else is set
+`
 
 type networksValue []netip.Prefix
 

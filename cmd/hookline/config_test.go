@@ -45,6 +45,8 @@ func TestServeHelp(t *testing.T) {
 		}
 		for _, want := range []string{
 			"$HOOKLINE_ADMIN_TOKEN", "$HOOKLINE_SECRET_KEY", "$HOOKLINE_PREVIOUS_SECRET_KEYS",
+			"OpenTelemetry variables", "$OTEL_EXPORTER_OTLP_ENDPOINT", "$OTEL_EXPORTER_OTLP_PROTOCOL", "$OTEL_TRACES_EXPORTER",
+			"$OTEL_SDK_DISABLED", "docs/operations.md",
 			"(default 1MiB)", "(default 15s)", "(default 24h)", "(default 120h)", "(default 5s,5m,30m,2h,5h,10h,10h)", "(default info)",
 		} {
 			if !strings.Contains(out, want) {

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
+	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -18,10 +21,12 @@ import (
 
 	"github.com/hookline/hookline/internal/logtest"
 	"github.com/hookline/hookline/internal/wait"
+	"github.com/hookline/hookline/postgres/pgtest"
 )
 
 // observedServer is an in-process 'hookline serve' whose log is kept,
-// at the default level, and whose spans, when exporter is set, go to it.
+// at the default level, and whose spans, when exporter is set, go to it
+// (else where the OTEL_* variables of the process say).
 type observedServer struct {
 	*server
 	logs *logtest.Buffer
@@ -37,6 +42,11 @@ func startObserved(t *testing.T, exporter *tracetest.InMemoryExporter, extraArgs
 		"--retry-schedule", "100ms,200ms",
 	}, extraArgs...)
 	cfg, err := parseServeFlags(args, func(k string) string {
+		if strings.HasPrefix(k, "OTEL_") {
+			// The process's, which the OpenTelemetry SDK reads too
+			// (t.Setenv).
+			return os.Getenv(k)
+		}
 		return map[string]string{"HOOKLINE_ADMIN_TOKEN": token}[k]
 	})
 	if err != nil {
@@ -134,6 +144,30 @@ func (s scrape) value(name string, labels ...string) float64 {
 	return sum
 }
 
+// move is how far a sample of a scrape should have moved since an earlier
+// one: the sample of name whose labels are labels, by least at least and
+// by most at most (0: no bound; both 0: not at all).
+type move struct {
+	name        string
+	labels      []string
+	least, most float64
+}
+
+// some is the least a counter of seconds moves by to have moved.
+const some = math.SmallestNonzeroFloat64
+
+// moved checks that s's samples moved since before (nil: a serve that had
+// just started) as moves say.
+func (s scrape) moved(t *testing.T, before scrape, moves []move) {
+	t.Helper()
+	for _, m := range moves {
+		got := s.value(m.name, m.labels...) - max(before.value(m.name, m.labels...), 0)
+		if got < m.least || m.most > 0 && got > m.most || m.least == 0 && got != 0 {
+			t.Errorf("%s%v moved by %v, want %v to %v", m.name, m.labels, got, m.least, m.most)
+		}
+	}
+}
+
 // TestMetricsThroughServe scrapes a real serve as messages are delivered,
 // fail, are exhausted, disable an endpoint (410) and open a breaker: the
 // families move, no label names an id, and the WARN lines say what failed.
@@ -161,6 +195,14 @@ func TestMetricsThroughServe(t *testing.T) {
 	app, err := sx.Application.Create(ctx, models.ApplicationIn{Name: "Acme"}, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A token of one application is known, but may not read the metrics.
+	access, err := sx.Authentication.AppPortalAccess(ctx, app.Id, models.AppPortalAccessIn{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, body := get(t, metricsURL, access.Token); status != 403 || !strings.Contains(body, `"code":"forbidden"`) {
+		t.Errorf("an application's token: %d %s", status, body)
 	}
 	answer := func(status int) func(int) int { return func(int) int { return status } }
 	ok, failing := newHookReceiver(t, answer(204)), newHookReceiver(t, answer(500))
@@ -227,28 +269,25 @@ func TestMetricsThroughServe(t *testing.T) {
 		t.Errorf("debug lines at the default level:\n%s", logs)
 	}
 
-	for _, m := range []struct {
-		name   string
-		labels []string
-		least  float64 // the increase at least
-		most   float64 // and at most (0: no bound)
-	}{
+	msgRoute := []string{"route=POST /api/v1/app/{app_id}/msg", "code=202"}
+	after.moved(t, before, []move{
 		{"hookline_messages_accepted_total", nil, 5, 5},
 		{"hookline_attempts_total", []string{"outcome=success"}, 1, 1},
 		{"hookline_attempts_total", []string{"outcome=failure"}, 3 + 1 + 5, 0},
 		{"hookline_attempts_total", []string{"outcome=error"}, 0, 0},
+		{"hookline_attempt_duration_seconds", []string{"outcome=success"}, 1, 1},
 		{"hookline_attempt_duration_seconds", []string{"outcome=failure"}, 3 + 1 + 5, 0},
 		{"hookline_delivery_latency_seconds", nil, 1, 1},
 		{"hookline_endpoints_disabled_total", []string{"reason=gone"}, 1, 1},
 		{"hookline_circuit_breakers_open", nil, 1, 1},
-		{"hookline_http_requests_total", []string{"route=POST /api/v1/app/{app_id}/msg", "code=202"}, 5, 5},
+		{"hookline_http_requests_total", msgRoute, 5, 5},
+		{"hookline_http_request_duration_seconds", msgRoute, 5, 5},
 		{"hookline_sqlite_commits_total", nil, 1, 0},
-	} {
-		got := after.value(m.name, m.labels...) - max(before.value(m.name, m.labels...), 0)
-		if got < m.least || m.most > 0 && got > m.most || m.least == 0 && got != 0 {
-			t.Errorf("%s%v moved by %v, want %v to %v", m.name, m.labels, got, m.least, m.most)
-		}
-	}
+		{"hookline_sqlite_operations_total", nil, 1, 0},
+		{"hookline_sqlite_commit_seconds_total", nil, some, 0},
+		{"hookline_sqlite_syncs_total", nil, 1, 0},
+		{"hookline_sqlite_sync_seconds_total", nil, some, 0},
+	})
 	idLike := regexp.MustCompile(`^(app|ep|msg|msgep|atmpt)_`)
 	for name, mf := range after {
 		for _, m := range mf.GetMetric() {
@@ -258,6 +297,95 @@ func TestMetricsThroughServe(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestMetricsWhenEndpointsDoNotAnswer: attempts that get no answer, to an
+// endpoint on a closed port and to one the egress policy refuses, count as
+// errors and, failing for longer than --disable-after, disable their
+// endpoints; the WARN lines say why. On PostgreSQL, the pool's figures are
+// there too.
+func TestMetricsWhenEndpointsDoNotAnswer(t *testing.T) {
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			// The retry schedule is 100ms,200ms (with jitter, at least 240ms
+			// in all): the third attempt, if not the second, is after 200ms.
+			args := []string{"--disable-after", "200ms"}
+			store, other := "hookline_sqlite_commits_total", "hookline_postgres_pool_connections"
+			if db == "postgres" {
+				_, url := pgtest.Schema(t)
+				args = append(args, "--db", url, "--allow-unencrypted-secrets")
+				store, other = other, store
+			}
+			s := startObserved(t, nil, args...)
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			closedPort := "http://" + ln.Addr().String()
+			ln.Close()
+			ctx := t.Context()
+			sx := s.client(t)
+			app, err := sx.Application.Create(ctx, models.ApplicationIn{Name: "Acme"}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			endpoint := func(url string) string {
+				ep, err := sx.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: url}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return ep.Id
+			}
+			// 10.0.0.1 is private, and only 127.0.0.0/8 is allowed: the
+			// egress policy refuses it before any packet is sent.
+			closedID, refusedID := endpoint(closedPort), endpoint("http://10.0.0.1:9/hooks")
+			msg, err := sx.Message.Create(ctx, app.Id, models.MessageIn{EventType: "order.paid", Payload: map[string]any{}}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			disabled := func(id, reason string) string {
+				return `level=WARN msg="dispatch: endpoint disabled: its attempts have all failed since [^"]+" app_id=` + app.Id +
+					` endpoint_id=` + id + ` msg_id=` + msg.Id + ` host=\S+ cause=failing reason="` + reason + `"`
+			}
+			lines := []struct{ what, re string }{
+				{"the closed port disabled", disabled(closedID, `connection error: dial tcp 127\.0\.0\.1:\d+: connect: connection refused`)},
+				{"the refused address disabled", disabled(refusedID, `egress refused: [^"]*private[^"]*`)},
+				{"the egress refusal", `level=WARN msg="dispatch: egress refused a delivery" app_id=` + app.Id +
+					` endpoint_id=` + refusedID + ` msg_id=` + msg.Id + ` host=10\.0\.0\.1:9 err=.*10\.0\.0\.1`},
+			}
+			wait.For(t, "both endpoints disabled", func() bool {
+				return regexp.MustCompile(lines[0].re).MatchString(s.logs.String()) &&
+					regexp.MustCompile(lines[1].re).MatchString(s.logs.String())
+			})
+			logs := s.logs.String()
+			for _, want := range lines {
+				if !regexp.MustCompile(want.re).MatchString(logs) {
+					t.Errorf("no WARN line for %s (%s) in\n%s", want.what, want.re, logs)
+				}
+			}
+
+			got := scrapeMetrics(t, s.url+"/metrics", s.token)
+			// Each endpoint is disabled at its second or third attempt.
+			got.moved(t, nil, []move{
+				{"hookline_attempts_total", []string{"outcome=error"}, 2 * 2, 2 * 3},
+				{"hookline_attempt_duration_seconds", []string{"outcome=error"}, 2 * 2, 2 * 3},
+				{"hookline_attempts_total", []string{"outcome=failure"}, 0, 0},
+				{"hookline_endpoints_disabled_total", []string{"reason=failing"}, 2, 2},
+				{"hookline_endpoints_disabled_total", []string{"reason=gone"}, 0, 0},
+				{store, nil, 1, 0},
+			})
+			if got[other] != nil {
+				t.Errorf("a serve on %s has %s", db, other)
+			}
+			if db == "postgres" {
+				got.moved(t, nil, []move{
+					{"hookline_postgres_pool_max_connections", nil, 1, 0},
+					{"hookline_postgres_pool_acquires_total", nil, 1, 0},
+				})
+			}
+		})
 	}
 }
 
