@@ -43,6 +43,9 @@ func (s *Store) scanSource(r pgx.Row) (*hookline.Source, error) {
 // CreateSource stores src, its secrets sealed (in clear without a key,
 // which marks the database so: see markClear).
 func (s *Store) CreateSource(ctx context.Context, src *hookline.Source) error {
+	if err := src.CheckStorable(); err != nil {
+		return err
+	}
 	src.Prepare(hookline.Now())
 	sealed := s.box.SealSource(src)
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
@@ -90,6 +93,9 @@ func (s *Store) SourceByToken(ctx context.Context, token string, now time.Time) 
 
 // UpdateSource writes src, its secrets sealed as CreateSource does.
 func (s *Store) UpdateSource(ctx context.Context, src *hookline.Source) error {
+	if err := src.CheckStorable(); err != nil {
+		return err
+	}
 	src.UpdatedAt = hookline.StoredTime(src.UpdatedAt)
 	src.PreviousTokenExpires = hookline.StoredTimePtr(src.PreviousTokenExpires)
 	sealed := s.box.SealSource(src)
