@@ -167,7 +167,7 @@ func (s *Source) Validate() error {
 	if !slices.Contains(SourceTypes, s.Type) {
 		return Invalid([]string{"body", "type"}, "must be one of %s", strings.Join(SourceTypes, ", "))
 	}
-	return nil
+	return s.CheckStorable()
 }
 
 // Receive outcomes: what became of a request a source received.

@@ -18,11 +18,15 @@ func TokenHash(token string) []byte {
 	return h[:]
 }
 
-// SealNewSource readies src to be created by a store: it sets its
-// create-time defaults (Prepare) and returns its secrets sealed.
-func (b *SecretBox) SealNewSource(src *Source) SealedSource {
+// SealNewSource readies src to be created by a store: it refuses what the
+// stores cannot keep (CheckStorable), sets its create-time defaults
+// (Prepare) and returns its secrets sealed.
+func (b *SecretBox) SealNewSource(src *Source) (SealedSource, error) {
+	if err := src.CheckStorable(); err != nil {
+		return SealedSource{}, err
+	}
 	src.Prepare(Now())
-	return b.SealSource(src)
+	return b.SealSource(src), nil
 }
 
 // SealSource returns the secrets of src in their stored form, bound to

@@ -2,6 +2,7 @@ package hookline
 
 import (
 	"bytes"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -11,18 +12,22 @@ import (
 // both, and every Store runs these checks before it writes (EINVALID). The
 // API runs them first, through Validate, to name the field.
 
+// StorableText reports whether every store can keep s: it is valid UTF-8
+// and holds no NUL.
+func StorableText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
+
 // checkText returns EINVALID about field when s holds a NUL or is not valid
 // UTF-8.
 func checkText(field []string, s string) error {
-	if !utf8.ValidString(s) {
+	switch {
+	case StorableText(s):
+		return nil
+	case !utf8.ValidString(s):
 		return Invalid(field, "must be valid UTF-8")
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] == 0 {
-			return Invalid(field, "must not hold a NUL character")
-		}
-	}
-	return nil
+	return Invalid(field, "must not hold a NUL character")
 }
 
 // checkTextMap is checkText for every key and value of m, which is named
@@ -74,4 +79,13 @@ func (e *EventType) CheckStorable() error {
 		return Invalid([]string{"body", "schemas"}, "must be valid UTF-8 without a NUL character")
 	}
 	return nil
+}
+
+// CheckStorable returns EINVALID when a text field of s holds a NUL or is
+// not valid UTF-8. Its config is sealed as bytes, so it holds any text.
+func (s *Source) CheckStorable() error {
+	if err := checkText([]string{"body", "name"}, s.Name); err != nil {
+		return err
+	}
+	return checkTextMap("metadata", s.Metadata)
 }

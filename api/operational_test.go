@@ -242,11 +242,16 @@ func TestInternalApplicationIsHidden(t *testing.T) {
 	var ep struct{ ID string }
 	f.must(201, "POST", opPath, f.admin, map[string]any{"url": "https://ops.example.com/", "uid": "ops"}, &ep)
 	internal := opAppID(t, f.env)
+	// A source's internal application, made last, sorts after the visible
+	// ones too.
+	var src struct{ ID string }
+	f.must(201, "POST", "/ingest/api/v1/source", f.admin, map[string]any{"name": "hooks", "type": "generic-webhook"}, &src)
 	var access struct{ Token string }
 	f.must(200, "POST", "/api/v1/auth/app-portal-access/shop", f.admin, nil, &access)
 
 	// Not listed, whatever the page size, in either order; no iterator
-	// names it, and no page is short with more after it; the walk ends.
+	// names it, no page is short with more after it, and the last page
+	// that has any says done (no empty page follows); the walk ends.
 	for _, q := range []struct {
 		limit int
 		order string
@@ -264,6 +269,9 @@ func TestInternalApplicationIsHidden(t *testing.T) {
 				Done         bool
 			}
 			f.must(200, "GET", fmt.Sprintf("/api/v1/app?limit=%d&order=%s&iterator=%s", q.limit, q.order, iter), f.admin, nil, &page)
+			if len(page.Data) == 0 {
+				t.Fatalf("%+v: an empty page after %v: the page before did not say done", q, seen)
+			}
 			for _, a := range page.Data {
 				seen = append(seen, a.ID)
 			}

@@ -72,11 +72,15 @@ func makeList[S, T any](p page, got hookline.Page[S], key func(S) string, conv f
 
 // listVisible lists with list the items keep keeps. A page that lost some
 // is filled from the next ones, so that nothing shows they exist: not their
-// keys in an iterator, nor a short or empty page with more after it.
+// keys in an iterator, nor a short or empty page with more after it. It
+// looks for one kept item more than the page holds, so that Done is true on
+// the last page that has any, whatever follows it unkept.
 func listVisible[T any](opts hookline.ListOptions, list func(hookline.ListOptions) (hookline.Page[T], error),
 	keep func(T) bool, key func(T) string) (hookline.Page[T], error) {
 	var out hookline.Page[T]
+	size := opts.PageSize()
 	next := opts
+	next.Limit = size + 1
 	for {
 		got, err := list(next)
 		if err != nil {
@@ -87,11 +91,14 @@ func listVisible[T any](opts hookline.ListOptions, list func(hookline.ListOption
 				out.Items = append(out.Items, item)
 			}
 		}
-		out.Done = got.Done || len(got.Items) == 0
-		missing := opts.PageSize() - len(out.Items)
-		if out.Done || missing <= 0 {
+		if len(out.Items) > size {
+			out.Items = out.Items[:size]
 			return out, nil
 		}
-		next = hookline.ListOptions{Limit: missing, Iterator: key(got.Items[len(got.Items)-1]), Descending: opts.Descending}
+		if got.Done || len(got.Items) == 0 {
+			out.Done = true
+			return out, nil
+		}
+		next = hookline.ListOptions{Limit: size + 1 - len(out.Items), Iterator: key(got.Items[len(got.Items)-1]), Descending: opts.Descending}
 	}
 }

@@ -343,6 +343,11 @@ func (s *Server) serve(c *call, rt *route) (int, []byte, error) {
 			return render(0, nil, err)
 		}
 	}
+	// No store keeps an id that is not storable text, so none is found,
+	// alike on every store (PostgreSQL would refuse to compare it).
+	if !hookline.StorableText(c.r.URL.Path) {
+		return render(0, nil, notFound("Entity"))
+	}
 	if key := c.r.Header.Get("Idempotency-Key"); key != "" && c.r.Method == http.MethodPost && c.tok != nil && !rt.NoReplay {
 		return s.idempotent(c, rt, key)
 	}

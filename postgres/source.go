@@ -43,8 +43,11 @@ func (s *Store) scanSource(r pgx.Row) (*hookline.Source, error) {
 // CreateSource stores src, its secrets sealed (in clear without a key,
 // which marks the database so: see markClear).
 func (s *Store) CreateSource(ctx context.Context, src *hookline.Source) error {
-	sealed := s.box.SealNewSource(src)
-	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	sealed, err := s.box.SealNewSource(src)
+	if err != nil {
+		return err
+	}
+	err = s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO ingest_sources (`+sourceCols+`, token_hash)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			src.ID, src.UID, src.AppID, src.Name, src.Type, sealed.Config, sealed.Token, src.PreviousTokenHash,
@@ -89,6 +92,9 @@ func (s *Store) SourceByToken(ctx context.Context, token string, now time.Time) 
 
 // UpdateSource writes src, its secrets sealed as CreateSource does.
 func (s *Store) UpdateSource(ctx context.Context, src *hookline.Source) error {
+	if err := src.CheckStorable(); err != nil {
+		return err
+	}
 	src.UpdatedAt = hookline.StoredTime(src.UpdatedAt)
 	src.PreviousTokenExpires = hookline.StoredTimePtr(src.PreviousTokenExpires)
 	sealed := s.box.SealSource(src)

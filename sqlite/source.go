@@ -43,7 +43,10 @@ func (s *Store) scanSource(sc scanner) (*hookline.Source, error) {
 // CreateSource stores src, its secrets sealed (in clear without a key,
 // which marks the database so: see markClear).
 func (s *Store) CreateSource(ctx context.Context, src *hookline.Source) error {
-	sealed := s.box.SealNewSource(src)
+	sealed, err := s.box.SealNewSource(src)
+	if err != nil {
+		return err
+	}
 	return s.write(ctx, func(w *writer) error {
 		_, err := w.exec(`INSERT INTO ingest_sources (`+sourceCols+`, token_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			src.ID, nullString(src.UID), src.AppID, src.Name, src.Type, sealed.Config, sealed.Token,
@@ -80,6 +83,9 @@ func (s *Store) SourceByToken(ctx context.Context, token string, now time.Time) 
 
 // UpdateSource writes src, its secrets sealed as CreateSource does.
 func (s *Store) UpdateSource(ctx context.Context, src *hookline.Source) error {
+	if err := src.CheckStorable(); err != nil {
+		return err
+	}
 	src.UpdatedAt = hookline.StoredTime(src.UpdatedAt)
 	src.PreviousTokenExpires = hookline.StoredTimePtr(src.PreviousTokenExpires)
 	sealed := s.box.SealSource(src)

@@ -26,7 +26,7 @@ func TestBadInputRefused(t *testing.T) {
 			s := startServer(t, args...)
 			call := func(method, path, body string) (int, string) {
 				t.Helper()
-				req, err := http.NewRequest(method, s.url+"/api/v1"+path, strings.NewReader(body))
+				req, err := http.NewRequest(method, s.url+path, strings.NewReader(body))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -40,29 +40,32 @@ func TestBadInputRefused(t *testing.T) {
 				b, _ := io.ReadAll(resp.Body)
 				return resp.StatusCode, string(b)
 			}
-			if code, body := call("POST", "/app", `{"name": "Acme", "uid": "acme"}`); code != 201 {
+			if code, body := call("POST", "/api/v1/app", `{"name": "Acme", "uid": "acme"}`); code != 201 {
 				t.Fatalf("create app: %d %s", code, body)
 			}
-			code, body := call("POST", "/app/acme/endpoint", `{"url": "http://127.0.0.1:9/", "uid": "ep"}`)
+			code, body := call("POST", "/api/v1/app/acme/endpoint", `{"url": "http://127.0.0.1:9/", "uid": "ep"}`)
 			if code != 201 {
 				t.Fatalf("create endpoint: %d %s", code, body)
 			}
 			farAway := time.Now().AddDate(1, 0, 0).UTC().Format(time.RFC3339)
 			for _, tc := range []struct{ name, method, path, body string }{
-				{"NUL in a name", "POST", "/app", `{"name": "a\u0000b"}`},
-				{"NUL in metadata", "POST", "/app", `{"name": "b", "metadata": {"k": "\u0000"}}`},
-				{"NUL in a metadata key", "PATCH", "/app/acme", `{"metadata": {"\u0000": "v"}}`},
-				{"NUL in a description", "POST", "/app/acme/endpoint", `{"url": "http://127.0.0.1:9/", "description": "x\u0000"}`},
-				{"NUL in an event type", "POST", "/event-type", `{"name": "e.x", "description": "\u0000"}`},
-				{"a control character in a header", "POST", "/app/acme/endpoint",
+				{"NUL in a name", "POST", "/api/v1/app", `{"name": "a\u0000b"}`},
+				{"NUL in metadata", "POST", "/api/v1/app", `{"name": "b", "metadata": {"k": "\u0000"}}`},
+				{"NUL in a metadata key", "PATCH", "/api/v1/app/acme", `{"metadata": {"\u0000": "v"}}`},
+				{"NUL in a description", "POST", "/api/v1/app/acme/endpoint", `{"url": "http://127.0.0.1:9/", "description": "x\u0000"}`},
+				{"NUL in an event type", "POST", "/api/v1/event-type", `{"name": "e.x", "description": "\u0000"}`},
+				{"a control character in a header", "POST", "/api/v1/app/acme/endpoint",
 					`{"url": "http://127.0.0.1:9/", "headers": {"X-Key": "a\u0001b"}}`},
-				{"DEL in a header", "PATCH", "/app/acme/endpoint/ep/headers", `{"headers": {"X-Key": "a\u007fb"}}`},
-				{"no headers field", "PUT", "/app/acme/endpoint/ep/headers", `{}`},
-				{"a payload that is not UTF-8", "POST", "/app/acme/msg", "{\"eventType\": \"e.x\", \"payload\": {\"a\": \"\xff\"}}"},
-				{"a payload that is not UTF-8, the slow way", "POST", "/app/acme/msg",
+				{"DEL in a header", "PATCH", "/api/v1/app/acme/endpoint/ep/headers", `{"headers": {"X-Key": "a\u007fb"}}`},
+				{"no headers field", "PUT", "/api/v1/app/acme/endpoint/ep/headers", `{}`},
+				{"a payload that is not UTF-8", "POST", "/api/v1/app/acme/msg", "{\"eventType\": \"e.x\", \"payload\": {\"a\": \"\xff\"}}"},
+				{"a payload that is not UTF-8, the slow way", "POST", "/api/v1/app/acme/msg",
 					"{\"eventType\": \"e\\u002ex\", \"payload\": {\"a\": \"\xc3\"}}"},
-				{"deliverAt after the retention", "POST", "/app/acme/msg",
+				{"deliverAt after the retention", "POST", "/api/v1/app/acme/msg",
 					`{"eventType": "e.x", "payload": {}, "deliverAt": "` + farAway + `"}`},
+				{"NUL in a source's name", "POST", "/ingest/api/v1/source", `{"name": "s\u0000x", "type": "generic-webhook"}`},
+				{"NUL in a source's metadata", "POST", "/ingest/api/v1/source",
+					`{"name": "sx", "type": "generic-webhook", "metadata": {"a": "\u0000"}}`},
 			} {
 				code, body := call(tc.method, tc.path, tc.body)
 				var e struct {
@@ -75,20 +78,31 @@ func TestBadInputRefused(t *testing.T) {
 
 			// Nothing changed.
 			for _, check := range []struct{ path, want string }{
-				{"/app", `"uid":"acme"`},
-				{"/app/acme", `"metadata":{}`},
-				{"/app/acme/endpoint/ep/headers", `"headers":{}`},
-				{"/app/acme/msg", `"data":[]`},
-				{"/event-type", `"data":[]`},
+				{"/api/v1/app", `"uid":"acme"`},
+				{"/api/v1/app/acme", `"metadata":{}`},
+				{"/api/v1/app/acme/endpoint/ep/headers", `"headers":{}`},
+				{"/api/v1/app/acme/msg", `"data":[]`},
+				{"/api/v1/event-type", `"data":[]`},
 			} {
 				if code, body := call("GET", check.path, ""); code != 200 || !strings.Contains(body, check.want) {
 					t.Errorf("GET %s: %d %s, want %s", check.path, code, body, check.want)
 				}
 			}
-			if _, body := call("GET", "/app", ""); strings.Count(body, `"id":`) != 1 {
+			if _, body := call("GET", "/ingest/api/v1/source", ""); strings.Count(body, `"id":`) != 0 {
+				t.Errorf("sources: %s, want none", body)
+			}
+			// An id in the path that no store can keep is not found, alike
+			// on both stores.
+			for _, path := range []string{"/api/v1/app/a%00b", "/api/v1/app/a%FFb", "/api/v1/app/acme/endpoint/e%00p",
+				"/ingest/api/v1/source/s%00x", "/api/v1/event-type/e%00x"} {
+				if code, body := call("GET", path, ""); code != 404 {
+					t.Errorf("GET %s: %d %s, want 404", path, code, body)
+				}
+			}
+			if _, body := call("GET", "/api/v1/app", ""); strings.Count(body, `"id":`) != 1 {
 				t.Errorf("applications: %s, want the one made", body)
 			}
-			if _, body := call("GET", "/app/acme/endpoint", ""); strings.Count(body, `"id":`) != 1 {
+			if _, body := call("GET", "/api/v1/app/acme/endpoint", ""); strings.Count(body, `"id":`) != 1 {
 				t.Errorf("endpoints: %s, want the one made", body)
 			}
 		})
