@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -8,6 +10,7 @@ import (
 	"github.com/svix/svix-webhooks/go/models"
 
 	"github.com/hookline/hookline/internal/browsertest"
+	"github.com/hookline/hookline/internal/wait"
 )
 
 // More browser tests of the App Portal and the dashboard, with the helpers
@@ -85,6 +88,60 @@ func TestPortalPrimaryColourContrastInBrowser(t *testing.T) {
 				t.Errorf("%s theme, primary colour %s: contrast %.2f:1", theme, colour, ratio)
 			}
 		}
+	}
+	p.checkNoScript()
+}
+
+// signIn opens the dashboard of s, signs in with its admin token, and
+// waits for an element sel matches.
+func (p *page) signIn(s *server, sel string) {
+	p.t.Helper()
+	p.open(s.url+"/dashboard", "#admin-token")
+	p.do(typeIn("#admin-token", s.token), click("#sign-in"), waitFor(sel))
+}
+
+// TestDashboardHeldInBrowser: a receiver that fails opens its endpoint's
+// circuit breaker (5 failed attempts in a row), which holds the endpoint's
+// deliveries back; the dashboard shows how many, in the overview's failing
+// endpoints and in the application's endpoints.
+func TestDashboardHeldInBrowser(t *testing.T) {
+	b := browsertest.New(t)
+	s := startServer(t)
+	c := s.client(t)
+	rcv := newHookReceiver(t, func(int) int { return http.StatusServiceUnavailable })
+	ep, _ := acmeWithMessage(t, c, rcv.URL+"/acme")
+	for range 9 {
+		if _, err := c.Message.Create(t.Context(), "acme", models.MessageIn{EventType: "invoice.paid", Payload: map[string]any{}}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Every delivery that has not failed for good waits for the breaker,
+	// which stays open for 30 s.
+	var o struct {
+		Queue            struct{ Pending, Sending, Held int64 }
+		FailingEndpoints []struct {
+			ID   string
+			Held int64
+		}
+	}
+	wait.For(t, "the breaker to hold every delivery back", func() bool {
+		code, err := apiCall(http.DefaultClient, "GET", s.url+"/api/v1/overview", s.token, nil, &o)
+		return err == nil && code == 200 && o.Queue.Held > 0 && o.Queue.Pending+o.Queue.Sending == 0
+	})
+	if len(o.FailingEndpoints) != 1 || o.FailingEndpoints[0].ID != ep.Id || o.FailingEndpoints[0].Held != o.Queue.Held {
+		t.Fatalf("the failing endpoints %+v, with %d held", o.FailingEndpoints, o.Queue.Held)
+	}
+	held := fmt.Sprintf("%d held back by its circuit breaker", o.Queue.Held)
+
+	p := newPage(t, b)
+	p.signIn(s, "#failing")
+	if state := p.text("#failing .held"); !strings.HasPrefix(state, held) {
+		t.Errorf("the failing endpoint's state: %q, want %q", state, held)
+	}
+	p.goTo("#/apps/"+eval[string](p, `document.querySelector("#failing a").textContent`), "#app-endpoints")
+	p.shot("dashboard-held.png")
+	if health := p.text(`#app-endpoints tr[data-endpoint="` + ep.Id + `"] .health`); !strings.HasPrefix(health, "failing since") || !strings.Contains(health, held) {
+		t.Errorf("the endpoint's health: %q, want %q", health, held)
 	}
 	p.checkNoScript()
 }
