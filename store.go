@@ -356,6 +356,10 @@ type Overview interface {
 	// of the application appID, or of every application when appID is
 	// "", longest failing first.
 	FailingEndpoints(ctx context.Context, appID string, limit int) ([]*FailingEndpoint, error)
+	// HeldDeliveries counts the held deliveries (DeliveryCounts.Held: an
+	// open circuit breaker or a limit deferred them) of each of
+	// endpointIDs that has some.
+	HeldDeliveries(ctx context.Context, endpointIDs []string) (map[string]int64, error)
 	// ExhaustedDeliveries lists up to limit deliveries that failed for
 	// good (StatusFail: their schedule ran out, or the endpoint answered
 	// 410 Gone) and were not resent since, with their endpoint, the last

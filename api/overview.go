@@ -54,6 +54,7 @@ type failingEndpointOut struct {
 	AppID string `json:"appId"`
 	endpointOut
 	FailingSince jsonTime `json:"failingSince" doc:"When its attempts started failing without a success since. A disabled endpoint that is failing was most likely disabled for it (--disable-after, or a 410 Gone)."`
+	Held         int64    `json:"held" doc:"Its deliveries held back without an attempt, due again later: its circuit breaker is open on a node (it opens after 5 failed attempts in a row), or a rate or concurrency limit deferred them."`
 }
 
 // exhaustedOut is a delivery that failed for good.
@@ -132,7 +133,7 @@ func (s *Server) internalAppID(c *call) string {
 }
 
 // failingEndpoints lists up to limit endpoints failing now, of appID or of
-// every application but the internal one.
+// every application but the internal one, with their held deliveries.
 func (s *Server) failingEndpoints(c *call, appID string, limit int) ([]failingEndpointOut, error) {
 	got, err := s.store.FailingEndpoints(c.ctx(), appID, limit)
 	if err != nil {
@@ -140,11 +141,20 @@ func (s *Server) failingEndpoints(c *call, appID string, limit int) ([]failingEn
 	}
 	internal := s.internalAppID(c)
 	out := []failingEndpointOut{}
+	var ids []string
 	for _, f := range got {
 		if f.Endpoint.AppID == internal {
 			continue
 		}
 		out = append(out, failingEndpointOut{AppID: f.Endpoint.AppID, endpointOut: endpointOutOf(&f.Endpoint), FailingSince: jsonTime(f.FailingSince)})
+		ids = append(ids, f.Endpoint.ID)
+	}
+	held, err := s.store.HeldDeliveries(c.ctx(), ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Held = held[out[i].ID]
 	}
 	return out, nil
 }

@@ -9,7 +9,8 @@ import (
 
 // testCountDeliveries puts deliveries in every state and counts them:
 // pending (a disabled endpoint's included), sending, held (deferred until
-// claimed again or resent), failed; those that succeeded in none.
+// claimed again or resent), failed; those that succeeded in none. It
+// counts the held ones by endpoint too (HeldDeliveries).
 func testCountDeliveries(t *testing.T, s hookline.Store) {
 	wantCounts(t, s, hookline.DeliveryCounts{}, "an empty store")
 	a := newApp(t, s)
@@ -44,12 +45,14 @@ func testCountDeliveries(t *testing.T, s hookline.Store) {
 	other.Disabled = true
 	must(t, s.UpdateEndpoint(ctx(t), other), "UpdateEndpoint")
 	wantCounts(t, s, hookline.DeliveryCounts{Pending: 1, Sending: 1, Held: 1, Failed: 1}, "completed")
+	wantHeld(t, s, []string{ep.ID, other.ID}, map[string]int64{ep.ID: 1}, "completed")
 
 	// Claimed again, a held delivery is held no more, nor when released.
 	if got := claim(t, s, "v", now.Add(2*time.Hour)); len(got) != 1 || got[0].Delivery.MessageID != msgs[2].ID {
 		t.Fatalf("claimed %d, want the held delivery", len(got))
 	}
 	wantCounts(t, s, hookline.DeliveryCounts{Pending: 1, Sending: 2, Failed: 1}, "the held delivery claimed (the parked one too)")
+	wantHeld(t, s, []string{ep.ID, other.ID}, map[string]int64{}, "the held delivery claimed")
 	must(t, s.Release(ctx(t), "v"), "Release")
 	wantCounts(t, s, hookline.DeliveryCounts{Pending: 2, Sending: 1, Failed: 1}, "released")
 
@@ -58,6 +61,8 @@ func testCountDeliveries(t *testing.T, s hookline.Store) {
 	deferred.DeliveryID = task.Delivery.ID
 	must(t, s.Complete(ctx(t), "u", []hookline.Outcome{deferred}), "Complete deferred")
 	wantCounts(t, s, hookline.DeliveryCounts{Pending: 1, Sending: 1, Held: 1, Failed: 1}, "deferred again")
+	wantHeld(t, s, []string{other.ID}, map[string]int64{}, "deferred again, of another endpoint")
+	wantHeld(t, s, nil, map[string]int64{}, "deferred again, of no endpoint")
 	must(t, s.Resend(ctx(t), a.ID, msgs[2].ID, ep.ID), "Resend")
 	wantCounts(t, s, hookline.DeliveryCounts{Pending: 2, Sending: 1, Failed: 1}, "resent")
 }
@@ -69,4 +74,11 @@ func wantCounts(t *testing.T, s hookline.Store, want hookline.DeliveryCounts, wh
 	if got != want {
 		t.Fatalf("%s: counts %+v, want %+v", when, got, want)
 	}
+}
+
+func wantHeld(t *testing.T, s hookline.Store, endpointIDs []string, want map[string]int64, when string) {
+	t.Helper()
+	got, err := s.HeldDeliveries(ctx(t), endpointIDs)
+	must(t, err, "HeldDeliveries")
+	same(t, got, want, when+": held deliveries by endpoint")
 }

@@ -204,6 +204,18 @@ const CountDeliveries = `SELECT status, held, count(*) FROM deliveries WHERE due
 	UNION ALL
 	SELECT status, held, count(*) FROM deliveries WHERE due_at IS NULL AND status <> 0 GROUP BY status, held`
 
+// HeldDeliveries is the statement of Store.HeldDeliveries: the endpoint id
+// and the count of its held deliveries, of those of endpointIDs (not
+// empty) that have some. A held delivery is pending, so in the queue: the
+// index deliveries_due.
+func (q *Query) HeldDeliveries(endpointIDs []string) (string, []any) {
+	q.Where("due_at IS NOT NULL")
+	q.Where("held")
+	q.Where(q.In("endpoint_id", endpointIDs))
+	query, args := q.SQL(`SELECT endpoint_id, count(*) FROM deliveries`)
+	return query + ` GROUP BY endpoint_id`, args
+}
+
 // messages adds the conditions of f on the messages table (unaliased).
 func (q *Query) messages(f hookline.MessageFilter) {
 	if f.Channel != "" {

@@ -200,6 +200,26 @@ func (r Methods) CountDeliveries(ctx context.Context) (hookline.DeliveryCounts, 
 	return DeliveryCounts(ctx, r.Reader)
 }
 
+// HeldDeliveries counts the held deliveries of each of the endpoints that
+// has some.
+func (r Reads) HeldDeliveries(ctx context.Context, endpointIDs []string) (map[string]int64, error) {
+	held := map[string]int64{}
+	if len(endpointIDs) == 0 {
+		return held, nil
+	}
+	query, args := r.Query().HeldDeliveries(endpointIDs)
+	err := r.Reader.Read(ctx, query, args, func() { clear(held) }, func(sc Scanner) error {
+		var id string
+		var n int64
+		if err := sc.Scan(&id, &n); err != nil {
+			return err
+		}
+		held[id] = n
+		return nil
+	})
+	return held, err
+}
+
 // SealedRows reads a page of the columns of k (hookline.SealedTables).
 func (r Methods) SealedRows(ctx context.Context, k *hookline.SealedKind, after string) ([]hookline.SealedRow, error) {
 	names := k.Names()

@@ -123,6 +123,13 @@ function portalButton(appID, err) {
   });
 }
 
+// heldBack says how many deliveries of a failing endpoint (as
+// /api/v1/overview/failing-endpoint lists it) wait without an attempt for
+// its circuit breaker or a limit; "" when none do.
+function heldBack(f) {
+  return f.held ? `${f.held} held back by its circuit breaker or a limit` : "";
+}
+
 function appLink(appID) {
   return el("a", { href: `#/apps/${enc(appID)}`, text: appID });
 }
@@ -137,7 +144,8 @@ async function overviewView() {
     el("td", { "data-label": "Application" }, appLink(f.appId)),
     el("td", { class: "wrap", "data-label": "Endpoint", text: f.url }),
     el("td", { "data-label": "Failing since", text: when(f.failingSince) }),
-    el("td", { "data-label": "State" }, f.disabled ? endpointState(f) : el("span", { class: "badge fail", text: "failing" })),
+    el("td", { "data-label": "State" }, f.disabled ? endpointState(f) : el("span", { class: "badge fail", text: "failing" }),
+      f.held ? el("div", { class: "held warn", text: heldBack(f) }) : null),
     el("td", {}, recoverButton(f.appId, f.id, f.failingSince, err))));
   const exhausted = o.exhausted.map((d) => el("tr", {},
     el("td", { "data-label": "Application" }, appLink(d.appId)),
@@ -201,14 +209,16 @@ async function appView(id) {
     api.get(`/api/v1/overview/failing-endpoint${q({ app_id: app.id, limit: 250 })}`).then((r) => r.data),
     api.get(`${A}/msg${q({ limit: 25, with_content: "false" })}`).then((r) => r.data),
   ]);
-  const failingSince = new Map(failing.map((f) => [f.id, f.failingSince]));
+  const failingNow = new Map(failing.map((f) => [f.id, f]));
   const err = el("div", { role: "alert" });
   const epRows = endpoints.map((ep) => {
-    const since = failingSince.get(ep.id);
+    const f = failingNow.get(ep.id);
+    const since = f && f.failingSince;
     const why = disabledWhy(ep);
     const parts = [];
     if (ep.disabled) parts.push(why ? `disabled: ${why}` : "disabled");
     if (since) parts.push(`failing since ${when(since)}`);
+    if (f && f.held) parts.push(heldBack(f));
     const health = parts.join(" · ") || "healthy";
     return el("tr", { "data-endpoint": ep.id },
       el("td", { class: "wrap", "data-label": "Endpoint" }, ep.url, el("div", { class: "muted" }, el("code", { text: ep.id }))),
@@ -248,7 +258,7 @@ async function appView(id) {
     epRows.length ? el("table", { class: "responsive", id: "app-endpoints" },
       el("thead", {}, el("tr", {}, ["Endpoint", "Event types", "Health", ""].map((h) => el("th", { scope: "col", text: h })))),
       el("tbody", {}, epRows)) : el("p", { class: "muted", text: "No endpoints." }),
-    el("p", { class: "hint", text: "An endpoint's circuit breaker lives in each node's memory: its effect shows as held deliveries on the overview." }),
+    el("p", { class: "hint", text: "A failing endpoint's circuit breaker opens after 5 failed attempts in a row: its deliveries are then held back, without an attempt, until it lets a probe through." }),
     el("h3", { text: "Latest messages" }),
     msgRows.length ? el("div", { id: "app-messages" }, msgRows) : el("p", { class: "muted", text: "No messages." }));
 }

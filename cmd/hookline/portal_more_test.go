@@ -1,0 +1,147 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/svix/svix-webhooks/go/models"
+
+	"github.com/hookline/hookline/internal/browsertest"
+	"github.com/hookline/hookline/internal/wait"
+)
+
+// More browser tests of the App Portal and the dashboard, with the helpers
+// of portal_test.go.
+
+// acmePortal starts a browser and a serve with the application acme, and
+// returns the browser and acme's portal link, cut at its fragment.
+func acmePortal(t *testing.T) (b *browsertest.Browser, base, fragment string) {
+	t.Helper()
+	b = browsertest.New(t)
+	s := startServer(t)
+	c := s.client(t)
+	if _, err := c.Application.Create(t.Context(), models.ApplicationIn{Name: "Acme Inc.", Uid: ptr("acme")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	base, fragment, _ = strings.Cut(portalLink(t, c, "acme", false), "#")
+	return b, base, fragment
+}
+
+// TestPortalTokenOnlyFromFragmentInBrowser: a token in the query string
+// travelled in the request line, so the portal never takes it: the page
+// asks for a link, and takes the token out of the address bar.
+func TestPortalTokenOnlyFromFragmentInBrowser(t *testing.T) {
+	b, base, fragment := acmePortal(t)
+
+	p := newPage(t, b)
+	p.open(base+"?theme=dark&"+fragment, ".gate h1")
+	if title := p.text(".gate h1"); title != "This page needs a link" {
+		t.Errorf("a token in the query string lands on %q", title)
+	}
+	if where := browsertest.Get(t, p.tab, chromedp.Location()); strings.Contains(where, "token") || !strings.Contains(where, "?theme=dark") {
+		t.Errorf("the address bar is %s", where)
+	}
+	if kept := eval[bool](p, `sessionStorage.getItem("hookline.portal") !== null`); kept {
+		t.Error("the page kept the query string's token")
+	}
+	p.checkNoScript()
+}
+
+// contrastJS is the lowest contrast ratio (WCAG 2) of the text of the
+// elements the CSS selectors of the array sels match on their background,
+// or 0 when one matches nothing.
+const contrastJS = `((sels) => {
+	const lum = (css) => {
+		const [r, g, b] = css.match(/[\d.]+/g).slice(0, 3).map((v) => {
+			v = Number(v) / 255;
+			return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+		});
+		return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+	};
+	let lowest = Infinity;
+	for (const sel of sels) {
+		const e = document.querySelector(sel);
+		if (!e) return 0;
+		const s = getComputedStyle(e), a = lum(s.color), b = lum(s.backgroundColor);
+		lowest = Math.min(lowest, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05));
+	}
+	return lowest;
+})`
+
+// TestPortalPrimaryColourContrastInBrowser: whatever primary colour a link
+// chooses, the text of a primary button and of the current tab contrasts
+// with it at 4.5:1 or more, in both themes.
+func TestPortalPrimaryColourContrastInBrowser(t *testing.T) {
+	b, base, fragment := acmePortal(t)
+
+	p := newPage(t, b)
+	for _, theme := range []string{"light", "dark"} {
+		// Sky, orange and teal are mid-light: white on them is under 3:1.
+		for _, colour := range []string{"0ea5e9", "f97316", "14b8a6", "1e1b4b", "4f46e5", "ffd700"} {
+			p.open(base+"?theme="+theme+"&primaryColor="+colour+"#"+fragment, "#add-endpoint")
+			p.shown()
+			ratio := eval[float64](p, contrastJS+`(["#add-endpoint", 'nav.tabs a[aria-current="page"]'])`)
+			if ratio < 4.5 {
+				t.Errorf("%s theme, primary colour %s: contrast %.2f:1", theme, colour, ratio)
+			}
+		}
+	}
+	p.checkNoScript()
+}
+
+// signIn opens the dashboard of s, signs in with its admin token, and
+// waits for an element sel matches.
+func (p *page) signIn(s *server, sel string) {
+	p.t.Helper()
+	p.open(s.url+"/dashboard", "#admin-token")
+	p.do(typeIn("#admin-token", s.token), click("#sign-in"), waitFor(sel))
+}
+
+// TestDashboardHeldInBrowser: a receiver that fails opens its endpoint's
+// circuit breaker (5 failed attempts in a row), which holds the endpoint's
+// deliveries back; the dashboard shows how many, in the overview's failing
+// endpoints and in the application's endpoints.
+func TestDashboardHeldInBrowser(t *testing.T) {
+	b := browsertest.New(t)
+	s := startServer(t)
+	c := s.client(t)
+	rcv := newHookReceiver(t, func(int) int { return http.StatusServiceUnavailable })
+	ep, _ := acmeWithMessage(t, c, rcv.URL+"/acme")
+	for range 9 {
+		if _, err := c.Message.Create(t.Context(), "acme", models.MessageIn{EventType: "invoice.paid", Payload: map[string]any{}}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Every delivery that has not failed for good waits for the breaker,
+	// which stays open for 30 s.
+	var o struct {
+		Queue            struct{ Pending, Sending, Held int64 }
+		FailingEndpoints []struct {
+			ID   string
+			Held int64
+		}
+	}
+	wait.For(t, "the breaker to hold every delivery back", func() bool {
+		code, err := apiCall(http.DefaultClient, "GET", s.url+"/api/v1/overview", s.token, nil, &o)
+		return err == nil && code == 200 && o.Queue.Held > 0 && o.Queue.Pending+o.Queue.Sending == 0
+	})
+	if len(o.FailingEndpoints) != 1 || o.FailingEndpoints[0].ID != ep.Id || o.FailingEndpoints[0].Held != o.Queue.Held {
+		t.Fatalf("the failing endpoints %+v, with %d held", o.FailingEndpoints, o.Queue.Held)
+	}
+	held := fmt.Sprintf("%d held back by its circuit breaker", o.Queue.Held)
+
+	p := newPage(t, b)
+	p.signIn(s, "#failing")
+	if state := p.text("#failing .held"); !strings.HasPrefix(state, held) {
+		t.Errorf("the failing endpoint's state: %q, want %q", state, held)
+	}
+	p.goTo("#/apps/"+eval[string](p, `document.querySelector("#failing a").textContent`), "#app-endpoints")
+	p.shot("dashboard-held.png")
+	if health := p.text(`#app-endpoints tr[data-endpoint="` + ep.Id + `"] .health`); !strings.HasPrefix(health, "failing since") || !strings.Contains(health, held) {
+		t.Errorf("the endpoint's health: %q, want %q", health, held)
+	}
+	p.checkNoScript()
+}
