@@ -412,15 +412,41 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 		return http.StatusInternalServerError
 	})
+	seedCatalog(t, c)
+	ops, err := c.OperationalWebhookEndpoint.Create(ctx, models.OperationalWebhookEndpointIn{
+		Url: "https://ops.example.com/hookline", FilterTypes: []string{"endpoint.deleted"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.Application.Create(ctx, models.ApplicationIn{Name: "Globex " + xss, Uid: ptr("globex")}, nil); err != nil {
 		t.Fatal(err)
 	}
+	// Globex's endpoint fails too: the overview recovers it, the
+	// application's page acme's.
+	if _, err := c.Endpoint.Create(ctx, "globex", models.EndpointIn{Url: rcv.URL + "/globex"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	globexMsg, err := c.Message.Create(ctx, "globex", models.MessageIn{EventType: "invoice.paid", Payload: map[string]any{"app": "globex"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ep, msg := acmeWithMessage(t, c, rcv.URL+"/acme")
+	acme, err := c.Application.Get(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// status is the state of a message's one delivery.
+	status := func(app, msgID string) models.MessageStatus {
+		d, err := c.MessageAttempt.ListAttemptedDestinations(ctx, app, msgID, nil)
+		if err != nil || len(d.Data) != 1 {
+			t.Fatalf("the destinations of %s: %+v, %v", msgID, d, err)
+		}
+		return d.Data[0].Status
+	}
 	// The retry schedule of startServer is 100ms,200ms: three attempts,
-	// then the delivery has failed for good.
-	wait.For(t, "the delivery to fail for good", func() bool {
-		d, err := c.MessageAttempt.ListAttemptedDestinations(ctx, "acme", msg.Id, nil)
-		return err == nil && len(d.Data) == 1 && d.Data[0].Status == models.MESSAGESTATUS_FAIL
+	// then a delivery has failed for good.
+	wait.For(t, "both deliveries to fail for good", func() bool {
+		return status("acme", msg.Id) == models.MESSAGESTATUS_FAIL && status("globex", globexMsg.Id) == models.MESSAGESTATUS_FAIL
 	})
 
 	// Without a token, the dashboard asks for one; an application's
@@ -436,42 +462,79 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Errorf("an application's token: %q", problem)
 	}
 
-	// Log in: the overview shows the failed attempts, the failing
-	// endpoint and the exhausted delivery.
+	// Log in: the overview shows the attempts of the last hour, a minute
+	// a bar, the failing endpoints and the exhausted deliveries.
 	p.do(typeIn("#admin-token", s.token), click("#sign-in"), waitFor("#failing"))
 	p.shot("dashboard-overview.png")
-	if n := p.text("#stat-fail .n"); n != "3" {
-		t.Errorf("failed attempts of the last hour: %q", n)
+	for sel, want := range map[string]string{
+		"#stat-attempts": "6", "#stat-success": "0", "#stat-fail": "6", "#stat-rate": "100.0 %", "#queue-failed": "2",
+	} {
+		if got := p.text(sel + " .n"); got != want {
+			t.Errorf("%s shows %q, want %q", sel, got, want)
+		}
 	}
-	if failing := p.text("#failing"); !strings.Contains(failing, rcv.URL+"/acme") {
+	if chart := eval[string](p, `document.querySelector("svg.chart").getAttribute("aria-label")`); chart != "attempts a minute: 0 succeeded, 6 failed" {
+		t.Errorf("the chart says %q", chart)
+	}
+	// The bars, each a minute, add up to the hour's attempts.
+	perMinute := eval[[]int](p, `[...document.querySelectorAll("svg.chart g title")].map((t) => {
+		const [, ok, failed] = /: (\d+) succeeded, (\d+) failed$/.exec(t.textContent);
+		return [Number(ok), Number(failed)];
+	}).reduce((a, b) => [a[0] + b[0], a[1] + b[1]], [0, 0])`)
+	if n := p.count("svg.chart g"); n < 60 || !slices.Equal(perMinute, []int{0, 6}) {
+		t.Errorf("%d bars, adding up to %v succeeded and failed", n, perMinute)
+	}
+	if failing := p.text("#failing"); !strings.Contains(failing, rcv.URL+"/acme") || !strings.Contains(failing, rcv.URL+"/globex") {
 		t.Errorf("the failing endpoints: %q", failing)
 	}
-	if exhausted := p.text("#exhausted"); !strings.Contains(exhausted, msg.Id) {
+	if exhausted := p.text("#exhausted"); !strings.Contains(exhausted, msg.Id) || !strings.Contains(exhausted, globexMsg.Id) {
 		t.Errorf("the exhausted deliveries: %q", exhausted)
 	}
-	if n := p.text("#queue-failed .n"); n != "1" {
-		t.Errorf("failed deliveries: %q", n)
+
+	// One click on an exhausted delivery sends it again: the receiver
+	// gets it, and it succeeds.
+	healthy.Store(true)
+	p.do(chromedp.Click(chromedp.Search(`//table[@id="exhausted"]//tr[contains(., "`+globexMsg.Id+`")]//button[contains(@class, "recover")]`)),
+		waitFor(".notice"))
+	wait.For(t, "globex's recovered delivery", func() bool { return status("globex", globexMsg.Id) == models.MESSAGESTATUS_SUCCESS })
+	if n := rcv.count(); n != 7 {
+		t.Errorf("the receiver got %d requests, want 3 + 3 failed and globex's recovered", n)
+	}
+	if status("acme", msg.Id) != models.MESSAGESTATUS_FAIL {
+		t.Error("recovering globex's endpoint sent acme's delivery again")
+	}
+	p.do(click("#refresh"))
+	p.shown()
+	if failing := p.text("#failing"); strings.Contains(failing, rcv.URL+"/globex") || !strings.Contains(failing, rcv.URL+"/acme") {
+		t.Errorf("the failing endpoints once globex's recovered: %q", failing)
 	}
 
-	// Find the application, see its failing endpoint, and recover it.
-	p.goTo("#/apps", "#app-search")
-	p.do(typeIn("#app-search", "ACM"), click("#find-apps"))
-	wait.For(t, "the search's answer", func() bool { return p.count("#apps tbody tr") == 1 })
-	if found := p.text("#apps"); !strings.Contains(found, "Acme Inc.") || strings.Contains(found, "Globex") {
-		t.Errorf("searching ACM finds %q", found)
+	// Find the application by a part of its name and by its exact id.
+	for _, search := range []string{"ACM", acme.Id} {
+		p.goTo("#/apps", "#app-search")
+		p.do(typeIn("#app-search", search), click("#find-apps"))
+		p.shown()
+		if found := p.text("#apps"); p.count("#apps tbody tr") != 1 || !strings.Contains(found, "Acme Inc.") || !strings.Contains(found, acme.Id) {
+			t.Errorf("searching %s finds %q", search, found)
+		}
 	}
+	// Its page: the failing endpoint, and a message's attempts.
 	p.do(click("#apps a"), waitFor("#app-endpoints"))
 	if health := p.text(`#app-endpoints tr[data-endpoint="` + ep.Id + `"] .health`); !strings.HasPrefix(health, "failing since") {
 		t.Errorf("the endpoint's health: %q", health)
 	}
+	p.do(chromedp.Click(chromedp.Search(`//div[@id="app-messages"]/details[contains(., "`+msg.Id+`")]/summary`)),
+		waitFor("#app-messages details[open] .attempts table"))
+	if attempts := eval[[]string](p, `[...document.querySelectorAll("#app-messages details[open] .attempts tbody > tr")].map((r) => r.cells[0].textContent + " " + r.cells[1].textContent + " " + r.cells[2].textContent)`); len(attempts) != 3 ||
+		slices.ContainsFunc(attempts, func(a string) bool { return a != "fail HTTP 500 "+rcv.URL+"/acme" }) {
+		t.Errorf("the message's attempts: %q", attempts)
+	}
 	p.shot("dashboard-app.png")
-	healthy.Store(true)
 	p.do(click(`#app-endpoints tr[data-endpoint="`+ep.Id+`"] .recover`), waitFor(".notice"))
-	wait.For(t, "the recovered delivery", func() bool { return rcv.count() == 4 })
-	wait.For(t, "the delivery to succeed", func() bool {
-		d, err := c.MessageAttempt.ListAttemptedDestinations(ctx, "acme", msg.Id, nil)
-		return err == nil && len(d.Data) == 1 && d.Data[0].Status == models.MESSAGESTATUS_SUCCESS
-	})
+	wait.For(t, "the delivery to succeed", func() bool { return status("acme", msg.Id) == models.MESSAGESTATUS_SUCCESS })
+	if n := rcv.count(); n != 8 {
+		t.Errorf("the receiver got %d requests, want 8", n)
+	}
 
 	// The application's portal opens with a new link.
 	p.do(chromedp.Evaluate[chromedp.Void](`window.open = (url) => { window.opened = url; }`), click(".open-portal"))
@@ -485,8 +548,17 @@ func TestDashboardInBrowser(t *testing.T) {
 	if list := p.text("#apps"); !strings.Contains(list, "Globex "+xss) || p.count("img") != 0 {
 		t.Errorf("the applications: %q", list)
 	}
-	p.goTo("#/event-types", "main h2")
-	p.goTo("#/operational", "main h2")
+	// The event types and the operational webhook endpoints, as seeded.
+	p.goTo("#/event-types", "#event-types")
+	types := eval[[]string](p, `[...document.querySelectorAll("#event-types tbody > tr")].map((r) => [...r.cells].slice(0, 3).map((c) => c.textContent).join(" | "))`)
+	if want := []string{"invoice.paid | An invoice was paid. | active", "invoice.voided | An invoice was voided " + xss + " | active"}; !slices.Equal(types, want) || p.count("img") != 0 {
+		t.Errorf("the event types: %q, want %q", types, want)
+	}
+	p.goTo("#/operational", "#operational")
+	if rows := eval[[]string](p, `[...document.querySelectorAll("#operational tbody > tr")].map((r) => [...r.cells].map((c) => c.textContent).join(" | "))`); len(rows) != 1 ||
+		rows[0] != ops.Url+" | endpoint.deleted | enabled" {
+		t.Errorf("the operational webhook endpoints: %q", rows)
+	}
 	p.checkNoScript()
 }
 
