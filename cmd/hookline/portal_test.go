@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	svix "github.com/svix/svix-webhooks/go"
@@ -34,11 +35,13 @@ var screenshots = flag.String("screenshots", "", "save the browser tests' screen
 // show as text: as HTML, it would run script and set window.pwned.
 const xss = `<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>`
 
-// pageReceiver records the bodies POSTed to it and answers 200 with xss.
+// pageReceiver records the bodies POSTed to it and answers 200 with xss,
+// or 500 with it while failing is set.
 type pageReceiver struct {
 	*httptest.Server
-	mu     sync.Mutex
-	bodies []string
+	failing atomic.Bool
+	mu      sync.Mutex
+	bodies  []string
 }
 
 func newPageReceiver(t *testing.T) *pageReceiver {
@@ -49,6 +52,9 @@ func newPageReceiver(t *testing.T) *pageReceiver {
 		r.bodies = append(r.bodies, string(b))
 		r.mu.Unlock()
 		w.Header().Set("Content-Type", "text/html")
+		if r.failing.Load() {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
 		io.WriteString(w, "received "+xss)
 	}))
 	t.Cleanup(r.Close)
@@ -61,6 +67,13 @@ func (r *pageReceiver) count() int {
 	return len(r.bodies)
 }
 
+// last returns the last body the receiver got.
+func (r *pageReceiver) last() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.bodies[len(r.bodies)-1]
+}
+
 // portalLink asks for an app-portal link through the official Go SDK, as
 // an operator's backend does.
 func portalLink(t *testing.T, c *svix.Svix, app string, readOnly bool) string {
@@ -69,6 +82,13 @@ func portalLink(t *testing.T, c *svix.Svix, app string, readOnly bool) string {
 	if readOnly {
 		in.ReadOnly = ptr(true)
 	}
+	return portalLinkFor(t, c, app, in)
+}
+
+// portalLinkFor is portalLink for the access in asks for: capabilities,
+// a session.
+func portalLinkFor(t *testing.T, c *svix.Svix, app string, in models.AppPortalAccessIn) string {
+	t.Helper()
 	out, err := c.Authentication.AppPortalAccess(t.Context(), app, in, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -188,9 +208,44 @@ func typeIn(sel, text string) chromedp.Action[chromedp.Void] {
 	return chromedp.SendKeys(chromedp.CSS(sel), text)
 }
 
+// retype replaces the value of the input sel matches by typing text.
+func retype(sel, text string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(chromedp.Evaluate[chromedp.Void](`document.querySelector(`+jsString(sel)+`).value = ""`), typeIn(sel, text))
+}
+
 func jsString(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
 	return `"` + r.Replace(s) + `"`
+}
+
+// filterLog applies filters (endpoint, status, type, after, before: the
+// fields #log-endpoint…) through the portal log's form, and returns the
+// ids of the messages it lists.
+func (p *page) filterLog(filters map[string]string) []string {
+	p.t.Helper()
+	p.goTo("#/logs", "#apply-filters")
+	for k, v := range filters {
+		p.do(chromedp.Evaluate[chromedp.Void](`document.querySelector("#log-` + k + `").value = ` + jsString(v)))
+	}
+	p.do(click("#apply-filters"))
+	p.shown()
+	hash := eval[string](p, `location.hash`)
+	for k := range filters {
+		if !strings.Contains(hash, k+"=") {
+			p.t.Fatalf("the filters %v made %s", filters, hash)
+		}
+	}
+	return eval[[]string](p, `[...document.querySelectorAll("#log tbody a[href^='#/messages/']")].map((a) => a.textContent)`)
+}
+
+// deliveryStatus returns the state of a message's one delivery.
+func deliveryStatus(t *testing.T, c *svix.Svix, app, msgID string) models.MessageStatus {
+	t.Helper()
+	d, err := c.MessageAttempt.ListAttemptedDestinations(t.Context(), app, msgID, nil)
+	if err != nil || len(d.Data) != 1 {
+		t.Fatalf("the destinations of %s: %+v, %v", msgID, d, err)
+	}
+	return d.Data[0].Status
 }
 
 // checkNoScript fails t when a page ran a value as HTML, or broke its
@@ -208,6 +263,7 @@ func (p *page) checkNoScript() {
 }
 
 func TestPortalInBrowser(t *testing.T) {
+	start := time.Now()
 	b := browsertest.New(t)
 	s := startServer(t)
 	c := s.client(t)
@@ -272,15 +328,8 @@ func TestPortalInBrowser(t *testing.T) {
 
 	// The endpoint's log, filtered by status through the form.
 	for status, want := range map[string]int{"success": 1, "fail": 0} {
-		p.goTo("#/logs", "#apply-filters")
-		p.do(chromedp.Evaluate[chromedp.Void](`document.querySelector("#log-endpoint").value = `+jsString(ep.Id)+`;
-			document.querySelector("#log-status").value = `+jsString(status)), click("#apply-filters"))
-		p.shown()
-		if !strings.Contains(eval[string](p, `location.hash`), "status="+status) {
-			t.Fatalf("the filters made %s", eval[string](p, `location.hash`))
-		}
-		if got := p.count("#log tbody tr"); got != want {
-			t.Errorf("the endpoint's log with status %s: %d rows, want %d", status, got, want)
+		if got := p.filterLog(map[string]string{"endpoint": ep.Id, "status": status}); len(got) != want {
+			t.Errorf("the endpoint's log with status %s: %q, want %d rows", status, got, want)
 		}
 	}
 	p.goTo("#/messages/"+msg.Id, "#attempts .attempt")
@@ -305,6 +354,74 @@ func TestPortalInBrowser(t *testing.T) {
 		t.Errorf("secret before %q, after %q, the API's %+v (%v)", before, after, got, err)
 	}
 
+	// Custom headers: set one, then remove it.
+	p.do(typeIn("#header-name", "X-Tenant"), typeIn("#header-value", "acme-1"), click("#add-header"), waitFor("#headers"))
+	if h, err := c.Endpoint.GetHeaders(ctx, "acme", ep.Id); err != nil || h.Headers["X-Tenant"] != "acme-1" || !strings.Contains(p.text("#headers"), "acme-1") {
+		t.Errorf("the headers the page set: %+v, %v; the page shows %q", h, err, p.text("#headers"))
+	}
+	p.do(click(`#headers button[aria-label="Remove X-Tenant"]`))
+	wait.For(t, "the header to be gone from the page", func() bool { return p.count("#headers") == 0 })
+	if h, err := c.Endpoint.GetHeaders(ctx, "acme", ep.Id); err != nil || len(h.Headers) != 0 {
+		t.Errorf("the headers once removed: %+v, %v", h, err)
+	}
+
+	// Send an example: the receiver gets the event type's example payload.
+	p.do(chromedp.SetValue(chromedp.CSS("#example-type"), "invoice.paid"), click("#send-example"), waitFor(`.notice a[href^="#/messages/"]`))
+	wait.For(t, "the example", func() bool { return rcv.count() == 4 })
+	example, err := c.Message.Get(ctx, "acme", p.text(`.notice a[href^="#/messages/"]`), nil)
+	if err != nil || example.EventType != "invoice.paid" || !strings.Contains(rcv.last(), `"invoice":"in_example"`) {
+		t.Errorf("the example: %+v, %v; the receiver got %s", example, err, rcv.last())
+	}
+
+	// A delivery that fails for good shows in the chart; recover since a
+	// time sends it again.
+	rcv.failing.Store(true)
+	failed, err := c.Message.Create(ctx, "acme", models.MessageIn{EventType: "invoice.paid", Payload: map[string]any{"n": "failed"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait.For(t, "the delivery to fail for good", func() bool { return deliveryStatus(t, c, "acme", failed.Id) == models.MESSAGESTATUS_FAIL })
+	rcv.failing.Store(false)
+	chart := func() string {
+		p.goTo("#/endpoints", "#endpoints")
+		p.goTo("#/endpoints/"+ep.Id, "#chart svg")
+		return eval[string](p, `document.querySelector("#chart svg").getAttribute("aria-label")`)
+	}
+	if got := chart(); got != "by day: 2 succeeded, 1 failed" {
+		t.Errorf("the chart before the recover: %q", got)
+	}
+	p.do(chromedp.SetValue(chromedp.CSS("#recover-since"), start.Add(-time.Minute).Format("2006-01-02T15:04")), click("#recover"), waitFor(".notice"))
+	wait.For(t, "the recovered delivery", func() bool { return deliveryStatus(t, c, "acme", failed.Id) == models.MESSAGESTATUS_SUCCESS })
+	if n := rcv.count(); n != 8 {
+		t.Errorf("the receiver got %d requests, want 8 (globex's, 2 of msg, the example, 3 failed, 1 recovered)", n)
+	}
+	if got := chart(); got != "by day: 3 succeeded, 0 failed" {
+		t.Errorf("the chart after the recover: %q", got)
+	}
+
+	// The application's log, filtered by event type and by time.
+	voided, err := c.Message.Create(ctx, "acme", models.MessageIn{EventType: "invoice.voided", Payload: map[string]any{"n": "voided"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paid, err := c.Message.List(ctx, "acme", &svix.MessageListOptions{EventTypes: &[]string{"invoice.paid"}})
+	if err != nil || len(paid.Data) != 3 {
+		t.Fatalf("acme's invoice.paid messages: %+v, %v", paid, err)
+	}
+	minuteBefore := start.Add(-time.Minute).Format("2006-01-02T15:04")
+	for _, f := range []struct {
+		filters map[string]string
+		want    []string
+	}{
+		{map[string]string{"type": "invoice.voided", "after": minuteBefore}, []string{voided.Id}},
+		{map[string]string{"type": "invoice.paid"}, messageIDs(paid.Data)},
+		{map[string]string{"before": minuteBefore}, nil},
+	} {
+		if got := p.filterLog(f.filters); !slices.Equal(got, f.want) {
+			t.Errorf("the log filtered by %v: %q, want %q", f.filters, got, f.want)
+		}
+	}
+
 	// The catalog shows descriptions, schemas and examples, as text.
 	p.goTo("#/catalog", ".event-type")
 	p.shot("portal-catalog.png")
@@ -324,7 +441,49 @@ func TestPortalInBrowser(t *testing.T) {
 			t.Errorf("%s in A's portal shows %q", path, shown)
 		}
 	}
+	all, err := c.Message.List(ctx, "acme", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.filterLog(nil); !slices.Equal(got, messageIDs(all.Data)) || slices.Contains(got, otherMsg.Id) {
+		t.Errorf("A's message log lists %q, want A's %q", got, messageIDs(all.Data))
+	}
+
+	// Edit the endpoint: URL, description, event types, channels, rate
+	// limit.
+	p.goTo("#/endpoints/"+ep.Id, "#edit-endpoint")
+	p.do(click("#edit-endpoint"), waitFor("#ep-url"))
+	p.shown()
+	p.do(retype("#ep-url", rcv.URL+"/acme/v2"), retype("#ep-description", "Billing, v2"), click(`input[value="invoice.voided"]`),
+		retype("#ep-channels", "eu, us"), retype("#ep-rate", "10"), click("#save-endpoint"))
+	wait.For(t, "the endpoint's page", func() bool { return p.count("#endpoint-url") == 1 })
+	if url := p.text("#endpoint-url"); url != rcv.URL+"/acme/v2" || !strings.Contains(p.text(`[aria-label="Settings"]`), "10 per second") {
+		t.Errorf("the edited endpoint's page: %q, %q", url, p.text(`[aria-label="Settings"]`))
+	}
+	edited, err := c.Endpoint.Get(ctx, "acme", ep.Id)
+	if err != nil || edited.Url != rcv.URL+"/acme/v2" || edited.Description != "Billing, v2" || *edited.ThrottleRate != 10 ||
+		!slices.Equal(edited.FilterTypes, []string{"invoice.paid", "invoice.voided"}) || !slices.Equal(edited.Channels, []string{"eu", "us"}) {
+		t.Errorf("the endpoint the page edited: %+v, %v", edited, err)
+	}
+
+	// Delete it.
+	p.do(click("#delete-endpoint"), click("#confirm-delete"))
+	wait.For(t, "the endpoint list", func() bool {
+		return eval[bool](p, `location.hash === "#/endpoints" && document.querySelector("#view").dataset.shown === location.hash`)
+	})
+	if _, err := c.Endpoint.Get(ctx, "acme", ep.Id); err == nil || p.count("#endpoints") != 0 {
+		t.Errorf("the deleted endpoint: %v; %d lists on the page", err, p.count("#endpoints"))
+	}
 	p.checkNoScript()
+}
+
+// messageIDs returns the ids of msgs.
+func messageIDs(msgs []models.MessageOut) []string {
+	ids := []string{}
+	for _, m := range msgs {
+		ids = append(ids, m.Id)
+	}
+	return ids
 }
 
 func TestPortalReadOnlyInBrowser(t *testing.T) {
@@ -435,14 +594,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// status is the state of a message's one delivery.
-	status := func(app, msgID string) models.MessageStatus {
-		d, err := c.MessageAttempt.ListAttemptedDestinations(ctx, app, msgID, nil)
-		if err != nil || len(d.Data) != 1 {
-			t.Fatalf("the destinations of %s: %+v, %v", msgID, d, err)
-		}
-		return d.Data[0].Status
-	}
+	status := func(app, msgID string) models.MessageStatus { return deliveryStatus(t, c, app, msgID) }
 	// The retry schedule of startServer is 100ms,200ms: three attempts,
 	// then a delivery has failed for good.
 	wait.For(t, "both deliveries to fail for good", func() bool {
