@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	svix "github.com/svix/svix-webhooks/go"
@@ -34,11 +35,13 @@ var screenshots = flag.String("screenshots", "", "save the browser tests' screen
 // show as text: as HTML, it would run script and set window.pwned.
 const xss = `<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>`
 
-// pageReceiver records the bodies POSTed to it and answers 200 with xss.
+// pageReceiver records the bodies POSTed to it and answers 200 with xss,
+// or 500 with it while failing is set.
 type pageReceiver struct {
 	*httptest.Server
-	mu     sync.Mutex
-	bodies []string
+	failing atomic.Bool
+	mu      sync.Mutex
+	bodies  []string
 }
 
 func newPageReceiver(t *testing.T) *pageReceiver {
@@ -49,6 +52,9 @@ func newPageReceiver(t *testing.T) *pageReceiver {
 		r.bodies = append(r.bodies, string(b))
 		r.mu.Unlock()
 		w.Header().Set("Content-Type", "text/html")
+		if r.failing.Load() {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
 		io.WriteString(w, "received "+xss)
 	}))
 	t.Cleanup(r.Close)
@@ -61,6 +67,13 @@ func (r *pageReceiver) count() int {
 	return len(r.bodies)
 }
 
+// last returns the last body the receiver got.
+func (r *pageReceiver) last() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.bodies[len(r.bodies)-1]
+}
+
 // portalLink asks for an app-portal link through the official Go SDK, as
 // an operator's backend does.
 func portalLink(t *testing.T, c *svix.Svix, app string, readOnly bool) string {
@@ -69,6 +82,13 @@ func portalLink(t *testing.T, c *svix.Svix, app string, readOnly bool) string {
 	if readOnly {
 		in.ReadOnly = ptr(true)
 	}
+	return portalLinkFor(t, c, app, in)
+}
+
+// portalLinkFor is portalLink for the access in asks for: capabilities,
+// a session.
+func portalLinkFor(t *testing.T, c *svix.Svix, app string, in models.AppPortalAccessIn) string {
+	t.Helper()
 	out, err := c.Authentication.AppPortalAccess(t.Context(), app, in, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -188,9 +208,44 @@ func typeIn(sel, text string) chromedp.Action[chromedp.Void] {
 	return chromedp.SendKeys(chromedp.CSS(sel), text)
 }
 
+// retype replaces the value of the input sel matches by typing text.
+func retype(sel, text string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(chromedp.Evaluate[chromedp.Void](`document.querySelector(`+jsString(sel)+`).value = ""`), typeIn(sel, text))
+}
+
 func jsString(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
 	return `"` + r.Replace(s) + `"`
+}
+
+// filterLog applies filters (endpoint, status, type, after, before: the
+// fields #log-endpoint…) through the portal log's form, and returns the
+// ids of the messages it lists.
+func (p *page) filterLog(filters map[string]string) []string {
+	p.t.Helper()
+	p.goTo("#/logs", "#apply-filters")
+	for k, v := range filters {
+		p.do(chromedp.Evaluate[chromedp.Void](`document.querySelector("#log-` + k + `").value = ` + jsString(v)))
+	}
+	p.do(click("#apply-filters"))
+	p.shown()
+	hash := eval[string](p, `location.hash`)
+	for k := range filters {
+		if !strings.Contains(hash, k+"=") {
+			p.t.Fatalf("the filters %v made %s", filters, hash)
+		}
+	}
+	return eval[[]string](p, `[...document.querySelectorAll("#log tbody a[href^='#/messages/']")].map((a) => a.textContent)`)
+}
+
+// deliveryStatus returns the state of a message's one delivery.
+func deliveryStatus(t *testing.T, c *svix.Svix, app, msgID string) models.MessageStatus {
+	t.Helper()
+	d, err := c.MessageAttempt.ListAttemptedDestinations(t.Context(), app, msgID, nil)
+	if err != nil || len(d.Data) != 1 {
+		t.Fatalf("the destinations of %s: %+v, %v", msgID, d, err)
+	}
+	return d.Data[0].Status
 }
 
 // checkNoScript fails t when a page ran a value as HTML, or broke its
@@ -208,6 +263,7 @@ func (p *page) checkNoScript() {
 }
 
 func TestPortalInBrowser(t *testing.T) {
+	start := time.Now()
 	b := browsertest.New(t)
 	s := startServer(t)
 	c := s.client(t)
@@ -272,15 +328,8 @@ func TestPortalInBrowser(t *testing.T) {
 
 	// The endpoint's log, filtered by status through the form.
 	for status, want := range map[string]int{"success": 1, "fail": 0} {
-		p.goTo("#/logs", "#apply-filters")
-		p.do(chromedp.Evaluate[chromedp.Void](`document.querySelector("#log-endpoint").value = `+jsString(ep.Id)+`;
-			document.querySelector("#log-status").value = `+jsString(status)), click("#apply-filters"))
-		p.shown()
-		if !strings.Contains(eval[string](p, `location.hash`), "status="+status) {
-			t.Fatalf("the filters made %s", eval[string](p, `location.hash`))
-		}
-		if got := p.count("#log tbody tr"); got != want {
-			t.Errorf("the endpoint's log with status %s: %d rows, want %d", status, got, want)
+		if got := p.filterLog(map[string]string{"endpoint": ep.Id, "status": status}); len(got) != want {
+			t.Errorf("the endpoint's log with status %s: %q, want %d rows", status, got, want)
 		}
 	}
 	p.goTo("#/messages/"+msg.Id, "#attempts .attempt")
@@ -305,6 +354,74 @@ func TestPortalInBrowser(t *testing.T) {
 		t.Errorf("secret before %q, after %q, the API's %+v (%v)", before, after, got, err)
 	}
 
+	// Custom headers: set one, then remove it.
+	p.do(typeIn("#header-name", "X-Tenant"), typeIn("#header-value", "acme-1"), click("#add-header"), waitFor("#headers"))
+	if h, err := c.Endpoint.GetHeaders(ctx, "acme", ep.Id); err != nil || h.Headers["X-Tenant"] != "acme-1" || !strings.Contains(p.text("#headers"), "acme-1") {
+		t.Errorf("the headers the page set: %+v, %v; the page shows %q", h, err, p.text("#headers"))
+	}
+	p.do(click(`#headers button[aria-label="Remove X-Tenant"]`))
+	wait.For(t, "the header to be gone from the page", func() bool { return p.count("#headers") == 0 })
+	if h, err := c.Endpoint.GetHeaders(ctx, "acme", ep.Id); err != nil || len(h.Headers) != 0 {
+		t.Errorf("the headers once removed: %+v, %v", h, err)
+	}
+
+	// Send an example: the receiver gets the event type's example payload.
+	p.do(chromedp.SetValue(chromedp.CSS("#example-type"), "invoice.paid"), click("#send-example"), waitFor(`.notice a[href^="#/messages/"]`))
+	wait.For(t, "the example", func() bool { return rcv.count() == 4 })
+	example, err := c.Message.Get(ctx, "acme", p.text(`.notice a[href^="#/messages/"]`), nil)
+	if err != nil || example.EventType != "invoice.paid" || !strings.Contains(rcv.last(), `"invoice":"in_example"`) {
+		t.Errorf("the example: %+v, %v; the receiver got %s", example, err, rcv.last())
+	}
+
+	// A delivery that fails for good shows in the chart; recover since a
+	// time sends it again.
+	rcv.failing.Store(true)
+	failed, err := c.Message.Create(ctx, "acme", models.MessageIn{EventType: "invoice.paid", Payload: map[string]any{"n": "failed"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait.For(t, "the delivery to fail for good", func() bool { return deliveryStatus(t, c, "acme", failed.Id) == models.MESSAGESTATUS_FAIL })
+	rcv.failing.Store(false)
+	chart := func() string {
+		p.goTo("#/endpoints", "#endpoints")
+		p.goTo("#/endpoints/"+ep.Id, "#chart svg")
+		return eval[string](p, `document.querySelector("#chart svg").getAttribute("aria-label")`)
+	}
+	if got := chart(); got != "by day: 2 succeeded, 1 failed" {
+		t.Errorf("the chart before the recover: %q", got)
+	}
+	p.do(chromedp.SetValue(chromedp.CSS("#recover-since"), start.Add(-time.Minute).Format("2006-01-02T15:04")), click("#recover"), waitFor(".notice"))
+	wait.For(t, "the recovered delivery", func() bool { return deliveryStatus(t, c, "acme", failed.Id) == models.MESSAGESTATUS_SUCCESS })
+	if n := rcv.count(); n != 8 {
+		t.Errorf("the receiver got %d requests, want 8 (globex's, 2 of msg, the example, 3 failed, 1 recovered)", n)
+	}
+	if got := chart(); got != "by day: 3 succeeded, 0 failed" {
+		t.Errorf("the chart after the recover: %q", got)
+	}
+
+	// The application's log, filtered by event type and by time.
+	voided, err := c.Message.Create(ctx, "acme", models.MessageIn{EventType: "invoice.voided", Payload: map[string]any{"n": "voided"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paid, err := c.Message.List(ctx, "acme", &svix.MessageListOptions{EventTypes: &[]string{"invoice.paid"}})
+	if err != nil || len(paid.Data) != 3 {
+		t.Fatalf("acme's invoice.paid messages: %+v, %v", paid, err)
+	}
+	minuteBefore := start.Add(-time.Minute).Format("2006-01-02T15:04")
+	for _, f := range []struct {
+		filters map[string]string
+		want    []string
+	}{
+		{map[string]string{"type": "invoice.voided", "after": minuteBefore}, []string{voided.Id}},
+		{map[string]string{"type": "invoice.paid"}, messageIDs(paid.Data)},
+		{map[string]string{"before": minuteBefore}, nil},
+	} {
+		if got := p.filterLog(f.filters); !slices.Equal(got, f.want) {
+			t.Errorf("the log filtered by %v: %q, want %q", f.filters, got, f.want)
+		}
+	}
+
 	// The catalog shows descriptions, schemas and examples, as text.
 	p.goTo("#/catalog", ".event-type")
 	p.shot("portal-catalog.png")
@@ -324,7 +441,49 @@ func TestPortalInBrowser(t *testing.T) {
 			t.Errorf("%s in A's portal shows %q", path, shown)
 		}
 	}
+	all, err := c.Message.List(ctx, "acme", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.filterLog(nil); !slices.Equal(got, messageIDs(all.Data)) || slices.Contains(got, otherMsg.Id) {
+		t.Errorf("A's message log lists %q, want A's %q", got, messageIDs(all.Data))
+	}
+
+	// Edit the endpoint: URL, description, event types, channels, rate
+	// limit.
+	p.goTo("#/endpoints/"+ep.Id, "#edit-endpoint")
+	p.do(click("#edit-endpoint"), waitFor("#ep-url"))
+	p.shown()
+	p.do(retype("#ep-url", rcv.URL+"/acme/v2"), retype("#ep-description", "Billing, v2"), click(`input[value="invoice.voided"]`),
+		retype("#ep-channels", "eu, us"), retype("#ep-rate", "10"), click("#save-endpoint"))
+	wait.For(t, "the endpoint's page", func() bool { return p.count("#endpoint-url") == 1 })
+	if url := p.text("#endpoint-url"); url != rcv.URL+"/acme/v2" || !strings.Contains(p.text(`[aria-label="Settings"]`), "10 per second") {
+		t.Errorf("the edited endpoint's page: %q, %q", url, p.text(`[aria-label="Settings"]`))
+	}
+	edited, err := c.Endpoint.Get(ctx, "acme", ep.Id)
+	if err != nil || edited.Url != rcv.URL+"/acme/v2" || edited.Description != "Billing, v2" || *edited.ThrottleRate != 10 ||
+		!slices.Equal(edited.FilterTypes, []string{"invoice.paid", "invoice.voided"}) || !slices.Equal(edited.Channels, []string{"eu", "us"}) {
+		t.Errorf("the endpoint the page edited: %+v, %v", edited, err)
+	}
+
+	// Delete it.
+	p.do(click("#delete-endpoint"), click("#confirm-delete"))
+	wait.For(t, "the endpoint list", func() bool {
+		return eval[bool](p, `location.hash === "#/endpoints" && document.querySelector("#view").dataset.shown === location.hash`)
+	})
+	if _, err := c.Endpoint.Get(ctx, "acme", ep.Id); err == nil || p.count("#endpoints") != 0 {
+		t.Errorf("the deleted endpoint: %v; %d lists on the page", err, p.count("#endpoints"))
+	}
 	p.checkNoScript()
+}
+
+// messageIDs returns the ids of msgs.
+func messageIDs(msgs []models.MessageOut) []string {
+	ids := []string{}
+	for _, m := range msgs {
+		ids = append(ids, m.Id)
+	}
+	return ids
 }
 
 func TestPortalReadOnlyInBrowser(t *testing.T) {
@@ -412,15 +571,34 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 		return http.StatusInternalServerError
 	})
+	seedCatalog(t, c)
+	ops, err := c.OperationalWebhookEndpoint.Create(ctx, models.OperationalWebhookEndpointIn{
+		Url: "https://ops.example.com/hookline", FilterTypes: []string{"endpoint.deleted"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.Application.Create(ctx, models.ApplicationIn{Name: "Globex " + xss, Uid: ptr("globex")}, nil); err != nil {
 		t.Fatal(err)
 	}
+	// Globex's endpoint fails too: the overview recovers it, the
+	// application's page acme's.
+	if _, err := c.Endpoint.Create(ctx, "globex", models.EndpointIn{Url: rcv.URL + "/globex"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	globexMsg, err := c.Message.Create(ctx, "globex", models.MessageIn{EventType: "invoice.paid", Payload: map[string]any{"app": "globex"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ep, msg := acmeWithMessage(t, c, rcv.URL+"/acme")
+	acme, err := c.Application.Get(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := func(app, msgID string) models.MessageStatus { return deliveryStatus(t, c, app, msgID) }
 	// The retry schedule of startServer is 100ms,200ms: three attempts,
-	// then the delivery has failed for good.
-	wait.For(t, "the delivery to fail for good", func() bool {
-		d, err := c.MessageAttempt.ListAttemptedDestinations(ctx, "acme", msg.Id, nil)
-		return err == nil && len(d.Data) == 1 && d.Data[0].Status == models.MESSAGESTATUS_FAIL
+	// then a delivery has failed for good.
+	wait.For(t, "both deliveries to fail for good", func() bool {
+		return status("acme", msg.Id) == models.MESSAGESTATUS_FAIL && status("globex", globexMsg.Id) == models.MESSAGESTATUS_FAIL
 	})
 
 	// Without a token, the dashboard asks for one; an application's
@@ -436,42 +614,79 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Errorf("an application's token: %q", problem)
 	}
 
-	// Log in: the overview shows the failed attempts, the failing
-	// endpoint and the exhausted delivery.
+	// Log in: the overview shows the attempts of the last hour, a minute
+	// a bar, the failing endpoints and the exhausted deliveries.
 	p.do(typeIn("#admin-token", s.token), click("#sign-in"), waitFor("#failing"))
 	p.shot("dashboard-overview.png")
-	if n := p.text("#stat-fail .n"); n != "3" {
-		t.Errorf("failed attempts of the last hour: %q", n)
+	for sel, want := range map[string]string{
+		"#stat-attempts": "6", "#stat-success": "0", "#stat-fail": "6", "#stat-rate": "100.0 %", "#queue-failed": "2",
+	} {
+		if got := p.text(sel + " .n"); got != want {
+			t.Errorf("%s shows %q, want %q", sel, got, want)
+		}
 	}
-	if failing := p.text("#failing"); !strings.Contains(failing, rcv.URL+"/acme") {
+	if chart := eval[string](p, `document.querySelector("svg.chart").getAttribute("aria-label")`); chart != "attempts a minute: 0 succeeded, 6 failed" {
+		t.Errorf("the chart says %q", chart)
+	}
+	// The bars, each a minute, add up to the hour's attempts.
+	perMinute := eval[[]int](p, `[...document.querySelectorAll("svg.chart g title")].map((t) => {
+		const [, ok, failed] = /: (\d+) succeeded, (\d+) failed$/.exec(t.textContent);
+		return [Number(ok), Number(failed)];
+	}).reduce((a, b) => [a[0] + b[0], a[1] + b[1]], [0, 0])`)
+	if n := p.count("svg.chart g"); n < 60 || !slices.Equal(perMinute, []int{0, 6}) {
+		t.Errorf("%d bars, adding up to %v succeeded and failed", n, perMinute)
+	}
+	if failing := p.text("#failing"); !strings.Contains(failing, rcv.URL+"/acme") || !strings.Contains(failing, rcv.URL+"/globex") {
 		t.Errorf("the failing endpoints: %q", failing)
 	}
-	if exhausted := p.text("#exhausted"); !strings.Contains(exhausted, msg.Id) {
+	if exhausted := p.text("#exhausted"); !strings.Contains(exhausted, msg.Id) || !strings.Contains(exhausted, globexMsg.Id) {
 		t.Errorf("the exhausted deliveries: %q", exhausted)
 	}
-	if n := p.text("#queue-failed .n"); n != "1" {
-		t.Errorf("failed deliveries: %q", n)
+
+	// One click on an exhausted delivery sends it again: the receiver
+	// gets it, and it succeeds.
+	healthy.Store(true)
+	p.do(chromedp.Click(chromedp.Search(`//table[@id="exhausted"]//tr[contains(., "`+globexMsg.Id+`")]//button[contains(@class, "recover")]`)),
+		waitFor(".notice"))
+	wait.For(t, "globex's recovered delivery", func() bool { return status("globex", globexMsg.Id) == models.MESSAGESTATUS_SUCCESS })
+	if n := rcv.count(); n != 7 {
+		t.Errorf("the receiver got %d requests, want 3 + 3 failed and globex's recovered", n)
+	}
+	if status("acme", msg.Id) != models.MESSAGESTATUS_FAIL {
+		t.Error("recovering globex's endpoint sent acme's delivery again")
+	}
+	p.do(click("#refresh"))
+	p.shown()
+	if failing := p.text("#failing"); strings.Contains(failing, rcv.URL+"/globex") || !strings.Contains(failing, rcv.URL+"/acme") {
+		t.Errorf("the failing endpoints once globex's recovered: %q", failing)
 	}
 
-	// Find the application, see its failing endpoint, and recover it.
-	p.goTo("#/apps", "#app-search")
-	p.do(typeIn("#app-search", "ACM"), click("#find-apps"))
-	wait.For(t, "the search's answer", func() bool { return p.count("#apps tbody tr") == 1 })
-	if found := p.text("#apps"); !strings.Contains(found, "Acme Inc.") || strings.Contains(found, "Globex") {
-		t.Errorf("searching ACM finds %q", found)
+	// Find the application by a part of its name and by its exact id.
+	for _, search := range []string{"ACM", acme.Id} {
+		p.goTo("#/apps", "#app-search")
+		p.do(typeIn("#app-search", search), click("#find-apps"))
+		p.shown()
+		if found := p.text("#apps"); p.count("#apps tbody tr") != 1 || !strings.Contains(found, "Acme Inc.") || !strings.Contains(found, acme.Id) {
+			t.Errorf("searching %s finds %q", search, found)
+		}
 	}
+	// Its page: the failing endpoint, and a message's attempts.
 	p.do(click("#apps a"), waitFor("#app-endpoints"))
 	if health := p.text(`#app-endpoints tr[data-endpoint="` + ep.Id + `"] .health`); !strings.HasPrefix(health, "failing since") {
 		t.Errorf("the endpoint's health: %q", health)
 	}
+	p.do(chromedp.Click(chromedp.Search(`//div[@id="app-messages"]/details[contains(., "`+msg.Id+`")]/summary`)),
+		waitFor("#app-messages details[open] .attempts table"))
+	if attempts := eval[[]string](p, `[...document.querySelectorAll("#app-messages details[open] .attempts tbody > tr")].map((r) => r.cells[0].textContent + " " + r.cells[1].textContent + " " + r.cells[2].textContent)`); len(attempts) != 3 ||
+		slices.ContainsFunc(attempts, func(a string) bool { return a != "fail HTTP 500 "+rcv.URL+"/acme" }) {
+		t.Errorf("the message's attempts: %q", attempts)
+	}
 	p.shot("dashboard-app.png")
-	healthy.Store(true)
 	p.do(click(`#app-endpoints tr[data-endpoint="`+ep.Id+`"] .recover`), waitFor(".notice"))
-	wait.For(t, "the recovered delivery", func() bool { return rcv.count() == 4 })
-	wait.For(t, "the delivery to succeed", func() bool {
-		d, err := c.MessageAttempt.ListAttemptedDestinations(ctx, "acme", msg.Id, nil)
-		return err == nil && len(d.Data) == 1 && d.Data[0].Status == models.MESSAGESTATUS_SUCCESS
-	})
+	wait.For(t, "the delivery to succeed", func() bool { return status("acme", msg.Id) == models.MESSAGESTATUS_SUCCESS })
+	if n := rcv.count(); n != 8 {
+		t.Errorf("the receiver got %d requests, want 8", n)
+	}
 
 	// The application's portal opens with a new link.
 	p.do(chromedp.Evaluate[chromedp.Void](`window.open = (url) => { window.opened = url; }`), click(".open-portal"))
@@ -485,8 +700,17 @@ func TestDashboardInBrowser(t *testing.T) {
 	if list := p.text("#apps"); !strings.Contains(list, "Globex "+xss) || p.count("img") != 0 {
 		t.Errorf("the applications: %q", list)
 	}
-	p.goTo("#/event-types", "main h2")
-	p.goTo("#/operational", "main h2")
+	// The event types and the operational webhook endpoints, as seeded.
+	p.goTo("#/event-types", "#event-types")
+	types := eval[[]string](p, `[...document.querySelectorAll("#event-types tbody > tr")].map((r) => [...r.cells].slice(0, 3).map((c) => c.textContent).join(" | "))`)
+	if want := []string{"invoice.paid | An invoice was paid. | active", "invoice.voided | An invoice was voided " + xss + " | active"}; !slices.Equal(types, want) || p.count("img") != 0 {
+		t.Errorf("the event types: %q, want %q", types, want)
+	}
+	p.goTo("#/operational", "#operational")
+	if rows := eval[[]string](p, `[...document.querySelectorAll("#operational tbody > tr")].map((r) => [...r.cells].map((c) => c.textContent).join(" | "))`); len(rows) != 1 ||
+		rows[0] != ops.Url+" | endpoint.deleted | enabled" {
+		t.Errorf("the operational webhook endpoints: %q", rows)
+	}
 	p.checkNoScript()
 }
 
