@@ -392,6 +392,15 @@ func TestIngestRefusesBadInput(t *testing.T) {
 	if recv.count() != 0 {
 		t.Fatalf("%d requests forwarded", recv.count())
 	}
+	// The refusal is counted for the operator; what never reached
+	// verification (413, 404, 405, 422) is not.
+	m := scrapeMetrics(t, s.url+"/metrics", s.token)
+	if got := m.value("hookline_ingest_requests_total", "source_type=github", "outcome=refused"); got != 1 {
+		t.Fatalf("hookline_ingest_requests_total{outcome=refused}: %v, want 1", got)
+	}
+	if got := m.value("hookline_ingest_requests_total"); got != 1 {
+		t.Fatalf("hookline_ingest_requests_total: %v in all, want 1", got)
+	}
 }
 
 // TestIngestExtensions checks Hookline's verification extensions on a
@@ -552,5 +561,11 @@ func TestIngestSlackURLVerification(t *testing.T) {
 	log := ingestLog(t, s, id)
 	if len(log) != 2 || log[0]["outcome"] != "challenge" || log[0]["msg_id"] != nil || log[1]["outcome"] != "refused" {
 		t.Fatalf("log %v, want the challenge (no message) and the refusal", log)
+	}
+	m := scrapeMetrics(t, s.url+"/metrics", s.token)
+	for _, outcome := range []string{"challenge", "refused"} {
+		if got := m.value("hookline_ingest_requests_total", "source_type=slack", "outcome="+outcome); got != 1 {
+			t.Fatalf("hookline_ingest_requests_total{outcome=%s}: %v, want 1", outcome, got)
+		}
 	}
 }
