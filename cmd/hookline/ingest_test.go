@@ -164,6 +164,22 @@ func ingestSource(t *testing.T, s *server, typ string, config map[string]any, ur
 	return src.ID, s.url + "/ingest/" + path
 }
 
+// ingestEndpointSecret returns the signing secret of the only ingest
+// endpoint of the source srcID.
+func ingestEndpointSecret(t *testing.T, s *server, srcID string) string {
+	t.Helper()
+	var eps struct{ Data []struct{ ID string } }
+	base := s.url + "/ingest/api/v1/source/" + srcID + "/endpoint"
+	if code, err := apiCall(http.DefaultClient, "GET", base, s.token, nil, &eps); err != nil || code != 200 || len(eps.Data) != 1 {
+		t.Fatalf("ingest endpoints: %d %v %+v", code, err, eps)
+	}
+	var sec struct{ Key string }
+	if code, err := apiCall(http.DefaultClient, "GET", base+"/"+eps.Data[0].ID+"/secret", s.token, nil, &sec); err != nil || code != 200 {
+		t.Fatalf("ingest endpoint secret: %d %v", code, err)
+	}
+	return sec.Key
+}
+
 // post sends body to url with the headers h and returns the status.
 func post(t *testing.T, url string, h http.Header, body []byte) int {
 	t.Helper()
@@ -270,7 +286,7 @@ func TestIngestProviders(t *testing.T) {
 	for _, pc := range providerCases(t) {
 		t.Run(pc.name, func(t *testing.T) {
 			recv := newHookReceiver(t, func(int) int { return 204 })
-			_, url := ingestSource(t, s, pc.typ, pc.config, recv.URL+"/hook")
+			srcID, url := ingestSource(t, s, pc.typ, pc.config, recv.URL+"/hook")
 			now := time.Now()
 			body := pc.body("evt_" + pc.name + "_1")
 			h := pc.sign(t, body, now)
@@ -294,8 +310,13 @@ func TestIngestProviders(t *testing.T) {
 					}
 				}
 			}
-			if !strings.HasPrefix(gotH.Get("Webhook-Signature"), "v1,") || !strings.HasPrefix(gotH.Get("Webhook-Id"), "msg_") {
-				t.Fatalf("the delivery is not signed by Hookline: %v", gotH)
+			// Signed with the ingest endpoint's secret, as its receiver verifies it.
+			v, err := signature.NewSvix(ingestEndpointSecret(t, s, srcID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := v.Verify(gotH, got); err != nil || !strings.HasPrefix(gotH.Get("Webhook-Id"), "msg_") {
+				t.Fatalf("the delivery is not signed with the ingest endpoint's secret (%v): %v", err, gotH)
 			}
 
 			// The same delivery again (a provider's retry, signed anew): 2xx, not forwarded.
