@@ -590,3 +590,53 @@ func TestIngestSlackURLVerification(t *testing.T) {
 		}
 	}
 }
+
+// TestIngestSourcePatch changes a source with PATCH through a real serve:
+// its name and metadata; its config without the secret, which keeps the
+// secret (GET shows the config without it); and its config with a new
+// secret, which replaces it. Each time, requests signed with the secret in
+// force are accepted and the others refused.
+func TestIngestSourcePatch(t *testing.T) {
+	s := startServer(t)
+	recv := newHookReceiver(t, func(int) int { return 204 })
+	id, url := ingestSource(t, s, "github", map[string]any{"secret": "old-secret"}, recv.URL)
+	var src struct {
+		Name     string
+		Metadata map[string]string
+		Config   struct{ AllowedNetworks []string }
+	}
+	patch := func(body map[string]any) {
+		t.Helper()
+		src.Config.AllowedNetworks = nil
+		if code, err := apiCall(http.DefaultClient, "PATCH", s.url+"/ingest/api/v1/source/"+id, s.token, body, &src); err != nil || code != 200 {
+			t.Fatalf("PATCH %v: %d %v", body, code, err)
+		}
+	}
+	accepts := func(step, good, bad string) {
+		t.Helper()
+		if code := githubPush(t, url, good, step+"-good", "main"); code != 204 {
+			t.Fatalf("%s: signed with %s: %d, want 204", step, good, code)
+		}
+		if code := githubPush(t, url, bad, step+"-bad", "main"); code != 401 {
+			t.Fatalf("%s: signed with %s: %d, want 401", step, bad, code)
+		}
+	}
+
+	patch(map[string]any{"name": "acme/app", "metadata": map[string]string{"team": "ci"}})
+	if src.Name != "acme/app" || src.Metadata["team"] != "ci" {
+		t.Fatalf("after PATCH of name and metadata: %+v", src)
+	}
+	accepts("name", "old-secret", "other")
+
+	patch(map[string]any{"config": map[string]any{"allowedNetworks": []string{"127.0.0.0/8"}}})
+	if len(src.Config.AllowedNetworks) != 1 || src.Name != "acme/app" {
+		t.Fatalf("after PATCH of the config: %+v", src)
+	}
+	accepts("config", "old-secret", "other")
+
+	patch(map[string]any{"config": map[string]any{"secret": "new-secret"}})
+	if len(src.Config.AllowedNetworks) != 0 {
+		t.Fatalf("a PATCH of the config kept a setting it left out: %+v", src)
+	}
+	accepts("secret", "new-secret", "old-secret")
+}
