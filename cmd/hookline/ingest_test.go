@@ -640,3 +640,59 @@ func TestIngestSourcePatch(t *testing.T) {
 	}
 	accepts("secret", "new-secret", "old-secret")
 }
+
+// TestIngestWindows: the windows of a source are settings. A request
+// signed a minute ago, which the default replay window (300 s) accepts, is
+// refused by a source whose replayWindowSeconds is 5; a delivery id seen
+// before is forwarded again once a source's dedupWindowSeconds (1) has
+// passed, while a source with the default window (7 days) still drops it.
+func TestIngestWindows(t *testing.T) {
+	s := startServer(t)
+	var std providerCase
+	for _, pc := range providerCases(t) {
+		if pc.name == "standard-v1" {
+			std = pc
+		}
+	}
+	narrowReplay := map[string]any{"replayWindowSeconds": 5}
+	for k, v := range std.config {
+		narrowReplay[k] = v
+	}
+	_, defaultURL := ingestSource(t, s, std.typ, std.config, "")
+	_, narrowURL := ingestSource(t, s, std.typ, narrowReplay, "")
+	body := std.body("evt_replay")
+	minuteAgo := std.sign(t, body, time.Now().Add(-time.Minute))
+	if code := post(t, defaultURL, minuteAgo, body); code != 204 {
+		t.Fatalf("signed a minute ago, default window: %d, want 204", code)
+	}
+	if code := post(t, narrowURL, minuteAgo, body); code != 401 {
+		t.Fatalf("signed a minute ago, replayWindowSeconds 5: %d, want 401", code)
+	}
+	if code := post(t, narrowURL, std.sign(t, body, time.Now()), body); code != 204 {
+		t.Fatalf("signed now, replayWindowSeconds 5: %d, want 204", code)
+	}
+
+	shortRecv := newHookReceiver(t, func(int) int { return 204 })
+	short, shortURL := ingestSource(t, s, "generic-webhook", map[string]any{"dedupHeader": "X-Id", "dedupWindowSeconds": 1}, shortRecv.URL)
+	long, longURL := ingestSource(t, s, "generic-webhook", map[string]any{"dedupHeader": "X-Id"}, "")
+	h := http.Header{"X-Id": {"d-1"}, "Content-Type": {"application/json"}}
+	for _, url := range []string{shortURL, longURL} {
+		if code := post(t, url, h, []byte(`{}`)); code != 204 {
+			t.Fatalf("first delivery: %d", code)
+		}
+	}
+	wait.For(t, "the delivery id to be accepted again after 1 s", func() bool {
+		if code := post(t, shortURL, h, []byte(`{}`)); code != 204 {
+			t.Fatalf("a retry: %d", code)
+		}
+		return ingestLog(t, s, short)[0]["outcome"] == "accepted" // this retry, the newest entry
+	})
+	// That much later, the default window still drops it.
+	if code := post(t, longURL, h, []byte(`{}`)); code != 204 {
+		t.Fatalf("a retry: %d", code)
+	}
+	if log := ingestLog(t, s, long); len(log) != 2 || log[0]["outcome"] != "duplicate" || log[1]["outcome"] != "accepted" {
+		t.Fatalf("default window: log %v, want the first accepted and the retry a duplicate", log)
+	}
+	wait.For(t, "the second delivery after the window", func() bool { return shortRecv.count() >= 2 })
+}
