@@ -143,6 +143,25 @@ func (c *SourceConfig) DedupWindow() time.Duration {
 	return DefaultDedupWindow
 }
 
+// KeepSecrets gives c the secrets of old that c leaves out: the secret,
+// and the basic auth password, the header auth value and the HMAC secret of
+// the checks c keeps. The API shows a config without its secrets, so that a
+// config changed from what it showed keeps them (PATCH).
+func (c *SourceConfig) KeepSecrets(old *SourceConfig) {
+	if c.Secret == "" {
+		c.Secret = old.Secret
+	}
+	if b := c.BasicAuth; b != nil && b.Password == "" && old.BasicAuth != nil {
+		b.Password = old.BasicAuth.Password
+	}
+	if h := c.HeaderAuth; h != nil && h.Value == "" && old.HeaderAuth != nil {
+		h.Value = old.HeaderAuth.Value
+	}
+	if h := c.HMAC; h != nil && h.Secret == "" && old.HMAC != nil {
+		h.Secret = old.HMAC.Secret
+	}
+}
+
 // Prepare gives s what a Store sets when it creates it: an id and a
 // creation time when unset, and times at the precision they read back with.
 func (s *Source) Prepare(now time.Time) {

@@ -28,7 +28,7 @@ type ingestSourcePatch struct {
 	Name     *string                `json:"name,omitempty"`
 	UID      *string                `json:"uid,omitempty" doc:"null removes the uid."`
 	Metadata map[string]string      `json:"metadata,omitempty"`
-	Config   *hookline.SourceConfig `json:"config,omitempty" doc:"A Hookline extension: replaces the whole config."`
+	Config   *hookline.SourceConfig `json:"config,omitempty" doc:"A Hookline extension: replaces the config's settings, but a secret it leaves out (secret, basicAuth.password, headerAuth.value, hmac.secret) is kept, as GET shows the config without them. PUT replaces the whole config."`
 }
 
 // ingestSourceOut is a source, without its secrets.
@@ -274,6 +274,7 @@ func (s *Server) patchSource(c *call) (int, any, error) {
 	}
 	if in.Config != nil {
 		next.Config = *in.Config
+		next.Config.KeepSecrets(&old.Config)
 	}
 	if err := checkSource(&next); err != nil {
 		return 0, nil, err

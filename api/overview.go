@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/hookline/hookline"
-	"github.com/hookline/hookline/operational"
 )
 
 // The operator's view across applications, which the dashboard shows: a
@@ -29,7 +28,7 @@ type overviewOut struct {
 	Success          int64                `json:"success" doc:"The attempts of the last hour that succeeded."`
 	Fail             int64                `json:"fail" doc:"The attempts of the last hour that failed."`
 	Queue            queueOut             `json:"queue"`
-	FailingEndpoints []failingEndpointOut `json:"failingEndpoints" doc:"Up to 50 endpoints failing now, of every application, longest failing first."`
+	FailingEndpoints []failingEndpointOut `json:"failingEndpoints" doc:"Up to 50 endpoints failing now, of every application but Hookline's own (the operational webhooks', the sources'), longest failing first."`
 	Exhausted        []exhaustedOut       `json:"exhausted" doc:"Up to 50 deliveries that failed for good and were not resent since, the last to fail first."`
 }
 
@@ -107,9 +106,13 @@ func (s *Server) getOverview(c *call) (int, any, error) {
 		out.Success += n.Success
 		out.Fail += n.Fail
 	}
-	internal := s.internalAppID(c)
+	internal := s.internalApps(c)
 	for _, d := range exhausted {
-		if d.Delivery.AppID == internal {
+		hide, err := internal(d.Delivery.AppID)
+		if err != nil {
+			return 0, nil, err
+		}
+		if hide {
 			continue
 		}
 		out.Exhausted = append(out.Exhausted, exhaustedOut{
@@ -121,29 +124,43 @@ func (s *Server) getOverview(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-// internalAppID returns the id of the internal application of the
-// operational webhooks, whose endpoints the overview leaves to their own
-// routes; "" when there is none yet.
-func (s *Server) internalAppID(c *call) string {
-	app, err := s.store.Application(c.ctx(), operational.AppUID)
-	if err != nil || !operational.IsInternal(app) {
-		return ""
+// internalApps returns a function that reports whether the application
+// appID is one of Hookline's own (internalApp: the operational webhooks',
+// a source's), which the overview leaves to their own routes. It reads
+// each application once.
+func (s *Server) internalApps(c *call) func(appID string) (bool, error) {
+	seen := map[string]bool{}
+	return func(appID string) (bool, error) {
+		internal, ok := seen[appID]
+		if ok {
+			return internal, nil
+		}
+		app, err := s.store.Application(c.ctx(), appID)
+		if err != nil && hookline.ErrorCode(err) != hookline.ENOTFOUND {
+			return false, err
+		}
+		internal = err == nil && internalApp(app)
+		seen[appID] = internal
+		return internal, nil
 	}
-	return app.ID
 }
 
 // failingEndpoints lists up to limit endpoints failing now, of appID or of
-// every application but the internal one, with their held deliveries.
+// every application but Hookline's own, with their held deliveries.
 func (s *Server) failingEndpoints(c *call, appID string, limit int) ([]failingEndpointOut, error) {
 	got, err := s.store.FailingEndpoints(c.ctx(), appID, limit)
 	if err != nil {
 		return nil, err
 	}
-	internal := s.internalAppID(c)
+	internal := s.internalApps(c)
 	out := []failingEndpointOut{}
 	var ids []string
 	for _, f := range got {
-		if f.Endpoint.AppID == internal {
+		hide, err := internal(f.Endpoint.AppID)
+		if err != nil {
+			return nil, err
+		}
+		if hide {
 			continue
 		}
 		out = append(out, failingEndpointOut{AppID: f.Endpoint.AppID, endpointOut: endpointOutOf(&f.Endpoint), FailingSince: jsonTime(f.FailingSince)})
@@ -189,7 +206,7 @@ func (s *Server) findApplications(c *call) (int, any, error) {
 	}
 	out := overviewApplicationsOut{Data: []applicationOut{}}
 	for _, a := range got {
-		if !operational.IsInternal(a) {
+		if !internalApp(a) {
 			out.Data = append(out.Data, applicationOutOf(a))
 		}
 	}
@@ -208,7 +225,7 @@ func (s *Server) listFailingEndpoints(c *call) (int, any, error) {
 		if err != nil {
 			return 0, nil, orNotFound(err, "Application")
 		}
-		if operational.IsInternal(app) {
+		if internalApp(app) {
 			return 0, nil, notFound("Application")
 		}
 		appID = app.ID

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -94,4 +95,66 @@ func TestOverview(t *testing.T) {
 			t.Errorf("an application's token: GET %s: %d, want 403", path, st)
 		}
 	}
+}
+
+// TestOverviewHidesSources: a source's internal application, which the
+// tenant API does not show, is not in the overview either: not found by a
+// search, its failing endpoints and exhausted deliveries not listed, and
+// app_id naming it is a 404.
+func TestOverviewHidesSources(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	ctx := t.Context()
+	var src struct{ ID, IngestURL string }
+	e.must(201, "POST", "/ingest/api/v1/source", e.admin, map[string]any{"name": "ingest hidden", "type": "generic-webhook"}, &src)
+	var ep struct{ ID string }
+	e.must(201, "POST", "/ingest/api/v1/source/"+src.ID+"/endpoint", e.admin, map[string]any{"url": "https://example.com/build"}, &ep)
+	_, path, _ := strings.Cut(src.IngestURL, "https://hooks.example.com")
+	e.must(204, "POST", path, "", map[string]any{"ref": "main"}, nil)
+	stored, err := e.store.Source(ctx, src.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appID := stored.AppID
+
+	// Its delivery fails for good, and its endpoint is failing.
+	tasks, err := e.store.ClaimDue(ctx, "w", time.Now().Add(time.Minute), time.Minute, 10)
+	if err != nil || len(tasks) != 1 || tasks[0].Delivery.AppID != appID {
+		t.Fatalf("ClaimDue: %d, %v", len(tasks), err)
+	}
+	d := tasks[0].Delivery
+	if _, err := e.store.MarkFailing(ctx, appID, ep.ID, time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	err = e.store.Complete(ctx, "w", []hookline.Outcome{{DeliveryID: d.ID, Status: hookline.StatusFail, Attempts: 1,
+		Attempt: hookline.Attempt{AppID: appID, MessageID: d.MessageID, EndpointID: ep.ID, DeliveryID: d.ID,
+			URL: tasks[0].Endpoint.URL, Status: hookline.StatusFail, StatusCode: 500}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var o struct {
+		Fail             int64
+		FailingEndpoints []struct{ AppID string }
+		Exhausted        []struct{ AppID string }
+	}
+	e.must(200, "GET", "/api/v1/overview", e.admin, nil, &o)
+	if o.Fail != 1 {
+		t.Fatalf("the failed attempt is not counted: %+v", o)
+	}
+	if len(o.FailingEndpoints) != 0 || len(o.Exhausted) != 0 {
+		t.Errorf("the overview lists the source's application: %+v", o)
+	}
+	var failing struct{ Data []struct{ ID string } }
+	e.must(200, "GET", "/api/v1/overview/failing-endpoint", e.admin, nil, &failing)
+	if len(failing.Data) != 0 {
+		t.Errorf("failing endpoints: %+v", failing)
+	}
+	for _, search := range []string{"ingest", src.ID, appID} {
+		var apps struct{ Data []struct{ ID string } }
+		e.must(200, "GET", "/api/v1/overview/app?search="+search, e.admin, nil, &apps)
+		if len(apps.Data) != 0 {
+			t.Errorf("search %s: %+v", search, apps)
+		}
+	}
+	e.must(404, "GET", "/api/v1/overview/failing-endpoint?app_id="+appID, e.admin, nil, nil)
 }

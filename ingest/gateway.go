@@ -89,7 +89,7 @@ func New(cfg Config) *Gateway {
 	}
 	g.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "hookline_ingest_requests_total",
-		Help: "Requests received by sources, by source type and outcome (accepted, duplicate, refused).",
+		Help: "Requests received by sources, by source type and outcome (accepted, duplicate, refused, challenge).",
 	}, []string{"source_type", "outcome"})
 	if cfg.Metrics != nil {
 		cfg.Metrics.MustRegister(g.requests)

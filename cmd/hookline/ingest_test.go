@@ -164,6 +164,22 @@ func ingestSource(t *testing.T, s *server, typ string, config map[string]any, ur
 	return src.ID, s.url + "/ingest/" + path
 }
 
+// ingestEndpointSecret returns the signing secret of the only ingest
+// endpoint of the source srcID.
+func ingestEndpointSecret(t *testing.T, s *server, srcID string) string {
+	t.Helper()
+	var eps struct{ Data []struct{ ID string } }
+	base := s.url + "/ingest/api/v1/source/" + srcID + "/endpoint"
+	if code, err := apiCall(http.DefaultClient, "GET", base, s.token, nil, &eps); err != nil || code != 200 || len(eps.Data) != 1 {
+		t.Fatalf("ingest endpoints: %d %v %+v", code, err, eps)
+	}
+	var sec struct{ Key string }
+	if code, err := apiCall(http.DefaultClient, "GET", base+"/"+eps.Data[0].ID+"/secret", s.token, nil, &sec); err != nil || code != 200 {
+		t.Fatalf("ingest endpoint secret: %d %v", code, err)
+	}
+	return sec.Key
+}
+
 // post sends body to url with the headers h and returns the status.
 func post(t *testing.T, url string, h http.Header, body []byte) int {
 	t.Helper()
@@ -270,7 +286,7 @@ func TestIngestProviders(t *testing.T) {
 	for _, pc := range providerCases(t) {
 		t.Run(pc.name, func(t *testing.T) {
 			recv := newHookReceiver(t, func(int) int { return 204 })
-			_, url := ingestSource(t, s, pc.typ, pc.config, recv.URL+"/hook")
+			srcID, url := ingestSource(t, s, pc.typ, pc.config, recv.URL+"/hook")
 			now := time.Now()
 			body := pc.body("evt_" + pc.name + "_1")
 			h := pc.sign(t, body, now)
@@ -294,8 +310,13 @@ func TestIngestProviders(t *testing.T) {
 					}
 				}
 			}
-			if !strings.HasPrefix(gotH.Get("Webhook-Signature"), "v1,") || !strings.HasPrefix(gotH.Get("Webhook-Id"), "msg_") {
-				t.Fatalf("the delivery is not signed by Hookline: %v", gotH)
+			// Signed with the ingest endpoint's secret, as its receiver verifies it.
+			v, err := signature.NewSvix(ingestEndpointSecret(t, s, srcID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := v.Verify(gotH, got); err != nil || !strings.HasPrefix(gotH.Get("Webhook-Id"), "msg_") {
+				t.Fatalf("the delivery is not signed with the ingest endpoint's secret (%v): %v", err, gotH)
 			}
 
 			// The same delivery again (a provider's retry, signed anew): 2xx, not forwarded.
@@ -391,6 +412,15 @@ func TestIngestRefusesBadInput(t *testing.T) {
 	}
 	if recv.count() != 0 {
 		t.Fatalf("%d requests forwarded", recv.count())
+	}
+	// The refusal is counted for the operator; what never reached
+	// verification (413, 404, 405, 422) is not.
+	m := scrapeMetrics(t, s.url+"/metrics", s.token)
+	if got := m.value("hookline_ingest_requests_total", "source_type=github", "outcome=refused"); got != 1 {
+		t.Fatalf("hookline_ingest_requests_total{outcome=refused}: %v, want 1", got)
+	}
+	if got := m.value("hookline_ingest_requests_total"); got != 1 {
+		t.Fatalf("hookline_ingest_requests_total: %v in all, want 1", got)
 	}
 }
 
@@ -553,4 +583,116 @@ func TestIngestSlackURLVerification(t *testing.T) {
 	if len(log) != 2 || log[0]["outcome"] != "challenge" || log[0]["msg_id"] != nil || log[1]["outcome"] != "refused" {
 		t.Fatalf("log %v, want the challenge (no message) and the refusal", log)
 	}
+	m := scrapeMetrics(t, s.url+"/metrics", s.token)
+	for _, outcome := range []string{"challenge", "refused"} {
+		if got := m.value("hookline_ingest_requests_total", "source_type=slack", "outcome="+outcome); got != 1 {
+			t.Fatalf("hookline_ingest_requests_total{outcome=%s}: %v, want 1", outcome, got)
+		}
+	}
+}
+
+// TestIngestSourcePatch changes a source with PATCH through a real serve:
+// its name and metadata; its config without the secret, which keeps the
+// secret (GET shows the config without it); and its config with a new
+// secret, which replaces it. Each time, requests signed with the secret in
+// force are accepted and the others refused.
+func TestIngestSourcePatch(t *testing.T) {
+	s := startServer(t)
+	recv := newHookReceiver(t, func(int) int { return 204 })
+	id, url := ingestSource(t, s, "github", map[string]any{"secret": "old-secret"}, recv.URL)
+	var src struct {
+		Name     string
+		Metadata map[string]string
+		Config   struct{ AllowedNetworks []string }
+	}
+	patch := func(body map[string]any) {
+		t.Helper()
+		src.Config.AllowedNetworks = nil
+		if code, err := apiCall(http.DefaultClient, "PATCH", s.url+"/ingest/api/v1/source/"+id, s.token, body, &src); err != nil || code != 200 {
+			t.Fatalf("PATCH %v: %d %v", body, code, err)
+		}
+	}
+	accepts := func(step, good, bad string) {
+		t.Helper()
+		if code := githubPush(t, url, good, step+"-good", "main"); code != 204 {
+			t.Fatalf("%s: signed with %s: %d, want 204", step, good, code)
+		}
+		if code := githubPush(t, url, bad, step+"-bad", "main"); code != 401 {
+			t.Fatalf("%s: signed with %s: %d, want 401", step, bad, code)
+		}
+	}
+
+	patch(map[string]any{"name": "acme/app", "metadata": map[string]string{"team": "ci"}})
+	if src.Name != "acme/app" || src.Metadata["team"] != "ci" {
+		t.Fatalf("after PATCH of name and metadata: %+v", src)
+	}
+	accepts("name", "old-secret", "other")
+
+	patch(map[string]any{"config": map[string]any{"allowedNetworks": []string{"127.0.0.0/8"}}})
+	if len(src.Config.AllowedNetworks) != 1 || src.Name != "acme/app" {
+		t.Fatalf("after PATCH of the config: %+v", src)
+	}
+	accepts("config", "old-secret", "other")
+
+	patch(map[string]any{"config": map[string]any{"secret": "new-secret"}})
+	if len(src.Config.AllowedNetworks) != 0 {
+		t.Fatalf("a PATCH of the config kept a setting it left out: %+v", src)
+	}
+	accepts("secret", "new-secret", "old-secret")
+}
+
+// TestIngestWindows: the windows of a source are settings. A request
+// signed a minute ago, which the default replay window (300 s) accepts, is
+// refused by a source whose replayWindowSeconds is 5; a delivery id seen
+// before is forwarded again once a source's dedupWindowSeconds (1) has
+// passed, while a source with the default window (7 days) still drops it.
+func TestIngestWindows(t *testing.T) {
+	s := startServer(t)
+	var std providerCase
+	for _, pc := range providerCases(t) {
+		if pc.name == "standard-v1" {
+			std = pc
+		}
+	}
+	narrowReplay := map[string]any{"replayWindowSeconds": 5}
+	for k, v := range std.config {
+		narrowReplay[k] = v
+	}
+	_, defaultURL := ingestSource(t, s, std.typ, std.config, "")
+	_, narrowURL := ingestSource(t, s, std.typ, narrowReplay, "")
+	body := std.body("evt_replay")
+	minuteAgo := std.sign(t, body, time.Now().Add(-time.Minute))
+	if code := post(t, defaultURL, minuteAgo, body); code != 204 {
+		t.Fatalf("signed a minute ago, default window: %d, want 204", code)
+	}
+	if code := post(t, narrowURL, minuteAgo, body); code != 401 {
+		t.Fatalf("signed a minute ago, replayWindowSeconds 5: %d, want 401", code)
+	}
+	if code := post(t, narrowURL, std.sign(t, body, time.Now()), body); code != 204 {
+		t.Fatalf("signed now, replayWindowSeconds 5: %d, want 204", code)
+	}
+
+	shortRecv := newHookReceiver(t, func(int) int { return 204 })
+	short, shortURL := ingestSource(t, s, "generic-webhook", map[string]any{"dedupHeader": "X-Id", "dedupWindowSeconds": 1}, shortRecv.URL)
+	long, longURL := ingestSource(t, s, "generic-webhook", map[string]any{"dedupHeader": "X-Id"}, "")
+	h := http.Header{"X-Id": {"d-1"}, "Content-Type": {"application/json"}}
+	for _, url := range []string{shortURL, longURL} {
+		if code := post(t, url, h, []byte(`{}`)); code != 204 {
+			t.Fatalf("first delivery: %d", code)
+		}
+	}
+	wait.For(t, "the delivery id to be accepted again after 1 s", func() bool {
+		if code := post(t, shortURL, h, []byte(`{}`)); code != 204 {
+			t.Fatalf("a retry: %d", code)
+		}
+		return ingestLog(t, s, short)[0]["outcome"] == "accepted" // this retry, the newest entry
+	})
+	// That much later, the default window still drops it.
+	if code := post(t, longURL, h, []byte(`{}`)); code != 204 {
+		t.Fatalf("a retry: %d", code)
+	}
+	if log := ingestLog(t, s, long); len(log) != 2 || log[0]["outcome"] != "duplicate" || log[1]["outcome"] != "accepted" {
+		t.Fatalf("default window: log %v, want the first accepted and the retry a duplicate", log)
+	}
+	wait.For(t, "the second delivery after the window", func() bool { return shortRecv.count() >= 2 })
 }

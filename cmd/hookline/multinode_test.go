@@ -644,7 +644,7 @@ func localPorts(t *testing.T, pid int) []int {
 // TestIngestMultiNodeOnce runs two 'hookline serve' processes on one
 // PostgreSQL schema and sends each GitHub delivery to both at the same
 // moment, as a provider retrying through a load balancer may: each is
-// answered 2xx by both and forwarded once.
+// answered 2xx by both, stored once, and received once by the receiver.
 func TestIngestMultiNodeOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs child processes")
@@ -698,5 +698,19 @@ func TestIngestMultiNodeOnce(t *testing.T) {
 	if len(log.Data) != 2*deliveries {
 		t.Fatalf("%d log entries, want %d", len(log.Data), 2*deliveries)
 	}
-	wait.For(t, "every delivery", func() bool { return rc.seen.Load() >= deliveries })
+	// The receiver's count: once the dispatchers have nothing left to
+	// send, it got each delivery once.
+	wait.For(t, "every delivery to be sent", func() bool {
+		return rc.seen.Load() >= deliveries && queryInt(t, schemaURL, `SELECT count(*) FROM deliveries WHERE status <> 0`) == 0
+	})
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if len(rc.got) != deliveries {
+		t.Fatalf("the receiver got %d distinct webhooks, want %d: %v", len(rc.got), deliveries, rc.got)
+	}
+	for id, n := range rc.got {
+		if n != 1 {
+			t.Errorf("the receiver got %s %d times", id, n)
+		}
+	}
 }

@@ -202,7 +202,7 @@ func (r Methods) CountDeliveries(ctx context.Context) (hookline.DeliveryCounts, 
 
 // HeldDeliveries counts the held deliveries of each of the endpoints that
 // has some.
-func (r Reads) HeldDeliveries(ctx context.Context, endpointIDs []string) (map[string]int64, error) {
+func (r Methods) HeldDeliveries(ctx context.Context, endpointIDs []string) (map[string]int64, error) {
 	held := map[string]int64{}
 	if len(endpointIDs) == 0 {
 		return held, nil
