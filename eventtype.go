@@ -12,10 +12,12 @@ type EventType struct {
 	Description string
 	Archived    bool
 	Deprecated  bool
-	FeatureFlag *string
-	Schemas     json.RawMessage // a JSON object or nil
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// FeatureFlags hide the event type from an application's token that
+	// holds none of them (Token.Sees); nil for none.
+	FeatureFlags []string
+	Schemas      json.RawMessage // a JSON object or nil
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // Prepare gives e what a Store sets when it creates it: a creation time when
@@ -31,7 +33,7 @@ func (e *EventType) Validate() error {
 	if err := checkName([]string{"body", "name"}, e.Name, MaxEventTypeLen); err != nil {
 		return err
 	}
-	if err := checkOptionalName([]string{"body", "featureFlag"}, e.FeatureFlag, MaxEventTypeLen); err != nil {
+	if err := checkNames("featureFlags", e.FeatureFlags, MaxEventTypeLen, 0); err != nil {
 		return err
 	}
 	if err := CheckSchemas([]string{"body", "schemas"}, e.Schemas); err != nil {

@@ -19,8 +19,8 @@ type Token struct {
 	// grants nothing, never everything. An admin token has none (nil).
 	Capabilities []Capability
 	// FeatureFlags are the feature flags of a token scoped to an
-	// application: it sees an event type that has a feature flag only when
-	// the flag is among them (Sees). An admin token sees every event type.
+	// application: it sees an event type that has feature flags only when
+	// one of them is among these (Sees). An admin token sees every event type.
 	FeatureFlags []string
 	// SessionID is the session an application's token was created for
 	// (app-portal-access's sessionId), so that the tokens of a session can
@@ -111,9 +111,12 @@ func CheckFeatureFlags(flags []string) error {
 
 // Sees reports whether the token may see the event type et, as svix-server
 // decides: an admin token sees every one; an application's token those
-// without a feature flag, and those whose flag it was given.
+// without a feature flag, and those of which it holds any one flag.
 func (t *Token) Sees(et *EventType) bool {
-	return t.AppID == "" || et.FeatureFlag == nil || slices.Contains(t.FeatureFlags, *et.FeatureFlag)
+	if t.AppID == "" || len(et.FeatureFlags) == 0 {
+		return true
+	}
+	return slices.ContainsFunc(et.FeatureFlags, func(f string) bool { return slices.Contains(t.FeatureFlags, f) })
 }
 
 // Bounds of the expiry of an application's tokens (expire-all): the

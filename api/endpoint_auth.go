@@ -9,7 +9,8 @@ import (
 )
 
 // The mTLS and OAuth 2.0 settings of an endpoint, in the shapes of the hosted
-// Svix API (.../mtls, .../oauth). Their secrets (the private key, the client
+// Svix API: GET .../mtls and .../oauth answer the settings alone (404 when
+// not set), .../mtls-config and .../oauth-config {enabled, config}. Their secrets (the private key, the client
 // secret, the values of extra parameters and headers named like
 // credentials) are written, never read back.
 
@@ -36,15 +37,15 @@ type endpointMtlsConfigOut struct {
 	ServerCACert *string  `json:"serverCaCert,omitempty" doc:"PEM: the CA certificates the receiver's certificate must chain to, when set."`
 }
 
-// mtlsOutOf describes m; mTLS is enabled when m holds a client certificate,
-// not only a CA bundle (see endpointServerCaOut).
-func mtlsOutOf(m *hookline.EndpointMTLS) (endpointMtlsOut, error) {
+// mtlsConfigOf describes m: nil when m holds no client certificate, only a
+// CA bundle or nothing (mTLS is not enabled; see endpointServerCaOut).
+func mtlsConfigOf(m *hookline.EndpointMTLS) (*endpointMtlsConfigOut, error) {
 	if m == nil || !m.HasIdentity() {
-		return endpointMtlsOut{}, nil
+		return nil, nil
 	}
 	leaf, err := m.Leaf()
 	if err != nil {
-		return endpointMtlsOut{}, err
+		return nil, err
 	}
 	sum := sha256.Sum256(leaf.Raw)
 	out := &endpointMtlsConfigOut{
@@ -56,19 +57,45 @@ func mtlsOutOf(m *hookline.EndpointMTLS) (endpointMtlsOut, error) {
 		ca := string(m.ServerCACerts)
 		out.ServerCACert = &ca
 	}
-	return endpointMtlsOut{Enabled: true, Config: out}, nil
+	return out, nil
 }
 
-func (s *Server) getEndpointMtls(c *call) (int, any, error) {
+// endpointMtlsConfig reads the client certificate of the call's endpoint,
+// nil when it has none.
+func endpointMtlsConfig(c *call) (*endpointMtlsConfigOut, error) {
 	_, ep, err := c.loadEndpoint()
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	out, err := mtlsOutOf(ep.MTLS)
+	return mtlsConfigOf(ep.MTLS)
+}
+
+// getEndpointMtls answers the settings alone, as the hosted GET .../mtls.
+func (s *Server) getEndpointMtls(c *call) (int, any, error) {
+	cfg, err := endpointMtlsConfig(c)
+	return setting(cfg, err, "mTLS settings")
+}
+
+// getEndpointMtlsStatus answers whether mTLS is enabled and its settings,
+// as the hosted GET .../mtls-config.
+func (s *Server) getEndpointMtlsStatus(c *call) (int, any, error) {
+	cfg, err := endpointMtlsConfig(c)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, out, nil
+	return http.StatusOK, endpointMtlsOut{Enabled: cfg != nil, Config: cfg}, nil
+}
+
+// setting answers an endpoint's setting cfg alone, as the hosted API's GET
+// .../mtls and .../oauth do: 404 (what not found) when it is not set.
+func setting[T any](cfg *T, err error, what string) (int, any, error) {
+	switch {
+	case err != nil:
+		return 0, nil, err
+	case cfg == nil:
+		return 0, nil, notFound(what)
+	}
+	return http.StatusOK, cfg, nil
 }
 
 // setEndpointMtls sets (or replaces) the client certificate and CA bundle;
@@ -208,9 +235,10 @@ type endpointOauthConfigOut struct {
 	SensitiveExtraHeaders []string          `json:"sensitiveExtraHeaders,omitempty" doc:"The names of the extra headers that look like credentials (Authorization, Cookie, or a name with token, key, secret, auth, password, session), whose values are never returned."`
 }
 
-func oauthOutOf(o *hookline.EndpointOAuth) endpointOauthOut {
+// oauthConfigOf describes o, nil when it is not set.
+func oauthConfigOf(o *hookline.EndpointOAuth) *endpointOauthConfigOut {
 	if o == nil {
-		return endpointOauthOut{}
+		return nil
 	}
 	out := &endpointOauthConfigOut{
 		TokenURL: o.TokenURL, ClientID: o.ClientID, ClientSecretSet: o.ClientSecret != "",
@@ -218,15 +246,33 @@ func oauthOutOf(o *hookline.EndpointOAuth) endpointOauthOut {
 	}
 	out.ExtraParams, out.SensitiveExtraParams = redacted(o.ExtraParams)
 	out.ExtraHeaders, out.SensitiveExtraHeaders = redacted(o.ExtraHeaders)
-	return endpointOauthOut{Enabled: true, Config: out}
+	return out
 }
 
-func (s *Server) getEndpointOauth(c *call) (int, any, error) {
+// endpointOauthConfig reads the OAuth 2.0 client of the call's endpoint,
+// nil when it has none.
+func endpointOauthConfig(c *call) (*endpointOauthConfigOut, error) {
 	_, ep, err := c.loadEndpoint()
+	if err != nil {
+		return nil, err
+	}
+	return oauthConfigOf(ep.OAuth), nil
+}
+
+// getEndpointOauth answers the settings alone, as the hosted GET .../oauth.
+func (s *Server) getEndpointOauth(c *call) (int, any, error) {
+	cfg, err := endpointOauthConfig(c)
+	return setting(cfg, err, "OAuth 2.0 settings")
+}
+
+// getEndpointOauthStatus answers whether OAuth 2.0 is enabled and its
+// settings, as the hosted GET .../oauth-config.
+func (s *Server) getEndpointOauthStatus(c *call) (int, any, error) {
+	cfg, err := endpointOauthConfig(c)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, oauthOutOf(ep.OAuth), nil
+	return http.StatusOK, endpointOauthOut{Enabled: cfg != nil, Config: cfg}, nil
 }
 
 // setEndpointOauth sets (or replaces) the OAuth 2.0 client; appEndpoints.save

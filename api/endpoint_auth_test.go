@@ -253,17 +253,13 @@ func identityPEM(t *testing.T) (identity, cert, key, chain []byte) {
 func TestEndpointMtls(t *testing.T) {
 	f := newFixture(t, nil, nil)
 	const path = "/api/v1/app/shop/endpoint/ep1/mtls"
-	var out struct {
-		Enabled bool
-		Config  *struct {
-			Certificate, Fingerprint, Subject, Issuer, NotAfter string
-			ServerCaCert                                        *string
-		}
+	type config struct {
+		Certificate, Fingerprint, Subject, Issuer, NotAfter string
+		ServerCaCert                                        *string
 	}
-	f.must(200, "GET", path, f.admin, nil, &out)
-	if out.Enabled || out.Config != nil {
-		t.Fatalf("mTLS of a new endpoint: %+v", out)
-	}
+	var out config
+	st, body := f.do("GET", path, f.admin, nil)
+	checkError(t, st, body, "not_found") // as the hosted API, where .../mtls-config says it is not enabled
 
 	identity, cert, key, chain := identityPEM(t)
 	ca, _ := storetest.Identity(t, "receiver-ca")
@@ -272,10 +268,10 @@ func TestEndpointMtls(t *testing.T) {
 	block, _ := pem.Decode(cert)
 	leaf, _ := x509.ParseCertificate(block.Bytes)
 	sum := sha256.Sum256(block.Bytes)
-	if !out.Enabled || out.Config == nil || !strings.HasPrefix(out.Config.Certificate, string(cert)) ||
-		!strings.Contains(out.Config.Certificate, string(chain)) || out.Config.Fingerprint != hex.EncodeToString(sum[:]) ||
-		out.Config.Subject != "CN=hookline-client" || out.Config.ServerCaCert == nil || *out.Config.ServerCaCert != string(ca) ||
-		out.Config.NotAfter != leaf.NotAfter.UTC().Format("2006-01-02T15:04:05.000000Z") {
+	if !strings.HasPrefix(out.Certificate, string(cert)) ||
+		!strings.Contains(out.Certificate, string(chain)) || out.Fingerprint != hex.EncodeToString(sum[:]) ||
+		out.Subject != "CN=hookline-client" || out.ServerCaCert == nil || *out.ServerCaCert != string(ca) ||
+		out.NotAfter != leaf.NotAfter.UTC().Format("2006-01-02T15:04:05.000000Z") {
 		t.Fatalf("GET mtls: %s", b)
 	}
 	keyBody := bytes.Split(key, []byte("\n"))[1]
@@ -296,21 +292,21 @@ func TestEndpointMtls(t *testing.T) {
 	// with PUT .../ca); an empty one removes it; an identity of key and
 	// certificate alone is enough.
 	f.must(204, "PUT", path, f.admin, map[string]any{"identity": string(key) + string(cert)}, nil)
-	out.Config = nil
+	out = config{}
 	f.must(200, "GET", path, f.admin, nil, &out)
-	if out.Config.ServerCaCert == nil || *out.Config.ServerCaCert != string(ca) || out.Config.Certificate != string(cert) {
-		t.Fatalf("after a PUT without a CA: %+v", out.Config)
+	if out.ServerCaCert == nil || *out.ServerCaCert != string(ca) || out.Certificate != string(cert) {
+		t.Fatalf("after a PUT without a CA: %+v", out)
 	}
 	f.must(204, "PUT", path, f.admin, map[string]any{"identity": string(key) + string(cert), "serverCaCert": ""}, nil)
-	out.Config = nil
+	out = config{}
 	f.must(200, "GET", path, f.admin, nil, &out)
-	if out.Config.ServerCaCert != nil || out.Config.Certificate != string(cert) {
-		t.Fatalf("after a PUT with an empty CA: %+v", out.Config)
+	if out.ServerCaCert != nil || out.Certificate != string(cert) {
+		t.Fatalf("after a PUT with an empty CA: %+v", out)
 	}
 
 	f.must(204, "DELETE", path, f.admin, nil, nil)
-	f.must(200, "GET", path, f.admin, nil, &out)
-	if out.Enabled || f.stored(f.app, f.ep).MTLS != nil {
+	f.must(404, "GET", path, f.admin, nil, nil)
+	if f.stored(f.app, f.ep).MTLS != nil {
 		t.Fatal("DELETE left the mTLS settings")
 	}
 	f.must(204, "DELETE", path, f.admin, nil, nil)
@@ -327,14 +323,9 @@ func TestEndpointOauth(t *testing.T) {
 		ExtraParams, ExtraHeaders                   map[string]string
 		SensitiveExtraParams, SensitiveExtraHeaders []string
 	}
-	var out struct {
-		Enabled bool
-		Config  *config
-	}
-	f.must(200, "GET", path, f.admin, nil, &out)
-	if out.Enabled || out.Config != nil {
-		t.Fatalf("OAuth of a new endpoint: %+v", out)
-	}
+	var out config
+	st, body := f.do("GET", path, f.admin, nil)
+	checkError(t, st, body, "not_found") // as the hosted API, where .../oauth-config says it is not enabled
 	in := map[string]any{
 		"tokenUrl": "https://auth.example.com/oauth/token", "clientId": "hookline", "clientSecret": "the-client-s3cret",
 		"authMethod": "clientSecretPost", "grantType": "clientCredentials", "scopes": []string{"webhooks"},
@@ -348,7 +339,7 @@ func TestEndpointOauth(t *testing.T) {
 		GrantType: "clientCredentials", ClientSecretSet: true, Scopes: []string{"webhooks"},
 		ExtraParams: map[string]string{"audience": "https://api.example.com"}, ExtraHeaders: map[string]string{"X-Tenant": "t1"},
 		SensitiveExtraParams: []string{"Session_ID", "api_key"}, SensitiveExtraHeaders: []string{"Cookie", "X-Api-Token"}}
-	if g, _ := json.Marshal(out.Config); !out.Enabled || string(g) != string(mustJSON(t, want)) {
+	if g, _ := json.Marshal(out); string(g) != string(mustJSON(t, want)) {
 		t.Fatalf("GET oauth: %s", b)
 	}
 	for _, secret := range []string{"the-client-s3cret", "param-s3cret", "sess-s3cret", "hdr-s3cret", "cookie-s3cret"} {
@@ -387,13 +378,13 @@ func TestEndpointOauth(t *testing.T) {
 	}
 
 	f.must(204, "DELETE", path, f.admin, nil, nil)
-	f.must(200, "GET", path, f.admin, nil, &out)
-	if out.Enabled || f.stored(f.app, f.ep).OAuth != nil {
+	f.must(404, "GET", path, f.admin, nil, nil)
+	if f.stored(f.app, f.ep).OAuth != nil {
 		t.Fatal("DELETE left the OAuth settings")
 	}
 	// Without a previous secret to keep, one is needed.
 	delete(in, "clientSecret")
-	st, body := f.do("PUT", path, f.admin, in)
+	st, body = f.do("PUT", path, f.admin, in)
 	checkError(t, st, body, "body.clientSecret")
 	if strings.Contains(f.logs.String(), "s3cret") {
 		t.Fatal("the log holds a secret of the OAuth settings")
@@ -552,8 +543,9 @@ func TestEndpointAuthTenantIsolation(t *testing.T) {
 }
 
 // TestEndpointServerCA: the hosted API's .../ca sets the CA bundle apart
-// from the client certificate, and .../mtls-config and .../oauth-config read
-// what .../mtls and .../oauth do, never a private key or client secret.
+// from the client certificate, and .../mtls-config and .../oauth-config
+// answer {enabled, config}, config being what .../mtls and .../oauth answer
+// alone, never a private key or client secret.
 func TestEndpointServerCA(t *testing.T) {
 	f := newFixture(t, nil, nil)
 	const ep = "/api/v1/app/shop/endpoint/ep1"
@@ -565,6 +557,17 @@ func TestEndpointServerCA(t *testing.T) {
 	var mtls struct {
 		Enabled bool
 		Config  *struct{ ServerCaCert *string }
+	}
+	// config is the config that path, .../mtls-config or .../oauth-config,
+	// answers: what GET of path without -config answers.
+	config := func(path string) []byte {
+		t.Helper()
+		var status struct{ Config json.RawMessage }
+		f.must(200, "GET", path, f.admin, nil, &status)
+		if alone := f.must(200, "GET", strings.TrimSuffix(path, "-config"), f.admin, nil, nil); !bytes.Equal(alone, status.Config) {
+			t.Fatalf("%s answers the config\n%s\nwithout -config\n%s", path, status.Config, alone)
+		}
+		return status.Config
 	}
 	f.must(200, "GET", ep+"/mtls-config", f.admin, nil, &mtls)
 	if mtls.Enabled || mtls.Config != nil {
@@ -586,6 +589,7 @@ func TestEndpointServerCA(t *testing.T) {
 	if mtls.Enabled || mtls.Config != nil {
 		t.Fatalf("mtls-config with a CA alone: %+v", mtls)
 	}
+	f.must(404, "GET", ep+"/mtls", f.admin, nil, nil)
 
 	// A client certificate set after it keeps it; deleting the client
 	// certificate keeps it too.
@@ -598,9 +602,7 @@ func TestEndpointServerCA(t *testing.T) {
 	if bytes.Contains(b, []byte("PRIVATE KEY")) || bytes.Contains(b, bytes.Split(key, []byte("\n"))[1]) {
 		t.Fatal("mtls-config returns the private key")
 	}
-	if same := f.must(200, "GET", ep+"/mtls", f.admin, nil, nil); !bytes.Equal(same, b) {
-		t.Fatalf("mtls and mtls-config differ:\n%s\n%s", same, b)
-	}
+	config(ep + "/mtls-config")
 	f.must(204, "DELETE", ep+"/mtls", f.admin, nil, nil)
 	f.must(200, "GET", ep+"/ca", f.admin, nil, &ca)
 	if ca.Cert == nil || *ca.Cert != string(bundle) {
@@ -627,18 +629,19 @@ func TestEndpointServerCA(t *testing.T) {
 	f.must(404, "GET", "/api/v1/app/shop/endpoint/ep_nope/ca", f.admin, nil, nil)
 
 	// oauth-config reads what oauth does, without the client secret.
-	var oauth struct{ Enabled bool }
+	var oauth struct {
+		Enabled bool
+		Config  *struct{ ClientID string }
+	}
 	f.must(200, "GET", ep+"/oauth-config", f.admin, nil, &oauth)
-	if oauth.Enabled {
+	if oauth.Enabled || oauth.Config != nil {
 		t.Fatal("oauth-config of an endpoint without OAuth")
 	}
 	f.must(204, "PUT", ep+"/oauth", f.admin, map[string]any{"tokenUrl": "https://auth.example.com/t", "clientId": "c",
 		"clientSecret": "s3cret-value", "authMethod": "clientSecretBasic", "grantType": "clientCredentials"}, nil)
 	b = f.must(200, "GET", ep+"/oauth-config", f.admin, nil, &oauth)
-	if !oauth.Enabled || bytes.Contains(b, []byte("s3cret-value")) {
+	if !oauth.Enabled || oauth.Config == nil || oauth.Config.ClientID != "c" || bytes.Contains(b, []byte("s3cret-value")) {
 		t.Fatalf("oauth-config: %s", b)
 	}
-	if same := f.must(200, "GET", ep+"/oauth", f.admin, nil, nil); !bytes.Equal(same, b) {
-		t.Fatalf("oauth and oauth-config differ:\n%s\n%s", same, b)
-	}
+	config(ep + "/oauth-config")
 }

@@ -22,7 +22,7 @@ type eventTypeUpdate struct {
 	Deprecated   bool            `json:"deprecated,omitempty"`
 	Schemas      json.RawMessage `json:"schemas,omitempty" doc:"JSON schemas of the payload by version, such as {\"1\": {...}}; each must compile as a JSON Schema, of draft 7 unless its $schema names another, with no $ref to another document (422 at body.schemas). A schema's examples (or example) feed send-example."`
 	FeatureFlag  *string         `json:"featureFlag,omitempty"`
-	FeatureFlags []string        `json:"featureFlags,omitempty" doc:"At most one flag; the same as featureFlag."`
+	FeatureFlags []string        `json:"featureFlags,omitempty" doc:"An application's token sees the event type (in lists, by name, in an endpoint's filterTypes) when it holds any one of these flags."`
 	GroupName    *string         `json:"groupName,omitempty" doc:"Accepted for compatibility; not stored."`
 }
 
@@ -43,7 +43,7 @@ type eventTypeOut struct {
 	Archived     bool            `json:"archived"`
 	Deprecated   bool            `json:"deprecated"`
 	Schemas      json.RawMessage `json:"schemas,omitempty"`
-	FeatureFlag  *string         `json:"featureFlag,omitempty"`
+	FeatureFlag  *string         `json:"featureFlag,omitempty" doc:"The first of featureFlags, for the clients that read one."`
 	FeatureFlags []string        `json:"featureFlags,omitempty"`
 	CreatedAt    jsonTime        `json:"createdAt"`
 	UpdatedAt    jsonTime        `json:"updatedAt"`
@@ -52,13 +52,13 @@ type eventTypeOut struct {
 func eventTypeOutOf(et *hookline.EventType, withSchemas bool) eventTypeOut {
 	out := eventTypeOut{
 		Name: et.Name, Description: et.Description, Archived: et.Archived, Deprecated: et.Deprecated,
-		FeatureFlag: et.FeatureFlag, CreatedAt: jsonTime(et.CreatedAt), UpdatedAt: jsonTime(et.UpdatedAt),
+		FeatureFlags: et.FeatureFlags, CreatedAt: jsonTime(et.CreatedAt), UpdatedAt: jsonTime(et.UpdatedAt),
 	}
 	if withSchemas {
 		out.Schemas = et.Schemas
 	}
-	if et.FeatureFlag != nil {
-		out.FeatureFlags = []string{*et.FeatureFlag}
+	if len(et.FeatureFlags) > 0 {
+		out.FeatureFlag = &et.FeatureFlags[0]
 	}
 	return out
 }
@@ -80,15 +80,13 @@ func schemas(raw json.RawMessage) (json.RawMessage, error) {
 	return buf.Bytes(), nil
 }
 
-// featureFlag merges featureFlag and featureFlags, of which Hookline keeps one.
-func featureFlag(one *string, many []string) (*string, error) {
-	switch {
-	case len(many) > 1:
-		return nil, hookline.Invalid([]string{"body", "featureFlags"}, "at most one feature flag is supported")
-	case len(many) == 1:
-		return &many[0], nil
+// featureFlags merges featureFlags and the older featureFlag, which names
+// one flag; featureFlags wins when both are given.
+func featureFlags(many []string, one *string) []string {
+	if many == nil && one != nil {
+		return []string{*one}
 	}
-	return one, nil
+	return many
 }
 
 func (u *eventTypeUpdate) apply(et *hookline.EventType) error {
@@ -97,9 +95,7 @@ func (u *eventTypeUpdate) apply(et *hookline.EventType) error {
 	if et.Schemas, err = schemas(u.Schemas); err != nil {
 		return err
 	}
-	if et.FeatureFlag, err = featureFlag(u.FeatureFlag, u.FeatureFlags); err != nil {
-		return err
-	}
+	et.FeatureFlags = featureFlags(u.FeatureFlags, u.FeatureFlag)
 	return et.Validate()
 }
 
@@ -227,13 +223,8 @@ func (s *Server) patchEventType(c *call) (int, any, error) {
 			return 0, nil, err
 		}
 	}
-	switch {
-	case f.has("featureFlags"):
-		if next.FeatureFlag, err = featureFlag(nil, in.FeatureFlags); err != nil {
-			return 0, nil, err
-		}
-	case f.has("featureFlag"):
-		next.FeatureFlag = in.FeatureFlag
+	if flags, ok := either(f, "featureFlags", in.FeatureFlags, "featureFlag", featureFlags(nil, in.FeatureFlag)); ok {
+		next.FeatureFlags = flags
 	}
 	if err := next.Validate(); err != nil {
 		return 0, nil, err

@@ -8,11 +8,11 @@ func (s *Server) hostedTable() []*route {
 	const ep = "/api/v1/app/{app_id}/endpoint/{endpoint_id}"
 	return []*route{
 		{Method: "GET", Path: ep + "/mtls-config", ID: "v1.endpoint.get-mtls-2", Tag: "Endpoint", Summary: "Get an endpoint's mTLS status and settings",
-			Doc:    "The same as GET .../mtls: {enabled: false, config: null} when the endpoint has no client certificate; never the private key.",
-			Access: appRead, Out: endpointMtlsOut{}, Status: 200, handle: s.getEndpointMtls},
+			Doc:    "Whether deliveries present a client certificate, and its settings as GET .../mtls answers them: {enabled: false, config: null} when the endpoint has none; never the private key.",
+			Access: appRead, Out: endpointMtlsOut{}, Status: 200, handle: s.getEndpointMtlsStatus},
 		{Method: "GET", Path: ep + "/oauth-config", ID: "v1.endpoint.get-oauth-2", Tag: "Endpoint", Summary: "Get an endpoint's OAuth 2.0 status and settings",
-			Doc:    "The same as GET .../oauth: {enabled: false, config: null} when the endpoint has no OAuth 2.0 client; never the client secret.",
-			Access: appRead, Out: endpointOauthOut{}, Status: 200, handle: s.getEndpointOauth},
+			Doc:    "Whether deliveries get an OAuth 2.0 token, and the settings as GET .../oauth answers them: {enabled: false, config: null} when the endpoint has no OAuth 2.0 client; never the client secret.",
+			Access: appRead, Out: endpointOauthOut{}, Status: 200, handle: s.getEndpointOauthStatus},
 		{Method: "GET", Path: ep + "/ca", ID: "v1.endpoint.get-server-ca", Tag: "Endpoint", Summary: "Get an endpoint's CA certificates",
 			Doc:    "Returns the CA bundle the receiver's certificate must chain to (set here or as the serverCaCert of .../mtls); null when the system roots are in use.",
 			Access: appRead, Out: endpointServerCaOut{}, Status: 200, handle: s.getEndpointServerCa},

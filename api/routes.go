@@ -105,8 +105,8 @@ func (s *Server) table() []*route {
 				"meanwhile every delivery carries one signature per secret in webhook-signature. At most 10 previous secrets sign at once: a rotation past them is refused (400 limit_reached) until the oldest expires.",
 			Access: appRotateSecret, In: endpointSecretRotateIn{}, BodyOptional: true, Status: 204, handle: apps.rotateSecret},
 		{Method: "GET", Path: ep + "/mtls", ID: "v1.endpoint.get-mtls", Tag: "Endpoint", Summary: "Get an endpoint's mTLS settings",
-			Doc:    "Returns the client certificate deliveries present, with its fingerprint, subject and expiry, and the receiver's CA bundle; never the private key.",
-			Access: appRead, Out: endpointMtlsOut{}, Status: 200, handle: s.getEndpointMtls},
+			Doc:    "Returns the client certificate deliveries present, with its fingerprint, subject and expiry, and the receiver's CA bundle; never the private key. 404 when the endpoint has no client certificate, as the hosted API (GET .../mtls-config answers {enabled: false}).",
+			Access: appRead, Out: endpointMtlsConfigOut{}, Status: 200, handle: s.getEndpointMtls},
 		{Method: "PUT", Path: ep + "/mtls", ID: "v1.endpoint.set-mtls-config", Tag: "Endpoint", Summary: "Set an endpoint's mTLS settings",
 			Doc: "Sets the client certificate (an identity: private key and certificate chain in PEM) that deliveries present for mutual TLS, " +
 				"and optionally the CAs the receiver's certificate must chain to. The key must belong to one of the certificates. " +
@@ -115,8 +115,8 @@ func (s *Server) table() []*route {
 		{Method: "DELETE", Path: ep + "/mtls", ID: "v1.endpoint.delete-mtls-config", Tag: "Endpoint", Summary: "Remove an endpoint's mTLS settings",
 			Access: appEndpoint, Status: 204, handle: s.deleteEndpointMtls},
 		{Method: "GET", Path: ep + "/oauth", ID: "v1.endpoint.get-oauth", Tag: "Endpoint", Summary: "Get an endpoint's OAuth 2.0 settings",
-			Doc:    "Returns the OAuth 2.0 client deliveries get their bearer token with; never the client secret.",
-			Access: appRead, Out: endpointOauthOut{}, Status: 200, handle: s.getEndpointOauth},
+			Doc:    "Returns the OAuth 2.0 client deliveries get their bearer token with; never the client secret. 404 when the endpoint has none, as the hosted API (GET .../oauth-config answers {enabled: false}).",
+			Access: appRead, Out: endpointOauthConfigOut{}, Status: 200, handle: s.getEndpointOauth},
 		{Method: "PUT", Path: ep + "/oauth", ID: "v1.endpoint.set-oauth-config", Tag: "Endpoint", Summary: "Set an endpoint's OAuth 2.0 settings",
 			Doc: "Sets an OAuth 2.0 client: before delivering, Hookline gets an access token from tokenUrl with the client credentials grant " +
 				"and sends it as Authorization: Bearer. The client secret is stored encrypted.",

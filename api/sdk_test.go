@@ -994,9 +994,9 @@ func TestSDKDeletedEndpointStaysADestination(t *testing.T) {
 	wantStatus(t, err, http.StatusNotFound)
 }
 
-// TestSDKFeatureFlags: an app-portal token sees an event type that has a
-// feature flag only when it was given the flag, as svix-server filters
-// them: in lists (pages filled from the next ones), by name, and among an
+// TestSDKFeatureFlags: an app-portal token sees an event type that has
+// feature flags (one, or several) only when it was given any one of them,
+// as svix-server filters them: in lists (pages filled from the next ones), by name, and among an
 // endpoint's filterTypes; an admin token sees them all.
 func TestSDKFeatureFlags(t *testing.T) {
 	e := newEnv(t, nil, nil)
@@ -1010,6 +1010,7 @@ func TestSDKFeatureFlags(t *testing.T) {
 		{Name: "c.gamma", Description: "x", FeatureFlag: ptr("gamma")},
 		{Name: "d.public", Description: "x"},
 		{Name: "e.beta", Description: "x", FeatureFlag: ptr("beta")},
+		{Name: "f.gamma.delta", Description: "x", FeatureFlags: []string{"gamma", "delta"}},
 	} {
 		_, err := c.EventType.Create(ctx, et, nil)
 		ok(t, err)
@@ -1035,14 +1036,15 @@ func TestSDKFeatureFlags(t *testing.T) {
 		ok(t, err)
 		return e.sdk(access.Token)
 	}
-	beta, none := token([]string{"beta"}), token(nil)
+	beta, delta, none := token([]string{"beta"}), token([]string{"delta", "epsilon"}), token(nil)
 	for _, tc := range []struct {
 		name string
 		sdk  *svix.Svix
 		want []string
 	}{
-		{"admin", c, []string{"a.public", "b.beta", "c.gamma", "d.public", "e.beta"}},
+		{"admin", c, []string{"a.public", "b.beta", "c.gamma", "d.public", "e.beta", "f.gamma.delta"}},
 		{"beta", beta, []string{"a.public", "b.beta", "d.public", "e.beta"}},
+		{"delta", delta, []string{"a.public", "d.public", "f.gamma.delta"}},
 		{"no flags", none, []string{"a.public", "d.public"}},
 	} {
 		if got := names(tc.sdk); !slices.Equal(got, tc.want) {
@@ -1052,6 +1054,15 @@ func TestSDKFeatureFlags(t *testing.T) {
 	_, err = beta.EventType.Get(ctx, "c.gamma")
 	wantStatus(t, err, http.StatusNotFound)
 	_, err = beta.EventType.Get(ctx, "b.beta")
+	ok(t, err)
+	multi, err := delta.EventType.Get(ctx, "f.gamma.delta")
+	ok(t, err)
+	if !slices.Equal(multi.FeatureFlags, []string{"gamma", "delta"}) || multi.FeatureFlag == nil || *multi.FeatureFlag != "gamma" {
+		t.Errorf("f.gamma.delta reads featureFlags %v, featureFlag %v; want [gamma delta], the first", multi.FeatureFlags, multi.FeatureFlag)
+	}
+	_, err = c.EventType.Patch(ctx, "b.beta", models.EventTypePatch{FeatureFlags: utils.NewNullable([]string{"beta", "delta"})})
+	ok(t, err)
+	_, err = delta.EventType.Get(ctx, "b.beta")
 	ok(t, err)
 	_, err = none.EventType.Get(ctx, "b.beta")
 	wantStatus(t, err, http.StatusNotFound)

@@ -64,33 +64,43 @@ func TestStoreWithSecretKey(t *testing.T) {
 func TestStoreSecretKey(t *testing.T) {
 	pgtest.URL(t)
 	t.Parallel()
-	storetest.RunSecretKey(t, func(t *testing.T) storetest.SealedDB {
-		_, url := template.Clone(t)
-		return storetest.SealedDB{
-			Open: func(t *testing.T, key []byte, previous ...[]byte) hookline.Store {
-				return open(t, url, postgres.WithSecretKey(key, previous...))
-			},
-			Exec: func(t *testing.T, query string, args ...any) { pgtest.Exec(t, url, query, args...) },
-			Column: func(t *testing.T, query string, args ...any) [][]byte {
-				conn, err := pgx.Connect(t.Context(), url)
-				must(t, err)
-				defer conn.Close(t.Context())
-				rows, err := conn.Query(t.Context(), query, args...)
-				must(t, err)
-				col, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
-				must(t, err)
-				return col
-			},
-			Downgrade: func(t *testing.T, version int64) {
-				cfg, err := pgx.ParseConfig(url)
-				must(t, err)
-				db := stdlib.OpenDB(*cfg)
-				defer db.Close()
-				must(t, postgres.MigrateDownTo(t.Context(), db, version))
-			},
-			Tables: func(s hookline.Store) hookline.SealedTables { return postgres.SealedTables(s.(*postgres.Store)) },
-		}
-	})
+	storetest.RunSecretKey(t, sealedDB)
+}
+
+func TestMigrations(t *testing.T) {
+	pgtest.URL(t)
+	t.Parallel()
+	storetest.RunMigrations(t, sealedDB)
+}
+
+// sealedDB is a new schema for the storetest runners that change and read
+// it by hand.
+func sealedDB(t *testing.T) storetest.SealedDB {
+	_, url := template.Clone(t)
+	return storetest.SealedDB{
+		Open: func(t *testing.T, key []byte, previous ...[]byte) hookline.Store {
+			return open(t, url, postgres.WithSecretKey(key, previous...))
+		},
+		Exec: func(t *testing.T, query string, args ...any) { pgtest.Exec(t, url, query, args...) },
+		Column: func(t *testing.T, query string, args ...any) [][]byte {
+			conn, err := pgx.Connect(t.Context(), url)
+			must(t, err)
+			defer conn.Close(t.Context())
+			rows, err := conn.Query(t.Context(), query, args...)
+			must(t, err)
+			col, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+			must(t, err)
+			return col
+		},
+		Downgrade: func(t *testing.T, version int64) {
+			cfg, err := pgx.ParseConfig(url)
+			must(t, err)
+			db := stdlib.OpenDB(*cfg)
+			defer db.Close()
+			must(t, postgres.MigrateDownTo(t.Context(), db, version))
+		},
+		Tables: func(s hookline.Store) hookline.SealedTables { return postgres.SealedTables(s.(*postgres.Store)) },
+	}
 }
 
 // quiet reports whether s, a store on url, has had no Due signal from

@@ -8,19 +8,22 @@ import (
 	"github.com/hookline/hookline"
 )
 
-const eventTypeCols = `name, description, archived, deprecated, feature_flag, schemas, created_at, updated_at`
+const eventTypeCols = `name, description, archived, deprecated, feature_flags, schemas, created_at, updated_at`
 
 func scanEventType(r scanner) (*hookline.EventType, error) {
 	var (
 		et      hookline.EventType
-		flag    sql.NullString
+		flags   sql.NullString
 		schemas sql.NullString
 		c, u    int64
 	)
-	if err := r.Scan(&et.Name, &et.Description, &et.Archived, &et.Deprecated, &flag, &schemas, &c, &u); err != nil {
+	if err := r.Scan(&et.Name, &et.Description, &et.Archived, &et.Deprecated, &flags, &schemas, &c, &u); err != nil {
 		return nil, err
 	}
-	et.FeatureFlag = stringPtrOf(flag)
+	var err error
+	if et.FeatureFlags, err = listOf(flags); err != nil {
+		return nil, err
+	}
 	if schemas.Valid {
 		et.Schemas = json.RawMessage(schemas.String)
 	}
@@ -44,7 +47,7 @@ func (s *Store) CreateEventType(ctx context.Context, et *hookline.EventType) err
 	et.Prepare(hookline.Now())
 	return s.write(ctx, func(w *writer) error {
 		_, err := w.exec(`INSERT INTO event_types (`+eventTypeCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			et.Name, et.Description, boolInt(et.Archived), boolInt(et.Deprecated), nullString(et.FeatureFlag),
+			et.Name, et.Description, boolInt(et.Archived), boolInt(et.Deprecated), jsonList(et.FeatureFlags),
 			nullJSON(et.Schemas), micros(et.CreatedAt), micros(et.UpdatedAt))
 		if isUnique(err) {
 			return clean(hookline.ErrEventTypeConflict)
@@ -72,9 +75,9 @@ func (s *Store) UpdateEventType(ctx context.Context, et *hookline.EventType) err
 	t := hookline.Now()
 	var created int64
 	err := s.write(ctx, func(w *writer) error {
-		err := w.queryRow(`UPDATE event_types SET description = ?, archived = ?, deprecated = ?, feature_flag = ?,
+		err := w.queryRow(`UPDATE event_types SET description = ?, archived = ?, deprecated = ?, feature_flags = ?,
 			schemas = ?, updated_at = ? WHERE name = ? RETURNING created_at`,
-			et.Description, boolInt(et.Archived), boolInt(et.Deprecated), nullString(et.FeatureFlag),
+			et.Description, boolInt(et.Archived), boolInt(et.Deprecated), jsonList(et.FeatureFlags),
 			nullJSON(et.Schemas), micros(t), et.Name).Scan(&created)
 		return clean(notFound(err, hookline.ErrEventTypeNotFound))
 	})

@@ -40,51 +40,55 @@ func TestStoreWithSecretKey(t *testing.T) {
 	})
 }
 
-func TestStoreSecretKey(t *testing.T) {
-	storetest.RunSecretKey(t, func(t *testing.T) storetest.SealedDB {
-		path := filepath.Join(t.TempDir(), "hookline.db")
-		return storetest.SealedDB{
-			Open: func(t *testing.T, key []byte, previous ...[]byte) hookline.Store {
-				return open(t, path, sqlite.WithSecretKey(key, previous...))
-			},
-			Exec: func(t *testing.T, query string, args ...any) {
-				db := rawDB(t, path)
-				defer db.Close()
-				if _, err := db.Exec(numbered(query), args...); err != nil {
-					t.Fatalf("%s: %v", query, err)
-				}
-			},
-			Column: func(t *testing.T, query string, args ...any) [][]byte {
-				db := rawDB(t, path)
-				defer db.Close()
-				rows, err := db.Query(numbered(query), args...)
-				if err != nil {
-					t.Fatalf("%s: %v", query, err)
-				}
-				defer rows.Close()
-				var col [][]byte
-				for rows.Next() {
-					var v []byte
-					if err := rows.Scan(&v); err != nil {
-						t.Fatal(err)
-					}
-					col = append(col, v)
-				}
-				if err := rows.Err(); err != nil {
+func TestStoreSecretKey(t *testing.T) { storetest.RunSecretKey(t, sealedDB) }
+
+func TestMigrations(t *testing.T) { storetest.RunMigrations(t, sealedDB) }
+
+// sealedDB is a new database file for the storetest runners that change
+// and read it by hand.
+func sealedDB(t *testing.T) storetest.SealedDB {
+	path := filepath.Join(t.TempDir(), "hookline.db")
+	return storetest.SealedDB{
+		Open: func(t *testing.T, key []byte, previous ...[]byte) hookline.Store {
+			return open(t, path, sqlite.WithSecretKey(key, previous...))
+		},
+		Exec: func(t *testing.T, query string, args ...any) {
+			db := rawDB(t, path)
+			defer db.Close()
+			if _, err := db.Exec(numbered(query), args...); err != nil {
+				t.Fatalf("%s: %v", query, err)
+			}
+		},
+		Column: func(t *testing.T, query string, args ...any) [][]byte {
+			db := rawDB(t, path)
+			defer db.Close()
+			rows, err := db.Query(numbered(query), args...)
+			if err != nil {
+				t.Fatalf("%s: %v", query, err)
+			}
+			defer rows.Close()
+			var col [][]byte
+			for rows.Next() {
+				var v []byte
+				if err := rows.Scan(&v); err != nil {
 					t.Fatal(err)
 				}
-				return col
-			},
-			Downgrade: func(t *testing.T, version int64) {
-				db := rawDB(t, path)
-				defer db.Close()
-				if err := sqlite.MigrateDownTo(t.Context(), db, version); err != nil {
-					t.Fatal(err)
-				}
-			},
-			Tables: func(s hookline.Store) hookline.SealedTables { return sqlite.SealedTables(s.(*sqlite.Store)) },
-		}
-	})
+				col = append(col, v)
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			return col
+		},
+		Downgrade: func(t *testing.T, version int64) {
+			db := rawDB(t, path)
+			defer db.Close()
+			if err := sqlite.MigrateDownTo(t.Context(), db, version); err != nil {
+				t.Fatal(err)
+			}
+		},
+		Tables: func(s hookline.Store) hookline.SealedTables { return sqlite.SealedTables(s.(*sqlite.Store)) },
+	}
 }
 
 // rawDB opens the database file at path with database/sql, bypassing the

@@ -208,11 +208,11 @@ func sha(s string) []byte {
 
 func testEventTypeCRUD(t *testing.T, s hookline.Store) {
 	et := &hookline.EventType{
-		Name:        "invoice.paid",
-		Description: "An invoice was paid",
-		FeatureFlag: ptr("beta"),
-		Deprecated:  true,
-		Schemas:     json.RawMessage(`{"1":{"type":"object"}}`),
+		Name:         "invoice.paid",
+		Description:  "An invoice was paid",
+		FeatureFlags: []string{"beta", "gamma.v2"},
+		Deprecated:   true,
+		Schemas:      json.RawMessage(`{"1":{"type":"object"}}`),
 	}
 	must(t, s.CreateEventType(ctx(t), et), "CreateEventType")
 	if et.CreatedAt.IsZero() {
@@ -226,7 +226,7 @@ func testEventTypeCRUD(t *testing.T, s hookline.Store) {
 	must(t, s.CreateEventType(ctx(t), bare), "CreateEventType")
 	got, err = s.EventType(ctx(t), "bare")
 	must(t, err, "EventType")
-	if got.FeatureFlag != nil || got.Schemas != nil {
+	if got.FeatureFlags != nil || got.Schemas != nil {
 		t.Fatalf("bare event type reads back %+v", got)
 	}
 
@@ -235,7 +235,7 @@ func testEventTypeCRUD(t *testing.T, s hookline.Store) {
 	upd := *et
 	upd.Description = "Paid"
 	upd.Deprecated = false
-	upd.FeatureFlag = nil
+	upd.FeatureFlags = []string{"beta"}
 	upd.Schemas = nil
 	must(t, s.UpdateEventType(ctx(t), &upd), "UpdateEventType")
 	if !upd.CreatedAt.Equal(et.CreatedAt) {

@@ -516,7 +516,8 @@ func startPortalServer(t *testing.T, db string) *portalServer {
 }
 
 // fixture makes an application with an endpoint and a message delivered to
-// it.
+// it; the endpoint then gets mTLS and OAuth settings, which GET .../mtls and
+// .../oauth answer (404 without them, as the hosted API).
 func (s *portalServer) fixture(t *testing.T, name string) portalIDs {
 	t.Helper()
 	ctx := context.Background()
@@ -543,6 +544,16 @@ func (s *portalServer) fixture(t *testing.T, name string) portalIDs {
 		attempt = out.Data[0].Id
 		return true
 	})
+	epURL := s.url + "/api/v1/app/" + app.Id + "/endpoint/" + ep.Id
+	for path, body := range map[string]any{
+		"/mtls": map[string]any{"identity": s.identity},
+		"/oauth": map[string]any{"tokenUrl": s.receiver.URL + "/token", "clientId": "fixture", "clientSecret": "s3cret",
+			"authMethod": "clientSecretBasic", "grantType": "clientCredentials"},
+	} {
+		if code, err := apiCall(http.DefaultClient, "PUT", epURL+path, s.token, body, nil); err != nil || code != 204 {
+			t.Fatalf("PUT %s: %d %v", path, code, err)
+		}
+	}
 	var source struct {
 		IngestURL string `json:"ingestUrl"`
 	}
