@@ -145,3 +145,61 @@ func TestDashboardHeldInBrowser(t *testing.T) {
 	}
 	p.checkNoScript()
 }
+
+// TestDashboardSourcesInBrowser: a GitHub source whose ingest endpoint is
+// an action receives a push and a forged request; the dashboard's Sources
+// view lists the source and its endpoint, shows both requests (the forged
+// one refused, and why), and the push's attempt with the action's output,
+// stdout and stderr; what the sender and the command wrote shows as text.
+func TestDashboardSourcesInBrowser(t *testing.T) {
+	b := browsertest.New(t)
+	f := actionsFile(t, `echo "built $2"`+"\n"+`echo "tests: 3 passed" >&2`+"\n", 1)
+	s := startServer(t, "--actions", f)
+	id, url := ingestSource(t, s, "github", map[string]any{"secret": "s"}, "action:build")
+	if code := githubPush(t, url, "s", "d-1", xss); code != 204 {
+		t.Fatalf("push: %d", code)
+	}
+	if code := githubPush(t, url, "not the secret", "d-2", "refs/heads/main"); code != 401 {
+		t.Fatalf("forged push: %d", code)
+	}
+	msgID := ingestLog(t, s, id)[1]["msg_id"].(string)
+	wait.For(t, "the action's attempt", func() bool {
+		var attempts struct{ Data []struct{ Status int } }
+		code, err := apiCall(http.DefaultClient, "GET", s.url+"/ingest/api/v1/source/"+id+"/attempt/msg/"+msgID, s.token, nil, &attempts)
+		return err == nil && code == 200 && len(attempts.Data) == 1 && attempts.Data[0].Status == 0
+	})
+
+	p := newPage(t, b)
+	p.signIn(s, "#failing, #no-failing")
+	p.goTo("#/sources", "#sources")
+	if list := p.text("#sources"); !strings.Contains(list, "github source") || !strings.Contains(list, id) {
+		t.Errorf("the sources: %q", list)
+	}
+	p.do(click("#sources a"), waitFor("#received"))
+	if eps := p.text("#source-endpoints"); !strings.Contains(eps, "action:build") {
+		t.Errorf("the source's endpoints: %q", eps)
+	}
+	if n := p.count("#received details"); n != 2 {
+		t.Fatalf("%d requests received, want 2", n)
+	}
+	forged, push := "#received > details:nth-child(1)", "#received > details:nth-child(2)"
+	p.do(click(forged+" summary"), waitFor(forged+" .alert"))
+	if summary := p.text(forged + " summary"); !strings.HasPrefix(summary, "refused HTTP 401") {
+		t.Errorf("the forged request: %q", summary)
+	}
+	p.do(click(push+" summary"), waitFor(push+" .attempt"), click(push+" .response summary"))
+	p.shot("dashboard-source.png")
+	if payload := p.text(push + " .payload"); !strings.Contains(payload, `"ref": "<img src=x onerror=\"window.pwned=1\">`) {
+		t.Errorf("the push's payload: %q", payload)
+	}
+	if attempt := p.text(push + " .attempt"); !strings.Contains(attempt, "success") || !strings.Contains(attempt, "action:build") {
+		t.Errorf("the push's attempt: %q", attempt)
+	}
+	if output := p.text(push + " .response pre"); output != "built "+xss+"\ntests: 3 passed\n" {
+		t.Errorf("the action's output: %q", output)
+	}
+	if n := p.count("img, script:not([src])"); n != 0 {
+		t.Errorf("%d img or inline script elements", n)
+	}
+	p.checkNoScript()
+}

@@ -1,8 +1,10 @@
 // The operator's dashboard: the server at a glance (attempts of the last
 // hour, the queue, the endpoints failing now, the deliveries that failed
 // for good), the applications with their endpoints' health, messages and
-// attempts, the event types and the operational webhook endpoints. It
-// signs in with an admin token, kept for the tab's session only.
+// attempts, the event types, the operational webhook endpoints, and the
+// inbound gateway's sources with what they received and the attempts it
+// led to. It signs in with an admin token, kept for the tab's session
+// only.
 import {
   Api, applyTheme, barChart, busy, disabledWhy, el, enc, endpointState, pretty, q, replace, session, showView, statusBadge, when,
 } from "./ui.js";
@@ -70,7 +72,8 @@ function shell() {
         el("a", { href: "#/", "data-tab": "", text: "Overview" }),
         el("a", { href: "#/apps", "data-tab": "apps", text: "Applications" }),
         el("a", { href: "#/event-types", "data-tab": "event-types", text: "Event types" }),
-        el("a", { href: "#/operational", "data-tab": "operational", text: "Operational webhooks" })),
+        el("a", { href: "#/operational", "data-tab": "operational", text: "Operational webhooks" }),
+        el("a", { href: "#/sources", "data-tab": "sources", text: "Sources" })),
       el("button", {
         class: "secondary", id: "sign-out", text: "Sign out",
         on: { click: () => { session.remove(KEY); location.hash = ""; location.reload(); } },
@@ -79,15 +82,17 @@ function shell() {
 }
 
 // route shows the view the fragment names: #/ (the overview), #/apps?search=,
-// #/apps/{id}, #/event-types, #/operational.
+// #/apps/{id}, #/event-types, #/operational, #/sources, #/sources/{id}.
 function route() {
   return showView(view, errors, async (parts, params) => {
     if (parts[0] === "apps" && parts[1]) await appView(parts[1]);
     else if (parts[0] === "apps") await appsView(params.get("search") || "");
     else if (parts[0] === "event-types") await eventTypesView();
     else if (parts[0] === "operational") await operationalView();
+    else if (parts[0] === "sources" && parts[1]) await sourceView(parts[1]);
+    else if (parts[0] === "sources") await sourcesView();
     else await overviewView();
-    return ["apps", "event-types", "operational"].includes(parts[0]) ? parts[0] : "";
+    return ["apps", "event-types", "operational", "sources"].includes(parts[0]) ? parts[0] : "";
   });
 }
 
@@ -226,29 +231,9 @@ async function appView(id) {
       el("td", { class: since || ep.disabled ? "bad health" : "ok health", "data-label": "Health", text: health }),
       el("td", {}, since ? recoverButton(app.id, ep.id, since, err) : null));
   });
-  const msgRows = msgs.map((m) => {
-    const attempts = el("div", { class: "attempts" }, el("p", { class: "muted", text: "Loading…" }));
-    const d = el("details", {
-      on: {
-        toggle: async () => {
-          if (!d.open || d.dataset.loaded) return;
-          d.dataset.loaded = "1";
-          try {
-            const list = (await api.get(`${A}/attempt/msg/${enc(m.id)}${q({ limit: 50 })}`)).data;
-            replace(attempts, list.length ? el("table", {}, el("tbody", {}, list.map((a) => el("tr", {},
-              el("td", {}, statusBadge(a.statusText)),
-              el("td", { text: a.responseStatusCode ? `HTTP ${a.responseStatusCode}` : "no response" }),
-              el("td", { class: "wrap", text: a.url }),
-              el("td", { text: `${when(a.timestamp)} · ${a.responseDurationMs} ms` }),
-              el("td", {}, el("details", {}, el("summary", { text: "response" }), el("pre", { text: a.response || "(empty)" }))))))) : el("p", { class: "muted", text: "No attempt." }));
-          } catch (e) {
-            replace(attempts, el("div", { class: "alert", text: e.message }));
-          }
-        },
-      },
-    }, el("summary", {}, el("code", { text: m.eventType }), ` · ${when(m.timestamp)} · `, el("code", { text: m.id })), attempts);
-    return d;
-  });
+  const msgRows = msgs.map((m) => lazyDetails(
+    el("summary", {}, el("code", { text: m.eventType }), ` · ${when(m.timestamp)} · `, el("code", { text: m.id })),
+    async () => attemptsTable((await api.get(`${A}/attempt/msg/${enc(m.id)}${q({ limit: 50 })}`)).data)));
   replace(view,
     el("p", {}, el("a", { href: "#/apps", text: "← Applications" })),
     el("div", { class: "row spread" }, el("h2", { id: "app-name", text: app.name }), portalButton(app.id, err)),
@@ -261,6 +246,44 @@ async function appView(id) {
     el("p", { class: "hint", text: "A failing endpoint's circuit breaker opens after 5 failed attempts in a row: its deliveries are then held back, without an attempt, until it lets a probe through." }),
     el("h3", { text: "Latest messages" }),
     msgRows.length ? el("div", { id: "app-messages" }, msgRows) : el("p", { class: "muted", text: "No messages." }));
+}
+
+// lazyDetails returns a <details> with summary, whose content load returns
+// (nodes) the first time it is opened; it says what went wrong, if that
+// fails.
+function lazyDetails(summary, load, ...before) {
+  const box = el("div", { class: "attempts" }, el("p", { class: "muted", text: "Loading…" }));
+  const d = el("details", {
+    on: {
+      toggle: async () => {
+        if (!d.open || d.dataset.loaded) return;
+        d.dataset.loaded = "1";
+        try {
+          replace(box, await load());
+        } catch (e) {
+          replace(box, el("div", { class: "alert", text: e.message }));
+        }
+      },
+    },
+  }, summary, before, box);
+  return d;
+}
+
+// attemptsTable shows attempts as /api/v1 lists them: each with its status,
+// its response's status, its URL (or action:NAME), when and how long, and
+// the response (an action's output).
+function attemptsTable(list) {
+  if (!list.length) return el("p", { class: "muted", text: "No attempt." });
+  return el("table", {}, el("tbody", {}, list.map((a) => {
+    const action = a.url.startsWith("action:");
+    return el("tr", { class: "attempt" },
+      el("td", {}, statusBadge(a.statusText)),
+      el("td", { text: a.responseStatusCode ? `HTTP ${a.responseStatusCode}` : action ? "a command" : "no response" }),
+      el("td", { class: "wrap", text: a.url }),
+      el("td", { text: `${when(a.timestamp)} · ${a.responseDurationMs} ms` }),
+      el("td", {}, el("details", { class: "response" }, el("summary", { text: action ? "output" : "response" }),
+        el("pre", { text: a.response || "(empty)" }))));
+  })));
 }
 
 async function eventTypesView() {
@@ -287,4 +310,56 @@ async function operationalView() {
         el("td", { "data-label": "Events", text: (e.filterTypes || []).join(", ") || "all" }),
         el("td", { "data-label": "State" }, endpointState(e))))))
       : el("p", { class: "muted", text: "None." }));
+}
+
+async function sourcesView() {
+  const sources = (await api.get(`/ingest/api/v1/source${q({ limit: 250 })}`)).data;
+  replace(view, el("h2", { text: "Sources" }),
+    el("p", { class: "hint", text: "The inbound gateway: a source receives a provider's webhooks at its ingest URL, verifies and de-duplicates them, and forwards them to its ingest endpoints (URLs, or actions of the --actions file)." }),
+    sources.length ? el("table", { class: "responsive", id: "sources" },
+      el("thead", {}, el("tr", {}, ["Name", "Type", "Id", "Created"].map((h) => el("th", { scope: "col", text: h })))),
+      el("tbody", {}, sources.map((src) => el("tr", {},
+        el("td", { "data-label": "Name" }, el("a", { href: `#/sources/${enc(src.id)}`, text: src.name })),
+        el("td", { "data-label": "Type", text: src.type }),
+        el("td", { class: "wrap", "data-label": "Id" }, el("code", { text: src.id })),
+        el("td", { "data-label": "Created", text: when(src.createdAt) })))))
+      : el("p", { class: "muted", text: "No sources." }));
+}
+
+// OUTCOME is the badge of what became of a received request.
+const OUTCOME = { accepted: "success", refused: "fail", duplicate: "pending", challenge: "pending" };
+
+async function sourceView(id) {
+  const S = `/ingest/api/v1/source/${enc(id)}`;
+  const src = await api.get(S);
+  const [endpoints, log] = await Promise.all([
+    api.get(`${S}/endpoint${q({ limit: 250 })}`).then((r) => r.data),
+    api.get(`${S}/log${q({ limit: 25 })}`).then((r) => r.data),
+  ]);
+  const received = log.map((r) => lazyDetails(
+    el("summary", {}, el("span", { class: `badge ${OUTCOME[r.outcome] || ""}`, text: r.outcome }),
+      ` HTTP ${r.status_code} · ${when(r.created_at)} · from ${r.remote_addr}`, r.delivery_id ? [" · ", el("code", { text: r.delivery_id })] : null),
+    async () => r.msg_id ? attemptsTable((await api.get(`${S}/attempt/msg/${enc(r.msg_id)}${q({ limit: 50 })}`)).data)
+      : el("p", { class: "muted", text: "Not forwarded." }),
+    r.error_text ? el("div", { class: "alert", text: r.error_text }) : null,
+    el("h4", { text: "Headers" }),
+    el("pre", { class: "headers", text: Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`).join("\n") || "(none)" }),
+    el("h4", { text: "Payload" }), el("pre", { class: "payload", text: pretty(r.payload) || "(empty)" }),
+    el("h4", { text: "Attempts" })));
+  replace(view,
+    el("p", {}, el("a", { href: "#/sources", text: "← Sources" })),
+    el("h2", { id: "source-name", text: src.name }),
+    el("p", { class: "muted" }, el("code", { text: src.id }), ` · ${src.type} · created ${when(src.createdAt)}`),
+    src.ingestUrl ? el("p", { class: "wrap" }, "Ingest URL: ", el("code", { text: src.ingestUrl })) : null,
+    el("h3", { text: "Ingest endpoints" }),
+    endpoints.length ? el("table", { class: "responsive", id: "source-endpoints" },
+      el("thead", {}, el("tr", {}, ["Endpoint", "Description", "State"].map((h) => el("th", { scope: "col", text: h })))),
+      el("tbody", {}, endpoints.map((ep) => el("tr", { "data-endpoint": ep.id },
+        el("td", { class: "wrap", "data-label": "Endpoint" }, ep.url, el("div", { class: "muted" }, el("code", { text: ep.id }))),
+        el("td", { "data-label": "Description", text: ep.description }),
+        el("td", { "data-label": "State" }, endpointState(ep))))))
+      : el("p", { class: "muted", text: "No ingest endpoints: what it receives goes nowhere." }),
+    el("h3", { text: "Received" }),
+    el("p", { class: "hint", text: "The latest requests, newest first; open one for its headers, payload and the attempts it led to, each with its response (an action's output)." }),
+    received.length ? el("div", { id: "received" }, received) : el("p", { class: "muted", text: "Nothing received yet." }));
 }
