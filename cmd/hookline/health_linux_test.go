@@ -1,10 +1,8 @@
 package main
 
 import (
-	"net/http"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -24,27 +22,7 @@ func TestHealthWhileTheStoreCannotWrite(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "hookline.db")
 	const token = "hk_health_test_token_0123456789abcdef"
 	c := startChild(t, bin, db, token, "--no-dispatch")
-	client := &http.Client{Timeout: 10 * time.Second}
-	health := func() int {
-		resp, err := client.Get(c.url + "/api/v1/health")
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
-	var app struct{ ID string }
-	if code, err := apiCall(client, "POST", c.url+"/api/v1/app", token, map[string]any{"name": "h"}, &app); err != nil || code != 201 {
-		t.Fatalf("create app: %d %v", code, err)
-	}
-	send := func() int {
-		code, err := apiCall(client, "POST", c.url+"/api/v1/app/"+app.ID+"/msg", token,
-			map[string]any{"eventType": "a.b", "payload": map[string]any{"pad": string(make([]byte, 64<<10))}}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return code
-	}
+	health, send := healthProbes(t, c.url, token, 64<<10)
 	if code := health(); code != 204 {
 		t.Fatalf("health of a store that can write: %d", code)
 	}

@@ -122,16 +122,8 @@ func TestTracesExportedByOTLP(t *testing.T) {
 			if !regexp.MustCompile(`msg="tracing: spans are exported by OTLP" protocol=` + protocol).MatchString(s.logs.String()) {
 				t.Errorf("no line for tracing in\n%s", s.logs)
 			}
-			ctx := t.Context()
-			sx := s.client(t)
-			app, err := sx.Application.Create(ctx, models.ApplicationIn{Name: "Acme"}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := sx.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: newHookReceiver(t, nil).URL}, nil); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := sx.Message.Create(ctx, app.Id, models.MessageIn{EventType: "a.b", Payload: map[string]any{}}, nil); err != nil {
+			app, _ := s.appWith(t, newHookReceiver(t, nil).URL)
+			if _, err := s.client(t).Message.Create(t.Context(), app, models.MessageIn{EventType: "a.b", Payload: map[string]any{}}, nil); err != nil {
 				t.Fatal(err)
 			}
 			wait.For(t, "the attempt's span at the collector", func() bool {

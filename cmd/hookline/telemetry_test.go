@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -91,6 +92,25 @@ func get(t *testing.T, url, token string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// appWith makes an application with an endpoint at each of urls, through
+// the Svix SDK, and returns its id and theirs.
+func (s *server) appWith(t *testing.T, urls ...string) (app string, endpoints []string) {
+	t.Helper()
+	sx := s.client(t)
+	a, err := sx.Application.Create(t.Context(), models.ApplicationIn{Name: "Acme"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, url := range urls {
+		ep, err := sx.Endpoint.Create(t.Context(), a.Id, models.EndpointIn{Url: url}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		endpoints = append(endpoints, ep.Id)
+	}
+	return a.Id, endpoints
 }
 
 // scrape reads the metrics in the text format, as Prometheus would.
@@ -324,35 +344,23 @@ func TestMetricsWhenEndpointsDoNotAnswer(t *testing.T) {
 			}
 			closedPort := "http://" + ln.Addr().String()
 			ln.Close()
-			ctx := t.Context()
-			sx := s.client(t)
-			app, err := sx.Application.Create(ctx, models.ApplicationIn{Name: "Acme"}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			endpoint := func(url string) string {
-				ep, err := sx.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: url}, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return ep.Id
-			}
 			// 10.0.0.1 is private, and only 127.0.0.0/8 is allowed: the
 			// egress policy refuses it before any packet is sent.
-			closedID, refusedID := endpoint(closedPort), endpoint("http://10.0.0.1:9/hooks")
-			msg, err := sx.Message.Create(ctx, app.Id, models.MessageIn{EventType: "order.paid", Payload: map[string]any{}}, nil)
+			app, eps := s.appWith(t, closedPort, "http://10.0.0.1:9/hooks")
+			closedID, refusedID := eps[0], eps[1]
+			msg, err := s.client(t).Message.Create(t.Context(), app, models.MessageIn{EventType: "order.paid", Payload: map[string]any{}}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 
 			disabled := func(id, reason string) string {
-				return `level=WARN msg="dispatch: endpoint disabled: its attempts have all failed since [^"]+" app_id=` + app.Id +
+				return `level=WARN msg="dispatch: endpoint disabled: its attempts have all failed since [^"]+" app_id=` + app +
 					` endpoint_id=` + id + ` msg_id=` + msg.Id + ` host=\S+ cause=failing reason="` + reason + `"`
 			}
 			lines := []struct{ what, re string }{
 				{"the closed port disabled", disabled(closedID, `connection error: dial tcp 127\.0\.0\.1:\d+: connect: connection refused`)},
 				{"the refused address disabled", disabled(refusedID, `egress refused: [^"]*private[^"]*`)},
-				{"the egress refusal", `level=WARN msg="dispatch: egress refused a delivery" app_id=` + app.Id +
+				{"the egress refusal", `level=WARN msg="dispatch: egress refused a delivery" app_id=` + app +
 					` endpoint_id=` + refusedID + ` msg_id=` + msg.Id + ` host=10\.0\.0\.1:9 err=.*10\.0\.0\.1`},
 			}
 			wait.For(t, "both endpoints disabled", func() bool {
@@ -389,6 +397,35 @@ func TestMetricsWhenEndpointsDoNotAnswer(t *testing.T) {
 	}
 }
 
+// TestDeliveriesGauge: through serve, hookline_deliveries counts a
+// delivery whose attempt is in flight as sending, and one of a message
+// to deliver in an hour as pending (held and failed:
+// TestMetricsThroughServe).
+func TestDeliveriesGauge(t *testing.T) {
+	s := startObserved(t, nil)
+	release := make(chan struct{})
+	rc := newHookReceiver(t, func(int) int { <-release; return 204 })
+	defer close(release)
+	app, _ := s.appWith(t, rc.URL)
+	inAnHour := time.Now().Add(time.Hour)
+	for _, at := range []*time.Time{nil, &inAnHour} {
+		if _, err := s.client(t).Message.Create(t.Context(), app, models.MessageIn{EventType: "a.b", Payload: map[string]any{}, DeliverAt: at}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wait.For(t, "the attempt in flight", func() bool { return rc.count() == 1 })
+	var got scrape
+	wait.For(t, "the deliveries counted again (every 5 s)", func() bool {
+		got = scrapeMetrics(t, s.url+"/metrics", s.token)
+		return got.value("hookline_deliveries", "state=sending") == 1
+	})
+	for state, want := range map[string]float64{"pending": 1, "sending": 1, "held": 0, "failed": 0} {
+		if n := got.value("hookline_deliveries", "state="+state); n != want {
+			t.Errorf("hookline_deliveries{state=%q} %v, want %v", state, n, want)
+		}
+	}
+}
+
 // TestMetricsListen: with --metrics-listen, /metrics is served there
 // without a token, and no longer on the API's listener.
 func TestMetricsListen(t *testing.T) {
@@ -414,17 +451,9 @@ func TestTracesThroughServe(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	s := startObserved(t, exp, "--propagate-trace")
 	rc := newHookReceiver(t, nil)
-	ctx := context.Background()
-	sx := s.client(t)
-	app, err := sx.Application.Create(ctx, models.ApplicationIn{Name: "Acme"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sx.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: rc.URL}, nil); err != nil {
-		t.Fatal(err)
-	}
+	app, _ := s.appWith(t, rc.URL)
 	const traceID, parent = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
-	req, _ := http.NewRequest("POST", s.url+"/api/v1/app/"+app.Id+"/msg", strings.NewReader(`{"eventType":"a.b","payload":{}}`))
+	req, _ := http.NewRequest("POST", s.url+"/api/v1/app/"+app+"/msg", strings.NewReader(`{"eventType":"a.b","payload":{}}`))
 	req.Header.Set("Authorization", "Bearer "+s.token)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("traceparent", fmt.Sprintf("00-%s-%s-01", traceID, parent))
