@@ -105,6 +105,8 @@ type serveConfig struct {
 	// spanExporter, set by tests, receives the spans instead of the
 	// exporter Tracing names.
 	spanExporter sdktrace.SpanExporter
+	// idleTimeout, set by tests, replaces apiIdleTimeout.
+	idleTimeout time.Duration
 }
 
 const dbUsage = "database: a file path for SQLite, or a postgres:// URL for PostgreSQL"

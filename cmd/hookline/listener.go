@@ -2,12 +2,17 @@ package main
 
 import (
 	"net"
+	"time"
 
 	"golang.org/x/net/netutil"
 )
 
 // maxDefaultConnections bounds the default of --max-connections.
 const maxDefaultConnections = 4096
+
+// apiIdleTimeout is how long the API keeps an idle keep-alive connection,
+// which holds a place of --max-connections meanwhile.
+const apiIdleTimeout = 30 * time.Second
 
 // defaultMaxConnections is the API's connection bound when none is given:
 // half the process's limit of open files, which leaves the other half to the

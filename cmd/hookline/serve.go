@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -227,7 +228,7 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		// Idle keep-alive connections hold a place of --max-connections.
-		IdleTimeout:    30 * time.Second,
+		IdleTimeout:    cmp.Or(cfg.idleTimeout, apiIdleTimeout),
 		MaxHeaderBytes: 64 << 10,
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}

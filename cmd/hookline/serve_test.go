@@ -37,6 +37,13 @@ type server struct {
 
 func startServer(t *testing.T, extraArgs ...string) *server {
 	t.Helper()
+	return startServerWith(t, nil, extraArgs...)
+}
+
+// startServerWith is startServer with mod, when not nil, changing the
+// configuration the flags make (its fields that tests set).
+func startServerWith(t *testing.T, mod func(*serveConfig), extraArgs ...string) *server {
+	t.Helper()
 	const token = "hk_test_admin_token_0123456789abcdef"
 	args := append([]string{
 		"--listen", "127.0.0.1:0",
@@ -45,20 +52,25 @@ func startServer(t *testing.T, extraArgs ...string) *server {
 		"--retry-schedule", "100ms,200ms",
 		"--log-level", "warn",
 	}, extraArgs...)
-	base, out, stop := runServer(t, args, map[string]string{"HOOKLINE_ADMIN_TOKEN": token})
+	base, out, stop := runServer(t, args, map[string]string{"HOOKLINE_ADMIN_TOKEN": token}, mod)
 	t.Cleanup(stop)
 	return &server{url: base, token: token, out: out}
 }
 
 // runServer runs serve in-process with the flags args and the environment
-// env until stop is called, and returns its base URL and what it printed
-// on stdout. stop waits for serve to return, and fails t if it returned an
-// error.
-func runServer(t *testing.T, args []string, env map[string]string) (base string, out *bytes.Buffer, stop func()) {
+// env (and the changes mods make to the configuration) until stop is
+// called, and returns its base URL and what it printed on stdout. stop
+// waits for serve to return, and fails t if it returned an error.
+func runServer(t *testing.T, args []string, env map[string]string, mods ...func(*serveConfig)) (base string, out *bytes.Buffer, stop func()) {
 	t.Helper()
 	cfg, err := parseServeFlags(args, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, mod := range mods {
+		if mod != nil {
+			mod(cfg)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan string, 1)

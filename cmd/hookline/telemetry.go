@@ -46,7 +46,7 @@ func startTelemetry(ctx context.Context, cfg *serveConfig, store hookline.Store,
 	})
 	if cfg.MetricsListen == "" {
 		obs.apiMetrics = handler
-	} else if err := obs.serveMetrics(cfg.MetricsListen, handler, logger); err != nil {
+	} else if err := obs.serveMetrics(cfg.MetricsListen, cfg.MaxConnections, handler, logger); err != nil {
 		return nil, err
 	}
 
@@ -76,11 +76,14 @@ func startTelemetry(ctx context.Context, cfg *serveConfig, store hookline.Store,
 }
 
 // serveMetrics serves handler at GET /metrics on addr, without a token.
-func (obs *observability) serveMetrics(addr string, handler http.Handler, logger *slog.Logger) error {
+func (obs *observability) serveMetrics(addr string, maxConns int, handler http.Handler, logger *slog.Logger) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("--metrics-listen: %w", err)
 	}
+	// Bounded as the API is (--max-connections, a bound of its own), so
+	// that clients holding it open cannot take the process's files.
+	ln = limitListener(ln, maxConns)
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", handler)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 60 * time.Second,

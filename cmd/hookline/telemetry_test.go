@@ -430,17 +430,24 @@ func TestDeliveriesGauge(t *testing.T) {
 // without a token, and no longer on the API's listener.
 func TestMetricsListen(t *testing.T) {
 	s := startObserved(t, nil, "--metrics-listen", "127.0.0.1:0")
-	m := regexp.MustCompile(`serving metrics without a token.* metrics=(127\.0\.0\.1:\d+)`).FindStringSubmatch(s.logs.String())
-	if m == nil {
-		t.Fatalf("no line for the metrics listener in\n%s", s.logs)
-	}
-	got := scrapeMetrics(t, "http://"+m[1]+"/metrics", "")
+	got := scrapeMetrics(t, "http://"+metricsAddr(t, s)+"/metrics", "")
 	if got["hookline_deliveries"] == nil || got["go_goroutines"] == nil {
 		t.Errorf("families %v", len(got))
 	}
 	if status, body := get(t, s.url+"/metrics", s.token); status != 404 {
 		t.Errorf("the API's /metrics with --metrics-listen: %d %s", status, body)
 	}
+}
+
+// metricsAddr returns the address s serves --metrics-listen on, as it
+// logged it.
+func metricsAddr(t *testing.T, s *observedServer) string {
+	t.Helper()
+	m := regexp.MustCompile(`serving metrics without a token.* metrics=(127\.0\.0\.1:\d+)`).FindStringSubmatch(s.logs.String())
+	if m == nil {
+		t.Fatalf("no line for the metrics listener in\n%s", s.logs)
+	}
+	return m[1]
 }
 
 // TestTracesThroughServe follows one message: the request's span continues
