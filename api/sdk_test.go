@@ -41,6 +41,21 @@ func wantStatus(t *testing.T, err error, want int) {
 	}
 }
 
+// wantField fails t unless err is a 422 whose location ends with the
+// path body, loc...
+func wantField(t *testing.T, err error, loc ...string) {
+	t.Helper()
+	wantStatus(t, err, http.StatusUnprocessableEntity)
+	var body struct {
+		Detail []struct{ Loc []string }
+	}
+	var se *svix.Error
+	errors.As(err, &se)
+	if json.Unmarshal(se.Body(), &body) != nil || len(body.Detail) == 0 || !slices.Equal(body.Detail[0].Loc, append([]string{"body"}, loc...)) {
+		t.Fatalf("422 %s, want it at body.%s", se.Body(), strings.Join(loc, "."))
+	}
+}
+
 func ok(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -299,6 +314,21 @@ func TestSDKEndpoints(t *testing.T) {
 	}
 	err = c.Endpoint.UpdateHeaders(ctx, app.Id, ep.Id, models.EndpointHeadersIn{Headers: map[string]string{"Host": "evil"}})
 	wantStatus(t, err, http.StatusUnprocessableEntity)
+	// The prefixes svix-server reserves, in any case, on create, PUT and
+	// PATCH of the headers: 422 naming the header, and nothing stored.
+	for _, name := range []string{"X-Svix-Foo", "x-amzn-trace-id"} {
+		reserved := map[string]string{name: "x"}
+		_, err := c.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "https://example.com/reserved", Headers: &reserved}, nil)
+		wantField(t, err, "headers", name)
+		wantField(t, c.Endpoint.UpdateHeaders(ctx, app.Id, ep.Id, models.EndpointHeadersIn{Headers: reserved}), "headers", name)
+		wantField(t, c.Endpoint.PatchHeaders(ctx, app.Id, ep.Id, models.EndpointHeadersPatchIn{Headers: reserved}), "headers", name)
+	}
+	if stored, err := e.store.Endpoint(ctx, app.Id, ep.Id); err != nil || len(stored.Headers) != 2 {
+		t.Fatalf("stored headers after the refused ones: %v, %v", stored, err)
+	}
+	if list, err := c.Endpoint.List(ctx, app.Id, nil); err != nil || len(list.Data) != 1 {
+		t.Fatalf("endpoints after the refused ones: %v, %v", list, err)
+	}
 
 	// PUT replaces the settings and keeps secret and headers.
 	upd, err := c.Endpoint.Update(ctx, app.Id, ep.Id, models.EndpointUpdate{Url: "https://example.com/v2", Uid: ptr("main"), Disabled: ptr(true)})

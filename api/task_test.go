@@ -42,6 +42,70 @@ func getTask(t *testing.T, c *svix.Svix, id string, status models.BackgroundTask
 	return got
 }
 
+// TestSDKBulkReplayFilters: each filter of bulk-replay, alone or with
+// another, sends again the deliveries it selects and no other. Each case
+// has a store of its own, with four messages sent to one endpoint, made a
+// minute apart in the past (their CreatedAt, so no clock is waited for):
+// two that failed, one whose retry waits (sending) and one never attempted
+// (pending).
+func TestSDKBulkReplayFilters(t *testing.T) {
+	ctx := context.Background()
+	base := time.Now().Add(-time.Hour).UTC()
+	at := func(minutes float64) time.Time { return base.Add(time.Duration(minutes * float64(time.Minute))) }
+	status := func(s models.MessageStatus) *models.MessageStatus { return &s }
+	for _, tc := range []struct {
+		name string
+		in   models.BulkReplayIn
+		want float64
+	}{
+		{"no filter", models.BulkReplayIn{}, 4},
+		{"eventTypes", models.BulkReplayIn{EventTypes: []string{"a.one"}}, 2},
+		{"eventTypes, two", models.BulkReplayIn{EventTypes: []string{"a.one", "b.two"}}, 4},
+		{"channel", models.BulkReplayIn{Channel: ptr("eu")}, 2},
+		{"channel and eventTypes", models.BulkReplayIn{Channel: ptr("us"), EventTypes: []string{"b.two"}}, 1},
+		{"status sending", models.BulkReplayIn{Status: status(models.MESSAGESTATUS_SENDING)}, 1},
+		{"status fail", models.BulkReplayIn{Status: status(models.MESSAGESTATUS_FAIL)}, 2},
+		{"status pending", models.BulkReplayIn{Status: status(models.MESSAGESTATUS_PENDING)}, 1},
+		{"status success", models.BulkReplayIn{Status: status(models.MESSAGESTATUS_SUCCESS)}, 0},
+		{"until", models.BulkReplayIn{Until: ptr(at(2.5))}, 3},
+		{"since", models.BulkReplayIn{Since: at(0.5)}, 3},
+		{"since and until", models.BulkReplayIn{Since: at(0.5), Until: ptr(at(2.5))}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, nil, nil)
+			c := e.sdk(e.admin)
+			app, err := c.Application.Create(ctx, models.ApplicationIn{Name: "Replay"}, nil)
+			ok(t, err)
+			ep, err := c.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "https://example.com/a"}, nil)
+			ok(t, err)
+			send := func(i int, eventType, channel string) {
+				m := &hookline.Message{AppID: app.Id, EventType: eventType, Channels: []string{channel},
+					Payload: json.RawMessage(`{}`), CreatedAt: at(float64(i))}
+				if n, err := e.store.CreateMessage(ctx, m); err != nil || n != 1 {
+					t.Fatalf("CreateMessage %d: %d deliveries, %v", i, n, err)
+				}
+			}
+			send(0, "a.one", "eu")
+			send(1, "b.two", "us")
+			attemptOnce(t, e.store, hookline.StatusFail, 503, "failed for good")
+			send(2, "a.one", "us")
+			attemptOnce(t, e.store, hookline.StatusPending, 503, "a retry waits")
+			send(3, "b.two", "eu")
+
+			in := tc.in
+			if in.Since.IsZero() {
+				in.Since = at(-1)
+			}
+			task, err := c.Endpoint.BulkReplay(ctx, app.Id, ep.Id, in, nil)
+			ok(t, err)
+			runTasks(t, e.store)
+			if got := getTask(t, c, task.Id, models.BACKGROUNDTASKSTATUS_FINISHED); got.Data["messagesSent"] != tc.want {
+				t.Fatalf("messagesSent %v, want %v", got.Data["messagesSent"], tc.want)
+			}
+		})
+	}
+}
+
 // TestSDKBackgroundTasks: recover, replay-missing, bulk-replay and
 // expunge-all-contents start tasks that the SDK reads, which do their work
 // when a runner takes them, and report it in their data.

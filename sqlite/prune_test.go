@@ -2,7 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"path/filepath"
 	"strings"
@@ -10,24 +9,8 @@ import (
 	"time"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/sqlitetest"
 )
-
-// pages reads what the file at path holds: its pages, its free pages, and
-// its auto-vacuum mode, through a connection of its own.
-func pages(t *testing.T, path string) (count, free, mode int) {
-	t.Helper()
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for q, v := range map[string]*int{"PRAGMA page_count": &count, "PRAGMA freelist_count": &free, "PRAGMA auto_vacuum": &mode} {
-		if err := db.QueryRow(q).Scan(v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return count, free, mode
-}
 
 // TestPruneGivesSpaceBack: a new database is in incremental auto-vacuum
 // mode, and after Prune deleted most of its messages it holds fewer pages
@@ -77,7 +60,7 @@ func TestPruneGivesSpaceBack(t *testing.T) {
 		}
 	}
 	s.Close()
-	before, _, mode := pages(t, path)
+	before, _, mode := sqlitetest.Pages(t, path)
 	if mode != 2 {
 		t.Fatalf("auto_vacuum = %d, want 2 (incremental)", mode)
 	}
@@ -92,7 +75,7 @@ func TestPruneGivesSpaceBack(t *testing.T) {
 		t.Fatalf("messages after Prune: %d, %v; want the recent one", len(list.Items), err)
 	}
 	s.Close()
-	after, free, _ := pages(t, path)
+	after, free, _ := sqlitetest.Pages(t, path)
 	t.Logf("pages: %d before Prune, %d after, %d free", before, after, free)
 	if free != 0 || after*4 > before {
 		t.Fatalf("after Prune: %d pages (%d free), before %d: the space was not given back", after, free, before)

@@ -40,11 +40,16 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 // anew, leaving nothing in the file of what earlier writes replaced or
 // deleted (freed pages, the free space in pages), and then checkpoints the
 // WAL into it and truncates the WAL to nothing. VACUUM builds the copy in a
-// temporary file (temp_store is MEMORY otherwise), deleted after.
+// temporary file (temp_store is MEMORY otherwise), deleted after. The copy
+// is in incremental auto-vacuum mode, as a new database is: a database made
+// before that mode was the default switches to it here, so that Prune gives
+// its free pages back from then on.
 func (s *Store) compact(ctx context.Context) error {
 	return s.outside(ctx, func(ctx context.Context, conn *sql.Conn) error {
-		if _, err := conn.ExecContext(ctx, "PRAGMA temp_store = FILE"); err != nil {
-			return dbErr(err)
+		for _, pragma := range []string{"PRAGMA temp_store = FILE", "PRAGMA auto_vacuum = INCREMENTAL"} {
+			if _, err := conn.ExecContext(ctx, pragma); err != nil {
+				return dbErr(err)
+			}
 		}
 		_, err := conn.ExecContext(ctx, "VACUUM")
 		if _, rerr := conn.ExecContext(ctx, "PRAGMA temp_store = MEMORY"); err == nil {

@@ -269,9 +269,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	// A new database (no page yet) is in incremental auto-vacuum mode, so
 	// that Prune gives the pages of what it deleted back to the file
 	// system. The mode of a database made before stays (it changes only
-	// before the first table, or with VACUUM): its free pages are reused,
-	// not given back. An existing database is not asked: the pragma would
-	// write to it.
+	// before the first table, or with VACUUM, as Reseal's compact does):
+	// its free pages are reused, not given back. An existing database is
+	// not asked: the pragma would write to it.
 	var pages int
 	if err := s.wdb.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
 		return fail(err)

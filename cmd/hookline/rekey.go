@@ -17,7 +17,10 @@ their verification secrets, and their ingest URL tokens). Give the new key as se
 --secret-key-file, or <db>.key for SQLite) and the old ones in
 HOOKLINE_PREVIOUS_SECRET_KEYS (comma-separated base64). On SQLite, stop
 serve first: rekey then rewrites the database file (VACUUM) and empties its
-WAL, so that nothing sealed under an old key is left in them. On
+WAL, so that nothing sealed under an old key is left in them; the file it
+writes is in incremental auto-vacuum mode, so that retention gives the
+space of what it deletes back (a database made by an older version
+switches to it here). On
 PostgreSQL, nodes may keep running if they were restarted with the new key
 and the old ones.
 `

@@ -5,14 +5,21 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	svix "github.com/svix/svix-webhooks/go"
+
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/internal/sqlitetest"
+	"github.com/hookline/hookline/internal/wait"
 	"github.com/hookline/hookline/sqlite"
 	"github.com/hookline/hookline/storetest"
 )
@@ -40,16 +47,96 @@ func openWithKey(t *testing.T, db string, key []byte) *sqlite.Store {
 // stdout and stderr.
 func rekeyTo(t *testing.T, db string, key []byte, previous ...[]byte) (int, string, string) {
 	t.Helper()
-	keyFile := filepath.Join(t.TempDir(), "new.key")
-	if err := os.WriteFile(keyFile, []byte(base64.StdEncoding.EncodeToString(key)), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	var old []string
 	for _, k := range previous {
 		old = append(old, base64.StdEncoding.EncodeToString(k))
 	}
 	env := map[string]string{"HOOKLINE_PREVIOUS_SECRET_KEYS": strings.Join(old, ",")}
-	return runCommand(t, env, "rekey", "--db", db, "--secret-key-file", keyFile)
+	return runCommand(t, env, "rekey", "--db", db, "--secret-key-file", writeKeyFile(t, key))
+}
+
+// writeKeyFile writes key to a key file, as --secret-key-file reads it, and
+// returns its path.
+func writeKeyFile(t *testing.T, key []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "hookline.key")
+	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(key)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestRekeyThenRetentionShrinksAnOldDatabase: a database file made before
+// incremental auto-vacuum was the default (its mode is none) switches to it
+// when 'hookline rekey' rewrites it; then serve's retention deletes the old
+// messages and gives their pages back: the file holds far fewer pages, and
+// no free one. The old messages are made in the past (their CreatedAt), so
+// no clock is waited for.
+func TestRekeyThenRetentionShrinksAnOldDatabase(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "hookline.db")
+	raw, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"PRAGMA auto_vacuum = NONE", "CREATE TABLE made_before (x)", "DROP TABLE made_before"} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+	s := openWithKey(t, db, oldKey)
+	app := &hookline.Application{Name: "old"}
+	if err := s.CreateApplication(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	payload := json.RawMessage(`{"pad":"` + strings.Repeat("x", 4000) + `"}`)
+	past := time.Now().Add(-100 * 24 * time.Hour)
+	var old []*hookline.Message
+	for i := range 300 {
+		m := &hookline.Message{AppID: app.ID, EventType: "x", Payload: payload, CreatedAt: past.Add(time.Duration(i) * time.Millisecond)}
+		if _, err := s.CreateMessage(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		old = append(old, m)
+	}
+	recent := &hookline.Message{AppID: app.ID, EventType: "x", Payload: payload}
+	if _, err := s.CreateMessage(ctx, recent); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, _, mode := sqlitetest.Pages(t, db); mode != 0 {
+		t.Fatalf("the file made as before is in auto-vacuum mode %d, want 0 (none)", mode)
+	}
+
+	if code, _, stderr := rekeyTo(t, db, newKey, oldKey); code != 0 {
+		t.Fatalf("rekey: exit %d: %s", code, stderr)
+	}
+	before, free, mode := sqlitetest.Pages(t, db)
+	if mode != 2 || free != 0 {
+		t.Fatalf("after rekey: auto-vacuum mode %d with %d free pages, want 2 (incremental) and none", mode, free)
+	}
+
+	sx := startServer(t, "--db", db, "--secret-key-file", writeKeyFile(t, newKey), "--retention", "720h").client(t)
+	wait.For(t, "the old messages to be pruned", func() bool {
+		for _, m := range []*hookline.Message{old[0], old[len(old)-1]} {
+			_, err := sx.Message.Get(ctx, app.ID, m.ID, nil)
+			var se *svix.Error
+			if !errors.As(err, &se) || se.Status() != http.StatusNotFound {
+				return false
+			}
+		}
+		return true
+	})
+	var after int
+	wait.For(t, "the file to give the pages back", func() bool {
+		after, free, _ = sqlitetest.Pages(t, db)
+		return free == 0 && after*4 < before
+	})
+	t.Logf("pages: %d after rekey, %d after retention", before, after)
+	if _, err := sx.Message.Get(ctx, app.ID, recent.ID, nil); err != nil {
+		t.Fatalf("the recent message: %v", err)
+	}
 }
 
 func TestRekey(t *testing.T) {

@@ -52,6 +52,18 @@ const pre = await admin.message.precheck(app.id, { eventType: "a.made" });
 const preNone = await admin.message.precheck(app.id, { eventType: "b.beta" });
 check("precheck", pre.active === true && preNone.active === false, [pre, preNone]);
 
+// bulkExpungeContent: by id or eventId, a result for each; the payload
+// then reads as svix-server's expunged one.
+const secret = await admin.message.create(app.id, { eventType: "a.made", eventId: "evt-js-secret", payload: { card: "4242" } });
+const kept = await admin.message.create(app.id, { eventType: "a.made", payload: { n: 2 } });
+const bulk = await admin.message.bulkExpungeContent(app.id, { ids: ["evt-js-secret", "msg_nope"] });
+const expunged = await admin.message.get(app.id, secret.id, { withContent: true });
+const untouched = await admin.message.get(app.id, kept.id, { withContent: true });
+check("bulk expunge",
+  bulk.results["evt-js-secret"] === "expunged" && bulk.results["msg_nope"] === "not-found" &&
+    JSON.stringify(expunged.payload) === '{"expired":true}' && untouched.payload.n === 2,
+  [bulk, expunged.payload, untouched.payload]);
+
 // A deleted endpoint stays among a message's destinations.
 await admin.endpoint.delete(app.id, ep.id);
 const dests = await admin.messageAttempt.listAttemptedDestinations(app.id, msg.id);
