@@ -147,15 +147,13 @@ func checkOAuthExtrasWithheld(t *testing.T, s *server) {
 		"extraParams":  map[string]string{"audience": "api", "api_key": "param-s3cret"},
 		"extraHeaders": map[string]string{"X-Tenant": "t1", "Cookie": "c=cookie-s3cret"},
 	})
-	var out struct {
-		Config struct {
-			ExtraParams, ExtraHeaders                   map[string]string
-			SensitiveExtraParams, SensitiveExtraHeaders []string
-		}
+	// GET .../oauth answers the config itself, as the hosted API does.
+	var got struct {
+		ExtraParams, ExtraHeaders                   map[string]string
+		SensitiveExtraParams, SensitiveExtraHeaders []string
 	}
 	body := s.want(t, 200, "GET", path, nil)
-	json.Unmarshal([]byte(body), &out)
-	got := out.Config
+	json.Unmarshal([]byte(body), &got)
 	if strings.Contains(body, "s3cret") || got.ExtraParams["audience"] != "api" || got.ExtraHeaders["X-Tenant"] != "t1" ||
 		strings.Join(got.SensitiveExtraParams, ",") != "api_key" || strings.Join(got.SensitiveExtraHeaders, ",") != "Cookie" {
 		t.Errorf("GET oauth: %s", body)
@@ -201,7 +199,7 @@ func checkRefusalClass(t *testing.T, s *observedServer) {
 		t.Errorf("the attempt's response: %q, want the class without the address", r)
 	}
 	for _, line := range strings.Split(s.logs.String(), "\n") {
-		if strings.Contains(line, "egress refused a delivery") && strings.Contains(line, "msg="+msg) {
+		if strings.Contains(line, "egress refused a delivery") && strings.Contains(line, "msg_id="+msg) {
 			if !strings.Contains(line, "egress refused: "+addr) {
 				t.Errorf("the operator's log does not name the address: %s", line)
 			}
