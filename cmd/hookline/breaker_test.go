@@ -92,6 +92,25 @@ func (b *burst) destinations(sx *svix.Svix) ([]models.MessageEndpointOut, error)
 	return ds, nil
 }
 
+// heldUntil returns the earliest time a delivery of b is due, and reports
+// whether every one is due at a time: none is in flight (or delivered).
+func (b *burst) heldUntil(sx *svix.Svix) (time.Time, bool) {
+	ds, err := b.destinations(sx)
+	if err != nil {
+		return time.Time{}, false
+	}
+	var due time.Time
+	for _, d := range ds {
+		if d.NextAttempt == nil {
+			return time.Time{}, false
+		}
+		if due.IsZero() || d.NextAttempt.Before(due) {
+			due = *d.NextAttempt
+		}
+	}
+	return due, true
+}
+
 // delivered reports whether every message of b was delivered.
 func (b *burst) delivered(sx *svix.Svix) bool {
 	ds, err := b.destinations(sx)
@@ -186,20 +205,9 @@ func TestBreakerHeldReleasedByANewURL(t *testing.T) {
 			// doubled.
 			var due time.Time // the earliest a held delivery is due
 			wait.For(t, "a failed probe to double the breaker's wait", func() bool {
-				ds, err := b.destinations(sx)
-				if err != nil {
-					return false
-				}
-				due = time.Time{}
-				for _, d := range ds {
-					if d.NextAttempt == nil {
-						return false // in flight
-					}
-					if due.IsZero() || d.NextAttempt.Before(due) {
-						due = *d.NextAttempt
-					}
-				}
-				return due.After(time.Now().Add(cooldownEnd))
+				var held bool
+				due, held = b.heldUntil(sx)
+				return held && due.After(time.Now().Add(cooldownEnd))
 			})
 
 			// Without the change of URL nothing could be attempted until
