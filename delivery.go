@@ -142,7 +142,8 @@ type DeliveryCounts struct {
 	// breaker was open, or the endpoint's or the application's
 	// throttleRate, or the concurrency cap of an endpoint that hangs, kept
 	// them back. A delivery stops being held when it is claimed again or
-	// resent.
+	// resent; it is due at once when its endpoint's URL changes or the
+	// endpoint is enabled again (Endpoint.ReleasesHeld).
 	Held int64
 	// Failed deliveries (StatusFail) exhausted their schedule, or were
 	// refused for good (410 Gone), and wait for a resend or a recover.

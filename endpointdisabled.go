@@ -53,3 +53,14 @@ func (e *Endpoint) PrepareUpdate(prev *Endpoint, now time.Time) {
 	e.UpdatedAt = StoredTime(now)
 	e.prepareDisabled(prev, now)
 }
+
+// ReleasesHeld reports whether a Store that replaces prev, the endpoint as
+// stored, with e makes the endpoint's held deliveries due at once: those a
+// dispatcher deferred without an attempt (Outcome.Deferred) for its
+// circuit breaker or its limits. An update does when it leaves the
+// endpoint enabled and changes its URL or enables it: the dispatcher then
+// gives the endpoint a fresh breaker, and what held the deliveries back,
+// failures of the endpoint as it was, no longer says anything of it.
+func (e *Endpoint) ReleasesHeld(prev *Endpoint) bool {
+	return !e.Disabled && (prev.Disabled || prev.URL != e.URL)
+}

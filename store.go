@@ -158,7 +158,10 @@ type Endpoints interface {
 	// UpdateEndpoint writes ep over the stored endpoint (ENOTFOUND when
 	// there is none), and sets in ep what Endpoint.PrepareUpdate does
 	// given the endpoint as stored, read in the same transaction: its
-	// UpdatedAt, and why and since when it is disabled.
+	// UpdatedAt, and why and since when it is disabled. When the update
+	// changes the URL or enables the endpoint (Endpoint.ReleasesHeld), the
+	// endpoint's held deliveries are due at the time of the call, in the
+	// same transaction, and Due is signalled.
 	UpdateEndpoint(ctx context.Context, ep *Endpoint) error
 	// DeleteEndpoint deletes the endpoint. Its deliveries waiting for an
 	// attempt fail (one in flight ends as its attempt does; none is claimed

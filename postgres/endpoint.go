@@ -186,11 +186,17 @@ const (
 		WHERE endpoint_id = $1 AND status IN (1, 3) AND due_at IS NULL`
 )
 
+// releaseHeldQuery makes the held deliveries of the endpoint $2 due at $1
+// (see hookline.Endpoint.ReleasesHeld).
+const releaseHeldQuery = `UPDATE deliveries SET next_attempt_at = $1, due_at = $1
+	WHERE endpoint_id = $2 AND status = 1 AND held AND due_at > $1`
+
 // UpdateEndpoint writes every field of ep but its creation time, which it
 // reads back, and its secret and SecretKind when ep.Secret is empty; it sets
 // UpdatedAt and prunes ep's expired previous secrets.
 // Disabling the endpoint parks its deliveries; enabling it again puts them
-// back in the queue and signals Due on every node.
+// back in the queue, makes its held ones due (as a change of its URL does)
+// and signals Due on every node.
 func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error {
 	if err := ep.CheckStorable(); err != nil {
 		return err
@@ -203,27 +209,18 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 		kind = &k
 	}
 	var created time.Time
-	var enabled bool
+	var due bool
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		enabled = false
-		// The endpoint as stored, as far as the update needs it: whether,
-		// why and since when it is disabled.
-		var old hookline.Endpoint
-		var reason *string
-		err := tx.QueryRow(ctx, `SELECT disabled, disabled_reason, disabled_at FROM endpoints
-			WHERE app_id = $1 AND id = $2 FOR UPDATE`,
-			ep.AppID, ep.ID).Scan(&old.Disabled, &reason, &old.DisabledAt)
+		due = false
+		old, err := s.scanEndpoint(tx.QueryRow(ctx, `SELECT `+endpointAllCols+` FROM endpoints
+			WHERE app_id = $1 AND id = $2 FOR UPDATE`, ep.AppID, ep.ID))
 		if err == pgx.ErrNoRows {
 			return hookline.ErrEndpointNotFound
 		}
 		if err != nil {
 			return err
 		}
-		if reason != nil {
-			old.DisabledReason = hookline.DisabledReason(*reason)
-		}
-		wasDisabled := old.Disabled
-		ep.PrepareUpdate(&old, t)
+		ep.PrepareUpdate(old, t)
 		err = tx.QueryRow(ctx, `UPDATE endpoints SET uid = $1, url = $2, description = $3, disabled = $4,
 			event_types = $5, channels = $6, throttle_rate = $7, metadata = $8, headers = NULL,
 			headers_sealed = $9, secret = coalesce($10, secret), updated_at = $11,
@@ -240,16 +237,22 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 		if err := s.markClear(ctx, tx); err != nil {
 			return err
 		}
+		// moved counts the deliveries put back in the queue, or due sooner.
+		var moved pgconnTag
 		switch {
-		case !wasDisabled && ep.Disabled:
+		case !old.Disabled && ep.Disabled:
 			_, err = tx.Exec(ctx, parkQuery, ep.ID)
-		case wasDisabled && !ep.Disabled:
+		case old.Disabled && !ep.Disabled:
 			// Back in the queue go the deliveries parked while it was disabled.
-			var tag pgconnTag
-			if tag, err = tx.Exec(ctx, unparkQuery, ep.ID); err == nil && tag.RowsAffected() > 0 {
-				enabled = true
-				err = s.notify(ctx, tx)
-			}
+			moved, err = tx.Exec(ctx, unparkQuery, ep.ID)
+		}
+		due = moved.RowsAffected() > 0
+		if err == nil && ep.ReleasesHeld(old) {
+			moved, err = tx.Exec(ctx, releaseHeldQuery, t, ep.ID)
+			due = due || moved.RowsAffected() > 0
+		}
+		if err == nil && due {
+			err = s.notify(ctx, tx)
 		}
 		if err != nil {
 			return err
@@ -263,7 +266,7 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 	if err != nil {
 		return err
 	}
-	if enabled {
+	if due {
 		s.signalDue()
 	}
 	ep.CreatedAt, ep.UpdatedAt = created.UTC(), t

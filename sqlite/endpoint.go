@@ -130,6 +130,11 @@ func (s *Store) Endpoint(ctx context.Context, appID, idOrUID string) (*hookline.
 	return ep, nil
 }
 
+// releaseHeldQuery makes the held deliveries of the endpoint ?2 due at ?1
+// (see hookline.Endpoint.ReleasesHeld).
+const releaseHeldQuery = `UPDATE deliveries SET next_attempt_at = ?1, due_at = ?1
+	WHERE endpoint_id = ?2 AND status = 1 AND held = 1 AND due_at > ?1`
+
 // UpdateEndpoint writes every field of ep but its creation time, which it
 // reads back, and its secret and SecretKind when ep.Secret is empty; it sets
 // UpdatedAt and prunes ep's expired previous secrets.
@@ -182,6 +187,13 @@ func (s *Store) UpdateEndpoint(ctx context.Context, ep *hookline.Endpoint) error
 				return err
 			}
 			w.due = true
+		}
+		if ep.ReleasesHeld(old) {
+			n, err := w.affected(releaseHeldQuery, micros(t), ep.ID)
+			if err != nil {
+				return err
+			}
+			w.due = w.due || n > 0
 		}
 		return nil
 	})

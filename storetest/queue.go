@@ -771,6 +771,89 @@ func testCompleteDeferred(t *testing.T, s hookline.Store) {
 	}
 }
 
+// testUpdateReleasesHeld: an update that changes an endpoint's URL, or
+// enables it, makes the deliveries a dispatcher held back for it due at
+// once and signals Due; another update, the endpoint's retries and other
+// endpoints' held deliveries keep their time.
+func testUpdateReleasesHeld(t *testing.T, s hookline.Store) {
+	a := newApp(t, s)
+	ep := newEndpoint(t, s, a.ID)
+	other := newEndpoint(t, s, a.ID)
+	held, _ := newMessage(t, s, a.ID, "x")
+	retried, _ := newMessage(t, s, a.ID, "x")
+	hour := time.Now().Add(time.Hour).UTC().Truncate(time.Microsecond)
+	// hold defers task for an hour, as an open breaker does.
+	hold := func(task *hookline.Task) hookline.Outcome {
+		return hookline.Outcome{DeliveryID: task.Delivery.ID, Status: hookline.StatusPending,
+			Attempts: task.Delivery.Attempts, NextAttemptAt: hour, Deferred: true}
+	}
+	var outs []hookline.Outcome
+	for _, task := range claim(t, s, "w", later()) {
+		if task.Endpoint.ID == ep.ID && task.Delivery.MessageID == retried.ID {
+			out := outcome(task, hookline.StatusPending, 503)
+			out.NextAttemptAt = hour
+			outs = append(outs, out)
+		} else {
+			outs = append(outs, hold(task))
+		}
+	}
+	if len(outs) != 4 {
+		t.Fatalf("claimed %d deliveries, want 4", len(outs))
+	}
+	must(t, s.Complete(ctx(t), "w", outs), "Complete")
+	// kept fails t unless the deliveries but ep's held one are due in an
+	// hour still.
+	kept := func(what string) {
+		t.Helper()
+		for _, d := range []*hookline.Delivery{delivery(t, s, a.ID, retried.ID, ep.ID),
+			delivery(t, s, a.ID, held.ID, other.ID), delivery(t, s, a.ID, retried.ID, other.ID)} {
+			if d.NextAttemptAt == nil || !d.NextAttemptAt.Equal(hour) {
+				t.Fatalf("%s: the delivery of %s to %s is due at %v, want %v", what, d.MessageID, d.EndpointID, d.NextAttemptAt, hour)
+			}
+		}
+	}
+	// released fails t unless ep's held delivery, and it alone, is due
+	// between from and now.
+	released := func(from time.Time, what string) {
+		t.Helper()
+		now := time.Now()
+		d := delivery(t, s, a.ID, held.ID, ep.ID)
+		if d.NextAttemptAt == nil || d.NextAttemptAt.Before(from.Truncate(time.Microsecond)) || d.NextAttemptAt.After(now) {
+			t.Fatalf("%s: the held delivery is due at %v, want in [%v, %v]", what, d.NextAttemptAt, from, now)
+		}
+		kept(what)
+		if !Signalled(s) {
+			t.Fatalf("%s did not signal Due", what)
+		}
+		task := claimOne(t, s, "w", now)
+		if task.Delivery.MessageID != held.ID || task.Endpoint.ID != ep.ID {
+			t.Fatalf("%s: claimed %s to %s, want the held delivery", what, task.Delivery.MessageID, task.Endpoint.ID)
+		}
+		must(t, s.Complete(ctx(t), "w", []hookline.Outcome{hold(task)}), "Complete")
+	}
+
+	ep.Description = "described"
+	must(t, s.UpdateEndpoint(ctx(t), ep), "UpdateEndpoint: description")
+	if got := claim(t, s, "w", later()); len(got) != 0 {
+		t.Fatalf("claimed %d deliveries after a change of the description, want none", len(got))
+	}
+	kept("a change of the description")
+
+	Drain(s)
+	from := time.Now()
+	ep.URL = "https://example.com/" + uniq("moved")
+	must(t, s.UpdateEndpoint(ctx(t), ep), "UpdateEndpoint: URL")
+	released(from, "a change of the URL")
+
+	ep.Disabled = true
+	must(t, s.UpdateEndpoint(ctx(t), ep), "UpdateEndpoint: disable")
+	Drain(s)
+	from = time.Now()
+	ep.Disabled = false
+	must(t, s.UpdateEndpoint(ctx(t), ep), "UpdateEndpoint: enable")
+	released(from, "enabling the endpoint")
+}
+
 func testEndpointFailing(t *testing.T, s hookline.Store) {
 	a := newApp(t, s)
 	ep := newEndpoint(t, s, a.ID)

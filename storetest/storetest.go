@@ -99,6 +99,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Queue/CompleteFail", testCompleteFail},
 		{"Queue/CompleteBatch", testCompleteBatch},
 		{"Queue/CompleteDeferred", testCompleteDeferred},
+		{"Queue/UpdateReleasesHeld", testUpdateReleasesHeld},
 		{"Queue/EndpointFailing", testEndpointFailing},
 		{"Queue/CompleteDisablesEndpoint", testCompleteDisablesEndpoint},
 		{"Queue/CompleteByNonOwner", testCompleteByNonOwner},
