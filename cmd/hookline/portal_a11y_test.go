@@ -1,10 +1,8 @@
 package main
 
 import (
-	"net/http"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -93,24 +91,16 @@ func TestAccessibilityInBrowser(t *testing.T) {
 	s := startServer(t)
 	c := s.client(t)
 	ctx := t.Context()
-	var healthy atomic.Bool
-	rcv := newHookReceiver(t, func(int) int {
-		if healthy.Load() {
-			return http.StatusOK
-		}
-		return http.StatusInternalServerError
-	})
+	rcv := newPageReceiver(t)
+	rcv.failing.Store(true)
 	seedCatalog(t, c)
-	if _, err := c.OperationalWebhookEndpoint.Create(ctx, models.OperationalWebhookEndpointIn{Url: "https://ops.example.com/hookline",
-		FilterTypes: []string{"endpoint.deleted"}}, nil); err != nil {
-		t.Fatal(err)
-	}
+	seedOperational(t, c)
 	ep, msg := acmeWithMessage(t, c, rcv.URL+"/acme")
 	if err := c.Endpoint.PatchHeaders(ctx, "acme", ep.Id, models.EndpointHeadersPatchIn{Headers: map[string]string{"X-Tenant": "acme"}}); err != nil {
 		t.Fatal(err)
 	}
 	wait.For(t, "the delivery to fail for good", func() bool { return deliveryStatus(t, c, "acme", msg.Id) == models.MESSAGESTATUS_FAIL })
-	healthy.Store(true)
+	rcv.failing.Store(false)
 
 	// The dashboard: sign in with the keyboard (the token's field has the
 	// focus), then every view's controls are named.

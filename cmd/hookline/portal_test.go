@@ -116,6 +116,18 @@ func seedCatalog(t *testing.T, c *svix.Svix) {
 	}
 }
 
+// seedOperational creates an operational webhook endpoint, for the
+// dashboard to show.
+func seedOperational(t *testing.T, c *svix.Svix) *models.OperationalWebhookEndpointOut {
+	t.Helper()
+	ops, err := c.OperationalWebhookEndpoint.Create(t.Context(), models.OperationalWebhookEndpointIn{
+		Url: "https://ops.example.com/hookline", FilterTypes: []string{"endpoint.deleted"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ops
+}
+
 // page drives one tab of the browser.
 type page struct {
 	t   *testing.T
@@ -639,19 +651,10 @@ func TestDashboardInBrowser(t *testing.T) {
 	s := startServer(t)
 	c := s.client(t)
 	ctx := t.Context()
-	var healthy atomic.Bool
-	rcv := newHookReceiver(t, func(int) int {
-		if healthy.Load() {
-			return http.StatusOK
-		}
-		return http.StatusInternalServerError
-	})
+	rcv := newPageReceiver(t)
+	rcv.failing.Store(true)
 	seedCatalog(t, c)
-	ops, err := c.OperationalWebhookEndpoint.Create(ctx, models.OperationalWebhookEndpointIn{
-		Url: "https://ops.example.com/hookline", FilterTypes: []string{"endpoint.deleted"}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ops := seedOperational(t, c)
 	if _, err := c.Application.Create(ctx, models.ApplicationIn{Name: "Globex " + xss, Uid: ptr("globex")}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -720,7 +723,7 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	// One click on an exhausted delivery sends it again: the receiver
 	// gets it, and it succeeds.
-	healthy.Store(true)
+	rcv.failing.Store(false)
 	p.do(chromedp.Click(chromedp.Search(`//table[@id="exhausted"]//tr[contains(., "`+globexMsg.Id+`")]//button[contains(@class, "recover")]`)),
 		waitFor(".notice"))
 	wait.For(t, "globex's recovered delivery", func() bool { return status("globex", globexMsg.Id) == models.MESSAGESTATUS_SUCCESS })
