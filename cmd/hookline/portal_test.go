@@ -116,6 +116,18 @@ func seedCatalog(t *testing.T, c *svix.Svix) {
 	}
 }
 
+// seedOperational creates an operational webhook endpoint, for the
+// dashboard to show.
+func seedOperational(t *testing.T, c *svix.Svix) *models.OperationalWebhookEndpointOut {
+	t.Helper()
+	ops, err := c.OperationalWebhookEndpoint.Create(t.Context(), models.OperationalWebhookEndpointIn{
+		Url: "https://ops.example.com/hookline", FilterTypes: []string{"endpoint.deleted"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ops
+}
+
 // page drives one tab of the browser.
 type page struct {
 	t   *testing.T
@@ -486,7 +498,11 @@ func messageIDs(msgs []models.MessageOut) []string {
 	return ids
 }
 
-func TestPortalReadOnlyInBrowser(t *testing.T) {
+// TestPortalCapabilitiesInBrowser: a link shows what its token's
+// capabilities allow and nothing else: read-only (readOnly: true, or
+// ViewBase alone), or a set of capabilities. Whatever the page hides, the
+// API refuses to the page's own token.
+func TestPortalCapabilitiesInBrowser(t *testing.T) {
 	b := browsertest.New(t)
 	s := startServer(t)
 	c := s.client(t)
@@ -495,54 +511,101 @@ func TestPortalReadOnlyInBrowser(t *testing.T) {
 	seedCatalog(t, c)
 	ep, msg := acmeWithMessage(t, c, rcv.URL+"/acme")
 	wait.For(t, "the delivery", func() bool { return rcv.count() == 1 })
+	endpoint := s.url + "/api/v1/app/acme/endpoint/" + ep.Id
+	caps := func(cs ...models.AppPortalCapability) models.AppPortalAccessIn {
+		return models.AppPortalAccessIn{Capabilities: cs}
+	}
 
-	p := newPage(t, b)
-	p.open(portalLink(t, c, "acme", true), "#endpoints")
-	p.do(waitFor("#read-only"))
-	if p.count("#add-endpoint") != 0 {
-		t.Error("a read-only link offers to add an endpoint")
-	}
-	p.goTo("#/endpoints/"+ep.Id, "#endpoint-url")
-	if n := p.count("#edit-endpoint, #toggle-endpoint, #delete-endpoint, #reveal-secret, #rotate-secret, #send-example, #recover, #add-header"); n != 0 {
-		t.Errorf("a read-only link shows %d controls that change things", n)
-	}
-	p.goTo("#/messages/"+msg.Id, "#attempts .attempt")
-	if p.count(".resend") != 0 {
-		t.Error("a read-only link offers to resend")
-	}
-	// Whatever the page hides, the API refuses: the page's own token
-	// cannot change anything.
-	status := eval[int](p, `(async () => {
-		const token = sessionStorage.getItem("hookline.portal");
-		const r = await fetch("/api/v1/app/acme/endpoint/`+ep.Id+`", {method: "DELETE", headers: {authorization: "Bearer " + token}});
-		return r.status;
-	})()`)
-	if status != http.StatusForbidden {
-		t.Errorf("the read-only token's DELETE answered %d", status)
+	// The controls of the endpoints' list, an endpoint's page and a
+	// message's page.
+	controls := []string{"#add-endpoint", "#edit-endpoint", "#toggle-endpoint", "#delete-endpoint", "#add-header",
+		"#reveal-secret", "#rotate-secret", "#send-example", "#recover", ".resend"}
+	for _, tc := range []struct {
+		name     string
+		in       models.AppPortalAccessIn
+		readOnly bool
+		shows    []string // of controls, in its order
+		refused  string   // a call the API refuses the link's token: "METHOD URL"
+		act      func(p *page)
+	}{
+		{name: "readOnly", in: models.AppPortalAccessIn{ReadOnly: ptr(true)}, readOnly: true, refused: "DELETE " + endpoint},
+		{name: "ViewBase", in: caps(models.APPPORTALCAPABILITY_VIEW_BASE), readOnly: true, refused: "GET " + endpoint + "/secret"},
+		{name: "ViewEndpointSecret", in: caps(models.APPPORTALCAPABILITY_VIEW_ENDPOINT_SECRET), readOnly: true,
+			shows: []string{"#reveal-secret"}, refused: "POST " + endpoint + "/secret/rotate",
+			act: func(p *page) {
+				p.goTo("#/endpoints/"+ep.Id, "#reveal-secret")
+				p.do(click("#reveal-secret"))
+				if got, err := c.Endpoint.GetSecret(ctx, "acme", ep.Id); err != nil || p.text("#secret-value") != got.Key {
+					t.Errorf("the secret revealed: %q, the API's %+v (%v)", p.text("#secret-value"), got, err)
+				}
+			}},
+		// ManageEndpoint grants reading and rotating secrets
+		// (hookline.CapManageEndpoint), not sending.
+		{name: "ManageEndpoint", in: caps(models.APPPORTALCAPABILITY_MANAGE_ENDPOINT),
+			shows:   []string{"#add-endpoint", "#edit-endpoint", "#toggle-endpoint", "#delete-endpoint", "#add-header", "#reveal-secret", "#rotate-secret"},
+			refused: "POST " + endpoint + "/send-example"},
+		{name: "CreateAttempts", in: caps(models.APPPORTALCAPABILITY_CREATE_ATTEMPTS),
+			shows: []string{"#send-example", "#recover", ".resend"}, refused: "PATCH " + endpoint,
+			act: func(p *page) {
+				p.goTo("#/messages/"+msg.Id, "#destinations .resend")
+				n := rcv.count()
+				p.do(click("#destinations .resend"), waitFor(".notice"))
+				wait.For(t, "the resent delivery", func() bool { return rcv.count() == n+1 })
+			}},
+	} {
+		link := portalLinkFor(t, c, "acme", tc.in)
+		p := newPage(t, b)
+		p.open(link, "#endpoints")
+		seen := map[string]bool{}
+		for _, view := range [][2]string{{"#/endpoints/" + ep.Id, "#endpoint-url"}, {"#/messages/" + msg.Id, "#attempts .attempt"}, {"#/endpoints", "#endpoints"}} {
+			p.goTo(view[0], view[1])
+			for _, sel := range controls {
+				seen[sel] = seen[sel] || p.count(sel) > 0
+			}
+		}
+		shown := slices.DeleteFunc(slices.Clone(controls), func(sel string) bool { return !seen[sel] })
+		if !slices.Equal(shown, tc.shows) {
+			t.Errorf("%s: the page shows %q, want %q", tc.name, shown, tc.shows)
+		}
+		if readOnly := p.count("#read-only") == 1; readOnly != tc.readOnly {
+			t.Errorf("%s: marked read-only: %v", tc.name, readOnly)
+		}
+		method, url, _ := strings.Cut(tc.refused, " ")
+		if status, err := apiCall(http.DefaultClient, method, url, linkToken(link), struct{}{}, nil); status != http.StatusForbidden {
+			t.Errorf("%s: %s answered %d (%v)", tc.name, tc.refused, status, err)
+		}
+		if tc.act != nil {
+			tc.act(p)
+		}
+		p.checkNoScript()
 	}
 	if _, err := c.Endpoint.Get(ctx, "acme", ep.Id); err != nil {
 		t.Errorf("the endpoint is gone: %v", err)
 	}
-	p.checkNoScript()
 }
 
+// linkToken returns the token of an app-portal link.
+func linkToken(link string) string {
+	_, token, _ := strings.Cut(link, "#token=")
+	return token
+}
+
+// TestPortalExpiredLinkInBrowser: a link revoked, or expired by time while
+// its page is open, lands on a page that says so; no link, on one that
+// says what it needs.
 func TestPortalExpiredLinkInBrowser(t *testing.T) {
 	b := browsertest.New(t)
 	s := startServer(t)
 	c := s.client(t)
-	if _, err := c.Application.Create(t.Context(), models.ApplicationIn{Name: "Acme Inc.", Uid: ptr("acme")}, nil); err != nil {
+	ctx := t.Context()
+	if _, err := c.Application.Create(ctx, models.ApplicationIn{Name: "Acme Inc.", Uid: ptr("acme")}, nil); err != nil {
 		t.Fatal(err)
 	}
 	link := portalLink(t, c, "acme", false)
 	// Revoke the link's token, as its holder logging out does.
-	token := link[strings.Index(link, "#token=")+len("#token="):]
-	req, _ := http.NewRequest("POST", s.url+"/api/v1/auth/logout", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != http.StatusNoContent {
-		t.Fatalf("logout: %v %v", resp, err)
+	if status, err := apiCall(http.DefaultClient, "POST", s.url+"/api/v1/auth/logout", linkToken(link), nil, nil); status != http.StatusNoContent {
+		t.Fatalf("logout: %d %v", status, err)
 	}
-	resp.Body.Close()
 
 	p := newPage(t, b)
 	p.open(link, ".gate h1")
@@ -550,6 +613,30 @@ func TestPortalExpiredLinkInBrowser(t *testing.T) {
 	if title := p.text(".gate h1"); title != "This link has expired" {
 		t.Errorf("a revoked link lands on %q", title)
 	}
+
+	// A link whose token expires by time, while its page is open: the
+	// operator expires its session's tokens a second from now (the
+	// shortest expiry the API allows).
+	short := portalLinkFor(t, c, "acme", models.AppPortalAccessIn{SessionId: ptr("short")})
+	other := portalLinkFor(t, c, "acme", models.AppPortalAccessIn{SessionId: ptr("other")})
+	e := newPage(t, b)
+	e.open(short, "#add-endpoint")
+	if err := c.Authentication.ExpireAll(ctx, "acme", models.ApplicationTokenExpireIn{Expiry: ptr(int64(1)), SessionIds: []string{"short"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	whoami := func(link string) int {
+		status, _ := get(t, s.url+"/api/v1/auth/whoami", linkToken(link))
+		return status
+	}
+	wait.For(t, "the token to expire", func() bool { return whoami(short) == http.StatusUnauthorized })
+	e.do(click(`nav a[href="#/logs"]`), waitFor(".gate h1"))
+	if title := e.text(".gate h1"); title != "This link has expired" {
+		t.Errorf("a link expired while open shows %q", title)
+	}
+	if status := whoami(other); status != http.StatusOK {
+		t.Errorf("the token of another session answered %d", status)
+	}
+
 	// And a page without a link says what it needs.
 	q := newPage(t, b)
 	q.open(s.url+"/app-portal", ".gate h1")
@@ -564,19 +651,10 @@ func TestDashboardInBrowser(t *testing.T) {
 	s := startServer(t)
 	c := s.client(t)
 	ctx := t.Context()
-	var healthy atomic.Bool
-	rcv := newHookReceiver(t, func(int) int {
-		if healthy.Load() {
-			return http.StatusOK
-		}
-		return http.StatusInternalServerError
-	})
+	rcv := newPageReceiver(t)
+	rcv.failing.Store(true)
 	seedCatalog(t, c)
-	ops, err := c.OperationalWebhookEndpoint.Create(ctx, models.OperationalWebhookEndpointIn{
-		Url: "https://ops.example.com/hookline", FilterTypes: []string{"endpoint.deleted"}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ops := seedOperational(t, c)
 	if _, err := c.Application.Create(ctx, models.ApplicationIn{Name: "Globex " + xss, Uid: ptr("globex")}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -645,7 +723,7 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	// One click on an exhausted delivery sends it again: the receiver
 	// gets it, and it succeeds.
-	healthy.Store(true)
+	rcv.failing.Store(false)
 	p.do(chromedp.Click(chromedp.Search(`//table[@id="exhausted"]//tr[contains(., "`+globexMsg.Id+`")]//button[contains(@class, "recover")]`)),
 		waitFor(".notice"))
 	wait.For(t, "globex's recovered delivery", func() bool { return status("globex", globexMsg.Id) == models.MESSAGESTATUS_SUCCESS })
