@@ -358,11 +358,11 @@ func TestIngestProviders(t *testing.T) {
 	}
 }
 
-// ingestLog returns a source's log, newest first.
+// ingestLog returns a source's log, newest first (250 entries at most).
 func ingestLog(t *testing.T, s *server, srcID string) []map[string]any {
 	t.Helper()
 	var out struct{ Data []map[string]any }
-	if code, err := apiCall(http.DefaultClient, "GET", s.url+"/ingest/api/v1/source/"+srcID+"/log", s.token, nil, &out); err != nil || code != 200 {
+	if code, err := apiCall(http.DefaultClient, "GET", s.url+"/ingest/api/v1/source/"+srcID+"/log?limit=250", s.token, nil, &out); err != nil || code != 200 {
 		t.Fatalf("log: %d %v", code, err)
 	}
 	return out.Data
