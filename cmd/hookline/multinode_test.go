@@ -643,21 +643,32 @@ func localPorts(t *testing.T, pid int) []int {
 	return ports
 }
 
+// ingestNodes starts two 'hookline serve' processes on a fresh PostgreSQL
+// schema, and a receiver; it returns the nodes, the receiver and the
+// schema's URL.
+func ingestNodes(t *testing.T) (nodes []*server, rc *countingReceiver, schemaURL string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs child processes")
+	}
+	_, schemaURL = pgtest.Schema(t)
+	db := pgtest.WithParam(t, schemaURL, "pool_max_conns", "8")
+	bin := buildBinary(t)
+	const token = "hk_multinode_test_token_0123456789abcdef"
+	rc = newCountingReceiver(t, 0)
+	for _, nd := range startChildren(t, 2, bin, db, []string{"HOOKLINE_ADMIN_TOKEN=" + token}, nodeFlags...) {
+		nodes = append(nodes, &server{url: nd.url, token: token})
+	}
+	return nodes, rc, schemaURL
+}
+
 // TestIngestMultiNodeOnce runs two 'hookline serve' processes on one
 // PostgreSQL schema and sends each GitHub delivery to both at the same
 // moment, as a provider retrying through a load balancer may: each is
 // answered 2xx by both, stored once, and received once by the receiver.
 func TestIngestMultiNodeOnce(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs child processes")
-	}
-	_, schemaURL := pgtest.Schema(t)
-	db := pgtest.WithParam(t, schemaURL, "pool_max_conns", "8")
-	bin := buildBinary(t)
-	const token = "hk_multinode_test_token_0123456789abcdef"
-	rc := newCountingReceiver(t, 0)
-	nodes := startChildren(t, 2, bin, db, []string{"HOOKLINE_ADMIN_TOKEN=" + token}, nodeFlags...)
-	s := &server{url: nodes[0].url, token: token}
+	nodes, rc, schemaURL := ingestNodes(t)
+	s := nodes[0]
 	srcID, url := ingestSource(t, s, "github", map[string]any{"secret": "s"}, rc.URL)
 	_, path, _ := strings.Cut(url, "/ingest/")
 
@@ -742,16 +753,8 @@ func receivedOnce(t *testing.T, rc *countingReceiver, url string, ids []string) 
 // since its last look), the store keeps each tick once, and the receiver
 // gets each once.
 func TestCronMultiNodeOnce(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs child processes")
-	}
-	_, schemaURL := pgtest.Schema(t)
-	db := pgtest.WithParam(t, schemaURL, "pool_max_conns", "8")
-	bin := buildBinary(t)
-	const token = "hk_multinode_test_token_0123456789abcdef"
-	rc := newCountingReceiver(t, 0)
-	nodes := startChildren(t, 2, bin, db, []string{"HOOKLINE_ADMIN_TOKEN=" + token}, nodeFlags...)
-	s := &server{url: nodes[0].url, token: token}
+	nodes, rc, schemaURL := ingestNodes(t)
+	s := nodes[0]
 	srcID, _ := ingestSource(t, s, "cron", map[string]any{"schedule": "@every 1s", "payload": `{"job": "report"}`}, rc.URL)
 
 	var (
