@@ -65,8 +65,8 @@ func checkCron(c *hookline.SourceConfig) error {
 	if err := json.Unmarshal(b, &keys); err != nil {
 		return err
 	}
-	for _, k := range slices.Sorted(maps.Keys(keys)) {
-		return hookline.Invalid(field(k), "does not apply to a cron source")
+	if k := slices.Sorted(maps.Keys(keys)); len(k) > 0 {
+		return hookline.Invalid(field(k[0]), "does not apply to a cron source")
 	}
 	_, err = parseSchedule(c.Schedule)
 	return err
