@@ -89,7 +89,8 @@ type SourceConfig struct {
 	// DedupHeader or DedupPointer (a JSON pointer into the body) name the
 	// provider's delivery id where the type has none of its own (generic
 	// sources). DedupWindowSeconds is how long a delivery id is remembered
-	// (DefaultDedupWindow).
+	// (DefaultDedupWindow; a cron source has no other: see the ingest
+	// package).
 	DedupHeader        string `json:"dedupHeader,omitempty"`
 	DedupPointer       string `json:"dedupPointer,omitempty"`
 	DedupWindowSeconds *int   `json:"dedupWindowSeconds,omitempty"`

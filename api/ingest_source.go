@@ -19,7 +19,7 @@ type ingestSourceIn struct {
 	Type string  `json:"type" api:"required" enum:"generic-webhook,github,stripe,shopify,slack,svix,cron" doc:"The provider: its signature is verified, its delivery id de-duplicated on. svix covers Svix and Standard Webhooks senders (svix-* or webhook-* headers, v1 and v1a). cron fires config.payload on config.schedule."`
 	// Config is SourceConfig: what the type needs and Hookline's
 	// extensions.
-	Config   *hookline.SourceConfig `json:"config,omitempty" doc:"secret for github (optional), stripe, shopify, slack and svix; schedule, payload and contentType for cron. Hookline's extensions, for any type: allowedNetworks, replayWindowSeconds, dedupHeader, dedupPointer, dedupWindowSeconds, basicAuth, headerAuth, hmac, clientCa."`
+	Config   *hookline.SourceConfig `json:"config,omitempty" doc:"secret for github (optional), stripe, shopify, slack and svix; schedule, payload and contentType for cron. Hookline's extensions, for any type but cron: allowedNetworks, replayWindowSeconds, dedupHeader, dedupPointer, dedupWindowSeconds, basicAuth, headerAuth, hmac, clientCa."`
 	Metadata map[string]string      `json:"metadata,omitempty"`
 }
 

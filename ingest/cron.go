@@ -110,7 +110,10 @@ func (g *Gateway) fire(ctx context.Context, src *hookline.Source, t time.Time) {
 	}
 	rec := &hookline.Received{RemoteAddr: "cron", DeliveryID: "cron:" + t.UTC().Format(time.RFC3339Nano)}
 	msg := g.message(src, rec, cronEventType, []byte(src.Config.Payload), contentType)
-	if err := g.store.Receive(ctx, src, rec, msg, src.Config.DedupWindow()); err != nil {
+	// The default window, not the config's (checkCron): a node that fires
+	// a tick late, as one that just learnt of the source does, must find
+	// it still claimed.
+	if err := g.store.Receive(ctx, src, rec, msg, hookline.DefaultDedupWindow); err != nil {
 		if ctx.Err() == nil {
 			g.log.Error("ingest: a cron tick was not stored", "source_id", src.ID, "tick", t, "error", err.Error())
 		}

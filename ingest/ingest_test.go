@@ -23,6 +23,11 @@ func TestCheckRefuses(t *testing.T) {
 		"a bad dedup pointer":         {Type: hookline.SourceGeneric, Config: hookline.SourceConfig{DedupPointer: "id"}},
 		"a cron without schedule":     {Type: hookline.SourceCron},
 		"a bad schedule":              {Type: hookline.SourceCron, Config: hookline.SourceConfig{Schedule: "61 * * * *"}},
+		"a cron with a dedup window": {Type: hookline.SourceCron, Config: hookline.SourceConfig{Schedule: "* * * * *",
+			DedupWindowSeconds: new(int)}},
+		"a cron with a secret": {Type: hookline.SourceCron, Config: hookline.SourceConfig{Schedule: "* * * * *", Secret: "s"}},
+		"a cron with networks": {Type: hookline.SourceCron, Config: hookline.SourceConfig{Schedule: "* * * * *",
+			AllowedNetworks: []string{"10.0.0.0/8"}}},
 	} {
 		if err := Check(&src); hookline.ErrorCode(err) != hookline.EINVALID {
 			t.Errorf("%s: %v, want EINVALID", what, err)
@@ -32,6 +37,8 @@ func TestCheckRefuses(t *testing.T) {
 		"github without a secret": {Type: hookline.SourceGitHub},
 		"a generic source":        {Type: hookline.SourceGeneric},
 		"a cron":                  {Type: hookline.SourceCron, Config: hookline.SourceConfig{Schedule: "*/5 * * * *"}},
+		"a cron with its payload": {Type: hookline.SourceCron, Config: hookline.SourceConfig{Schedule: "@hourly",
+			Payload: "{}", ContentType: new(string)}},
 	} {
 		if err := Check(&src); err != nil {
 			t.Errorf("%s: %v", what, err)

@@ -4,10 +4,13 @@ import (
 	"crypto"
 	"crypto/subtle"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,10 +43,32 @@ func field(name ...string) []string { return append([]string{"body", "config"}, 
 // algorithm, a network that does not parse, a schedule that does not.
 func Check(src *hookline.Source) error {
 	if src.Type == hookline.SourceCron {
-		_, err := parseSchedule(src.Config.Schedule)
-		return err
+		return checkCron(&src.Config)
 	}
 	_, err := newVerifier(src, time.Now)
+	return err
+}
+
+// checkCron checks the config of a cron source: its schedule, and none of
+// the keys it has no use for. It receives no request to verify, and its
+// ticks are de-duplicated with hookline.DefaultDedupWindow, whatever
+// dedupWindowSeconds would say, so that with several nodes each tick
+// fires once.
+func checkCron(c *hookline.SourceConfig) error {
+	rest := *c
+	rest.Schedule, rest.Payload, rest.ContentType = "", "", nil
+	b, err := json.Marshal(rest)
+	if err != nil {
+		return err
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return err
+	}
+	if k := slices.Sorted(maps.Keys(keys)); len(k) > 0 {
+		return hookline.Invalid(field(k[0]), "does not apply to a cron source")
+	}
+	_, err = parseSchedule(c.Schedule)
 	return err
 }
 

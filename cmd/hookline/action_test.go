@@ -128,33 +128,57 @@ echo "$2 $HOOKLINE_ATTEMPT" >> `+runs+"\n", 1)
 }
 
 // TestActionSurvivesSIGKILL: a push answered 2xx by a server that is then
-// killed with SIGKILL, before it ran the action (it does not dispatch),
-// runs the action once the server is back.
+// killed with SIGKILL runs the action once the server is back: killed
+// before it ran the action (it does not dispatch), or while the action
+// ran, which then runs again with the same HOOKLINE_DELIVERY_ID (at least
+// once). The action's first run says it started (a file), then blocks
+// until the test ends.
 func TestActionSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	out := filepath.Join(t.TempDir(), "runs")
-	f := actionsFile(t, `echo "$HOOKLINE_DELIVERY_ID" >> `+out+"\n", 1)
 	bin := buildBinary(t)
-	db := filepath.Join(t.TempDir(), "hookline.db")
-	const token = "hk_test_admin_token_0123456789abcdef"
-	c := startChild(t, bin, db, token, "--actions", f, "--no-dispatch")
-	s := &server{url: c.url, token: token}
-	_, url := ingestSource(t, s, "github", map[string]any{"secret": "s"}, "action:build")
-	if code := githubPush(t, url, "s", "k-1", "main"); code != 204 {
-		t.Fatalf("push: %d", code)
-	}
-	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	c.cmd.Wait()
-	if lines := readLines(out); len(lines) != 0 {
-		t.Fatalf("the action ran before the restart: %v", lines)
-	}
-	startChild(t, bin, db, token, "--actions", f)
-	wait.For(t, "the action after the restart", func() bool { return len(readLines(out)) == 1 })
-	if got := readLines(out)[0]; got != "k-1" {
-		t.Fatalf("the action got delivery %q", got)
+	for _, tc := range []struct {
+		name  string
+		flags []string
+		runs  []string // the delivery ids the action ran for, in the end
+	}{
+		{"before the action ran", []string{"--no-dispatch"}, []string{"k-1"}},
+		{"while the action ran", nil, []string{"k-1", "k-1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			out, started, release := filepath.Join(dir, "runs"), filepath.Join(dir, "started"), filepath.Join(dir, "release")
+			f := actionsFile(t, `echo "$HOOKLINE_DELIVERY_ID" >> `+out+`
+[ -e `+started+` ] && exit 0
+touch `+started+`
+while [ ! -e `+release+` ] && [ -d `+dir+` ]; do sleep 0.1; done
+`, 1)
+			// The blocked run outlives the server it belonged to.
+			t.Cleanup(func() { os.WriteFile(release, nil, 0o644) })
+			db := filepath.Join(t.TempDir(), "hookline.db")
+			const token = "hk_test_admin_token_0123456789abcdef"
+			c := startChild(t, bin, db, token, append([]string{"--actions", f}, tc.flags...)...)
+			s := &server{url: c.url, token: token}
+			_, url := ingestSource(t, s, "github", map[string]any{"secret": "s"}, "action:build")
+			if code := githubPush(t, url, "s", "k-1", "main"); code != 204 {
+				t.Fatalf("push: %d", code)
+			}
+			if tc.flags == nil {
+				wait.For(t, "the action to start", func() bool { _, err := os.Stat(started); return err == nil })
+			}
+			if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			c.cmd.Wait()
+			if got := len(readLines(out)); got != len(tc.runs)-1 {
+				t.Fatalf("the action ran %d times before the restart, want %d", got, len(tc.runs)-1)
+			}
+			startChild(t, bin, db, token, "--actions", f)
+			wait.For(t, "the action after the restart", func() bool { return len(readLines(out)) == len(tc.runs) })
+			if got := readLines(out); strings.Join(got, ",") != strings.Join(tc.runs, ",") {
+				t.Fatalf("the action ran for deliveries %v, want %v", got, tc.runs)
+			}
+		})
 	}
 }
