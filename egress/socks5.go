@@ -33,8 +33,7 @@ func newSOCKS5(p *proxy) (xproxy.ContextDialer, error) {
 // socks5 asks the SOCKS5 proxy for a connection to target. target is an IP
 // address, which the dialer sends as one (address type IPv4 or IPv6), never
 // as a name the proxy would resolve. ctx bounds the whole exchange: its
-// deadline, and its cancellation. The proxy's replies are read in fields of
-// fixed size or of a one-byte length.
+// deadline, and its cancellation.
 func (p *proxy) socks5(ctx context.Context, target netip.AddrPort) (net.Conn, error) {
 	c, err := p.socks.DialContext(ctx, "tcp", target.String())
 	if err == nil {

@@ -15,6 +15,7 @@ import (
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/dispatch"
 	"github.com/hookline/hookline/egress"
 	"github.com/hookline/hookline/portal"
@@ -102,6 +103,9 @@ type serveConfig struct {
 	// Tracing is what the standard OTEL_* variables say of tracing (they
 	// have no flags: they are OpenTelemetry's interface).
 	Tracing telemetry.Tracing
+	// dispatchQueue, set by tests, wraps the queue the dispatcher claims
+	// from.
+	dispatchQueue func(hookline.Queue) hookline.Queue
 	// spanExporter, set by tests, receives the spans instead of the
 	// exporter Tracing names.
 	spanExporter sdktrace.SpanExporter

@@ -243,8 +243,12 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	defer stopDispatch()
 	var d *dispatch.Dispatcher
 	if !cfg.NoDispatch {
+		var queue hookline.Queue = store
+		if cfg.dispatchQueue != nil {
+			queue = cfg.dispatchQueue(store)
+		}
 		d = dispatch.New(dispatch.Config{
-			Store:               store,
+			Store:               queue,
 			Client:              client,
 			Logger:              logger,
 			Owner:               owner,

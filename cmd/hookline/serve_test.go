@@ -24,6 +24,7 @@ import (
 	svix "github.com/svix/svix-webhooks/go"
 	"github.com/svix/svix-webhooks/go/models"
 
+	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/dispatch"
 	"github.com/hookline/hookline/internal/wait"
 )
@@ -263,7 +264,10 @@ func TestSDKWalkthrough(t *testing.T) {
 // done. It asserts no duration; it checks the dispatcher was woken (the
 // delivery happens long before the dispatcher's idle re-check of a minute).
 func TestIdleDeliveryStartsAtOnce(t *testing.T) {
-	s := startServer(t)
+	idle := make(chan struct{}, 1)
+	s := startServerWith(t, func(c *serveConfig) {
+		c.dispatchQueue = func(q hookline.Queue) hookline.Queue { return idleQueue{q, idle} }
+	})
 	ctx := context.Background()
 	sx := s.client(t)
 	rc := newHookReceiver(t, nil)
@@ -274,13 +278,38 @@ func TestIdleDeliveryStartsAtOnce(t *testing.T) {
 	if _, err := sx.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: rc.URL}, nil); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond) // let the dispatcher go idle
+	// The dispatcher asks for the next due time only when its claim found
+	// nothing more: it then waits for a signal (or its idle re-check).
+	wait.For(t, "the dispatcher to go idle", func() bool {
+		select {
+		case <-idle:
+			return true
+		default:
+			return false
+		}
+	})
 	if _, err := sx.Message.Create(ctx, app.Id, models.MessageIn{EventType: "a.b", Payload: map[string]any{}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// The deadline is far below the one-minute idle re-check: only a
 	// dispatcher woken by the message delivers it in time.
 	wait.Within(t, 20*time.Second, "the idle dispatcher to be woken by the new message", func() bool { return rc.count() > 0 })
+}
+
+// idleQueue is a queue that signals idle each time the dispatcher asks
+// for the next due time, which it does just before it waits.
+type idleQueue struct {
+	hookline.Queue
+	idle chan struct{}
+}
+
+func (q idleQueue) NextDue(ctx context.Context) (time.Time, bool, error) {
+	next, ok, err := q.Queue.NextDue(ctx)
+	select {
+	case q.idle <- struct{}{}:
+	default:
+	}
+	return next, ok, err
 }
 
 func TestServeRejectsBadFlags(t *testing.T) {
