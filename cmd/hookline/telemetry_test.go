@@ -20,9 +20,11 @@ import (
 	"github.com/svix/svix-webhooks/go/models"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/internal/logtest"
 	"github.com/hookline/hookline/internal/wait"
 	"github.com/hookline/hookline/postgres/pgtest"
+	"github.com/hookline/hookline/signature"
 )
 
 // observedServer is an in-process 'hookline serve' whose log is kept,
@@ -500,5 +502,54 @@ func TestTracesThroughServe(t *testing.T) {
 	defer rc.mu.Unlock()
 	if len(rc.headers) != 1 || rc.headers[0].Get("traceparent") != want {
 		t.Errorf("the receiver got %v, want traceparent %q", rc.headers, want)
+	}
+}
+
+// TestIngestTokenNeverLogged: the token of an ingest URL, a secret, is in
+// no log line, at debug where every request writes one, and in no span.
+// An accepted, a refused and a misdirected (GET) request to the URL show
+// its path as /ingest/in/{token}.
+func TestIngestTokenNeverLogged(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	s := startObserved(t, exp, "--log-level", "debug")
+	recv := newHookReceiver(t, func(int) int { return 204 })
+	_, url := ingestSource(t, s.server, "github", map[string]any{"secret": "s"}, recv.URL)
+	_, token, _ := strings.Cut(url, hookline.IngestPathPrefix)
+	body := []byte(`{"a":1}`)
+	if code := post(t, url, http.Header{"X-Hub-Signature-256": {signature.SignGitHub([]byte("s"), body)}}, body); code != 204 {
+		t.Fatalf("a signed request: %d, want 204", code)
+	}
+	if code := post(t, url, http.Header{"X-Hub-Signature-256": {"sha256=00"}}, body); code != 401 {
+		t.Fatalf("a wrong signature: %d, want 401", code)
+	}
+	if code, _ := get(t, url, ""); code != 405 {
+		t.Fatalf("GET: %d, want 405", code)
+	}
+	const path = "/ingest/in/{token}"
+	for _, want := range []string{"level=DEBUG", "level=INFO status=401", "level=INFO status=405"} {
+		level, status, _ := strings.Cut(want, " ")
+		if got := s.logs.Lines(level, `msg="api request"`, "path="+path, status); len(got) != 1 {
+			t.Errorf("%d %s lines for the ingest URL, want 1:\n%s", len(got), want, s.logs)
+		}
+	}
+	if strings.Contains(s.logs.String(), token) {
+		t.Errorf("a log line holds the token %s:\n%s", token, s.logs)
+	}
+	var requests int
+	wait.For(t, "the three requests' spans", func() bool {
+		requests = 0
+		for _, sp := range exp.GetSpans() {
+			for _, a := range sp.Attributes {
+				if a.Key == "url.path" && a.Value.AsString() == path {
+					requests++
+				}
+			}
+		}
+		return requests == 3
+	})
+	for _, sp := range exp.GetSpans() {
+		if strings.Contains(fmt.Sprint(sp.Name, sp.Attributes, sp.Events), token) {
+			t.Errorf("the span %q holds the token: %v", sp.Name, sp.Attributes)
+		}
 	}
 }
