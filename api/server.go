@@ -189,7 +189,7 @@ func New(cfg Config) *Server {
 		s.maxEndpoints = cfg.MaxEndpointsPerApp
 	}
 	if s.gateway == nil && cfg.Store != nil {
-		s.gateway = ingest.New(ingest.Config{Store: cfg.Store, Logger: cfg.Logger})
+		s.gateway = ingest.New(ingest.Config{Store: cfg.Store, Logger: cfg.Logger, Tracing: cfg.Tracing})
 	}
 	s.appEndpoints, s.opEndpoints, s.inEndpoints = newAppEndpoints(s), newOperationalEndpoints(s), newIngestEndpoints(s)
 	s.routes = s.table()
