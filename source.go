@@ -63,6 +63,21 @@ type Source struct {
 	UpdatedAt            time.Time
 }
 
+// IngestPathPrefix begins the path of every ingest URL; the source's
+// token, a secret, ends it.
+const IngestPathPrefix = "/ingest/in/"
+
+// RedactedPath returns the path of an HTTP request as log lines and spans
+// may hold it: an ingest URL's token is replaced by "{token}", as in the
+// route's pattern (POST /ingest/in/{token}). Every other path is returned
+// as it is.
+func RedactedPath(path string) string {
+	if i := strings.Index(path, IngestPathPrefix); i >= 0 {
+		return path[:i+len(IngestPathPrefix)] + "{token}"
+	}
+	return path
+}
+
 // SourceConfig is what a source's type needs (Secret; Schedule, Payload and
 // ContentType for a cron source), in the shapes of the Svix Ingest API, and
 // the Hookline extensions that any type may add. Its JSON form is how

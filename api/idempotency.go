@@ -31,7 +31,7 @@ func (s *Server) idempotent(c *call, rt *route, key string) (int, []byte, error)
 		resp := &hookline.IdempotentResponse{Key: scoped, StatusCode: status, Body: body, CreatedAt: time.Now().UTC()}
 		if err := s.store.SaveIdempotentResponse(c.ctx(), resp); err != nil {
 			// The request succeeded; only a later replay is lost.
-			s.log.Warn("api: cannot save an idempotent response", "method", c.r.Method, "path", c.r.URL.Path, "error", err.Error())
+			s.log.Warn("api: cannot save an idempotent response", "method", c.r.Method, "path", hookline.RedactedPath(c.r.URL.Path), "error", err.Error())
 		}
 	}
 	return status, body, herr

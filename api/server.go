@@ -189,7 +189,7 @@ func New(cfg Config) *Server {
 		s.maxEndpoints = cfg.MaxEndpointsPerApp
 	}
 	if s.gateway == nil && cfg.Store != nil {
-		s.gateway = ingest.New(ingest.Config{Store: cfg.Store, Logger: cfg.Logger})
+		s.gateway = ingest.New(ingest.Config{Store: cfg.Store, Logger: cfg.Logger, Tracing: cfg.Tracing})
 	}
 	s.appEndpoints, s.opEndpoints, s.inEndpoints = newAppEndpoints(s), newOperationalEndpoints(s), newIngestEndpoints(s)
 	s.routes = s.table()
@@ -361,7 +361,7 @@ func (s *Server) run(c *call, rt *route) (status int, body []byte, err error) {
 			if p == http.ErrAbortHandler {
 				panic(p)
 			}
-			s.log.Error("api: panic", "method", c.r.Method, "path", c.r.URL.Path, "panic", p)
+			s.log.Error("api: panic", "method", c.r.Method, "path", hookline.RedactedPath(c.r.URL.Path), "panic", p)
 			status, body, err = render(0, nil, hookline.Errorf(hookline.EINTERNAL, "panic"))
 		}
 	}()
@@ -396,7 +396,7 @@ func (s *Server) logRequest(r *http.Request, status int, start time.Time, err er
 	}
 	attrs := []slog.Attr{
 		slog.String("method", r.Method),
-		slog.String("path", r.URL.Path),
+		slog.String("path", hookline.RedactedPath(r.URL.Path)),
 		slog.Int("status", status),
 		slog.Duration("duration", time.Since(start)),
 	}

@@ -31,7 +31,7 @@ func (d *Dispatcher) track(t *hookline.Task, o *hookline.Outcome) {
 	if o.Attempt.Status == hookline.StatusSuccess {
 		if fs := d.failing(ep.ID); !fs.cleared || !fs.since.IsZero() {
 			if err := d.store.ClearFailing(ctx, ep.AppID, ep.ID); err != nil {
-				d.log.Warn("dispatch: recording an endpoint's success", "endpoint", ep.ID, "err", err)
+				d.log.LogAttrs(ctx, slog.LevelWarn, "dispatch: recording an endpoint's success", append(ids(t), slog.Any("err", err))...)
 			} else {
 				d.setFailing(ep.ID, failingState{cleared: true})
 			}
@@ -53,7 +53,7 @@ func (d *Dispatcher) track(t *hookline.Task, o *hookline.Outcome) {
 		// have told of a success, or of an earlier failure, since.
 		got, err := d.store.MarkFailing(ctx, ep.AppID, ep.ID, now)
 		if err != nil {
-			d.log.Warn("dispatch: recording an endpoint's failure", "endpoint", ep.ID, "err", err)
+			d.log.LogAttrs(ctx, slog.LevelWarn, "dispatch: recording an endpoint's failure", append(ids(t), slog.Any("err", err))...)
 		} else {
 			since = got
 			d.updateFailing(ep.ID, func(fs *failingState) { fs.since, fs.cleared = got, true })

@@ -2,6 +2,7 @@ package dispatch_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -201,5 +202,39 @@ func TestAttemptTraced(t *testing.T) {
 	}
 	if n := testutil.CollectAndCount(reg, "hookline_delivery_latency_seconds"); n != 1 {
 		t.Errorf("latency series %d", n)
+	}
+}
+
+// failingTracker is a store that cannot record whether an endpoint works.
+type failingTracker struct{ hookline.Store }
+
+var errTracking = errors.New("the store is down")
+
+func (failingTracker) MarkFailing(context.Context, string, string, time.Time) (time.Time, error) {
+	return time.Time{}, errTracking
+}
+
+func (failingTracker) ClearFailing(context.Context, string, string) error { return errTracking }
+
+// TestTrackingFailureLogged: when the store cannot record an endpoint's
+// failure or success, the WARN line names the delivery with the keys of
+// every other line.
+func TestTrackingFailureLogged(t *testing.T) {
+	var logs logtest.Buffer
+	f := newFixture(t)
+	rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if n == 1 {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	})
+	ep := f.endpoint(t, rc.URL)
+	f.store = failingTracker{f.store}
+	f.run(t, dispatch.Config{Logger: slog.New(slog.NewTextHandler(&logs, nil)), Schedule: []time.Duration{time.Millisecond}})
+	m := f.message(t, `{"a":1}`)
+	for _, what := range []string{"failure", "success"} {
+		wait.For(t, "the WARN line for the "+what, func() bool {
+			return len(logs.Lines("level=WARN", "dispatch: recording an endpoint's "+what, "app_id="+f.app.ID,
+				"endpoint_id="+ep.ID, "msg_id="+m.ID, "host="+strings.TrimPrefix(rc.URL, "http://"), `err="the store is down"`)) == 1
+		})
 	}
 }

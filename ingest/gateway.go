@@ -28,8 +28,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/telemetry"
 )
 
 // The internal application of a source is marked as Hookline's, as the
@@ -65,6 +67,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Metrics, when set, registers hookline_ingest_requests_total on it.
 	Metrics prometheus.Registerer
+	// Tracing, when set, traces the transaction that stores a request's
+	// message (an "accept message" span, a child of the request's), and
+	// stores its context with the message, as the API does for its own:
+	// the message's delivery attempts continue the request's trace.
+	Tracing trace.TracerProvider
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -75,12 +82,16 @@ type Gateway struct {
 	log      *slog.Logger
 	now      func() time.Time
 	requests *prometheus.CounterVec
+	messages *telemetry.Messages
 	changed  chan struct{} // see SourcesChanged
 }
 
 // New returns a Gateway for cfg.
 func New(cfg Config) *Gateway {
-	g := &Gateway{store: cfg.Store, log: cfg.Logger, now: cfg.Now, changed: make(chan struct{}, 1)}
+	g := &Gateway{store: cfg.Store, log: cfg.Logger, now: cfg.Now, changed: make(chan struct{}, 1),
+		// Traced, not counted in hookline_messages_accepted_total:
+		// hookline_ingest_requests_total counts what sources accept.
+		messages: telemetry.NewMessages(nil, cfg.Tracing)}
 	if g.log == nil {
 		g.log = slog.New(slog.DiscardHandler)
 	}
@@ -145,11 +156,21 @@ func (g *Gateway) Receive(ctx context.Context, src *hookline.Source, r *http.Req
 		contentType = "application/octet-stream"
 	}
 	msg := g.message(src, rec, eventType(src, r.Header, body), body, contentType)
-	if err := g.store.Receive(ctx, src, rec, msg, src.Config.DedupWindow()); err != nil {
+	if err := g.accept(ctx, src, rec, msg, src.Config.DedupWindow()); err != nil {
 		return nil, err
 	}
 	g.requests.WithLabelValues(src.Type, rec.Outcome).Inc()
 	return rec, nil
+}
+
+// accept stores rec with msg (Store.Receive) in the transaction that
+// accepts msg, traced as the API's are (telemetry.Messages.Accept). The
+// number of deliveries is not known: Receive does not tell it.
+func (g *Gateway) accept(ctx context.Context, src *hookline.Source, rec *hookline.Received, msg *hookline.Message, window time.Duration) error {
+	_, err := g.messages.Accept(ctx, msg, func(ctx context.Context) (int, error) {
+		return telemetry.UnknownDeliveries, g.store.Receive(ctx, src, rec, msg, window)
+	})
+	return err
 }
 
 // maxChallengeLen bounds the challenge a URL check may have echoed.
@@ -178,6 +199,8 @@ func urlCheck(src *hookline.Source, body []byte) (challenge string, ok bool) {
 func (g *Gateway) message(src *hookline.Source, rec *hookline.Received, typ string, body []byte, contentType string) *hookline.Message {
 	now := g.now().UTC()
 	m := &hookline.Message{
+		// The id is made here for the span that accepts it to name it.
+		ID:    hookline.NewID(hookline.PrefixMessage),
 		AppID: src.AppID, EventType: typ, Payload: body, ContentType: contentType, Headers: rec.Headers,
 		CreatedAt: now, ExpiresAt: now.Add(Retention),
 		// The tag names the source: an action gets it (HOOKLINE_SOURCE_ID).

@@ -134,4 +134,4 @@ func NewToken() string {
 
 // URLPath is the path of the ingest URL of a source with token: POST
 // requests to it are what the source receives.
-func URLPath(token string) string { return "/ingest/in/" + token }
+func URLPath(token string) string { return hookline.IngestPathPrefix + token }

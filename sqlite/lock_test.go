@@ -13,17 +13,29 @@ import (
 	"github.com/hookline/hookline/sqlite"
 )
 
-// TestOneStorePerFile opens a database twice: the second Open is refused,
-// naming this process, until the first Store is closed.
+// TestOneStorePerFile opens a database twice, by its path and by other
+// names of it (a symbolic link to the file, one to its directory): each
+// second Open is refused, naming this process, until the first Store is
+// closed.
 func TestOneStorePerFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "hookline.db")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hookline.db")
 	s := open(t, path)
-	_, err := sqlite.Open(t.Context(), path)
-	if !errors.Is(err, sqlite.ErrInUse) {
-		t.Fatalf("second Open: %v, want ErrInUse", err)
+	link, dirLink := filepath.Join(t.TempDir(), "link.db"), filepath.Join(t.TempDir(), "dir")
+	if err := os.Symlink(path, link); err != nil {
+		t.Fatal(err)
 	}
-	if want := fmt.Sprintf("%s is in use by process %d", path, os.Getpid()); err.Error() != want {
-		t.Fatalf("second Open: %q, want %q", err, want)
+	if err := os.Symlink(dir, dirLink); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{path, link, filepath.Join(dirLink, "hookline.db")} {
+		_, err := sqlite.Open(t.Context(), name)
+		if !errors.Is(err, sqlite.ErrInUse) {
+			t.Fatalf("second Open of %s: %v, want ErrInUse", name, err)
+		}
+		if want := fmt.Sprintf("%s is in use by process %d", name, os.Getpid()); err.Error() != want {
+			t.Fatalf("second Open: %q, want %q", err, want)
+		}
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)

@@ -206,7 +206,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" || path == ":memory:" {
 		return nil, hookline.Errorf(hookline.EINVALID, "sqlite: a file path is required (WAL needs a file)")
 	}
-	abs, err := filepath.Abs(path)
+	abs, err := realPath(path)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
@@ -343,6 +343,27 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, openError(path, err)
 	}
 	return s, nil
+}
+
+// realPath returns the absolute path of the database file at path with its
+// symbolic links resolved: those of the file when it exists, else those of
+// its directory. SQLite follows them too, so every name of one file (a
+// symbolic link to it, or to its directory) gives the same lock file and
+// WAL.
+func realPath(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real, nil
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Dir(abs))
+	if err != nil {
+		// No such directory: the open that follows says so.
+		return abs, nil
+	}
+	return filepath.Join(dir, filepath.Base(abs)), nil
 }
 
 // dsn returns the URI of the database file with the connection's pragmas.

@@ -11,6 +11,8 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/hookline/hookline"
 )
 
 // HTTP is the telemetry of an HTTP API: hookline_http_requests_total and
@@ -63,7 +65,7 @@ func (h *HTTP) Handler(next http.Handler) http.Handler {
 			ctx := propagation.TraceContext{}.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
 			ctx, span = h.tracer.Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer),
 				trace.WithAttributes(attribute.String("http.request.method", r.Method),
-					attribute.String("url.path", r.URL.Path)))
+					attribute.String("url.path", hookline.RedactedPath(r.URL.Path))))
 			r = r.WithContext(ctx)
 		}
 		next.ServeHTTP(sw, r)

@@ -36,8 +36,13 @@ func NewMessages(reg prometheus.Registerer, tp trace.TracerProvider) *Messages {
 	return m
 }
 
-// Accept runs create, the store transaction that accepts msg, and counts
-// msg when it succeeds. With tracing, create runs in a span, a child of
+// UnknownDeliveries is what create returns to Accept for the number of
+// deliveries when the store does not tell it: the span then has no
+// hookline.deliveries attribute.
+const UnknownDeliveries = -1
+
+// Accept runs create, the store transaction that accepts msg and returns
+// the number of its deliveries, and counts msg when it succeeds. With tracing, create runs in a span, a child of
 // ctx's, whose context is first written into msg.TraceParent: stored with
 // the message, it makes the span the parent of the spans of the message's
 // delivery attempts (Deliveries.StartAttempt).
@@ -62,7 +67,9 @@ func (m *Messages) Accept(ctx context.Context, msg *hookline.Message, create fun
 		m.accepted.Inc()
 	}
 	if span != nil {
-		span.SetAttributes(attribute.Int("hookline.deliveries", n))
+		if n != UnknownDeliveries {
+			span.SetAttributes(attribute.Int("hookline.deliveries", n))
+		}
 		if err != nil {
 			span.SetStatus(codes.Error, err.Error())
 		}

@@ -16,8 +16,8 @@ import (
 )
 
 // TestOneProcessPerSQLiteFile: while a serve holds a SQLite file (its
-// files mode 0600), a second serve, migrate, rekey and token on it exit 1
-// naming the first one's pid; the first one goes on serving. Killed with
+// files mode 0600), a second serve, migrate, rekey and token on it, by its
+// path or through a symbolic link, exit 1 naming the first one's pid; the first one goes on serving. Killed with
 // SIGKILL (no cleanup), it leaves the file free.
 func TestOneProcessPerSQLiteFile(t *testing.T) {
 	if testing.Short() {
@@ -27,7 +27,16 @@ func TestOneProcessPerSQLiteFile(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "hookline.db")
 	const token = "hk_lock_test_token_0123456789abcdef"
 	first := startChild(t, bin, db, token)
-	want := fmt.Sprintf("%s is in use by process %d", db, first.cmd.Process.Pid)
+	// Other names of the same file: a symbolic link to it, and one to its
+	// directory.
+	link, dirLink := filepath.Join(t.TempDir(), "link.db"), filepath.Join(t.TempDir(), "dir")
+	if err := os.Symlink(db, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Dir(db), dirLink); err != nil {
+		t.Fatal(err)
+	}
+	viaDir := filepath.Join(dirLink, filepath.Base(db))
 
 	// The files serve made are its owner's alone.
 	for _, f := range []string{db, db + "-wal", db + ".key", db + ".lock"} {
@@ -46,7 +55,11 @@ func TestOneProcessPerSQLiteFile(t *testing.T) {
 		{"migrate", "--db", db},
 		{"rekey", "--db", db},
 		{"token", "--db", db},
+		{"serve", "--db", link, "--listen", "127.0.0.1:0"},
+		{"migrate", "--db", link},
+		{"rekey", "--db", viaDir},
 	} {
+		want := fmt.Sprintf("%s is in use by process %d", args[2], first.cmd.Process.Pid)
 		// A serve that starts although it should not is killed at the deadline.
 		ctx, cancel := context.WithTimeout(t.Context(), wait.Deadline)
 		defer cancel()

@@ -186,7 +186,7 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	notifier := operational.New(operational.Config{Store: store, Logger: logger})
 	// The inbound gateway: what sources receive becomes messages of their
 	// internal applications, delivered like any other.
-	gateway := ingest.New(ingest.Config{Store: store, Logger: logger, Metrics: obs.registry})
+	gateway := ingest.New(ingest.Config{Store: store, Logger: logger, Metrics: obs.registry, Tracing: obs.tracing})
 	// The default public URL, http://<listen>, of --listen 127.0.0.1:0
 	// names the port the system chose.
 	publicURL := cfg.PublicURL

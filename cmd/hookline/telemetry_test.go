@@ -20,9 +20,11 @@ import (
 	"github.com/svix/svix-webhooks/go/models"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/hookline/hookline"
 	"github.com/hookline/hookline/internal/logtest"
 	"github.com/hookline/hookline/internal/wait"
 	"github.com/hookline/hookline/postgres/pgtest"
+	"github.com/hookline/hookline/signature"
 )
 
 // observedServer is an in-process 'hookline serve' whose log is kept,
@@ -459,19 +461,32 @@ func TestTracesThroughServe(t *testing.T) {
 	s := startObserved(t, exp, "--propagate-trace")
 	rc := newHookReceiver(t, nil)
 	app, _ := s.appWith(t, rc.URL)
-	const traceID, parent = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
-	req, _ := http.NewRequest("POST", s.url+"/api/v1/app/"+app+"/msg", strings.NewReader(`{"eventType":"a.b","payload":{}}`))
-	req.Header.Set("Authorization", "Bearer "+s.token)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("traceparent", fmt.Sprintf("00-%s-%s-01", traceID, parent))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	h := http.Header{"Authorization": {"Bearer " + s.token}, "Content-Type": {"application/json"}, "Traceparent": {callerTraceParent}}
+	if code := post(t, s.url+"/api/v1/app/"+app+"/msg", h, []byte(`{"eventType":"a.b","payload":{}}`)); code != 202 {
+		t.Fatalf("POST msg: %d", code)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != 202 {
-		t.Fatalf("POST msg: %d", resp.StatusCode)
+	deliver := messageTrace(t, exp, "POST /api/v1/app/{app_id}/msg")
+	want := fmt.Sprintf("00-%s-%s-01", callerTraceID, deliver.SpanContext.SpanID())
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if len(rc.headers) != 1 || rc.headers[0].Get("traceparent") != want {
+		t.Errorf("the receiver got %v, want traceparent %q", rc.headers, want)
 	}
+}
+
+// The trace of a caller, and its traceparent header.
+const (
+	callerTraceID, callerSpanID = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+	callerTraceParent           = "00-" + callerTraceID + "-" + callerSpanID + "-01"
+)
+
+// messageTrace waits for the attempt's span of the one message exp was
+// sent, and checks that one trace follows the message: the span of the
+// request named request continues the caller's (callerTraceParent) and is
+// the parent of the accepting span, the parent of the attempt's span. It
+// returns the attempt's span.
+func messageTrace(t *testing.T, exp *tracetest.InMemoryExporter, request string) tracetest.SpanStub {
+	t.Helper()
 	wait.For(t, "the attempt's span", func() bool {
 		for _, sp := range exp.GetSpans() {
 			if sp.Name == "deliver" {
@@ -484,21 +499,121 @@ func TestTracesThroughServe(t *testing.T) {
 	for _, sp := range exp.GetSpans() {
 		byName[sp.Name] = sp
 	}
-	request, accept, deliver := byName["POST /api/v1/app/{app_id}/msg"], byName["accept message"], byName["deliver"]
-	if request.Parent.SpanID().String() != parent || request.SpanContext.TraceID().String() != traceID {
-		t.Errorf("request span %+v", request.SpanContext)
+	req, accept, deliver := byName[request], byName["accept message"], byName["deliver"]
+	if req.Parent.SpanID().String() != callerSpanID || req.SpanContext.TraceID().String() != callerTraceID {
+		t.Errorf("request span %q: %+v, parent %v", request, req.SpanContext, req.Parent)
 	}
-	if accept.Parent.SpanID() != request.SpanContext.SpanID() {
+	if accept.Parent.SpanID() != req.SpanContext.SpanID() {
 		t.Errorf("the accepting span's parent %v, want the request's", accept.Parent.SpanID())
 	}
-	if deliver.Parent.SpanID() != accept.SpanContext.SpanID() || deliver.SpanContext.TraceID().String() != traceID {
+	if deliver.Parent.SpanID() != accept.SpanContext.SpanID() || deliver.SpanContext.TraceID().String() != callerTraceID {
 		t.Errorf("the attempt's span: parent %v in trace %v, want %v in %s", deliver.Parent.SpanID(),
-			deliver.SpanContext.TraceID(), accept.SpanContext.SpanID(), traceID)
+			deliver.SpanContext.TraceID(), accept.SpanContext.SpanID(), callerTraceID)
 	}
-	want := fmt.Sprintf("00-%s-%s-01", traceID, deliver.SpanContext.SpanID())
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if len(rc.headers) != 1 || rc.headers[0].Get("traceparent") != want {
-		t.Errorf("the receiver got %v, want traceparent %q", rc.headers, want)
+	return deliver
+}
+
+// TestIngestTraced: one trace follows a message a source accepts, from the
+// request to its ingest URL to the attempt that forwards it, as it follows
+// a message of the API, and one follows a cron tick's; they are counted by
+// hookline_ingest_requests_total, not hookline_messages_accepted_total.
+func TestIngestTraced(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	s := startObserved(t, exp)
+	recv := newHookReceiver(t, func(int) int { return 204 })
+	_, url := ingestSource(t, s.server, "github", map[string]any{"secret": "s"}, recv.URL)
+	body := []byte(`{"a":1}`)
+	h := http.Header{"X-Hub-Signature-256": {signature.SignGitHub([]byte("s"), body)}, "Traceparent": {callerTraceParent}}
+	if code := post(t, url, h, body); code != 204 {
+		t.Fatalf("a signed request: %d, want 204", code)
+	}
+	messageTrace(t, exp, "POST /ingest/in/{token}")
+
+	// A cron source's tick has no request: the span that accepts its
+	// message starts the trace, and the attempt's span is its child.
+	ticks := newHookReceiver(t, func(int) int { return 204 })
+	ingestSource(t, s.server, "cron", map[string]any{"schedule": "@every 1s", "payload": "report=daily", "contentType": "text/plain"}, ticks.URL)
+	wait.For(t, "a tick delivered", func() bool { return ticks.count() >= 1 })
+	ticks.mu.Lock()
+	tick := ticks.ids[0]
+	ticks.mu.Unlock()
+	spans := map[string]tracetest.SpanStub{}
+	wait.For(t, "the tick's spans", func() bool {
+		for _, sp := range exp.GetSpans() {
+			for _, a := range sp.Attributes {
+				if a.Key == "hookline.message_id" && a.Value.AsString() == tick {
+					spans[sp.Name] = sp
+				}
+			}
+		}
+		return len(spans) == 2
+	})
+	if accept, deliver := spans["accept message"], spans["deliver"]; accept.Parent.IsValid() || deliver.Parent.SpanID() != accept.SpanContext.SpanID() {
+		t.Errorf("the tick's spans: accepting %v (parent %v), attempt's parent %v", accept.SpanContext.SpanID(), accept.Parent.SpanID(), deliver.Parent.SpanID())
+	}
+	for _, a := range spans["accept message"].Attributes {
+		if a.Key == "hookline.deliveries" {
+			t.Errorf("the gateway's accepting span counts deliveries, which its transaction does not tell: %v", a.Value.Emit())
+		}
+	}
+
+	m := scrapeMetrics(t, s.url+"/metrics", s.token)
+	if got := m.value("hookline_ingest_requests_total", "source_type=github", "outcome=accepted"); got != 1 {
+		t.Errorf("hookline_ingest_requests_total{source_type=github,outcome=accepted}: %v, want 1", got)
+	}
+	if got := m.value("hookline_ingest_requests_total", "source_type=cron", "outcome=accepted"); got < 1 {
+		t.Errorf("hookline_ingest_requests_total{source_type=cron,outcome=accepted}: %v, want 1 or more", got)
+	}
+	if got := m.value("hookline_messages_accepted_total"); got != 0 {
+		t.Errorf("hookline_messages_accepted_total: %v, want 0", got)
+	}
+}
+
+// TestIngestTokenNeverLogged: the token of an ingest URL, a secret, is in
+// no log line, at debug where every request writes one, and in no span.
+// An accepted, a refused and a misdirected (GET) request to the URL show
+// its path as /ingest/in/{token}.
+func TestIngestTokenNeverLogged(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	s := startObserved(t, exp, "--log-level", "debug")
+	recv := newHookReceiver(t, func(int) int { return 204 })
+	_, url := ingestSource(t, s.server, "github", map[string]any{"secret": "s"}, recv.URL)
+	_, token, _ := strings.Cut(url, hookline.IngestPathPrefix)
+	body := []byte(`{"a":1}`)
+	if code := post(t, url, http.Header{"X-Hub-Signature-256": {signature.SignGitHub([]byte("s"), body)}}, body); code != 204 {
+		t.Fatalf("a signed request: %d, want 204", code)
+	}
+	if code := post(t, url, http.Header{"X-Hub-Signature-256": {"sha256=00"}}, body); code != 401 {
+		t.Fatalf("a wrong signature: %d, want 401", code)
+	}
+	if code, _ := get(t, url, ""); code != 405 {
+		t.Fatalf("GET: %d, want 405", code)
+	}
+	const path = "/ingest/in/{token}"
+	for _, want := range []string{"level=DEBUG", "level=INFO status=401", "level=INFO status=405"} {
+		level, status, _ := strings.Cut(want, " ")
+		if got := s.logs.Lines(level, `msg="api request"`, "path="+path, status); len(got) != 1 {
+			t.Errorf("%d %s lines for the ingest URL, want 1:\n%s", len(got), want, s.logs)
+		}
+	}
+	if strings.Contains(s.logs.String(), token) {
+		t.Errorf("a log line holds the token %s:\n%s", token, s.logs)
+	}
+	var requests int
+	wait.For(t, "the three requests' spans", func() bool {
+		requests = 0
+		for _, sp := range exp.GetSpans() {
+			for _, a := range sp.Attributes {
+				if a.Key == "url.path" && a.Value.AsString() == path {
+					requests++
+				}
+			}
+		}
+		return requests == 3
+	})
+	for _, sp := range exp.GetSpans() {
+		if strings.Contains(fmt.Sprint(sp.Name, sp.Attributes, sp.Events), token) {
+			t.Errorf("the span %q holds the token: %v", sp.Name, sp.Attributes)
+		}
 	}
 }
