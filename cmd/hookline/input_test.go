@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,7 +30,7 @@ func TestBadInputRefused(t *testing.T) {
 		if code != 201 {
 			t.Fatalf("create endpoint: %d %s", code, body)
 		}
-		farAway := time.Now().AddDate(1, 0, 0).UTC().Format(time.RFC3339)
+		after := func(d time.Duration) string { return time.Now().Add(d).UTC().Format(time.RFC3339) }
 		for _, tc := range []struct{ name, method, path, body string }{
 			{"NUL in a name", "POST", "/api/v1/app", `{"name": "a\u0000b"}`},
 			{"NUL in metadata", "POST", "/api/v1/app", `{"name": "b", "metadata": {"k": "\u0000"}}`},
@@ -44,7 +45,12 @@ func TestBadInputRefused(t *testing.T) {
 			{"a payload that is not UTF-8, the slow way", "POST", "/api/v1/app/acme/msg",
 				"{\"eventType\": \"e\\u002ex\", \"payload\": {\"a\": \"\xc3\"}}"},
 			{"deliverAt after the retention", "POST", "/api/v1/app/acme/msg",
-				`{"eventType": "e.x", "payload": {}, "deliverAt": "` + farAway + `"}`},
+				`{"eventType": "e.x", "payload": {}, "deliverAt": "` + after(365*24*time.Hour) + `"}`},
+			// Within the longest retention, after the message's own.
+			{"deliverAt after payloadRetentionHours", "POST", "/api/v1/app/acme/msg",
+				`{"eventType": "e.x", "payload": {}, "payloadRetentionHours": 1, "deliverAt": "` + after(2*time.Hour) + `"}`},
+			{"deliverAt after payloadRetentionPeriod", "POST", "/api/v1/app/acme/msg",
+				`{"eventType": "e.x", "payload": {}, "payloadRetentionPeriod": 5, "deliverAt": "` + after(6*24*time.Hour) + `"}`},
 			{"NUL in a source's name", "POST", "/ingest/api/v1/source", `{"name": "s\u0000x", "type": "generic-webhook"}`},
 			{"NUL in a source's metadata", "POST", "/ingest/api/v1/source",
 				`{"name": "sx", "type": "generic-webhook", "metadata": {"a": "\u0000"}}`},
@@ -55,6 +61,8 @@ func TestBadInputRefused(t *testing.T) {
 			}
 			if code != 422 || json.Unmarshal([]byte(body), &e) != nil || len(e.Detail) == 0 {
 				t.Errorf("%s: %d %s, want 422 in the Svix shape", tc.name, code, body)
+			} else if strings.Contains(tc.body, `"deliverAt"`) && !slices.Contains(e.Detail[0].Loc, "deliverAt") {
+				t.Errorf("%s: %s, want a refusal of deliverAt", tc.name, body)
 			}
 		}
 
