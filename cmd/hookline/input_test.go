@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -17,8 +19,8 @@ import (
 // the Svix error shape from a real serve on either store, and changes
 // nothing. (On PostgreSQL a NUL in a name was a 500.)
 func TestBadInputRefused(t *testing.T) {
-	onEachStore(t, func(t *testing.T, args []string) {
-		s := startServer(t, args...)
+	onEachStore(t, func(t *testing.T, st testStore) {
+		s := startServer(t, st.args()...)
 		call := func(method, path, body string) (int, string) {
 			t.Helper()
 			return s.raw(t, method, path, body)
@@ -98,17 +100,30 @@ func TestBadInputRefused(t *testing.T) {
 	})
 }
 
+// testStore is a store a test runs serve on, with a master key.
+type testStore struct {
+	db    string   // what --db names: a SQLite file, or a PostgreSQL schema's URL
+	flags []string // the other flags it needs: the master key's file on PostgreSQL (SQLite's is beside its file)
+}
+
+// args returns the flags of serve that choose the store.
+func (st testStore) args() []string { return append([]string{"--db", st.db}, st.flags...) }
+
 // onEachStore runs f on SQLite and on PostgreSQL (skipped without
-// HOOKLINE_TEST_POSTGRES), with the flags of serve that choose the store.
-func onEachStore(t *testing.T, f func(t *testing.T, storeArgs []string)) {
+// HOOKLINE_TEST_POSTGRES).
+func onEachStore(t *testing.T, f func(t *testing.T, st testStore)) {
 	for _, db := range []string{"sqlite", "postgres"} {
 		t.Run(db, func(t *testing.T) {
-			var args []string
+			st := testStore{db: filepath.Join(t.TempDir(), "hookline.db")}
 			if db == "postgres" {
-				_, url := pgtest.Schema(t)
-				args = []string{"--db", url, "--allow-unencrypted-secrets"}
+				_, st.db = pgtest.Schema(t)
+				key, err := base64.StdEncoding.DecodeString(testMasterKey)
+				if err != nil {
+					t.Fatal(err)
+				}
+				st.flags = []string{"--secret-key-file", writeKeyFile(t, key)}
 			}
-			f(t, args)
+			f(t, st)
 		})
 	}
 }
