@@ -265,8 +265,9 @@ func (s *Server) ingestTable() []*route {
 			Doc: "Lists the sources of the inbound gateway, by creation.", Access: adminOnly, Out: listResponse[ingestSourceOut]{}, Status: 200,
 			Query: params(pLimit, pIterator, pOrder), handle: s.listSources},
 		{Method: "POST", Path: "/ingest/api/v1/source", ID: "v1.ingest.source.create", Tag: "Ingest Source", Summary: "Create a source",
-			Doc:    "Creates a source: its ingestUrl receives the provider's webhooks, verifies them per type and config, de-duplicates them and forwards them to the source's endpoints.",
-			Access: adminOnly, In: ingestSourceIn{}, Out: ingestSourceOut{}, Status: 201, handle: s.createSource},
+			Doc: "Creates a source: its ingestUrl receives the provider's webhooks, verifies them per type and config, de-duplicates them and forwards them to the source's endpoints. " +
+				"The response is not replayed for an idempotency-key: its ingestUrl holds the source's token, which is kept only sealed.",
+			Access: adminOnly, In: ingestSourceIn{}, Out: ingestSourceOut{}, Status: 201, NoReplay: true, handle: s.createSource},
 		{Method: "GET", Path: src, ID: "v1.ingest.source.get", Tag: "Ingest Source", Summary: "Get a source",
 			Access: adminOnly, Out: ingestSourceOut{}, Status: 200, handle: s.getSource},
 		{Method: "PUT", Path: src, ID: "v1.ingest.source.upsert", Tag: "Ingest Source", Summary: "Create or update a source",
@@ -278,8 +279,9 @@ func (s *Server) ingestTable() []*route {
 			Doc:    "Deletes a source with its endpoints, what it received and their deliveries.",
 			Access: adminOnly, Status: 204, handle: s.deleteSource},
 		{Method: "POST", Path: src + "/token/rotate", ID: "v1.ingest.source.rotate-token", Tag: "Ingest Source", Summary: "Rotate a source's URL token",
-			Doc:    "Gives the source a new ingestUrl. The previous one keeps working for 48 hours (only the latest previous one).",
-			Access: adminOnly, Out: rotateTokenOut{}, Status: 200, handle: s.rotateToken},
+			Doc: "Gives the source a new ingestUrl. The previous one keeps working for 48 hours (only the latest previous one). " +
+				"The response is not replayed for an idempotency-key: it holds the new token, which is kept only sealed.",
+			Access: adminOnly, Out: rotateTokenOut{}, Status: 200, NoReplay: true, handle: s.rotateToken},
 		{Method: "GET", Path: src + "/log", ID: "v1.ingest.log.list", Tag: "Ingest Source", Summary: "List what a source received",
 			Doc:    "Lists the requests the source received, newest first: accepted, duplicate or refused (and why), from where, and the message each became.",
 			Access: adminOnly, Out: listResponse[ingestLogOut]{}, Status: 200, Query: params(pLimit, pIterator, pOrderDesc), handle: s.listIngestLog},

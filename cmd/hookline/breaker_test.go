@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,7 +12,6 @@ import (
 	"github.com/svix/svix-webhooks/go/models"
 
 	"github.com/hookline/hookline/internal/wait"
-	"github.com/hookline/hookline/postgres/pgtest"
 )
 
 // burst is an application "acme" with one endpoint, whose receiver failed
@@ -152,28 +150,31 @@ func (b *burst) released(t *testing.T, sx *svix.Svix, latest time.Time) {
 // a burst opens its endpoint's breaker once, for the first cooldown (30 s),
 // not for longer with every failure of the attempts in flight (it once
 // held such a burst for ten minutes); the deliveries it holds wait in the
-// store, due when the cooldown ends, and a restart meanwhile delivers them.
+// store, due when the cooldown ends, and a restart meanwhile delivers them,
+// on either store.
 func TestBreakerReleasesABurstOnTime(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for the breaker's 30 s cooldown")
 	}
-	db := filepath.Join(t.TempDir(), "hookline.db")
-	const token = "hk_test_admin_token_0123456789abcdef"
-	args := []string{"--listen", "127.0.0.1:0", "--db", db, "--allow-network", "127.0.0.0/8",
-		"--retry-schedule", "100ms,200ms,400ms,800ms", "--log-level", "warn"}
-	env := map[string]string{"HOOKLINE_ADMIN_TOKEN": token}
-	base, _, stop := runServer(t, args, env)
-	s := &server{url: base, token: token}
-	b := openBreaker(t, s.client(t))
-	b.down.Store(false)
-	stop()
-	// The breaker opened before now.
-	latest := time.Now().Add(cooldownEnd)
+	onEachStore(t, func(t *testing.T, st testStore) {
+		t.Parallel()
+		const token = "hk_test_admin_token_0123456789abcdef"
+		args := append([]string{"--listen", "127.0.0.1:0", "--allow-network", "127.0.0.0/8",
+			"--retry-schedule", "100ms,200ms,400ms,800ms", "--log-level", "warn"}, st.args()...)
+		env := map[string]string{"HOOKLINE_ADMIN_TOKEN": token}
+		base, _, stop := runServer(t, args, env)
+		s := &server{url: base, token: token}
+		b := openBreaker(t, s.client(t))
+		b.down.Store(false)
+		stop()
+		// The breaker opened before now.
+		latest := time.Now().Add(cooldownEnd)
 
-	base, _, stop = runServer(t, args, env)
-	t.Cleanup(stop)
-	s.url = base
-	b.released(t, s.client(t), latest)
+		base, _, stop = runServer(t, args, env)
+		t.Cleanup(stop)
+		s.url = base
+		b.released(t, s.client(t), latest)
+	})
 }
 
 // TestBreakerHeldReleasedByANewURL: the deliveries an open breaker holds,
@@ -184,44 +185,36 @@ func TestBreakerHeldReleasedByANewURL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for the breaker's 30 s cooldown and a failed probe")
 	}
-	for _, db := range []string{"sqlite", "postgres"} {
-		t.Run(db, func(t *testing.T) {
-			t.Parallel()
-			var args []string
-			if db == "postgres" {
-				_, url := pgtest.Schema(t)
-				args = []string{"--db", url, "--allow-unencrypted-secrets"}
-			}
-			// A retry schedule longer than the attempts a delivery can
-			// make before the breaker opens, and one probe: none fails
-			// for good.
-			args = append(args, "--retry-schedule", "100ms,100ms,100ms,100ms,100ms,100ms,100ms,100ms")
-			s := startServer(t, args...)
-			sx := s.client(t)
-			b := openBreaker(t, sx)
+	onEachStore(t, func(t *testing.T, st testStore) {
+		t.Parallel()
+		// A retry schedule longer than the attempts a delivery can
+		// make before the breaker opens, and one probe: none fails
+		// for good.
+		s := startServer(t, append(st.args(), "--retry-schedule", "100ms,100ms,100ms,100ms,100ms,100ms,100ms,100ms")...)
+		sx := s.client(t)
+		b := openBreaker(t, sx)
 
-			// Every delivery held past the end of the first cooldown, as
-			// long as it may be from now: a probe failed, and the wait
-			// doubled.
-			var due time.Time // the earliest a held delivery is due
-			wait.For(t, "a failed probe to double the breaker's wait", func() bool {
-				var held bool
-				due, held = b.heldUntil(sx)
-				return held && due.After(time.Now().Add(cooldownEnd))
-			})
-
-			// Without the change of URL nothing could be attempted until
-			// due, so the deadline of the wait is due.
-			moved := newHookReceiver(t, nil)
-			before := time.Now()
-			if _, err := sx.Endpoint.Patch(context.Background(), "acme", b.endpoint, models.EndpointPatch{Url: &moved.URL}); err != nil {
-				t.Fatal(err)
-			}
-			wait.Within(t, due.Sub(before), "every held delivery, at the new URL", func() bool {
-				return moved.count() >= len(b.msgs) && b.delivered(sx)
-			})
-			t.Logf("held until %v after the change of URL; all delivered %v after it",
-				due.Sub(before).Round(time.Millisecond), time.Since(before).Round(time.Millisecond))
+		// Every delivery held past the end of the first cooldown, as
+		// long as it may be from now: a probe failed, and the wait
+		// doubled.
+		var due time.Time // the earliest a held delivery is due
+		wait.For(t, "a failed probe to double the breaker's wait", func() bool {
+			var held bool
+			due, held = b.heldUntil(sx)
+			return held && due.After(time.Now().Add(cooldownEnd))
 		})
-	}
+
+		// Without the change of URL nothing could be attempted until
+		// due, so the deadline of the wait is due.
+		moved := newHookReceiver(t, nil)
+		before := time.Now()
+		if _, err := sx.Endpoint.Patch(context.Background(), "acme", b.endpoint, models.EndpointPatch{Url: &moved.URL}); err != nil {
+			t.Fatal(err)
+		}
+		wait.Within(t, due.Sub(before), "every held delivery, at the new URL", func() bool {
+			return moved.count() >= len(b.msgs) && b.delivered(sx)
+		})
+		t.Logf("held until %v after the change of URL; all delivered %v after it",
+			due.Sub(before).Round(time.Millisecond), time.Since(before).Round(time.Millisecond))
+	})
 }

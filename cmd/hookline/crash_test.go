@@ -239,31 +239,34 @@ func TestCrashLosesNothing(t *testing.T) {
 // TestCrashKeepsTheBreakerOnTime kills a serving process with SIGKILL while
 // an endpoint's circuit breaker holds a burst's deliveries, restarts it on
 // the same database, and checks that they are due by the end of the first
-// cooldown, as they were before the crash, and then arrive.
+// cooldown, as they were before the crash, and then arrive; on either
+// store (PostgreSQL keeps running while serve dies).
 func TestCrashKeepsTheBreakerOnTime(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs child processes, and waits for the breaker's 30 s cooldown")
 	}
 	bin := buildBinary(t)
-	db := filepath.Join(t.TempDir(), "hookline.db")
-	const token = "hk_crash_test_token_0123456789abcdef"
-	flags := []string{"--retry-schedule", "100ms,200ms,400ms,800ms"}
-	c := startChild(t, bin, db, token, flags...)
-	s := &server{url: c.url, token: token}
-	sx := s.client(t)
-	b := openBreaker(t, sx)
-	// Nothing in flight: every delivery waits in the store, for the
-	// breaker or for a retry, when the process dies.
-	wait.For(t, "every delivery of the burst to wait in the store", func() bool {
-		_, held := b.heldUntil(sx)
-		return held
-	})
-	b.down.Store(false)
-	c.cmd.Process.Signal(syscall.SIGKILL)
-	c.cmd.Wait()
-	// The breaker opened before now.
-	latest := time.Now().Add(cooldownEnd)
+	onEachStore(t, func(t *testing.T, st testStore) {
+		t.Parallel()
+		const token = "hk_crash_test_token_0123456789abcdef"
+		flags := append([]string{"--retry-schedule", "100ms,200ms,400ms,800ms"}, st.flags...)
+		c := startChild(t, bin, st.db, token, flags...)
+		s := &server{url: c.url, token: token}
+		sx := s.client(t)
+		b := openBreaker(t, sx)
+		// Nothing in flight: every delivery waits in the store, for the
+		// breaker or for a retry, when the process dies.
+		wait.For(t, "every delivery of the burst to wait in the store", func() bool {
+			_, held := b.heldUntil(sx)
+			return held
+		})
+		b.down.Store(false)
+		c.cmd.Process.Signal(syscall.SIGKILL)
+		c.cmd.Wait()
+		// The breaker opened before now.
+		latest := time.Now().Add(cooldownEnd)
 
-	s.url = startChild(t, bin, db, token, flags...).url
-	b.released(t, s.client(t), latest)
+		s.url = startChild(t, bin, st.db, token, flags...).url
+		b.released(t, s.client(t), latest)
+	})
 }

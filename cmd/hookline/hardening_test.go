@@ -24,9 +24,9 @@ import (
 // attempt log (by its address in the operator's log), and Hookline's own
 // applications are hidden.
 func TestHardeningThroughServe(t *testing.T) {
-	onEachStore(t, func(t *testing.T, storeArgs []string) {
+	onEachStore(t, func(t *testing.T, st testStore) {
 		s := startObserved(t, nil, append([]string{"--max-endpoints-per-app", "2", "--workers", "4",
-			"--endpoint-concurrency", "1", "--host-concurrency", "1"}, storeArgs...)...)
+			"--endpoint-concurrency", "1", "--host-concurrency", "1"}, st.args()...)...)
 		t.Run("host bound", func(t *testing.T) { checkHostBound(t, s) })
 		t.Run("OAuth extras", func(t *testing.T) { checkOAuthExtrasWithheld(t, s.server) })
 		t.Run("PEM bounds", func(t *testing.T) { checkPEMBounds(t, s.server) })

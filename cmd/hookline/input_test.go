@@ -1,9 +1,12 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,8 +19,8 @@ import (
 // the Svix error shape from a real serve on either store, and changes
 // nothing. (On PostgreSQL a NUL in a name was a 500.)
 func TestBadInputRefused(t *testing.T) {
-	onEachStore(t, func(t *testing.T, args []string) {
-		s := startServer(t, args...)
+	onEachStore(t, func(t *testing.T, st testStore) {
+		s := startServer(t, st.args()...)
 		call := func(method, path, body string) (int, string) {
 			t.Helper()
 			return s.raw(t, method, path, body)
@@ -29,7 +32,7 @@ func TestBadInputRefused(t *testing.T) {
 		if code != 201 {
 			t.Fatalf("create endpoint: %d %s", code, body)
 		}
-		farAway := time.Now().AddDate(1, 0, 0).UTC().Format(time.RFC3339)
+		after := func(d time.Duration) string { return time.Now().Add(d).UTC().Format(time.RFC3339) }
 		for _, tc := range []struct{ name, method, path, body string }{
 			{"NUL in a name", "POST", "/api/v1/app", `{"name": "a\u0000b"}`},
 			{"NUL in metadata", "POST", "/api/v1/app", `{"name": "b", "metadata": {"k": "\u0000"}}`},
@@ -44,7 +47,12 @@ func TestBadInputRefused(t *testing.T) {
 			{"a payload that is not UTF-8, the slow way", "POST", "/api/v1/app/acme/msg",
 				"{\"eventType\": \"e\\u002ex\", \"payload\": {\"a\": \"\xc3\"}}"},
 			{"deliverAt after the retention", "POST", "/api/v1/app/acme/msg",
-				`{"eventType": "e.x", "payload": {}, "deliverAt": "` + farAway + `"}`},
+				`{"eventType": "e.x", "payload": {}, "deliverAt": "` + after(365*24*time.Hour) + `"}`},
+			// Within the longest retention, after the message's own.
+			{"deliverAt after payloadRetentionHours", "POST", "/api/v1/app/acme/msg",
+				`{"eventType": "e.x", "payload": {}, "payloadRetentionHours": 1, "deliverAt": "` + after(2*time.Hour) + `"}`},
+			{"deliverAt after payloadRetentionPeriod", "POST", "/api/v1/app/acme/msg",
+				`{"eventType": "e.x", "payload": {}, "payloadRetentionPeriod": 5, "deliverAt": "` + after(6*24*time.Hour) + `"}`},
 			{"NUL in a source's name", "POST", "/ingest/api/v1/source", `{"name": "s\u0000x", "type": "generic-webhook"}`},
 			{"NUL in a source's metadata", "POST", "/ingest/api/v1/source",
 				`{"name": "sx", "type": "generic-webhook", "metadata": {"a": "\u0000"}}`},
@@ -55,6 +63,8 @@ func TestBadInputRefused(t *testing.T) {
 			}
 			if code != 422 || json.Unmarshal([]byte(body), &e) != nil || len(e.Detail) == 0 {
 				t.Errorf("%s: %d %s, want 422 in the Svix shape", tc.name, code, body)
+			} else if strings.Contains(tc.body, `"deliverAt"`) && !slices.Contains(e.Detail[0].Loc, "deliverAt") {
+				t.Errorf("%s: %s, want a refusal of deliverAt", tc.name, body)
 			}
 		}
 
@@ -90,17 +100,30 @@ func TestBadInputRefused(t *testing.T) {
 	})
 }
 
+// testStore is a store a test runs serve on, with a master key.
+type testStore struct {
+	db    string   // what --db names: a SQLite file, or a PostgreSQL schema's URL
+	flags []string // the other flags it needs: the master key's file on PostgreSQL (SQLite's is beside its file)
+}
+
+// args returns the flags of serve that choose the store.
+func (st testStore) args() []string { return append([]string{"--db", st.db}, st.flags...) }
+
 // onEachStore runs f on SQLite and on PostgreSQL (skipped without
-// HOOKLINE_TEST_POSTGRES), with the flags of serve that choose the store.
-func onEachStore(t *testing.T, f func(t *testing.T, storeArgs []string)) {
+// HOOKLINE_TEST_POSTGRES).
+func onEachStore(t *testing.T, f func(t *testing.T, st testStore)) {
 	for _, db := range []string{"sqlite", "postgres"} {
 		t.Run(db, func(t *testing.T) {
-			var args []string
+			st := testStore{db: filepath.Join(t.TempDir(), "hookline.db")}
 			if db == "postgres" {
-				_, url := pgtest.Schema(t)
-				args = []string{"--db", url, "--allow-unencrypted-secrets"}
+				_, st.db = pgtest.Schema(t)
+				key, err := base64.StdEncoding.DecodeString(testMasterKey)
+				if err != nil {
+					t.Fatal(err)
+				}
+				st.flags = []string{"--secret-key-file", writeKeyFile(t, key)}
 			}
-			f(t, args)
+			f(t, st)
 		})
 	}
 }

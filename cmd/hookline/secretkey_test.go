@@ -4,14 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	svix "github.com/svix/svix-webhooks/go"
+	"github.com/svix/svix-webhooks/go/models"
 )
 
 // TestSecretsEncryptedAtRest creates an endpoint with a known secret and a
@@ -120,8 +125,12 @@ func startServe(t *testing.T, db string, env map[string]string) (string, func() 
 // TestSourceSecretsAtRest: a source's secrets and token are in none of the
 // database's files; on a database whose only secrets are a source's, serve
 // started with a wrong key, or without the key file, refuses to start,
-// names the source, and changes no file; with the key, it starts.
+// names the source, and changes no file; with the key, it starts. Through
+// serve, on either store, a source created and its token rotated with an
+// Idempotency-Key (as the Svix SDKs send on every POST) leave no token in
+// clear: those answers are not kept for a replay.
 func TestSourceSecretsAtRest(t *testing.T) {
+	onEachStore(t, checkSourceTokensNotKept)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "hookline.db")
 	key := bytes.Repeat([]byte{5}, 32)
@@ -160,6 +169,61 @@ func TestSourceSecretsAtRest(t *testing.T) {
 	if err := stop(); url == "" || err != nil {
 		t.Fatalf("serve with the key: started %v, %v", url != "", err)
 	}
+}
+
+// checkSourceTokensNotKept creates a source with a secret and rotates its
+// token through serve on st, each with an Idempotency-Key, and fails t if
+// the secret or either token is in clear in the database.
+func checkSourceTokensNotKept(t *testing.T, st testStore) {
+	const token = "hk_source_check_token_0123456789abcdef"
+	args := append([]string{"--listen", "127.0.0.1:0", "--no-dispatch"}, st.args()...)
+	base, _, stop := runServer(t, args, map[string]string{"HOOKLINE_ADMIN_TOKEN": token})
+	sx := (&server{url: base, token: token}).client(t)
+	ctx := context.Background()
+	const secret = "github-secret-at-rest-0123456789"
+	src, err := sx.Ingest.Source.Create(ctx, models.IngestSourceIn{Name: "gh", Type: models.IngestSourceInTypeGithub,
+		Config: models.GithubConfig{Secret: ptr(secret)}}, &svix.IngestSourceCreateOptions{IdempotencyKey: ptr("create-gh")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotated, err := sx.Ingest.Source.RotateToken(ctx, src.Id, &svix.IngestSourceRotateTokenOptions{IdempotencyKey: ptr("rotate-gh")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	secrets := []string{secret, path.Base(*src.IngestUrl), path.Base(rotated.IngestUrl)}
+	if where := storedInClear(t, st, secrets...); len(where) > 0 {
+		t.Errorf("the source's secrets are in clear: %q", where)
+	}
+}
+
+// storedInClear returns where the database of st holds any of secrets in
+// clear: the SQLite files, or the PostgreSQL tables (a bytea column as
+// text is hex).
+func storedInClear(t *testing.T, st testStore, secrets ...string) []string {
+	t.Helper()
+	var where []string
+	if !strings.HasPrefix(st.db, "postgres") {
+		for name, data := range snapshot(t, filepath.Dir(st.db)) {
+			for _, s := range secrets {
+				if strings.Contains(data, s) {
+					where = append(where, name+" holds "+s)
+				}
+			}
+		}
+		return where
+	}
+	tables := queryPairs(t, st.db, `SELECT table_name::text, '' FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`)
+	for table := range tables {
+		for _, s := range secrets {
+			if queryInt(t, st.db, `SELECT count(*) FROM `+table+` r WHERE strpos(r::text, $1) > 0 OR strpos(r::text, $2) > 0`,
+				s, hex.EncodeToString([]byte(s))) > 0 {
+				where = append(where, table+" holds "+s)
+			}
+		}
+	}
+	return where
 }
 
 // snapshot returns the files of dir, but the lock file, with their
