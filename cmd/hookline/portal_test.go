@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -247,6 +249,12 @@ func (p *page) filterLog(filters map[string]string) []string {
 			p.t.Fatalf("the filters %v made %s", filters, hash)
 		}
 	}
+	return p.logIDs()
+}
+
+// logIDs returns the ids of the messages the portal's log lists.
+func (p *page) logIDs() []string {
+	p.t.Helper()
 	return eval[[]string](p, `[...document.querySelectorAll("#log tbody a[href^='#/messages/']")].map((a) => a.textContent)`)
 }
 
@@ -336,6 +344,13 @@ func TestPortalInBrowser(t *testing.T) {
 	if payload, response := p.text("#payload"), p.text("#attempts .response"); !strings.Contains(payload, `"<img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script>"`) ||
 		!strings.Contains(response, "received "+xss) || p.count("img, script:not([src])") != 0 {
 		t.Errorf("payload %q, response %q, %d img or inline script elements", payload, response, p.count("img, script:not([src])"))
+	}
+	// The attempt: the receiver's status, the duration, the request body
+	// (in a closed <details>, so read without waiting for it to show).
+	status, timing := p.text("#attempts .status-code"), p.text("#attempts .attempt .row .muted")
+	request := eval[string](p, `document.querySelector("#attempts .request").textContent`)
+	if status != "HTTP 200" || !regexp.MustCompile(` · \d+ ms · scheduled$`).MatchString(timing) || request != p.text("#payload") {
+		t.Errorf("the attempt shows %q, %q, request %q", status, timing, request)
 	}
 
 	// The endpoint's log, filtered by status through the form.
@@ -432,6 +447,15 @@ func TestPortalInBrowser(t *testing.T) {
 		if got := p.filterLog(f.filters); !slices.Equal(got, f.want) {
 			t.Errorf("the log filtered by %v: %q, want %q", f.filters, got, f.want)
 		}
+	}
+
+	// "after" alone, a millisecond before voided and so after every other
+	// message, leaves out the older ones. The form's inputs take minutes,
+	// so the time goes in the log's address, as the form puts it there.
+	justBefore := voided.Timestamp.Add(-time.Millisecond).UTC().Format(time.RFC3339Nano)
+	p.goTo("#/logs?after="+url.QueryEscape(justBefore), "#log")
+	if got := p.logIDs(); !slices.Equal(got, []string{voided.Id}) {
+		t.Errorf("the log after %s: %q, want only %s", justBefore, got, voided.Id)
 	}
 
 	// The catalog shows descriptions, schemas and examples, as text.
