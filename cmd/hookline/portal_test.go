@@ -826,7 +826,8 @@ func TestPortalThemesInBrowser(t *testing.T) {
 	if _, err := c.Application.Create(t.Context(), models.ApplicationIn{Name: "Acme Inc.", Uid: ptr("acme")}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Endpoint.Create(t.Context(), "acme", models.EndpointIn{Url: "https://example.com/hooks", Description: ptr("Billing")}, nil); err != nil {
+	billing := models.EndpointIn{Url: "https://example.com/hooks", Description: ptr("Billing"), FilterTypes: []string{"invoice.paid"}}
+	if _, err := c.Endpoint.Create(t.Context(), "acme", billing, nil); err != nil {
 		t.Fatal(err)
 	}
 	link := portalLink(t, c, "acme", false)
@@ -842,10 +843,30 @@ func TestPortalThemesInBrowser(t *testing.T) {
 	if colour := eval[string](p, `getComputedStyle(document.documentElement).getPropertyValue("--primary").trim()`); colour != "#0f766e" {
 		t.Errorf("primary colour %q", colour)
 	}
-	// No wider than the phone.
-	if w := eval[int](p, `document.documentElement.scrollWidth`); w > 390 {
-		t.Errorf("the page is %d px wide on a 390 px phone", w)
+	// No wider than the phone: the list, an endpoint's page and a
+	// message's page, with a long URL, payload and response.
+	fitsPhone := func(view string) {
+		t.Helper()
+		if w := eval[int](p, `document.documentElement.scrollWidth`); w > 390 {
+			t.Errorf("%s is %d px wide on a 390 px phone", view, w)
+		}
 	}
+	fitsPhone("the endpoint list")
+	rcv := newPageReceiver(t)
+	long := strings.Repeat("0123456789", 20)
+	ep, err := c.Endpoint.Create(t.Context(), "acme", models.EndpointIn{Url: rcv.URL + "/" + long, FilterTypes: []string{"invoice.voided"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := c.Message.Create(t.Context(), "acme", models.MessageIn{EventType: "invoice.voided", Payload: map[string]any{"note": long}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait.For(t, "the delivery", func() bool { return rcv.count() == 1 })
+	p.goTo("#/endpoints/"+ep.Id, "#chart svg")
+	fitsPhone("an endpoint's page")
+	p.goTo("#/messages/"+msg.Id, "#attempts .attempt")
+	fitsPhone("a message's page")
 
 	// In the fragment, with a colour that is not one: light, the default.
 	q := newPage(t, b)
