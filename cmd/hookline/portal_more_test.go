@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -51,31 +52,63 @@ func TestPortalTokenOnlyFromFragmentInBrowser(t *testing.T) {
 }
 
 // contrastJS is the lowest contrast ratio (WCAG 2) of the text of the
-// elements the CSS selectors of the array sels match on their background,
-// or 0 when one matches nothing.
+// elements the CSS selectors of the array sels match on the background they
+// show on (their own, or the nearest ancestor's that is not transparent),
+// or 0 when a selector matches nothing.
 const contrastJS = `((sels) => {
+	const rgba = (css) => css.match(/[\d.]+/g).map(Number);
 	const lum = (css) => {
-		const [r, g, b] = css.match(/[\d.]+/g).slice(0, 3).map((v) => {
-			v = Number(v) / 255;
+		const [r, g, b] = rgba(css).slice(0, 3).map((v) => {
+			v /= 255;
 			return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
 		});
 		return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 	};
+	const background = (e) => {
+		for (; e; e = e.parentElement) {
+			const bg = getComputedStyle(e).backgroundColor;
+			if (rgba(bg)[3] !== 0) return bg;
+		}
+		return "rgb(255, 255, 255)";
+	};
 	let lowest = Infinity;
 	for (const sel of sels) {
-		const e = document.querySelector(sel);
-		if (!e) return 0;
-		const s = getComputedStyle(e), a = lum(s.color), b = lum(s.backgroundColor);
-		lowest = Math.min(lowest, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05));
+		const all = document.querySelectorAll(sel);
+		if (!all.length) return 0;
+		for (const e of all) {
+			const a = lum(getComputedStyle(e).color), b = lum(background(e));
+			lowest = Math.min(lowest, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05));
+		}
 	}
 	return lowest;
 })`
 
-// TestPortalPrimaryColourContrastInBrowser: whatever primary colour a link
-// chooses, the text of a primary button and of the current tab contrasts
-// with it at 4.5:1 or more, in both themes.
-func TestPortalPrimaryColourContrastInBrowser(t *testing.T) {
-	b, base, fragment := acmePortal(t)
+// contrast fails t when the text sels match contrasts less than 4.5:1
+// with its background; what names the page and its colours.
+func (p *page) contrast(what string, sels ...string) {
+	p.t.Helper()
+	list, err := json.Marshal(sels)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	if ratio := eval[float64](p, contrastJS+"("+string(list)+")"); ratio < 4.5 {
+		p.t.Errorf("%s: contrast %.2f:1 of %q", what, ratio, sels)
+	}
+}
+
+// TestPortalContrastInBrowser: in both themes, the text of every coloured
+// control, badge, muted text and link contrasts with its background at
+// 4.5:1 or more; and whatever primary colour a link chooses, so does the
+// text of a primary button and of the current tab.
+func TestPortalContrastInBrowser(t *testing.T) {
+	b := browsertest.New(t)
+	s := startServer(t)
+	c := s.client(t)
+	rcv := newPageReceiver(t)
+	rcv.failing.Store(true)
+	ep, msg := acmeWithMessage(t, c, rcv.URL)
+	wait.For(t, "the delivery to fail for good", func() bool { return deliveryStatus(t, c, "acme", msg.Id) == models.MESSAGESTATUS_FAIL })
+	base, fragment, _ := strings.Cut(portalLink(t, c, "acme", false), "#")
 
 	p := newPage(t, b)
 	for _, theme := range []string{"light", "dark"} {
@@ -83,11 +116,16 @@ func TestPortalPrimaryColourContrastInBrowser(t *testing.T) {
 		for _, colour := range []string{"0ea5e9", "f97316", "14b8a6", "1e1b4b", "4f46e5", "ffd700"} {
 			p.open(base+"?theme="+theme+"&primaryColor="+colour+"#"+fragment, "#add-endpoint")
 			p.shown()
-			ratio := eval[float64](p, contrastJS+`(["#add-endpoint", 'nav.tabs a[aria-current="page"]'])`)
-			if ratio < 4.5 {
-				t.Errorf("%s theme, primary colour %s: contrast %.2f:1", theme, colour, ratio)
-			}
+			p.contrast(theme+" theme, primary colour "+colour, "#add-endpoint", `nav.tabs a[aria-current="page"]`)
 		}
+
+		p.open(base+"?theme="+theme+"#"+fragment, "#add-endpoint")
+		p.goTo("#/endpoints/"+ep.Id, "#delete-endpoint")
+		p.contrast(theme+" theme, the endpoint", "#delete-endpoint", "#edit-endpoint", "#toggle-endpoint", ".badge.success", ".muted", "a:not(.button)")
+		p.do(click("#delete-endpoint"), waitFor("#confirm-delete"))
+		p.contrast(theme+" theme, deleting the endpoint", "#confirm-delete")
+		p.goTo("#/messages/"+msg.Id, "#attempts .attempt")
+		p.contrast(theme+" theme, the message", ".badge.fail", ".status-code", ".muted", "a", "button", "pre")
 	}
 	p.checkNoScript()
 }

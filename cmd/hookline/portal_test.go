@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -247,6 +249,12 @@ func (p *page) filterLog(filters map[string]string) []string {
 			p.t.Fatalf("the filters %v made %s", filters, hash)
 		}
 	}
+	return p.logIDs()
+}
+
+// logIDs returns the ids of the messages the portal's log lists.
+func (p *page) logIDs() []string {
+	p.t.Helper()
 	return eval[[]string](p, `[...document.querySelectorAll("#log tbody a[href^='#/messages/']")].map((a) => a.textContent)`)
 }
 
@@ -336,6 +344,13 @@ func TestPortalInBrowser(t *testing.T) {
 	if payload, response := p.text("#payload"), p.text("#attempts .response"); !strings.Contains(payload, `"<img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script>"`) ||
 		!strings.Contains(response, "received "+xss) || p.count("img, script:not([src])") != 0 {
 		t.Errorf("payload %q, response %q, %d img or inline script elements", payload, response, p.count("img, script:not([src])"))
+	}
+	// The attempt: the receiver's status, the duration, the request body
+	// (in a closed <details>, so read without waiting for it to show).
+	status, timing := p.text("#attempts .status-code"), p.text("#attempts .attempt .row .muted")
+	request := eval[string](p, `document.querySelector("#attempts .request").textContent`)
+	if status != "HTTP 200" || !regexp.MustCompile(` · \d+ ms · scheduled$`).MatchString(timing) || request != p.text("#payload") {
+		t.Errorf("the attempt shows %q, %q, request %q", status, timing, request)
 	}
 
 	// The endpoint's log, filtered by status through the form.
@@ -432,6 +447,15 @@ func TestPortalInBrowser(t *testing.T) {
 		if got := p.filterLog(f.filters); !slices.Equal(got, f.want) {
 			t.Errorf("the log filtered by %v: %q, want %q", f.filters, got, f.want)
 		}
+	}
+
+	// "after" alone, a millisecond before voided and so after every other
+	// message, leaves out the older ones. The form's inputs take minutes,
+	// so the time goes in the log's address, as the form puts it there.
+	justBefore := voided.Timestamp.Add(-time.Millisecond).UTC().Format(time.RFC3339Nano)
+	p.goTo("#/logs?after="+url.QueryEscape(justBefore), "#log")
+	if got := p.logIDs(); !slices.Equal(got, []string{voided.Id}) {
+		t.Errorf("the log after %s: %q, want only %s", justBefore, got, voided.Id)
 	}
 
 	// The catalog shows descriptions, schemas and examples, as text.
@@ -802,7 +826,8 @@ func TestPortalThemesInBrowser(t *testing.T) {
 	if _, err := c.Application.Create(t.Context(), models.ApplicationIn{Name: "Acme Inc.", Uid: ptr("acme")}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Endpoint.Create(t.Context(), "acme", models.EndpointIn{Url: "https://example.com/hooks", Description: ptr("Billing")}, nil); err != nil {
+	billing := models.EndpointIn{Url: "https://example.com/hooks", Description: ptr("Billing"), FilterTypes: []string{"invoice.paid"}}
+	if _, err := c.Endpoint.Create(t.Context(), "acme", billing, nil); err != nil {
 		t.Fatal(err)
 	}
 	link := portalLink(t, c, "acme", false)
@@ -818,10 +843,30 @@ func TestPortalThemesInBrowser(t *testing.T) {
 	if colour := eval[string](p, `getComputedStyle(document.documentElement).getPropertyValue("--primary").trim()`); colour != "#0f766e" {
 		t.Errorf("primary colour %q", colour)
 	}
-	// No wider than the phone.
-	if w := eval[int](p, `document.documentElement.scrollWidth`); w > 390 {
-		t.Errorf("the page is %d px wide on a 390 px phone", w)
+	// No wider than the phone: the list, an endpoint's page and a
+	// message's page, with a long URL, payload and response.
+	fitsPhone := func(view string) {
+		t.Helper()
+		if w := eval[int](p, `document.documentElement.scrollWidth`); w > 390 {
+			t.Errorf("%s is %d px wide on a 390 px phone", view, w)
+		}
 	}
+	fitsPhone("the endpoint list")
+	rcv := newPageReceiver(t)
+	long := strings.Repeat("0123456789", 20)
+	ep, err := c.Endpoint.Create(t.Context(), "acme", models.EndpointIn{Url: rcv.URL + "/" + long, FilterTypes: []string{"invoice.voided"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := c.Message.Create(t.Context(), "acme", models.MessageIn{EventType: "invoice.voided", Payload: map[string]any{"note": long}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait.For(t, "the delivery", func() bool { return rcv.count() == 1 })
+	p.goTo("#/endpoints/"+ep.Id, "#chart svg")
+	fitsPhone("an endpoint's page")
+	p.goTo("#/messages/"+msg.Id, "#attempts .attempt")
+	fitsPhone("a message's page")
 
 	// In the fragment, with a colour that is not one: light, the default.
 	q := newPage(t, b)
