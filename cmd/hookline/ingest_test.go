@@ -221,7 +221,7 @@ func providerCases(t *testing.T) []providerCase {
 				prefix + "Signature": {sign(m.ID, when, body)}, "Content-Type": {"application/json"}}
 		}
 	}
-	return []providerCase{
+	cases := []providerCase{
 		{name: "github", typ: "github", config: map[string]any{"secret": "gh-s3cret"},
 			sign: func(t *testing.T, body []byte, _ time.Time) http.Header {
 				var m struct{ ID string }
@@ -267,12 +267,17 @@ func providerCases(t *testing.T) []providerCase {
 				return signature.SignV1(key, id, when, body)
 			}),
 			body: func(id string) []byte { return []byte(`{"ID":"` + id + `","type":"user.created"}`) }},
-		{name: "svix-v1a", typ: "svix", config: map[string]any{"secret": "whpk_" + base64.StdEncoding.EncodeToString(pub)},
-			sign: stdHeaders("Svix-", func(id string, when time.Time, body []byte) string {
+	}
+	// v1a, with a whpk_ public key, under either name of the headers.
+	for _, v := range []struct{ name, prefix string }{{"svix-v1a", "Svix-"}, {"standard-v1a", "Webhook-"}} {
+		cases = append(cases, providerCase{name: v.name,
+			typ: "svix", config: map[string]any{"secret": "whpk_" + base64.StdEncoding.EncodeToString(pub)},
+			sign: stdHeaders(v.prefix, func(id string, when time.Time, body []byte) string {
 				return signature.SignV1a(priv, id, when, body)
 			}),
-			body: func(id string) []byte { return []byte(`{"ID":"` + id + `","type":"user.created"}`) }},
+			body: func(id string) []byte { return []byte(`{"ID":"` + id + `","type":"user.created"}`) }})
 	}
+	return cases
 }
 
 // TestIngestProviders receives each provider's signed requests through a
