@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -379,7 +380,8 @@ func ingestLog(t *testing.T, s *server, srcID string) []map[string]any {
 // wrong method (405), an encoded body (422); and that refused requests are
 // logged without their body.
 func TestIngestRefusesBadInput(t *testing.T) {
-	s := startServer(t, "--max-body", "1KiB")
+	o := startObserved(t, nil, "--max-body", "1KiB")
+	s := o.server
 	recv := newHookReceiver(t, func(int) int { return 204 })
 	id, url := ingestSource(t, s, "github", map[string]any{"secret": "s"}, recv.URL)
 	big := bytes.Repeat([]byte("x"), 2048)
@@ -426,6 +428,13 @@ func TestIngestRefusesBadInput(t *testing.T) {
 	}
 	if got := m.value("hookline_ingest_requests_total"); got != 1 {
 		t.Fatalf("hookline_ingest_requests_total: %v in all, want 1", got)
+	}
+	// And logged for the operator, once: the source and why, never the
+	// request's credentials.
+	lines := regexp.MustCompile(`(?m)^.*level=WARN msg="ingest: request refused".*$`).FindAllString(o.logs.String(), -1)
+	if len(lines) != 1 || !strings.Contains(lines[0], "source_id="+id) || !strings.Contains(lines[0], `reason="signature: `) ||
+		strings.Contains(lines[0], "secret-token") || strings.Contains(lines[0], "sha256=00") {
+		t.Fatalf("the refusal's log lines: %q, want one with source_id and reason, without credentials, in\n%s", lines, o.logs)
 	}
 }
 
