@@ -235,8 +235,35 @@ func (s *Server) createSourceFrom(c *call, in *ingestSourceIn) (int, any, error)
 	if err := ingest.Create(c.ctx(), s.store, src); err != nil {
 		return 0, nil, err
 	}
+	s.warnUnverified(src)
 	s.gateway.SourcesChanged()
 	return http.StatusCreated, s.ingestSourceOutOf(c, src), nil
+}
+
+// warnUnverified logs, for the operator, a source that verifies nothing:
+// its URL alone lets anyone in.
+func (s *Server) warnUnverified(src *hookline.Source) {
+	if !ingest.Verifies(src) {
+		s.log.Warn("ingest: the source verifies nothing: anyone who has its URL is accepted", "source_id", src.ID, "source_type", src.Type)
+	}
+}
+
+// checkActions refuses next, the new settings of a source, when they
+// verify nothing while one of the source's endpoints runs an action.
+func (s *Server) checkActions(c *call, next *hookline.Source) error {
+	if ingest.Verifies(next) {
+		return nil
+	}
+	eps, err := s.endpointsOf(c, next.AppID)
+	if err != nil {
+		return err
+	}
+	for _, ep := range eps {
+		if _, isAction := hookline.ActionName(ep.URL); isAction {
+			return ingest.CheckAction(next, "body", "config")
+		}
+	}
+	return nil
 }
 
 // saveSource stores next, the new settings of old, with old's identity
@@ -245,9 +272,13 @@ func (s *Server) saveSource(c *call, old, next *hookline.Source) (int, any, erro
 	next.ID, next.AppID, next.CreatedAt = old.ID, old.AppID, old.CreatedAt
 	next.Token, next.PreviousTokenHash, next.PreviousTokenExpires = old.Token, old.PreviousTokenHash, old.PreviousTokenExpires
 	next.UpdatedAt = time.Now().UTC()
+	if err := s.checkActions(c, next); err != nil {
+		return 0, nil, err
+	}
 	if err := s.store.UpdateSource(c.ctx(), next); err != nil {
 		return 0, nil, err
 	}
+	s.warnUnverified(next)
 	s.gateway.SourcesChanged()
 	return http.StatusOK, s.ingestSourceOutOf(c, next), nil
 }

@@ -46,6 +46,28 @@ func TestCheckRefuses(t *testing.T) {
 	}
 }
 
+// TestVerifies: a source that checks nothing of its requests is told from
+// one that checks anything.
+func TestVerifies(t *testing.T) {
+	for src, want := range map[*hookline.Source]bool{
+		{Type: hookline.SourceGitHub}:  false,
+		{Type: hookline.SourceGeneric}: false,
+		{Type: hookline.SourceGeneric, Config: hookline.SourceConfig{DedupHeader: "X-Id"}}:                                                 false,
+		{Type: hookline.SourceGitHub, Config: hookline.SourceConfig{Secret: "s"}}:                                                          true,
+		{Type: hookline.SourceGeneric, Config: hookline.SourceConfig{AllowedNetworks: []string{"10.0.0.0/8"}}}:                             true,
+		{Type: hookline.SourceGeneric, Config: hookline.SourceConfig{HeaderAuth: &hookline.SourceHeaderAuth{Header: "X-Key", Value: "k"}}}: true,
+		{Type: hookline.SourceStripe, Config: hookline.SourceConfig{Secret: "whsec_x"}}:                                                    true,
+		{Type: hookline.SourceCron, Config: hookline.SourceConfig{Schedule: "@hourly"}}:                                                    true,
+	} {
+		if got := Verifies(src); got != want {
+			t.Errorf("%s %+v: Verifies %v, want %v", src.Type, src.Config, got, want)
+		}
+		if err := CheckAction(src, "body", "url"); (err == nil) != want || err != nil && hookline.ErrorCode(err) != hookline.EINVALID {
+			t.Errorf("%s %+v: CheckAction %v", src.Type, src.Config, err)
+		}
+	}
+}
+
 func TestDeliveryIDAndEventType(t *testing.T) {
 	for _, tc := range []struct {
 		typ        string
