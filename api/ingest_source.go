@@ -152,21 +152,21 @@ func inSource(h func(c *call) (int, any, error)) func(c *call) (int, any, error)
 	}
 }
 
-// source returns the source that in describes, checked.
-func (in *ingestSourceIn) source() (*hookline.Source, error) {
+// sourceOf returns the source that in describes, checked.
+func (s *Server) sourceOf(in *ingestSourceIn) (*hookline.Source, error) {
 	src := &hookline.Source{Name: in.Name, UID: in.UID, Type: in.Type, Metadata: in.Metadata}
 	if in.Config != nil {
 		src.Config = *in.Config
 	}
-	return src, checkSource(src)
+	return src, s.checkSource(src)
 }
 
 // checkSource validates src and its config.
-func checkSource(src *hookline.Source) error {
+func (s *Server) checkSource(src *hookline.Source) error {
 	if err := src.Validate(); err != nil {
 		return err
 	}
-	return ingest.Check(src)
+	return s.gateway.Check(src)
 }
 
 func (s *Server) listSources(c *call) (int, any, error) {
@@ -219,7 +219,7 @@ func (s *Server) upsertSource(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	next, err := in.source()
+	next, err := s.sourceOf(&in)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -228,7 +228,7 @@ func (s *Server) upsertSource(c *call) (int, any, error) {
 
 // createSourceFrom creates the source in describes (201).
 func (s *Server) createSourceFrom(c *call, in *ingestSourceIn) (int, any, error) {
-	src, err := in.source()
+	src, err := s.sourceOf(in)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -307,7 +307,7 @@ func (s *Server) patchSource(c *call) (int, any, error) {
 		next.Config = *in.Config
 		next.Config.KeepSecrets(&old.Config)
 	}
-	if err := checkSource(&next); err != nil {
+	if err := s.checkSource(&next); err != nil {
 		return 0, nil, err
 	}
 	return s.saveSource(c, old, &next)

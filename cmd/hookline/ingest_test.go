@@ -702,12 +702,7 @@ func TestIngestWindows(t *testing.T) {
 			t.Fatalf("first delivery: %d", code)
 		}
 	}
-	wait.For(t, "the delivery id to be accepted again after 1 s", func() bool {
-		if code := post(t, shortURL, h, []byte(`{}`)); code != 204 {
-			t.Fatalf("a retry: %d", code)
-		}
-		return ingestLog(t, s, short)[0]["outcome"] == "accepted" // this retry, the newest entry
-	})
+	waitAcceptedAgain(t, s, short, shortURL, h, "after 1 s")
 	// That much later, the default window still drops it.
 	if code := post(t, longURL, h, []byte(`{}`)); code != 204 {
 		t.Fatalf("a retry: %d", code)
@@ -716,4 +711,44 @@ func TestIngestWindows(t *testing.T) {
 		t.Fatalf("default window: log %v, want the first accepted and the retry a duplicate", log)
 	}
 	wait.For(t, "the second delivery after the window", func() bool { return shortRecv.count() >= 2 })
+}
+
+// TestIngestRetentionCapsDedupWindow: under a --retention shorter than
+// 7 days, serve warns at start; a source may not ask for a
+// dedupWindowSeconds longer than the retention (422 naming it); and the
+// default window is the retention, so a delivery id is accepted again once
+// it has passed (not when the retention sweep happens to run).
+func TestIngestRetentionCapsDedupWindow(t *testing.T) {
+	o := startObserved(t, nil, "--retention", "1s")
+	s := o.server
+	if !strings.Contains(o.logs.String(), `level=WARN msg="retention: --retention is shorter than the inbound gateway's default de-duplication window`) {
+		t.Errorf("no warning of the short retention in\n%s", o.logs)
+	}
+	out := s.want(t, 422, "POST", "/ingest/api/v1/source", map[string]any{"name": "long", "type": "generic-webhook",
+		"config": map[string]any{"dedupHeader": "X-Id", "dedupWindowSeconds": 2}})
+	if !strings.Contains(out, "dedupWindowSeconds") || !strings.Contains(out, "--retention (1s)") {
+		t.Errorf("a window over the retention: %s", out)
+	}
+	id, _ := ingestSource(t, s, "generic-webhook", map[string]any{"dedupHeader": "X-Id", "dedupWindowSeconds": 1}, "")
+	s.want(t, 422, "PATCH", "/ingest/api/v1/source/"+id, map[string]any{"config": map[string]any{"dedupHeader": "X-Id", "dedupWindowSeconds": 3600}})
+
+	def, defURL := ingestSource(t, s, "generic-webhook", map[string]any{"dedupHeader": "X-Id"}, "")
+	h := http.Header{"X-Id": {"d-1"}, "Content-Type": {"application/json"}}
+	if code := post(t, defURL, h, []byte(`{}`)); code != 204 {
+		t.Fatalf("first delivery: %d", code)
+	}
+	waitAcceptedAgain(t, s, def, defURL, h, "after the 1 s retention, by the default window")
+}
+
+// waitAcceptedAgain posts h and an empty JSON body to the source srcID at
+// url until the source's log says the post was accepted rather than a
+// duplicate: once the de-duplication window has passed.
+func waitAcceptedAgain(t *testing.T, s *server, srcID, url string, h http.Header, when string) {
+	t.Helper()
+	wait.For(t, "the delivery id to be accepted again "+when, func() bool {
+		if code := post(t, url, h, []byte(`{}`)); code != 204 {
+			t.Fatalf("a retry: %d", code)
+		}
+		return ingestLog(t, s, srcID)[0]["outcome"] == "accepted" // this retry, the newest entry
+	})
 }
