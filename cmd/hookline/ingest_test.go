@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -169,16 +170,24 @@ func ingestSource(t *testing.T, s *server, typ string, config map[string]any, ur
 // endpoint of the source srcID.
 func ingestEndpointSecret(t *testing.T, s *server, srcID string) string {
 	t.Helper()
-	var eps struct{ Data []struct{ ID string } }
-	base := s.url + "/ingest/api/v1/source/" + srcID + "/endpoint"
-	if code, err := apiCall(http.DefaultClient, "GET", base, s.token, nil, &eps); err != nil || code != 200 || len(eps.Data) != 1 {
-		t.Fatalf("ingest endpoints: %d %v %+v", code, err, eps)
-	}
 	var sec struct{ Key string }
-	if code, err := apiCall(http.DefaultClient, "GET", base+"/"+eps.Data[0].ID+"/secret", s.token, nil, &sec); err != nil || code != 200 {
+	url := s.url + "/ingest/api/v1/source/" + srcID + "/endpoint/" + onlyIngestEndpoint(t, s, srcID) + "/secret"
+	if code, err := apiCall(http.DefaultClient, "GET", url, s.token, nil, &sec); err != nil || code != 200 {
 		t.Fatalf("ingest endpoint secret: %d %v", code, err)
 	}
 	return sec.Key
+}
+
+// onlyIngestEndpoint returns the id of the only ingest endpoint of the
+// source srcID.
+func onlyIngestEndpoint(t *testing.T, s *server, srcID string) string {
+	t.Helper()
+	var eps struct{ Data []struct{ ID string } }
+	url := s.url + "/ingest/api/v1/source/" + srcID + "/endpoint"
+	if code, err := apiCall(http.DefaultClient, "GET", url, s.token, nil, &eps); err != nil || code != 200 || len(eps.Data) != 1 {
+		t.Fatalf("ingest endpoints: %d %v %+v", code, err, eps)
+	}
+	return eps.Data[0].ID
 }
 
 // post sends body to url with the headers h and returns the status.
@@ -751,4 +760,71 @@ func waitAcceptedAgain(t *testing.T, s *server, srcID, url string, h http.Header
 		}
 		return ingestLog(t, s, srcID)[0]["outcome"] == "accepted" // this retry, the newest entry
 	})
+}
+
+// TestIngestEndpointEngine: an ingest endpoint is delivered by the engine
+// of every endpoint. Its deliveries to a cloud metadata address are
+// refused by the network policy (the attempts say so) until they fail for
+// good; pointed at a working receiver, the source's recover route sends
+// them again. Its throttleRate holds its deliveries back: of four
+// requests, a throttled endpoint (1/s) gets its third and fourth after an
+// unthrottled one of the same source got all four.
+func TestIngestEndpointEngine(t *testing.T) {
+	s := startServer(t)
+	recv := newHookReceiver(t, func(int) int { return 204 })
+	id, url := ingestSource(t, s, "github", map[string]any{"secret": "s"}, "http://169.254.169.254/latest/meta-data")
+	ep := onlyIngestEndpoint(t, s, id)
+	if code := githubPush(t, url, "s", "d-1", "refs/heads/main"); code != 204 {
+		t.Fatalf("push: %d", code)
+	}
+	msg := ingestLog(t, s, id)[0]["msg_id"].(string)
+	src := "/ingest/api/v1/source/" + id
+	var dests struct{ Data []struct{ Status int } }
+	wait.For(t, "the delivery to fail for good", func() bool {
+		json.Unmarshal([]byte(s.want(t, 200, "GET", src+"/msg/"+msg+"/endpoint", nil)), &dests)
+		return len(dests.Data) == 1 && dests.Data[0].Status == 2 // fail
+	})
+	var attempts struct{ Data []struct{ Response string } }
+	json.Unmarshal([]byte(s.want(t, 200, "GET", src+"/attempt/endpoint/"+ep, nil)), &attempts)
+	if len(attempts.Data) != 3 {
+		t.Fatalf("%d attempts, want 3 (the retry schedule)", len(attempts.Data))
+	}
+	for _, a := range attempts.Data {
+		if !strings.Contains(a.Response, "the endpoint's host is a link-local or cloud metadata address") {
+			t.Fatalf("an attempt's response: %q, want the network policy's refusal", a.Response)
+		}
+	}
+	s.want(t, 200, "PUT", src+"/endpoint/"+ep, map[string]any{"url": recv.URL})
+	s.want(t, 202, "POST", src+"/endpoint/"+ep+"/recover", map[string]any{"since": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)})
+	wait.For(t, "the recovered delivery", func() bool { return recv.count() == 1 })
+	if got := string(recv.bodies[0]); !strings.Contains(got, `"refs/heads/main"`) {
+		t.Fatalf("the receiver got %s", got)
+	}
+
+	fast := newHookReceiver(t, func(int) int { return 204 })
+	var mu sync.Mutex
+	var fastSeen []int // fast.count() at each arrival at the throttled endpoint
+	slow := newHookReceiver(t, func(int) int {
+		mu.Lock()
+		defer mu.Unlock()
+		fastSeen = append(fastSeen, fast.count())
+		return 204
+	})
+	id, url = ingestSource(t, s, "github", map[string]any{"secret": "s"}, fast.URL)
+	s.want(t, 201, "POST", "/ingest/api/v1/source/"+id+"/endpoint", map[string]any{"url": slow.URL, "throttleRate": 1})
+	const n = 4
+	for i := range n {
+		if code := githubPush(t, url, "s", fmt.Sprint("t-", i), "refs/heads/main"); code != 204 {
+			t.Fatalf("push %d: %d", i, code)
+		}
+	}
+	wait.For(t, "every delivery", func() bool { return fast.count() == n && slow.count() == n })
+	mu.Lock()
+	defer mu.Unlock()
+	// A second's burst (one request), then one a second: the third
+	// arrives two seconds after the first at the earliest, long after the
+	// unthrottled endpoint had them all; unthrottled, the two keep pace.
+	if fastSeen[2] != n || fastSeen[3] != n {
+		t.Fatalf("the unthrottled endpoint had %v when the throttled one got each request, want all %d by its third", fastSeen, n)
+	}
 }
