@@ -148,7 +148,8 @@ type SourceHMAC struct {
 }
 
 // DefaultDedupWindow is how long a source remembers a delivery id unless
-// its config says.
+// its config says (or the retention is shorter: see the ingest package's
+// Gateway.DedupWindow).
 const DefaultDedupWindow = 7 * 24 * time.Hour
 
 // DedupWindow is how long a delivery id is remembered.

@@ -59,6 +59,7 @@ func TestRunPassesValuesAsArguments(t *testing.T) {
 	dir := t.TempDir()
 	bin := script(t, `for a in "$@"; do printf '[%s]\n' "$a"; done
 printf 'EVENT=%s REF=%s SRC=%s MSG=%s DEL=%s ATTEMPT=%s\n' "$EVENT" "$REF" "$HOOKLINE_SOURCE_ID" "$HOOKLINE_MESSAGE_ID" "$HOOKLINE_DELIVERY_ID" "$HOOKLINE_ATTEMPT"
+printf 'workdir=%s\n' "$(pwd -P)"
 printf 'stdin='; cat
 `)
 	set, err := Parse([]byte(`actions:
@@ -77,7 +78,12 @@ printf 'stdin='; cat
 	if !ok {
 		t.Fatalf("the command failed: %s", out)
 	}
-	want := "[--quiet]\n[" + evil + "]\n[]\nEVENT=push REF=" + evil + " SRC=src_1 MSG=msg_1 DEL=delivery-1 ATTEMPT=3\nstdin=" + body
+	real, err := filepath.EvalSymlinks(dir) // pwd -P prints the directory without symlinks
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "[--quiet]\n[" + evil + "]\n[]\nEVENT=push REF=" + evil + " SRC=src_1 MSG=msg_1 DEL=delivery-1 ATTEMPT=3\n" +
+		"workdir=" + real + "\nstdin=" + body
 	if out != want {
 		t.Fatalf("output\n%s\nwant\n%s", out, want)
 	}

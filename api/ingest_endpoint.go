@@ -2,6 +2,7 @@ package api
 
 import (
 	"github.com/hookline/hookline"
+	"github.com/hookline/hookline/ingest"
 )
 
 // The ingest endpoints of a source, under
@@ -19,7 +20,7 @@ type Actions interface {
 
 // ingestEndpointUpdate replaces an ingest endpoint's settings.
 type ingestEndpointUpdate struct {
-	URL          string            `json:"url" api:"required" doc:"Where each request the source receives is POSTed: an absolute http or https URL, as for an application's endpoint; or action:NAME, which runs the operator's action NAME (defined in the server's --actions file) instead."`
+	URL          string            `json:"url" api:"required" doc:"Where each request the source receives is POSTed: an absolute http or https URL, as for an application's endpoint; or action:NAME, which runs the operator's action NAME (defined in the server's --actions file) instead; only for a source that verifies its requests (a secret, or a check of Hookline's extensions)."`
 	Description  string            `json:"description,omitempty"`
 	Disabled     bool              `json:"disabled,omitempty"`
 	ThrottleRate *int              `json:"throttleRate,omitempty" doc:"Deliveries per second at most."`
@@ -99,14 +100,22 @@ func newIngestEndpoints(s *Server) *endpoints {
 }
 
 // validateIngestEndpoint checks ep as an application's endpoint, but lets
-// its url name an action the operator defined.
-func (s *Server) validateIngestEndpoint(_ *call, _, ep *hookline.Endpoint, _ string) error {
+// its url name an action the operator defined, of a source that verifies
+// its requests.
+func (s *Server) validateIngestEndpoint(c *call, _, ep *hookline.Endpoint, _ string) error {
 	name, isAction := hookline.ActionName(ep.URL)
 	if !isAction {
 		return ep.Validate()
 	}
 	if s.actions == nil || !s.actions.Has(name) {
 		return hookline.Invalid([]string{"body", "url"}, "names no action this server defines (--actions)")
+	}
+	src, err := c.loadSource()
+	if err != nil {
+		return err
+	}
+	if err := ingest.CheckAction(src, "body", "url"); err != nil {
+		return err
 	}
 	return ep.ValidateSettings()
 }

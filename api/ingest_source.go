@@ -152,21 +152,21 @@ func inSource(h func(c *call) (int, any, error)) func(c *call) (int, any, error)
 	}
 }
 
-// source returns the source that in describes, checked.
-func (in *ingestSourceIn) source() (*hookline.Source, error) {
+// sourceOf returns the source that in describes, checked.
+func (s *Server) sourceOf(in *ingestSourceIn) (*hookline.Source, error) {
 	src := &hookline.Source{Name: in.Name, UID: in.UID, Type: in.Type, Metadata: in.Metadata}
 	if in.Config != nil {
 		src.Config = *in.Config
 	}
-	return src, checkSource(src)
+	return src, s.checkSource(src)
 }
 
 // checkSource validates src and its config.
-func checkSource(src *hookline.Source) error {
+func (s *Server) checkSource(src *hookline.Source) error {
 	if err := src.Validate(); err != nil {
 		return err
 	}
-	return ingest.Check(src)
+	return s.gateway.Check(src)
 }
 
 func (s *Server) listSources(c *call) (int, any, error) {
@@ -219,7 +219,7 @@ func (s *Server) upsertSource(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	next, err := in.source()
+	next, err := s.sourceOf(&in)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -228,15 +228,42 @@ func (s *Server) upsertSource(c *call) (int, any, error) {
 
 // createSourceFrom creates the source in describes (201).
 func (s *Server) createSourceFrom(c *call, in *ingestSourceIn) (int, any, error) {
-	src, err := in.source()
+	src, err := s.sourceOf(in)
 	if err != nil {
 		return 0, nil, err
 	}
 	if err := ingest.Create(c.ctx(), s.store, src); err != nil {
 		return 0, nil, err
 	}
+	s.warnUnverified(src)
 	s.gateway.SourcesChanged()
 	return http.StatusCreated, s.ingestSourceOutOf(c, src), nil
+}
+
+// warnUnverified logs, for the operator, a source that verifies nothing:
+// its URL alone lets anyone in.
+func (s *Server) warnUnverified(src *hookline.Source) {
+	if !ingest.Verifies(src) {
+		s.log.Warn("ingest: the source verifies nothing: anyone who has its URL is accepted", "source_id", src.ID, "source_type", src.Type)
+	}
+}
+
+// checkActions refuses next, the new settings of a source, when they
+// verify nothing while one of the source's endpoints runs an action.
+func (s *Server) checkActions(c *call, next *hookline.Source) error {
+	if ingest.Verifies(next) {
+		return nil
+	}
+	eps, err := s.endpointsOf(c, next.AppID)
+	if err != nil {
+		return err
+	}
+	for _, ep := range eps {
+		if _, isAction := hookline.ActionName(ep.URL); isAction {
+			return ingest.CheckAction(next, "body", "config")
+		}
+	}
+	return nil
 }
 
 // saveSource stores next, the new settings of old, with old's identity
@@ -245,9 +272,13 @@ func (s *Server) saveSource(c *call, old, next *hookline.Source) (int, any, erro
 	next.ID, next.AppID, next.CreatedAt = old.ID, old.AppID, old.CreatedAt
 	next.Token, next.PreviousTokenHash, next.PreviousTokenExpires = old.Token, old.PreviousTokenHash, old.PreviousTokenExpires
 	next.UpdatedAt = time.Now().UTC()
+	if err := s.checkActions(c, next); err != nil {
+		return 0, nil, err
+	}
 	if err := s.store.UpdateSource(c.ctx(), next); err != nil {
 		return 0, nil, err
 	}
+	s.warnUnverified(next)
 	s.gateway.SourcesChanged()
 	return http.StatusOK, s.ingestSourceOutOf(c, next), nil
 }
@@ -276,7 +307,7 @@ func (s *Server) patchSource(c *call) (int, any, error) {
 		next.Config = *in.Config
 		next.Config.KeepSecrets(&old.Config)
 	}
-	if err := checkSource(&next); err != nil {
+	if err := s.checkSource(&next); err != nil {
 		return 0, nil, err
 	}
 	return s.saveSource(c, old, &next)

@@ -112,8 +112,8 @@ func (g *Gateway) fire(ctx context.Context, src *hookline.Source, t time.Time) {
 	msg := g.message(src, rec, cronEventType, []byte(src.Config.Payload), contentType)
 	// The default window, not the config's (checkCron): a node that fires
 	// a tick late, as one that just learnt of the source does, must find
-	// it still claimed.
-	if err := g.accept(ctx, src, rec, msg, hookline.DefaultDedupWindow); err != nil {
+	// it still claimed (as long as the retention keeps it).
+	if err := g.accept(ctx, src, rec, msg, g.DedupWindow(hookline.DefaultDedupWindow)); err != nil {
 		if ctx.Err() == nil {
 			g.log.Error("ingest: a cron tick was not stored", "source_id", src.ID, "tick", t, "error", err.Error())
 		}

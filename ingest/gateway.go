@@ -74,21 +74,27 @@ type Config struct {
 	Tracing trace.TracerProvider
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Retention is how long the store keeps what a source received
+	// (serve's --retention); 0 keeps it forever. A delivery id is
+	// remembered no longer: it caps every de-duplication window (see
+	// Check and DedupWindow).
+	Retention time.Duration
 }
 
 // Gateway receives the requests of sources.
 type Gateway struct {
-	store    hookline.Store
-	log      *slog.Logger
-	now      func() time.Time
-	requests *prometheus.CounterVec
-	messages *telemetry.Messages
-	changed  chan struct{} // see SourcesChanged
+	store     hookline.Store
+	log       *slog.Logger
+	now       func() time.Time
+	retention time.Duration
+	requests  *prometheus.CounterVec
+	messages  *telemetry.Messages
+	changed   chan struct{} // see SourcesChanged
 }
 
 // New returns a Gateway for cfg.
 func New(cfg Config) *Gateway {
-	g := &Gateway{store: cfg.Store, log: cfg.Logger, now: cfg.Now, changed: make(chan struct{}, 1),
+	g := &Gateway{store: cfg.Store, log: cfg.Logger, now: cfg.Now, retention: cfg.Retention, changed: make(chan struct{}, 1),
 		// Traced, not counted in hookline_messages_accepted_total:
 		// hookline_ingest_requests_total counts what sources accept.
 		messages: telemetry.NewMessages(nil, cfg.Tracing)}
@@ -156,7 +162,7 @@ func (g *Gateway) Receive(ctx context.Context, src *hookline.Source, r *http.Req
 		contentType = "application/octet-stream"
 	}
 	msg := g.message(src, rec, eventType(src, r.Header, body), body, contentType)
-	if err := g.accept(ctx, src, rec, msg, src.Config.DedupWindow()); err != nil {
+	if err := g.accept(ctx, src, rec, msg, g.DedupWindow(src.Config.DedupWindow())); err != nil {
 		return nil, err
 	}
 	g.requests.WithLabelValues(src.Type, rec.Outcome).Inc()
@@ -171,6 +177,29 @@ func (g *Gateway) accept(ctx context.Context, src *hookline.Source, rec *hooklin
 		return telemetry.UnknownDeliveries, g.store.Receive(ctx, src, rec, msg, window)
 	})
 	return err
+}
+
+// Check is the package's Check, and refuses a dedupWindowSeconds longer
+// than the retention: the store deletes what a source received after it,
+// and with it the delivery ids.
+func (g *Gateway) Check(src *hookline.Source) error {
+	if err := Check(src); err != nil {
+		return err
+	}
+	if w := src.Config.DedupWindowSeconds; w != nil && g.retention > 0 && time.Duration(*w)*time.Second > g.retention {
+		return hookline.Invalid(field("dedupWindowSeconds"), "must not exceed the server's --retention (%s): a delivery id is forgotten with the request", g.retention)
+	}
+	return nil
+}
+
+// DedupWindow returns window, a source's de-duplication window, at most
+// the retention (0: forever), past which the store has deleted the
+// delivery ids.
+func (g *Gateway) DedupWindow(window time.Duration) time.Duration {
+	if g.retention > 0 {
+		return min(window, g.retention)
+	}
+	return window
 }
 
 // maxChallengeLen bounds the challenge a URL check may have echoed.

@@ -2,7 +2,9 @@ package ingest
 
 import (
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/hookline/hookline"
 )
@@ -43,6 +45,49 @@ func TestCheckRefuses(t *testing.T) {
 		if err := Check(&src); err != nil {
 			t.Errorf("%s: %v", what, err)
 		}
+	}
+}
+
+// TestVerifies: a source that checks nothing of its requests is told from
+// one that checks anything.
+func TestVerifies(t *testing.T) {
+	for src, want := range map[*hookline.Source]bool{
+		{Type: hookline.SourceGitHub}:  false,
+		{Type: hookline.SourceGeneric}: false,
+		{Type: hookline.SourceGeneric, Config: hookline.SourceConfig{DedupHeader: "X-Id"}}:                                                 false,
+		{Type: hookline.SourceGitHub, Config: hookline.SourceConfig{Secret: "s"}}:                                                          true,
+		{Type: hookline.SourceGeneric, Config: hookline.SourceConfig{AllowedNetworks: []string{"10.0.0.0/8"}}}:                             true,
+		{Type: hookline.SourceGeneric, Config: hookline.SourceConfig{HeaderAuth: &hookline.SourceHeaderAuth{Header: "X-Key", Value: "k"}}}: true,
+		{Type: hookline.SourceStripe, Config: hookline.SourceConfig{Secret: "whsec_x"}}:                                                    true,
+		{Type: hookline.SourceCron, Config: hookline.SourceConfig{Schedule: "@hourly"}}:                                                    true,
+	} {
+		if got := Verifies(src); got != want {
+			t.Errorf("%s %+v: Verifies %v, want %v", src.Type, src.Config, got, want)
+		}
+		if err := CheckAction(src, "body", "url"); (err == nil) != want || err != nil && hookline.ErrorCode(err) != hookline.EINVALID {
+			t.Errorf("%s %+v: CheckAction %v", src.Type, src.Config, err)
+		}
+	}
+}
+
+// TestRetentionCapsDedupWindow: under a retention, a window longer than it
+// is refused, and the default one shortened to it; without (0), neither.
+func TestRetentionCapsDedupWindow(t *testing.T) {
+	day := 24 * 3600
+	src := &hookline.Source{Type: hookline.SourceGitHub, Config: hookline.SourceConfig{Secret: "s", DedupWindowSeconds: &day}}
+	short := New(Config{Retention: time.Hour})
+	if err := short.Check(src); hookline.ErrorCode(err) != hookline.EINVALID || !strings.Contains(err.Error(), "--retention (1h0m0s)") {
+		t.Errorf("a day's window under a retention of an hour: %v, want EINVALID naming the retention", err)
+	}
+	if got := short.DedupWindow(hookline.DefaultDedupWindow); got != time.Hour {
+		t.Errorf("the default window under a retention of an hour: %v", got)
+	}
+	forever := New(Config{})
+	if err := forever.Check(src); err != nil {
+		t.Errorf("a day's window, kept forever: %v", err)
+	}
+	if got := forever.DedupWindow(hookline.DefaultDedupWindow); got != hookline.DefaultDedupWindow {
+		t.Errorf("the default window, kept forever: %v", got)
 	}
 }
 

@@ -49,6 +49,31 @@ func Check(src *hookline.Source) error {
 	return err
 }
 
+// Verifies reports whether src checks anything of the requests it
+// receives: a signature, credentials, a client certificate or the sender's
+// network. A source that checks nothing (a github source without secret,
+// a generic-webhook source without any extension) accepts anyone who has
+// its URL. A cron source receives no request; a config Check refuses is
+// not this function's to report: for both it returns true.
+func Verifies(src *hookline.Source) bool {
+	if src.Type == hookline.SourceCron {
+		return true
+	}
+	v, err := newVerifier(src, time.Now)
+	return err != nil || len(v.networks) > 0 || v.basic != nil || v.header != nil || len(v.sigs) > 0 || v.clientCAs != nil
+}
+
+// CheckAction returns nil when src may deliver to an action, else an
+// EINVALID error at path: an action endpoint needs a source that verifies
+// its requests (see Verifies), or anyone who has the URL runs the command.
+func CheckAction(src *hookline.Source, path ...string) error {
+	if Verifies(src) {
+		return nil
+	}
+	return hookline.Invalid(path, "an action needs a source that verifies its requests; this %s source verifies nothing "+
+		"(give it a secret, or one of hmac, basicAuth, headerAuth, clientCa, allowedNetworks)", src.Type)
+}
+
 // checkCron checks the config of a cron source: its schedule, and none of
 // the keys it has no use for. It receives no request to verify, and its
 // ticks are de-duplicated with hookline.DefaultDedupWindow, whatever

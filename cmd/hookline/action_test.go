@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -180,5 +181,38 @@ while [ ! -e `+release+` ] && [ -d `+dir+` ]; do sleep 0.1; done
 				t.Fatalf("the action ran for deliveries %v, want %v", got, tc.runs)
 			}
 		})
+	}
+}
+
+// TestActionNeedsAVerifyingSource: a source that verifies nothing (github
+// without secret, generic-webhook without a check) is logged as such and
+// may forward to HTTP endpoints, but no endpoint of it may run an action;
+// nor may a source that runs one stop verifying.
+func TestActionNeedsAVerifyingSource(t *testing.T) {
+	o := startObserved(t, nil, "--actions", actionsFile(t, "exit 0\n", 1))
+	s := o.server
+	recv := newHookReceiver(t, func(int) int { return 204 })
+	for _, typ := range []string{"github", "generic-webhook"} {
+		id, _ := ingestSource(t, s, typ, map[string]any{}, recv.URL) // HTTP forwarding is allowed
+		if !regexp.MustCompile(`level=WARN msg="ingest: the source verifies nothing[^"]*" source_id=` + id).MatchString(o.logs.String()) {
+			t.Errorf("%s: no warning of a source that verifies nothing in\n%s", typ, o.logs)
+		}
+		out := s.want(t, 422, "POST", "/ingest/api/v1/source/"+id+"/endpoint", map[string]any{"url": "action:build"})
+		if !strings.Contains(out, "an action needs a source that verifies its requests") {
+			t.Errorf("%s: the refusal says %s", typ, out)
+		}
+	}
+
+	id, url := ingestSource(t, s, "github", map[string]any{"secret": "s"}, "action:build")
+	if strings.Contains(o.logs.String(), "source_id="+id) {
+		t.Errorf("a source with a secret was warned of:\n%s", o.logs)
+	}
+	out := s.want(t, 422, "PUT", "/ingest/api/v1/source/"+id, map[string]any{"name": "github source", "type": "github", "config": map[string]any{}})
+	if !strings.Contains(out, "an action needs a source that verifies its requests") {
+		t.Errorf("PUT without the secret: %s", out)
+	}
+	// The source kept its secret: an unsigned push is refused.
+	if code := post(t, url, http.Header{"X-Github-Event": {"push"}}, []byte(`{}`)); code != 401 {
+		t.Fatalf("an unsigned push after the refused PUT: %d, want 401", code)
 	}
 }

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -168,16 +170,24 @@ func ingestSource(t *testing.T, s *server, typ string, config map[string]any, ur
 // endpoint of the source srcID.
 func ingestEndpointSecret(t *testing.T, s *server, srcID string) string {
 	t.Helper()
-	var eps struct{ Data []struct{ ID string } }
-	base := s.url + "/ingest/api/v1/source/" + srcID + "/endpoint"
-	if code, err := apiCall(http.DefaultClient, "GET", base, s.token, nil, &eps); err != nil || code != 200 || len(eps.Data) != 1 {
-		t.Fatalf("ingest endpoints: %d %v %+v", code, err, eps)
-	}
 	var sec struct{ Key string }
-	if code, err := apiCall(http.DefaultClient, "GET", base+"/"+eps.Data[0].ID+"/secret", s.token, nil, &sec); err != nil || code != 200 {
+	url := s.url + "/ingest/api/v1/source/" + srcID + "/endpoint/" + onlyIngestEndpoint(t, s, srcID) + "/secret"
+	if code, err := apiCall(http.DefaultClient, "GET", url, s.token, nil, &sec); err != nil || code != 200 {
 		t.Fatalf("ingest endpoint secret: %d %v", code, err)
 	}
 	return sec.Key
+}
+
+// onlyIngestEndpoint returns the id of the only ingest endpoint of the
+// source srcID.
+func onlyIngestEndpoint(t *testing.T, s *server, srcID string) string {
+	t.Helper()
+	var eps struct{ Data []struct{ ID string } }
+	url := s.url + "/ingest/api/v1/source/" + srcID + "/endpoint"
+	if code, err := apiCall(http.DefaultClient, "GET", url, s.token, nil, &eps); err != nil || code != 200 || len(eps.Data) != 1 {
+		t.Fatalf("ingest endpoints: %d %v %+v", code, err, eps)
+	}
+	return eps.Data[0].ID
 }
 
 // post sends body to url with the headers h and returns the status.
@@ -221,7 +231,7 @@ func providerCases(t *testing.T) []providerCase {
 				prefix + "Signature": {sign(m.ID, when, body)}, "Content-Type": {"application/json"}}
 		}
 	}
-	return []providerCase{
+	cases := []providerCase{
 		{name: "github", typ: "github", config: map[string]any{"secret": "gh-s3cret"},
 			sign: func(t *testing.T, body []byte, _ time.Time) http.Header {
 				var m struct{ ID string }
@@ -267,12 +277,17 @@ func providerCases(t *testing.T) []providerCase {
 				return signature.SignV1(key, id, when, body)
 			}),
 			body: func(id string) []byte { return []byte(`{"ID":"` + id + `","type":"user.created"}`) }},
-		{name: "svix-v1a", typ: "svix", config: map[string]any{"secret": "whpk_" + base64.StdEncoding.EncodeToString(pub)},
-			sign: stdHeaders("Svix-", func(id string, when time.Time, body []byte) string {
+	}
+	// v1a, with a whpk_ public key, under either name of the headers.
+	for _, v := range []struct{ name, prefix string }{{"svix-v1a", "Svix-"}, {"standard-v1a", "Webhook-"}} {
+		cases = append(cases, providerCase{name: v.name,
+			typ: "svix", config: map[string]any{"secret": "whpk_" + base64.StdEncoding.EncodeToString(pub)},
+			sign: stdHeaders(v.prefix, func(id string, when time.Time, body []byte) string {
 				return signature.SignV1a(priv, id, when, body)
 			}),
-			body: func(id string) []byte { return []byte(`{"ID":"` + id + `","type":"user.created"}`) }},
+			body: func(id string) []byte { return []byte(`{"ID":"` + id + `","type":"user.created"}`) }})
 	}
+	return cases
 }
 
 // TestIngestProviders receives each provider's signed requests through a
@@ -374,7 +389,8 @@ func ingestLog(t *testing.T, s *server, srcID string) []map[string]any {
 // wrong method (405), an encoded body (422); and that refused requests are
 // logged without their body.
 func TestIngestRefusesBadInput(t *testing.T) {
-	s := startServer(t, "--max-body", "1KiB")
+	o := startObserved(t, nil, "--max-body", "1KiB")
+	s := o.server
 	recv := newHookReceiver(t, func(int) int { return 204 })
 	id, url := ingestSource(t, s, "github", map[string]any{"secret": "s"}, recv.URL)
 	big := bytes.Repeat([]byte("x"), 2048)
@@ -421,6 +437,13 @@ func TestIngestRefusesBadInput(t *testing.T) {
 	}
 	if got := m.value("hookline_ingest_requests_total"); got != 1 {
 		t.Fatalf("hookline_ingest_requests_total: %v in all, want 1", got)
+	}
+	// And logged for the operator, once: the source and why, never the
+	// request's credentials.
+	lines := regexp.MustCompile(`(?m)^.*level=WARN msg="ingest: request refused".*$`).FindAllString(o.logs.String(), -1)
+	if len(lines) != 1 || !strings.Contains(lines[0], "source_id="+id) || !strings.Contains(lines[0], `reason="signature: `) ||
+		strings.Contains(lines[0], "secret-token") || strings.Contains(lines[0], "sha256=00") {
+		t.Fatalf("the refusal's log lines: %q, want one with source_id and reason, without credentials, in\n%s", lines, o.logs)
 	}
 }
 
@@ -688,12 +711,7 @@ func TestIngestWindows(t *testing.T) {
 			t.Fatalf("first delivery: %d", code)
 		}
 	}
-	wait.For(t, "the delivery id to be accepted again after 1 s", func() bool {
-		if code := post(t, shortURL, h, []byte(`{}`)); code != 204 {
-			t.Fatalf("a retry: %d", code)
-		}
-		return ingestLog(t, s, short)[0]["outcome"] == "accepted" // this retry, the newest entry
-	})
+	waitAcceptedAgain(t, s, short, shortURL, h, "after 1 s")
 	// That much later, the default window still drops it.
 	if code := post(t, longURL, h, []byte(`{}`)); code != 204 {
 		t.Fatalf("a retry: %d", code)
@@ -702,4 +720,111 @@ func TestIngestWindows(t *testing.T) {
 		t.Fatalf("default window: log %v, want the first accepted and the retry a duplicate", log)
 	}
 	wait.For(t, "the second delivery after the window", func() bool { return shortRecv.count() >= 2 })
+}
+
+// TestIngestRetentionCapsDedupWindow: under a --retention shorter than
+// 7 days, serve warns at start; a source may not ask for a
+// dedupWindowSeconds longer than the retention (422 naming it); and the
+// default window is the retention, so a delivery id is accepted again once
+// it has passed (not when the retention sweep happens to run).
+func TestIngestRetentionCapsDedupWindow(t *testing.T) {
+	o := startObserved(t, nil, "--retention", "1s")
+	s := o.server
+	if !strings.Contains(o.logs.String(), `level=WARN msg="retention: --retention is shorter than the inbound gateway's default de-duplication window`) {
+		t.Errorf("no warning of the short retention in\n%s", o.logs)
+	}
+	out := s.want(t, 422, "POST", "/ingest/api/v1/source", map[string]any{"name": "long", "type": "generic-webhook",
+		"config": map[string]any{"dedupHeader": "X-Id", "dedupWindowSeconds": 2}})
+	if !strings.Contains(out, "dedupWindowSeconds") || !strings.Contains(out, "--retention (1s)") {
+		t.Errorf("a window over the retention: %s", out)
+	}
+	id, _ := ingestSource(t, s, "generic-webhook", map[string]any{"dedupHeader": "X-Id", "dedupWindowSeconds": 1}, "")
+	s.want(t, 422, "PATCH", "/ingest/api/v1/source/"+id, map[string]any{"config": map[string]any{"dedupHeader": "X-Id", "dedupWindowSeconds": 3600}})
+
+	def, defURL := ingestSource(t, s, "generic-webhook", map[string]any{"dedupHeader": "X-Id"}, "")
+	h := http.Header{"X-Id": {"d-1"}, "Content-Type": {"application/json"}}
+	if code := post(t, defURL, h, []byte(`{}`)); code != 204 {
+		t.Fatalf("first delivery: %d", code)
+	}
+	waitAcceptedAgain(t, s, def, defURL, h, "after the 1 s retention, by the default window")
+}
+
+// waitAcceptedAgain posts h and an empty JSON body to the source srcID at
+// url until the source's log says the post was accepted rather than a
+// duplicate: once the de-duplication window has passed.
+func waitAcceptedAgain(t *testing.T, s *server, srcID, url string, h http.Header, when string) {
+	t.Helper()
+	wait.For(t, "the delivery id to be accepted again "+when, func() bool {
+		if code := post(t, url, h, []byte(`{}`)); code != 204 {
+			t.Fatalf("a retry: %d", code)
+		}
+		return ingestLog(t, s, srcID)[0]["outcome"] == "accepted" // this retry, the newest entry
+	})
+}
+
+// TestIngestEndpointEngine: an ingest endpoint is delivered by the engine
+// of every endpoint. Its deliveries to a cloud metadata address are
+// refused by the network policy (the attempts say so) until they fail for
+// good; pointed at a working receiver, the source's recover route sends
+// them again. Its throttleRate holds its deliveries back: of four
+// requests, a throttled endpoint (1/s) gets its third and fourth after an
+// unthrottled one of the same source got all four.
+func TestIngestEndpointEngine(t *testing.T) {
+	s := startServer(t)
+	recv := newHookReceiver(t, func(int) int { return 204 })
+	id, url := ingestSource(t, s, "github", map[string]any{"secret": "s"}, "http://169.254.169.254/latest/meta-data")
+	ep := onlyIngestEndpoint(t, s, id)
+	if code := githubPush(t, url, "s", "d-1", "refs/heads/main"); code != 204 {
+		t.Fatalf("push: %d", code)
+	}
+	msg := ingestLog(t, s, id)[0]["msg_id"].(string)
+	src := "/ingest/api/v1/source/" + id
+	var dests struct{ Data []struct{ Status int } }
+	wait.For(t, "the delivery to fail for good", func() bool {
+		json.Unmarshal([]byte(s.want(t, 200, "GET", src+"/msg/"+msg+"/endpoint", nil)), &dests)
+		return len(dests.Data) == 1 && dests.Data[0].Status == 2 // fail
+	})
+	var attempts struct{ Data []struct{ Response string } }
+	json.Unmarshal([]byte(s.want(t, 200, "GET", src+"/attempt/endpoint/"+ep, nil)), &attempts)
+	if len(attempts.Data) != 3 {
+		t.Fatalf("%d attempts, want 3 (the retry schedule)", len(attempts.Data))
+	}
+	for _, a := range attempts.Data {
+		if !strings.Contains(a.Response, "the endpoint's host is a link-local or cloud metadata address") {
+			t.Fatalf("an attempt's response: %q, want the network policy's refusal", a.Response)
+		}
+	}
+	s.want(t, 200, "PUT", src+"/endpoint/"+ep, map[string]any{"url": recv.URL})
+	s.want(t, 202, "POST", src+"/endpoint/"+ep+"/recover", map[string]any{"since": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)})
+	wait.For(t, "the recovered delivery", func() bool { return recv.count() == 1 })
+	if got := string(recv.bodies[0]); !strings.Contains(got, `"refs/heads/main"`) {
+		t.Fatalf("the receiver got %s", got)
+	}
+
+	fast := newHookReceiver(t, func(int) int { return 204 })
+	var mu sync.Mutex
+	var fastSeen []int // fast.count() at each arrival at the throttled endpoint
+	slow := newHookReceiver(t, func(int) int {
+		mu.Lock()
+		defer mu.Unlock()
+		fastSeen = append(fastSeen, fast.count())
+		return 204
+	})
+	id, url = ingestSource(t, s, "github", map[string]any{"secret": "s"}, fast.URL)
+	s.want(t, 201, "POST", "/ingest/api/v1/source/"+id+"/endpoint", map[string]any{"url": slow.URL, "throttleRate": 1})
+	const n = 4
+	for i := range n {
+		if code := githubPush(t, url, "s", fmt.Sprint("t-", i), "refs/heads/main"); code != 204 {
+			t.Fatalf("push %d: %d", i, code)
+		}
+	}
+	wait.For(t, "every delivery", func() bool { return fast.count() == n && slow.count() == n })
+	mu.Lock()
+	defer mu.Unlock()
+	// A second's burst (one request), then one a second: the third
+	// arrives two seconds after the first at the earliest, long after the
+	// unthrottled endpoint had them all; unthrottled, the two keep pace.
+	if fastSeen[2] != n || fastSeen[3] != n {
+		t.Fatalf("the unthrottled endpoint had %v when the throttled one got each request, want all %d by its third", fastSeen, n)
+	}
 }

@@ -186,7 +186,11 @@ func serve(ctx context.Context, cfg *serveConfig, ready func(addr string), stdou
 	notifier := operational.New(operational.Config{Store: store, Logger: logger})
 	// The inbound gateway: what sources receive becomes messages of their
 	// internal applications, delivered like any other.
-	gateway := ingest.New(ingest.Config{Store: store, Logger: logger, Metrics: obs.registry, Tracing: obs.tracing})
+	gateway := ingest.New(ingest.Config{Store: store, Logger: logger, Metrics: obs.registry, Tracing: obs.tracing, Retention: cfg.Retention})
+	if cfg.Retention > 0 && cfg.Retention < hookline.DefaultDedupWindow {
+		logger.Warn("retention: --retention is shorter than the inbound gateway's default de-duplication window (7 days): sources remember delivery ids for --retention only",
+			"retention", cfg.Retention.String())
+	}
 	// The default public URL, http://<listen>, of --listen 127.0.0.1:0
 	// names the port the system chose.
 	publicURL := cfg.PublicURL
