@@ -177,7 +177,12 @@ func TestBadInput(t *testing.T) {
 		{"another list's iterator", "GET", "/api/v1/app?iterator=ep_2zzzzzzzzzzzzzzzzzzzzz", f.admin, nil, 422, "query.iterator"},
 		{"a malformed prevIterator", "GET", "/api/v1/app/shop/endpoint?iterator=~nope", f.admin, nil, 422, "query.iterator"},
 		{"an event type iterator that is no name", "GET", "/api/v1/event-type?iterator=a%20b", f.admin, nil, 422, "query.iterator"},
-		{"message to a missing app id", "POST", "/api/v1/app/app_2zzzzzzzzzzzzzzzzzzzzz/msg", f.admin, `{"eventType":"a.b","payload":{},"application":{"name":"x"}}`, 404, "not_found"},
+		{"message to a missing app id, application without its uid", "POST", "/api/v1/app/app_2zzzzzzzzzzzzzzzzzzzzz/msg", f.admin, `{"eventType":"a.b","payload":{},"application":{"name":"x"}}`, 422, "body.application.uid"},
+		{"message to a missing app id, application of another uid", "POST", "/api/v1/app/app_2zzzzzzzzzzzzzzzzzzzzz/msg", f.admin, `{"eventType":"a.b","payload":{},"application":{"name":"x","uid":"other"}}`, 422, "body.application.uid"},
+		{"message to a missing app id, application of that uid", "POST", "/api/v1/app/app_2zzzzzzzzzzzzzzzzzzzzz/msg", f.admin, `{"eventType":"a.b","payload":{},"application":{"name":"x","uid":"app_2zzzzzzzzzzzzzzzzzzzzz"}}`, 404, "not_found"},
+		{"portal access to a missing app id, application without its uid", "POST", "/api/v1/auth/app-portal-access/app_2zzzzzzzzzzzzzzzzzzzzz", f.admin, `{"application":{"name":"x"}}`, 422, "body.application.uid"},
+		{"portal access to a missing app id, application of another uid", "POST", "/api/v1/auth/app-portal-access/app_2zzzzzzzzzzzzzzzzzzzzz", f.admin, `{"application":{"name":"x","uid":"other"}}`, 422, "body.application.uid"},
+		{"portal access to a missing app id", "POST", "/api/v1/auth/app-portal-access/app_2zzzzzzzzzzzzzzzzzzzzz", f.admin, `{}`, 404, "not_found"},
 		{"payload over the limit", "POST", "/api/v1/app/shop/msg", f.admin, big, 413, "too_large"},
 
 		{"URL not a URL", "POST", "/api/v1/app/shop/endpoint", f.admin, `{"url":"not a url"}`, 422, "body.url"},

@@ -111,20 +111,20 @@ func (c *call) loadOrCreateApp(in *applicationIn) (*hookline.Application, error)
 		return app, err
 	}
 	pathID := c.r.PathValue("app_id")
-	if strings.HasPrefix(pathID, hookline.PrefixApplication) {
-		// An id Hookline did not make: an application cannot be created with it.
-		return nil, err
-	}
 	if pathID == operational.AppUID || strings.HasPrefix(pathID, ingest.AppUIDPrefix) {
 		return nil, notFound("Application")
 	}
 	// As svix-server: the application to create says its uid, the one of
-	// the path.
+	// the path, whatever the path looks like.
 	switch {
 	case in.UID == nil:
 		return nil, badInput([]string{"body", "application", "uid"}, "application_uid_missing", "Application UID not set in body")
 	case *in.UID != pathID:
 		return nil, badInput([]string{"body", "application", "uid"}, "application_uid_mismatch", "Application UID in the path and body must match")
+	}
+	if strings.HasPrefix(pathID, hookline.PrefixApplication) {
+		// An id Hookline did not make: an application cannot be created with it.
+		return nil, err
 	}
 	app = in.application()
 	if err := prefix(app.Validate(), "application"); err != nil {
