@@ -257,6 +257,58 @@ func TestSDKEventTypes(t *testing.T) {
 	wantStatus(t, err, http.StatusNotFound)
 }
 
+// TestSDKEventTypeGroupName: an event type's groupName is stored, read back
+// in its lists, replaced by an update, changed and cleared by a patch; a
+// bad one is a 422 at body.groupName.
+func TestSDKEventTypeGroupName(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	c := e.sdk(e.admin)
+	ctx := context.Background()
+	group := func(et *models.EventTypeOut) string {
+		if et.GroupName == nil {
+			return "<none>"
+		}
+		return *et.GroupName
+	}
+
+	et, err := c.EventType.Create(ctx, models.EventTypeIn{Name: "user.signup", Description: "x", GroupName: ptr("user")}, nil)
+	ok(t, err)
+	if group(et) != "user" {
+		t.Fatalf("created with groupName user: %q", group(et))
+	}
+	_, err = c.EventType.Create(ctx, models.EventTypeIn{Name: "user.left", Description: "x", GroupName: ptr("no group!")}, nil)
+	wantField(t, err, "groupName")
+
+	et, err = c.EventType.Get(ctx, "user.signup")
+	ok(t, err)
+	list, err := c.EventType.List(ctx, nil)
+	ok(t, err)
+	if group(et) != "user" || len(list.Data) != 1 || group(&list.Data[0]) != "user" {
+		t.Fatalf("read back: get %q, list %+v", group(et), list.Data)
+	}
+
+	et, err = c.EventType.Patch(ctx, "user.signup", models.EventTypePatch{Description: ptr("y")})
+	ok(t, err)
+	if group(et) != "user" {
+		t.Fatalf("a patch without groupName changed it to %q", group(et))
+	}
+	et, err = c.EventType.Patch(ctx, "user.signup", models.EventTypePatch{GroupName: utils.NewNullable("account")})
+	ok(t, err)
+	if got, _ := c.EventType.Get(ctx, "user.signup"); group(et) != "account" || group(got) != "account" {
+		t.Fatalf("patched to account: %q, reads back %q", group(et), group(got))
+	}
+	et, err = c.EventType.Update(ctx, "user.signup", models.EventTypeUpdate{Description: "z", GroupName: ptr("people")})
+	ok(t, err)
+	if group(et) != "people" {
+		t.Fatalf("updated to people: %q", group(et))
+	}
+	et, err = c.EventType.Patch(ctx, "user.signup", models.EventTypePatch{GroupName: utils.NewNullableFromPtr[string](nil)})
+	ok(t, err)
+	if got, _ := c.EventType.Get(ctx, "user.signup"); group(et) != "<none>" || group(got) != "<none>" {
+		t.Fatalf("patched to null: %q, reads back %q", group(et), group(got))
+	}
+}
+
 func TestSDKEndpoints(t *testing.T) {
 	e := newEnv(t, nil, nil)
 	c := e.sdk(e.admin)
