@@ -221,7 +221,9 @@ func TestBadInput(t *testing.T) {
 		{"status code class", "GET", "/api/v1/app/shop/attempt/endpoint/ep1?status_code_class=250", f.admin, nil, 422, "query.status_code_class"},
 		{"bad event_types", "GET", "/api/v1/app/shop/msg?event_types=a.b,no%20way", f.admin, nil, 422, "query.event_types"},
 		{"bad order", "GET", "/api/v1/app?order=up", f.admin, nil, 422, "query.order"},
-		{"tag on attempts", "GET", "/api/v1/app/shop/attempt/endpoint/ep1?tag=x", f.admin, nil, 422, "query.tag"},
+		{"bad tag on attempts", "GET", "/api/v1/app/shop/attempt/endpoint/ep1?tag=no%20way", f.admin, nil, 422, "query.tag"},
+		{"bad tag on a message's attempts", "GET", "/api/v1/app/shop/attempt/msg/evt1?tag=no%20way", f.admin, nil, 422, "query.tag"},
+		{"bad tag on an endpoint's messages", "GET", "/api/v1/app/shop/endpoint/ep1/msg?tag=no%20way", f.admin, nil, 422, "query.tag"},
 
 		{"missing token", "GET", "/api/v1/app", "", nil, 401, "authentication"},
 		{"missing token on a write", "POST", "/api/v1/app", "", `{"name":"x"}`, 401, "authentication"},

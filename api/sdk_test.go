@@ -597,6 +597,58 @@ func attemptOnce(t *testing.T, st hookline.Store, status hookline.Status, code i
 	return tasks
 }
 
+// TestSDKAttemptListsByTag: the tag filter of the lists of an endpoint's
+// attempts, a message's attempts and an endpoint's messages keeps what
+// belongs to the messages with that tag.
+func TestSDKAttemptListsByTag(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	c := e.sdk(e.admin)
+	ctx := context.Background()
+	app, err := c.Application.Create(ctx, models.ApplicationIn{Name: "A"}, nil)
+	ok(t, err)
+	_, err = c.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "https://one.example.com/", Uid: ptr("one")}, nil)
+	ok(t, err)
+	vip, err := c.Message.Create(ctx, app.Id, models.MessageIn{EventType: "user.created", Tags: []string{"vip", "eu"}, Payload: map[string]any{}}, nil)
+	ok(t, err)
+	plain, err := c.Message.Create(ctx, app.Id, models.MessageIn{EventType: "user.created", Tags: []string{"eu"}, Payload: map[string]any{}}, nil)
+	ok(t, err)
+	tasks := attemptOnce(t, e.store, hookline.StatusFail, 500, "down")
+	if len(tasks) != 2 {
+		t.Fatalf("%d attempts, want 2", len(tasks))
+	}
+	for tag, want := range map[string][]string{"vip": {vip.Id}, "eu": {plain.Id, vip.Id}, "none": nil} {
+		byEndpoint, err := c.MessageAttempt.ListByEndpoint(ctx, app.Id, "one", &svix.MessageAttemptListByEndpointOptions{Tag: ptr(tag)})
+		ok(t, err)
+		var got []string
+		for _, a := range byEndpoint.Data {
+			got = append(got, a.MsgId)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("the endpoint's attempts with tag %s are of %v, want %v", tag, got, want)
+		}
+		sent, err := c.MessageAttempt.ListAttemptedMessages(ctx, app.Id, "one", &svix.MessageAttemptListAttemptedMessagesOptions{Tag: ptr(tag)})
+		ok(t, err)
+		got = nil
+		for _, m := range sent.Data {
+			got = append(got, m.Id)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("the endpoint's messages with tag %s are %v, want %v", tag, got, want)
+		}
+		for _, m := range []*models.MessageOut{vip, plain} {
+			byMsg, err := c.MessageAttempt.ListByMsg(ctx, app.Id, m.Id, &svix.MessageAttemptListByMsgOptions{Tag: ptr(tag)})
+			ok(t, err)
+			wantN := 0
+			if slices.Contains(want, m.Id) {
+				wantN = 1
+			}
+			if len(byMsg.Data) != wantN {
+				t.Errorf("message %s (tags %v) has %d attempts with tag %s, want %d", m.Id, m.Tags, len(byMsg.Data), tag, wantN)
+			}
+		}
+	}
+}
+
 func TestSDKAttempts(t *testing.T) {
 	e := newEnv(t, nil, nil)
 	c := e.sdk(e.admin)
