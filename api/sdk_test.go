@@ -45,14 +45,38 @@ func wantStatus(t *testing.T, err error, want int) {
 // path body, loc...
 func wantField(t *testing.T, err error, loc ...string) {
 	t.Helper()
+	wantLoc(t, err, append([]string{"body"}, loc...)...)
+}
+
+// wantLoc fails t unless err is a 422 whose first error is at loc (such as
+// "query", "iterator"), and returns that error's type.
+func wantLoc(t *testing.T, err error, loc ...string) string {
+	t.Helper()
 	wantStatus(t, err, http.StatusUnprocessableEntity)
 	var body struct {
-		Detail []struct{ Loc []string }
+		Detail []struct {
+			Loc  []string
+			Type string
+		}
 	}
 	var se *svix.Error
 	errors.As(err, &se)
-	if json.Unmarshal(se.Body(), &body) != nil || len(body.Detail) == 0 || !slices.Equal(body.Detail[0].Loc, append([]string{"body"}, loc...)) {
-		t.Fatalf("422 %s, want it at body.%s", se.Body(), strings.Join(loc, "."))
+	if json.Unmarshal(se.Body(), &body) != nil || len(body.Detail) == 0 || !slices.Equal(body.Detail[0].Loc, loc) {
+		t.Fatalf("422 %s, want it at %s", se.Body(), strings.Join(loc, "."))
+	}
+	return body.Detail[0].Type
+}
+
+// wantCode fails t unless err is an error of this status whose body is
+// {"code": code, "detail": ...}.
+func wantCode(t *testing.T, err error, status int, code string) {
+	t.Helper()
+	wantStatus(t, err, status)
+	var body struct{ Code, Detail string }
+	var se *svix.Error
+	errors.As(err, &se)
+	if json.Unmarshal(se.Body(), &body) != nil || body.Code != code || body.Detail == "" {
+		t.Fatalf("%d %s, want code %s", status, se.Body(), code)
 	}
 }
 
@@ -1320,4 +1344,110 @@ func TestSDKPrecheckAndDashboardAccess(t *testing.T) {
 	}
 	_, err = e.sdk(access.Token).Endpoint.List(ctx, app.Id, nil)
 	ok(t, err)
+}
+
+// TestSDKSvixServerEdges drives through the Go SDK the edges where Hookline
+// does what svix-server does: after= includes an item made at that instant,
+// an 11th secret rotation while ten rotated-out keys are unexpired is a
+// 400, an inline application must carry the path's uid, a malformed
+// iterator is a 422, a PATCHed URL is normalised as on create, and stats
+// reach at most 28 days back.
+func TestSDKSvixServerEdges(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	c := e.sdk(e.admin)
+	ctx := context.Background()
+	app, err := c.Application.Create(ctx, models.ApplicationIn{Name: "A", Uid: ptr("a")}, nil)
+	ok(t, err)
+	ep, err := c.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "https://one.example.com/hook"}, nil)
+	ok(t, err)
+
+	t.Run("after includes the instant", func(t *testing.T) {
+		// The SDK sends times to the second: a message made on a whole
+		// second is at the instant after= names.
+		at := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+		m := &hookline.Message{AppID: app.Id, EventType: "a.b", Payload: []byte(`{}`), CreatedAt: at}
+		_, err := e.store.CreateMessage(ctx, m)
+		ok(t, err)
+		for _, tc := range []struct {
+			name string
+			o    svix.MessageListOptions
+			want bool
+		}{
+			{"after its instant", svix.MessageListOptions{After: &at}, true},
+			{"after the next second", svix.MessageListOptions{After: ptr(at.Add(time.Second))}, false},
+			{"before its instant", svix.MessageListOptions{Before: &at}, false},
+			{"before the next second", svix.MessageListOptions{Before: ptr(at.Add(time.Second))}, true},
+		} {
+			l, err := c.Message.List(ctx, app.Id, &tc.o)
+			ok(t, err)
+			got := slices.ContainsFunc(l.Data, func(o models.MessageOut) bool { return o.Id == m.ID })
+			if got != tc.want {
+				t.Errorf("%s: listed it %v, want %v", tc.name, got, tc.want)
+			}
+		}
+	})
+
+	t.Run("11th rotation", func(t *testing.T) {
+		for range hookline.MaxPreviousSecrets {
+			ok(t, c.Endpoint.RotateSecret(ctx, app.Id, ep.Id, models.EndpointSecretRotateIn{}, nil))
+		}
+		before, err := c.Endpoint.GetSecret(ctx, app.Id, ep.Id)
+		ok(t, err)
+		wantCode(t, c.Endpoint.RotateSecret(ctx, app.Id, ep.Id, models.EndpointSecretRotateIn{}, nil), http.StatusBadRequest, "limit_reached")
+		after, err := c.Endpoint.GetSecret(ctx, app.Id, ep.Id)
+		ok(t, err)
+		if after.Key != before.Key {
+			t.Fatal("a refused rotation changed the secret")
+		}
+	})
+
+	t.Run("inline application uid", func(t *testing.T) {
+		for _, path := range []string{"made-here", "app_2zzzzzzzzzzzzzzzzzzzzz"} {
+			for _, tc := range []struct {
+				uid  *string
+				kind string
+			}{{nil, "application_uid_missing"}, {ptr("other"), "application_uid_mismatch"}} {
+				in := &models.ApplicationIn{Name: "x", Uid: tc.uid}
+				_, err := c.Message.Create(ctx, path, models.MessageIn{EventType: "a.b", Payload: map[string]any{}, Application: in}, nil)
+				if kind := wantLoc(t, err, "body", "application", "uid"); kind != tc.kind {
+					t.Errorf("message to %s with uid %v: %s, want %s", path, tc.uid, kind, tc.kind)
+				}
+				_, err = c.Authentication.AppPortalAccess(ctx, path, models.AppPortalAccessIn{Application: in}, nil)
+				if kind := wantLoc(t, err, "body", "application", "uid"); kind != tc.kind {
+					t.Errorf("portal access to %s with uid %v: %s, want %s", path, tc.uid, kind, tc.kind)
+				}
+			}
+			_, err := c.Application.Get(ctx, path)
+			wantStatus(t, err, http.StatusNotFound)
+		}
+	})
+
+	t.Run("malformed iterator", func(t *testing.T) {
+		_, err := c.Message.List(ctx, app.Id, &svix.MessageListOptions{Iterator: ptr("garbage")})
+		wantLoc(t, err, "query", "iterator")
+		_, err = c.Endpoint.List(ctx, app.Id, &svix.EndpointListOptions{Iterator: ptr("msg_2zzzzzzzzzzzzzzzzzzzzz")})
+		wantLoc(t, err, "query", "iterator")
+		_, err = c.MessageAttempt.ListByEndpoint(ctx, app.Id, ep.Id, &svix.MessageAttemptListByEndpointOptions{Iterator: ptr("~nope")})
+		wantLoc(t, err, "query", "iterator")
+	})
+
+	t.Run("PATCHed URL normalised", func(t *testing.T) {
+		patched, err := c.Endpoint.Patch(ctx, app.Id, ep.Id, models.EndpointPatch{Url: ptr("HTTPS://Two.Example.COM")})
+		ok(t, err)
+		got, err := c.Endpoint.Get(ctx, app.Id, ep.Id)
+		ok(t, err)
+		if patched.Url != "https://two.example.com/" || got.Url != patched.Url {
+			t.Fatalf("patched URL %q, reads back %q, want https://two.example.com/", patched.Url, got.Url)
+		}
+	})
+
+	t.Run("stats 28 days back", func(t *testing.T) {
+		now := time.Now()
+		_, err := c.Endpoint.GetStats(ctx, app.Id, ep.Id, &svix.EndpointGetStatsOptions{Since: ptr(now.AddDate(0, 0, -28)), Until: &now})
+		ok(t, err)
+		_, err = c.Endpoint.GetStats(ctx, app.Id, ep.Id, &svix.EndpointGetStatsOptions{Since: ptr(now.AddDate(0, 0, -29)), Until: &now})
+		wantCode(t, err, http.StatusBadRequest, "invalid_range")
+		_, err = c.Endpoint.GetStats(ctx, app.Id, ep.Id, &svix.EndpointGetStatsOptions{Since: ptr(now.AddDate(0, 0, -29))})
+		wantCode(t, err, http.StatusBadRequest, "invalid_range")
+	})
 }
