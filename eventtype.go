@@ -12,6 +12,9 @@ type EventType struct {
 	Description string
 	Archived    bool
 	Deprecated  bool
+	// GroupName is the event type group's name, a name like Name; nil for
+	// none.
+	GroupName *string
 	// FeatureFlags hide the event type from an application's token that
 	// holds none of them (Token.Sees); nil for none.
 	FeatureFlags []string
@@ -31,6 +34,9 @@ func (e *EventType) Prepare(now time.Time) {
 // a JSON Schema (CheckSchemas).
 func (e *EventType) Validate() error {
 	if err := checkName([]string{"body", "name"}, e.Name, MaxEventTypeLen); err != nil {
+		return err
+	}
+	if err := checkOptionalName([]string{"body", "groupName"}, e.GroupName, MaxEventTypeLen); err != nil {
 		return err
 	}
 	if err := checkNames("featureFlags", e.FeatureFlags, MaxEventTypeLen, 0); err != nil {

@@ -55,6 +55,7 @@ type AttemptFilter struct {
 	// [class, class+100); 0 keeps attempts that got no response.
 	StatusCodeClass *int
 	Channel         string
+	Tag             string // only attempts of messages with this tag
 	EventTypes      []string
 	EndpointID      string // for ListAttemptsByMessage
 	Before          *time.Time
@@ -65,6 +66,7 @@ type AttemptFilter struct {
 type EndpointMessageFilter struct {
 	ListOptions
 	Channel    string
+	Tag        string // only messages with this tag
 	Status     *Status
 	EventTypes []string
 	Before     *time.Time

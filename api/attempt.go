@@ -50,7 +50,7 @@ func (q query) attempts() (aq attemptQuery, err error) {
 	}
 	f := &aq.filter
 	f.ListOptions = aq.page.opts
-	if err = q.unsupported("tag"); err != nil {
+	if f.Tag, err = q.name("tag", hookline.MaxChannelLen); err != nil {
 		return aq, err
 	}
 	if f.Status, err = q.status(); err != nil {
@@ -188,7 +188,7 @@ func (s *Server) listAttemptedMessages(c *call) (int, any, error) {
 	}
 	f := hookline.EndpointMessageFilter{ListOptions: p.opts}
 	var withContent bool
-	if err := q.unsupported("tag"); err != nil {
+	if f.Tag, err = q.name("tag", hookline.MaxChannelLen); err != nil {
 		return 0, nil, err
 	}
 	if f.Channel, err = q.name("channel", hookline.MaxChannelLen); err != nil {

@@ -111,20 +111,20 @@ func (c *call) loadOrCreateApp(in *applicationIn) (*hookline.Application, error)
 		return app, err
 	}
 	pathID := c.r.PathValue("app_id")
-	if strings.HasPrefix(pathID, hookline.PrefixApplication) {
-		// An id Hookline did not make: an application cannot be created with it.
-		return nil, err
-	}
 	if pathID == operational.AppUID || strings.HasPrefix(pathID, ingest.AppUIDPrefix) {
 		return nil, notFound("Application")
 	}
 	// As svix-server: the application to create says its uid, the one of
-	// the path.
+	// the path, whatever the path looks like.
 	switch {
 	case in.UID == nil:
 		return nil, badInput([]string{"body", "application", "uid"}, "application_uid_missing", "Application UID not set in body")
 	case *in.UID != pathID:
 		return nil, badInput([]string{"body", "application", "uid"}, "application_uid_mismatch", "Application UID in the path and body must match")
+	}
+	if strings.HasPrefix(pathID, hookline.PrefixApplication) {
+		// An id Hookline did not make: an application cannot be created with it.
+		return nil, err
 	}
 	app = in.application()
 	if err := prefix(app.Validate(), "application"); err != nil {
@@ -259,6 +259,7 @@ func (s *Server) logout(c *call) (int, any, error) {
 type whoamiOut struct {
 	AppID            *string                `json:"appId,omitempty" doc:"The application the token is scoped to; absent for an admin token."`
 	PermissionSource string                 `json:"permissionSource" enum:"OidcJwt,SvixJwt,RegionalAuthToken,GlobalAuthToken,Unknown" doc:"The Svix API's kind of authentication; Hookline's tokens are none of its kinds: always Unknown."`
+	SessionID        *string                `json:"sessionId,omitempty" doc:"The session the token was created for (app-portal-access's sessionId); absent when it has none."`
 	Capabilities     *[]hookline.Capability `json:"capabilities,omitempty" doc:"A Hookline extension: what a token scoped to an application may do in it, every capability for a token of the whole application; absent for an admin token, which may do everything. A page can hide what the token cannot do."`
 }
 
@@ -272,6 +273,9 @@ func (s *Server) whoami(c *call) (int, any, error) {
 			caps = hookline.AllCapabilities()
 		}
 		out.AppID, out.Capabilities = &c.tok.AppID, &caps
+	}
+	if c.tok.SessionID != "" {
+		out.SessionID = &c.tok.SessionID
 	}
 	return http.StatusOK, out, nil
 }

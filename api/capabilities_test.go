@@ -45,23 +45,26 @@ func TestWhoami(t *testing.T) {
 	type whoami struct {
 		AppID            *string  `json:"appId"`
 		PermissionSource string   `json:"permissionSource"`
+		SessionID        *string  `json:"sessionId"`
 		Capabilities     []string `json:"capabilities"`
 	}
 	var w whoami
 	e.must(200, "GET", "/api/v1/auth/whoami", e.admin, nil, &w)
-	if w.AppID != nil || w.Capabilities != nil || w.PermissionSource != "Unknown" {
+	if w.AppID != nil || w.Capabilities != nil || w.SessionID != nil || w.PermissionSource != "Unknown" {
 		t.Fatalf("whoami of an admin token: %+v", w)
 	}
 	var app struct{ ID string }
 	e.must(200, "GET", "/api/v1/app/a", e.admin, nil, &app)
 	for _, tc := range []struct {
-		body string
-		want []string
+		body    string
+		want    []string
+		session string
 	}{
-		{`{}`, []string{"ViewBase", "ViewEndpointSecret", "ManageEndpointSecret", "ManageTransformations", "CreateAttempts", "ManageEndpoint"}},
-		{`{"readOnly": true}`, []string{"ViewBase"}},
-		{`{"capabilities": ["CreateAttempts"]}`, []string{"ViewBase", "CreateAttempts"}},
-		{`{"capabilities": ["ManageEndpointSecret", "ViewBase"]}`, []string{"ViewBase", "ViewEndpointSecret", "ManageEndpointSecret"}},
+		{`{}`, []string{"ViewBase", "ViewEndpointSecret", "ManageEndpointSecret", "ManageTransformations", "CreateAttempts", "ManageEndpoint"}, ""},
+		{`{"readOnly": true}`, []string{"ViewBase"}, ""},
+		{`{"capabilities": ["CreateAttempts"]}`, []string{"ViewBase", "CreateAttempts"}, ""},
+		{`{"capabilities": ["ManageEndpointSecret", "ViewBase"]}`, []string{"ViewBase", "ViewEndpointSecret", "ManageEndpointSecret"}, ""},
+		{`{"sessionId": "user_1FB8"}`, []string{"ViewBase", "ViewEndpointSecret", "ManageEndpointSecret", "ManageTransformations", "CreateAttempts", "ManageEndpoint"}, "user_1FB8"},
 	} {
 		var access struct{ Token string }
 		e.must(200, "POST", "/api/v1/auth/app-portal-access/a", e.admin, tc.body, &access)
@@ -69,6 +72,9 @@ func TestWhoami(t *testing.T) {
 		e.must(200, "GET", "/api/v1/auth/whoami", access.Token, nil, &w)
 		if w.AppID == nil || *w.AppID != app.ID || !slices.Equal(w.Capabilities, tc.want) {
 			t.Errorf("whoami of a token asked with %s: %+v, want %s and %v", tc.body, w, app.ID, tc.want)
+		}
+		if (w.SessionID == nil) != (tc.session == "") || w.SessionID != nil && *w.SessionID != tc.session {
+			t.Errorf("whoami of a token asked with %s: sessionId %v, want %q", tc.body, w.SessionID, tc.session)
 		}
 	}
 	e.must(401, "GET", "/api/v1/auth/whoami", "hk_wrong", nil, nil)

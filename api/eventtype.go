@@ -23,7 +23,7 @@ type eventTypeUpdate struct {
 	Schemas      json.RawMessage `json:"schemas,omitempty" doc:"JSON schemas of the payload by version, such as {\"1\": {...}}; each must compile as a JSON Schema, of draft 7 unless its $schema names another, with no $ref to another document (422 at body.schemas). A schema's examples (or example) feed send-example."`
 	FeatureFlag  *string         `json:"featureFlag,omitempty"`
 	FeatureFlags []string        `json:"featureFlags,omitempty" doc:"An application's token sees the event type (in lists, by name, in an endpoint's filterTypes) when it holds any one of these flags."`
-	GroupName    *string         `json:"groupName,omitempty" doc:"Accepted for compatibility; not stored."`
+	GroupName    *string         `json:"groupName,omitempty" doc:"The event type group's name, 1 to 256 characters of a-z, A-Z, 0-9, '-', '_' and '.'; absent for none."`
 }
 
 // eventTypePatch changes the fields it holds; null clears a nullable one.
@@ -34,6 +34,7 @@ type eventTypePatch struct {
 	Schemas      json.RawMessage `json:"schemas,omitempty"`
 	FeatureFlag  *string         `json:"featureFlag,omitempty"`
 	FeatureFlags []string        `json:"featureFlags,omitempty"`
+	GroupName    *string         `json:"groupName,omitempty" doc:"The event type group's name; null clears it."`
 }
 
 // eventTypeOut is an event type.
@@ -45,6 +46,7 @@ type eventTypeOut struct {
 	Schemas      json.RawMessage `json:"schemas,omitempty"`
 	FeatureFlag  *string         `json:"featureFlag,omitempty" doc:"The first of featureFlags, for the clients that read one."`
 	FeatureFlags []string        `json:"featureFlags,omitempty"`
+	GroupName    *string         `json:"groupName,omitempty" doc:"The event type group's name; absent for none."`
 	CreatedAt    jsonTime        `json:"createdAt"`
 	UpdatedAt    jsonTime        `json:"updatedAt"`
 }
@@ -52,7 +54,7 @@ type eventTypeOut struct {
 func eventTypeOutOf(et *hookline.EventType, withSchemas bool) eventTypeOut {
 	out := eventTypeOut{
 		Name: et.Name, Description: et.Description, Archived: et.Archived, Deprecated: et.Deprecated,
-		FeatureFlags: et.FeatureFlags, CreatedAt: jsonTime(et.CreatedAt), UpdatedAt: jsonTime(et.UpdatedAt),
+		FeatureFlags: et.FeatureFlags, GroupName: et.GroupName, CreatedAt: jsonTime(et.CreatedAt), UpdatedAt: jsonTime(et.UpdatedAt),
 	}
 	if withSchemas {
 		out.Schemas = et.Schemas
@@ -96,6 +98,7 @@ func (u *eventTypeUpdate) apply(et *hookline.EventType) error {
 		return err
 	}
 	et.FeatureFlags = featureFlags(u.FeatureFlags, u.FeatureFlag)
+	et.GroupName = u.GroupName
 	return et.Validate()
 }
 
@@ -225,6 +228,9 @@ func (s *Server) patchEventType(c *call) (int, any, error) {
 	}
 	if flags, ok := either(f, "featureFlags", in.FeatureFlags, "featureFlag", featureFlags(nil, in.FeatureFlag)); ok {
 		next.FeatureFlags = flags
+	}
+	if f.has("groupName") {
+		next.GroupName = in.GroupName
 	}
 	if err := next.Validate(); err != nil {
 		return 0, nil, err

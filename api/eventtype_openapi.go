@@ -41,6 +41,7 @@ type eventTypeFromOpenApi struct {
 	Description string          `json:"description"`
 	Deprecated  bool            `json:"deprecated"`
 	Schemas     json.RawMessage `json:"schemas,omitempty"`
+	GroupName   *string         `json:"groupName,omitempty" doc:"The group of the event type of that name, which import keeps: a document names none."`
 }
 
 // eventTypeExportOpenApiOut is the OpenAPI document of the event types.
@@ -86,6 +87,7 @@ func (s *Server) importEventTypes(c *call) (int, any, error) {
 	for _, et := range ets {
 		inDoc[et.Name] = true
 		old, err := s.store.EventType(c.ctx(), et.Name)
+		var group *string
 		switch {
 		case hookline.ErrorCode(err) == hookline.ENOTFOUND:
 			et.CreatedAt, et.UpdatedAt = now, now
@@ -96,12 +98,13 @@ func (s *Server) importEventTypes(c *call) (int, any, error) {
 			next := *old
 			next.Archived, next.Description, next.Deprecated, next.Schemas, next.UpdatedAt = false, et.Description, et.Deprecated, et.Schemas, now
 			update = append(update, &next)
+			group = old.GroupName
 		default:
 			continue
 		}
 		out.Modified = append(out.Modified, et.Name)
 		if in.DryRun {
-			out.ToModify = append(out.ToModify, eventTypeFromOpenApi{Name: et.Name, Description: et.Description, Deprecated: et.Deprecated, Schemas: et.Schemas})
+			out.ToModify = append(out.ToModify, eventTypeFromOpenApi{Name: et.Name, Description: et.Description, Deprecated: et.Deprecated, Schemas: et.Schemas, GroupName: group})
 		}
 	}
 	if in.ReplaceAll {

@@ -54,7 +54,7 @@ func TestSDKImportExportOpenAPI(t *testing.T) {
 	e := newEnv(t, func(c *api.Config) { c.MaxBodyBytes = 64 << 10 }, nil)
 	c := e.sdk(e.admin)
 	ctx := context.Background()
-	_, err := c.EventType.Create(ctx, models.EventTypeIn{Name: "pet.gone", Description: "old"}, nil)
+	_, err := c.EventType.Create(ctx, models.EventTypeIn{Name: "pet.gone", Description: "old", GroupName: ptr("pet")}, nil)
 	ok(t, err)
 	ok(t, c.EventType.Delete(ctx, "pet.gone", nil)) // archived
 	_, err = c.EventType.Create(ctx, models.EventTypeIn{Name: "invoice.paid", Description: "Paid", FeatureFlag: ptr("beta")}, nil)
@@ -113,7 +113,8 @@ func TestSDKImportExportOpenAPI(t *testing.T) {
 	dry, err := c.EventType.ImportOpenapi(ctx, models.EventTypeImportOpenApiIn{SpecRaw: ptr(petSpec), DryRun: ptr(true), ReplaceAll: ptr(true)}, nil)
 	ok(t, err)
 	if !slices.Equal(dry.Data.Modified, []string{"pet.gone", "pet.new", "invoice.paid"}) || len(dry.Data.ToModify) != 2 ||
-		dry.Data.ToModify[1].Name != "pet.new" || dry.Data.ToModify[1].Schemas == nil {
+		dry.Data.ToModify[1].Name != "pet.new" || dry.Data.ToModify[1].Schemas == nil ||
+		dry.Data.ToModify[0].GroupName == nil || *dry.Data.ToModify[0].GroupName != "pet" || dry.Data.ToModify[1].GroupName != nil {
 		t.Fatalf("dry run: %+v", dry.Data)
 	}
 	if after := e.snapshot(); after != before {
@@ -128,7 +129,7 @@ func TestSDKImportExportOpenAPI(t *testing.T) {
 	}
 	gone, err := c.EventType.Get(ctx, "pet.gone")
 	ok(t, err)
-	if gone.Description != "A pet left" || !gone.Deprecated || (gone.Archived != nil && *gone.Archived) {
+	if gone.Description != "A pet left" || !gone.Deprecated || (gone.Archived != nil && *gone.Archived) || gone.GroupName == nil || *gone.GroupName != "pet" {
 		t.Fatalf("pet.gone: %+v", gone)
 	}
 	pet, err := c.EventType.Get(ctx, "pet.new")

@@ -260,15 +260,6 @@ func (q query) statusCodeClass() (*int, error) {
 	return &n, nil
 }
 
-// unsupported rejects a filter Hookline cannot apply, rather than ignoring it
-// and answering with items the caller did not ask for.
-func (q query) unsupported(name string) error {
-	if q.str(name) != "" {
-		return badQuery(name, "this filter is not supported on this list")
-	}
-	return nil
-}
-
 // page is the pagination of a list request.
 type page struct {
 	opts    hookline.ListOptions

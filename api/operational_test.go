@@ -311,7 +311,7 @@ func TestInternalApplicationIsHidden(t *testing.T) {
 				{"PATCH", "/api/v1/app/" + id + "/endpoint/ops", map[string]any{"url": "https://evil.example.com/"}},
 				{"GET", "/api/v1/app/" + id + "/msg", nil},
 				{"POST", "/api/v1/app/" + id + "/msg", msg},
-				{"POST", "/api/v1/app/" + id + "/msg", map[string]any{"eventType": "a.b", "payload": map[string]any{}, "application": map[string]any{"name": "x"}}},
+				{"POST", "/api/v1/app/" + id + "/msg", map[string]any{"eventType": "a.b", "payload": map[string]any{}, "application": map[string]any{"name": "x", "uid": id}}},
 				{"GET", "/api/v1/app/" + id + "/attempt/endpoint/" + ep.ID, nil},
 				{"POST", "/api/v1/auth/app-portal-access/" + id, nil},
 			} {

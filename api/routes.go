@@ -136,7 +136,7 @@ func (s *Server) table() []*route {
 		{Method: "GET", Path: ep + "/msg", ID: "v1.message-attempt.list-attempted-messages", Tag: "Message Attempt",
 			Summary: "List the messages sent to an endpoint", Doc: "Lists the messages sent to an endpoint with the state of each delivery, newest first.",
 			Access: appRead, Out: listResponse[endpointMessageOut]{}, Status: 200,
-			Query: params(pLimit, pIterator, pChannel, pStatus, pBefore, pAfter, pContent, pTypes, pExpanded), handle: s.listAttemptedMessages},
+			Query: params(pLimit, pIterator, pChannel, pTag, pStatus, pBefore, pAfter, pContent, pTypes, pExpanded), handle: s.listAttemptedMessages},
 
 		{Method: "GET", Path: app + "/msg", ID: "v1.message.list", Tag: "Message", Summary: "List messages",
 			Doc: "Lists the application's messages, newest first.", Access: appRead, Out: listResponse[messageOut]{}, Status: 200,
@@ -168,11 +168,11 @@ func (s *Server) table() []*route {
 		{Method: "GET", Path: app + "/attempt/endpoint/{endpoint_id}", ID: "v1.message-attempt.list-by-endpoint", Tag: "Message Attempt",
 			Summary: "List an endpoint's attempts", Doc: "Lists the attempts made to an endpoint, newest first.",
 			Access: appRead, Out: listResponse[messageAttemptOut]{}, Status: 200,
-			Query: params(pLimit, pIterator, pStatus, pCodeClass, pChannel, pBefore, pAfter, pContent, pWithMsg, pTypes, pExpanded), handle: s.listAttemptsByEndpoint},
+			Query: params(pLimit, pIterator, pStatus, pCodeClass, pChannel, pTag, pBefore, pAfter, pContent, pWithMsg, pTypes, pExpanded), handle: s.listAttemptsByEndpoint},
 		{Method: "GET", Path: app + "/attempt/msg/{msg_id}", ID: "v1.message-attempt.list-by-msg", Tag: "Message Attempt",
 			Summary: "List a message's attempts", Doc: "Lists the attempts made for a message, newest first.",
 			Access: appRead, Out: listResponse[messageAttemptOut]{}, Status: 200,
-			Query: params(pLimit, pIterator, pStatus, pCodeClass, pChannel,
+			Query: params(pLimit, pIterator, pStatus, pCodeClass, pChannel, pTag,
 				param{"endpoint_id", "string", "Only attempts to this endpoint (id or uid)."}, pBefore, pAfter, pContent, pWithMsg, pTypes, pExpanded),
 			handle: s.listAttemptsByMessage},
 

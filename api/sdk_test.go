@@ -45,14 +45,38 @@ func wantStatus(t *testing.T, err error, want int) {
 // path body, loc...
 func wantField(t *testing.T, err error, loc ...string) {
 	t.Helper()
+	wantLoc(t, err, append([]string{"body"}, loc...)...)
+}
+
+// wantLoc fails t unless err is a 422 whose first error is at loc (such as
+// "query", "iterator"), and returns that error's type.
+func wantLoc(t *testing.T, err error, loc ...string) string {
+	t.Helper()
 	wantStatus(t, err, http.StatusUnprocessableEntity)
 	var body struct {
-		Detail []struct{ Loc []string }
+		Detail []struct {
+			Loc  []string
+			Type string
+		}
 	}
 	var se *svix.Error
 	errors.As(err, &se)
-	if json.Unmarshal(se.Body(), &body) != nil || len(body.Detail) == 0 || !slices.Equal(body.Detail[0].Loc, append([]string{"body"}, loc...)) {
-		t.Fatalf("422 %s, want it at body.%s", se.Body(), strings.Join(loc, "."))
+	if json.Unmarshal(se.Body(), &body) != nil || len(body.Detail) == 0 || !slices.Equal(body.Detail[0].Loc, loc) {
+		t.Fatalf("422 %s, want it at %s", se.Body(), strings.Join(loc, "."))
+	}
+	return body.Detail[0].Type
+}
+
+// wantCode fails t unless err is an error of this status whose body is
+// {"code": code, "detail": ...}.
+func wantCode(t *testing.T, err error, status int, code string) {
+	t.Helper()
+	wantStatus(t, err, status)
+	var body struct{ Code, Detail string }
+	var se *svix.Error
+	errors.As(err, &se)
+	if json.Unmarshal(se.Body(), &body) != nil || body.Code != code || body.Detail == "" {
+		t.Fatalf("%d %s, want code %s", status, se.Body(), code)
 	}
 }
 
@@ -255,6 +279,58 @@ func TestSDKEventTypes(t *testing.T) {
 	ok(t, c.EventType.Delete(ctx, "invoice.voided", &svix.EventTypeDeleteOptions{Expunge: ptr(true)}))
 	_, err = c.EventType.Get(ctx, "invoice.voided")
 	wantStatus(t, err, http.StatusNotFound)
+}
+
+// TestSDKEventTypeGroupName: an event type's groupName is stored, read back
+// in its lists, replaced by an update, changed and cleared by a patch; a
+// bad one is a 422 at body.groupName.
+func TestSDKEventTypeGroupName(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	c := e.sdk(e.admin)
+	ctx := context.Background()
+	group := func(et *models.EventTypeOut) string {
+		if et.GroupName == nil {
+			return "<none>"
+		}
+		return *et.GroupName
+	}
+
+	et, err := c.EventType.Create(ctx, models.EventTypeIn{Name: "user.signup", Description: "x", GroupName: ptr("user")}, nil)
+	ok(t, err)
+	if group(et) != "user" {
+		t.Fatalf("created with groupName user: %q", group(et))
+	}
+	_, err = c.EventType.Create(ctx, models.EventTypeIn{Name: "user.left", Description: "x", GroupName: ptr("no group!")}, nil)
+	wantField(t, err, "groupName")
+
+	et, err = c.EventType.Get(ctx, "user.signup")
+	ok(t, err)
+	list, err := c.EventType.List(ctx, nil)
+	ok(t, err)
+	if group(et) != "user" || len(list.Data) != 1 || group(&list.Data[0]) != "user" {
+		t.Fatalf("read back: get %q, list %+v", group(et), list.Data)
+	}
+
+	et, err = c.EventType.Patch(ctx, "user.signup", models.EventTypePatch{Description: ptr("y")})
+	ok(t, err)
+	if group(et) != "user" {
+		t.Fatalf("a patch without groupName changed it to %q", group(et))
+	}
+	et, err = c.EventType.Patch(ctx, "user.signup", models.EventTypePatch{GroupName: utils.NewNullable("account")})
+	ok(t, err)
+	if got, _ := c.EventType.Get(ctx, "user.signup"); group(et) != "account" || group(got) != "account" {
+		t.Fatalf("patched to account: %q, reads back %q", group(et), group(got))
+	}
+	et, err = c.EventType.Update(ctx, "user.signup", models.EventTypeUpdate{Description: "z", GroupName: ptr("people")})
+	ok(t, err)
+	if group(et) != "people" {
+		t.Fatalf("updated to people: %q", group(et))
+	}
+	et, err = c.EventType.Patch(ctx, "user.signup", models.EventTypePatch{GroupName: utils.NewNullableFromPtr[string](nil)})
+	ok(t, err)
+	if got, _ := c.EventType.Get(ctx, "user.signup"); group(et) != "<none>" || group(got) != "<none>" {
+		t.Fatalf("patched to null: %q, reads back %q", group(et), group(got))
+	}
 }
 
 func TestSDKEndpoints(t *testing.T) {
@@ -543,6 +619,58 @@ func attemptOnce(t *testing.T, st hookline.Store, status hookline.Status, code i
 	}
 	ok(t, st.Complete(ctx, "test", outs))
 	return tasks
+}
+
+// TestSDKAttemptListsByTag: the tag filter of the lists of an endpoint's
+// attempts, a message's attempts and an endpoint's messages keeps what
+// belongs to the messages with that tag.
+func TestSDKAttemptListsByTag(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	c := e.sdk(e.admin)
+	ctx := context.Background()
+	app, err := c.Application.Create(ctx, models.ApplicationIn{Name: "A"}, nil)
+	ok(t, err)
+	_, err = c.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "https://one.example.com/", Uid: ptr("one")}, nil)
+	ok(t, err)
+	vip, err := c.Message.Create(ctx, app.Id, models.MessageIn{EventType: "user.created", Tags: []string{"vip", "eu"}, Payload: map[string]any{}}, nil)
+	ok(t, err)
+	plain, err := c.Message.Create(ctx, app.Id, models.MessageIn{EventType: "user.created", Tags: []string{"eu"}, Payload: map[string]any{}}, nil)
+	ok(t, err)
+	tasks := attemptOnce(t, e.store, hookline.StatusFail, 500, "down")
+	if len(tasks) != 2 {
+		t.Fatalf("%d attempts, want 2", len(tasks))
+	}
+	for tag, want := range map[string][]string{"vip": {vip.Id}, "eu": {plain.Id, vip.Id}, "none": nil} {
+		byEndpoint, err := c.MessageAttempt.ListByEndpoint(ctx, app.Id, "one", &svix.MessageAttemptListByEndpointOptions{Tag: ptr(tag)})
+		ok(t, err)
+		var got []string
+		for _, a := range byEndpoint.Data {
+			got = append(got, a.MsgId)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("the endpoint's attempts with tag %s are of %v, want %v", tag, got, want)
+		}
+		sent, err := c.MessageAttempt.ListAttemptedMessages(ctx, app.Id, "one", &svix.MessageAttemptListAttemptedMessagesOptions{Tag: ptr(tag)})
+		ok(t, err)
+		got = nil
+		for _, m := range sent.Data {
+			got = append(got, m.Id)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("the endpoint's messages with tag %s are %v, want %v", tag, got, want)
+		}
+		for _, m := range []*models.MessageOut{vip, plain} {
+			byMsg, err := c.MessageAttempt.ListByMsg(ctx, app.Id, m.Id, &svix.MessageAttemptListByMsgOptions{Tag: ptr(tag)})
+			ok(t, err)
+			wantN := 0
+			if slices.Contains(want, m.Id) {
+				wantN = 1
+			}
+			if len(byMsg.Data) != wantN {
+				t.Errorf("message %s (tags %v) has %d attempts with tag %s, want %d", m.Id, m.Tags, len(byMsg.Data), tag, wantN)
+			}
+		}
+	}
 }
 
 func TestSDKAttempts(t *testing.T) {
@@ -1216,4 +1344,110 @@ func TestSDKPrecheckAndDashboardAccess(t *testing.T) {
 	}
 	_, err = e.sdk(access.Token).Endpoint.List(ctx, app.Id, nil)
 	ok(t, err)
+}
+
+// TestSDKSvixServerEdges drives through the Go SDK the edges where Hookline
+// does what svix-server does: after= includes an item made at that instant,
+// an 11th secret rotation while ten rotated-out keys are unexpired is a
+// 400, an inline application must carry the path's uid, a malformed
+// iterator is a 422, a PATCHed URL is normalised as on create, and stats
+// reach at most 28 days back.
+func TestSDKSvixServerEdges(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	c := e.sdk(e.admin)
+	ctx := context.Background()
+	app, err := c.Application.Create(ctx, models.ApplicationIn{Name: "A", Uid: ptr("a")}, nil)
+	ok(t, err)
+	ep, err := c.Endpoint.Create(ctx, app.Id, models.EndpointIn{Url: "https://one.example.com/hook"}, nil)
+	ok(t, err)
+
+	t.Run("after includes the instant", func(t *testing.T) {
+		// The SDK sends times to the second: a message made on a whole
+		// second is at the instant after= names.
+		at := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+		m := &hookline.Message{AppID: app.Id, EventType: "a.b", Payload: []byte(`{}`), CreatedAt: at}
+		_, err := e.store.CreateMessage(ctx, m)
+		ok(t, err)
+		for _, tc := range []struct {
+			name string
+			o    svix.MessageListOptions
+			want bool
+		}{
+			{"after its instant", svix.MessageListOptions{After: &at}, true},
+			{"after the next second", svix.MessageListOptions{After: ptr(at.Add(time.Second))}, false},
+			{"before its instant", svix.MessageListOptions{Before: &at}, false},
+			{"before the next second", svix.MessageListOptions{Before: ptr(at.Add(time.Second))}, true},
+		} {
+			l, err := c.Message.List(ctx, app.Id, &tc.o)
+			ok(t, err)
+			got := slices.ContainsFunc(l.Data, func(o models.MessageOut) bool { return o.Id == m.ID })
+			if got != tc.want {
+				t.Errorf("%s: listed it %v, want %v", tc.name, got, tc.want)
+			}
+		}
+	})
+
+	t.Run("11th rotation", func(t *testing.T) {
+		for range hookline.MaxPreviousSecrets {
+			ok(t, c.Endpoint.RotateSecret(ctx, app.Id, ep.Id, models.EndpointSecretRotateIn{}, nil))
+		}
+		before, err := c.Endpoint.GetSecret(ctx, app.Id, ep.Id)
+		ok(t, err)
+		wantCode(t, c.Endpoint.RotateSecret(ctx, app.Id, ep.Id, models.EndpointSecretRotateIn{}, nil), http.StatusBadRequest, "limit_reached")
+		after, err := c.Endpoint.GetSecret(ctx, app.Id, ep.Id)
+		ok(t, err)
+		if after.Key != before.Key {
+			t.Fatal("a refused rotation changed the secret")
+		}
+	})
+
+	t.Run("inline application uid", func(t *testing.T) {
+		for _, path := range []string{"made-here", "app_2zzzzzzzzzzzzzzzzzzzzz"} {
+			for _, tc := range []struct {
+				uid  *string
+				kind string
+			}{{nil, "application_uid_missing"}, {ptr("other"), "application_uid_mismatch"}} {
+				in := &models.ApplicationIn{Name: "x", Uid: tc.uid}
+				_, err := c.Message.Create(ctx, path, models.MessageIn{EventType: "a.b", Payload: map[string]any{}, Application: in}, nil)
+				if kind := wantLoc(t, err, "body", "application", "uid"); kind != tc.kind {
+					t.Errorf("message to %s with uid %v: %s, want %s", path, tc.uid, kind, tc.kind)
+				}
+				_, err = c.Authentication.AppPortalAccess(ctx, path, models.AppPortalAccessIn{Application: in}, nil)
+				if kind := wantLoc(t, err, "body", "application", "uid"); kind != tc.kind {
+					t.Errorf("portal access to %s with uid %v: %s, want %s", path, tc.uid, kind, tc.kind)
+				}
+			}
+			_, err := c.Application.Get(ctx, path)
+			wantStatus(t, err, http.StatusNotFound)
+		}
+	})
+
+	t.Run("malformed iterator", func(t *testing.T) {
+		_, err := c.Message.List(ctx, app.Id, &svix.MessageListOptions{Iterator: ptr("garbage")})
+		wantLoc(t, err, "query", "iterator")
+		_, err = c.Endpoint.List(ctx, app.Id, &svix.EndpointListOptions{Iterator: ptr("msg_2zzzzzzzzzzzzzzzzzzzzz")})
+		wantLoc(t, err, "query", "iterator")
+		_, err = c.MessageAttempt.ListByEndpoint(ctx, app.Id, ep.Id, &svix.MessageAttemptListByEndpointOptions{Iterator: ptr("~nope")})
+		wantLoc(t, err, "query", "iterator")
+	})
+
+	t.Run("PATCHed URL normalised", func(t *testing.T) {
+		patched, err := c.Endpoint.Patch(ctx, app.Id, ep.Id, models.EndpointPatch{Url: ptr("HTTPS://Two.Example.COM")})
+		ok(t, err)
+		got, err := c.Endpoint.Get(ctx, app.Id, ep.Id)
+		ok(t, err)
+		if patched.Url != "https://two.example.com/" || got.Url != patched.Url {
+			t.Fatalf("patched URL %q, reads back %q, want https://two.example.com/", patched.Url, got.Url)
+		}
+	})
+
+	t.Run("stats 28 days back", func(t *testing.T) {
+		now := time.Now()
+		_, err := c.Endpoint.GetStats(ctx, app.Id, ep.Id, &svix.EndpointGetStatsOptions{Since: ptr(now.AddDate(0, 0, -28)), Until: &now})
+		ok(t, err)
+		_, err = c.Endpoint.GetStats(ctx, app.Id, ep.Id, &svix.EndpointGetStatsOptions{Since: ptr(now.AddDate(0, 0, -29)), Until: &now})
+		wantCode(t, err, http.StatusBadRequest, "invalid_range")
+		_, err = c.Endpoint.GetStats(ctx, app.Id, ep.Id, &svix.EndpointGetStatsOptions{Since: ptr(now.AddDate(0, 0, -29))})
+		wantCode(t, err, http.StatusBadRequest, "invalid_range")
+	})
 }

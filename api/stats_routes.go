@@ -18,7 +18,7 @@ func (s *Server) statsTable() []*route {
 			Doc: "Counts the attempts the list of the endpoint's attempts gives with the same filters. " +
 				"The count stops at 10000: past it, count is 10000 and approximated is true, as the hosted Svix API caps it.",
 			Access: appRead, Out: countOut{}, Status: 200,
-			Query: params(pStatus, pCodeClass, pChannel, pBefore, pAfter, pTypes), handle: s.countAttemptsByEndpoint},
+			Query: params(pStatus, pCodeClass, pChannel, pTag, pBefore, pAfter, pTypes), handle: s.countAttemptsByEndpoint},
 		{Method: "GET", Path: app + "/stats/attempts", ID: "v1.application.stats.attempts", Tag: "Statistics",
 			Summary: "Count an application's attempts by event type",
 			Doc: "Counts the attempts made to the application's endpoints in [since, until), by the event type of their message and outcome. " +

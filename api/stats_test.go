@@ -25,7 +25,7 @@ func TestAttemptCountByEndpoint(t *testing.T) {
 	for _, m := range []models.MessageIn{
 		{EventType: "a.b", Channels: []string{"eu"}, Payload: map[string]any{}},
 		{EventType: "b.c", Channels: []string{"us"}, Payload: map[string]any{}},
-		{EventType: "b.c", Payload: map[string]any{}},
+		{EventType: "b.c", Tags: []string{"vip"}, Payload: map[string]any{}},
 	} {
 		_, err := c.Message.Create(ctx, "shop", m, nil)
 		ok(t, err)
@@ -48,6 +48,9 @@ func TestAttemptCountByEndpoint(t *testing.T) {
 		{"status_code_class=500", &svix.MessageAttemptListByEndpointOptions{StatusCodeClass: ptr(models.STATUSCODECLASS_CODE5XX)}, 4},
 		{"status_code_class=200", &svix.MessageAttemptListByEndpointOptions{StatusCodeClass: ptr(models.STATUSCODECLASS_CODE2XX)}, 0},
 		{"channel=us", &svix.MessageAttemptListByEndpointOptions{Channel: ptr("us")}, 1},
+		{"tag=vip", &svix.MessageAttemptListByEndpointOptions{Tag: ptr("vip")}, 1},
+		{"tag=vip&status=2", &svix.MessageAttemptListByEndpointOptions{Tag: ptr("vip"), Status: ptr(models.MESSAGESTATUS_FAIL)}, 1},
+		{"tag=other", &svix.MessageAttemptListByEndpointOptions{Tag: ptr("other")}, 0},
 		{"event_types=b.c", &svix.MessageAttemptListByEndpointOptions{EventTypes: &[]string{"b.c"}}, 2},
 		{"event_types=a.b,b.c", &svix.MessageAttemptListByEndpointOptions{EventTypes: &[]string{"a.b", "b.c"}}, 4},
 		{"before=2000-01-01T00:00:00Z", nil, 0},
@@ -79,7 +82,7 @@ func TestAttemptCountByEndpoint(t *testing.T) {
 		{"after=" + url.QueryEscape("2024-13-01T00:00:00Z"), "query.after"},
 		{"channel=" + url.QueryEscape("a b"), "query.channel"},
 		{"event_types=" + url.QueryEscape("a b"), "query.event_types"},
-		{"tag=x", "query.tag"},
+		{"tag=" + url.QueryEscape("a b"), "query.tag"},
 	} {
 		st, body := f.do("GET", path+"?"+tc.query, f.admin, nil)
 		if st != 422 {

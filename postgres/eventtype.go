@@ -11,7 +11,7 @@ import (
 	"github.com/hookline/hookline/internal/sqlbuild"
 )
 
-const eventTypeCols = `name, description, archived, deprecated, feature_flags, schemas, created_at, updated_at`
+const eventTypeCols = `name, description, archived, deprecated, group_name, feature_flags, schemas, created_at, updated_at`
 
 func scanEventType(r pgx.Row) (*hookline.EventType, error) {
 	var (
@@ -19,7 +19,7 @@ func scanEventType(r pgx.Row) (*hookline.EventType, error) {
 		schemas *string
 		c, u    time.Time
 	)
-	if err := r.Scan(&et.Name, &et.Description, &et.Archived, &et.Deprecated, &et.FeatureFlags, &schemas, &c, &u); err != nil {
+	if err := r.Scan(&et.Name, &et.Description, &et.Archived, &et.Deprecated, &et.GroupName, &et.FeatureFlags, &schemas, &c, &u); err != nil {
 		return nil, err
 	}
 	if schemas != nil {
@@ -46,8 +46,8 @@ func (s *Store) CreateEventType(ctx context.Context, et *hookline.EventType) err
 	}
 	et.Prepare(hookline.Now())
 	err := s.do(ctx, func(ctx context.Context) error {
-		_, err := s.pool.Exec(ctx, `INSERT INTO event_types (`+eventTypeCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			et.Name, et.Description, et.Archived, et.Deprecated, et.FeatureFlags, nullJSON(et.Schemas),
+		_, err := s.pool.Exec(ctx, `INSERT INTO event_types (`+eventTypeCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			et.Name, et.Description, et.Archived, et.Deprecated, et.GroupName, et.FeatureFlags, nullJSON(et.Schemas),
 			et.CreatedAt, et.UpdatedAt)
 		return err
 	})
@@ -81,8 +81,8 @@ func (s *Store) UpdateEventType(ctx context.Context, et *hookline.EventType) err
 	var created time.Time
 	err := s.do(ctx, func(ctx context.Context) error {
 		return s.pool.QueryRow(ctx, `UPDATE event_types SET description = $1, archived = $2, deprecated = $3,
-			feature_flags = $4, schemas = $5, updated_at = $6 WHERE name = $7 RETURNING created_at`,
-			et.Description, et.Archived, et.Deprecated, et.FeatureFlags, nullJSON(et.Schemas), t, et.Name).Scan(&created)
+			group_name = $4, feature_flags = $5, schemas = $6, updated_at = $7 WHERE name = $8 RETURNING created_at`,
+			et.Description, et.Archived, et.Deprecated, et.GroupName, et.FeatureFlags, nullJSON(et.Schemas), t, et.Name).Scan(&created)
 	})
 	if hookline.ErrorCode(err) == hookline.ENOTFOUND {
 		return hookline.ErrEventTypeNotFound

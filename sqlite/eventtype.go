@@ -8,17 +8,21 @@ import (
 	"github.com/hookline/hookline"
 )
 
-const eventTypeCols = `name, description, archived, deprecated, feature_flags, schemas, created_at, updated_at`
+const eventTypeCols = `name, description, archived, deprecated, group_name, feature_flags, schemas, created_at, updated_at`
 
 func scanEventType(r scanner) (*hookline.EventType, error) {
 	var (
 		et      hookline.EventType
+		group   sql.NullString
 		flags   sql.NullString
 		schemas sql.NullString
 		c, u    int64
 	)
-	if err := r.Scan(&et.Name, &et.Description, &et.Archived, &et.Deprecated, &flags, &schemas, &c, &u); err != nil {
+	if err := r.Scan(&et.Name, &et.Description, &et.Archived, &et.Deprecated, &group, &flags, &schemas, &c, &u); err != nil {
 		return nil, err
+	}
+	if group.Valid {
+		et.GroupName = &group.String
 	}
 	var err error
 	if et.FeatureFlags, err = listOf(flags); err != nil {
@@ -46,8 +50,8 @@ func (s *Store) CreateEventType(ctx context.Context, et *hookline.EventType) err
 	}
 	et.Prepare(hookline.Now())
 	return s.write(ctx, func(w *writer) error {
-		_, err := w.exec(`INSERT INTO event_types (`+eventTypeCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			et.Name, et.Description, boolInt(et.Archived), boolInt(et.Deprecated), jsonList(et.FeatureFlags),
+		_, err := w.exec(`INSERT INTO event_types (`+eventTypeCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			et.Name, et.Description, boolInt(et.Archived), boolInt(et.Deprecated), nullString(et.GroupName), jsonList(et.FeatureFlags),
 			nullJSON(et.Schemas), micros(et.CreatedAt), micros(et.UpdatedAt))
 		if isUnique(err) {
 			return clean(hookline.ErrEventTypeConflict)
@@ -75,9 +79,9 @@ func (s *Store) UpdateEventType(ctx context.Context, et *hookline.EventType) err
 	t := hookline.Now()
 	var created int64
 	err := s.write(ctx, func(w *writer) error {
-		err := w.queryRow(`UPDATE event_types SET description = ?, archived = ?, deprecated = ?, feature_flags = ?,
-			schemas = ?, updated_at = ? WHERE name = ? RETURNING created_at`,
-			et.Description, boolInt(et.Archived), boolInt(et.Deprecated), jsonList(et.FeatureFlags),
+		err := w.queryRow(`UPDATE event_types SET description = ?, archived = ?, deprecated = ?, group_name = ?,
+			feature_flags = ?, schemas = ?, updated_at = ? WHERE name = ? RETURNING created_at`,
+			et.Description, boolInt(et.Archived), boolInt(et.Deprecated), nullString(et.GroupName), jsonList(et.FeatureFlags),
 			nullJSON(et.Schemas), micros(t), et.Name).Scan(&created)
 		return clean(notFound(err, hookline.ErrEventTypeNotFound))
 	})

@@ -70,8 +70,8 @@ func testAttemptGetAndExpunge(t *testing.T, s hookline.Store) {
 //	1: m1 → ep2 500 fail         4: m1 → ep2 201 success
 //	2: m2 → ep1 no response      5: m2 → ep1 503 fail
 //
-// m1 is an "a" on channel eu, m2 a "b" on channel us. Attempt i is made at
-// base+i minutes.
+// m1 is an "a" on channel eu, m2 a "b" on channel us tagged vip. Attempt
+// i is made at base+i minutes.
 type attemptWorld struct {
 	app      *hookline.Application
 	ep1, ep2 *hookline.Endpoint
@@ -84,7 +84,7 @@ func newAttemptWorld(t *testing.T, s hookline.Store) *attemptWorld {
 	w := &attemptWorld{app: newApp(t, s)}
 	w.ep1, w.ep2 = newEndpoint(t, s, w.app.ID), newEndpoint(t, s, w.app.ID)
 	w.m1, _ = newMessage(t, s, w.app.ID, "a", func(m *hookline.Message) { m.Channels = []string{"eu"} })
-	w.m2, _ = newMessage(t, s, w.app.ID, "b", func(m *hookline.Message) { m.Channels = []string{"us"} })
+	w.m2, _ = newMessage(t, s, w.app.ID, "b", func(m *hookline.Message) { m.Channels, m.Tags = []string{"us"}, []string{"vip"} })
 	w.base = time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
 	t0 := later()
 	tasks := claim(t, s, "w", t0)
@@ -151,6 +151,9 @@ func testAttemptListFilters(t *testing.T, s hookline.Store) {
 		{"channel eu", hookline.AttemptFilter{Channel: "eu"}, []int{0}, []int{0, 1, 4}},
 		{"channel us", hookline.AttemptFilter{Channel: "us"}, []int{2, 5}, nil},
 		{"type b", hookline.AttemptFilter{EventTypes: []string{"b"}}, []int{2, 5}, nil},
+		{"tag vip", hookline.AttemptFilter{Tag: "vip"}, []int{2, 5}, nil},
+		{"tag vip 5xx", hookline.AttemptFilter{Tag: "vip", StatusCodeClass: &c500}, []int{5}, nil},
+		{"tag other", hookline.AttemptFilter{Tag: "other"}, nil, nil},
 		{"types a b", hookline.AttemptFilter{EventTypes: []string{"a", "b"}}, []int{0, 2, 5}, []int{0, 1, 4}},
 		{"before 2", hookline.AttemptFilter{Before: at(2)}, []int{0}, []int{0, 1}},
 		{"after 2 (at 2 included)", hookline.AttemptFilter{After: at(2)}, []int{2, 5}, []int{4}},
@@ -292,6 +295,9 @@ func testMessagesByEndpoint(t *testing.T, s hookline.Store) {
 	for i, sp := range specs {
 		m, _ := newMessage(t, s, a.ID, sp.eventType, func(m *hookline.Message) {
 			m.Channels = sp.channels
+			if i%2 == 1 {
+				m.Tags = []string{"vip"}
+			}
 			m.CreatedAt = base.Add(time.Duration(i) * time.Minute)
 		})
 		msgs = append(msgs, m)
@@ -333,6 +339,8 @@ func testMessagesByEndpoint(t *testing.T, s hookline.Store) {
 		{"sending", hookline.EndpointMessageFilter{Status: &sending}, []int{5}},
 		{"fail", hookline.EndpointMessageFilter{Status: &fail}, []int{1}},
 		{"channel eu", hookline.EndpointMessageFilter{Channel: "eu"}, []int{0, 3, 4}},
+		{"tag vip", hookline.EndpointMessageFilter{Tag: "vip"}, []int{1, 3, 5}},
+		{"tag vip channel eu", hookline.EndpointMessageFilter{Tag: "vip", Channel: "eu"}, []int{3}},
 		{"type a", hookline.EndpointMessageFilter{EventTypes: []string{"a"}}, []int{0, 2, 5}},
 		{"types b c", hookline.EndpointMessageFilter{EventTypes: []string{"b", "c"}}, []int{1, 3, 4}},
 		{"before 3", hookline.EndpointMessageFilter{Before: at(3)}, []int{0, 1, 2}},

@@ -207,9 +207,11 @@ func sha(s string) []byte {
 }
 
 func testEventTypeCRUD(t *testing.T, s hookline.Store) {
+	group := "invoice"
 	et := &hookline.EventType{
 		Name:         "invoice.paid",
 		Description:  "An invoice was paid",
+		GroupName:    &group,
 		FeatureFlags: []string{"beta", "gamma.v2"},
 		Deprecated:   true,
 		Schemas:      json.RawMessage(`{"1":{"type":"object"}}`),
@@ -226,7 +228,7 @@ func testEventTypeCRUD(t *testing.T, s hookline.Store) {
 	must(t, s.CreateEventType(ctx(t), bare), "CreateEventType")
 	got, err = s.EventType(ctx(t), "bare")
 	must(t, err, "EventType")
-	if got.FeatureFlags != nil || got.Schemas != nil {
+	if got.FeatureFlags != nil || got.Schemas != nil || got.GroupName != nil {
 		t.Fatalf("bare event type reads back %+v", got)
 	}
 
@@ -237,6 +239,8 @@ func testEventTypeCRUD(t *testing.T, s hookline.Store) {
 	upd.Deprecated = false
 	upd.FeatureFlags = []string{"beta"}
 	upd.Schemas = nil
+	billing := "billing"
+	upd.GroupName = &billing
 	must(t, s.UpdateEventType(ctx(t), &upd), "UpdateEventType")
 	if !upd.CreatedAt.Equal(et.CreatedAt) {
 		t.Fatalf("UpdateEventType: CreatedAt %v, want %v", upd.CreatedAt, et.CreatedAt)
@@ -244,6 +248,11 @@ func testEventTypeCRUD(t *testing.T, s hookline.Store) {
 	got, err = s.EventType(ctx(t), "invoice.paid")
 	must(t, err, "EventType")
 	same(t, got, &upd, "updated EventType")
+	upd.GroupName = nil
+	must(t, s.UpdateEventType(ctx(t), &upd), "UpdateEventType clearing the group")
+	got, err = s.EventType(ctx(t), "invoice.paid")
+	must(t, err, "EventType")
+	same(t, got, &upd, "EventType without its group")
 
 	_, err = s.EventType(ctx(t), "nope")
 	wantCode(t, err, hookline.ENOTFOUND, "EventType")

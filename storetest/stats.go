@@ -30,6 +30,9 @@ func testCountAttemptsByEndpoint(t *testing.T, s hookline.Store) {
 		{"5xx", hookline.AttemptFilter{StatusCodeClass: &c500}, 1},
 		{"channel us", hookline.AttemptFilter{Channel: "us"}, 2},
 		{"channel none", hookline.AttemptFilter{Channel: "nowhere"}, 0},
+		{"tag vip", hookline.AttemptFilter{Tag: "vip"}, 2},
+		{"tag vip fail", hookline.AttemptFilter{Tag: "vip", Status: &fail}, 2},
+		{"tag other", hookline.AttemptFilter{Tag: "other"}, 0},
 		{"types a", hookline.AttemptFilter{EventTypes: []string{"a"}}, 1},
 		{"types a b", hookline.AttemptFilter{EventTypes: []string{"a", "b"}}, 3},
 		{"after 2 (at 2 included)", hookline.AttemptFilter{After: at(2)}, 2},
@@ -37,17 +40,14 @@ func testCountAttemptsByEndpoint(t *testing.T, s hookline.Store) {
 		{"fail 5xx", hookline.AttemptFilter{Status: &fail, StatusCodeClass: &c500}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			listed, err := s.ListAttemptsByEndpoint(ctx(t), w.app.ID, w.ep1.ID, hookline.AttemptFilter{
-				ListOptions: hookline.ListOptions{Limit: hookline.MaxListLimit},
-				Status:      tc.f.Status, StatusCodeClass: tc.f.StatusCodeClass, Channel: tc.f.Channel,
-				EventTypes: tc.f.EventTypes, Before: tc.f.Before, After: tc.f.After,
-			})
+			f := tc.f
+			f.ListOptions = hookline.ListOptions{Limit: hookline.MaxListLimit}
+			listed, err := s.ListAttemptsByEndpoint(ctx(t), w.app.ID, w.ep1.ID, f)
 			must(t, err, "ListAttemptsByEndpoint")
 			if len(listed.Items) != tc.want {
 				t.Fatalf("the list has %d attempts, want %d", len(listed.Items), tc.want)
 			}
 			// A page's options change nothing.
-			f := tc.f
 			f.ListOptions = hookline.ListOptions{Limit: 1, Iterator: w.ids[0], Descending: true}
 			for max := range tc.want + 2 {
 				n, capped, err := s.CountAttemptsByEndpoint(ctx(t), w.app.ID, w.ep1.ID, f, max)

@@ -119,6 +119,9 @@ func (q *Query) ListMessagesByEndpoint(sel, appID, endpointID string, f hookline
 	if f.Channel != "" {
 		q.Where(q.Has("m.channels", f.Channel))
 	}
+	if f.Tag != "" {
+		q.Where(q.Has("m.tags", f.Tag))
+	}
 	if len(f.EventTypes) > 0 {
 		q.Where(q.In("m.event_type", f.EventTypes))
 	}
@@ -243,10 +246,13 @@ func (q *Query) attempts(f hookline.AttemptFilter) {
 		}
 	}
 	q.Between("a.created_at", f.After, f.Before)
-	if f.Channel != "" || len(f.EventTypes) > 0 {
+	if f.Channel != "" || f.Tag != "" || len(f.EventTypes) > 0 {
 		msg := "m.id = a.message_id AND m.app_id = a.app_id"
 		if f.Channel != "" {
 			msg += " AND " + q.Has("m.channels", f.Channel)
+		}
+		if f.Tag != "" {
+			msg += " AND " + q.Has("m.tags", f.Tag)
 		}
 		if len(f.EventTypes) > 0 {
 			msg += " AND " + q.In("m.event_type", f.EventTypes)
