@@ -126,12 +126,19 @@ func TestTracesExportedByOTLP(t *testing.T) {
 			if _, err := s.client(t).Message.Create(t.Context(), app, models.MessageIn{EventType: "a.b", Payload: map[string]any{}}, nil); err != nil {
 				t.Fatal(err)
 			}
-			wait.For(t, "the attempt's span at the collector", func() bool {
-				_, ok := collector.span("deliver")
-				return ok
+			names := []string{"POST /api/v1/app/{app_id}/msg", "accept message", "deliver"}
+			// Each span is exported when it ends, in the batch of its
+			// time: the request's may end after the attempt's.
+			wait.For(t, "the spans at the collector", func() bool {
+				for _, name := range names {
+					if _, ok := collector.span(name); !ok {
+						return false
+					}
+				}
+				return true
 			})
 			deliver, _ := collector.span("deliver")
-			for _, name := range []string{"POST /api/v1/app/{app_id}/msg", "accept message", "deliver"} {
+			for _, name := range names {
 				sp, ok := collector.span(name)
 				if !ok || sp.service != "hookline" || !bytes.Equal(sp.traceID, deliver.traceID) {
 					t.Errorf("span %q: %+v (received: %v), want it in the attempt's trace, of the service hookline", name, sp, ok)
