@@ -84,8 +84,8 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 				case hookline.UnreadableSecret(err) != nil:
 					// Not this claim's failure: the others go; this one is
 					// leased, not returned, and waits for its lease to end.
-					w.s.log.Error("sqlite: a due delivery's endpoints cannot be read; it waits for its lease to end",
-						"delivery", d.ID, "endpoint", d.EndpointID, "err", err)
+					w.s.log.Error("sqlite: a due delivery's endpoint cannot be read; it waits for its lease to end",
+						"app_id", d.AppID, "endpoint_id", d.EndpointID, "msg_id", d.MessageID, "err", err)
 					seqs = appendSeq(seqs, c.seq)
 					continue
 				case hookline.ErrorCode(err) != hookline.ENOTFOUND:

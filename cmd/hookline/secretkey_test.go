@@ -434,7 +434,7 @@ func TestSealedSecretsThroughServe(t *testing.T) {
 			}
 			// Its due message is left, not delivered, and not in the way.
 			wait.For(t, "the claim of "+app+"'s message to be refused", func() bool {
-				return len(o.logs.Lines("level=ERROR", "cannot be read", "endpoint="+ep)) > 0
+				return len(o.logs.Lines("level=ERROR", "cannot be read; it waits for its lease to end", "endpoint_id="+ep)) > 0
 			})
 		}
 		wait.For(t, "mine's message", func() bool { return rc.count() >= 1 })
