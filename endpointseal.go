@@ -181,7 +181,7 @@ var settingNames = map[string]string{
 func (b *SecretBox) openSetting(sealed []byte, column, id string) ([]byte, error) {
 	v, err := b.Open(sealed, endpointCell(column, id))
 	if err != nil {
-		return nil, fmt.Errorf("endpoint %s: %w", settingNames[column], err)
+		return nil, fmt.Errorf("endpoint %s, its %s: %w", id, settingNames[column], err)
 	}
 	return v, nil
 }
@@ -192,7 +192,7 @@ func (b *SecretBox) openJSON(sealed []byte, column, id string, v any) error {
 		return err
 	}
 	if err := json.Unmarshal(plain, v); err != nil {
-		return fmt.Errorf("endpoint %s: %w", settingNames[column], err)
+		return fmt.Errorf("endpoint %s, its %s: %w", id, settingNames[column], err)
 	}
 	return nil
 }

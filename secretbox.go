@@ -176,6 +176,18 @@ var ErrSecretAltered = errors.New("a stored secret does not open where it is: it
 // once the store no longer accepts them (see SecretBox.Legacy).
 var ErrSecretForm = errors.New("a stored secret is in clear or not bound to its row, a form this store no longer accepts")
 
+// UnreadableSecret returns which of ErrSecretKey, ErrSecretAltered and
+// ErrSecretForm err wraps: why a stored secret could not be read; nil when
+// it wraps none.
+func UnreadableSecret(err error) error {
+	for _, e := range []error{ErrSecretKey, ErrSecretAltered, ErrSecretForm} {
+		if errors.Is(err, e) {
+			return e
+		}
+	}
+	return nil
+}
+
 // Open returns the secret of a stored form made by Seal for the cell at.
 // A box opens the form 2 a key of it sealed; a nil box opens secrets in
 // clear only; a Legacy box opens those and the form 1 too.

@@ -292,7 +292,10 @@ type Queue interface {
 	// an enabled endpoint, and not leased (or whose lease expired), oldest
 	// NextAttemptAt first. Each becomes StatusSending, leased by owner until
 	// now+lease. A delivery is never handed to two claimers while its lease
-	// lives.
+	// lives. A delivery whose endpoint's secrets cannot be read
+	// (UnreadableSecret; on SQLite, those of any endpoint of its
+	// application) is leased too, but not returned, and logged: it is due
+	// again when its lease ends, and the others are claimed as ever.
 	ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*Task, error)
 	// Complete records the attempts of outcomes and moves each delivery to its
 	// new state, releasing the lease. An outcome whose delivery is no longer

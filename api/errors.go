@@ -72,7 +72,8 @@ func errorStatus(code string) int {
 }
 
 // errorResponse is the one place that turns an error into a status and a
-// Svix-shaped body. Internal errors say nothing about their cause.
+// Svix-shaped body. Internal errors say nothing about their cause, but for
+// a stored secret that cannot be read.
 func errorResponse(err error) (int, any) {
 	var ie *inputError
 	if errors.As(err, &ie) {
@@ -88,6 +89,11 @@ func errorResponse(err error) (int, any) {
 		return http.StatusUnprocessableEntity, validationError{Detail: []validationItem{{Loc: loc, Msg: hookline.ErrorMessage(err), Type: "value_error"}}}
 	}
 	status := errorStatus(code)
+	if why := hookline.UnreadableSecret(err); why != nil {
+		// The data is at fault, not the request: say so, and which way,
+		// never the secret (the log names the entity).
+		return status, httpError{Code: hookline.EINTERNAL, Detail: "A secret stored for this entity cannot be read (" + why.Error() + "). The server's log names it."}
+	}
 	if status == http.StatusInternalServerError {
 		return status, httpError{Code: hookline.EINTERNAL, Detail: "Internal error."}
 	}

@@ -129,7 +129,13 @@ func (s *Store) claim(ctx context.Context, owner string, now, until time.Time, l
 			return err
 		}
 		ep, err := s.endpointOf(&er)
-		if err != nil {
+		if hookline.UnreadableSecret(err) != nil {
+			// Not this claim's failure: the others go; this one waits
+			// for its lease to end.
+			s.log.Error("postgres: a due delivery's endpoint cannot be read; it waits for its lease to end",
+				"app_id", dr.d.AppID, "endpoint_id", dr.d.EndpointID, "msg_id", dr.d.MessageID, "err", err)
+			continue
+		} else if err != nil {
 			return err
 		}
 		m, err := mr.message()

@@ -76,10 +76,19 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 			for _, c := range cands {
 				d := &c.task.Delivery
 				var ep *hookline.Endpoint
-				if app, err := w.endpoints(d.AppID); err == nil {
+				app, err := w.endpoints(d.AppID)
+				switch {
+				case err == nil:
 					ep = app.byID[d.EndpointID]
 					c.task.AppThrottleRate = app.throttle
-				} else if hookline.ErrorCode(err) != hookline.ENOTFOUND {
+				case hookline.UnreadableSecret(err) != nil:
+					// Not this claim's failure: the others go; this one is
+					// leased, not returned, and waits for its lease to end.
+					w.s.log.Error("sqlite: a due delivery's endpoint cannot be read; it waits for its lease to end",
+						"app_id", d.AppID, "endpoint_id", d.EndpointID, "msg_id", d.MessageID, "err", err)
+					seqs = appendSeq(seqs, c.seq)
+					continue
+				case hookline.ErrorCode(err) != hookline.ENOTFOUND:
 					return err
 				}
 				switch {
@@ -127,6 +136,9 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 				if !got[c.seq] {
 					missed++
 					continue
+				}
+				if eps[c.seq] == nil {
+					continue // its endpoints cannot be read
 				}
 				t := c.task
 				t.Endpoint = *eps[c.seq]

@@ -45,7 +45,8 @@ type SealedDB struct {
 // endpoints and of sources, each test on a database of its own that newDB
 // makes: CheckSecretKey, which keys open what (current or previous); that
 // each secret opens only in its cell and a secret in clear is refused once
-// a store with a key sealed everything; that a store opened with a key
+// a store with a key sealed everything, and that a claim sets aside a
+// delivery to an endpoint whose secret does not open; that a store opened with a key
 // seals the secrets of earlier forms (in clear, or sealed without their
 // cell) first, and writes nothing when its key does not open them; that a
 // store without a key marks the database when it writes secrets in clear;
@@ -59,6 +60,7 @@ func RunSecretKey(t *testing.T, newDB func(t *testing.T) SealedDB) {
 		{"CheckSource", testCheckSourceKey},
 		{"Cell", testSecretCell},
 		{"Clear", testSecretInClear},
+		{"Claim", testSecretClaim},
 		{"Upgrade", testSealUpgrade},
 		{"UpgradeWrongKey", testSealUpgradeWrongKey},
 		{"WithoutKey", testSealWithoutKey},
@@ -250,6 +252,32 @@ func testSecretInClear(t *testing.T, db SealedDB) {
 	}
 	db.Exec(t, `UPDATE endpoints SET headers_sealed = NULL, headers = $1 WHERE id = $2`, `{"X-Planted":"v"}`, mine.ID)
 	wantUnreadable(t, db, mine, theirs, hookline.ErrSecretForm, "headers in the column of clear headers")
+}
+
+// testSecretClaim: a due delivery to an endpoint whose secret does not open
+// is set aside by a claim, which returns the others: it neither fails the
+// claim (it once stopped every delivery) nor comes back before its lease
+// ends.
+func testSecretClaim(t *testing.T, db SealedDB) {
+	mine, theirs := twoTenants(t, db)
+	s := db.Open(t, key1)
+	newMessage(t, s, mine.AppID, "x")
+	newMessage(t, s, theirs.AppID, "x")
+	s.Close()
+	db.Exec(t, `UPDATE endpoints SET secret = (SELECT secret FROM endpoints WHERE id = $1) WHERE id = $2`, theirs.ID, mine.ID)
+	s = db.Open(t, key1)
+	defer s.Close()
+	at := later()
+	tasks := claim(t, s, "w", at)
+	if len(tasks) != 1 || tasks[0].Endpoint.ID != theirs.ID {
+		t.Fatalf("claimed %d tasks, want the one to %s alone", len(tasks), theirs.ID)
+	}
+	must(t, s.Complete(ctx(t), "w", []hookline.Outcome{outcome(tasks[0], hookline.StatusSuccess, 200)}), "Complete")
+	for _, now := range []time.Time{at, at.Add(2 * time.Minute)} { // within the lease, and after it
+		if tasks := claim(t, s, "w", now); len(tasks) != 0 {
+			t.Fatalf("claimed %d tasks at %v, want none: the one left cannot be read", len(tasks), now)
+		}
+	}
 }
 
 // SealUnbound seals secret under key in the form versions before cells

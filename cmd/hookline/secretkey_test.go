@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -17,6 +19,9 @@ import (
 
 	svix "github.com/svix/svix-webhooks/go"
 	"github.com/svix/svix-webhooks/go/models"
+
+	"github.com/hookline/hookline/internal/wait"
+	"github.com/hookline/hookline/postgres/pgtest"
 )
 
 // TestSecretsEncryptedAtRest creates an endpoint with a known secret and a
@@ -336,3 +341,118 @@ func TestBadSecretKey(t *testing.T) {
 		}
 	}
 }
+
+// exec runs query, with $1, $2... for its args, on the database of st, as
+// someone with access to the database would, behind serve's back.
+func (st testStore) exec(t *testing.T, query string, args ...any) {
+	t.Helper()
+	if strings.HasPrefix(st.db, "postgres") {
+		pgtest.Exec(t, st.db, query, args...)
+		return
+	}
+	db, err := sql.Open("sqlite", st.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(strings.ReplaceAll(query, "$", "?"), args...); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+}
+
+// TestSealedSecretsThroughServe: through serve with a master key, on either
+// store, an endpoint's custom headers and signing secret are in the
+// database only sealed. A sealed secret copied by SQL into another
+// tenant's endpoint does not open there, and a secret written there in
+// clear once everything is sealed is refused: the API answers a 500 that
+// names the problem, never the secret; no delivery is made with either,
+// and the other tenants' deliveries go on (a due delivery to such an
+// endpoint once stopped every delivery).
+func TestSealedSecretsThroughServe(t *testing.T) {
+	onEachStore(t, func(t *testing.T, st testStore) {
+		const token = "hk_test_admin_token_0123456789abcdef"
+		args := append([]string{"--listen", "127.0.0.1:0", "--log-level", "warn"}, st.args()...)
+		base, _, stop := runServer(t, args, map[string]string{"HOOKLINE_ADMIN_TOKEN": token})
+		s := &server{url: base, token: token}
+		rc := newHookReceiver(t, nil)
+		key := []byte("hookline-test-secret-bytes-0003") // 31 bytes, easy to spot
+		secret := "whsec_" + base64.StdEncoding.EncodeToString(key)
+		const header = "Bearer hookline-test-header-0003"
+		// An application with an endpoint to rc, made with body, and a
+		// message to it due a little later (after the restart, below).
+		tenant := func(app string, body map[string]any) (ep, msg string) {
+			t.Helper()
+			s.want(t, 201, "POST", "/api/v1/app", map[string]any{"name": app, "uid": app})
+			body["url"] = rc.URL
+			var out struct{ ID string }
+			if err := json.Unmarshal([]byte(s.want(t, 201, "POST", "/api/v1/app/"+app+"/endpoint", body)), &out); err != nil {
+				t.Fatal(err)
+			}
+			ep = out.ID
+			later := time.Now().Add(3 * time.Second).UTC().Format(time.RFC3339)
+			if err := json.Unmarshal([]byte(s.want(t, 202, "POST", "/api/v1/app/"+app+"/msg",
+				map[string]any{"eventType": "e.x", "payload": map[string]any{}, "deliverAt": later})), &out); err != nil {
+				t.Fatal(err)
+			}
+			return ep, out.ID
+		}
+		mine, mineMsg := tenant("mine", map[string]any{"secret": secret, "headers": map[string]string{"X-Api-Key": header}})
+		copied, _ := tenant("theirs", map[string]any{})
+		clear, _ := tenant("clear", map[string]any{})
+		stop()
+		if rc.count() != 0 {
+			t.Fatal("a message was delivered before its deliverAt")
+		}
+
+		if where := storedInClear(t, st, header, secret, string(key)); len(where) > 0 {
+			t.Errorf("in clear in the database: %q", where)
+		}
+		st.exec(t, `UPDATE endpoints SET secret = (SELECT secret FROM endpoints WHERE id = $1) WHERE id = $2`, mine, copied)
+		st.exec(t, `UPDATE endpoints SET secret = $1 WHERE id = $2`, append([]byte{0}, key...), clear)
+
+		o := startObserved(t, nil, st.args()...)
+		s = o.server
+		for app, ep := range map[string]string{"theirs": copied, "clear": clear} {
+			for _, req := range []struct{ method, path, body string }{
+				{"GET", "/endpoint/" + ep + "/secret", ""},
+				{"GET", "/endpoint/" + ep, ""},
+				{"GET", "/endpoint", ""},
+				{"POST", "/msg", `{"eventType": "e.x", "payload": {}}`},
+			} {
+				code, body := s.raw(t, req.method, "/api/v1/app/"+app+req.path, req.body)
+				var e httpErrorBody
+				if code != 500 || json.Unmarshal([]byte(body), &e) != nil || e.Code != "internal" ||
+					!strings.Contains(e.Detail, "A secret stored for this entity cannot be read") {
+					t.Errorf("%s %s of %s: %d %s, want 500 naming the unreadable secret", req.method, req.path, app, code, body)
+				}
+				if strings.Contains(body, secret) || strings.Contains(body, base64.StdEncoding.EncodeToString(key)) {
+					t.Errorf("%s %s of %s shows the secret: %s", req.method, req.path, app, body)
+				}
+			}
+			if len(o.logs.Lines("level=ERROR", "api request", "endpoint "+ep+", its secret")) == 0 {
+				t.Errorf("no ERROR line of a request names %s's endpoint %s and its secret:\n%s", app, ep, o.logs)
+			}
+			// Its due message is left, not delivered, and not in the way.
+			wait.For(t, "the claim of "+app+"'s message to be refused", func() bool {
+				return len(o.logs.Lines("level=ERROR", "cannot be read; it waits for its lease to end", "endpoint_id="+ep)) > 0
+			})
+		}
+		wait.For(t, "mine's message", func() bool { return rc.count() >= 1 })
+		var next struct{ ID string }
+		if err := json.Unmarshal([]byte(s.want(t, 202, "POST", "/api/v1/app/mine/msg",
+			map[string]any{"eventType": "e.x", "payload": map[string]any{}})), &next); err != nil {
+			t.Fatal(err)
+		}
+		wait.For(t, "mine's message sent after", func() bool { return rc.count() >= 2 })
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		for i, id := range rc.ids {
+			if id != mineMsg && id != next.ID {
+				t.Errorf("delivered %s, not a message of mine, signed %s", id, rc.headers[i].Get("webhook-signature"))
+			}
+		}
+	})
+}
+
+// httpErrorBody is the Svix error body of every status but 422.
+type httpErrorBody struct{ Code, Detail string }
