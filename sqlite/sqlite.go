@@ -216,6 +216,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, hookline.Errorf(hookline.EINVALID, "sqlite: %s is a directory", path)
 	case errors.Is(err, fs.ErrNotExist) && o.mustExist:
 		return nil, fmt.Errorf("sqlite: %s: %w", path, fs.ErrNotExist)
+	case err == nil && links(fi) > 1:
+		// Each name would have a lock file, and a WAL, of its own.
+		return nil, hookline.Errorf(hookline.EINVALID,
+			"sqlite: %s has %d hard links: a second name of the file would let a second process open it; keep one", path, links(fi))
 	}
 	if s.lock, err = lock(path, abs); err != nil {
 		if errors.Is(err, ErrInUse) {

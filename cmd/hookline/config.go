@@ -400,7 +400,7 @@ OpenTelemetry variables (tracing is off unless they turn it on; all of them: doc
   $OTEL_EXPORTER_OTLP_PROTOCOL, $OTEL_EXPORTER_OTLP_TRACES_PROTOCOL
       http/protobuf (the default) or grpc
   $OTEL_TRACES_EXPORTER
-      otlp turns tracing on (to localhost:4318); none turns it off
+      otlp turns tracing on (to localhost:4318, or :4317 with grpc); none turns it off
   $OTEL_SDK_DISABLED
       true turns tracing off whatever else is set
 `

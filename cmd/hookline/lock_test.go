@@ -71,6 +71,29 @@ func TestOneProcessPerSQLiteFile(t *testing.T) {
 		}
 	}
 
+	// A hard link is another name that no lock file nor WAL of the first
+	// follows: a file with one is refused, whoever opens it.
+	hard := filepath.Join(filepath.Dir(db), "hard.db")
+	if err := os.Link(db, hard); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"serve", "--db", hard, "--listen", "127.0.0.1:0"},
+		{"migrate", "--db", hard},
+	} {
+		ctx, cancel := context.WithTimeout(t.Context(), wait.Deadline)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, args...)
+		cmd.Env = append(os.Environ(), "HOOKLINE_ADMIN_TOKEN="+token)
+		out, err := cmd.CombinedOutput()
+		if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "has 2 hard links") {
+			t.Errorf("%v on a second hard link: exit %d (%v), output %q; want 1 and \"has 2 hard links\"", args, code, err, out)
+		}
+	}
+	if err := os.Remove(hard); err != nil {
+		t.Fatal(err)
+	}
+
 	client := &http.Client{Timeout: 10 * time.Second}
 	var app struct{ ID string }
 	if code, err := apiCall(client, "POST", first.url+"/api/v1/app", token, map[string]any{"name": "still here"}, &app); err != nil || code != 201 {
