@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -238,6 +239,90 @@ func TestDashboardSourcesInBrowser(t *testing.T) {
 	}
 	if n := p.count("img, script:not([src])"); n != 0 {
 		t.Errorf("%d img or inline script elements", n)
+	}
+	p.checkNoScript()
+}
+
+// TestPortalEditKeepsUnlistedTypesInBrowser: the event types of an endpoint
+// that the edit form has no box for in the link's catalog, one archived
+// since and one the link's feature flags hide, are shown checked and
+// marked, and an edit of the description alone keeps them: the endpoint
+// neither loses one nor starts receiving every event type. Unchecked, one
+// goes.
+func TestPortalEditKeepsUnlistedTypesInBrowser(t *testing.T) {
+	b := browsertest.New(t)
+	s := startServer(t)
+	c := s.client(t)
+	ctx := t.Context()
+	seedCatalog(t, c)
+	for _, et := range []models.EventTypeIn{
+		{Name: "old.thing", Description: "Archived below."},
+		{Name: "beta.thing", Description: "Behind a flag.", FeatureFlags: []string{"beta"}},
+	} {
+		if _, err := c.EventType.Create(ctx, et, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Application.Create(ctx, models.ApplicationIn{Name: "Acme Inc.", Uid: ptr("acme")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	endpoint := func(types ...string) *models.EndpointOut {
+		ep, err := c.Endpoint.Create(ctx, "acme", models.EndpointIn{Url: "https://example.com/" + types[0], FilterTypes: types}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ep
+	}
+	// The hidden type first: the page must not reorder the types either.
+	archived, flagged := endpoint("old.thing"), endpoint("beta.thing", "invoice.paid")
+	if err := c.EventType.Delete(ctx, "old.thing", nil); err != nil {
+		t.Fatal(err)
+	}
+
+	p := newPage(t, b)
+	p.open(portalLink(t, c, "acme", false), "#add-endpoint")
+	// edit opens the form of the endpoint id, returns the labels of its
+	// checked event types, then runs steps and saves.
+	edit := func(id string, steps ...chromedp.Action[chromedp.Void]) []string {
+		t.Helper()
+		p.goTo("#/endpoints/"+id+"/edit", "#save-endpoint")
+		checked := eval[[]string](p, `[...document.querySelectorAll("input[name=eventType]:checked")].map((b) => b.parentElement.textContent)`)
+		p.do(steps...)
+		p.do(click("#save-endpoint"))
+		failed := func() string {
+			return eval[string](p, `document.querySelector("form [role=alert]")?.textContent ?? ""`)
+		}
+		wait.For(t, "the endpoint's page", func() bool { return p.count("#endpoint-url") == 1 || failed() != "" })
+		if msg := failed(); msg != "" {
+			t.Fatalf("saving the endpoint: %s", msg)
+		}
+		return checked
+	}
+	get := func(id string) *models.EndpointOut {
+		t.Helper()
+		ep, err := c.Endpoint.Get(ctx, "acme", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ep
+	}
+	for _, tc := range []struct {
+		ep    *models.EndpointOut
+		boxes []string
+	}{
+		{archived, []string{"old.thing (archived)"}},
+		{flagged, []string{"invoice.paid", "beta.thing (not in your catalog)"}},
+	} {
+		if boxes := edit(tc.ep.Id, retype("#ep-description", "Edited")); !slices.Equal(boxes, tc.boxes) {
+			t.Errorf("%s: the checked boxes are %q, want %q", tc.ep.Url, boxes, tc.boxes)
+		}
+		if got := get(tc.ep.Id); got.Description != "Edited" || !slices.Equal(got.FilterTypes, tc.ep.FilterTypes) {
+			t.Errorf("%s edited in the page: %q, types %q; want types %q", tc.ep.Url, got.Description, got.FilterTypes, tc.ep.FilterTypes)
+		}
+	}
+	edit(flagged.Id, click(`input[value="beta.thing"]`))
+	if got := get(flagged.Id); !slices.Equal(got.FilterTypes, []string{"invoice.paid"}) {
+		t.Errorf("beta.thing unchecked: the types are %q", got.FilterTypes)
 	}
 	p.checkNoScript()
 }

@@ -88,9 +88,11 @@ function route() {
   });
 }
 
-async function eventTypes() {
-  if (!catalog) catalog = (await api.get(`/api/v1/event-type${q({ limit: 250, with_content: "true" })}`)).data;
-  return catalog;
+// eventTypes returns the event types the token sees that are not archived;
+// with archived, the archived ones too (an endpoint may still receive one).
+async function eventTypes(archived = false) {
+  if (!catalog) catalog = (await api.get(`/api/v1/event-type${q({ limit: 250, with_content: "true", include_archived: "true" })}`)).data;
+  return archived ? catalog : catalog.filter((t) => !t.archived);
 }
 
 async function endpointsView() {
@@ -112,14 +114,21 @@ async function endpointsView() {
 
 // endpointForm creates an endpoint (id null) or edits one.
 async function endpointForm(id) {
-  const [types, ep] = await Promise.all([eventTypes(), id ? api.get(`${A()}/endpoint/${enc(id)}`) : null]);
-  const chosen = new Set((ep && ep.filterTypes) || []);
+  const [types, all, ep] = await Promise.all([eventTypes(), eventTypes(true), id ? api.get(`${A()}/endpoint/${enc(id)}`) : null]);
+  const chosen = (ep && ep.filterTypes) || [];
   const url = el("input", { type: "url", id: "ep-url", name: "url", required: true, value: ep ? ep.url : "", placeholder: "https://example.com/webhooks" });
   const desc = el("input", { type: "text", id: "ep-description", name: "description", value: ep ? ep.description : "" });
   const channels = el("input", { type: "text", id: "ep-channels", name: "channels", value: ep && ep.channels ? ep.channels.join(", ") : "" });
   const rate = el("input", { type: "number", id: "ep-rate", name: "rate", min: "1", max: "65535", value: ep && ep.throttleRate ? ep.throttleRate : "" });
-  const boxes = types.filter((t) => !t.archived).map((t) => el("label", { class: "inline" },
-    el("input", { type: "checkbox", name: "eventType", value: t.name, checked: chosen.has(t.name) }), t.name));
+  const box = (name, note) => el("label", { class: "inline" },
+    el("input", { type: "checkbox", name: "eventType", value: name, checked: chosen.includes(name) }), name,
+    note ? el("span", { class: "muted", text: ` (${note})` }) : null);
+  const live = types.map((t) => t.name);
+  // The endpoint's types that have no box in the catalog, archived since or
+  // hidden from this token, stay chosen until unchecked.
+  const kept = chosen.filter((name) => !live.includes(name));
+  const boxes = [...live.map((name) => box(name)),
+    ...kept.map((name) => box(name, all.some((t) => t.name === name) ? "archived" : "not in your catalog"))];
   const err = el("div", { role: "alert" });
   const save = el("button", { type: "submit", id: "save-endpoint", text: id ? "Save" : "Create endpoint" });
   const form = el("form", {
@@ -129,7 +138,10 @@ async function endpointForm(id) {
         e.preventDefault();
         busy(save, err, async () => {
           const body = { url: url.value.trim(), description: desc.value };
-          const types = [...form.querySelectorAll("input[name=eventType]:checked")].map((b) => b.value);
+          const checked = [...form.querySelectorAll("input[name=eventType]:checked")].map((b) => b.value);
+          // In the endpoint's order, the types it had first: the API checks
+          // the types again only when they change, and refuses archived ones.
+          const types = [...chosen.filter((name) => checked.includes(name)), ...checked.filter((name) => !chosen.includes(name))];
           if (types.length) body.filterTypes = types;
           const ch = channels.value.split(",").map((s) => s.trim()).filter(Boolean);
           if (ch.length) body.channels = ch;
@@ -152,7 +164,9 @@ async function endpointForm(id) {
   el("label", { for: "ep-description", text: "Description" }), desc,
   el("fieldset", {}, el("legend", { text: "Event types" }),
     el("p", { class: "hint", text: "None chosen: the endpoint receives every event type." }),
-    boxes.length ? boxes : el("p", { class: "muted", text: "The catalog has no event types." })),
+    boxes.length ? boxes : el("p", { class: "muted", text: "The catalog has no event types." }),
+    kept.length ? el("p", { class: "hint", text: "A type marked archived or not in your catalog stays only while the event types " +
+      "are left as they are: to change them, uncheck it too. Once unchecked, it cannot be chosen again." }) : null),
   el("label", { for: "ep-channels", text: "Channels" }), channels,
   el("p", { class: "hint", text: "Comma-separated. When set, only messages on one of these channels are sent." }),
   el("label", { for: "ep-rate", text: "Rate limit (messages per second)" }), rate,
@@ -307,7 +321,7 @@ async function chartCard(P) {
 }
 
 async function exampleCard(ep, P) {
-  const types = (await eventTypes()).filter((t) => !t.archived && (!ep.filterTypes || ep.filterTypes.includes(t.name)));
+  const types = (await eventTypes()).filter((t) => !ep.filterTypes || ep.filterTypes.includes(t.name));
   const err = el("div", { role: "alert" });
   const select = el("select", { id: "example-type" }, types.map((t) => el("option", { value: t.name, text: t.name })));
   const send = el("button", {
@@ -348,7 +362,7 @@ function localInput(d) {
 }
 
 async function catalogView() {
-  const types = (await eventTypes()).filter((t) => !t.archived);
+  const types = await eventTypes();
   const cards = types.map((t) => {
     const schema = newestSchema(t.schemas);
     const example = schema && (Array.isArray(schema.examples) ? schema.examples[0] : schema.example);
