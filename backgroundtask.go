@@ -11,8 +11,9 @@ type TaskType string
 
 // The tasks Hookline runs.
 const (
-	// TaskRecover sends again the failed deliveries to an endpoint of the
-	// messages created in a window (endpoint/{id}/recover).
+	// TaskRecover sends again the messages with a failed attempt to an
+	// endpoint in a window and no successful one, those waiting for a retry
+	// too (endpoint/{id}/recover).
 	TaskRecover TaskType = "endpoint.recover"
 	// TaskReplay creates a delivery to an endpoint for every message of a
 	// window that it takes and was never sent to it (replay-missing).

@@ -57,7 +57,10 @@ type Delivery struct {
 // ShownStatus is the status the API shows for d, as svix-server shows it:
 // a pending delivery that was attempted and waits for its retry is
 // StatusSending; StatusPending is for one not attempted (in its current
-// schedule). The lists' status filters follow the same rule.
+// schedule), and so for one that waits for a resend's or a recover's manual
+// attempt, whose Attempts start again at 0 (where svix-server shows its
+// last attempt's status: docs/svix-compatibility.md says so). The lists'
+// status filters follow the same rule.
 func (d *Delivery) ShownStatus() Status {
 	if d.Status == StatusPending && d.Attempts > 0 {
 		return StatusSending

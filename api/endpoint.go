@@ -477,6 +477,6 @@ func (s *Server) getEndpointStats(c *call) (int, any, error) {
 
 // recoverIn selects the failed messages to send again.
 type recoverIn struct {
-	Since *string `json:"since" api:"required" format:"date-time" doc:"Messages created at or after this time."`
-	Until *string `json:"until,omitempty" format:"date-time" doc:"Messages created before this time; now when absent."`
+	Since *string `json:"since" api:"required" format:"date-time" doc:"Messages with a failed attempt at or after this time (and no successful one in the window)."`
+	Until *string `json:"until,omitempty" format:"date-time" doc:"Attempts before this time; now when absent."`
 }

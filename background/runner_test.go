@@ -74,16 +74,35 @@ func setup(t *testing.T, s hookline.Store, n int) (*hookline.Application, *hookl
 		must(t, err)
 		msgs = append(msgs, m)
 	}
+	complete(t, s, func(*hookline.Task) (hookline.Status, time.Time) { return hookline.StatusFail, time.Time{} })
+	return app, ep, msgs
+}
+
+// complete attempts every due delivery once: outcome gives the attempt's
+// status, which the delivery takes (a failed attempt with a next attempt
+// set leaves it pending, waiting for that retry), and the attempt's time
+// (zero: now).
+func complete(t *testing.T, s hookline.Store, outcome func(*hookline.Task) (hookline.Status, time.Time)) {
+	t.Helper()
+	ctx := t.Context()
 	tasks, err := s.ClaimDue(ctx, "d", time.Now().Add(time.Minute), time.Minute, 1000)
 	must(t, err)
 	var outs []hookline.Outcome
 	for _, task := range tasks {
-		outs = append(outs, hookline.Outcome{DeliveryID: task.Delivery.ID, Status: hookline.StatusFail, Attempts: 1,
-			Attempt: hookline.Attempt{AppID: app.ID, MessageID: task.Delivery.MessageID, EndpointID: ep.ID,
-				DeliveryID: task.Delivery.ID, URL: ep.URL, Status: hookline.StatusFail, StatusCode: 500, Response: "no"}})
+		st, at := outcome(task)
+		code, next, shown := 500, time.Time{}, st
+		if st == hookline.StatusSuccess {
+			code = 200
+		}
+		if st == hookline.StatusSending {
+			next, st, shown = time.Now().Add(time.Hour), hookline.StatusPending, hookline.StatusFail
+		}
+		d := task.Delivery
+		outs = append(outs, hookline.Outcome{DeliveryID: d.ID, Status: st, NextAttemptAt: next, Attempts: 1,
+			Attempt: hookline.Attempt{AppID: d.AppID, MessageID: d.MessageID, EndpointID: d.EndpointID,
+				DeliveryID: d.ID, URL: task.Endpoint.URL, Status: shown, StatusCode: code, Response: "no", CreatedAt: at}})
 	}
 	must(t, s.Complete(ctx, "d", outs))
-	return app, ep, msgs
 }
 
 func newTask(t *testing.T, s hookline.Store, appID string, typ hookline.TaskType, p hookline.TaskParams) *hookline.BackgroundTask {
@@ -104,55 +123,75 @@ func read(t *testing.T, s hookline.Store, task *hookline.BackgroundTask) (*hookl
 	return got, data
 }
 
-// testRecoverOnlyFailed: recover sends again the endpoint's failed
-// deliveries alone: not one that succeeded, nor another endpoint's.
+// testRecoverOnlyFailed: recover sends again, as svix-server's picks them,
+// the messages with a failed attempt to the endpoint in the window and no
+// successful one, whenever they were created: one that failed for good and
+// one waiting for its retry (sending); not one that succeeded, nor one
+// whose attempt failed before the window, nor another endpoint's.
 func testRecoverOnlyFailed(t *testing.T, open func(*testing.T) hookline.Store) {
 	s := open(t)
 	ctx := t.Context()
-	app, ep, msgs := setup(t, s, 3)
+	app, ep, _ := setup(t, s, 0)
 	other := &hookline.Endpoint{AppID: app.ID, URL: "https://example.com/other"}
 	must(t, s.CreateEndpoint(ctx, other, 0))
-	last := &hookline.Message{AppID: app.ID, EventType: "x", Payload: json.RawMessage(`{}`)}
-	_, err := s.CreateMessage(ctx, last)
-	must(t, err)
-	tasks, err := s.ClaimDue(ctx, "d", time.Now().Add(time.Minute), time.Minute, 1000)
-	must(t, err)
-	var outs []hookline.Outcome
-	for _, task := range tasks {
-		st, code := hookline.StatusFail, 500
-		if task.Delivery.EndpointID == ep.ID {
-			st, code = hookline.StatusSuccess, 200
-		}
-		outs = append(outs, hookline.Outcome{DeliveryID: task.Delivery.ID, Status: st, Attempts: 1,
-			Attempt: hookline.Attempt{AppID: app.ID, MessageID: task.Delivery.MessageID, EndpointID: task.Delivery.EndpointID,
-				DeliveryID: task.Delivery.ID, URL: task.Endpoint.URL, Status: st, StatusCode: code}})
+	msgs := map[string]string{} // message id -> its case
+	for _, name := range []string{"failed", "sending", "succeeded", "early"} {
+		m := &hookline.Message{AppID: app.ID, EventType: "x", Payload: json.RawMessage(`{}`)}
+		_, err := s.CreateMessage(ctx, m)
+		must(t, err)
+		msgs[m.ID] = name
 	}
-	must(t, s.Complete(ctx, "d", outs))
+	// The window begins after every message was created.
+	since := time.Now().Add(time.Hour)
+	complete(t, s, func(task *hookline.Task) (hookline.Status, time.Time) {
+		in := since.Add(time.Minute)
+		if task.Delivery.EndpointID == other.ID {
+			return hookline.StatusFail, in
+		}
+		switch msgs[task.Delivery.MessageID] {
+		case "sending":
+			return hookline.StatusSending, in
+		case "succeeded":
+			return hookline.StatusSuccess, in
+		case "early":
+			return hookline.StatusFail, since.Add(-time.Minute)
+		}
+		return hookline.StatusFail, in
+	})
 
-	since := msgs[0].CreatedAt
 	task := newTask(t, s, app.ID, hookline.TaskRecover, hookline.TaskParams{EndpointID: ep.ID, Since: &since})
 	if ran, err := background.NewRunner(s, "r").RunOnce(ctx); !ran || err != nil {
 		t.Fatalf("RunOnce = %v, %v", ran, err)
 	}
-	if _, data := read(t, s, task); data["messagesSent"] != float64(len(msgs)) {
-		t.Fatalf("recover data %v, want messagesSent %d", data, len(msgs))
+	if _, data := read(t, s, task); data["messagesSent"] != float64(2) {
+		t.Fatalf("recover data %v, want messagesSent 2", data)
 	}
-	want := map[string]hookline.Status{ep.ID: hookline.StatusSuccess, other.ID: hookline.StatusFail}
-	page, err := s.ListDeliveriesByMessage(ctx, app.ID, last.ID, hookline.ListOptions{Limit: 10})
-	must(t, err)
-	if len(page.Items) != len(want) {
-		t.Fatalf("%d deliveries of the last message, want %d", len(page.Items), len(want))
-	}
-	for _, d := range page.Items {
-		if w := want[d.Delivery.EndpointID]; d.Delivery.Status != w {
-			t.Fatalf("delivery to %s after recover: %v, want %v", d.Delivery.EndpointID, d.Delivery.Status, w)
+	resent := hookline.Delivery{Status: hookline.StatusPending, Trigger: hookline.TriggerManual}
+	want := map[string]hookline.Delivery{"failed": resent, "sending": resent,
+		"succeeded": {Status: hookline.StatusSuccess, Attempts: 1}, "early": {Status: hookline.StatusFail, Attempts: 1}}
+	for id, name := range msgs {
+		page, err := s.ListDeliveriesByMessage(ctx, app.ID, id, hookline.ListOptions{Limit: 10})
+		must(t, err)
+		for _, v := range page.Items {
+			d, w := v.Delivery, want[name]
+			if v.Endpoint.ID == other.ID {
+				w = hookline.Delivery{Status: hookline.StatusFail, Attempts: 1}
+			}
+			if d.Status != w.Status || d.Trigger != w.Trigger || d.Attempts != w.Attempts {
+				t.Errorf("%s message's delivery to %s after recover: %v trigger %v attempts %d, want %v trigger %v attempts %d",
+					name, v.Endpoint.ID, d.Status, d.Trigger, d.Attempts, w.Status, w.Trigger, w.Attempts)
+			}
 		}
 	}
 }
 
+// testRecoverInBatches: recover works in batches of failed attempts, and
+// sends a message with two of them once.
 func testRecoverInBatches(t *testing.T, open func(*testing.T) hookline.Store) {
 	s := open(t)
 	app, ep, msgs := setup(t, s, 5)
+	must(t, s.Resend(t.Context(), app.ID, msgs[0].ID, ep.ID))
+	complete(t, s, func(*hookline.Task) (hookline.Status, time.Time) { return hookline.StatusFail, time.Time{} })
 	since := msgs[0].CreatedAt
 	task := newTask(t, s, app.ID, hookline.TaskRecover, hookline.TaskParams{EndpointID: ep.ID, Since: &since})
 	r := background.NewRunner(s, "r")
@@ -165,8 +204,11 @@ func testRecoverInBatches(t *testing.T, open func(*testing.T) hookline.Store) {
 	if got.Status != hookline.TaskFinished || data["messagesSent"] != float64(5) || got.LeaseUntil != nil || got.ExpiresAt == nil {
 		t.Fatalf("task: %+v, data %v", got, data)
 	}
-	if got.Cursor != msgs[4].ID {
-		t.Fatalf("cursor %q, want the last message %s", got.Cursor, msgs[4].ID)
+	last, err := s.ListAttemptsByEndpoint(t.Context(), app.ID, ep.ID, hookline.AttemptFilter{
+		ListOptions: hookline.ListOptions{Limit: 1, Descending: true}})
+	must(t, err)
+	if got.Cursor != last.Items[0].ID {
+		t.Fatalf("cursor %q, want the last failed attempt %s", got.Cursor, last.Items[0].ID)
 	}
 	page, err := s.ListMessagesByEndpoint(t.Context(), app.ID, ep.ID, hookline.EndpointMessageFilter{ListOptions: hookline.ListOptions{Limit: 10}})
 	must(t, err)
@@ -190,8 +232,12 @@ func testResumeAfterLease(t *testing.T, open func(*testing.T) hookline.Store) {
 	now := time.Now()
 	dead, err := s.ClaimBackgroundTask(t.Context(), "dead", now, time.Minute)
 	must(t, err)
-	// The dead runner had done the first message.
-	dead.Cursor, dead.Data, dead.UpdatedAt = msgs[0].ID, json.RawMessage(`{"messagesSent":1}`), now
+	// The dead runner had done the first failed attempt's message.
+	attempts, err := s.ListAttemptsByEndpoint(t.Context(), app.ID, ep.ID, hookline.AttemptFilter{
+		ListOptions: hookline.ListOptions{Limit: 2}})
+	must(t, err)
+	done, after := attempts.Items[0], attempts.Items[1]
+	dead.Cursor, dead.Data, dead.UpdatedAt = done.ID, json.RawMessage(`{"messagesSent":1}`), now
 	must(t, s.SaveBackgroundTask(t.Context(), "dead", dead))
 
 	clock := now
@@ -208,10 +254,10 @@ func testResumeAfterLease(t *testing.T, open func(*testing.T) hookline.Store) {
 	if got.Status != hookline.TaskFinished || data["messagesSent"] != float64(3) {
 		t.Fatalf("task: %+v, data %v; want finished, 3 sent (1 before, 2 after)", got, data)
 	}
-	if d := delivery(t, s, app.ID, msgs[0].ID, ep.ID); d.Status != hookline.StatusFail {
+	if d := delivery(t, s, app.ID, done.MessageID, ep.ID); d.Status != hookline.StatusFail {
 		t.Fatalf("the message before the cursor was sent again: %+v", d)
 	}
-	if d := delivery(t, s, app.ID, msgs[1].ID, ep.ID); d.Status != hookline.StatusPending {
+	if d := delivery(t, s, app.ID, after.MessageID, ep.ID); d.Status != hookline.StatusPending {
 		t.Fatalf("a message after the cursor was not sent again: %+v", d)
 	}
 }

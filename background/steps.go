@@ -44,10 +44,45 @@ const (
 )
 
 // recoverStep sends again, with one manual attempt each (Resend), the
-// failed deliveries to the endpoint of messages of the window.
+// messages with a failed attempt to the endpoint in the window and no
+// successful one, as svix-server's recover picks them: by the attempts'
+// time, and those waiting for a retry too. It goes through the failed
+// attempts of the window and takes each message at its last attempt of the
+// window, so that a message is sent once whatever the batches.
 func recoverStep(ctx context.Context, b *batch) (bool, error) {
-	fail := hookline.StatusFail
-	return resendStep(ctx, b, hookline.EndpointMessageFilter{Status: &fail}, nil)
+	p := b.params
+	fail, success := hookline.StatusFail, hookline.StatusSuccess
+	page, err := b.store.ListAttemptsByEndpoint(ctx, b.task.AppID, p.EndpointID, hookline.AttemptFilter{
+		ListOptions: hookline.ListOptions{Limit: b.limit, Iterator: b.task.Cursor}, Status: &fail,
+		After: p.Since, Before: p.Until})
+	if err != nil {
+		return false, err
+	}
+	// first returns the id of the newest of the message's attempts to the
+	// endpoint in the window that status (nil: any) keeps, "" for none.
+	first := func(ctx context.Context, msgID string, status *hookline.Status) (string, error) {
+		got, err := b.store.ListAttemptsByMessage(ctx, b.task.AppID, msgID, hookline.AttemptFilter{
+			ListOptions: hookline.ListOptions{Limit: 1, Descending: true}, EndpointID: p.EndpointID,
+			Status: status, After: p.Since, Before: p.Until})
+		if err != nil || len(got.Items) == 0 {
+			return "", err
+		}
+		return got.Items[0].ID, nil
+	}
+	sent, err := each(ctx, page.Items, func(ctx context.Context, a *hookline.Attempt) (bool, error) {
+		if last, err := first(ctx, a.MessageID, nil); err != nil || last != a.ID {
+			return false, err
+		}
+		if ok, err := first(ctx, a.MessageID, &success); err != nil || ok != "" {
+			return false, err
+		}
+		return true, b.store.Resend(ctx, b.task.AppID, a.MessageID, p.EndpointID)
+	})
+	if err != nil {
+		return false, err
+	}
+	b.count(messagesSent, sent)
+	return advance(b, page, func(x *hookline.Attempt) string { return x.ID }), nil
 }
 
 // bulkReplayStep sends again the deliveries to the endpoint that match the
@@ -107,10 +142,7 @@ func resendStep(ctx context.Context, b *batch, f hookline.EndpointMessageFilter,
 		return false, err
 	}
 	b.count(messagesSent, sent)
-	if n := len(page.Items); n > 0 {
-		b.cursor = page.Items[n-1].Message.ID
-	}
-	return page.Done, nil
+	return advance(b, page, func(x *hookline.EndpointMessage) string { return x.Message.ID }), nil
 }
 
 // replayStep creates a delivery to the endpoint for each message of the
@@ -143,10 +175,7 @@ func replayStep(ctx context.Context, b *batch) (bool, error) {
 		}
 		b.count(messagesSent, n)
 	}
-	if n := len(page.Items); n > 0 {
-		b.cursor = page.Items[n-1].ID
-	}
-	return page.Done, nil
+	return advance(b, page, func(x *hookline.Message) string { return x.ID }), nil
 }
 
 // purgeStep expunges the payloads of the next batch of the application's
@@ -168,10 +197,16 @@ func purgeStep(ctx context.Context, b *batch) (bool, error) {
 		return false, err
 	}
 	b.count(messagesPurged, purged)
+	return advance(b, page, func(x *hookline.Message) string { return x.ID }), nil
+}
+
+// advance sets b's cursor to the id of the last item of page, when it has
+// one, and reports whether the task is done.
+func advance[T any](b *batch, page hookline.Page[T], id func(T) string) bool {
 	if n := len(page.Items); n > 0 {
-		b.cursor = page.Items[n-1].ID
+		b.cursor = id(page.Items[n-1])
 	}
-	return page.Done, nil
+	return page.Done
 }
 
 // parallel is how many items of a batch each works on at once: their

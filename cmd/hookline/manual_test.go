@@ -17,7 +17,8 @@ import (
 // SDK and a real receiver, that resend and recover make one manual attempt
 // each, as svix-server's worker does: while the receiver fails, a resend of
 // a delivery whose retry waits an hour makes one attempt, and the delivery
-// fails for good, its hour's retry gone; a recover does the same; once the
+// fails for good, its hour's retry gone; a recover does the same, to a
+// message waiting for its retry too; once the
 // receiver answers, a resend succeeds. The attempts count in
 // hookline_attempts_total, and no manual failure announces
 // message.attempt.exhausted in the log.
@@ -88,7 +89,9 @@ func TestSDKManualAttemptIsFinal(t *testing.T) {
 	wait.For(t, "the resend to fail", func() bool { return destination(msg.Id).Status == models.MESSAGESTATUS_FAIL })
 	wantFinal(msg.Id, 2)
 
-	// Recover while the receiver fails: one attempt each, then fail.
+	// Recover while the receiver fails: one attempt each, then fail; a
+	// message waiting for its retry is recovered too, as svix-server does.
+	waiting := newMessage()
 	since := time.Now().Add(-time.Minute)
 	if _, err := sx.Endpoint.Recover(ctx, app.Id, ep.Id, models.RecoverIn{Since: since}, nil); err != nil {
 		t.Fatal(err)
@@ -96,6 +99,9 @@ func TestSDKManualAttemptIsFinal(t *testing.T) {
 	wait.For(t, "the recover's attempt to fail", func() bool { return len(attempts(msg.Id)) == 3 })
 	wait.For(t, "the recovered delivery to fail", func() bool { return destination(msg.Id).Status == models.MESSAGESTATUS_FAIL })
 	wantFinal(msg.Id, 3)
+	wait.For(t, "the waiting message's recovered delivery to fail", func() bool { return len(attempts(waiting.Id)) == 2 })
+	wait.For(t, "the waiting message to fail", func() bool { return destination(waiting.Id).Status == models.MESSAGESTATUS_FAIL })
+	wantFinal(waiting.Id, 2)
 
 	// A resend once the receiver answers: it succeeds.
 	status.Store(204)
@@ -110,8 +116,8 @@ func TestSDKManualAttemptIsFinal(t *testing.T) {
 	if len(atts) != 4 || atts[0].TriggerType != models.MESSAGEATTEMPTTRIGGERTYPE_MANUAL || atts[0].ResponseStatusCode != 204 {
 		t.Fatalf("attempts %+v, want 4, the newest a successful manual one", atts)
 	}
-	if rc.count() != 4 {
-		t.Fatalf("the receiver got %d requests, want 4", rc.count())
+	if rc.count() != 6 {
+		t.Fatalf("the receiver got %d requests, want 6", rc.count())
 	}
 
 	// A resend of a delivery whose retry waits, answered at once: success.
@@ -130,7 +136,7 @@ func TestSDKManualAttemptIsFinal(t *testing.T) {
 	for _, m := range []struct {
 		outcome string
 		want    float64
-	}{{"failure", 4}, {"success", 2}} {
+	}{{"failure", 6}, {"success", 2}} {
 		l := "outcome=" + m.outcome
 		if got := after.value("hookline_attempts_total", l) - max(before.value("hookline_attempts_total", l), 0); got != m.want {
 			t.Errorf("hookline_attempts_total{%s} moved by %v, want %v", l, got, m.want)
