@@ -78,8 +78,11 @@ func ParseIdentity(field []string, identity []byte) (*EndpointMTLS, error) {
 	case len(certs) == 0:
 		return nil, Invalid(field, "holds no certificate")
 	}
-	// The leaf is the certificate of the key's public key: each certificate
-	// is parsed once, and the pair is checked once.
+	// The leaf is the certificate of the key's public key, found in one pass
+	// (not by trying each certificate as the leaf). Each certificate is
+	// parsed a bounded number of times: here, again by keyPair, and the
+	// leaf and the key once more by tls.X509KeyPair; the 10-certificate and
+	// 64 KiB bounds bound the work.
 	pub, ok := publicKey(keys[0].Bytes)
 	if !ok {
 		return nil, Invalid(field, "holds a private key that does not parse (PKCS #1, PKCS #8 or SEC 1 PEM is needed)")

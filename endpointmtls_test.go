@@ -103,8 +103,9 @@ func TestParseIdentity(t *testing.T) {
 
 // TestPEMWorkIsBounded: an identity or a CA bundle of many certificates is
 // refused by count, before each is parsed, and an identity's certificates
-// are parsed once each whatever their order (the leaf was once found by
-// trying every certificate in turn, each try parsing the whole chain).
+// are parsed a bounded number of times each whatever their order (the leaf
+// was once found by trying every certificate in turn, each try parsing the
+// whole chain).
 func TestPEMWorkIsBounded(t *testing.T) {
 	cert, key := testIdentity(t, "client")
 	ca, _ := testIdentity(t, "ca")

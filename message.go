@@ -2,7 +2,9 @@ package hookline
 
 import (
 	"encoding/json"
+	"mime"
 	"net/http"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -69,10 +71,16 @@ func (m *Message) Validate() error {
 // ValidateFields is Validate without the check that the payload is a JSON
 // object, for a caller that has parsed it as one already. The payload must
 // still be valid UTF-8, as JSON requires (a decoder that keeps its bytes, as
-// json.RawMessage does, lets invalid ones through).
+// json.RawMessage does, lets invalid ones through), and, when its content
+// type is JSON, escape no lone surrogate (jsonEscapeProblem).
 func (m *Message) ValidateFields() error {
 	if !utf8.Valid(m.Payload) {
 		return Invalid([]string{"body", "payload"}, "must be valid UTF-8")
+	}
+	if isJSONType(m.ContentType) {
+		if problem := jsonEscapeProblem(m.Payload, false); problem != "" {
+			return Invalid([]string{"body", "payload"}, "%s", problem)
+		}
 	}
 	if err := checkName([]string{"body", "eventType"}, m.EventType, MaxEventTypeLen); err != nil {
 		return err
@@ -98,4 +106,14 @@ func IsJSONObject(b []byte) bool {
 		return false
 	}
 	return false
+}
+
+// isJSONType reports whether a message's content type is JSON: empty (the
+// default, application/json), application/json or a +json type.
+func isJSONType(contentType string) bool {
+	if contentType == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }

@@ -3,6 +3,7 @@ package hookline
 import (
 	"bytes"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -70,13 +71,17 @@ func (e *Endpoint) CheckStorable() error {
 }
 
 // CheckStorable returns EINVALID when a text field of e, its schemas
-// included, holds a NUL or is not valid UTF-8.
+// included, holds a NUL or is not valid UTF-8, or when its schemas escape a
+// NUL or a lone surrogate (jsonEscapeProblem).
 func (e *EventType) CheckStorable() error {
 	if err := checkText([]string{"body", "description"}, e.Description); err != nil {
 		return err
 	}
 	if !utf8.Valid(e.Schemas) || bytes.IndexByte(e.Schemas, 0) >= 0 {
 		return Invalid([]string{"body", "schemas"}, "must be valid UTF-8 without a NUL character")
+	}
+	if problem := jsonEscapeProblem(e.Schemas, true); problem != "" {
+		return Invalid([]string{"body", "schemas"}, "%s", problem)
 	}
 	return nil
 }
@@ -88,4 +93,64 @@ func (s *Source) CheckStorable() error {
 		return err
 	}
 	return checkTextMap("metadata", s.Metadata)
+}
+
+// jsonEscapeProblem returns what is wrong with an escape of the JSON text b,
+// or "" when nothing is: an escaped lone surrogate (\ud800 to \udfff
+// outside a high-low pair) encodes no Unicode text, and strict parsers
+// (RFC 7493) refuse the whole document; with nul, an escaped NUL (\u0000)
+// too. Outside strings valid JSON has no backslash, so b is not parsed.
+func jsonEscapeProblem(b []byte, nul bool) string {
+	const lone = "must not escape a lone surrogate (\\ud800 to \\udfff outside a pair)"
+	for i := bytes.IndexByte(b, '\\'); i >= 0 && i+1 < len(b); {
+		next := i + 2 // past \x
+		if b[i+1] == 'u' {
+			r, ok := hex4(b[i+2:])
+			next = i + 6
+			switch {
+			case !ok:
+			case r == 0 && nul:
+				return "must not escape a NUL character (\\u0000)"
+			case utf16.IsSurrogate(r) && r >= 0xdc00:
+				return lone // a low surrogate first
+			case utf16.IsSurrogate(r):
+				low, ok := rune(0), len(b) >= i+12 && b[i+6] == '\\' && b[i+7] == 'u'
+				if ok {
+					low, ok = hex4(b[i+8:])
+				}
+				if !ok || utf16.DecodeRune(r, low) == utf8.RuneError {
+					return lone
+				}
+				next = i + 12
+			}
+		}
+		j := bytes.IndexByte(b[min(next, len(b)):], '\\')
+		if j < 0 {
+			break
+		}
+		i = next + j
+	}
+	return ""
+}
+
+// hex4 reads the four hexadecimal digits b starts with.
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
 }

@@ -186,6 +186,10 @@ func (d *Dispatcher) send(ctx context.Context, t *hookline.Task, now time.Time) 
 		// The attempt log says what class of address was refused; the
 		// operator's log says which address.
 		d.log.LogAttrs(ctx, slog.LevelWarn, "dispatch: egress refused a delivery", append(ids(t), slog.Any("err", err))...)
+	} else if _, hidden := egress.Hidden(err); hidden {
+		// The attempt log says what kind of failure; the operator's log
+		// names the DNS server or the proxy.
+		d.log.LogAttrs(ctx, slog.LevelWarn, "dispatch: a delivery failed before reaching its endpoint", append(ids(t), slog.Any("err", err))...)
 	}
 	if err != nil {
 		var ne net.Error
@@ -224,6 +228,9 @@ func describeError(err error, timeout time.Duration) string {
 			return fmt.Sprintf("timeout: no response within %s", timeout)
 		}
 		err = ue.Err
+	}
+	if public, hidden := egress.Hidden(err); hidden {
+		return "connection error: " + public
 	}
 	return "connection error: " + err.Error()
 }

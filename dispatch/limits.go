@@ -511,7 +511,9 @@ func (g *gate) leaveHost(host string) {
 
 // hostOf returns the host and port of an endpoint's URL (the scheme's
 // port when it names none), in lower case: the server that attempts to any
-// of its paths land on.
+// of its paths land on, as the URL spells it. Another spelling of the same
+// server (an IP address for a name, another name) is another host: the
+// address connected to is known only once an attempt has started.
 func hostOf(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {

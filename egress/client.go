@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -321,6 +322,24 @@ func Refused(err error) (string, bool) {
 	}
 	if errors.Is(err, ErrHTTPSOnly) {
 		return ErrHTTPSOnly.Error(), true
+	}
+	return "", false
+}
+
+// Hidden reports whether err's text names what the tenant must not see (the
+// DNS server that answered, or the egress proxy and its answer), and returns
+// the kind of failure, fit for the tenant. err's own text is the operator's.
+func Hidden(err error) (string, bool) {
+	var pe *ProxyError
+	if errors.As(err, &pe) {
+		return pe.public, true
+	}
+	var de *net.DNSError
+	if errors.As(err, &de) {
+		if de.IsNotFound {
+			return "the endpoint's host name does not resolve", true
+		}
+		return "the endpoint's host name could not be looked up", true
 	}
 	return "", false
 }

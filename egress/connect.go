@@ -33,10 +33,11 @@ func (p *proxy) connect(c net.Conn, target netip.AddrPort) (net.Conn, error) {
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		resp.Body.Close()
+		err := fmt.Errorf("egress: proxy %s refused CONNECT %s: %s", p.addr, hostport, resp.Status)
 		if resp.StatusCode == http.StatusProxyAuthRequired {
-			return nil, fmt.Errorf("egress: proxy %s refused the credentials of --egress-proxy (407)", p.addr)
+			err = fmt.Errorf("egress: proxy %s refused the credentials of --egress-proxy (407)", p.addr)
 		}
-		return nil, fmt.Errorf("egress: proxy %s refused CONNECT %s: %s", p.addr, hostport, resp.Status)
+		return nil, &ProxyError{public: "the egress proxy refused the connection", err: err}
 	}
 	if n := br.Buffered(); n > 0 {
 		early, _ := br.Peek(n)

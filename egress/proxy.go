@@ -2,6 +2,7 @@ package egress
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -114,9 +115,37 @@ func (e *proxyDialError) Error() string {
 
 func (e *proxyDialError) Unwrap() error { return e.err }
 
+// ProxyError is a failure of the egress proxy: it could not be reached, it
+// refused the tunnel, or it failed otherwise. Its text names the proxy and
+// its answer, which are the operator's; Hidden gives the tenant its kind.
+type ProxyError struct {
+	public string
+	err    error
+}
+
+func (e *ProxyError) Error() string { return e.err.Error() }
+func (e *ProxyError) Unwrap() error { return e.err }
+
 // dial connects to the proxy and asks it for a tunnel to target. ctx bounds
-// both: its deadline, and its cancellation.
+// both: its deadline, and its cancellation. Its errors are *ProxyError.
 func (p *proxy) dial(ctx context.Context, target netip.AddrPort) (net.Conn, error) {
+	c, err := p.tunnel(ctx, target)
+	if err == nil {
+		return c, nil
+	}
+	var pe *ProxyError
+	if errors.As(err, &pe) {
+		return nil, err
+	}
+	public := "the egress proxy failed"
+	var de *proxyDialError
+	if errors.As(err, &de) {
+		public = "the egress proxy could not be reached"
+	}
+	return nil, &ProxyError{public: public, err: err}
+}
+
+func (p *proxy) tunnel(ctx context.Context, target netip.AddrPort) (net.Conn, error) {
 	// The proxy speaks IPv4 for IPv4-mapped addresses; a zone means nothing
 	// to it.
 	target = netip.AddrPortFrom(target.Addr().Unmap().WithZone(""), target.Port())

@@ -16,20 +16,22 @@ import (
 )
 
 // connectProxy is an HTTP CONNECT proxy on 127.0.0.1 that records the
-// targets it was asked for.
+// targets it was asked for. When refuse is set (a status line, "403
+// Forbidden"), it answers every CONNECT with it.
 type connectProxy struct {
 	ln      net.Listener
+	refuse  string
 	mu      sync.Mutex
 	targets []string
 }
 
-func newConnectProxy(t *testing.T) *connectProxy {
+func newConnectProxy(t *testing.T, refuse string) *connectProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &connectProxy{ln: ln}
+	p := &connectProxy{ln: ln, refuse: refuse}
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
@@ -54,6 +56,10 @@ func (p *connectProxy) serve(c net.Conn) {
 	p.mu.Lock()
 	p.targets = append(p.targets, req.Host)
 	p.mu.Unlock()
+	if p.refuse != "" {
+		io.WriteString(c, "HTTP/1.1 "+p.refuse+"\r\n\r\n")
+		return
+	}
 	up, err := net.Dial("tcp", req.Host)
 	if err != nil {
 		io.WriteString(c, "HTTP/1.1 502 Bad Gateway\r\n\r\n")
@@ -74,7 +80,7 @@ func (p *connectProxy) asked() []string {
 // TestDeliveriesThroughEgressProxy checks that serve --egress-proxy sends
 // deliveries through the proxy, asking it for the receiver's address.
 func TestDeliveriesThroughEgressProxy(t *testing.T) {
-	proxy := newConnectProxy(t)
+	proxy := newConnectProxy(t, "")
 	s := startServer(t, "--egress-proxy", "http://"+proxy.ln.Addr().String(), "--egress-ips", "203.0.113.7")
 	rc := newHookReceiver(t, nil)
 	ctx := context.Background()

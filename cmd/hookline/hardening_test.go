@@ -21,7 +21,8 @@ import (
 // an application and the attempts in flight to one host are bounded, OAuth
 // extras named like credentials are withheld on read, PEM bundles past their
 // bound are refused, a refused private address is named by its class in the
-// attempt log (by its address in the operator's log), and Hookline's own
+// attempt log (by its address in the operator's log), so is a name that does
+// not resolve (without the DNS server), and Hookline's own
 // applications are hidden.
 func TestHardeningThroughServe(t *testing.T) {
 	onEachStore(t, func(t *testing.T, st testStore) {
@@ -31,6 +32,7 @@ func TestHardeningThroughServe(t *testing.T) {
 		t.Run("OAuth extras", func(t *testing.T) { checkOAuthExtrasWithheld(t, s.server) })
 		t.Run("PEM bounds", func(t *testing.T) { checkPEMBounds(t, s.server) })
 		t.Run("refusal class", func(t *testing.T) { checkRefusalClass(t, s) })
+		t.Run("unresolvable name", func(t *testing.T) { checkUnresolvableName(t, s) })
 		t.Run("internal apps", func(t *testing.T) { checkInternalAppsHidden(t, s.server) })
 	})
 }
@@ -188,25 +190,69 @@ func checkPEMBounds(t *testing.T, s *server) {
 // operator's log names it.
 func checkRefusalClass(t *testing.T, s *observedServer) {
 	const addr = "169.254.169.254"
-	app, _ := newAppWith(t, s.server, "metadata", "http://"+addr+"/latest/meta-data")
+	checkAttemptHides(t, s, "http://"+addr+"/latest/meta-data",
+		"egress refused: the endpoint's host is a link-local or cloud metadata address",
+		"dispatch: egress refused a delivery", "egress refused: "+addr)
+}
+
+// checkUnresolvableName: a delivery to a name that does not resolve says so
+// in the attempt, without the DNS server that answered; the operator's log
+// has the lookup's error.
+func checkUnresolvableName(t *testing.T, s *observedServer) {
+	checkAttemptHides(t, s, "http://nohost.invalid/hook",
+		"connection error: the endpoint's host name does not resolve",
+		"dispatch: a delivery failed before reaching its endpoint", "lookup nohost.invalid")
+}
+
+// checkAttemptHides sends a message to a new endpoint at url, whose one
+// attempt must fail before reaching it: the attempt's response, which the
+// tenant reads, must be exactly response, and the operator's log line
+// logMsg of that message must hold detail.
+func checkAttemptHides(t *testing.T, s *observedServer, url, response, logMsg, detail string) {
+	t.Helper()
+	app, _ := newAppWith(t, s.server, "hidden", url)
 	msg := sendMessage(t, s.server, app)
 	var attempts struct{ Data []struct{ Response string } }
-	wait.For(t, "the refused attempt", func() bool {
+	wait.For(t, "the failed attempt", func() bool {
 		json.Unmarshal([]byte(s.want(t, 200, "GET", "/api/v1/app/"+app+"/attempt/msg/"+msg, nil)), &attempts)
 		return len(attempts.Data) > 0
 	})
-	if r := attempts.Data[0].Response; !strings.Contains(r, "the endpoint's host is a link-local or cloud metadata address") || strings.Contains(r, addr) {
-		t.Errorf("the attempt's response: %q, want the class without the address", r)
+	if r := attempts.Data[0].Response; r != response {
+		t.Errorf("the attempt's response: %q, want %q", r, response)
 	}
-	for _, line := range strings.Split(s.logs.String(), "\n") {
-		if strings.Contains(line, "egress refused a delivery") && strings.Contains(line, "msg_id="+msg) {
-			if !strings.Contains(line, "egress refused: "+addr) {
-				t.Errorf("the operator's log does not name the address: %s", line)
+	var line string
+	wait.For(t, "the operator's log line", func() bool {
+		for _, l := range strings.Split(s.logs.String(), "\n") {
+			if strings.Contains(l, logMsg) && strings.Contains(l, "msg_id="+msg) {
+				line = l
+				return true
 			}
-			return
 		}
+		return false
+	})
+	if !strings.Contains(line, detail) {
+		t.Errorf("the operator's log line does not hold %q: %s", detail, line)
 	}
-	t.Errorf("no log line of the refusal in\n%s", s.logs)
+}
+
+// TestProxyFailureHidden: with a --egress-proxy that refuses the tunnel
+// (403) or the credentials (407), the attempt says the proxy refused the
+// connection, naming neither the proxy nor its answer; the operator's log
+// has both.
+func TestProxyFailureHidden(t *testing.T) {
+	for _, tc := range []struct{ status, detail string }{
+		{"403 Forbidden", "refused CONNECT 127.0.0.1:9: 403 Forbidden"},
+		{"407 Proxy Authentication Required", "refused the credentials of --egress-proxy (407)"},
+	} {
+		t.Run(tc.status[:3], func(t *testing.T) {
+			proxy := newConnectProxy(t, tc.status)
+			addr := proxy.ln.Addr().String()
+			s := startObserved(t, nil, "--egress-proxy", "http://"+addr)
+			checkAttemptHides(t, s, "http://127.0.0.1:9/hook",
+				"connection error: the egress proxy refused the connection",
+				"dispatch: a delivery failed before reaching its endpoint", "proxy "+addr+" "+tc.detail)
+		})
+	}
 }
 
 // checkInternalAppsHidden: the operational webhooks' and a source's

@@ -46,6 +46,13 @@ func TestBadInputRefused(t *testing.T) {
 			{"a payload that is not UTF-8", "POST", "/api/v1/app/acme/msg", "{\"eventType\": \"e.x\", \"payload\": {\"a\": \"\xff\"}}"},
 			{"a payload that is not UTF-8, the slow way", "POST", "/api/v1/app/acme/msg",
 				"{\"eventType\": \"e\\u002ex\", \"payload\": {\"a\": \"\xc3\"}}"},
+			{"a lone surrogate in a payload", "POST", "/api/v1/app/acme/msg", `{"eventType": "e.x", "payload": {"a": "\ud800"}}`},
+			{"a lone surrogate in a payload, the slow way", "POST", "/api/v1/app/acme/msg",
+				`{"eventType": "e\u002ex", "payload": {"a": "\ude00\ud83d"}}`},
+			{"a lone surrogate in a JSON rawPayload", "POST", "/api/v1/app/acme/msg",
+				`{"eventType": "e.x", "payload": {}, "transformationsParams": {"rawPayload": "{\"a\": \"\\udfff\"}"}}`},
+			{"a lone surrogate in a schema", "POST", "/api/v1/event-type", `{"name": "e.y", "schemas": {"1": {"description": "\ud800"}}}`},
+			{"NUL in a schema", "POST", "/api/v1/event-type", `{"name": "e.z", "schemas": {"1": {"description": "a\u0000b"}}}`},
 			{"deliverAt after the retention", "POST", "/api/v1/app/acme/msg",
 				`{"eventType": "e.x", "payload": {}, "deliverAt": "` + after(365*24*time.Hour) + `"}`},
 			// Within the longest retention, after the message's own.
