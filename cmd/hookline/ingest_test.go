@@ -545,6 +545,39 @@ func TestIngestSenderNetworks(t *testing.T) {
 	}
 }
 
+// TestIngestRefusalsThrottleOneSource: a sender refused again and again on
+// one source is answered 429 there, even when it then signs; from the same
+// address, another source still takes its signed requests and the admin API
+// still answers.
+func TestIngestRefusalsThrottleOneSource(t *testing.T) {
+	s := startServer(t)
+	recv := newHookReceiver(t, func(int) int { return 204 })
+	_, urlA := ingestSource(t, s, "github", map[string]any{"secret": "a"}, recv.URL)
+	_, urlB := ingestSource(t, s, "github", map[string]any{"secret": "b"}, recv.URL)
+	signed := func(secret string, body []byte) http.Header {
+		return http.Header{"X-Hub-Signature-256": {signature.SignGitHub([]byte(secret), body)}}
+	}
+	body := []byte(`{"n":1}`)
+	refused := 0
+	for code := 0; code != 429; refused++ {
+		if code = post(t, urlA, nil, body); code != 401 && code != 429 {
+			t.Fatalf("an unsigned request: %d, want 401 or 429", code)
+		}
+		if refused > 100 {
+			t.Fatal("100 unsigned requests in a row were never throttled")
+		}
+	}
+	if code := post(t, urlA, signed("a", body), body); code != 429 {
+		t.Fatalf("a signed request on the throttled source: %d, want 429", code)
+	}
+	if code := post(t, urlB, signed("b", body), body); code != 204 {
+		t.Fatalf("a signed request on another source, after %d refusals on the first: %d, want 204", refused, code)
+	}
+	if code, err := apiCall(http.DefaultClient, "GET", s.url+"/api/v1/app", s.token, nil, nil); err != nil || code != 200 {
+		t.Fatalf("the admin API after %d refusals on a source: %d %v, want 200", refused, code, err)
+	}
+}
+
 // TestCronSourceFires: a cron source fires its payload on its schedule,
 // through the same path as a received request, to a real receiver.
 func TestCronSourceFires(t *testing.T) {
