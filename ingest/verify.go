@@ -264,7 +264,7 @@ func (v *verifier) verify(r *http.Request, client netip.Addr, body []byte) error
 	}
 	for _, s := range v.sigs {
 		if err := s.Verify(r.Header, body); err != nil {
-			return fmt.Errorf("signature: %w", err)
+			return err // its text starts with "signature: "
 		}
 	}
 	return nil
