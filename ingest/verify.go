@@ -270,6 +270,25 @@ func (v *verifier) verify(r *http.Request, client netip.Addr, body []byte) error
 	return nil
 }
 
+// signsNoTimestamp reports whether v verifies a signature and none of its
+// signatures covers a timestamp (GitHub, Shopify, an HMAC of the body
+// alone): a signed request may then be replayed at any time, under any
+// delivery id its unsigned headers claim.
+func (v *verifier) signsNoTimestamp() bool {
+	for _, s := range v.sigs {
+		switch s := s.(type) {
+		case *signature.GitHub, *signature.Shopify:
+		case *signature.HMAC:
+			if s.TimestampHeader != "" {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return len(v.sigs) > 0
+}
+
 // equal compares a credential in constant time.
 func equal(got, want string) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1

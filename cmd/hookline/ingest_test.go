@@ -848,7 +848,7 @@ func TestIngestEndpointEngine(t *testing.T) {
 	s.want(t, 201, "POST", "/ingest/api/v1/source/"+id+"/endpoint", map[string]any{"url": slow.URL, "throttleRate": 1})
 	const n = 4
 	for i := range n {
-		if code := githubPush(t, url, "s", fmt.Sprint("t-", i), "refs/heads/main"); code != 204 {
+		if code := githubPush(t, url, "s", fmt.Sprint("t-", i), fmt.Sprint("refs/heads/b", i)); code != 204 {
 			t.Fatalf("push %d: %d", i, code)
 		}
 	}
