@@ -63,6 +63,25 @@ func Verifies(src *hookline.Source) bool {
 	return err != nil || len(v.networks) > 0 || v.basic != nil || v.header != nil || len(v.sigs) > 0 || v.clientCAs != nil
 }
 
+// Checks returns the names, as in a config, of the checks src's config
+// holds: secret, allowedNetworks, basicAuth, headerAuth, hmac, clientCa.
+func Checks(src *hookline.Source) []string {
+	c := &src.Config
+	var names []string
+	for _, k := range []struct {
+		name string
+		set  bool
+	}{
+		{"secret", c.Secret != ""}, {"allowedNetworks", len(c.AllowedNetworks) > 0}, {"basicAuth", c.BasicAuth != nil},
+		{"headerAuth", c.HeaderAuth != nil}, {"hmac", c.HMAC != nil}, {"clientCa", c.ClientCA != ""},
+	} {
+		if k.set {
+			names = append(names, k.name)
+		}
+	}
+	return names
+}
+
 // CheckAction returns nil when src may deliver to an action, else an
 // EINVALID error at path: an action endpoint needs a source that verifies
 // its requests (see Verifies), or anyone who has the URL runs the command.

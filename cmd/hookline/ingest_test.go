@@ -579,6 +579,29 @@ func TestIngestRefusalsThrottleOneSource(t *testing.T) {
 	}
 }
 
+// TestIngestSDKUpdateDropsExtensions: the SDKs send a source's config as
+// their own types, which know none of Hookline's extensions; an update
+// through one (a full replace) removes them, and the operator is told
+// which, once.
+func TestIngestSDKUpdateDropsExtensions(t *testing.T) {
+	o := startObserved(t, nil)
+	s := o.server
+	id, _ := ingestSource(t, s, "github", map[string]any{"secret": "s", "allowedNetworks": []string{"192.30.252.0/22"},
+		"headerAuth": map[string]any{"header": "X-Key", "value": "k"}}, "")
+	if _, err := s.client(t).Ingest.Source.Update(t.Context(), id, models.IngestSourceIn{
+		Name: "github source", Type: models.IngestSourceInTypeGithub, Config: models.GithubConfig{Secret: ptr("s2")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.want(t, 200, "GET", "/ingest/api/v1/source/"+id, nil); strings.Contains(got, "allowedNetworks") || strings.Contains(got, "headerAuth") {
+		t.Fatalf("the source after the SDK's update: %s", got)
+	}
+	lines := regexp.MustCompile(`(?m)^.*level=WARN msg="ingest: a change removed checks of the source".*$`).FindAllString(o.logs.String(), -1)
+	if len(lines) != 1 || !strings.Contains(lines[0], "source_id="+id) || !strings.Contains(lines[0], "removed=allowedNetworks,headerAuth") {
+		t.Fatalf("the WARN lines: %q, want one naming allowedNetworks and headerAuth, in\n%s", lines, o.logs)
+	}
+}
+
 // TestCronSourceFires: a cron source fires its payload on its schedule,
 // through the same path as a received request, to a real receiver.
 func TestCronSourceFires(t *testing.T) {
