@@ -231,6 +231,12 @@ type Received struct {
 	// DeliveryID is the provider's id of the delivery, the de-duplication
 	// key; empty when the request had none.
 	DeliveryID string
+	// BodyHash, when set, is the SHA-256 of the body (hex), a second
+	// de-duplication key: a source whose signature covers no timestamp
+	// (GitHub, Shopify, an HMAC of the body alone) has its requests
+	// de-duplicated on their body too, since their delivery id is not
+	// signed and a replay may carry another, or none.
+	BodyHash string
 	// MessageID is the message of the source's application the request
 	// became (or, for a duplicate, the one it duplicates).
 	MessageID string
@@ -273,10 +279,12 @@ type Sources interface {
 	// each enabled endpoint of the application, unless a message with the
 	// same EventID was stored within window: then r is a duplicate of that
 	// one (Outcome ReceivedDuplicate, MessageID its id) and nothing else is
-	// stored. An older message with that EventID gives it up to msg. The
-	// claim of the EventID is atomic: of several stores receiving the same
-	// delivery at once, one stores the message. It signals Due when it
-	// created deliveries.
+	// stored. An older message with that EventID gives it up to msg. When
+	// r.BodyHash is set, a request with the same BodyHash accepted within
+	// window makes r a duplicate of its message in the same way. Both
+	// claims are atomic: of several stores receiving the same delivery at
+	// once, one stores the message. It signals Due when it created
+	// deliveries.
 	Receive(ctx context.Context, src *Source, r *Received, msg *Message, window time.Duration) error
 	// ListReceived lists a source's log, by id, with each entry's payload.
 	ListReceived(ctx context.Context, src *Source, opts ListOptions) (Page[*Received], error)

@@ -25,25 +25,27 @@ const (
 	maxThrottledClients = 1 << 16
 )
 
-// authThrottle counts the failed authentications of each client. Its zero
-// value is not usable: make one with newAuthThrottle.
-type authThrottle struct {
+// authThrottle counts the failed authentications of each client, which K
+// names: the API counts by address (netip.Prefix), the ingest URLs by
+// source and address (ingestClient). Its zero value is not usable: make one
+// with newAuthThrottle.
+type authThrottle[K comparable] struct {
 	now     func() time.Time
 	trusted []netip.Prefix // proxies whose X-Forwarded-For is believed
 
 	mu sync.Mutex
 	// tat is each client's theoretical arrival time (GCRA): it may fail
 	// again once tat - (authFailureBurst-1)*authFailureEvery <= now.
-	tat map[netip.Prefix]time.Time
+	tat map[K]time.Time
 }
 
-func newAuthThrottle(trusted []netip.Prefix, now func() time.Time) *authThrottle {
-	return &authThrottle{now: now, trusted: trusted, tat: map[netip.Prefix]time.Time{}}
+func newAuthThrottle[K comparable](trusted []netip.Prefix, now func() time.Time) *authThrottle[K] {
+	return &authThrottle[K]{now: now, trusted: trusted, tat: map[K]time.Time{}}
 }
 
 // wait returns how long client must wait before its token is looked at
 // again; 0 when it need not.
-func (a *authThrottle) wait(client netip.Prefix) time.Duration {
+func (a *authThrottle[K]) wait(client K) time.Duration {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	allowAt := a.tat[client].Add(-(authFailureBurst - 1) * authFailureEvery)
@@ -51,7 +53,7 @@ func (a *authThrottle) wait(client netip.Prefix) time.Duration {
 }
 
 // failed counts a failed authentication of client.
-func (a *authThrottle) failed(client netip.Prefix) {
+func (a *authThrottle[K]) failed(client K) {
 	now := a.now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -63,7 +65,7 @@ func (a *authThrottle) failed(client netip.Prefix) {
 
 // forget drops the clients whose bucket is empty again and, if that frees
 // too little, others at random down to half the bound.
-func (a *authThrottle) forget(now time.Time) {
+func (a *authThrottle[K]) forget(now time.Time) {
 	for c, tat := range a.tat {
 		if !tat.After(now) {
 			delete(a.tat, c)
@@ -88,7 +90,7 @@ func later(a, b time.Time) time.Time {
 // IPv6 client by its /64, as one host usually holds a whole /64. When the
 // peer is a trusted proxy, the address is the last one of X-Forwarded-For
 // that is not a trusted proxy too.
-func (a *authThrottle) client(r *http.Request) netip.Prefix {
+func (a *authThrottle[K]) client(r *http.Request) netip.Prefix {
 	addr := a.clientAddr(r)
 	bits := 32
 	if addr.Is6() {
@@ -101,7 +103,7 @@ func (a *authThrottle) client(r *http.Request) netip.Prefix {
 // clientAddr returns the address r comes from: the peer's or, when the
 // peer is a trusted proxy, the last address of X-Forwarded-For that is not
 // a trusted proxy too.
-func (a *authThrottle) clientAddr(r *http.Request) netip.Addr {
+func (a *authThrottle[K]) clientAddr(r *http.Request) netip.Addr {
 	addr := remoteAddr(r.RemoteAddr)
 	if a.isTrusted(addr) {
 		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
@@ -119,7 +121,7 @@ func (a *authThrottle) clientAddr(r *http.Request) netip.Addr {
 	return addr
 }
 
-func (a *authThrottle) isTrusted(addr netip.Addr) bool {
+func (a *authThrottle[K]) isTrusted(addr netip.Addr) bool {
 	for _, p := range a.trusted {
 		if p.Contains(addr) {
 			return true

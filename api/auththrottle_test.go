@@ -9,7 +9,7 @@ import (
 
 func TestAuthThrottle(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	a := newAuthThrottle(nil, func() time.Time { return now })
+	a := newAuthThrottle[netip.Prefix](nil, func() time.Time { return now })
 	guesser := netip.MustParsePrefix("198.51.100.7/32")
 	other := netip.MustParsePrefix("198.51.100.8/32")
 
@@ -37,7 +37,7 @@ func TestAuthThrottle(t *testing.T) {
 }
 
 func TestAuthThrottleClient(t *testing.T) {
-	a := newAuthThrottle([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, time.Now)
+	a := newAuthThrottle[netip.Prefix]([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, time.Now)
 	for _, tc := range []struct {
 		remote, forwarded, want string
 	}{

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"net/netip"
 	"strings"
 	"time"
 
@@ -12,8 +13,9 @@ import (
 // body is read within its limit before anything else (413), the token
 // names the source (404), and the gateway verifies, de-duplicates and
 // stores the request before the answer: 204, or 401 without a word of which
-// check failed. Refusals count as failed authentications of the sender's
-// address (429 after too many, as for API tokens).
+// check failed. Refusals are counted per source and sender address, apart
+// from the API's failed authentications: 429 after too many, on that source
+// only.
 func (s *Server) receive(c *call) (int, any, error) {
 	body, err := c.readBody()
 	if err != nil {
@@ -22,17 +24,17 @@ func (s *Server) receive(c *call) (int, any, error) {
 	if enc := c.r.Header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
 		return 0, nil, hookline.Invalid([]string{"header", "content-encoding"}, "an encoded (compressed) body is not accepted")
 	}
-	client := s.authFailures.client(c.r)
-	if c.retryAfter = s.authFailures.wait(client); c.retryAfter > 0 {
-		return 0, nil, hookline.Errorf(hookline.ETOOMANY, "Too many failed verifications from this address; try again later.")
-	}
 	src, err := s.store.SourceByToken(c.ctx(), c.r.PathValue("token"), time.Now())
 	if err != nil {
 		return 0, nil, orNotFound(err, "Source")
 	}
-	rec, err := s.gateway.Receive(c.ctx(), src, c.r, s.authFailures.clientAddr(c.r), body)
+	client := ingestClient{source: src.ID, client: s.ingestFailures.client(c.r)}
+	if c.retryAfter = s.ingestFailures.wait(client); c.retryAfter > 0 {
+		return 0, nil, hookline.Errorf(hookline.ETOOMANY, "Too many failed verifications from this address; try again later.")
+	}
+	rec, err := s.gateway.Receive(c.ctx(), src, c.r, s.ingestFailures.clientAddr(c.r), body)
 	if err == ingest.ErrRefused {
-		s.authFailures.failed(client)
+		s.ingestFailures.failed(client)
 	}
 	if err != nil {
 		return 0, nil, err
@@ -41,6 +43,13 @@ func (s *Server) receive(c *call) (int, any, error) {
 		return rec.StatusCode, challengeOut{Challenge: rec.Challenge}, nil
 	}
 	return rec.StatusCode, nil, nil
+}
+
+// ingestClient is whom the refusals of ingest requests are counted for: a
+// sender's address (as authThrottle.client) on one source.
+type ingestClient struct {
+	source string
+	client netip.Prefix
 }
 
 // challengeOut answers a provider's URL check (Slack's url_verification).

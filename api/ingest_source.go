@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -248,6 +249,24 @@ func (s *Server) warnUnverified(src *hookline.Source) {
 	}
 }
 
+// warnRemovedChecks logs, for the operator, the checks old had that next,
+// its new settings, has not: a full replace (PUT, which the SDKs' upsert
+// and update send with only the config their types know) drops Hookline's
+// extensions silently otherwise.
+func (s *Server) warnRemovedChecks(old, next *hookline.Source) {
+	kept := ingest.Checks(next)
+	var removed []string
+	for _, name := range ingest.Checks(old) {
+		if !slices.Contains(kept, name) {
+			removed = append(removed, name)
+		}
+	}
+	if len(removed) > 0 {
+		s.log.Warn("ingest: a change removed checks of the source", "source_id", next.ID, "source_type", next.Type,
+			"removed", strings.Join(removed, ","))
+	}
+}
+
 // checkActions refuses next, the new settings of a source, when they
 // verify nothing while one of the source's endpoints runs an action.
 func (s *Server) checkActions(c *call, next *hookline.Source) error {
@@ -279,6 +298,7 @@ func (s *Server) saveSource(c *call, old, next *hookline.Source) (int, any, erro
 		return 0, nil, err
 	}
 	s.warnUnverified(next)
+	s.warnRemovedChecks(old, next)
 	s.gateway.SourcesChanged()
 	return http.StatusOK, s.ingestSourceOutOf(c, next), nil
 }

@@ -130,21 +130,25 @@ type Server struct {
 	notifier     hookline.Notifier
 	opApp        OperationalApp
 	egressIPs    []string
-	authFailures *authThrottle
-	maxEndpoints int // 0: no bound
-	httpsOnly    bool
-	taskCreated  func()     // Config.TaskCreated; nil calls nothing
-	appEndpoints *endpoints // serves the endpoints of applications
-	opEndpoints  *endpoints // serves the operational webhook endpoints
-	inEndpoints  *endpoints // serves the ingest endpoints of sources
-	gateway      *ingest.Gateway
-	actions      Actions
-	mux          *http.ServeMux
-	handler      http.Handler // mux, measured and traced
-	messages     *telemetry.Messages
-	routes       []*route
-	keys         keyLocks
-	uses         tokenUses // when to record the use of a token
+	authFailures *authThrottle[netip.Prefix]
+	// ingestFailures counts the refusals of ingest requests apart, per
+	// source and address: a sender refused on one source is not slowed on
+	// another, nor on the API.
+	ingestFailures *authThrottle[ingestClient]
+	maxEndpoints   int // 0: no bound
+	httpsOnly      bool
+	taskCreated    func()     // Config.TaskCreated; nil calls nothing
+	appEndpoints   *endpoints // serves the endpoints of applications
+	opEndpoints    *endpoints // serves the operational webhook endpoints
+	inEndpoints    *endpoints // serves the ingest endpoints of sources
+	gateway        *ingest.Gateway
+	actions        Actions
+	mux            *http.ServeMux
+	handler        http.Handler // mux, measured and traced
+	messages       *telemetry.Messages
+	routes         []*route
+	keys           keyLocks
+	uses           tokenUses // when to record the use of a token
 }
 
 // New returns a Server for cfg.
@@ -164,8 +168,9 @@ func New(cfg Config) *Server {
 		egressIPs:   make([]string, 0, len(cfg.EgressIPs)),
 		mux:         http.NewServeMux(),
 
-		authFailures: newAuthThrottle(cfg.TrustedProxies, time.Now),
-		messages:     telemetry.NewMessages(cfg.Metrics, cfg.Tracing),
+		authFailures:   newAuthThrottle[netip.Prefix](cfg.TrustedProxies, time.Now),
+		ingestFailures: newAuthThrottle[ingestClient](cfg.TrustedProxies, time.Now),
+		messages:       telemetry.NewMessages(cfg.Metrics, cfg.Tracing),
 	}
 	for _, ip := range cfg.EgressIPs {
 		s.egressIPs = append(s.egressIPs, ip.String())

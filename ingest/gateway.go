@@ -1,7 +1,8 @@
 // Package ingest is Hookline's inbound gateway: sources (hookline.Source)
 // that receive webhooks from providers (GitHub, Stripe, Shopify, Slack, Svix
 // and Standard Webhooks senders, anyone with an HMAC), verify them,
-// de-duplicate them on the provider's delivery id, store them, and have
+// de-duplicate them on the provider's delivery id (and, when their signature
+// covers no timestamp, on their body), store them, and have
 // them delivered to the source's ingest endpoints; and cron sources, which
 // fire a stored request on a schedule.
 //
@@ -19,6 +20,8 @@ package ingest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -156,6 +159,10 @@ func (g *Gateway) Receive(ctx context.Context, src *hookline.Source, r *http.Req
 		return rec, nil
 	}
 	rec.DeliveryID = deliveryID(src, r.Header, body)
+	if v.signsNoTimestamp() {
+		sum := sha256.Sum256(body)
+		rec.BodyHash = hex.EncodeToString(sum[:])
+	}
 	rec.StatusCode = http.StatusNoContent
 	contentType := r.Header.Get("Content-Type")
 	if contentType == "" {

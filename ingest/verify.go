@@ -63,6 +63,25 @@ func Verifies(src *hookline.Source) bool {
 	return err != nil || len(v.networks) > 0 || v.basic != nil || v.header != nil || len(v.sigs) > 0 || v.clientCAs != nil
 }
 
+// Checks returns the names, as in a config, of the checks src's config
+// holds: secret, allowedNetworks, basicAuth, headerAuth, hmac, clientCa.
+func Checks(src *hookline.Source) []string {
+	c := &src.Config
+	var names []string
+	for _, k := range []struct {
+		name string
+		set  bool
+	}{
+		{"secret", c.Secret != ""}, {"allowedNetworks", len(c.AllowedNetworks) > 0}, {"basicAuth", c.BasicAuth != nil},
+		{"headerAuth", c.HeaderAuth != nil}, {"hmac", c.HMAC != nil}, {"clientCa", c.ClientCA != ""},
+	} {
+		if k.set {
+			names = append(names, k.name)
+		}
+	}
+	return names
+}
+
 // CheckAction returns nil when src may deliver to an action, else an
 // EINVALID error at path: an action endpoint needs a source that verifies
 // its requests (see Verifies), or anyone who has the URL runs the command.
@@ -264,10 +283,29 @@ func (v *verifier) verify(r *http.Request, client netip.Addr, body []byte) error
 	}
 	for _, s := range v.sigs {
 		if err := s.Verify(r.Header, body); err != nil {
-			return fmt.Errorf("signature: %w", err)
+			return err // its text starts with "signature: "
 		}
 	}
 	return nil
+}
+
+// signsNoTimestamp reports whether v verifies a signature and none of its
+// signatures covers a timestamp (GitHub, Shopify, an HMAC of the body
+// alone): a signed request may then be replayed at any time, under any
+// delivery id its unsigned headers claim.
+func (v *verifier) signsNoTimestamp() bool {
+	for _, s := range v.sigs {
+		switch s := s.(type) {
+		case *signature.GitHub, *signature.Shopify:
+		case *signature.HMAC:
+			if s.TimestampHeader != "" {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return len(v.sigs) > 0
 }
 
 // equal compares a credential in constant time.

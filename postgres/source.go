@@ -157,7 +157,11 @@ func (s *Store) Receive(ctx context.Context, src *hookline.Source, r *hookline.R
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		r.Outcome, r.MessageID, created = outcome, msgID, 0
 		if msg != nil {
-			dup, n, err := receiveMessage(ctx, tx, msg, now.Add(-window))
+			dup, err := acceptedBody(ctx, tx, src.ID, r.BodyHash, now.Add(-window))
+			n := 0
+			if err == nil && dup == "" {
+				dup, n, err = receiveMessage(ctx, tx, msg, now.Add(-window))
+			}
 			if err != nil {
 				return err
 			}
@@ -168,9 +172,9 @@ func (s *Store) Receive(ctx context.Context, src *hookline.Source, r *hookline.R
 			}
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO ingest_log (id, source_id, remote_addr, status_code, outcome, reason, headers,
-			delivery_id, message_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			delivery_id, message_id, created_at, body_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 			r.ID, r.SourceID, r.RemoteAddr, r.StatusCode, r.Outcome, r.Reason, jsonHeader(r.Headers),
-			nullText(r.DeliveryID), nullText(r.MessageID), r.CreatedAt)
+			nullText(r.DeliveryID), nullText(r.MessageID), r.CreatedAt, nullText(r.BodyHash))
 		return err
 	})
 	if err != nil {
@@ -181,6 +185,27 @@ func (s *Store) Receive(ctx context.Context, src *hookline.Source, r *hookline.R
 		s.announceDue()
 	}
 	return nil
+}
+
+// acceptedBody returns the message of the request with bodyHash that
+// srcID accepted after since, if any: the request is a duplicate of it. A
+// lock on the source and hash, held until the transaction ends, makes the
+// claim atomic: of two nodes receiving the same body at once, the second
+// waits for the first to commit, then finds its request.
+func acceptedBody(ctx context.Context, tx pgx.Tx, srcID, bodyHash string, since time.Time) (string, error) {
+	if bodyHash == "" {
+		return "", nil
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, srcID+"/"+bodyHash); err != nil {
+		return "", err
+	}
+	var id string
+	err := tx.QueryRow(ctx, `SELECT message_id FROM ingest_log WHERE source_id = $1 AND body_hash = $2 AND outcome = $3
+		AND created_at > $4 LIMIT 1`, srcID, bodyHash, hookline.ReceivedAccepted, since).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
 }
 
 // receiveMessage inserts msg with its deliveries, and returns how many,

@@ -141,7 +141,10 @@ func (s *Store) Receive(ctx context.Context, src *hookline.Source, r *hookline.R
 	return s.write(ctx, func(w *writer) error {
 		r.Outcome, r.MessageID = outcome, msgID // as before an earlier run of the batch
 		if mo != nil {
-			dup, err := w.claimDeliveryID(src.AppID, msg, now.Add(-window))
+			dup, err := w.acceptedBody(src.ID, r.BodyHash, now.Add(-window))
+			if err == nil && dup == "" {
+				dup, err = w.claimDeliveryID(src.AppID, msg, now.Add(-window))
+			}
 			if err != nil {
 				return err
 			}
@@ -159,11 +162,27 @@ func (s *Store) Receive(ctx context.Context, src *hookline.Source, r *hookline.R
 			}
 		}
 		_, err := w.exec(`INSERT INTO ingest_log (id, source_id, remote_addr, status_code, outcome, reason, headers,
-			delivery_id, message_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			delivery_id, message_id, created_at, body_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.ID, r.SourceID, r.RemoteAddr, r.StatusCode, r.Outcome, r.Reason, jsonHeader(r.Headers),
-			nullText(r.DeliveryID), nullText(r.MessageID), micros(r.CreatedAt))
+			nullText(r.DeliveryID), nullText(r.MessageID), micros(r.CreatedAt), nullText(r.BodyHash))
 		return err
 	})
+}
+
+// acceptedBody returns the message of the request with bodyHash that
+// srcID accepted after since, if any: the request is a duplicate of it.
+// The one writer makes the claim atomic.
+func (w *writer) acceptedBody(srcID, bodyHash string, since time.Time) (string, error) {
+	if bodyHash == "" {
+		return "", nil
+	}
+	var id string
+	err := w.queryRow(`SELECT message_id FROM ingest_log WHERE source_id = ? AND body_hash = ? AND outcome = ?
+		AND created_at > ? LIMIT 1`, srcID, bodyHash, hookline.ReceivedAccepted, micros(since)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
 }
 
 // claimDeliveryID returns the id of the message of appID that holds

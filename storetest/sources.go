@@ -159,13 +159,25 @@ func testSourceReceiveConcurrent(t *testing.T, s hookline.Store) {
 	src := newSource(t, s)
 	newEndpoint(t, s, src.AppID)
 	id := uniq("delivery-")
+	if n := receiveAtOnce(t, s, src, func(int) (*hookline.Received, *hookline.Message) { return received(src, id) }); n != 1 {
+		t.Fatalf("%d of 8 concurrent receipts of one delivery id were accepted, want 1", n)
+	}
+	if tasks := claim(t, s, "o", later()); len(tasks) != 1 {
+		t.Fatalf("%d deliveries, want 1", len(tasks))
+	}
+}
+
+// receiveAtOnce receives the requests mk makes from 8 goroutines at once,
+// and returns how many were accepted.
+func receiveAtOnce(t *testing.T, s hookline.Store, src *hookline.Source, mk func(i int) (*hookline.Received, *hookline.Message)) int {
+	t.Helper()
 	var wg sync.WaitGroup
 	accepted := make(chan string, 8)
-	for range 8 {
+	for i := range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, m := received(src, id)
+			r, m := mk(i)
 			if err := s.Receive(ctx(t), src, r, m, time.Hour); err != nil {
 				t.Errorf("Receive: %v", err)
 				return
@@ -177,10 +189,48 @@ func testSourceReceiveConcurrent(t *testing.T, s hookline.Store) {
 	}
 	wg.Wait()
 	close(accepted)
-	if n := len(accepted); n != 1 {
-		t.Fatalf("%d of 8 concurrent receipts of one delivery id were accepted, want 1", n)
+	return len(accepted)
+}
+
+// testSourceReceiveBody receives one body with a BodyHash under other
+// delivery ids, or none, from several goroutines at once: one message, one
+// delivery; the same body later is a duplicate of it, outside the window
+// it is accepted again, and another body is accepted.
+func testSourceReceiveBody(t *testing.T, s hookline.Store) {
+	src := newSource(t, s)
+	newEndpoint(t, s, src.AppID)
+	hash := uniq("hash-")
+	withHash := func(id, hash string) (*hookline.Received, *hookline.Message) {
+		r, m := received(src, id)
+		r.BodyHash = hash
+		return r, m
+	}
+	n := receiveAtOnce(t, s, src, func(i int) (*hookline.Received, *hookline.Message) {
+		if i%2 == 0 {
+			return withHash("", hash)
+		}
+		return withHash(uniq("delivery-"), hash)
+	})
+	if n != 1 {
+		t.Fatalf("%d of 8 concurrent receipts of one body were accepted, want 1", n)
 	}
 	if tasks := claim(t, s, "o", later()); len(tasks) != 1 {
 		t.Fatalf("%d deliveries, want 1", len(tasks))
+	}
+	r, m := withHash(uniq("delivery-"), hash)
+	must(t, s.Receive(ctx(t), src, r, m, time.Hour), "Receive the body again")
+	if r.Outcome != hookline.ReceivedDuplicate || r.MessageID == "" {
+		t.Fatalf("the same body under a new delivery id: outcome %q, message %q, want a duplicate", r.Outcome, r.MessageID)
+	}
+	for what, window := range map[string]time.Duration{"outside the window": 0, "another body": time.Hour} {
+		h := hash
+		if what == "another body" {
+			h = uniq("hash-")
+		}
+		r, m := withHash(uniq("delivery-"), h)
+		must(t, s.Receive(ctx(t), src, r, m, window), "Receive "+what)
+		if r.Outcome != hookline.ReceivedAccepted {
+			t.Fatalf("%s: outcome %q, want accepted", what, r.Outcome)
+		}
 	}
 }

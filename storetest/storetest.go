@@ -121,6 +121,7 @@ func Run(t *testing.T, newStore func(t *testing.T) hookline.Store) {
 		{"Source/CRUD", testSourceCRUD},
 		{"Source/Receive", testSourceReceive},
 		{"Source/ReceiveConcurrent", testSourceReceiveConcurrent},
+		{"Source/ReceiveBody", testSourceReceiveBody},
 		{"Token", testToken},
 		{"Token/FirstAdmin", testFirstAdminToken},
 		{"Text/Refused", testTextRefused},

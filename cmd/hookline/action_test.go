@@ -41,14 +41,18 @@ func actionsFile(t *testing.T, body string, concurrency int) string {
 }
 
 // githubPush posts a GitHub push of ref to url, signed with secret, and
-// returns the status.
+// returns the status. An empty delivery sends no X-GitHub-Delivery.
 func githubPush(t *testing.T, url, secret, delivery, ref string) int {
 	t.Helper()
 	body := []byte(fmt.Sprintf(`{"ref": %q, "repository": {"full_name": "acme/app"}}`, ref))
-	return post(t, url, http.Header{
+	h := http.Header{
 		"X-Hub-Signature-256": {signature.SignGitHub([]byte(secret), body)}, "X-Github-Event": {"push"},
 		"X-Github-Delivery": {delivery}, "Content-Type": {"application/json"},
-	}, body)
+	}
+	if delivery == "" {
+		h.Del("X-Github-Delivery")
+	}
+	return post(t, url, h, body)
 }
 
 // readLines returns the lines of a file, none when it does not exist.
@@ -92,6 +96,39 @@ func TestActionRunsSafely(t *testing.T) {
 		apiCall(http.DefaultClient, "GET", s.url+"/ingest/api/v1/source/"+id+"/attempt/msg/"+msgID, s.token, nil, &attempts)
 		return len(attempts.Data) == 1 && attempts.Data[0]["status"] == float64(0) && attempts.Data[0]["url"] == "action:build"
 	})
+}
+
+// TestGitHubReplayRunsOnce: GitHub signs no timestamp and not its
+// X-GitHub-Delivery, so a captured push replayed under another delivery id,
+// or none, is signed still: it is answered 204 as a duplicate, logged so,
+// and neither forwarded nor run again.
+func TestGitHubReplayRunsOnce(t *testing.T) {
+	runs := filepath.Join(t.TempDir(), "runs")
+	s := startServer(t, "--actions", actionsFile(t, `echo "$2" >> `+runs+"\n", 1))
+	recv := newHookReceiver(t, func(int) int { return 204 })
+	id, url := ingestSource(t, s, "github", map[string]any{"secret": "s"}, recv.URL)
+	if code, err := apiCall(http.DefaultClient, "POST", s.url+"/ingest/api/v1/source/"+id+"/endpoint", s.token,
+		map[string]any{"url": "action:build"}, nil); err != nil || code != 201 {
+		t.Fatalf("create the action endpoint: %d %v", code, err)
+	}
+	for _, delivery := range []string{"d-1", "d-2", ""} {
+		if code := githubPush(t, url, "s", delivery, "refs/heads/main"); code != 204 {
+			t.Fatalf("push with delivery %q: %d, want 204", delivery, code)
+		}
+	}
+	if log := ingestLog(t, s, id); len(log) != 3 || log[0]["outcome"] != "duplicate" || log[1]["outcome"] != "duplicate" ||
+		log[2]["outcome"] != "accepted" || log[0]["msg_id"] != log[2]["msg_id"] {
+		t.Fatalf("log %v, want the first push accepted and the replays duplicates of it", log)
+	}
+	// Another push goes through after them: the receiver and the action
+	// then have it second, which proves the replays did not go.
+	if code := githubPush(t, url, "s", "d-3", "refs/heads/next"); code != 204 {
+		t.Fatalf("another push: %d", code)
+	}
+	wait.For(t, "the second push", func() bool { return recv.count() >= 2 && len(readLines(runs)) >= 2 })
+	if got := readLines(runs); strings.Join(got, " ") != "refs/heads/main refs/heads/next" || recv.count() != 2 {
+		t.Fatalf("the action ran for %v and the receiver got %d requests; want each push once", got, recv.count())
+	}
 }
 
 // TestActionConcurrencyAndRetry: with concurrency 1, a burst of pushes

@@ -131,7 +131,9 @@ func (r rawJSON) MarshalJSON() ([]byte, error) { return []byte(r), nil }
 
 // TestSvixJSv2Fidelity runs testdata/js/fidelity.mjs, which checks the
 // behaviours above through the official JavaScript SDK v2 (svix 2.5.0),
-// whose names (eventTypes) and defaults (no content) differ from v1's.
+// whose names (eventTypes) and defaults (no content) differ from v1's, and
+// its Ingest calls: a source and an ingest endpoint created, read, replaced
+// and deleted.
 func TestSvixJSv2Fidelity(t *testing.T) {
 	js := npmtest.Install(t, filepath.Join("testdata", "js"), "fidelity.mjs")
 	s := startServer(t)

@@ -420,7 +420,7 @@ func TestIngestRefusesBadInput(t *testing.T) {
 		t.Fatalf("a wrong signature: %d, want 401", code)
 	}
 	log := ingestLog(t, s, id)
-	if len(log) != 1 || log[0]["outcome"] != "refused" || !strings.Contains(log[0]["error_text"].(string), "signature") || log[0]["payload"] != "" {
+	if len(log) != 1 || log[0]["outcome"] != "refused" || !strings.HasPrefix(log[0]["error_text"].(string), "signature: malformed header: X-Hub-Signature-256") || log[0]["payload"] != "" {
 		t.Fatalf("log %v, want one refused entry", log)
 	}
 	if h := log[0]["headers"].(map[string]any); h["Authorization"] != nil || h["X-Hub-Signature-256"] != nil {
@@ -442,6 +442,7 @@ func TestIngestRefusesBadInput(t *testing.T) {
 	// request's credentials.
 	lines := regexp.MustCompile(`(?m)^.*level=WARN msg="ingest: request refused".*$`).FindAllString(o.logs.String(), -1)
 	if len(lines) != 1 || !strings.Contains(lines[0], "source_id="+id) || !strings.Contains(lines[0], `reason="signature: `) ||
+		strings.Contains(lines[0], "signature: signature:") ||
 		strings.Contains(lines[0], "secret-token") || strings.Contains(lines[0], "sha256=00") {
 		t.Fatalf("the refusal's log lines: %q, want one with source_id and reason, without credentials, in\n%s", lines, o.logs)
 	}
@@ -542,6 +543,62 @@ func TestIngestSenderNetworks(t *testing.T) {
 	body := []byte(`{}`)
 	if code := post(t, url, http.Header{"X-Hub-Signature-256": {signature.SignGitHub([]byte("s"), body)}}, body); code != 401 {
 		t.Fatalf("a sender outside allowedNetworks: %d, want 401", code)
+	}
+}
+
+// TestIngestRefusalsThrottleOneSource: a sender refused again and again on
+// one source is answered 429 there, even when it then signs; from the same
+// address, another source still takes its signed requests and the admin API
+// still answers.
+func TestIngestRefusalsThrottleOneSource(t *testing.T) {
+	s := startServer(t)
+	recv := newHookReceiver(t, func(int) int { return 204 })
+	_, urlA := ingestSource(t, s, "github", map[string]any{"secret": "a"}, recv.URL)
+	_, urlB := ingestSource(t, s, "github", map[string]any{"secret": "b"}, recv.URL)
+	signed := func(secret string, body []byte) http.Header {
+		return http.Header{"X-Hub-Signature-256": {signature.SignGitHub([]byte(secret), body)}}
+	}
+	body := []byte(`{"n":1}`)
+	refused := 0
+	for code := 0; code != 429; refused++ {
+		if code = post(t, urlA, nil, body); code != 401 && code != 429 {
+			t.Fatalf("an unsigned request: %d, want 401 or 429", code)
+		}
+		if refused > 100 {
+			t.Fatal("100 unsigned requests in a row were never throttled")
+		}
+	}
+	if code := post(t, urlA, signed("a", body), body); code != 429 {
+		t.Fatalf("a signed request on the throttled source: %d, want 429", code)
+	}
+	if code := post(t, urlB, signed("b", body), body); code != 204 {
+		t.Fatalf("a signed request on another source, after %d refusals on the first: %d, want 204", refused, code)
+	}
+	if code, err := apiCall(http.DefaultClient, "GET", s.url+"/api/v1/app", s.token, nil, nil); err != nil || code != 200 {
+		t.Fatalf("the admin API after %d refusals on a source: %d %v, want 200", refused, code, err)
+	}
+}
+
+// TestIngestSDKUpdateDropsExtensions: the SDKs send a source's config as
+// their own types, which know none of Hookline's extensions; an update
+// through one (a full replace) removes them, and the operator is told
+// which, once.
+func TestIngestSDKUpdateDropsExtensions(t *testing.T) {
+	o := startObserved(t, nil)
+	s := o.server
+	id, _ := ingestSource(t, s, "github", map[string]any{"secret": "s", "allowedNetworks": []string{"192.30.252.0/22"},
+		"headerAuth": map[string]any{"header": "X-Key", "value": "k"}}, "")
+	if _, err := s.client(t).Ingest.Source.Update(t.Context(), id, models.IngestSourceIn{
+		Name: "github source", Type: models.IngestSourceInTypeGithub, Config: models.GithubConfig{Secret: ptr("s2")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.want(t, 200, "GET", "/ingest/api/v1/source/"+id, nil); strings.Contains(got, "allowedNetworks") || strings.Contains(got, "headerAuth") {
+		t.Fatalf("the source after the SDK's update: %s", got)
+	}
+	lines := regexp.MustCompile(`(?m)^.*level=WARN msg="ingest: a change removed checks of the source".*$`).FindAllString(o.logs.String(), -1)
+	if len(lines) != 1 || !strings.Contains(lines[0], "source_id="+id) || !strings.Contains(lines[0], "removed=allowedNetworks,headerAuth") {
+		t.Fatalf("the WARN lines: %q, want one naming allowedNetworks and headerAuth, in\n%s", lines, o.logs)
 	}
 }
 
@@ -814,7 +871,7 @@ func TestIngestEndpointEngine(t *testing.T) {
 	s.want(t, 201, "POST", "/ingest/api/v1/source/"+id+"/endpoint", map[string]any{"url": slow.URL, "throttleRate": 1})
 	const n = 4
 	for i := range n {
-		if code := githubPush(t, url, "s", fmt.Sprint("t-", i), "refs/heads/main"); code != 204 {
+		if code := githubPush(t, url, "s", fmt.Sprint("t-", i), fmt.Sprint("refs/heads/b", i)); code != 204 {
 			t.Fatalf("push %d: %d", i, code)
 		}
 	}

@@ -86,4 +86,22 @@ const plain = new Svix((await admin.authentication.appPortalAccess(app.id, { fea
 const seen = [await names(beta), await names(plain)];
 check("feature flags", JSON.stringify(seen) === '[["a.made","b.beta"],["a.made"]]', seen);
 
+// Ingest: a source and one of its ingest endpoints, created, read,
+// replaced (upsert) and deleted.
+const src = await admin.ingest.source.create({ name: "js", uid: "js-github", type: "github", config: { secret: "gh" } });
+check("ingest source create", src.id.startsWith("src_") && src.type === "github" && src.ingestUrl?.includes("/ingest/in/"), src);
+const srcGot = await admin.ingest.source.get("js-github");
+check("ingest source get", srcGot.id === src.id && srcGot.ingestUrl === src.ingestUrl, srcGot);
+const srcUp = await admin.ingest.source.upsert(src.id, { name: "js 2", uid: "js-github", type: "github", config: { secret: "gh2" } });
+check("ingest source upsert", srcUp.id === src.id && srcUp.name === "js 2" && srcUp.ingestUrl === src.ingestUrl, srcUp);
+const iep = await admin.ingest.endpoint.create(src.id, { url: `${input.receiver}/in` });
+const iepGot = await admin.ingest.endpoint.get(src.id, iep.id);
+check("ingest endpoint create, get", iepGot.id === iep.id && iepGot.url === `${input.receiver}/in`, iepGot);
+const iepUp = await admin.ingest.endpoint.upsert(src.id, iep.id, { url: `${input.receiver}/in2` });
+check("ingest endpoint upsert", iepUp.id === iep.id && iepUp.url === `${input.receiver}/in2`, iepUp);
+await admin.ingest.endpoint.delete(src.id, iep.id);
+check("ingest endpoint delete", (await status(admin.ingest.endpoint.get(src.id, iep.id))) === 404);
+await admin.ingest.source.delete(src.id);
+check("ingest source delete", (await status(admin.ingest.source.get(src.id))) === 404);
+
 process.stdout.write(JSON.stringify({ checks }));
