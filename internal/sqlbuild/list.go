@@ -116,15 +116,7 @@ func (q *Query) ListMessagesByEndpoint(sel, appID, endpointID string, f hookline
 	if f.Status != nil {
 		q.Where(shownStatusIs("d.", *f.Status), int(*f.Status))
 	}
-	if f.Channel != "" {
-		q.Where(q.Has("m.channels", f.Channel))
-	}
-	if f.Tag != "" {
-		q.Where(q.Has("m.tags", f.Tag))
-	}
-	if len(f.EventTypes) > 0 {
-		q.Where(q.In("m.event_type", f.EventTypes))
-	}
+	q.messageFields("m.", f.Channel, f.Tag, f.EventTypes)
 	q.Between("d.msg_created_at", f.After, f.Before)
 	return q.Page(sel, "d.message_id", f.ListOptions)
 }
@@ -221,16 +213,23 @@ func (q *Query) HeldDeliveries(endpointIDs []string) (string, []any) {
 
 // messages adds the conditions of f on the messages table (unaliased).
 func (q *Query) messages(f hookline.MessageFilter) {
-	if f.Channel != "" {
-		q.Where(q.Has("channels", f.Channel))
-	}
-	if f.Tag != "" {
-		q.Where(q.Has("tags", f.Tag))
-	}
-	if len(f.EventTypes) > 0 {
-		q.Where(q.In("event_type", f.EventTypes))
-	}
+	q.messageFields("", f.Channel, f.Tag, f.EventTypes)
 	q.Between("created_at", f.After, f.Before)
+}
+
+// messageFields adds the conditions on the columns of the messages table,
+// whose names m prefixes ("" or an alias and a dot): holds the channel,
+// holds the tag, is of one of the event types; each only when set.
+func (q *Query) messageFields(m, channel, tag string, eventTypes []string) {
+	if channel != "" {
+		q.Where(q.Has(m+"channels", channel))
+	}
+	if tag != "" {
+		q.Where(q.Has(m+"tags", tag))
+	}
+	if len(eventTypes) > 0 {
+		q.Where(q.In(m+"event_type", eventTypes))
+	}
 }
 
 // attempts adds the conditions of f on the attempts table aliased a.
